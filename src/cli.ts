@@ -1,0 +1,90 @@
+import { Command, CommanderError, Option } from 'commander';
+import { configCommand, runConfigValidate } from './commands/config.js';
+import { processIO, type CommandIO } from './commands/context.js';
+import { demoCommand, runDemo } from './commands/demo.js';
+import { runCommand, runRun } from './commands/run.js';
+import { ExitCode, SnapError } from './errors.js';
+import { runInterruptTasks } from './util/cleanup.js';
+import { SNAP_VERSION } from './version.js';
+
+/**
+ * The commander program. This is the one place that catches errors and decides the exit code;
+ * commands return their exit code or throw.
+ */
+export function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
+  const handle =
+    <T>(fn: (options: T, io: CommandIO) => Promise<number>) =>
+    async (options: T) => setExit(await fn(options, io));
+  const program = new Command('snap')
+    .description('Fast, atomic, diffable snapshots of what runs where: Kubernetes runtime state per project, environment and service.')
+    .version(SNAP_VERSION, '-V, --version')
+    .option('-c, --config <file>', 'config file (default: $SNAP_CONFIG, else ./snap.config.yaml)')
+    .option('--data-dir <dir>', 'data directory (default: $SNAP_DATA_DIR, else dataDir from the config, else .snap beside it)')
+    .option('--plain', 'plain log lines instead of progress bars (also: CI=1, TERM=dumb, or stderr not a terminal)')
+    .addOption(new Option('--log-format <format>', 'progress on stderr as text lines or JSON lines').choices(['text', 'json']))
+    .option('--no-color', 'no colours (also: NO_COLOR=1)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ snap demo                      try it on a built-in simulated organisation
+  $ snap run                       take a snapshot with ./snap.config.yaml
+  $ snap run --json > snap.json    the same, as JSON for scripts
+  $ snap config validate           check the config (file, line and key of every problem)
+
+Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 partial snapshot, 4 another run holds the lock, 70 internal error.
+The binary is also installed as "snapshotctl", for machines where "snap" is Ubuntu's package manager.`,
+    );
+  program.addCommand(runCommand(handle(runRun)));
+  program.addCommand(demoCommand(handle(runDemo)));
+  program.addCommand(configCommand(handle(runConfigValidate), () => io));
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  return program;
+}
+
+export function reportError(error: unknown, io: CommandIO, json: boolean): number {
+  if (error instanceof CommanderError) {
+    // Help and version end in a CommanderError with exit code 0; usage errors were already printed.
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (error instanceof SnapError) {
+    if (json) io.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
+    io.stderr.write(`error: ${error.message}\n`);
+    for (const detail of error.details) io.stderr.write(`  ${detail}\n`);
+    if (error.hint) io.stderr.write(`hint: ${error.hint}\n`);
+    return error.exitCode;
+  }
+  if (json) io.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: String((error as Error)?.message ?? error) } }, null, 2)}\n`);
+  io.stderr.write(`internal error: ${(error as Error)?.stack ?? String(error)}\nThis is a bug in snap ${SNAP_VERSION}; please report it with the command you ran.\n`);
+  return ExitCode.internal;
+}
+
+export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io, argv.includes('--json'));
+  }
+}
+
+const isEntry = process.argv[1] && /(?:^|[/\\])(?:snap|snapshotctl|snap\.js|cli\.js)$/.test(process.argv[1]);
+if (isEntry) {
+  const stop = (signal: NodeJS.Signals, code: number) =>
+    process.once(signal, () => {
+      runInterruptTasks();
+      process.stderr.write(`\nsnap: stopped by ${signal}\n`);
+      process.exit(code);
+    });
+  stop('SIGINT', ExitCode.interrupted);
+  stop('SIGTERM', 143);
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error) => (process.exitCode = reportError(error, processIO(), false)),
+  );
+}

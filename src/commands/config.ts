@@ -1,0 +1,49 @@
+import { Command } from 'commander';
+import { configJsonSchema } from '../config/json-schema.js';
+import { findConfigPath, loadConfig } from '../config/load.js';
+import { formatIssue } from '../config/types.js';
+import { ExitCode } from '../errors.js';
+import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
+
+export interface ValidateOptions extends GlobalOptions {
+  json?: boolean;
+}
+
+/** Checks a config file without touching any cluster; exit 0 when valid, 2 when not. */
+export async function runConfigValidate(options: ValidateOptions, io: CommandIO): Promise<number> {
+  const file = await findConfigPath(options.config, io.env, io.cwd);
+  const result = await loadConfig(file, { env: io.env, dataDir: options.dataDir });
+  const valid = result.errors.length === 0 && result.config !== undefined;
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ file, valid, errors: result.errors, warnings: result.warnings, config: result.config }, null, 2)}\n`);
+    return valid ? ExitCode.ok : ExitCode.usage;
+  }
+  const c = colorsFor(io, options);
+  for (const issue of result.errors) io.stdout.write(`${c.red('error')} ${formatIssue(issue)}\n`);
+  for (const issue of result.warnings) io.stdout.write(`${c.yellow('warning')} ${formatIssue(issue)}\n`);
+  if (valid) {
+    const config = result.config!;
+    const services = config.projects.reduce((n, p) => n + p.services.length, 0);
+    const contexts = new Set(config.projects.flatMap((p) => p.environments.map((e) => e.context)));
+    io.stdout.write(`${c.green('valid')} ${file}: ${config.projects.length} project(s), ${services} service(s), ${contexts.size} kube context(s); data in ${config.dataDir}\n`);
+  } else io.stdout.write(`${result.errors.length} error(s) in ${file}\n`);
+  return valid ? ExitCode.ok : ExitCode.usage;
+}
+
+export function configCommand(handleValidate: (options: ValidateOptions) => Promise<void>, io: () => CommandIO): Command {
+  const command = new Command('config').description('check the config file, or print its JSON Schema');
+  command
+    .command('validate')
+    .description('validate the config file (every problem with its file, line and key) without reading any cluster')
+    .option('--json', 'print the result, and the normalised config, as JSON')
+    .addHelpText('after', '\nExamples:\n  $ snap config validate\n  $ snap config validate --config deploy/snap.config.yaml --json')
+    .action(async (_options, cmd: Command) => handleValidate(cmd.optsWithGlobals()));
+  command
+    .command('schema')
+    .description('print the JSON Schema of snap.config.yaml (for editor autocompletion)')
+    .addHelpText('after', '\nExamples:\n  $ snap config schema > snap.config.schema.json\n  then put "# yaml-language-server: $schema=./snap.config.schema.json" at the top of the config')
+    .action(() => {
+      io().stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    });
+  return command;
+}

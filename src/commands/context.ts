@@ -1,0 +1,39 @@
+import { createProgress, type ProgressRenderer } from '../ui/progress.js';
+import { colors, isInteractive, useColor, type Colors, type OutputStreams } from '../ui/terminal.js';
+import { usageError } from '../errors.js';
+
+/** What a command needs from the process; tests pass their own. */
+export interface CommandIO extends OutputStreams {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export function processIO(): CommandIO {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+/** Options every command understands (set before or after the command name). */
+export interface GlobalOptions {
+  config?: string;
+  dataDir?: string;
+  plain?: boolean;
+  logFormat?: string;
+  color?: boolean;
+}
+
+export function assertLogFormat(value: string | undefined): 'text' | 'json' {
+  const format = value ?? 'text';
+  if (format !== 'text' && format !== 'json') throw usageError(`--log-format must be "text" or "json", not "${format}"`, 'use --log-format json for JSON lines on stderr');
+  return format;
+}
+
+export function colorsFor(io: CommandIO, options: GlobalOptions, stream: { isTTY?: boolean } = io.stdout): Colors {
+  return colors(options.color !== false && useColor(stream, io.env));
+}
+
+/** Bars on a terminal; plain lines with --plain, CI, TERM=dumb or no TTY; JSON lines with --log-format json. */
+export async function progressFor(io: CommandIO, options: GlobalOptions): Promise<ProgressRenderer> {
+  const format = assertLogFormat(options.logFormat ?? io.env.SNAP_LOG_FORMAT);
+  if (format === 'json') return createProgress('json', io.stderr);
+  return createProgress(isInteractive(io.stderr, io.env, options.plain) ? 'bars' : 'plain', io.stderr);
+}

@@ -1,0 +1,99 @@
+import { Command } from 'commander';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfigOrThrow } from '../config/load.js';
+import { versionChanges } from '../core/compare.js';
+import { runSnapshot } from '../core/run.js';
+import { usageError } from '../errors.js';
+import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
+import { formatDuration } from '../ui/terminal.js';
+import { colorsFor, progressFor, type CommandIO, type GlobalOptions } from './context.js';
+
+export interface DemoOptions extends GlobalOptions {
+  seed?: string;
+  fixture?: string;
+  saveFixture?: string;
+  dir?: string;
+  json?: boolean;
+}
+
+/** Sandbox up, snapshot, a staging rollout, snapshot again, show what changed. No token, cluster or network needed. */
+export async function runDemo(options: DemoOptions, io: CommandIO): Promise<number> {
+  const started = Date.now();
+  const seed = Number(options.seed ?? 42);
+  if (!Number.isInteger(seed) || seed < 0) throw usageError(`--seed must be a whole number, not "${options.seed}"`);
+  const { generateFixture, PRESETS } = await import('../sandbox/fixtures/generate.js');
+  const { loadFixture } = await import('../sandbox/fixtures/load.js');
+  const { startSandbox, configForFixture } = await import('../sandbox/index.js');
+  const fixture = options.fixture ? await loadFixture(path.resolve(io.cwd, options.fixture)) : generateFixture({ seed, ...PRESETS.demo });
+  if (options.saveFixture) await writeFile(path.resolve(io.cwd, options.saveFixture), `${JSON.stringify(fixture, null, 2)}\n`);
+
+  const dir = options.dir ? path.resolve(io.cwd, options.dir) : await mkdtemp(path.join(tmpdir(), 'snap-demo-'));
+  await mkdir(dir, { recursive: true });
+  const c = colorsFor(io, options);
+  const say = (text: string) => !options.json && io.stdout.write(`${text}\n`);
+  const sandbox = await startSandbox(fixture);
+  try {
+    const kubeconfig = await sandbox.writeKubeconfig(dir);
+    const configFile = path.join(dir, 'snap.config.yaml');
+    await writeFile(configFile, stringify(configForFixture(fixture, 'kubeconfig.yaml', { dataDir: '.snap' })));
+    const { config } = await loadConfigOrThrow(configFile, { env: {} });
+    const services = fixture.projects.reduce((n, p) => n + p.services.length, 0);
+    say(c.bold(`snap demo: ${fixture.owner}, ${fixture.projects.length} projects, ${services} services, ${fixture.environments.map((e) => e.name).join(' → ')} on ${fixture.clusters.length} simulated clusters`));
+    say(c.dim(`config ${configFile}\nkubeconfig ${kubeconfig}\n`));
+
+    const progress = await progressFor(io, options);
+    const first = await runSnapshot(config, { progress: progress.sink });
+    say(`${c.bold('1.')} ${renderRunHeader(first.snapshot, first.file, first.record.apiCalls, c)}\n`);
+
+    // Promote what dev runs to staging, for the first service where they differ.
+    const target = (() => {
+      for (const [projectName, project] of Object.entries(first.snapshot.projects)) {
+        for (const [name, dev] of Object.entries(project.environments.dev?.services ?? {})) {
+          const staging = project.environments.staging?.services[name];
+          if (dev.container?.tag && staging?.workload && staging.container?.tag !== dev.container.tag) return { projectName, name, dev, staging };
+        }
+      }
+      return undefined;
+    })();
+    if (target) {
+      const { workload } = target.staging;
+      say(`${c.bold('2.')} Rolling out ${c.cyan(target.name)} ${target.dev.container!.tag} to staging (the version in dev; staging ran ${target.staging.container?.tag})\n`);
+      sandbox.kubernetes.cluster(workload!.context).store.rollout(workload!.namespace, workload!.name, { tag: target.dev.container!.tag!, digest: target.dev.container!.digest });
+    }
+
+    const second = await runSnapshot(config, { progress: progress.sink });
+    progress.stop();
+    const changes = versionChanges(first.snapshot, second.snapshot);
+    if (options.json) {
+      io.stdout.write(`${JSON.stringify({ dir, config: configFile, snapshots: [first.file, second.file], changes, snapshot: second.snapshot }, null, 2)}\n`);
+    } else {
+      say(`${c.bold('3.')} ${renderRunHeader(second.snapshot, second.file, second.record.apiCalls, c)}\n`);
+      say(renderSnapshotTable(second.snapshot, c));
+      say(`\n${c.bold('Changes since snapshot 1')}`);
+      say(changes.length ? changes.map((ch) => `  ${ch.project}/${ch.environment}/${ch.service}: ${ch.from ?? '–'} → ${c.green(ch.to ?? '–')}${ch.rolloutAt ? c.dim(` (rolled out ${ch.rolloutAt})`) : ''}`).join('\n') : '  none');
+      const warnings = renderWarnings(second.snapshot.warnings, c, 8);
+      if (warnings) say(`\n${warnings}`);
+      say(`\nDemo finished in ${formatDuration(Date.now() - started)}. ${options.dir ? `Files are in ${dir}.` : 'Pass --dir <folder> to keep the files.'}`);
+      say(c.dim('Next: write your own snap.config.yaml (see README) and run `snap run`.'));
+    }
+    return 0;
+  } finally {
+    await sandbox.close();
+    if (!options.dir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function demoCommand(handle: (options: DemoOptions) => Promise<void>): Command {
+  return new Command('demo')
+    .description('run snap on a built-in simulated organisation: snapshot, a staging rollout, snapshot again (no token, cluster or network needed)')
+    .option('--seed <n>', 'seed of the generated organisation', '42')
+    .option('--fixture <file>', 'use an organisation from a fixture JSON file (format: docs/sandbox.md)')
+    .option('--save-fixture <file>', 'write the organisation used to a fixture JSON file')
+    .option('--dir <folder>', 'keep the config, kubeconfig and data directory in this folder')
+    .option('--json', 'print the result as JSON on stdout')
+    .addHelpText('after', '\nExamples:\n  $ snap demo\n  $ snap demo --dir /tmp/snap-demo && ls /tmp/snap-demo/.snap\n  $ snap demo --save-fixture org.json   # then edit it and: snap demo --fixture org.json')
+    .action(async (_options, command: Command) => handle(command.optsWithGlobals()));
+}

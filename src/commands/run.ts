@@ -1,0 +1,72 @@
+import { Command, Option } from 'commander';
+import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
+import { formatIssue } from '../config/types.js';
+import { runSnapshot } from '../core/run.js';
+import { ExitCode, usageError } from '../errors.js';
+import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
+import { colorsFor, progressFor, type CommandIO, type GlobalOptions } from './context.js';
+
+export interface RunCommandOptions extends GlobalOptions {
+  json?: boolean;
+  /** true: wait the default time; a string: seconds. */
+  wait?: boolean | string;
+}
+
+export const DEFAULT_WAIT_SECONDS = 600;
+
+export function parseWait(wait: boolean | string | undefined): number {
+  if (wait === undefined || wait === false) return 0;
+  if (wait === true) return DEFAULT_WAIT_SECONDS * 1000;
+  const seconds = Number(wait);
+  if (!Number.isFinite(seconds) || seconds < 0) throw usageError(`--wait takes a number of seconds, not "${wait}"`, 'e.g. --wait 120, or --wait alone for 10 minutes');
+  return seconds * 1000;
+}
+
+/** Takes one snapshot; returns the exit code (0 ok, 3 partial). Errors are thrown for cli.ts to report. */
+export async function runRun(options: RunCommandOptions, io: CommandIO): Promise<number> {
+  const waitMs = parseWait(options.wait);
+  const file = await findConfigPath(options.config, io.env, io.cwd);
+  const { config, warnings } = await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir });
+  for (const warning of warnings) io.stderr.write(`warning: ${formatIssue(warning)}\n`);
+  const progress = await progressFor(io, options);
+  try {
+    const result = await runSnapshot(config, {
+      progress: progress.sink,
+      configWarnings: warnings,
+      waitMs,
+      onLockWait: (holder) => io.stderr.write(`snap: waiting for the run of process ${holder?.pid ?? '?'} to finish (up to ${Math.round(waitMs / 1000)} s)\n`),
+    });
+    progress.stop();
+    if (options.json) {
+      io.stdout.write(`${JSON.stringify({ file: result.file, run: result.record, snapshot: result.snapshot }, null, 2)}\n`);
+    } else {
+      const c = colorsFor(io, options);
+      const parts = [renderRunHeader(result.snapshot, result.file, result.record.apiCalls, c), renderSnapshotTable(result.snapshot, c), renderWarnings(result.snapshot.warnings, c)];
+      io.stdout.write(`${parts.filter(Boolean).join('\n\n')}\n`);
+    }
+    return result.snapshot.outcome === 'ok' ? ExitCode.ok : ExitCode.partial;
+  } finally {
+    progress.stop();
+  }
+}
+
+export function runCommand(handle: (options: RunCommandOptions) => Promise<void>): Command {
+  return new Command('run')
+    .alias('snapshot')
+    .description('take one snapshot: read every cluster, write it to the data directory, print what runs where')
+    .option('--json', 'print the run record and the snapshot as JSON on stdout')
+    .addOption(new Option('--wait [seconds]', `if another run holds the lock, wait for it (default ${DEFAULT_WAIT_SECONDS} s) instead of exiting with code 4`))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ snap run                              use ./snap.config.yaml, write to ./.snap/
+  $ snap run --config /etc/snap/snap.config.yaml --data-dir /var/lib/snap
+  $ snap run --json | jq '.snapshot.projects.payments.environments.prod'
+  $ snap run --plain --wait 300           from cron: plain log lines, queue behind a running snapshot
+
+Exit codes: 0 ok, 3 partial (some cluster unreadable; snapshot written with warnings),
+            1 failed, 2 bad config or usage, 4 another run holds the lock.`,
+    )
+    .action(async (_options, command: Command) => handle(command.optsWithGlobals()));
+}

@@ -1,0 +1,253 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ExitCode, SnapError } from '../errors.js';
+import { LabelSelectorError, parseLabelSelector } from '../sources/kubernetes/label-selector.js';
+import { didYouMean } from './did-you-mean.js';
+import { configSchema, type RawConfig } from './schema.js';
+import { formatIssue, type Config, type ConfigIssue, type Environment, type Project } from './types.js';
+
+export interface LoadResult {
+  config?: Config;
+  warnings: ConfigIssue[];
+  errors: ConfigIssue[];
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** --data-dir: beats SNAP_DATA_DIR and the file. */
+  dataDir?: string;
+}
+
+type KeyPath = (string | number)[];
+
+export function formatPath(keys: readonly PropertyKey[]): string {
+  return keys.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+/** Finds the config file: --config, then SNAP_CONFIG, then snap.config.yaml / .yml in the working directory. */
+export async function findConfigPath(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<string> {
+  const chosen = explicit ?? env.SNAP_CONFIG;
+  if (chosen) return path.resolve(cwd, chosen);
+  for (const candidate of ['snap.config.yaml', 'snap.config.yml']) {
+    const full = path.join(cwd, candidate);
+    try {
+      await readFile(full);
+      return full;
+    } catch {
+      // try the next name
+    }
+  }
+  throw new SnapError('CONFIG_NOT_FOUND', `no snap.config.yaml in ${cwd}`, {
+    exitCode: ExitCode.usage,
+    hint: 'run `snap onboard` to create one, pass --config <file> or set SNAP_CONFIG; `snap demo` needs no config',
+  });
+}
+
+/** Reads, validates and normalises a config file. Never throws for bad content: problems come back as issues. */
+export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'config file not found' : `cannot read config file (${code ?? String(error)})`;
+    return { warnings: [], errors: [{ severity: 'error', file, path: '', message, hint: 'pass --config <file> or run `snap onboard`' }] };
+  }
+  return parseConfig(text, file, options);
+}
+
+export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadResult {
+  const env = options.env ?? process.env;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined) => (offset === undefined ? {} : { line: lineCounter.linePos(offset).line, column: lineCounter.linePos(offset).col });
+  if (doc.errors.length > 0) {
+    return {
+      warnings: [],
+      errors: doc.errors.map((e) => ({ severity: 'error', file, path: '', ...at(e.pos[0]), message: `YAML: ${e.message.split('\n')[0]}`, hint: 'fix the YAML syntax' })),
+    };
+  }
+  const raw = doc.toJS() ?? {};
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { warnings: [], errors: parsed.error.issues.flatMap((issue) => describeIssue(issue, raw, doc, file, at)) };
+  }
+  const positionOf = (keys: KeyPath) => at(nodeAt(doc, keys)?.range?.[0]);
+  return normalise(parsed.data, file, options, env, positionOf);
+}
+
+function nodeAt(doc: Document, keys: KeyPath): { range?: [number, number, number] | null } | undefined {
+  for (let n = keys.length; n >= 0; n--) {
+    const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] | null } | undefined;
+    if (node && typeof node === 'object') return node;
+  }
+  return undefined;
+}
+
+function valueAt(raw: unknown, keys: readonly PropertyKey[]): unknown {
+  return keys.reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined), raw);
+}
+
+/** The keys a schema object accepts at a path, for "did you mean". */
+function knownKeysAt(keys: readonly PropertyKey[]): string[] {
+  let schema: any = configSchema;
+  const unwrap = () => {
+    while (schema?._zod?.def && ['optional', 'default', 'nullable', 'prefault'].includes(schema._zod.def.type)) schema = schema._zod.def.innerType;
+  };
+  for (const key of keys) {
+    unwrap();
+    if (schema?._zod?.def?.type === 'array') schema = schema._zod.def.element;
+    else if (schema?._zod?.def?.type === 'object') schema = schema._zod.def.shape[key as string];
+    else return [];
+  }
+  unwrap();
+  return schema?._zod?.def?.type === 'object' ? Object.keys(schema._zod.def.shape) : [];
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  raw: unknown,
+  doc: Document,
+  file: string,
+  at: (offset: number | undefined) => { line?: number; column?: number },
+): ConfigIssue[] {
+  const keys = issue.path as KeyPath;
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(keys);
+    const map = doc.getIn(keys, true);
+    return issue.keys.map((key) => {
+      const pair = isMap(map) ? map.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
+      const suggestion = didYouMean(key, known);
+      return {
+        severity: 'error' as const,
+        file,
+        path: formatPath([...keys, key]),
+        ...at((pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0]),
+        message: `unknown key "${key}"`,
+        hint: suggestion ? `did you mean "${suggestion}"?` : `allowed keys here: ${known.join(', ')}`,
+      };
+    });
+  }
+  const missing = valueAt(raw, keys) === undefined;
+  const position = at(nodeAt(doc, keys)?.range?.[0]);
+  if (issue.code === 'invalid_type' && missing) {
+    return [{ severity: 'error', file, path: formatPath(keys), ...position, message: 'is required', hint: `add "${String(keys[keys.length - 1])}:" (${issue.expected})` }];
+  }
+  if (issue.code === 'invalid_value') {
+    const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
+    const got = valueAt(raw, keys);
+    const suggestion = typeof got === 'string' ? didYouMean(got, issue.values.map(String)) : undefined;
+    return [{ severity: 'error', file, path: formatPath(keys), ...position, message: `${JSON.stringify(got)} is not allowed`, hint: suggestion ? `did you mean "${suggestion}"? (allowed: ${allowed})` : `allowed: ${allowed}` }];
+  }
+  const message = issue.code === 'invalid_type' ? `expected ${issue.expected}, got ${describeValue(valueAt(raw, keys))}` : issue.message;
+  return [{ severity: 'error', file, path: formatPath(keys), ...position, message }];
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function normalise(
+  raw: RawConfig,
+  file: string,
+  options: LoadOptions,
+  env: NodeJS.ProcessEnv,
+  positionOf: (keys: KeyPath) => { line?: number; column?: number },
+): LoadResult {
+  const errors: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
+  const error = (keys: KeyPath, message: string, hint?: string) => errors.push({ severity: 'error', file, path: formatPath(keys), ...positionOf(keys), message, hint });
+  const warn = (keys: KeyPath, message: string, hint?: string) => warnings.push({ severity: 'warning', file, path: formatPath(keys), ...positionOf(keys), message, hint });
+
+  const dir = path.dirname(path.resolve(file));
+  const checkEnvironments = (list: RawConfig['environments'], keys: KeyPath) => {
+    const seen = new Set<string>();
+    list?.forEach((e, i) => {
+      if (seen.has(e.name)) error([...keys, i, 'name'], `environment "${e.name}" is listed twice`, 'give each environment a unique name');
+      seen.add(e.name);
+    });
+  };
+  checkEnvironments(raw.environments, ['environments']);
+
+  const projectNames = new Set<string>();
+  const projects: Project[] = raw.projects.map((p, pi) => {
+    if (projectNames.has(p.name)) error(['projects', pi, 'name'], `project "${p.name}" is listed twice`, 'give each project a unique name');
+    projectNames.add(p.name);
+    checkEnvironments(p.environments, ['projects', pi, 'environments']);
+    const source = p.environments ?? raw.environments;
+    if (!source || source.length === 0) {
+      error(['projects', pi], `project "${p.name}" has no environments`, 'add a top-level "environments:" list or one inside the project');
+    }
+    const environments: Environment[] = (source ?? []).map((e) => ({
+      name: e.name,
+      context: e.context,
+      namespaces: e.namespaces ? [...new Set(e.namespaces.map((ns) => ns.replaceAll('{project}', p.name)))] : null,
+    }));
+    const serviceNames = new Set<string>();
+    const services = p.services.map((s, si) => {
+      const keys: KeyPath = ['projects', pi, 'services', si];
+      if (serviceNames.has(s.name)) error([...keys, 'name'], `service "${s.name}" is listed twice in project "${p.name}"`, 'give each service of a project a unique name');
+      serviceNames.add(s.name);
+      const workload = { kind: 'Deployment' as const, ...s.workload };
+      if (workload.selector) {
+        try {
+          parseLabelSelector(workload.selector);
+        } catch (e) {
+          if (!(e instanceof LabelSelectorError)) throw e;
+          error([...keys, 'workload', 'selector'], e.message, 'write it as kubectl -l takes it, e.g. "app.kubernetes.io/name=api,tier!=canary"');
+        }
+      }
+      if (!workload.name && !workload.selector) workload.name = s.name;
+      const version = s.version ?? { from: 'image-tag' as const };
+      if (version.from !== 'image-tag' && !version.key) {
+        error([...keys, 'version'], `version.from is "${version.from}" but no key is given`, `add "key:" with the ${version.from} name`);
+      }
+      if (version.from === 'image-tag' && version.key) warn([...keys, 'version', 'key'], 'key is ignored when version.from is "image-tag"');
+      return { name: s.name, repository: s.repository, workload, version };
+    });
+    return { name: p.name, environments, services };
+  });
+
+  if (errors.length > 0) return { errors, warnings };
+
+  const dataDir = options.dataDir ?? env.SNAP_DATA_DIR ?? raw.dataDir ?? '.snap';
+  const kubeconfig = env.SNAP_KUBECONFIG ?? raw.kubernetes?.kubeconfig;
+  const k = raw.kubernetes;
+  const config: Omit<Config, 'hash'> = {
+    path: path.resolve(file),
+    dataDir: path.resolve(options.dataDir || env.SNAP_DATA_DIR ? process.cwd() : dir, expandHome(dataDir, env)),
+    kubernetes: {
+      kubeconfig: kubeconfig ? path.resolve(dir, expandHome(kubeconfig, env)) : undefined,
+      concurrency: k?.concurrency ?? 4,
+      pageSize: k?.pageSize ?? 500,
+      requestTimeoutMs: Math.round((k?.requestTimeoutSeconds ?? 20) * 1000),
+      listScope: k?.listScope ?? 'auto',
+    },
+    projects,
+  };
+  const hash = createHash('sha256').update(JSON.stringify({ kubernetes: config.kubernetes, projects })).digest('hex').slice(0, 16);
+  return { config: { ...config, hash }, errors, warnings };
+}
+
+function expandHome(p: string, env: NodeJS.ProcessEnv): string {
+  return p === '~' || p.startsWith('~/') ? path.join(env.HOME ?? '', p.slice(1)) : p;
+}
+
+/** Loads a config and throws one SnapError listing every problem when it is not usable. */
+export async function loadConfigOrThrow(file: string, options: LoadOptions = {}): Promise<{ config: Config; warnings: ConfigIssue[] }> {
+  const result = await loadConfig(file, options);
+  if (!result.config || result.errors.length > 0) {
+    throw new SnapError('CONFIG_INVALID', `${file} has ${result.errors.length} problem${result.errors.length === 1 ? '' : 's'}`, {
+      exitCode: ExitCode.usage,
+      details: result.errors.map(formatIssue),
+      hint: 'fix the keys named above; `snap config validate` checks the file without running',
+    });
+  }
+  return { config: result.config, warnings: result.warnings };
+}

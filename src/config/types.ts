@@ -1,0 +1,57 @@
+/** The normalised config that the engine works with: defaults applied, paths resolved, placeholders expanded. */
+export interface Environment {
+  name: string;
+  context: string;
+  /** null: all namespaces of the cluster. */
+  namespaces: string[] | null;
+}
+
+export interface Service {
+  name: string;
+  repository: string;
+  workload: { kind: 'Deployment'; name?: string; selector?: string; container?: string };
+  version: { from: 'image-tag' | 'label' | 'annotation'; key?: string };
+}
+
+export interface Project {
+  name: string;
+  environments: Environment[];
+  services: Service[];
+}
+
+export interface KubernetesSettings {
+  /** Explicit kubeconfig path, or undefined for $KUBECONFIG / ~/.kube/config. */
+  kubeconfig?: string;
+  concurrency: number;
+  pageSize: number;
+  requestTimeoutMs: number;
+  listScope: 'auto' | 'cluster' | 'namespace';
+}
+
+export interface Config {
+  /** Absolute path of the config file. */
+  path: string;
+  /** Absolute path of the data directory. */
+  dataDir: string;
+  kubernetes: KubernetesSettings;
+  projects: Project[];
+  /** sha256 of the normalised config: tells caches made from another config apart. */
+  hash: string;
+}
+
+export interface ConfigIssue {
+  severity: 'error' | 'warning';
+  file: string;
+  line?: number;
+  column?: number;
+  /** Dotted key path, e.g. projects[0].services[1].workload.selector */
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.line ? `${issue.file}:${issue.line}:${issue.column ?? 1}` : issue.file;
+  const key = issue.path ? ` ${issue.path}:` : '';
+  return `${where}${key} ${issue.message}${issue.hint ? ` (${issue.hint})` : ''}`;
+}

@@ -1,0 +1,113 @@
+import type { Config, ConfigIssue } from '../config/types.js';
+import { formatIssue } from '../config/types.js';
+import { SnapError, errorMessage } from '../errors.js';
+import { acquireLock, type LockInfo } from '../store/lock.js';
+import { dataLayout } from '../store/layout.js';
+import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
+import { readLatest, writeSnapshot } from '../store/snapshots.js';
+import type { ProgressSink } from './progress.js';
+import type { Snapshot, SnapshotWarning } from './snapshot-schema.js';
+import { takeSnapshot } from './take-snapshot.js';
+
+export interface RunOptions {
+  progress: ProgressSink;
+  configWarnings?: ConfigIssue[];
+  /** Wait this long for another run to release the lock (0: fail at once). */
+  waitMs?: number;
+  onLockWait?: (holder: LockInfo | undefined) => void;
+  now?: () => Date;
+}
+
+export interface RunResult {
+  snapshot: Snapshot;
+  file: string;
+  record: RunRecord;
+  previous?: Snapshot;
+}
+
+function countServices(snapshot: Snapshot) {
+  let environments = 0;
+  let services = 0;
+  let running = 0;
+  for (const project of Object.values(snapshot.projects)) {
+    for (const env of Object.values(project.environments)) {
+      environments++;
+      for (const service of Object.values(env.services)) {
+        services++;
+        if (service.status === 'running') running++;
+      }
+    }
+  }
+  return { projects: Object.keys(snapshot.projects).length, environments, services, running, warnings: snapshot.warnings.length };
+}
+
+/**
+ * One `snap run`: take the lock, take a snapshot, write it and latest.json, append to the run log.
+ * A failed run is logged too (it counts for scheduling), and the lock is always released.
+ */
+export async function runSnapshot(config: Config, options: RunOptions): Promise<RunResult> {
+  const layout = dataLayout(config.dataDir);
+  const lock = await acquireLock(layout.lock, { command: 'snap run', waitMs: options.waitMs ?? 0, onWait: options.onLockWait });
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  try {
+    const warnings: SnapshotWarning[] = (options.configWarnings ?? []).map((issue) => ({
+      code: 'CONFIG_WARNING',
+      severity: 'warning',
+      scope: { source: 'config' },
+      message: formatIssue(issue),
+    }));
+    if (lock.recovered) {
+      warnings.push({
+        code: 'STALE_LOCK_RECOVERED',
+        severity: 'info',
+        scope: { source: 'store' },
+        message: `took over a lock left by process ${lock.recovered.pid} on ${lock.recovered.host} (started ${lock.recovered.startedAt})`,
+      });
+    }
+    const log = await readRunLog(layout.runLog);
+    if (log.skippedLines > 0) {
+      warnings.push({ code: 'RUN_LOG_LINES_SKIPPED', severity: 'warning', scope: { source: 'store' }, message: `${log.skippedLines} unreadable line(s) in ${layout.runLog} were dropped` });
+    }
+    const previousRead = await readLatest(layout);
+    if (previousRead.status === 'corrupt') {
+      const c = previousRead.corrupt;
+      warnings.push({ code: 'CORRUPT_FILE', severity: 'warning', scope: { source: 'store' }, message: `${c.file} was unreadable (${c.reason}); moved to ${c.movedTo}` });
+    }
+    try {
+      const { snapshot, apiCalls } = await takeSnapshot(config, { progress: options.progress, warnings, eta: estimateDuration(log.records), now });
+      const file = await writeSnapshot(layout, snapshot);
+      const finished = now();
+      const record: RunRecord = {
+        id: snapshot.id,
+        startedAt: started.toISOString(),
+        finishedAt: finished.toISOString(),
+        durationMs: finished.getTime() - started.getTime(),
+        outcome: snapshot.outcome,
+        snapshot: file,
+        counts: countServices(snapshot),
+        apiCalls,
+      };
+      await appendRun(layout.runLog, record);
+      options.progress({ kind: 'finish', durationMs: record.durationMs, outcome: record.outcome });
+      return { snapshot, file, record, previous: previousRead.status === 'ok' ? previousRead.value : undefined };
+    } catch (error) {
+      const finished = now();
+      const code = error instanceof SnapError ? error.code : 'INTERNAL';
+      await appendRun(layout.runLog, {
+        id: `failed-${started.toISOString()}`,
+        startedAt: started.toISOString(),
+        finishedAt: finished.toISOString(),
+        durationMs: finished.getTime() - started.getTime(),
+        outcome: 'failed',
+        error: { code, message: errorMessage(error) },
+        counts: { projects: config.projects.length, environments: 0, services: 0, running: 0, warnings: 0 },
+        apiCalls: {},
+      }).catch(() => undefined);
+      options.progress({ kind: 'finish', durationMs: finished.getTime() - started.getTime(), outcome: 'failed' });
+      throw error;
+    }
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,60 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { KubeFaults } from './faults.js';
+import type { Fixture } from './fixtures/types.js';
+import { GithubServer, githubSchema, type GithubFaults } from './github/server.js';
+import { startKubernetesSandbox, type KubernetesSandbox } from './kubernetes/index.js';
+
+export interface SandboxOptions {
+  /** Latency added to every Kubernetes request. */
+  kubeLatencyMs?: number;
+  /** Latency added to every GitHub request. */
+  githubLatencyMs?: number;
+  kubeFaults?: Record<string, KubeFaults>;
+  githubFaults?: GithubFaults;
+  continueTtlMs?: number;
+}
+
+export interface Sandbox {
+  fixture: Fixture;
+  kubernetes: KubernetesSandbox;
+  github: GithubServer;
+  githubToken: string;
+  /** Writes the kubeconfig into `dir` and returns its path. */
+  writeKubeconfig(dir: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts the simulated GitHub and one simulated API server per cluster of the fixture. */
+export async function startSandbox(fixture: Fixture, options: SandboxOptions = {}): Promise<Sandbox> {
+  const kubernetes = await startKubernetesSandbox(fixture, { latencyMs: options.kubeLatencyMs, faults: options.kubeFaults, continueTtlMs: options.continueTtlMs });
+  const githubToken = 'sandbox-github-token';
+  const github = new GithubServer(fixture, await githubSchema(), githubToken, { latencyMs: options.githubLatencyMs, ...options.githubFaults });
+  await github.start();
+  return {
+    fixture,
+    kubernetes,
+    github,
+    githubToken,
+    async writeKubeconfig(dir) {
+      await mkdir(dir, { recursive: true });
+      const file = path.join(dir, 'kubeconfig.yaml');
+      await writeFile(file, kubernetes.kubeconfig(), { mode: 0o600 });
+      return file;
+    },
+    async close() {
+      await Promise.all([kubernetes.close(), github.stop()]);
+    },
+  };
+}
+
+/** The snap config (as an object, ready for YAML) that fits a fixture organisation. */
+export function configForFixture(fixture: Fixture, kubeconfig: string, extra: Record<string, unknown> = {}) {
+  return {
+    version: 1,
+    kubernetes: { kubeconfig },
+    environments: fixture.environments.map((e) => ({ name: e.name, context: e.context, namespaces: e.namespaces })),
+    projects: fixture.projects.map((p) => ({ name: p.name, services: p.services.map((s) => ({ name: s.name, repository: s.repository })) })),
+    ...extra,
+  };
+}

@@ -1,0 +1,89 @@
+import type { FixtureCluster, FixtureRevision } from '../fixtures/types.js';
+import { sha256 } from '../fixtures/random.js';
+import { materialise, type K8sObject, type WorkloadObjects } from './objects.js';
+
+export type ResourceKind = 'namespaces' | 'deployments' | 'replicasets' | 'pods';
+
+export interface ClusterVersion {
+  resourceVersion: number;
+  objects: Record<ResourceKind, K8sObject[]>;
+}
+
+const KEEP_VERSIONS = 50;
+const byKey = (a: K8sObject, b: K8sObject) =>
+  (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name);
+
+/**
+ * One simulated cluster's objects. Every change makes a new immutable version with a higher
+ * resourceVersion, and recent versions are kept, so a paginated list keeps reading the version it
+ * started on, as etcd-backed lists do.
+ */
+export class ClusterStore {
+  private readonly workloads = new Map<string, WorkloadObjects>();
+  private readonly versions = new Map<number, ClusterVersion>();
+  private resourceVersion: number;
+
+  constructor(
+    readonly fixture: FixtureCluster,
+    firstResourceVersion = 1000,
+  ) {
+    this.resourceVersion = firstResourceVersion;
+    for (const d of fixture.deployments) this.workloads.set(`${d.namespace}/${d.name}`, materialise(fixture.context, d));
+    this.commit();
+  }
+
+  current(): ClusterVersion {
+    return this.versions.get(this.resourceVersion)!;
+  }
+
+  at(resourceVersion: number): ClusterVersion | undefined {
+    return this.versions.get(resourceVersion);
+  }
+
+  private commit(): void {
+    this.resourceVersion++;
+    const rv = String(this.resourceVersion);
+    const stamp = (o: K8sObject) => (o.metadata.resourceVersion ? o : { ...o, metadata: { ...o.metadata, resourceVersion: rv } });
+    const all = [...this.workloads.values()];
+    const namespaces = this.fixture.namespaces.map((name) => ({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, uid: sha256(`ns:${this.fixture.context}:${name}`).slice(0, 36), creationTimestamp: '2025-01-01T00:00:00.000Z', resourceVersion: '1', labels: { 'kubernetes.io/metadata.name': name } },
+      status: { phase: 'Active' },
+    }));
+    const version: ClusterVersion = {
+      resourceVersion: this.resourceVersion,
+      objects: {
+        namespaces: namespaces.sort(byKey),
+        deployments: all.map((w) => stamp(w.deployment)).sort(byKey),
+        replicasets: all.flatMap((w) => w.replicaSets.map(stamp)).sort(byKey),
+        pods: all.flatMap((w) => w.pods.map(stamp)).sort(byKey),
+      },
+    };
+    // Keep stamped objects so their resourceVersion stays the one of their last change.
+    for (const [key, w] of this.workloads) {
+      const find = (list: K8sObject[], o: K8sObject) => list.find((x) => x.metadata.uid === o.metadata.uid) ?? o;
+      this.workloads.set(key, {
+        deployment: find(version.objects.deployments, w.deployment),
+        replicaSets: w.replicaSets.map((o) => find(version.objects.replicasets, o)),
+        pods: w.pods.map((o) => find(version.objects.pods, o)),
+      });
+    }
+    this.versions.set(this.resourceVersion, version);
+    for (const old of this.versions.keys()) if (old <= this.resourceVersion - KEEP_VERSIONS) this.versions.delete(old);
+  }
+
+  /** Rolls a Deployment out to a new image tag: a new ReplicaSet revision, new pods, a new resourceVersion. */
+  rollout(namespace: string, name: string, revision: Omit<FixtureRevision, 'digest' | 'createdAt'> & Partial<FixtureRevision>): void {
+    const d = this.fixture.deployments.find((x) => x.namespace === namespace && x.name === name);
+    if (!d) throw new Error(`no deployment ${namespace}/${name} in ${this.fixture.context}`);
+    d.revisions.push({
+      tag: revision.tag,
+      digest: revision.digest ?? `sha256:${sha256(`${d.image}:${revision.tag}`)}`,
+      createdAt: revision.createdAt ?? new Date().toISOString(),
+    });
+    delete d.notReady;
+    this.workloads.set(`${namespace}/${name}`, materialise(this.fixture.context, d));
+    this.commit();
+  }
+}

@@ -1,0 +1,136 @@
+import type { Config } from '../../config/types.js';
+import type { ClusterState, EnvironmentState, SnapshotWarning } from '../../core/snapshot-schema.js';
+import { mapLimit } from '../../util/pool.js';
+import type { ClusterPlan, ClusterRead } from './read-cluster.js';
+import { indexCluster, serviceState } from './workload-state.js';
+
+export interface KubernetesProgress {
+  onStep(context: string, call: string, done: number, total: number): void;
+}
+
+export interface KubernetesResult {
+  clusters: Record<string, ClusterState>;
+  /** project → environment → state */
+  environments: Record<string, Record<string, EnvironmentState>>;
+  warnings: SnapshotWarning[];
+  requests: number;
+  /** At least one cluster could not be read. */
+  partial: boolean;
+}
+
+/** One plan per kube context: which namespaces the configured environments need there. */
+export function planClusters(config: Config): ClusterPlan[] {
+  const byContext = new Map<string, ClusterPlan>();
+  for (const project of config.projects) {
+    for (const env of project.environments) {
+      const plan = byContext.get(env.context) ?? { context: env.context, namespaces: [], scope: config.kubernetes.listScope };
+      if (env.namespaces === null || plan.namespaces === null) plan.namespaces = null;
+      else plan.namespaces = [...new Set([...plan.namespaces, ...env.namespaces])].sort();
+      byContext.set(env.context, plan);
+    }
+  }
+  return [...byContext.values()];
+}
+
+/** Lists per cluster: 3 kinds, times the namespaces when listed per namespace. */
+export function plannedLists(plan: ClusterPlan): number {
+  return plan.scope === 'namespace' && plan.namespaces ? 3 * plan.namespaces.length : 3;
+}
+
+const FAILURE_TEXT: Record<string, string> = {
+  unreachable: 'cannot be reached',
+  unauthorized: 'rejected the credentials (401)',
+  forbidden: 'forbids listing (403)',
+  error: 'answered with an error',
+  'unknown-context': 'is not a context in the kubeconfig',
+};
+
+const FAILURE_HINT: Record<string, string> = {
+  unreachable: 'check the network path and the server address in the kubeconfig',
+  unauthorized: 'refresh the credentials of this context',
+  forbidden: 'grant get/list on deployments, replicasets and pods (see templates/ RBAC), or set kubernetes.listScope: namespace',
+  error: 'retry; if it persists, check the API server health',
+  'unknown-context': 'run `kubectl config get-contexts` and fix the environment context in the config',
+};
+
+export async function collectKubernetes(config: Config, progress: KubernetesProgress): Promise<KubernetesResult> {
+  const { loadKubeConfig, createClusterClient } = await import('./client.js');
+  const { readCluster } = await import('./read-cluster.js');
+  const kubeconfig = loadKubeConfig(config.kubernetes.kubeconfig);
+  const plans = planClusters(config);
+  const total = plans.reduce((sum, p) => sum + plannedLists(p), 0);
+  let done = 0;
+
+  const reads = await mapLimit(plans, config.kubernetes.concurrency, async (plan): Promise<ClusterRead> => {
+    const client = createClusterClient(kubeconfig, plan.context, config.kubernetes.requestTimeoutMs);
+    if (!client) {
+      done += plannedLists(plan);
+      progress.onStep(plan.context, 'unknown context', done, total);
+      return {
+        state: { context: plan.context, status: 'unknown-context', error: `no context "${plan.context}" in the kubeconfig`, lists: [], requests: 0, durationMs: 0 },
+        objects: { deployments: [], replicasets: [], pods: [] },
+        notes: [],
+      };
+    }
+    let listsDone = 0;
+    const read = await readCluster(client, plan, {
+      pageSize: config.kubernetes.pageSize,
+      onCall: (call) => progress.onStep(plan.context, call, done, total),
+      onListDone: () => {
+        listsDone++;
+        done++;
+        progress.onStep(plan.context, 'list done', done, total);
+      },
+    });
+    // A failed or re-planned cluster may have done fewer or more lists than planned; settle the count.
+    done += Math.max(0, plannedLists(plan) - listsDone);
+    return read;
+  });
+
+  const clusters: Record<string, ClusterState> = {};
+  const warnings: SnapshotWarning[] = [];
+  const indexes = new Map<string, ReturnType<typeof indexCluster>>();
+  for (const read of reads) {
+    const { state } = read;
+    clusters[state.context] = state;
+    const source = `kubernetes:${state.context}`;
+    for (const note of read.notes) warnings.push({ code: 'NAMESPACE_FALLBACK', severity: 'info', scope: { source }, message: note });
+    for (const list of state.lists.filter((l) => l.restarts > 0)) {
+      warnings.push({ code: 'LIST_RESTARTED', severity: 'info', scope: { source }, message: `the ${list.kind} list was restarted ${list.restarts}× after its continue token expired (410)` });
+    }
+    if (state.status === 'ok') indexes.set(state.context, indexCluster(read.objects));
+  }
+
+  const environments: KubernetesResult['environments'] = {};
+  for (const project of config.projects) {
+    environments[project.name] = {};
+    for (const environment of project.environments) {
+      const envState: EnvironmentState = { context: environment.context, namespaces: environment.namespaces, services: {} };
+      environments[project.name][environment.name] = envState;
+      const index = indexes.get(environment.context);
+      if (!index) {
+        const cluster = clusters[environment.context];
+        warnings.push({
+          code: `CLUSTER_${cluster.status.toUpperCase().replace('-', '_')}`,
+          severity: 'error',
+          scope: { project: project.name, environment: environment.name, source: `kubernetes:${environment.context}` },
+          message: `context ${environment.context} ${FAILURE_TEXT[cluster.status] ?? 'failed'}${cluster.error ? ` (${cluster.error})` : ''}; the ${project.services.length} service(s) of ${project.name}/${environment.name} are unknown in this snapshot. ${FAILURE_HINT[cluster.status] ?? ''}`.trim(),
+        });
+        for (const service of project.services) envState.services[service.name] = { repository: service.repository, status: 'unknown' };
+        continue;
+      }
+      for (const service of project.services) {
+        const result = serviceState(index, { project: project.name, environment, service });
+        envState.services[service.name] = result.state;
+        warnings.push(...result.warnings);
+      }
+    }
+  }
+  return {
+    clusters,
+    environments,
+    warnings,
+    requests: reads.reduce((sum, r) => sum + r.state.requests, 0),
+    partial: reads.some((r) => r.state.status !== 'ok'),
+  };
+}

@@ -1,0 +1,27 @@
+import path from 'node:path';
+
+/** Where everything lives inside the data directory. */
+export interface DataLayout {
+  root: string;
+  snapshotsDir: string;
+  latest: string;
+  runLog: string;
+  lock: string;
+  corruptDir: string;
+}
+
+export function dataLayout(root: string): DataLayout {
+  return {
+    root,
+    snapshotsDir: path.join(root, 'snapshots'),
+    latest: path.join(root, 'latest.json'),
+    runLog: path.join(root, 'runs.jsonl'),
+    lock: path.join(root, 'lock'),
+    corruptDir: path.join(root, 'corrupt'),
+  };
+}
+
+/** Snapshot file names sort by time: 2026-11-24T18-32-28.123Z.json */
+export function snapshotFileName(takenAt: string): string {
+  return `${takenAt.replaceAll(':', '-')}.json`;
+}

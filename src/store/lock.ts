@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { link, mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { ExitCode, SnapError } from '../errors.js';
+import { onInterrupt } from '../util/cleanup.js';
+
+/**
+ * One run at a time per data directory. The lock is a file created with O_EXCL (so exactly one
+ * process can create it) that names its holder. The holder touches it every few seconds; a lock is
+ * stale when its holder is a dead process on this host, or when it has not been touched for
+ * `staleAfterMs` (a holder on another host, e.g. a killed Kubernetes pod on a shared volume).
+ */
+export interface LockInfo {
+  pid: number;
+  host: string;
+  token: string;
+  command: string;
+  startedAt: string;
+}
+
+export interface LockOptions {
+  command?: string;
+  /** Wait up to this many ms for the lock (0: fail at once). */
+  waitMs?: number;
+  pollMs?: number;
+  staleAfterMs?: number;
+  heartbeatMs?: number;
+  onWait?: (holder: LockInfo | undefined) => void;
+}
+
+export interface Lock {
+  info: LockInfo;
+  /** Set when a stale lock was taken over. */
+  recovered?: LockInfo;
+  release(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readLock(file: string): Promise<{ info?: LockInfo; mtimeMs: number } | undefined> {
+  try {
+    const [text, stats] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    try {
+      return { info: JSON.parse(text) as LockInfo, mtimeMs: stats.mtimeMs };
+    } catch {
+      // Half-written by a holder that died between create and write: stale by age only.
+      return { mtimeMs: stats.mtimeMs };
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function isStale(found: { info?: LockInfo; mtimeMs: number }, staleAfterMs: number): boolean {
+  if (found.info && found.info.host === hostname() && !isAlive(found.info.pid)) return true;
+  return Date.now() - found.mtimeMs > staleAfterMs;
+}
+
+async function tryCreate(file: string, info: LockInfo): Promise<boolean> {
+  try {
+    const handle = await open(file, 'wx', 0o644);
+    try {
+      await handle.writeFile(JSON.stringify(info));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/** Moves a stale lock away. Only one contender wins the rename; a live lock grabbed by mistake is put back. */
+async function takeOverStale(file: string, stale: { info?: LockInfo }): Promise<boolean> {
+  const aside = `${file}.${randomBytes(4).toString('hex')}.stale`;
+  try {
+    await rename(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  const moved = await readLock(aside);
+  if (stale.info && moved?.info && moved.info.token !== stale.info.token) {
+    // Another contender replaced the stale lock between our read and our rename: give it back.
+    await link(aside, file).catch(() => undefined);
+    await rm(aside, { force: true });
+    return false;
+  }
+  await rm(aside, { force: true });
+  return true;
+}
+
+export async function acquireLock(file: string, options: LockOptions = {}): Promise<Lock> {
+  const staleAfterMs = options.staleAfterMs ?? 120_000;
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const pollMs = options.pollMs ?? 250;
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  await mkdir(path.dirname(file), { recursive: true });
+  const info: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    token: randomBytes(8).toString('hex'),
+    command: options.command ?? 'snap',
+    startedAt: new Date().toISOString(),
+  };
+  let recovered: LockInfo | undefined;
+  let waitedOnce = false;
+  for (;;) {
+    if (await tryCreate(file, info)) break;
+    const found = await readLock(file);
+    if (!found) continue;
+    if (isStale(found, staleAfterMs)) {
+      if (await takeOverStale(file, found)) recovered = found.info ?? recovered;
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const holder = found.info;
+      const who = holder ? `process ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.startedAt})` : 'another process';
+      throw new SnapError('LOCKED', `another snap run holds the lock: ${who}`, {
+        exitCode: ExitCode.locked,
+        hint: `wait for it to finish, or pass --wait to queue behind it; the lock file is ${file}`,
+      });
+    }
+    if (!waitedOnce) options.onWait?.(found.info);
+    waitedOnce = true;
+    await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
+  }
+
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    utimes(file, now, now).catch(() => undefined);
+  }, heartbeatMs);
+  heartbeat.unref();
+  let released = false;
+  const forget = onInterrupt(() => {
+    // Interrupted: drop the lock if it is still ours, so the next run need not wait for staleness.
+    try {
+      if ((JSON.parse(readFileSync(file, 'utf8')) as LockInfo).token === info.token) rmSync(file, { force: true });
+    } catch {
+      // already gone
+    }
+  });
+  return {
+    info,
+    recovered,
+    async release() {
+      if (released) return;
+      released = true;
+      forget();
+      clearInterval(heartbeat);
+      const current = await readLock(file);
+      if (current?.info?.token === info.token) await rm(file, { force: true });
+    },
+  };
+}

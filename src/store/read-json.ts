@@ -1,0 +1,54 @@
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface CorruptFile {
+  file: string;
+  movedTo: string;
+  reason: string;
+}
+
+export type ReadJsonResult<T> =
+  | { status: 'ok'; value: T }
+  | { status: 'missing' }
+  | { status: 'corrupt'; corrupt: CorruptFile };
+
+/**
+ * Reads a JSON file. A file that does not parse (or fails `check`) is moved into `corruptDir`
+ * and reported, so the next run starts clean and the evidence is kept.
+ */
+export async function readJsonOrSetAside<T>(
+  file: string,
+  corruptDir: string,
+  check: (value: unknown) => string | undefined = () => undefined,
+): Promise<ReadJsonResult<T>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
+    throw error;
+  }
+  let reason: string | undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+    reason = check(value);
+  } catch (error) {
+    reason = text.trim() === '' ? 'the file is empty' : `not valid JSON (${(error as Error).message})`;
+  }
+  if (reason === undefined) return { status: 'ok', value: value as T };
+  return { status: 'corrupt', corrupt: await setAside(file, corruptDir, reason) };
+}
+
+export async function setAside(file: string, corruptDir: string, reason: string): Promise<CorruptFile> {
+  await mkdir(corruptDir, { recursive: true });
+  const stamp = new Date().toISOString().replaceAll(':', '-');
+  const movedTo = path.join(corruptDir, `${path.basename(file)}.${stamp}`);
+  try {
+    await rename(file, movedTo);
+  } catch (error) {
+    // Someone else moved it first: report it all the same.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return { file, movedTo, reason };
+}

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic.js';
+
+/** One line of runs.jsonl: what one `snap run` did. */
+export interface RunRecord {
+  id: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  outcome: 'ok' | 'partial' | 'failed';
+  error?: { code: string; message: string };
+  snapshot?: string;
+  counts: { projects: number; environments: number; services: number; running: number; warnings: number };
+  apiCalls: Record<string, number>;
+}
+
+export interface RunLog {
+  records: RunRecord[];
+  /** Lines that did not parse (e.g. a file edited by hand); they are dropped on the next append. */
+  skippedLines: number;
+}
+
+export const RUN_LOG_MAX_ENTRIES = 10_000;
+
+export async function readRunLog(file: string): Promise<RunLog> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], skippedLines: 0 };
+    throw error;
+  }
+  const records: RunRecord[] = [];
+  let skippedLines = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const record = JSON.parse(line) as RunRecord;
+      if (typeof record.id === 'string' && typeof record.durationMs === 'number') records.push(record);
+      else skippedLines++;
+    } catch {
+      skippedLines++;
+    }
+  }
+  return { records, skippedLines };
+}
+
+/** Appends one record by rewriting the log atomically (bounded to the newest RUN_LOG_MAX_ENTRIES). Call under the lock. */
+export async function appendRun(file: string, record: RunRecord): Promise<void> {
+  const { records } = await readRunLog(file);
+  records.push(record);
+  const kept = records.slice(-RUN_LOG_MAX_ENTRIES);
+  await writeFileAtomic(file, kept.map((r) => JSON.stringify(r)).join('\n') + '\n');
+}
+
+/** Expected duration of the next run: the median of the last successful runs. */
+export function estimateDuration(records: readonly RunRecord[], sample = 5): { etaMs: number; basedOnRuns: number } | undefined {
+  const recent = records.filter((r) => r.outcome !== 'failed').slice(-sample).map((r) => r.durationMs).sort((a, b) => a - b);
+  if (recent.length === 0) return undefined;
+  const mid = Math.floor(recent.length / 2);
+  const etaMs = recent.length % 2 ? recent[mid] : Math.round((recent[mid - 1] + recent[mid]) / 2);
+  return { etaMs, basedOnRuns: recent.length };
+}
