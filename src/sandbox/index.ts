@@ -56,5 +56,6 @@ export function configForFixture(fixture: Fixture, kubeconfig: string, extra: Re
     environments: fixture.environments.map((e) => ({ name: e.name, context: e.context, namespaces: e.namespaces })),
     projects: fixture.projects.map((p) => ({ name: p.name, services: p.services.map((s) => ({ name: s.name, repository: s.repository })) })),
     ...extra,
+    kubernetes: { kubeconfig, ...(extra.kubernetes as object | undefined) },
   };
 }

@@ -94,9 +94,9 @@ export async function readCluster(client: ClusterClient, plan: ClusterPlan, opti
   } catch (error) {
     const failure = error instanceof KubeRequestError ? error : new KubeRequestError('error', String(error));
     if (failure.failure === 'forbidden' && !byNamespace && plan.scope === 'auto' && plan.namespaces !== null) {
-      notes.push(`cluster-wide lists are forbidden (${failure.message}); listed the ${plan.namespaces.length} configured namespaces instead`);
       try {
         const { objects, lists } = await readLists(client, plan.namespaces, options, counters);
+        notes.push(`cluster-wide lists are forbidden (${failure.message}); listed the ${plan.namespaces.length} configured namespaces instead`);
         return finish({ status: 'ok', listScope: 'namespace', lists }, objects);
       } catch (second) {
         const again = second instanceof KubeRequestError ? second : new KubeRequestError('error', String(second));

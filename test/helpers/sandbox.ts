@@ -1,0 +1,53 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfigOrThrow } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
+import { generateFixture, PRESETS, type GenerateOptions } from '../../src/sandbox/fixtures/generate.js';
+import type { Fixture } from '../../src/sandbox/fixtures/types.js';
+import { configForFixture, startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+
+export const FIXED_NOW = new Date('2026-11-20T12:00:00Z');
+
+export function demoFixture(overrides: Partial<GenerateOptions> = {}): Fixture {
+  return generateFixture({ seed: 42, now: FIXED_NOW, ...PRESETS.demo, ...overrides });
+}
+
+export interface TestSandbox {
+  sandbox: Sandbox;
+  dir: string;
+  kubeconfig: string;
+  /** Writes snap.config.yaml for the fixture (plus extra top-level keys) and returns its path. */
+  writeConfig(extra?: Record<string, unknown>, mutate?: (raw: any) => void): Promise<string>;
+  /** Writes and loads the config. */
+  config(extra?: Record<string, unknown>, mutate?: (raw: any) => void): Promise<Config>;
+  close(): Promise<void>;
+}
+
+export async function startTestSandbox(fixture: Fixture = demoFixture(), options: SandboxOptions = {}): Promise<TestSandbox> {
+  const sandbox = await startSandbox(fixture, options);
+  const dir = await mkdtemp(path.join(tmpdir(), 'snap-test-'));
+  const kubeconfig = await sandbox.writeKubeconfig(dir);
+  const writeConfig = async (extra: Record<string, unknown> = {}, mutate?: (raw: any) => void) => {
+    const raw = configForFixture(fixture, 'kubeconfig.yaml', extra);
+    mutate?.(raw);
+    const file = path.join(dir, 'snap.config.yaml');
+    await writeFile(file, stringify(raw));
+    return file;
+  };
+  return {
+    sandbox,
+    dir,
+    kubeconfig,
+    writeConfig,
+    async config(extra, mutate) {
+      const file = await writeConfig(extra, mutate);
+      return (await loadConfigOrThrow(file, { env: {} })).config;
+    },
+    async close() {
+      await sandbox.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
