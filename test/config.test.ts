@@ -143,3 +143,13 @@ describe('published JSON Schemas', () => {
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['dataDir', 'kubernetes', 'environments', 'projects']));
   });
 });
+
+describe('the example config in templates/', () => {
+  it('is valid', async () => {
+    const file = path.resolve(import.meta.dirname, '..', 'templates', 'snap.config.example.yaml');
+    const { errors, warnings, config } = parseConfig(await readFile(file, 'utf8'), file, { env: {} });
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(config!.projects.map((p) => p.name)).toEqual(['payments', 'search']);
+  });
+});

@@ -52,7 +52,6 @@ export async function startSandbox(fixture: Fixture, options: SandboxOptions = {
 export function configForFixture(fixture: Fixture, kubeconfig: string, extra: Record<string, unknown> = {}) {
   return {
     version: 1,
-    kubernetes: { kubeconfig },
     environments: fixture.environments.map((e) => ({ name: e.name, context: e.context, namespaces: e.namespaces })),
     projects: fixture.projects.map((p) => ({ name: p.name, services: p.services.map((s) => ({ name: s.name, repository: s.repository })) })),
     ...extra,

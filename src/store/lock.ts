@@ -117,27 +117,40 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
     command: options.command ?? 'snap',
     startedAt: new Date().toISOString(),
   };
+  // Registered before the file exists, so an interrupt at any moment drops a lock that is ours.
+  const forget = onInterrupt(() => {
+    try {
+      if ((JSON.parse(readFileSync(file, 'utf8')) as LockInfo).token === info.token) rmSync(file, { force: true });
+    } catch {
+      // not ours, or already gone
+    }
+  });
   let recovered: LockInfo | undefined;
   let waitedOnce = false;
-  for (;;) {
-    if (await tryCreate(file, info)) break;
-    const found = await readLock(file);
-    if (!found) continue;
-    if (isStale(found, staleAfterMs)) {
-      if (await takeOverStale(file, found)) recovered = found.info ?? recovered;
-      continue;
+  try {
+    for (;;) {
+      if (await tryCreate(file, info)) break;
+      const found = await readLock(file);
+      if (!found) continue;
+      if (isStale(found, staleAfterMs)) {
+        if (await takeOverStale(file, found)) recovered = found.info ?? recovered;
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        const holder = found.info;
+        const who = holder ? `process ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.startedAt})` : 'another process';
+        throw new SnapError('LOCKED', `another snap run holds the lock: ${who}`, {
+          exitCode: ExitCode.locked,
+          hint: `wait for it to finish, or pass --wait to queue behind it; the lock file is ${file}`,
+        });
+      }
+      if (!waitedOnce) options.onWait?.(found.info);
+      waitedOnce = true;
+      await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
     }
-    if (Date.now() >= deadline) {
-      const holder = found.info;
-      const who = holder ? `process ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.startedAt})` : 'another process';
-      throw new SnapError('LOCKED', `another snap run holds the lock: ${who}`, {
-        exitCode: ExitCode.locked,
-        hint: `wait for it to finish, or pass --wait to queue behind it; the lock file is ${file}`,
-      });
-    }
-    if (!waitedOnce) options.onWait?.(found.info);
-    waitedOnce = true;
-    await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
+  } catch (error) {
+    forget();
+    throw error;
   }
 
   const heartbeat = setInterval(() => {
@@ -146,14 +159,6 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   }, heartbeatMs);
   heartbeat.unref();
   let released = false;
-  const forget = onInterrupt(() => {
-    // Interrupted: drop the lock if it is still ours, so the next run need not wait for staleness.
-    try {
-      if ((JSON.parse(readFileSync(file, 'utf8')) as LockInfo).token === info.token) rmSync(file, { force: true });
-    } catch {
-      // already gone
-    }
-  });
   return {
     info,
     recovered,
