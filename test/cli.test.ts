@@ -20,7 +20,7 @@ describe('snap CLI (spawned)', () => {
     expect(top.stdout).toContain('Examples:');
     expect(top.stdout).toMatch(/run\|snapshot/);
     expect(top.stdout).toContain('snapshotctl');
-    for (const command of ['run', 'demo', 'config validate', 'config schema']) {
+    for (const command of ['run', 'demo', 'config', 'config validate', 'config schema']) {
       const help = await runCli([...command.split(' '), '--help'], { cwd });
       expect(help.code, command).toBe(0);
       expect(help.stdout, command).toContain('Examples:');
@@ -80,6 +80,16 @@ describe('snap CLI (spawned)', () => {
     const parsed = JSON.parse(second.stdout);
     expect(parsed.snapshot.projects.payments.environments.prod.services['payments-api'].status).toBe('running');
     expect(parsed.run.outcome).toBe('ok');
+  });
+
+  it('exits 1 with a clear message when the data directory cannot be written', async () => {
+    t = await startTestSandbox();
+    await t.writeConfig();
+    await writeFile(path.join(t.dir, 'not-a-dir'), 'x');
+    const result = await runCli(['run', '--data-dir', 'not-a-dir/data'], { cwd: t.dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error: cannot write .*not-a-dir.*: a part of the path is not a directory \(ENOTDIR\)/);
+    expect(result.stderr).toContain('hint: point --data-dir or SNAP_DATA_DIR at a writable directory');
   });
 
   it('writes JSON progress lines with --log-format json', async () => {

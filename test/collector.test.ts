@@ -69,6 +69,21 @@ describe('Kubernetes collector against the sandbox', () => {
     expect(fresh.items.some((p: any) => p.spec.containers[0].image.endsWith(':hotfix-1'))).toBe(true);
   });
 
+  it('serves an exact resourceVersion while it is kept, and 410 once it is not', async () => {
+    t = await startTestSandbox();
+    const prod = t.sandbox.kubernetes.cluster('sandbox-prod');
+    const list = async (query: string) => fetch(`${prod.url}/apis/apps/v1/deployments?${query}`);
+    const before = (await (await list('')).json()) as any;
+    prod.store.rollout('payments-prod', 'payments-api', { tag: 'v9' });
+    const exact = (await (await list(`resourceVersion=${before.metadata.resourceVersion}&resourceVersionMatch=Exact`)).json()) as any;
+    expect(exact.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(exact.items).toEqual(before.items);
+    for (let i = 0; i < 60; i++) prod.store.rollout('payments-prod', 'payments-api', { tag: `v${10 + i}` });
+    const gone = await list(`resourceVersion=${before.metadata.resourceVersion}&resourceVersionMatch=Exact`);
+    expect(gone.status).toBe(410);
+    expect((await list('resourceVersion=99999999')).status).toBe(504);
+  });
+
   it('finds workloads by label selector and flags ambiguous ones', async () => {
     t = await startTestSandbox();
     const config = await t.config({}, (raw) => {

@@ -72,6 +72,11 @@ describe('simulated GitHub GraphQL', () => {
     const limited = await graphql('{ viewer { login } }');
     expect(limited.status).toBe(403);
     expect(limited.headers.get('retry-after')).toBe('3');
+    t.sandbox.github.faults.rateLimit = { kind: 'primary', times: 1, status: 429, retryAfterSeconds: 60 };
+    const primary = await graphql('{ viewer { login } }');
+    expect(primary.status).toBe(429);
+    expect(primary.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(Number(primary.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000 + 30);
     t.sandbox.github.faults.rateLimit = { kind: 'graphql', times: 1 };
     expect((await graphql('{ viewer { login } }')).body.errors[0].type).toBe('RATE_LIMITED');
     expect((await graphql('{ viewer { login } }')).body.data.viewer.login).toBe('sandbox-user');

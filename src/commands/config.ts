@@ -31,7 +31,9 @@ export async function runConfigValidate(options: ValidateOptions, io: CommandIO)
 }
 
 export function configCommand(handleValidate: (options: ValidateOptions) => Promise<void>, io: () => CommandIO): Command {
-  const command = new Command('config').description('check the config file, or print its JSON Schema');
+  const command = new Command('config')
+    .description('check the config file, or print its JSON Schema')
+    .addHelpText('after', '\nExamples:\n  $ snap config validate\n  $ snap config schema > snap.config.schema.json');
   command
     .command('validate')
     .description('validate the config file (every problem with its file, line and key) without reading any cluster')

@@ -1,12 +1,40 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { SnapError } from '../errors.js';
 
 /**
  * The one way snap writes a file: a temp file in the same directory, fsync, rename over the target,
  * fsync the directory. A reader sees the old file or the new one, never half of either.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  try {
+    await writeAtomically(file, data);
+  } catch (error) {
+    throw translateFsError(error, file);
+  }
+}
+
+const FS_PROBLEMS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a part of the path is not a directory',
+};
+
+/** A file-system refusal, in words a user can act on; anything else passes through unchanged. */
+export function translateFsError(error: unknown, file: string): unknown {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (!code || !FS_PROBLEMS[code]) return error;
+  return new SnapError('WRITE_FAILED', `cannot write ${file}: ${FS_PROBLEMS[code]} (${code})`, {
+    cause: error,
+    hint: 'point --data-dir or SNAP_DATA_DIR at a writable directory with free space',
+  });
+}
+
+async function writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);

@@ -5,6 +5,7 @@ import { link, mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/p
 import path from 'node:path';
 import { ExitCode, SnapError } from '../errors.js';
 import { onInterrupt } from '../util/cleanup.js';
+import { translateFsError } from './atomic.js';
 
 /**
  * One run at a time per data directory. The lock is a file created with O_EXCL (so exactly one
@@ -109,7 +110,9 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const pollMs = options.pollMs ?? 250;
   const deadline = Date.now() + (options.waitMs ?? 0);
-  await mkdir(path.dirname(file), { recursive: true });
+  await mkdir(path.dirname(file), { recursive: true }).catch((error) => {
+    throw translateFsError(error, path.dirname(file));
+  });
   const info: LockInfo = {
     pid: process.pid,
     host: hostname(),
@@ -129,7 +132,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   let waitedOnce = false;
   try {
     for (;;) {
-      if (await tryCreate(file, info)) break;
+      if (await tryCreate(file, info).catch((error) => Promise.reject(translateFsError(error, file)))) break;
       const found = await readLock(file);
       if (!found) continue;
       if (isStale(found, staleAfterMs)) {

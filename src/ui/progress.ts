@@ -69,7 +69,7 @@ export async function barRenderer(stream: NodeJS.WritableStream): Promise<Progre
     } else if (event.kind === 'step') {
       bars.get(event.source)?.update(event.done, { step: `${event.target}: ${event.call}`, eta_text: etaText() });
     } else if (event.kind === 'source-done') {
-      bars.get(event.source)?.update(event.total, { step: event.ok ? 'done' : 'done with failures', eta_text: '' });
+      bars.get(event.source)?.update(event.total, { step: event.ok ? 'done' : 'done with failures', eta_text: formatDuration(Date.now() - started) });
     } else if (event.kind === 'finish') {
       multi?.stop();
       multi = undefined;

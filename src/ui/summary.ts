@@ -3,11 +3,13 @@ import { renderTable } from './table.js';
 import { formatDuration, type Colors } from './terminal.js';
 
 const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** A full commit SHA as a tag reads better as its first 12 characters. */
+const shortVersion = (text: string) => (/^[0-9a-f]{40}$/.test(text) ? text.slice(0, 12) : shorten(text, 22));
 
 function cell(state: ServiceState, c: Colors): string {
   if (state.status === 'unknown') return c.dim('? unknown');
   if (state.status === 'not-found') return c.yellow('– not found');
-  const version = shorten(state.version?.value ?? state.container?.tag ?? state.container?.digest?.slice(0, 19) ?? '?', 22);
+  const version = shortVersion(state.version?.value ?? state.container?.tag ?? state.container?.digest?.slice(0, 19) ?? '?');
   const pods = state.pods;
   const desired = state.replicas?.desired ?? 0;
   const healthy = pods ? pods.ready >= desired && pods.notReady.length === 0 : false;

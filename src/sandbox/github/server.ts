@@ -8,7 +8,7 @@ import { rootValue, type GithubContext } from './resolvers.js';
 export interface GithubFaults {
   latencyMs?: number;
   /** primary: 403 with x-ratelimit-remaining 0; secondary: 403 with retry-after; graphql: 200 with a RATE_LIMITED error. */
-  rateLimit?: { kind: 'primary' | 'secondary' | 'graphql'; times: number; retryAfterSeconds?: number };
+  rateLimit?: { kind: 'primary' | 'secondary' | 'graphql'; times: number; retryAfterSeconds?: number; status?: 403 | 429 };
   /** Answer the next N requests with 502. */
   badGateway?: number;
 }
@@ -106,9 +106,9 @@ export class GithubServer {
       limit.times--;
       count(this.stats, `rate-limited ${limit.kind}`);
       const retry = String(limit.retryAfterSeconds ?? 1);
-      if (limit.kind === 'secondary') return this.send(res, 403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': retry });
+      if (limit.kind === 'secondary') return this.send(res, limit.status ?? 403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': retry });
       if (limit.kind === 'primary') {
-        return this.send(res, 403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + Number(retry)) });
+        return this.send(res, limit.status ?? 403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + Number(retry)) });
       }
       return this.send(res, 200, { errors: [{ type: 'RATE_LIMITED', message: 'API rate limit exceeded for user ID 1.' }] });
     }

@@ -168,6 +168,18 @@ export class ClusterServer {
       version = kept;
       start = parsed.offset;
     }
+    const requested = params.get('resourceVersion');
+    if (!token && requested && requested !== '0') {
+      // Exact: that version or 410; otherwise (NotOlderThan) the current one, if it is at least that new.
+      const wanted = Number(requested);
+      if (params.get('resourceVersionMatch') === 'Exact') {
+        const kept = this.store.at(wanted);
+        if (!kept) return this.send(res, 410, status(410, 'Expired', `too old resource version: ${requested} (${version.resourceVersion})`));
+        version = kept;
+      } else if (wanted > version.resourceVersion) {
+        return this.send(res, 504, status(504, 'Timeout', `Too large resource version: ${requested}, current: ${version.resourceVersion}`));
+      }
+    }
     let items: K8sObject[] = version.objects[resource];
     if (namespace) items = items.filter((o) => o.metadata.namespace === namespace);
     const selectorText = params.get('labelSelector');
