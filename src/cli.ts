@@ -73,8 +73,8 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
   }
 }
 
-const isEntry = process.argv[1] && /(?:^|[/\\])(?:snap|snapshotctl|snap\.js|cli\.js)$/.test(process.argv[1]);
-if (isEntry) {
+/** Entry point for bin/snap.js: signal handling, then main. */
+export function runFromBin(): void {
   const stop = (signal: NodeJS.Signals, code: number) =>
     process.once(signal, () => {
       runInterruptTasks();

@@ -45,8 +45,9 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
       io.stdout.write(`${parts.filter(Boolean).join('\n\n')}\n`);
     }
     return result.snapshot.outcome === 'ok' ? ExitCode.ok : ExitCode.partial;
-  } finally {
+  } catch (error) {
     progress.stop();
+    throw error;
   }
 }
 

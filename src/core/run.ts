@@ -1,5 +1,4 @@
-import type { Config, ConfigIssue } from '../config/types.js';
-import { formatIssue } from '../config/types.js';
+import { formatIssue, type Config, type ConfigIssue } from '../config/types.js';
 import { SnapError, errorMessage } from '../errors.js';
 import { acquireLock, type LockInfo } from '../store/lock.js';
 import { dataLayout } from '../store/layout.js';

@@ -39,14 +39,16 @@ export class GithubServer {
   private server?: Server;
   private port = 0;
   private readonly budget = { limit: 5000, used: 0, resetAt: new Date(Date.now() + 3_600_000).toISOString() };
+  private readonly root: ReturnType<typeof rootValue>;
 
   constructor(
-    private readonly fixture: Fixture,
+    fixture: Fixture,
     private readonly schema: GraphQLSchema,
     readonly token: string,
     faults: GithubFaults = {},
   ) {
     this.faults = faults;
+    this.root = rootValue(fixture);
   }
 
   get url(): string {
@@ -133,7 +135,7 @@ export class GithubServer {
     this.budget.used += cost;
     this.stats.points += cost;
     const context: GithubContext = { cost, rateLimit: { ...this.budget, remaining: Math.max(0, this.budget.limit - this.budget.used) } };
-    const result = await execute({ schema: this.schema, document, rootValue: rootValue(this.fixture), contextValue: context, variableValues: body.variables, operationName: body.operationName });
+    const result = await execute({ schema: this.schema, document, rootValue: this.root, contextValue: context, variableValues: body.variables, operationName: body.operationName });
     const errors = result.errors?.map((e) => ({ message: e.message, locations: e.locations, path: e.path, ...(e.extensions?.type ? { type: e.extensions.type } : {}) }));
     this.send(res, 200, { data: result.data ?? null, ...(errors?.length ? { errors } : {}) });
   }

@@ -60,12 +60,13 @@ export async function collectKubernetes(config: Config, progress: KubernetesProg
   const plans = planClusters(config);
   const total = plans.reduce((sum, p) => sum + plannedLists(p), 0);
   let done = 0;
+  const step = (context: string, call: string) => progress.onStep(context, call, Math.min(done, total), total);
 
   const reads = await mapLimit(plans, config.kubernetes.concurrency, async (plan): Promise<ClusterRead> => {
     const client = createClusterClient(kubeconfig, plan.context, config.kubernetes.requestTimeoutMs);
     if (!client) {
       done += plannedLists(plan);
-      progress.onStep(plan.context, 'unknown context', done, total);
+      step(plan.context, 'unknown context');
       return {
         state: { context: plan.context, status: 'unknown-context', error: `no context "${plan.context}" in the kubeconfig`, lists: [], requests: 0, durationMs: 0 },
         objects: { deployments: [], replicasets: [], pods: [] },
@@ -75,11 +76,11 @@ export async function collectKubernetes(config: Config, progress: KubernetesProg
     let listsDone = 0;
     const read = await readCluster(client, plan, {
       pageSize: config.kubernetes.pageSize,
-      onCall: (call) => progress.onStep(plan.context, call, done, total),
+      onCall: (call) => step(plan.context, call),
       onListDone: () => {
         listsDone++;
         done++;
-        progress.onStep(plan.context, 'list done', done, total);
+        step(plan.context, 'list done');
       },
     });
     // A failed or re-planned cluster may have done fewer or more lists than planned; settle the count.
