@@ -45,10 +45,6 @@ export class SnapError extends Error {
   }
 }
 
-export function isSnapError(error: unknown): error is SnapError {
-  return error instanceof SnapError;
-}
-
 export function usageError(message: string, hint?: string): SnapError {
   return new SnapError('USAGE', message, { hint, exitCode: ExitCode.usage });
 }

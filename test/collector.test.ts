@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentProgress } from '../src/core/progress.js';
+import { snapshotSchema } from '../src/core/snapshot-schema.js';
 import { takeSnapshot } from '../src/core/take-snapshot.js';
 import type { Fixture } from '../src/sandbox/fixtures/types.js';
 import { demoFixture, startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
@@ -29,6 +30,7 @@ describe('Kubernetes collector against the sandbox', () => {
     expect(states).toHaveLength(45);
     expect(states.every((s) => s.status === 'running')).toBe(true);
     expect(snapshot.warnings).toEqual([]);
+    expect(snapshotSchema.safeParse(JSON.parse(JSON.stringify(snapshot))).success).toBe(true);
   });
 
   it('pages through lists with limit/continue and gets the same answer as one big page', async () => {
@@ -155,6 +157,7 @@ describe('Kubernetes collector against the sandbox', () => {
       expect(Object.values(project.environments.prod.services).every((s) => s.status === 'unknown')).toBe(true);
       expect(Object.values(project.environments.staging.services).every((s) => s.status === 'running')).toBe(true);
     }
+    expect(snapshotSchema.safeParse(JSON.parse(JSON.stringify(snapshot))).success).toBe(true);
     expect(snapshot.warnings.map((w) => `${w.code} ${w.scope.project}/${w.scope.environment}`)).toEqual([
       'CLUSTER_UNREACHABLE payments/prod',
       'CLUSTER_UNREACHABLE checkout/prod',

@@ -1,8 +1,7 @@
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../core/snapshot-schema.js';
 import { writeJsonAtomic } from './atomic.js';
-import { dataLayout, snapshotFileName, type DataLayout } from './layout.js';
+import { snapshotFileName, type DataLayout } from './layout.js';
 import { readJsonOrSetAside, type ReadJsonResult } from './read-json.js';
 
 /** Cheap structural check: enough to tell a snapshot from garbage without validating every field. */
@@ -24,19 +23,4 @@ export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot): Pro
 
 export async function readLatest(layout: DataLayout): Promise<ReadJsonResult<Snapshot>> {
   return readJsonOrSetAside<Snapshot>(layout.latest, layout.corruptDir, checkSnapshot);
-}
-
-export async function readSnapshotFile(file: string, corruptDir = dataLayout(path.dirname(path.dirname(file))).corruptDir): Promise<ReadJsonResult<Snapshot>> {
-  return readJsonOrSetAside<Snapshot>(file, corruptDir, checkSnapshot);
-}
-
-/** Snapshot files, oldest first. */
-export async function listSnapshotFiles(layout: DataLayout): Promise<string[]> {
-  try {
-    const names = await readdir(layout.snapshotsDir);
-    return names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort().map((n) => path.join(layout.snapshotsDir, n));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
 }

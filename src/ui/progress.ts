@@ -2,7 +2,7 @@ import type { MultiBar, SingleBar } from 'cli-progress';
 import type { ProgressEvent, ProgressSink } from '../core/progress.js';
 import { formatDuration } from './terminal.js';
 
-export type ProgressMode = 'bars' | 'plain' | 'json' | 'silent';
+export type ProgressMode = 'bars' | 'plain' | 'json';
 
 export interface ProgressRenderer {
   sink: ProgressSink;
@@ -80,6 +80,5 @@ export async function barRenderer(stream: NodeJS.WritableStream): Promise<Progre
 
 export async function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream): Promise<ProgressRenderer> {
   if (mode === 'bars') return barRenderer(stream);
-  if (mode === 'silent') return { sink: () => undefined, stop: () => undefined };
   return lineRenderer(stream, mode);
 }

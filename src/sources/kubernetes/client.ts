@@ -1,7 +1,7 @@
 import { AppsV1Api, CoreV1Api, KubeConfig, Observable, type ConfigurationOptions } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { ExitCode, SnapError } from '../../errors.js';
-import type { KubeList, KubeObject, ListKind } from './types.js';
+import type { KubeList, ListKind } from './types.js';
 
 /** What went wrong talking to one cluster, in snap's words. */
 export type ClusterFailure = 'unreachable' | 'unauthorized' | 'forbidden' | 'expired' | 'error';
@@ -19,7 +19,7 @@ export class KubeRequestError extends Error {
 export interface ClusterClient {
   context: string;
   server: string;
-  list(kind: ListKind, params: { namespace?: string; limit: number; continueToken?: string; labelSelector?: string }): Promise<KubeList>;
+  list(kind: ListKind, params: { namespace?: string; limit: number; continueToken?: string }): Promise<KubeList>;
 }
 
 export function loadKubeConfig(file: string | undefined): KubeConfig {
@@ -92,8 +92,8 @@ export function createClusterClient(base: KubeConfig, context: string, timeoutMs
   return {
     context,
     server,
-    async list(kind, { namespace, limit, continueToken, labelSelector }) {
-      const params = { limit, _continue: continueToken, labelSelector };
+    async list(kind, { namespace, limit, continueToken }) {
+      const params = { limit, _continue: continueToken };
       try {
         let result: unknown;
         if (kind === 'deployments') {
@@ -114,5 +114,3 @@ export function createClusterClient(base: KubeConfig, context: string, timeoutMs
     },
   };
 }
-
-export type { KubeObject };
