@@ -115,7 +115,7 @@ export async function collectKubernetes(config: Config, progress: KubernetesProg
           code: `CLUSTER_${cluster.status.toUpperCase().replace('-', '_')}`,
           severity: 'error',
           scope: { project: project.name, environment: environment.name, source: `kubernetes:${environment.context}` },
-          message: `context ${environment.context} ${FAILURE_TEXT[cluster.status] ?? 'failed'}${cluster.error ? ` (${cluster.error})` : ''}; the ${project.services.length} service(s) of ${project.name}/${environment.name} are unknown in this snapshot. ${FAILURE_HINT[cluster.status] ?? ''}`.trim(),
+          message: `context ${environment.context} ${FAILURE_TEXT[cluster.status] ?? 'failed'}${cluster.error && cluster.status !== 'unknown-context' ? ` (${cluster.error})` : ''}; the ${project.services.length} service(s) of ${project.name}/${environment.name} are unknown in this snapshot. ${FAILURE_HINT[cluster.status] ?? ''}`.trim(),
         });
         for (const service of project.services) envState.services[service.name] = { repository: service.repository, status: 'unknown' };
         continue;
