@@ -203,6 +203,20 @@ describe('Kubernetes collector against the sandbox', () => {
     expect(second.snapshot.projects.payments.environments.staging.services['payments-api'].status).toBe('running');
   });
 
+  it('retries answers of 503 and reports a cluster that keeps failing as CLUSTER_ERROR', async () => {
+    t = await startTestSandbox(demoFixture(), { kubeFaults: { 'sandbox-prod': { failNext: 2 } } });
+    const flaky = await snapshotOf(await t.config({ kubernetes: { pageSize: 5 } }));
+    const prod = t.sandbox.kubernetes.cluster('sandbox-prod');
+    expect(prod.counters.byRoute.error).toBe(2);
+    expect(flaky.snapshot.outcome).toBe('ok');
+    expect(flaky.snapshot.sources.kubernetes.clusters['sandbox-prod'].requests).toBe(prod.counters.total);
+
+    await prod.setFaults({ errorRate: 1 });
+    const down = await snapshotOf(await t.config());
+    expect(down.snapshot.sources.kubernetes.clusters['sandbox-prod']).toMatchObject({ status: 'error', error: expect.stringContaining('HTTP 503') });
+    expect(down.snapshot.warnings.map((w) => w.code)).toEqual(['CLUSTER_ERROR', 'CLUSTER_ERROR', 'CLUSTER_ERROR']);
+  });
+
   it('warns about a service with no workload in an environment, without failing the others', async () => {
     t = await startTestSandbox();
     const config = await t.config({}, (raw) => raw.projects[1].services.push({ name: 'checkout-legacy', repository: 'acme/checkout-legacy' }));

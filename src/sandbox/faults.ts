@@ -10,6 +10,8 @@ export interface KubeFaults {
   forbidden?: 'all' | 'cluster-scope';
   /** Share of requests (0..1) answered with a 5xx. */
   errorRate?: number;
+  /** Answer the next N requests with a 503. */
+  failNext?: number;
   /** Never answer (the client must time out). */
   hang?: boolean;
   /** The next N continue tokens presented are answered with 410 Gone. */

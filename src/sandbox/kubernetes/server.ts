@@ -116,7 +116,9 @@ export class ClusterServer {
       count(this.counters, 'discovery');
       return this.send(res, 200, discovery);
     }
-    if (faults.errorRate && this.random.next() < faults.errorRate) {
+    const failNow = (faults.failNext ?? 0) > 0;
+    if (failNow) faults.failNext! -= 1;
+    if (failNow || (faults.errorRate && this.random.next() < faults.errorRate)) {
       count(this.counters, 'error');
       return this.send(res, 503, status(503, 'ServiceUnavailable', 'the server is currently unable to handle the request'));
     }

@@ -26,11 +26,30 @@ export interface ReadOptions {
   pageSize: number;
   /** How many times a list is restarted after its continue token expired. */
   maxRestarts?: number;
+  /** First back-off before retrying a 429 / 5xx answer (doubled, then tripled). */
+  retryDelayMs?: number;
   onCall?: (call: string) => void;
   onListDone?: () => void;
 }
 
 const MAX_PAGES = 10_000;
+const RETRIES = 2;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const isTransient = (error: unknown) => error instanceof KubeRequestError && error.failure === 'error' && (error.status === undefined || error.status === 429 || error.status >= 500);
+
+/** One request, retried with backoff when the API server answers 429 / 5xx. */
+async function listPage(client: ClusterClient, kind: ListKind, params: Parameters<ClusterClient['list']>[1], options: ReadOptions, counters: { requests: number }) {
+  for (let attempt = 0; ; attempt++) {
+    counters.requests++;
+    try {
+      return await client.list(kind, params);
+    } catch (error) {
+      if (!isTransient(error) || attempt >= RETRIES) throw error;
+      await sleep((options.retryDelayMs ?? 250) * (attempt + 1));
+    }
+  }
+}
 
 /** One paginated list: every page shares the first page's resourceVersion; a 410 restarts the list from scratch. */
 async function listAll(client: ClusterClient, kind: ListKind, namespace: string | undefined, options: ReadOptions, counters: { requests: number }) {
@@ -43,8 +62,7 @@ async function listAll(client: ClusterClient, kind: ListKind, namespace: string 
     try {
       do {
         options.onCall?.(`list ${kind}${namespace ? ` in ${namespace}` : ''}${pages > 0 ? ` (page ${pages + 1})` : ''}`);
-        counters.requests++;
-        const page = await client.list(kind, { namespace, limit: options.pageSize, continueToken: token });
+        const page = await listPage(client, kind, { namespace, limit: options.pageSize, continueToken: token }, options, counters);
         pages++;
         resourceVersion ??= page.metadata?.resourceVersion;
         items.push(...page.items);
