@@ -87,7 +87,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         counts: countServices(snapshot),
         apiCalls,
       };
-      await appendRun(layout.runLog, record);
+      await appendRun(layout.runLog, record, log.records);
       options.progress({ kind: 'finish', durationMs: record.durationMs, outcome: record.outcome });
       return { snapshot, file, record, previous: previousRead.status === 'ok' ? previousRead.value : undefined };
     } catch (error) {
@@ -102,7 +102,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         error: { code, message: errorMessage(error) },
         counts: { projects: config.projects.length, environments: 0, services: 0, running: 0, warnings: 0 },
         apiCalls: {},
-      }).catch(() => undefined);
+      }, log.records).catch(() => undefined);
       options.progress({ kind: 'finish', durationMs: finished.getTime() - started.getTime(), outcome: 'failed' });
       throw error;
     }

@@ -45,11 +45,13 @@ export async function readRunLog(file: string): Promise<RunLog> {
   return { records, skippedLines };
 }
 
-/** Appends one record by rewriting the log atomically (bounded to the newest RUN_LOG_MAX_ENTRIES). Call under the lock. */
-export async function appendRun(file: string, record: RunRecord): Promise<void> {
-  const { records } = await readRunLog(file);
-  records.push(record);
-  const kept = records.slice(-RUN_LOG_MAX_ENTRIES);
+/**
+ * Appends one record by rewriting the log atomically (bounded to the newest RUN_LOG_MAX_ENTRIES).
+ * Call under the lock; pass the records already read under it to spare a second read.
+ */
+export async function appendRun(file: string, record: RunRecord, earlier?: readonly RunRecord[]): Promise<void> {
+  const records = earlier ?? (await readRunLog(file)).records;
+  const kept = [...records, record].slice(-RUN_LOG_MAX_ENTRIES);
   await writeFileAtomic(file, kept.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
 
