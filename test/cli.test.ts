@@ -58,11 +58,11 @@ describe('snap CLI (spawned)', () => {
     t = await startTestSandbox();
     await t.writeConfig();
     const result = await runCli(['run'], { cwd: t.dir });
-    expect(result.stderr).toContain('snap: snapshot started: kubernetes 6 lists; first run, no estimate yet');
+    expect(result.stderr).toContain('snap: snapshot started: kubernetes 6 lists, github 15 repositories; first run, no estimate yet');
     expect(result.stderr).toMatch(/snap: kubernetes sandbox-prod: list pods \[\d\/6\]/);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Snapshot \S+ ok in /);
-    expect(result.stdout).toMatch(/payments-api\s+\S+ 1\/1/);
+    expect(result.stdout).toMatch(/payments-api\s+\S+ @[0-9a-f]{7} 1\/1/);
     const data = path.join(t.dir, '.snap');
     const files = await readdir(path.join(data, 'snapshots'));
     expect(files).toHaveLength(1);
@@ -70,8 +70,10 @@ describe('snap CLI (spawned)', () => {
     expect(latest).toEqual(JSON.parse(await readFile(path.join(data, 'snapshots', files[0]), 'utf8')));
     expect(latest.schemaVersion).toBe(1);
     const runs = (await readFile(path.join(data, 'runs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(runs).toEqual([expect.objectContaining({ id: latest.id, outcome: 'ok', apiCalls: { kubernetes: 6 }, counts: expect.objectContaining({ services: 45, running: 45 }) })]);
+    expect(runs).toEqual([expect.objectContaining({ id: latest.id, outcome: 'ok', apiCalls: { kubernetes: 6, github: 3 }, github: expect.objectContaining({ fetched: 15, rebuilt: 15 }), counts: expect.objectContaining({ services: 45, running: 45 }) })]);
     expect(existsSync(path.join(data, 'lock'))).toBe(false);
+    expect(existsSync(path.join(data, 'cache', 'github', 'acme', 'payments-api.json'))).toBe(true);
+    expect(JSON.parse(await readFile(path.join(data, 'releases.json'), 'utf8')).events.length).toBe(runs[0].releases.total);
 
     // The second run has an estimate from the first, and --json gives the snapshot to scripts.
     const second = await runCli(['run', '--json'], { cwd: t.dir });
@@ -98,7 +100,7 @@ describe('snap CLI (spawned)', () => {
     const result = await runCli(['run', '--log-format', 'json', '--json'], { cwd: t.dir });
     expect(result.code).toBe(0);
     const events = result.stderr.trim().split('\n').map((l) => JSON.parse(l));
-    expect(events[0]).toMatchObject({ kind: 'start', sources: [{ source: 'kubernetes', total: 6 }] });
+    expect(events[0]).toMatchObject({ kind: 'start', sources: [{ source: 'kubernetes', total: 6 }, { source: 'github', total: 15 }] });
     expect(events.at(-1)).toMatchObject({ kind: 'finish', outcome: 'ok' });
     expect(events.filter((e) => e.kind === 'step').length).toBeGreaterThanOrEqual(6);
   });
@@ -173,7 +175,10 @@ describe('snap CLI (spawned)', () => {
     const result = await runCli(['demo', '--dir', 'out'], { cwd });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('snap demo: acme, 3 projects, 15 services, dev → staging → prod on 2 simulated clusters');
-    expect(result.stdout).toMatch(/Changes since snapshot 1\n {2}\w+\/staging\/[\w-]+: \S+ → \S+/);
+    // The staging rollout is a detected deployment, with image tags and commits on both sides.
+    expect(result.stdout).toMatch(/Deployments since the previous snapshot \(1\)\n {2}\w+\/staging\/[\w-]+: \S+ \([0-9a-f]{7}\) → \S+ \([0-9a-f]{7}\)/);
+    expect(result.stdout).toMatch(/Tickets per environment[^\n]*\n {2}payments\/dev +\d+ {2}[A-Z]+-\d+/);
+    expect(result.stdout).toMatch(/Promotion preview staging → prod\n {2}payments: promoting staging → prod ships [A-Z]+-\d+/);
     expect(await readdir(path.join(cwd, 'out', '.snap', 'snapshots'))).toHaveLength(2);
     const json = await runCli(['demo', '--json', '--seed', '7'], { cwd });
     expect(json.code).toBe(0);

@@ -11,7 +11,8 @@ afterEach(async () => {
   t = undefined;
 });
 
-const snapshotOf = async (config: Parameters<typeof takeSnapshot>[0]) => takeSnapshot(config, { progress: silentProgress });
+const snapshotOf = async (config: Parameters<typeof takeSnapshot>[0]) =>
+  takeSnapshot(config, { progress: silentProgress, githubToken: t!.sandbox.githubToken, cacheDir: `${t!.dir}/cache`, corruptDir: `${t!.dir}/corrupt` });
 
 describe('Kubernetes collector against the sandbox', () => {
   it('reads every service of every environment with one list per kind per cluster', async () => {

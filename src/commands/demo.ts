@@ -7,6 +7,7 @@ import { loadConfigOrThrow } from '../config/load.js';
 import { versionChanges } from '../core/compare.js';
 import { runSnapshot } from '../core/run.js';
 import { usageError } from '../errors.js';
+import { renderDeployments, renderDrift, renderTicketsPerEnvironment } from '../ui/delivery.js';
 import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
 import { formatDuration } from '../ui/terminal.js';
 import { colorsFor, progressFor, type CommandIO, type GlobalOptions } from './context.js';
@@ -38,14 +39,14 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
   try {
     const kubeconfig = await sandbox.writeKubeconfig(dir);
     const configFile = path.join(dir, 'snap.config.yaml');
-    await writeFile(configFile, stringify(configForFixture(fixture, 'kubeconfig.yaml', { dataDir: '.snap' })));
+    await writeFile(configFile, stringify(configForFixture(fixture, 'kubeconfig.yaml', { dataDir: '.snap' }, sandbox.githubUrl)));
     const { config } = await loadConfigOrThrow(configFile, { env: {} });
     const services = fixture.projects.reduce((n, p) => n + p.services.length, 0);
     say(c.bold(`snap demo: ${fixture.owner}, ${fixture.projects.length} projects, ${services} services, ${fixture.environments.map((e) => e.name).join(' → ')} on ${fixture.clusters.length} simulated clusters`));
     say(c.dim(`config ${configFile}\nkubeconfig ${kubeconfig}\n`));
 
     const progress = await progressFor(io, options);
-    const first = await runSnapshot(config, { progress: progress.sink });
+    const first = await runSnapshot(config, { progress: progress.sink, githubToken: sandbox.githubToken });
     say(`${c.bold('1.')} ${renderRunHeader(first.snapshot, first.file, first.record.apiCalls, c)}\n`);
 
     // Promote what dev runs to staging, for the first service where they differ.
@@ -64,16 +65,18 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       sandbox.kubernetes.cluster(workload!.context).store.rollout(workload!.namespace, workload!.name, { tag: target.dev.container!.tag!, digest: target.dev.container!.digest });
     }
 
-    const second = await runSnapshot(config, { progress: progress.sink });
+    const second = await runSnapshot(config, { progress: progress.sink, githubToken: sandbox.githubToken });
     progress.stop();
     const changes = versionChanges(first.snapshot, second.snapshot);
     if (options.json) {
-      io.stdout.write(`${JSON.stringify({ dir, config: configFile, snapshots: [first.file, second.file], changes, snapshot: second.snapshot }, null, 2)}\n`);
+      const deployments = second.snapshot.deployments ?? [];
+      io.stdout.write(`${JSON.stringify({ dir, config: configFile, snapshots: [first.file, second.file], changes, deployments, snapshot: second.snapshot }, null, 2)}\n`);
     } else {
       say(`${c.bold('3.')} ${renderRunHeader(second.snapshot, second.file, second.record.apiCalls, c)}\n`);
       say(renderSnapshotTable(second.snapshot, c));
-      say(`\n${c.bold('Changes since snapshot 1')}`);
-      say(changes.length ? changes.map((ch) => `  ${ch.project}/${ch.environment}/${ch.service}: ${ch.from ?? '–'} → ${c.green(ch.to ?? '–')}${ch.rolloutAt ? c.dim(` (rolled out ${ch.rolloutAt})`) : ''}`).join('\n') : '  none');
+      say(`\n${renderTicketsPerEnvironment(second.snapshot, c)}`);
+      say(`\n${renderDeployments(second.snapshot.deployments ?? [], c)}`);
+      say(`\n${renderDrift(second.snapshot, c, { from: 'staging', to: 'prod' })}`);
       const warnings = renderWarnings(second.snapshot.warnings, c, 8);
       if (warnings) say(`\n${warnings}`);
       say(`\nDemo finished in ${formatDuration(Date.now() - started)}. ${options.dir ? `Files are in ${dir}.` : 'Pass --dir <folder> to keep the files.'}`);

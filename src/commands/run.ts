@@ -28,9 +28,12 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
   const file = await findConfigPath(options.config, io.env, io.cwd);
   const { config, warnings } = await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir });
   for (const warning of warnings) io.stderr.write(`warning: ${formatIssue(warning)}\n`);
+  const { findGithubToken, githubHost } = await import('../sources/github/token.js');
+  const token = await findGithubToken(io.env, githubHost(config.github.url));
   const progress = await progressFor(io, options);
   try {
     const result = await runSnapshot(config, {
+      githubToken: token?.token,
       progress: progress.sink,
       configWarnings: warnings,
       waitMs,

@@ -219,6 +219,8 @@ function normalise(
   const dataDir = options.dataDir ?? env.SNAP_DATA_DIR ?? raw.dataDir ?? '.snap';
   const kubeconfig = env.SNAP_KUBECONFIG ?? raw.kubernetes?.kubeconfig;
   const k = raw.kubernetes;
+  const g = raw.github;
+  const githubUrl = (env.SNAP_GITHUB_URL || g?.url || 'https://api.github.com').replace(/\/+$/, '').replace(/\/graphql$/, '');
   const config: Omit<Config, 'hash'> = {
     path: path.resolve(file),
     dataDir: path.resolve(options.dataDir || env.SNAP_DATA_DIR ? process.cwd() : dir, expandHome(dataDir, env)),
@@ -229,9 +231,28 @@ function normalise(
       requestTimeoutMs: Math.round((k?.requestTimeoutSeconds ?? 20) * 1000),
       listScope: k?.listScope ?? 'auto',
     },
+    github: {
+      url: githubUrl,
+      graphqlUrl: `${githubUrl}/graphql`,
+      concurrency: g?.concurrency ?? 4,
+      batchSize: g?.batchSize ?? 10,
+      pageSize: g?.pageSize ?? 100,
+      maxPages: g?.maxPages ?? 50,
+      requestTimeoutMs: Math.round((g?.requestTimeoutSeconds ?? 30) * 1000),
+      maxWaitMs: Math.round((g?.maxWaitSeconds ?? 900) * 1000),
+    },
+    history: { days: raw.history?.days ?? 60 },
+    tickets: {
+      ...(raw.tickets?.jiraProjects?.length ? { jiraProjects: [...new Set(raw.tickets.jiraProjects)] } : {}),
+      githubIssues: raw.tickets?.githubIssues ?? true,
+      hosts: raw.tickets?.hosts ?? [],
+    },
     projects,
   };
-  const hash = createHash('sha256').update(JSON.stringify({ kubernetes: config.kubernetes, projects })).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ kubernetes: config.kubernetes, github: config.github.url, history: config.history, tickets: config.tickets, projects }))
+    .digest('hex')
+    .slice(0, 16);
   return { config: { ...config, hash }, errors, warnings };
 }
 

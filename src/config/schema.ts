@@ -80,12 +80,48 @@ export const kubernetesSchema = z
   })
   .describe('How the Kubernetes clusters are read.');
 
+export const githubSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .url('write the API base URL, e.g. https://api.github.com or https://github.example.com/api')
+      .optional()
+      .describe('GitHub API base URL. Default https://api.github.com; GitHub Enterprise Server: https://HOST/api. GraphQL is served at <url>/graphql.'),
+    concurrency: z.number().int().min(1).max(20).default(4).describe('GraphQL requests in flight at once (GitHub allows at most 100).'),
+    batchSize: z.number().int().min(1).max(50).default(10).describe('Repositories fetched in one query (aliases).'),
+    pageSize: z.number().int().min(5).max(100).default(100).describe('Items per page of commits, pull requests and tags; halved when GitHub times out.'),
+    maxPages: z.number().int().min(1).max(1000).default(50).describe('Hard cap on pages per repository and kind in one run.'),
+    requestTimeoutSeconds: z.number().positive().max(600).default(30).describe('Time limit of one GraphQL request.'),
+    maxWaitSeconds: z.number().min(0).max(7200).default(900).describe('Longest wait for a rate limit to reset before the run gives up on GitHub.'),
+  })
+  .describe('How GitHub is read. The token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`, never from this file.');
+
+export const historySchema = z
+  .strictObject({
+    days: z.number().int().min(1).max(3650).default(60).describe('History window: commits and pull requests of the last N days are kept.'),
+  })
+  .describe('How much history is collected and cached.');
+
+export const ticketsSchema = z
+  .strictObject({
+    jiraProjects: z
+      .array(z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/, 'write Jira project keys in upper case, e.g. PAY'))
+      .optional()
+      .describe('Only keys of these Jira projects count. Default: any KEY-123 that is not a known decoy (UTF-8, SHA-256, CVE ids…).'),
+    githubIssues: z.boolean().default(true).describe('Recognise GitHub issue references (#12, owner/repo#12, fixes #12).'),
+    hosts: z.array(z.string().min(1)).optional().describe('Hosts whose URLs may carry keys (your Jira host); keys in URLs of other hosts are ignored.'),
+  })
+  .describe('Ticket extraction from PR titles, branch names, PR bodies and commit messages.');
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors.'),
     version: z.literal(1).describe('Config format version. Always 1.'),
     dataDir: z.string().min(1).optional().describe('Where snapshots, the run log and the lock live, relative to this file. Default: .snap'),
     kubernetes: kubernetesSchema.optional(),
+    github: githubSchema.optional(),
+    history: historySchema.optional(),
+    tickets: ticketsSchema.optional(),
     environments: z.array(environmentSchema).optional().describe('Environments shared by all projects, in promotion order (dev before prod).'),
     projects: z.array(projectSchema).min(1, 'add at least one project'),
   })

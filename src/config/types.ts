@@ -28,12 +28,33 @@ export interface KubernetesSettings {
   listScope: 'auto' | 'cluster' | 'namespace';
 }
 
+export interface GithubSettings {
+  /** API base URL, e.g. https://api.github.com */
+  url: string;
+  graphqlUrl: string;
+  concurrency: number;
+  batchSize: number;
+  pageSize: number;
+  maxPages: number;
+  requestTimeoutMs: number;
+  maxWaitMs: number;
+}
+
+export interface TicketSettings {
+  jiraProjects?: string[];
+  githubIssues: boolean;
+  hosts: string[];
+}
+
 export interface Config {
   /** Absolute path of the config file. */
   path: string;
   /** Absolute path of the data directory. */
   dataDir: string;
   kubernetes: KubernetesSettings;
+  github: GithubSettings;
+  history: { days: number };
+  tickets: TicketSettings;
   projects: Project[];
   /** sha256 of the normalised config: tells caches made from another config apart. */
   hash: string;

@@ -2,7 +2,7 @@ import type { SnapshotWarning } from './snapshot-schema.js';
 
 /** What the engine tells the outside world while it works. Renderers (ui/progress.ts) turn these into bars or lines. */
 export type ProgressEvent =
-  | { kind: 'start'; sources: { source: string; total: number }[]; etaMs?: number; basedOnRuns?: number }
+  | { kind: 'start'; sources: { source: string; total: number; unit?: string }[]; etaMs?: number; basedOnRuns?: number }
   | { kind: 'step'; source: string; target: string; call: string; done: number; total: number }
   | { kind: 'source-done'; source: string; done: number; total: number; ok: boolean }
   | { kind: 'warning'; warning: SnapshotWarning }

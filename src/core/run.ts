@@ -3,6 +3,7 @@ import { SnapError, errorMessage } from '../errors.js';
 import { acquireLock, type LockInfo } from '../store/lock.js';
 import { dataLayout } from '../store/layout.js';
 import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
+import { appendReleases } from '../store/releases.js';
 import { readLatest, writeSnapshot } from '../store/snapshots.js';
 import type { ProgressSink } from './progress.js';
 import type { Snapshot, SnapshotWarning } from './snapshot-schema.js';
@@ -15,6 +16,8 @@ export interface RunOptions {
   waitMs?: number;
   onLockWait?: (holder: LockInfo | undefined) => void;
   now?: () => Date;
+  githubToken?: string;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface RunResult {
@@ -74,7 +77,20 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       warnings.push({ code: 'CORRUPT_FILE', severity: 'warning', scope: { source: 'store' }, message: `${c.file} was unreadable (${c.reason}); moved to ${c.movedTo}` });
     }
     try {
-      const { snapshot, apiCalls } = await takeSnapshot(config, { progress: options.progress, warnings, eta: estimateDuration(log.records), now });
+      const previous = previousRead.status === 'ok' ? previousRead.value : undefined;
+      const { snapshot, apiCalls, github, notes } = await takeSnapshot(config, {
+        progress: options.progress,
+        warnings,
+        eta: estimateDuration(log.records),
+        now,
+        githubToken: options.githubToken,
+        previous,
+        cacheDir: layout.cacheDir,
+        corruptDir: layout.corruptDir,
+        sleep: options.sleep,
+      });
+      const releases = await appendReleases(layout.releases, layout.corruptDir, snapshot.deployments ?? []);
+      if (releases.corrupt) notes.push(`release history was unreadable (${releases.corrupt.reason}); moved to ${releases.corrupt.movedTo} and started again`);
       const file = await writeSnapshot(layout, snapshot);
       const finished = now();
       const record: RunRecord = {
@@ -86,10 +102,25 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         snapshot: file,
         counts: countServices(snapshot),
         apiCalls,
+        ...(github
+          ? {
+              github: {
+                points: github.points,
+                ...(github.rateLimit.remaining !== undefined ? { remaining: github.rateLimit.remaining } : {}),
+                ...(github.rateLimit.resetAt ? { resetAt: github.rateLimit.resetAt } : {}),
+                waits: github.waits.map((w) => ({ kind: w.kind, at: w.at, waitMs: w.waitMs })),
+                fetched: github.fetched,
+                unchanged: github.unchanged,
+                rebuilt: github.rebuilt,
+              },
+            }
+          : {}),
+        ...(notes.length ? { notes } : {}),
+        releases: { added: releases.added, total: releases.total },
       };
       await appendRun(layout.runLog, record, log.records);
       options.progress({ kind: 'finish', durationMs: record.durationMs, outcome: record.outcome });
-      return { snapshot, file, record, previous: previousRead.status === 'ok' ? previousRead.value : undefined };
+      return { snapshot, file, record, previous };
     } catch (error) {
       const finished = now();
       const code = error instanceof SnapError ? error.code : 'INTERNAL';

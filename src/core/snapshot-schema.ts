@@ -40,6 +40,14 @@ export const clusterSchema = z.object({
   durationMs: z.number().int(),
 });
 
+export const revisionSchema = z.object({
+  revision: z.number().int().optional(),
+  replicaSet: z.string(),
+  image: z.string().optional(),
+  version: z.string().optional().describe('The version value of that revision (image tag, label or annotation, as configured).'),
+  at: z.string().optional(),
+});
+
 export const serviceStateSchema = z.object({
   repository: z.string(),
   status: z
@@ -70,13 +78,127 @@ export const serviceStateSchema = z.object({
       notReady: z.array(z.object({ name: z.string(), phase: z.string(), reason: z.string() })),
     })
     .optional(),
+  commit: z
+    .object({
+      oid: z.string(),
+      resolvedBy: z.enum(['sha-in-tag', 'git-tag', 'label', 'annotation']),
+      detail: z.string().describe('How, in words: "short SHA 3f9c2ab in tag 1.4.2-3f9c2ab", "git tag v1.3.0".'),
+      committedAt: z.string().optional(),
+      headline: z.string().optional(),
+    })
+    .optional()
+    .describe('The git commit the running version was built from.'),
   rollout: z
     .object({
       revision: z.number().int().optional(),
       replicaSet: z.string(),
       at: z.string().optional().describe('Creation time of the current ReplicaSet: when this version was rolled out.'),
+      history: z
+        .array(revisionSchema)
+        .optional()
+        .describe('Every revision Kubernetes keeps (ReplicaSets of the Deployment), oldest first, the current one last.'),
     })
     .optional(),
+});
+
+const countsSchema = z.object({
+  commits: z.number().int(),
+  pullRequests: z.array(z.number().int()).describe('Numbers of the merged PRs whose merge commit is in the set.'),
+  tickets: z.array(z.string()),
+});
+
+export const driftServiceSchema = z.object({
+  service: z.string(),
+  repository: z.string(),
+  status: z.enum(['same', 'ahead', 'behind', 'diverged', 'unknown']).describe('ahead: the earlier environment has commits the later one lacks (a promotion ships them).'),
+  ahead: countsSchema.describe('In the earlier environment, missing from the later one: what promoting would ship.'),
+  behind: countsSchema.describe('In the later environment, missing from the earlier one.'),
+  incomplete: z.boolean().optional().describe('A deployed commit reaches back beyond the cached window; counts are lower bounds.'),
+  reason: z.string().optional().describe('Why the status is unknown.'),
+});
+
+const pairCountsSchema = z.object({ commits: z.number().int(), pullRequests: z.number().int().describe('How many merged PRs, over all services.'), tickets: z.array(z.string()) });
+
+export const driftPairSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  ahead: pairCountsSchema.describe('What promoting from → to would ship.'),
+  behind: pairCountsSchema.describe('What the later environment has that the earlier one lacks.'),
+  services: z.array(driftServiceSchema),
+});
+
+export const ticketSchema = z.object({
+  kind: z.enum(['jira', 'github']),
+  changes: z.array(
+    z.object({
+      repository: z.string(),
+      commit: z.string(),
+      pr: z.number().int().optional(),
+      sources: z.array(z.enum(['pr-title', 'branch', 'pr-body', 'commit-message'])),
+      at: z.string(),
+      closes: z.boolean().optional(),
+    }),
+  ),
+  environments: z
+    .array(
+      z.object({
+        project: z.string(),
+        environment: z.string(),
+        service: z.string(),
+        complete: z.boolean().describe("Every change of the ticket in this service's repository is deployed."),
+        via: z.array(z.object({ commit: z.string(), pr: z.number().int().optional() })).describe('The changes the deployed commit contains.'),
+      }),
+    )
+    .describe('Where the ticket runs, decided by git ancestry of each deployed commit.'),
+});
+
+const deployedVersionSchema = z.object({
+  image: z.string().optional(),
+  version: z.string().optional(),
+  digest: z.string().optional(),
+  commit: z.string().optional(),
+});
+
+export const deploymentEventSchema = z.object({
+  id: z.string().describe('Stable: the same rollout always has the same id (context, namespace, workload, revision, image).'),
+  project: z.string(),
+  environment: z.string(),
+  service: z.string(),
+  workload: z.object({ context: z.string(), namespace: z.string(), name: z.string() }),
+  revision: z.number().int().optional(),
+  at: z.string().optional().describe('Rollout time: creation of the ReplicaSet.'),
+  from: deployedVersionSchema.optional(),
+  to: deployedVersionSchema,
+  rollback: z.boolean(),
+  rollbackReason: z.string().optional(),
+  detectedBy: z.enum(['snapshot-diff', 'replicaset-history']),
+});
+
+export const repositoryStateSchema = z.object({
+  defaultBranch: z.string(),
+  head: z.object({ oid: z.string(), committedAt: z.string().optional(), headline: z.string().optional() }).optional(),
+  commitsInWindow: z.number().int(),
+  newCommits: z.number().int().optional().describe('Commits on the default branch since the previous snapshot; absent on the first.'),
+  mergedPullRequests: z
+    .array(z.object({ number: z.number().int(), title: z.string(), headRefName: z.string(), mergedAt: z.string(), author: z.string(), mergeCommit: z.string().optional() }))
+    .describe('Merged since the previous snapshot (all in the window on the first one).'),
+  tags: z.array(z.object({ name: z.string(), oid: z.string() })),
+});
+
+export const githubSourceSchema = z.object({
+  url: z.string(),
+  status: z.enum(['ok', 'failed', 'skipped']),
+  error: z.string().optional(),
+  requests: z.number().int(),
+  points: z.number().int().describe('GraphQL points spent, as GitHub reports them.'),
+  rateLimit: z.object({ limit: z.number().optional(), remaining: z.number().optional(), resetAt: z.string().optional() }),
+  waits: z.array(z.object({ kind: z.string(), at: z.string(), waitMs: z.number(), message: z.string() })).describe('Rate-limit waits.'),
+  repositories: z.number().int(),
+  fetched: z.number().int().describe('Repositories that had something new.'),
+  unchanged: z.number().int(),
+  rebuilt: z.number().int().describe('Repository caches that were missing, corrupt or from another config.'),
+  lookups: z.number().int().describe('Commits looked up outside the cached window.'),
+  durationMs: z.number().int(),
 });
 
 export const environmentStateSchema = z.object({
@@ -95,8 +217,12 @@ export const snapshotSchema = z
     outcome: z.enum(['ok', 'partial']).describe('partial: some source could not be read; see warnings.'),
     tool: z.object({ name: z.literal('snap'), version: z.string() }),
     config: z.object({ path: z.string(), hash: z.string() }),
-    sources: z.object({ kubernetes: z.object({ clusters: z.record(z.string(), clusterSchema) }) }),
+    sources: z.object({ kubernetes: z.object({ clusters: z.record(z.string(), clusterSchema) }), github: githubSourceSchema.optional() }),
     projects: z.record(z.string(), z.object({ environments: z.record(z.string(), environmentStateSchema) })),
+    repositories: z.record(z.string(), repositoryStateSchema).optional(),
+    tickets: z.record(z.string(), ticketSchema).optional(),
+    deployments: z.array(deploymentEventSchema).optional().describe('Rollouts since the previous snapshot; on the first, the history Kubernetes keeps.'),
+    drift: z.record(z.string(), z.array(driftPairSchema)).optional().describe('Per project, each pair of consecutive environments.'),
     warnings: z.array(warningSchema),
   })
   .describe('One snap snapshot: the delivery state of an organisation at one moment.');
@@ -106,3 +232,10 @@ export type SnapshotWarning = z.infer<typeof warningSchema>;
 export type ClusterState = z.infer<typeof clusterSchema>;
 export type ServiceState = z.infer<typeof serviceStateSchema>;
 export type EnvironmentState = z.infer<typeof environmentStateSchema>;
+export type Revision = z.infer<typeof revisionSchema>;
+export type Ticket = z.infer<typeof ticketSchema>;
+export type DeploymentEvent = z.infer<typeof deploymentEventSchema>;
+export type DriftPair = z.infer<typeof driftPairSchema>;
+export type DriftService = z.infer<typeof driftServiceSchema>;
+export type RepositoryState = z.infer<typeof repositoryStateSchema>;
+export type GithubSourceState = z.infer<typeof githubSourceSchema>;

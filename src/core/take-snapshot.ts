@@ -1,13 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/types.js';
+import { SnapError, errorMessage } from '../errors.js';
+import type { GithubSource, GithubStats } from '../sources/github/collect.js';
+import type { RepoData } from '../sources/github/types.js';
 import { collectKubernetes, planClusters, plannedLists } from '../sources/kubernetes/collect.js';
 import { SNAP_VERSION } from '../version.js';
+import { detectDeployments } from './deployments.js';
+import { buildDrift } from './drift.js';
+import { linkCommits } from './link-commits.js';
 import type { ProgressSink } from './progress.js';
-import { SNAPSHOT_SCHEMA_VERSION, type Snapshot, type SnapshotWarning } from './snapshot-schema.js';
+import { RepoBook } from './repo-book.js';
+import { buildRepositories } from './repositories.js';
+import { SNAPSHOT_SCHEMA_VERSION, type GithubSourceState, type Snapshot, type SnapshotWarning } from './snapshot-schema.js';
+import { buildTickets } from './tickets/presence.js';
 
 export interface CollectResult {
   snapshot: Snapshot;
   apiCalls: Record<string, number>;
+  github?: GithubStats;
+  /** For the run log: cache rebuilds, rate-limit waits, page-size changes. */
+  notes: string[];
 }
 
 export interface TakeSnapshotOptions {
@@ -16,39 +28,143 @@ export interface TakeSnapshotOptions {
   warnings?: SnapshotWarning[];
   eta?: { etaMs: number; basedOnRuns: number };
   now?: () => Date;
+  /** The GitHub token; without one the GitHub part is skipped and the snapshot is partial. */
+  githubToken?: string;
+  /** The previous snapshot: deployments and new commits are measured against it. */
+  previous?: Snapshot;
+  /** Where the incremental GitHub cache lives. */
+  cacheDir: string;
+  corruptDir: string;
+  /** Waits (rate limits, back-off) go through here; tests pass a fake. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
-/** Reads every source and assembles one snapshot document. Writes nothing. */
+interface GithubOutcome {
+  state: GithubSourceState;
+  source?: GithubSource;
+  warnings: SnapshotWarning[];
+}
+
+function repositoriesOf(config: Config): string[] {
+  return [...new Set(config.projects.flatMap((p) => p.services.map((s) => s.repository)))].sort();
+}
+
+async function collectGithub(config: Config, repositories: string[], options: TakeSnapshotOptions, started: Date): Promise<GithubOutcome> {
+  const base = { url: config.github.url, requests: 0, points: 0, rateLimit: {}, waits: [], repositories: repositories.length, fetched: 0, unchanged: 0, rebuilt: 0, lookups: 0, durationMs: 0 };
+  const { progress } = options;
+  if (!options.githubToken) {
+    progress({ kind: 'source-done', source: 'github', done: 0, total: repositories.length, ok: false });
+    return {
+      state: { ...base, status: 'skipped', error: 'no GitHub token' },
+      warnings: [
+        {
+          code: 'GITHUB_TOKEN_MISSING',
+          severity: 'error',
+          scope: { source: 'github' },
+          message: 'no GitHub token: commits, tickets, deployments by commit and drift are missing from this snapshot. Set GITHUB_TOKEN or GH_TOKEN, or run `gh auth login`.',
+        },
+      ],
+    };
+  }
+  const { GithubSource } = await import('../sources/github/collect.js');
+  const source = new GithubSource({
+    settings: config.github,
+    token: options.githubToken,
+    historyDays: config.history.days,
+    cacheDir: options.cacheDir,
+    corruptDir: options.corruptDir,
+    now: started,
+    sleep: options.sleep,
+    onStep: (repository, call, done, total) => progress({ kind: 'step', source: 'github', target: repository, call, done, total }),
+  });
+  const t0 = Date.now();
+  try {
+    await source.refresh(repositories);
+    progress({ kind: 'source-done', source: 'github', done: repositories.length, total: repositories.length, ok: true });
+    return { state: { ...base, ...source.stats(), status: 'ok', durationMs: Date.now() - t0 }, source, warnings: [...source.warnings] };
+  } catch (error) {
+    progress({ kind: 'source-done', source: 'github', done: 0, total: repositories.length, ok: false });
+    const code = error instanceof SnapError ? error.code : 'GITHUB_FAILED';
+    const hint = error instanceof SnapError && error.hint ? ` (${error.hint})` : '';
+    return {
+      state: { ...base, ...source.stats(), status: 'failed', error: errorMessage(error), durationMs: Date.now() - t0 },
+      source,
+      warnings: [...source.warnings, { code, severity: 'error', scope: { source: 'github' }, message: `${errorMessage(error)}${hint}; commits, tickets and drift are missing from this snapshot` }],
+    };
+  }
+}
+
+/** Reads every source and assembles one snapshot document. Writes only the GitHub cache. */
 export async function takeSnapshot(config: Config, options: TakeSnapshotOptions): Promise<CollectResult> {
   const now = options.now ?? (() => new Date());
   const started = now();
   const { progress } = options;
   const kubeTotal = planClusters(config).reduce((sum, p) => sum + plannedLists(p), 0);
-  progress({ kind: 'start', sources: [{ source: 'kubernetes', total: kubeTotal }], ...(options.eta ?? {}) });
+  const repositories = repositoriesOf(config);
+  progress({ kind: 'start', sources: [{ source: 'kubernetes', total: kubeTotal, unit: 'list' }, { source: 'github', total: repositories.length, unit: 'repository' }], ...(options.eta ?? {}) });
 
-  const kube = await collectKubernetes(config, {
-    onStep: (context, call, done, total) => progress({ kind: 'step', source: 'kubernetes', target: context, call, done, total }),
-  });
-  progress({ kind: 'source-done', source: 'kubernetes', done: kubeTotal, total: kubeTotal, ok: !kube.partial });
-  const warnings = [...(options.warnings ?? []), ...kube.warnings];
-  for (const warning of kube.warnings) progress({ kind: 'warning', warning });
-
-  const finished = now();
+  const [kube, github] = await Promise.all([
+    collectKubernetes(config, { onStep: (context, call, done, total) => progress({ kind: 'step', source: 'kubernetes', target: context, call, done, total }) }).then((result) => {
+      progress({ kind: 'source-done', source: 'kubernetes', done: kubeTotal, total: kubeTotal, ok: !result.partial });
+      return result;
+    }),
+    collectGithub(config, repositories, options, started),
+  ]);
+  const warnings = [...(options.warnings ?? []), ...kube.warnings, ...github.warnings];
   const projects: Snapshot['projects'] = {};
   for (const project of config.projects) projects[project.name] = { environments: kube.environments[project.name] };
 
+  const repos: Map<string, RepoData> = github.state.status === 'ok' && github.source ? github.source.repos : new Map();
+  const book = new RepoBook(repos, config.tickets);
+  const source = github.state.status === 'ok' ? github.source : undefined;
+  const lookup = source
+    ? async (lookups: Parameters<GithubSource['lookup']>[0]) => {
+        try {
+          await source.lookup(lookups);
+        } catch (error) {
+          warnings.push({ code: 'GITHUB_LOOKUP_FAILED', severity: 'warning', scope: { source: 'github' }, message: `looking up ${lookups.length} commit(s) outside the cached window failed: ${errorMessage(error)}` });
+        }
+      }
+    : undefined;
+  const analysis: Partial<Snapshot> = {};
+  if (source) {
+    warnings.push(...(await linkCommits(projects, book, lookup)));
+    const deployed = new Map<string, Set<string>>();
+    for (const p of Object.values(projects)) {
+      for (const e of Object.values(p.environments)) {
+        for (const s of Object.values(e.services)) if (s.commit) deployed.set(s.repository, (deployed.get(s.repository) ?? new Set()).add(s.commit.oid));
+      }
+    }
+    await source.persist(deployed);
+    github.state = { ...github.state, ...source.stats(), status: 'ok' };
+    const windowStart = new Date(started.getTime() - config.history.days * 86_400_000).toISOString();
+    analysis.repositories = buildRepositories(repositories, book, options.previous);
+    analysis.tickets = buildTickets(projects, repositories, book);
+    analysis.drift = buildDrift(config.projects, projects, book, windowStart);
+  }
+  analysis.deployments = detectDeployments(projects, options.previous, book);
+  for (const warning of warnings.slice((options.warnings ?? []).length)) progress({ kind: 'warning', warning });
+
+  const finished = now();
+  const partial = kube.partial || github.state.status !== 'ok';
   const snapshot: Snapshot = {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
     id: `${finished.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '')}-${randomBytes(3).toString('hex')}`,
     takenAt: finished.toISOString(),
     startedAt: started.toISOString(),
     durationMs: finished.getTime() - started.getTime(),
-    outcome: kube.partial ? 'partial' : 'ok',
+    outcome: partial ? 'partial' : 'ok',
     tool: { name: 'snap', version: SNAP_VERSION },
     config: { path: config.path, hash: config.hash },
-    sources: { kubernetes: { clusters: kube.clusters } },
+    sources: { kubernetes: { clusters: kube.clusters }, github: github.state },
     projects,
+    ...analysis,
     warnings,
   };
-  return { snapshot, apiCalls: { kubernetes: kube.requests } };
+  return {
+    snapshot,
+    apiCalls: { kubernetes: kube.requests, github: github.state.requests },
+    ...(github.source ? { github: github.source.stats() } : {}),
+    notes: github.source?.notes ?? [],
+  };
 }

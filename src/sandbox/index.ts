@@ -20,6 +20,8 @@ export interface Sandbox {
   kubernetes: KubernetesSandbox;
   github: GithubServer;
   githubToken: string;
+  /** API base URL for `github.url` in a config (GraphQL at <url>/graphql). */
+  githubUrl: string;
   /** Writes the kubeconfig into `dir` and returns its path. */
   writeKubeconfig(dir: string): Promise<string>;
   close(): Promise<void>;
@@ -36,6 +38,9 @@ export async function startSandbox(fixture: Fixture, options: SandboxOptions = {
     kubernetes,
     github,
     githubToken,
+    get githubUrl() {
+      return github.url.replace(/\/graphql$/, '');
+    },
     async writeKubeconfig(dir) {
       await mkdir(dir, { recursive: true });
       const file = path.join(dir, 'kubeconfig.yaml');
@@ -49,11 +54,12 @@ export async function startSandbox(fixture: Fixture, options: SandboxOptions = {
 }
 
 /** The snap config (as an object, ready for YAML) that fits a fixture organisation. */
-export function configForFixture(fixture: Fixture, kubeconfig: string, extra: Record<string, unknown> = {}) {
+export function configForFixture(fixture: Fixture, kubeconfig: string, extra: Record<string, unknown> = {}, githubUrl?: string) {
   return {
     version: 1,
+    ...(githubUrl ? { github: { url: githubUrl } } : {}),
     environments: fixture.environments.map((e) => ({ name: e.name, context: e.context, namespaces: e.namespaces })),
-    projects: fixture.projects.map((p) => ({ name: p.name, services: p.services.map((s) => ({ name: s.name, repository: s.repository })) })),
+    projects: fixture.projects.map((p) => ({ name: p.name, services: p.services.map((s) => ({ name: s.name, repository: s.repository, ...(s.version ? { version: s.version } : {}) })) })),
     ...extra,
     kubernetes: { kubeconfig, ...(extra.kubernetes as object | undefined) },
   };

@@ -8,6 +8,10 @@ export interface DataLayout {
   runLog: string;
   lock: string;
   corruptDir: string;
+  /** Incremental caches (GitHub history), rebuilt when missing. */
+  cacheDir: string;
+  /** Release history: every deployment seen, deduplicated. */
+  releases: string;
 }
 
 export function dataLayout(root: string): DataLayout {
@@ -18,6 +22,8 @@ export function dataLayout(root: string): DataLayout {
     runLog: path.join(root, 'runs.jsonl'),
     lock: path.join(root, 'lock'),
     corruptDir: path.join(root, 'corrupt'),
+    cacheDir: path.join(root, 'cache'),
+    releases: path.join(root, 'releases.json'),
   };
 }
 

@@ -12,6 +12,11 @@ export interface RunRecord {
   snapshot?: string;
   counts: { projects: number; environments: number; services: number; running: number; warnings: number };
   apiCalls: Record<string, number>;
+  /** GitHub spending: points, rate limit left, waits. */
+  github?: { points: number; remaining?: number; resetAt?: string; waits: { kind: string; at: string; waitMs: number }[]; fetched: number; unchanged: number; rebuilt: number };
+  /** Things worth knowing about this run: caches rebuilt, rate-limit waits, page-size changes. */
+  notes?: string[];
+  releases?: { added: number; total: number };
 }
 
 export interface RunLog {

@@ -26,7 +26,7 @@ export function lineRenderer(stream: NodeJS.WritableStream, format: 'plain' | 'j
       case 'start': {
         started = now();
         eta = event.etaMs;
-        const plan = event.sources.map((s) => `${s.source} ${s.total} list${s.total === 1 ? '' : 's'}`).join(', ');
+        const plan = event.sources.map((s) => `${s.source} ${s.total} ${plural(s.unit ?? 'list', s.total)}`).join(', ');
         const expect = event.etaMs !== undefined ? `; expected ${formatDuration(event.etaMs)} (median of the last ${event.basedOnRuns} runs)` : '; first run, no estimate yet';
         return `snapshot started: ${plan}${expect}`;
       }
@@ -81,4 +81,9 @@ export async function barRenderer(stream: NodeJS.WritableStream): Promise<Progre
 export async function createProgress(mode: ProgressMode, stream: NodeJS.WritableStream): Promise<ProgressRenderer> {
   if (mode === 'bars') return barRenderer(stream);
   return lineRenderer(stream, mode);
+}
+
+function plural(unit: string, n: number): string {
+  if (n === 1) return unit;
+  return unit.endsWith('y') ? `${unit.slice(0, -1)}ies` : `${unit}s`;
 }

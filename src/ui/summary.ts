@@ -14,7 +14,8 @@ function cell(state: ServiceState, c: Colors): string {
   const desired = state.replicas?.desired ?? 0;
   const healthy = pods ? pods.ready >= desired && pods.notReady.length === 0 : false;
   const health = pods ? `${pods.ready}/${desired}` : '';
-  return `${version} ${healthy ? c.green(health) : c.red(`${health} !`)}`;
+  const commit = state.commit ? c.dim(` @${state.commit.oid.slice(0, 7)}`) : '';
+  return `${version}${commit} ${healthy ? c.green(health) : c.red(`${health} !`)}`;
 }
 
 /** What runs where: one table per project, services down, environments across. */

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/** The token the sandbox's GitHub accepts; runCli passes it as GITHUB_TOKEN unless told otherwise. */
+export const SANDBOX_TOKEN = 'sandbox-github-token';
+
 export const SNAP_BIN = fileURLToPath(new URL('../../bin/snap.js', import.meta.url));
 
 export interface CliResult {
@@ -12,7 +15,7 @@ export interface CliResult {
 /** Runs the built CLI as a real process, asynchronously (the sandbox may live in this process). */
 export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, CI: '1', NO_COLOR: '1', SNAP_CONFIG: '', SNAP_DATA_DIR: '', ...options.env };
+    const env = { ...process.env, CI: '1', NO_COLOR: '1', SNAP_CONFIG: '', SNAP_DATA_DIR: '', GH_TOKEN: '', GITHUB_TOKEN: SANDBOX_TOKEN, ...options.env };
     for (const key of Object.keys(env)) if (env[key] === '') delete env[key];
     const child = spawn(process.execPath, [SNAP_BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

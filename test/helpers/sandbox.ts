@@ -30,7 +30,7 @@ export async function startTestSandbox(fixture: Fixture = demoFixture(), options
   const dir = await mkdtemp(path.join(tmpdir(), 'snap-test-'));
   const kubeconfig = await sandbox.writeKubeconfig(dir);
   const writeConfig = async (extra: Record<string, unknown> = {}, mutate?: (raw: any) => void) => {
-    const raw = configForFixture(fixture, 'kubeconfig.yaml', extra);
+    const raw = configForFixture(fixture, 'kubeconfig.yaml', extra, sandbox.githubUrl);
     mutate?.(raw);
     const file = path.join(dir, 'snap.config.yaml');
     await writeFile(file, stringify(raw));

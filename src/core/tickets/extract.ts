@@ -34,6 +34,8 @@ const CLOSING = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s*$/i;
 const URL = /\bhttps?:\/\/([^\s/)>\]]+)[^\s)>\]]*/gi;
 /** GitHub's squash-merge subject ends with the PR number: `Add refunds (#12)`. That is the PR, not a ticket. */
 const SQUASH_SUFFIX = /\s\(#\d+\)\s*$/m;
+/** GitHub's merge-commit subject names the PR and its branch; the PR's own references cover both. */
+const MERGE_SUBJECT = /^Merge pull request #\d+ from \S+/;
 
 function stripForeignUrls(text: string, hosts: readonly string[]): string {
   return text.replace(URL, (url, host: string) => (hosts.some((h) => host.toLowerCase() === h.toLowerCase()) ? url : ' '.repeat(url.length)));
@@ -47,7 +49,7 @@ export function extractTickets(text: string, source: TicketSource, options: Tick
     else if (ref.closes) seen.closes = true;
   };
   let clean = stripForeignUrls(text, options.ticketHosts ?? []);
-  if (source === 'commit-message') clean = clean.replace(SQUASH_SUFFIX, '');
+  if (source === 'commit-message') clean = clean.replace(SQUASH_SUFFIX, '').replace(MERGE_SUBJECT, '');
   const projects = options.jiraProjects?.map((p) => p.toUpperCase());
 
   // Branch names are often lower case (`pay-412-refunds`); accept that only for configured projects.

@@ -11,6 +11,8 @@ describe('version → commit candidates', () => {
     expect(tagCandidates('sha-3f9c2ab1').sha).toBe('3f9c2ab1');
     expect(tagCandidates('v1.4.2-4-g3f9c2ab').sha).toBe('3f9c2ab');
     expect(tagCandidates('main_3f9c2abde01f').sha).toBe('3f9c2abde01f');
+    // A short SHA with no letter, in the semver-suffix form.
+    expect(tagCandidates('1.3.6-2982527').sha).toBe('2982527');
   });
 
   it('does not take build numbers, dates or words for commit ids', () => {

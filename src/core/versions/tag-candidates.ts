@@ -21,7 +21,9 @@ export function tagCandidates(version: string): TagCandidates {
   const gitTags = value ? [...new Set([value, value.startsWith('v') ? value.slice(1) : `v${value}`])].filter(Boolean) : [];
   if (FULL_SHA.test(lower)) return { sha: lower, gitTags };
   const suffix = SHA_SUFFIX.exec(lower);
-  // A run of digits (a build number or a date) is not a commit id.
-  if (suffix && /[a-f]/.test(suffix[1])) return { sha: suffix[1], gitTags };
+  // A run of digits is usually a build number or a date, not a commit id. But about one 7-character
+  // short SHA in twenty has no letter, so exactly 7 digits after a semantic version (`1.4.2-2982527`,
+  // the form CI tools write) still counts; a lookup settles it and the git tags are tried next.
+  if (suffix && (/[a-f]/.test(suffix[1]) || /^v?\d+\.\d+\.\d+-\d{7}$/.test(lower))) return { sha: suffix[1], gitTags };
   return { gitTags };
 }

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
-import type { Fixture, FixtureRepository } from '../fixtures/types.js';
+import type { Fixture, FixtureCommit, FixturePullRequest, FixtureRepository } from '../fixtures/types.js';
+import { GitIndex } from './git-index.js';
 
 /** Plain objects whose function properties graphql-js calls as resolvers (args, context). */
 export interface GithubContext {
@@ -40,8 +41,45 @@ export function connection<T>(items: readonly T[], args: PageArgs, field: string
   };
 }
 
-function repositoryObject(owner: string, repo: FixtureRepository) {
-  const head = repo.commits[repo.commits.length - 1];
+const email = (login: string) => `${login}@users.noreply.github.com`;
+
+function commitObject(owner: string, repo: FixtureRepository, git: GitIndex, c: FixtureCommit): Record<string, unknown> {
+  const [headline, ...rest] = c.message.split('\n');
+  return {
+    __typename: 'Commit',
+    id: Buffer.from(`Commit:${owner}/${repo.name}:${c.oid}`).toString('base64'),
+    oid: c.oid,
+    abbreviatedOid: c.oid.slice(0, 7),
+    committedDate: c.committedAt,
+    authoredDate: c.committedAt,
+    pushedDate: c.committedAt,
+    message: c.message,
+    messageHeadline: headline,
+    messageBody: rest.join('\n').trim(),
+    url: `https://github.com/${owner}/${repo.name}/commit/${c.oid}`,
+    author: { __typename: 'GitActor', name: c.author, email: email(c.author), date: c.committedAt, user: { __typename: 'User', login: c.author } },
+    committer: { __typename: 'GitActor', name: c.author, email: email(c.author), date: c.committedAt, user: { __typename: 'User', login: c.author } },
+    parents: (args: PageArgs) => connection(c.parents.map((oid) => ({ __typename: 'Commit', oid, abbreviatedOid: oid.slice(0, 7) })), args, 'parents'),
+    history: (args: PageArgs & { since?: string; until?: string }) => {
+      let list = git.history(c.oid);
+      if (args.since || args.until) {
+        const since = args.since ? Date.parse(args.since) : -Infinity;
+        const until = args.until ? Date.parse(args.until) : Infinity;
+        list = list.filter((h) => Date.parse(h.committedAt) >= since && Date.parse(h.committedAt) <= until);
+      }
+      return connection(list.map((h) => commitObject(owner, repo, git, h)), args, 'history');
+    },
+  };
+}
+
+interface OrderArgs extends PageArgs {
+  orderBy?: { field: string; direction: 'ASC' | 'DESC' };
+}
+
+function repositoryObject(owner: string, repo: FixtureRepository, git: GitIndex) {
+  const head = git.head;
+  const asCommit = (c: FixtureCommit | undefined) => (c ? commitObject(owner, repo, git, c) : null);
+  const updatedAt = (pr: FixturePullRequest) => pr.updatedAt ?? pr.mergedAt ?? head?.committedAt ?? '1970-01-01T00:00:00Z';
   return {
     __typename: 'Repository',
     id: Buffer.from(`Repository:${owner}/${repo.name}`).toString('base64'),
@@ -56,22 +94,62 @@ function repositoryObject(owner: string, repo: FixtureRepository) {
     updatedAt: head?.committedAt ?? null,
     primaryLanguage: repo.language ? { __typename: 'Language', name: repo.language } : null,
     owner: { __typename: 'Organization', login: owner },
-    defaultBranchRef: {
-      __typename: 'Ref',
-      name: repo.defaultBranch,
-      prefix: 'refs/heads/',
-      target: head ? { __typename: 'Commit', oid: head.oid, committedDate: head.committedAt, messageHeadline: head.message.split('\n')[0] } : null,
+    defaultBranchRef: { __typename: 'Ref', name: repo.defaultBranch, prefix: 'refs/heads/', target: () => asCommit(git.head) },
+    object: ({ oid, expression }: { oid?: string; expression?: string }) => asCommit(oid ? git.commit(oid) : expression ? git.resolve(expression) : undefined),
+    refs: (args: OrderArgs & { refPrefix: string }) => {
+      if (args.refPrefix !== 'refs/tags/') return connection([], args, 'refs');
+      const tags = repo.tags.map((t) => ({ tag: t, commit: git.commit(t.oid) }));
+      if (args.orderBy?.field === 'TAG_COMMIT_DATE') tags.sort((a, b) => Date.parse(a.commit?.committedAt ?? '0') - Date.parse(b.commit?.committedAt ?? '0'));
+      else tags.sort((a, b) => a.tag.name.localeCompare(b.tag.name));
+      if (args.orderBy?.direction === 'DESC') tags.reverse();
+      return connection(tags.map(({ tag, commit }) => ({ __typename: 'Ref', name: tag.name, prefix: 'refs/tags/', target: asCommit(commit) })), args, 'refs');
+    },
+    pullRequests: (args: OrderArgs & { states?: string[]; baseRefName?: string }) => {
+      let list = repo.pullRequests.filter((pr) => !args.states || args.states.includes(pr.state));
+      if (args.baseRefName) list = list.filter(() => args.baseRefName === repo.defaultBranch);
+      const field = args.orderBy?.field ?? 'CREATED_AT';
+      const key = (pr: FixturePullRequest) => (field === 'UPDATED_AT' ? Date.parse(updatedAt(pr)) : pr.number);
+      list = [...list].sort((a, b) => key(a) - key(b) || a.number - b.number);
+      if (args.orderBy?.direction === 'DESC') list.reverse();
+      return connection(
+        list.map((pr) => ({
+          __typename: 'PullRequest',
+          id: Buffer.from(`PullRequest:${owner}/${repo.name}#${pr.number}`).toString('base64'),
+          number: pr.number,
+          title: pr.title,
+          body: pr.body,
+          headRefName: pr.headRefName,
+          baseRefName: repo.defaultBranch,
+          state: pr.state,
+          merged: pr.state === 'MERGED',
+          mergedAt: pr.mergedAt ?? null,
+          updatedAt: updatedAt(pr),
+          createdAt: pr.mergedAt ?? updatedAt(pr),
+          url: `https://github.com/${owner}/${repo.name}/pull/${pr.number}`,
+          author: { __typename: 'User', login: pr.author },
+          mergeCommit: pr.mergeCommit ? asCommit(git.commit(pr.mergeCommit)) : null,
+        })),
+        args,
+        'pullRequests',
+      );
     },
   };
 }
 
 export function rootValue(fixture: Fixture) {
-  const repos = new Map(fixture.repositories.map((r) => [`${fixture.owner}/${r.name}`.toLowerCase(), r]));
+  const indexes = new Map<FixtureRepository, GitIndex>();
+  const gitOf = (repo: FixtureRepository) => {
+    let git = indexes.get(repo);
+    if (!git) indexes.set(repo, (git = new GitIndex(repo)));
+    return git;
+  };
+  const find = (owner: string, name: string) =>
+    owner.toLowerCase() === fixture.owner.toLowerCase() ? fixture.repositories.find((r) => r.name.toLowerCase() === name.toLowerCase()) : undefined;
   const organization = {
     __typename: 'Organization',
     login: fixture.owner,
     name: fixture.owner,
-    repositories: (args: PageArgs) => connection(fixture.repositories.map((r) => repositoryObject(fixture.owner, r)), args, 'repositories'),
+    repositories: (args: PageArgs) => connection(fixture.repositories.map((r) => repositoryObject(fixture.owner, r, gitOf(r))), args, 'repositories'),
   };
   return {
     viewer: { __typename: 'User', login: 'sandbox-user', name: 'Sandbox User' },
@@ -79,9 +157,9 @@ export function rootValue(fixture: Fixture) {
     organization: ({ login }: { login: string }) => (login.toLowerCase() === fixture.owner.toLowerCase() ? organization : null),
     repositoryOwner: ({ login }: { login: string }) => (login.toLowerCase() === fixture.owner.toLowerCase() ? organization : null),
     repository: ({ owner, name }: { owner: string; name: string }) => {
-      const repo = repos.get(`${owner}/${name}`.toLowerCase());
+      const repo = find(owner, name);
       if (!repo) throw new GraphQLError(`Could not resolve to a Repository with the name '${owner}/${name}'.`, { extensions: { type: 'NOT_FOUND' } });
-      return repositoryObject(fixture.owner, repo);
+      return repositoryObject(fixture.owner, repo, gitOf(repo));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { sha1 } from '../fixtures/random.js';
-import type { FixtureDeployment } from '../fixtures/types.js';
+import type { FixtureDeployment, FixtureRevision } from '../fixtures/types.js';
 
 /** Plain JSON objects shaped as the Kubernetes API serves them. */
 export type K8sObject = {
@@ -44,9 +44,12 @@ export function materialise(context: string, d: FixtureDeployment): WorkloadObje
   const selector = { app: d.labels.app ?? d.name };
   const revisionCount = d.revisions.length;
   const current = d.revisions[revisionCount - 1];
-  const templateFor = (tag: string, hash?: string) => ({
-    metadata: { labels: { ...selector, ...d.labels, ...(hash ? { 'pod-template-hash': hash } : {}) } },
-    spec: { containers: [{ name: d.container, image: `${d.image}:${tag}`, ports: [{ containerPort: 8080 }] }] },
+  const templateFor = (revision: FixtureRevision, hash?: string) => ({
+    metadata: {
+      labels: { ...selector, ...d.labels, ...(hash ? { 'pod-template-hash': hash } : {}) },
+      ...(revision.annotations ? { annotations: revision.annotations } : {}),
+    },
+    spec: { containers: [{ name: d.container, image: `${d.image}:${revision.tag}`, ports: [{ containerPort: 8080 }] }] },
   });
   const notReady = Math.min(d.notReady?.count ?? 0, d.replicas);
 
@@ -67,7 +70,7 @@ export function materialise(context: string, d: FixtureDeployment): WorkloadObje
         annotations: { [REVISION]: String(i + 1), 'deployment.kubernetes.io/desired-replicas': String(d.replicas) },
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.name, uid: deploymentUid, controller: true, blockOwnerDeletion: true }],
       },
-      spec: { replicas, selector: { matchLabels: { ...selector, 'pod-template-hash': hash } }, template: templateFor(revision.tag, hash) },
+      spec: { replicas, selector: { matchLabels: { ...selector, 'pod-template-hash': hash } }, template: templateFor(revision, hash) },
       status: { replicas, fullyLabeledReplicas: replicas, readyReplicas: isCurrent ? replicas - notReady : 0, availableReplicas: isCurrent ? replicas - notReady : 0, observedGeneration: 1 },
     } satisfies K8sObject;
   });
@@ -124,7 +127,7 @@ export function materialise(context: string, d: FixtureDeployment): WorkloadObje
       labels: d.labels,
       annotations: { [REVISION]: String(revisionCount), ...(d.annotations ?? {}) },
     },
-    spec: { replicas: d.replicas, selector: { matchLabels: selector }, template: templateFor(current.tag), strategy: { type: 'RollingUpdate' } },
+    spec: { replicas: d.replicas, selector: { matchLabels: selector }, template: templateFor(current), strategy: { type: 'RollingUpdate' } },
     status: {
       observedGeneration: revisionCount,
       replicas: d.replicas,

@@ -81,6 +81,7 @@ export class ClusterStore {
       tag: revision.tag,
       digest: revision.digest ?? `sha256:${sha256(`${d.image}:${revision.tag}`)}`,
       createdAt: revision.createdAt ?? new Date().toISOString(),
+      ...(revision.annotations ? { annotations: revision.annotations } : {}),
     });
     delete d.notReady;
     this.workloads.set(`${namespace}/${name}`, materialise(this.fixture.context, d));

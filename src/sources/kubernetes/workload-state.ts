@@ -1,6 +1,6 @@
 import type { V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import type { Environment, Service } from '../../config/types.js';
-import type { ServiceState, SnapshotWarning } from '../../core/snapshot-schema.js';
+import type { Revision, ServiceState, SnapshotWarning } from '../../core/snapshot-schema.js';
 import { matchesLabelSelector, parseLabelSelector } from './label-selector.js';
 import type { ClusterObjects } from './read-cluster.js';
 
@@ -66,6 +66,34 @@ function notReadyReason(pod: V1Pod): string {
   }
   const condition = pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status !== 'True');
   return pod.status?.reason ?? condition?.reason ?? pod.status?.phase ?? 'Unknown';
+}
+
+/** The revisions Kubernetes keeps for a Deployment (one ReplicaSet each), oldest first. */
+function revisionHistory(replicaSets: V1ReplicaSet[], containerName: string | undefined, service: Service): Revision[] {
+  const key = service.version.key ?? '';
+  return replicaSets
+    .map((rs): Revision => {
+      const containers = rs.spec?.template?.spec?.containers ?? [];
+      const c = (containerName ? containers.find((x) => x.name === containerName) : undefined) ?? containers[0];
+      const template = rs.spec?.template?.metadata;
+      const version =
+        service.version.from === 'image-tag'
+          ? c?.image
+            ? parseImage(c.image).tag
+            : undefined
+          : service.version.from === 'label'
+            ? template?.labels?.[key]
+            : template?.annotations?.[key];
+      const revision = Number(rs.metadata?.annotations?.[REVISION]);
+      return {
+        ...(Number.isFinite(revision) && revision > 0 ? { revision } : {}),
+        replicaSet: rs.metadata?.name ?? '',
+        ...(c?.image ? { image: c.image } : {}),
+        ...(version ? { version } : {}),
+        ...(rs.metadata?.creationTimestamp ? { at: new Date(rs.metadata.creationTimestamp).toISOString() } : {}),
+      };
+    })
+    .sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0) || (a.at ?? '').localeCompare(b.at ?? ''));
 }
 
 export interface StateResult {
@@ -153,6 +181,7 @@ export function serviceState(index: ClusterIndex, { project, environment, servic
     warn('VERSION_NOT_FOUND', `cannot read the version: ${tried}`);
   }
 
+  const history = revisionHistory(replicaSets, container?.name, service);
   const notReady = pods.filter((p) => !isPodReady(p));
   const currentRevision = current?.metadata?.annotations?.[REVISION];
   const state: ServiceState = {
@@ -184,6 +213,7 @@ export function serviceState(index: ClusterIndex, { project, environment, servic
             ...(currentRevision && Number.isFinite(Number(currentRevision)) ? { revision: Number(currentRevision) } : {}),
             replicaSet: current.metadata?.name ?? '',
             ...(current.metadata?.creationTimestamp ? { at: new Date(current.metadata.creationTimestamp).toISOString() } : {}),
+            ...(history.length ? { history } : {}),
           },
         }
       : {}),

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import type { RepoBook } from './repo-book.js';
+import type { DeploymentEvent, Revision, ServiceState, Snapshot } from './snapshot-schema.js';
+import { resolveVersion } from './versions/resolve.js';
+
+/**
+ * Deployments: rollouts detected since the previous snapshot, or, on the very first snapshot, the
+ * revision history Kubernetes keeps (one ReplicaSet per revision). An event's id depends only on
+ * the rollout (context, namespace, workload, revision, image), so the same rollout found both ways
+ * is one event in the release history.
+ */
+export function deploymentId(workload: { context: string; namespace: string; name: string }, revision: number | undefined, image: string | undefined): string {
+  return createHash('sha1')
+    .update(`${workload.context}/${workload.namespace}/${workload.name}#${revision ?? '?'}:${image ?? ''}`)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+interface Version {
+  image?: string;
+  version?: string;
+  digest?: string;
+  commit?: string;
+}
+
+const same = (a: Version, b: Version) => a.image === b.image && a.version === b.version && (a.digest === undefined || b.digest === undefined || a.digest === b.digest);
+
+function commitOf(book: RepoBook, state: ServiceState, version: string | undefined): string | undefined {
+  if (!version || !state.version) return undefined;
+  const view = book.get(state.repository);
+  if (!view) return undefined;
+  const r = resolveVersion(version, state.version.source, view);
+  return r.status === 'resolved' ? r.commit.oid : undefined;
+}
+
+function currentVersion(state: ServiceState): Version {
+  return {
+    ...(state.container?.image ? { image: state.container.image } : {}),
+    ...(state.version ? { version: state.version.value } : {}),
+    ...(state.container?.digest ? { digest: state.container.digest } : {}),
+    ...(state.commit ? { commit: state.commit.oid } : {}),
+  };
+}
+
+function revisionVersion(book: RepoBook, state: ServiceState, r: Revision): Version {
+  const commit = commitOf(book, state, r.version);
+  return { ...(r.image ? { image: r.image } : {}), ...(r.version ? { version: r.version } : {}), ...(commit ? { commit } : {}) };
+}
+
+/** Why `to` is a rollback from `from`, if it is one. `earlier` are the revisions before `from`. */
+function rollbackReason(book: RepoBook, repository: string, from: Version | undefined, to: Version, earlier: Version[]): string | undefined {
+  if (!from) return undefined;
+  const view = book.get(repository);
+  if (view && from.commit && to.commit && from.commit !== to.commit && view.graph.has(from.commit) && view.graph.isAncestor(to.commit, from.commit)) {
+    return `commit ${to.commit.slice(0, 7)} is an ancestor of the previous ${from.commit.slice(0, 7)}`;
+  }
+  const back = earlier.find((v) => v.version !== undefined && v.version === to.version && v.image === to.image);
+  return back ? `returns to ${to.version ?? to.image}, which ran before` : undefined;
+}
+
+export function detectDeployments(projects: Snapshot['projects'], previous: Snapshot | undefined, book: RepoBook): DeploymentEvent[] {
+  const events: DeploymentEvent[] = [];
+  for (const [project, p] of Object.entries(projects)) {
+    for (const [environment, e] of Object.entries(p.environments)) {
+      for (const [service, state] of Object.entries(e.services)) {
+        if (state.status !== 'running' || !state.workload) continue;
+        const workload = { context: state.workload.context, namespace: state.workload.namespace, name: state.workload.name };
+        const history = state.rollout?.history ?? [];
+        const versions = history.map((r) => revisionVersion(book, state, r));
+        const now = currentVersion(state);
+        if (versions.length) versions[versions.length - 1] = { ...versions[versions.length - 1], ...now };
+        const event = (i: number | undefined, from: Version | undefined, to: Version, earlier: Version[], detectedBy: DeploymentEvent['detectedBy']): DeploymentEvent => {
+          const r = i === undefined ? undefined : history[i];
+          const revision = r?.revision ?? state.rollout?.revision;
+          const reason = rollbackReason(book, state.repository, from, to, earlier);
+          return {
+            id: deploymentId(workload, revision, to.image),
+            project,
+            environment,
+            service,
+            workload,
+            ...(revision !== undefined ? { revision } : {}),
+            ...((r?.at ?? state.rollout?.at) ? { at: r?.at ?? state.rollout?.at } : {}),
+            ...(from ? { from } : {}),
+            to,
+            rollback: reason !== undefined,
+            ...(reason ? { rollbackReason: reason } : {}),
+            detectedBy,
+          };
+        };
+        if (!previous) {
+          versions.forEach((v, i) => events.push(event(i, versions[i - 1], v, versions.slice(0, Math.max(0, i - 1)), 'replicaset-history')));
+          continue;
+        }
+        const before = previous.projects[project]?.environments[environment]?.services[service];
+        if (!before || before.status !== 'running') continue;
+        const was = currentVersion(before);
+        const sameWorkload = before.workload?.name === workload.name && before.workload?.namespace === workload.namespace && before.workload?.context === workload.context;
+        const prevRevision = sameWorkload ? before.rollout?.revision : undefined;
+        const newer = prevRevision === undefined ? [] : history.map((r, i) => ({ r, i })).filter(({ r }) => r.revision !== undefined && r.revision > prevRevision);
+        if (newer.length > 0) {
+          let from: Version = was;
+          for (const { i } of newer) {
+            events.push(event(i, from, versions[i], versions.slice(0, i).filter((v) => !same(v, from)), 'snapshot-diff'));
+            from = versions[i];
+          }
+        } else if (!same(was, now)) {
+          events.push(event(history.length ? history.length - 1 : undefined, was, now, versions.slice(0, -1), 'snapshot-diff'));
+        }
+      }
+    }
+  }
+  return events.sort((a, b) => (a.at ?? '').localeCompare(b.at ?? '') || a.id.localeCompare(b.id));
+}

@@ -1,0 +1,70 @@
+import type { CommitNode } from '../../sources/github/types.js';
+
+/**
+ * The local commit graph of one repository. Ancestry is answered here, from the cached history,
+ * never with an API call per question: `ancestors(oid)` walks parents once and is memoised, so
+ * "does environment E contain commit C" is a set lookup.
+ */
+export class CommitGraph {
+  private readonly byOid = new Map<string, CommitNode>();
+  private readonly memo = new Map<string, Set<string>>();
+
+  constructor(commits: Iterable<CommitNode>) {
+    for (const c of commits) this.byOid.set(c.oid, c);
+  }
+
+  get size(): number {
+    return this.byOid.size;
+  }
+
+  has(oid: string): boolean {
+    return this.byOid.has(oid);
+  }
+
+  get(oid: string): CommitNode | undefined {
+    return this.byOid.get(oid);
+  }
+
+  commits(): IterableIterator<CommitNode> {
+    return this.byOid.values();
+  }
+
+  /** The commit whose oid starts with `prefix`; `ambiguous` when several do. */
+  find(prefix: string): CommitNode | 'ambiguous' | undefined {
+    const p = prefix.toLowerCase();
+    if (p.length === 40) return this.byOid.get(p);
+    let found: CommitNode | undefined;
+    for (const oid of this.byOid.keys()) {
+      if (!oid.startsWith(p)) continue;
+      if (found) return 'ambiguous';
+      found = this.byOid.get(oid);
+    }
+    return found;
+  }
+
+  /** `oid` and every ancestor of it that the graph holds. */
+  ancestors(oid: string): ReadonlySet<string> {
+    const cached = this.memo.get(oid);
+    if (cached) return cached;
+    const seen = new Set<string>();
+    const stack = [oid];
+    while (stack.length > 0) {
+      const next = stack.pop()!;
+      if (seen.has(next)) continue;
+      const commit = this.byOid.get(next);
+      if (!commit) continue;
+      seen.add(next);
+      for (const parent of commit.parents) {
+        const known = this.memo.get(parent);
+        if (known) for (const a of known) seen.add(a);
+        else stack.push(parent);
+      }
+    }
+    this.memo.set(oid, seen);
+    return seen;
+  }
+
+  isAncestor(ancestor: string, of: string): boolean {
+    return this.ancestors(of).has(ancestor);
+  }
+}

@@ -1,0 +1,73 @@
+import type { Lookup } from '../sources/github/queries/commit-lookup.js';
+import type { RepoBook } from './repo-book.js';
+import type { Snapshot, SnapshotWarning } from './snapshot-schema.js';
+import { resolveVersion, type Resolution } from './versions/resolve.js';
+
+interface Target {
+  project: string;
+  environment: string;
+  service: string;
+  repository: string;
+  value: string;
+  source: string;
+}
+
+function targets(projects: Snapshot['projects']): Target[] {
+  const out: Target[] = [];
+  for (const [project, p] of Object.entries(projects)) {
+    for (const [environment, e] of Object.entries(p.environments)) {
+      for (const [service, state] of Object.entries(e.services)) {
+        if (state.status === 'running' && state.version) out.push({ project, environment, service, repository: state.repository, value: state.version.value, source: state.version.source });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Sets `commit` on every running service whose version resolves, asking GitHub (through `lookup`)
+ * only for SHAs the cached history lacks, in one batch. Returns a warning per unresolved version,
+ * naming every strategy tried.
+ */
+export async function linkCommits(
+  projects: Snapshot['projects'],
+  book: RepoBook,
+  lookup: ((lookups: Lookup[]) => Promise<void>) | undefined,
+): Promise<SnapshotWarning[]> {
+  const all = targets(projects);
+  const resolutions = new Map<Target, Resolution>();
+  const pending = new Map<string, Lookup>();
+  for (const t of all) {
+    const view = book.get(t.repository);
+    if (!view) continue;
+    const r = resolveVersion(t.value, t.source, view);
+    resolutions.set(t, r);
+    if (r.status === 'lookup') pending.set(`${t.repository}@${r.expression}`, { repository: t.repository, expression: r.expression });
+  }
+  if (pending.size > 0 && lookup) {
+    await lookup([...pending.values()]);
+    const asked = new Map<string, Set<string>>();
+    for (const l of pending.values()) asked.set(l.repository, (asked.get(l.repository) ?? new Set()).add(l.expression));
+    for (const repository of asked.keys()) book.invalidate(repository);
+    for (const t of all) {
+      if (resolutions.get(t)?.status !== 'lookup') continue;
+      resolutions.set(t, resolveVersion(t.value, t.source, book.get(t.repository)!, asked.get(t.repository)));
+    }
+  }
+  const warnings: SnapshotWarning[] = [];
+  for (const t of all) {
+    const state = projects[t.project].environments[t.environment].services[t.service];
+    const r = resolutions.get(t);
+    const scope = { project: t.project, environment: t.environment, service: t.service };
+    if (!r) continue; // repository not read from GitHub: reported by the GitHub source
+    if (r.status === 'resolved') {
+      const commit = book.get(t.repository)!.graph.get(r.commit.oid);
+      state.commit = { ...r.commit, ...(commit ? { committedAt: commit.committedAt, headline: commit.message.split('\n')[0] } : {}) };
+    } else if (r.status === 'unresolved') {
+      warnings.push({ code: 'VERSION_UNRESOLVED', severity: 'warning', scope, message: `version ${t.value} (${t.source}) of ${t.repository} did not resolve to a commit; tried: ${r.tried.join('; ')}` });
+    } else {
+      warnings.push({ code: 'VERSION_UNRESOLVED', severity: 'warning', scope, message: `version ${t.value} (${t.source}) of ${t.repository} needs commit ${r.expression}, which GitHub could not be asked for` });
+    }
+  }
+  return warnings;
+}

@@ -1,0 +1,53 @@
+import type { RepoBook } from '../repo-book.js';
+import type { Snapshot, Ticket } from '../snapshot-schema.js';
+
+/**
+ * Every ticket found in the configured repositories, and where it runs. A ticket is in an
+ * environment when a commit that brought it is an ancestor of (or is) the commit deployed there,
+ * so a rollback to an older commit removes it, and a merge after the deploy never adds it.
+ */
+export function buildTickets(projects: Snapshot['projects'], repositories: readonly string[], book: RepoBook): Record<string, Ticket> {
+  const tickets = new Map<string, Ticket>();
+  for (const repository of repositories) {
+    const view = book.get(repository);
+    if (!view) continue;
+    for (const [key, changes] of view.tickets.changes) {
+      const ticket = tickets.get(key) ?? { kind: view.tickets.kind.get(key)!, changes: [], environments: [] };
+      ticket.changes.push(...changes);
+      tickets.set(key, ticket);
+    }
+  }
+  for (const [project, p] of Object.entries(projects)) {
+    for (const [environment, e] of Object.entries(p.environments)) {
+      for (const [service, state] of Object.entries(e.services)) {
+        if (!state.commit) continue;
+        const view = book.get(state.repository);
+        if (!view) continue;
+        const ancestors = view.graph.ancestors(state.commit.oid);
+        for (const [key, changes] of view.tickets.changes) {
+          const via = changes.filter((c) => ancestors.has(c.commit));
+          if (via.length === 0) continue;
+          tickets.get(key)!.environments.push({
+            project,
+            environment,
+            service,
+            complete: via.length === changes.length,
+            via: via.map((c) => ({ commit: c.commit, ...(c.pr !== undefined ? { pr: c.pr } : {}) })),
+          });
+        }
+      }
+    }
+  }
+  const sorted: Record<string, Ticket> = {};
+  for (const key of [...tickets.keys()].sort(compareKeys)) {
+    const t = tickets.get(key)!;
+    t.changes.sort((a, b) => a.at.localeCompare(b.at));
+    sorted[key] = t;
+  }
+  return sorted;
+}
+
+/** PAY-9 before PAY-10. */
+function compareKeys(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}

@@ -1,0 +1,281 @@
+import type { GithubSettings } from '../../config/types.js';
+import type { SnapshotWarning } from '../../core/snapshot-schema.js';
+import { readRepoCache, writeRepoCache } from '../../store/github-cache.js';
+import { mapLimit } from '../../util/pool.js';
+import { GithubClient, QueryTooLargeError, type RateLimitWait } from './client.js';
+import { lookupCommits, type Lookup } from './queries/commit-lookup.js';
+import { fetchRepoPages, type PageTask } from './queries/repo-pages.js';
+import { STATE_BATCH, fetchRepoStates, type RepoState } from './queries/repo-state.js';
+import type { CommitNode, PullRequestNode, RepoData } from './types.js';
+
+export interface GithubSourceOptions {
+  settings: GithubSettings;
+  token: string;
+  historyDays: number;
+  cacheDir: string;
+  corruptDir: string;
+  now: Date;
+  onStep?: (repository: string, call: string, done: number, total: number) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface GithubStats {
+  requests: number;
+  points: number;
+  rateLimit: { limit?: number; remaining?: number; resetAt?: string };
+  waits: RateLimitWait[];
+  repositories: number;
+  /** Repositories whose head, PRs or tags changed and were fetched. */
+  fetched: number;
+  unchanged: number;
+  /** Caches that were missing, unreadable or made for another config. */
+  rebuilt: number;
+  lookups: number;
+}
+
+const LOOKUP_BATCH = 20;
+
+/**
+ * The GitHub side of a snapshot: brings the per-repository cache up to date with as few points as
+ * possible (a cheap state query tells which repositories changed; only those are paged), resolves
+ * commits the window lacks, and writes back what changed. See README.md in this folder.
+ */
+export class GithubSource {
+  readonly client: GithubClient;
+  readonly repos = new Map<string, RepoData>();
+  readonly warnings: SnapshotWarning[] = [];
+  /** For the run log: caches rebuilt and why, page caps hit. */
+  readonly notes: string[] = [];
+  private readonly dirty = new Set<string>();
+  private readonly windowStart: string;
+  private readonly key: string;
+  private fetched = 0;
+  private unchanged = 0;
+  private rebuilt = 0;
+  private lookups = 0;
+  private pageSize: number;
+
+  constructor(private readonly options: GithubSourceOptions) {
+    this.client = new GithubClient({
+      url: options.settings.url,
+      token: options.token,
+      concurrency: options.settings.concurrency,
+      timeoutMs: options.settings.requestTimeoutMs,
+      maxWaitMs: options.settings.maxWaitMs,
+      sleep: options.sleep,
+      onRateLimit: (wait) => this.notes.push(`GitHub rate limit (${wait.kind}): waited ${Math.round(wait.waitMs / 1000)}s as GitHub asked (${wait.message})`),
+    });
+    this.windowStart = new Date(options.now.getTime() - options.historyDays * 86_400_000).toISOString();
+    this.key = `${options.settings.url}|${options.historyDays}d`;
+    this.pageSize = options.settings.pageSize;
+  }
+
+  stats(): GithubStats {
+    return {
+      requests: this.client.requests,
+      points: this.client.points,
+      rateLimit: { ...this.client.rateLimit },
+      waits: this.client.waits,
+      repositories: this.repos.size,
+      fetched: this.fetched,
+      unchanged: this.unchanged,
+      rebuilt: this.rebuilt,
+      lookups: this.lookups,
+    };
+  }
+
+  private warn(code: string, message: string, severity: SnapshotWarning['severity'] = 'warning'): void {
+    this.warnings.push({ code, severity, scope: { source: 'github' }, message });
+  }
+
+  /** Brings every repository up to date. Throws only for errors that stop all of GitHub (auth, rate limit over the cap, unreachable). */
+  async refresh(repositories: readonly string[]): Promise<void> {
+    const { settings } = this.options;
+    const total = repositories.length;
+    let done = 0;
+    const step = (repository: string, call: string) => this.options.onStep?.(repository, call, done, total);
+
+    const cached = new Map<string, RepoData>();
+    await mapLimit(repositories, 16, async (repository) => {
+      const read = await readRepoCache(this.options.cacheDir, this.options.corruptDir, repository, this.key);
+      if (read.status === 'ok') cached.set(repository, read.data);
+      else {
+        this.rebuilt++;
+        if (read.status === 'rebuild') this.notes.push(`rebuilt the GitHub cache: ${read.reason}`);
+      }
+    });
+
+    const batches: string[][] = [];
+    for (let i = 0; i < repositories.length; i += STATE_BATCH) batches.push(repositories.slice(i, i + STATE_BATCH));
+    const states = (
+      await mapLimit(batches, settings.concurrency, async (batch) => {
+        step(batch[0], `state of ${batch.length} repositories`);
+        return fetchRepoStates(this.client, batch);
+      })
+    ).flat();
+
+    const tasks: PageTask[] = [];
+    for (const state of states) {
+      const cache = cached.get(state.repository);
+      const task = this.plan(state, cache);
+      if (!task) {
+        done++;
+        continue;
+      }
+      if (task.history || task.prsSince !== undefined || task.tags) tasks.push(task);
+      else {
+        this.unchanged++;
+        this.repos.set(state.repository, this.prune(cache!, state));
+        done++;
+      }
+    }
+    step(repositories[0] ?? '', `${tasks.length} changed`);
+
+    const pageBatches: PageTask[][] = [];
+    for (let i = 0; i < tasks.length; i += settings.batchSize) pageBatches.push(tasks.slice(i, i + settings.batchSize));
+    await mapLimit(pageBatches, settings.concurrency, async (batch) => {
+      const results = await this.withShrinking((pageSize) =>
+        fetchRepoPages(this.client, batch, { since: this.windowStart, pageSize, maxPages: settings.maxPages, onRound: (repos) => step(repos[0], `history, pull requests and tags of ${repos.length} repositories`) }),
+      );
+      for (const result of results) {
+        const state = states.find((s) => s.repository === result.repository)!;
+        const cache = cached.get(result.repository);
+        done++;
+        if (result.error) {
+          this.warn('REPOSITORY_NOT_FOUND', `${result.repository} disappeared while it was read: ${result.error}`, 'error');
+          continue;
+        }
+        for (const kind of result.capped) this.warn('GITHUB_PAGE_CAP', `${result.repository}: stopped reading ${kind} after ${settings.maxPages} pages (github.maxPages); older ${kind} are missing from this snapshot`);
+        this.fetched++;
+        const merged: RepoData = {
+          repository: result.repository,
+          defaultBranch: state.defaultBranch!,
+          head: state.head,
+          commits: mergeCommits(result.commits, cache?.commits ?? []),
+          pullRequests: mergePullRequests(result.pullRequests, cache?.pullRequests ?? []),
+          tags: result.tags ?? cache?.tags ?? [],
+          ...(state.prsUpdatedAt ? { prsUpdatedAt: state.prsUpdatedAt } : {}),
+          ...(state.tagsSignature ? { tagsSignature: state.tagsSignature } : {}),
+          anchors: cache?.anchors ?? [],
+          fetchedAt: this.options.now.toISOString(),
+        };
+        this.repos.set(result.repository, this.prune(merged, state));
+        this.dirty.add(result.repository);
+      }
+      step(batch[0].repository, 'fetched');
+    });
+  }
+
+  /** What to fetch for one repository; undefined when it cannot be read at all. */
+  private plan(state: RepoState, cache: RepoData | undefined): PageTask | undefined {
+    if (state.status !== 'ok') {
+      this.warn(state.status === 'not-found' ? 'REPOSITORY_NOT_FOUND' : 'REPOSITORY_EMPTY', state.message ?? state.repository, state.status === 'not-found' ? 'error' : 'warning');
+      return undefined;
+    }
+    const known = new Set<string>();
+    for (const c of cache?.commits ?? []) {
+      known.add(c.oid);
+      for (const p of c.parents) known.add(p);
+    }
+    const headChanged = !cache || cache.head !== state.head;
+    const prsChanged = !cache || (state.prsUpdatedAt !== undefined && cache.prsUpdatedAt !== state.prsUpdatedAt);
+    const tagsChanged = !cache || cache.tagsSignature !== state.tagsSignature;
+    return {
+      repository: state.repository,
+      head: state.head!,
+      ...(headChanged ? { history: { known: (oid: string) => known.has(oid) } } : {}),
+      ...(prsChanged ? { prsSince: cache?.prsUpdatedAt && cache.prsUpdatedAt > this.windowStart ? cache.prsUpdatedAt : this.windowStart } : {}),
+      ...(tagsChanged ? { tags: true } : {}),
+    };
+  }
+
+  /** Keeps what is reachable from the head within the window, and what deployed anchors need. */
+  private prune(data: RepoData, state: RepoState): RepoData {
+    const byOid = new Map(data.commits.map((c) => [c.oid, c]));
+    const keep = new Set<string>();
+    const windowStart = Date.parse(this.windowStart);
+    const walk = (start: string, inWindowOnly: boolean) => {
+      const stack = [start];
+      while (stack.length) {
+        const oid = stack.pop()!;
+        if (keep.has(oid)) continue;
+        const c = byOid.get(oid);
+        if (!c || (inWindowOnly && Date.parse(c.committedAt) < windowStart)) continue;
+        keep.add(oid);
+        stack.push(...c.parents);
+      }
+    };
+    if (state.head) walk(state.head, true);
+    for (const anchor of data.anchors) walk(anchor, false);
+    const commits = data.commits.filter((c) => keep.has(c.oid));
+    const pullRequests = data.pullRequests.filter((pr) => Date.parse(pr.mergedAt) >= windowStart);
+    if (commits.length !== data.commits.length || pullRequests.length !== data.pullRequests.length) this.dirty.add(data.repository);
+    return { ...data, commits, pullRequests };
+  }
+
+  /** Retries with half the page size when GitHub says the query was too big or too slow. */
+  private async withShrinking<T>(fn: (pageSize: number) => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await fn(this.pageSize);
+      } catch (error) {
+        if (!(error instanceof QueryTooLargeError) || this.pageSize <= 10) throw error;
+        const before = this.pageSize;
+        this.pageSize = Math.max(10, Math.floor(this.pageSize / 2));
+        this.notes.push(`GitHub answered "${error.message}"; page size ${before} → ${this.pageSize}`);
+      }
+    }
+  }
+
+  /** Finds commits by SHA or name that the cache lacks, with a page of history each, and keeps them as anchors. */
+  async lookup(lookups: readonly Lookup[]): Promise<void> {
+    const batches: Lookup[][] = [];
+    for (let i = 0; i < lookups.length; i += LOOKUP_BATCH) batches.push(lookups.slice(i, i + LOOKUP_BATCH));
+    await mapLimit(batches, this.options.settings.concurrency, async (batch) => {
+      const results = await this.withShrinking((pageSize) => lookupCommits(this.client, batch, pageSize));
+      this.lookups += batch.length;
+      for (const result of results) {
+        const repo = this.repos.get(result.repository);
+        if (!repo || !result.commit) continue;
+        repo.commits = mergeCommits([result.commit, ...result.history], repo.commits);
+        if (!repo.anchors.includes(result.commit.oid)) repo.anchors = [...repo.anchors, result.commit.oid];
+        this.dirty.add(result.repository);
+      }
+    });
+  }
+
+  /** Drops anchors no deployment runs any more, then writes the caches that changed. */
+  async persist(deployed: Map<string, Set<string>>): Promise<void> {
+    for (const repo of this.repos.values()) {
+      const running = deployed.get(repo.repository) ?? new Set();
+      const anchors = repo.anchors.filter((a) => running.has(a));
+      if (anchors.length !== repo.anchors.length) {
+        repo.anchors = anchors;
+        this.dirty.add(repo.repository);
+      }
+    }
+    await mapLimit([...this.dirty], 16, async (repository) => {
+      const data = this.repos.get(repository);
+      if (data) await writeRepoCache(this.options.cacheDir, data, this.key);
+    });
+    this.dirty.clear();
+  }
+}
+
+export function mergeCommits(fresh: readonly CommitNode[], cached: readonly CommitNode[]): CommitNode[] {
+  const seen = new Set<string>();
+  const out: CommitNode[] = [];
+  for (const c of [...fresh, ...cached]) {
+    if (seen.has(c.oid)) continue;
+    seen.add(c.oid);
+    out.push(c);
+  }
+  return out;
+}
+
+function mergePullRequests(fresh: readonly PullRequestNode[], cached: readonly PullRequestNode[]): PullRequestNode[] {
+  const byNumber = new Map<number, PullRequestNode>();
+  for (const pr of cached) byNumber.set(pr.number, pr);
+  for (const pr of fresh) byNumber.set(pr.number, pr);
+  return [...byNumber.values()].sort((a, b) => b.number - a.number);
+}

@@ -1,0 +1,67 @@
+import type { CommitNode, PullRequestNode } from '../types.js';
+
+/** Field sets shared by the queries, with the parsers for what they return. */
+export const COMMIT_FIELDS = 'oid committedDate message author { name user { login } } parents(first: 5) { nodes { oid } }';
+export const PULL_REQUEST_FIELDS = 'number title body headRefName mergedAt updatedAt author { login } mergeCommit { oid }';
+export const TAG_FIELDS = 'name target { __typename oid ... on Tag { target { oid } } }';
+export const RATE_LIMIT = 'rateLimit { cost remaining resetAt limit }';
+export const PAGE_INFO = 'pageInfo { hasNextPage endCursor }';
+
+export interface RawCommit {
+  oid: string;
+  committedDate: string;
+  message: string;
+  author: { name: string | null; user: { login: string } | null } | null;
+  parents: { nodes: { oid: string }[] };
+}
+
+export interface RawPullRequest {
+  number: number;
+  title: string;
+  body: string;
+  headRefName: string;
+  mergedAt: string | null;
+  updatedAt: string;
+  author: { login: string } | null;
+  mergeCommit: { oid: string } | null;
+}
+
+export interface RawTag {
+  name: string;
+  target: { __typename: string; oid: string; target?: { oid: string } } | null;
+}
+
+export interface Page<T> {
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: T[];
+}
+
+export const toCommit = (c: RawCommit): CommitNode => ({
+  oid: c.oid,
+  parents: c.parents.nodes.map((p) => p.oid),
+  committedAt: c.committedDate,
+  author: c.author?.user?.login ?? c.author?.name ?? 'unknown',
+  message: c.message,
+});
+
+export const toPullRequest = (pr: RawPullRequest): PullRequestNode => ({
+  number: pr.number,
+  title: pr.title,
+  body: pr.body,
+  headRefName: pr.headRefName,
+  mergedAt: pr.mergedAt ?? pr.updatedAt,
+  updatedAt: pr.updatedAt,
+  author: pr.author?.login ?? 'ghost',
+  ...(pr.mergeCommit ? { mergeCommit: pr.mergeCommit.oid } : {}),
+});
+
+/** An annotated tag points at a Tag object; the commit is its target. */
+export const tagCommit = (t: RawTag): string | undefined => (t.target?.__typename === 'Tag' ? t.target.target?.oid : t.target?.oid);
+
+/** A GraphQL string literal (JSON strings are valid GraphQL strings). */
+export const str = (value: string) => JSON.stringify(value);
+
+export const splitRepository = (repository: string) => {
+  const [owner, name] = repository.split('/');
+  return { owner, name };
+};

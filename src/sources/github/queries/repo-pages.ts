@@ -1,0 +1,157 @@
+import type { GithubClient } from '../client.js';
+import type { CommitNode, PullRequestNode, TagNode } from '../types.js';
+import {
+  COMMIT_FIELDS,
+  PAGE_INFO,
+  PULL_REQUEST_FIELDS,
+  RATE_LIMIT,
+  TAG_FIELDS,
+  splitRepository,
+  str,
+  tagCommit,
+  toCommit,
+  toPullRequest,
+  type Page,
+  type RawCommit,
+  type RawPullRequest,
+  type RawTag,
+} from './fragments.js';
+
+/**
+ * Commit history, merged pull requests and tags of a batch of repositories, fetched in rounds: each
+ * round is one query with one alias per repository that still has pages to read, and each section
+ * stops on its own condition (see ../README.md):
+ *
+ * - history, from the head the state query saw, newest first, within the window (`since`): stops when
+ *   every parent of the commits read so far is known (cached, or just read) or GitHub has no more pages;
+ * - pull requests, by last update, newest first: stops at the first one updated before `prsSince`;
+ * - tags: all of them (they are few).
+ */
+export interface PageTask {
+  repository: string;
+  head: string;
+  history?: { known: (oid: string) => boolean };
+  prsSince?: string;
+  tags?: boolean;
+}
+
+export interface PageResult {
+  repository: string;
+  commits: CommitNode[];
+  pullRequests: PullRequestNode[];
+  tags?: TagNode[];
+  /** Sections that stopped at the page cap. */
+  capped: ('commits' | 'pull requests' | 'tags')[];
+  pages: number;
+  error?: string;
+}
+
+interface Cursor {
+  after?: string;
+  done: boolean;
+  pages: number;
+}
+
+interface RawRepoPage {
+  h?: { history: Page<RawCommit> } | null;
+  p?: Page<RawPullRequest>;
+  t?: Page<RawTag>;
+}
+
+export interface PageOptions {
+  since: string;
+  pageSize: number;
+  maxPages: number;
+  onRound?: (repositories: string[]) => void;
+}
+
+function pageQuery(items: { task: PageTask; history?: Cursor; prs?: Cursor; tags?: Cursor }[]): string {
+  const parts = items.map(({ task, history, prs, tags }, i) => {
+    const { owner, name } = splitRepository(task.repository);
+    const after = (c: Cursor) => (c.after ? `, after: ${str(c.after)}` : '');
+    const sections = [
+      history && !history.done ? `h: object(oid: ${str(task.head)}) { ... on Commit { history(first: $n, since: $since${after(history)}) { ${PAGE_INFO} nodes { ...C } } } }` : '',
+      prs && !prs.done ? `p: pullRequests(states: MERGED, first: $n${after(prs)}, orderBy: { field: UPDATED_AT, direction: DESC }) { ${PAGE_INFO} nodes { ${PULL_REQUEST_FIELDS} } }` : '',
+      tags && !tags.done ? `t: refs(refPrefix: "refs/tags/", first: $n${after(tags)}, orderBy: { field: TAG_COMMIT_DATE, direction: DESC }) { ${PAGE_INFO} nodes { ${TAG_FIELDS} } }` : '',
+    ].filter(Boolean);
+    return `r${i}: repository(owner: ${str(owner)}, name: ${str(name)}) {\n    ${sections.join('\n    ')}\n  }`;
+  });
+  const usesCommits = items.some((i) => i.history && !i.history.done);
+  return `query RepositoryPages($n: Int!${usesCommits ? ', $since: GitTimestamp!' : ''}) {\n  ${RATE_LIMIT}\n  ${parts.join('\n  ')}\n}${usesCommits ? `\nfragment C on Commit { ${COMMIT_FIELDS} }` : ''}`;
+}
+
+/** Reads every section of every task to its stop condition; one query per round for the whole batch. */
+export async function fetchRepoPages(client: GithubClient, tasks: readonly PageTask[], options: PageOptions): Promise<PageResult[]> {
+  const state = tasks.map((task) => ({
+    task,
+    history: task.history ? ({ done: false, pages: 0 } as Cursor) : undefined,
+    prs: task.prsSince !== undefined ? ({ done: false, pages: 0 } as Cursor) : undefined,
+    tags: task.tags ? ({ done: false, pages: 0 } as Cursor) : undefined,
+    result: { repository: task.repository, commits: [], pullRequests: [], ...(task.tags ? { tags: [] as TagNode[] } : {}), capped: [], pages: 0 } as PageResult,
+    seen: new Set<string>(),
+    missing: new Set<string>(),
+  }));
+  const isOpen = (c?: Cursor) => c !== undefined && !c.done;
+  for (;;) {
+    const round = state.filter((s) => isOpen(s.history) || isOpen(s.prs) || isOpen(s.tags));
+    if (round.length === 0) break;
+    options.onRound?.(round.map((s) => s.task.repository));
+    const query = pageQuery(round);
+    const usesCommits = round.some((s) => isOpen(s.history));
+    const { data, errors } = await client.query<Record<string, RawRepoPage | null>>(query, { n: options.pageSize, ...(usesCommits ? { since: options.since } : {}) });
+    round.forEach((s, i) => {
+      const raw = data[`r${i}`];
+      s.result.pages++;
+      const close = (cursor: Cursor | undefined, kind: PageResult['capped'][number], hasNext: boolean, endCursor: string | null) => {
+        if (!cursor || cursor.done) return;
+        cursor.pages++;
+        cursor.after = endCursor ?? undefined;
+        if (hasNext && cursor.pages >= options.maxPages) {
+          s.result.capped.push(kind);
+          cursor.done = true;
+        } else if (!hasNext) cursor.done = true;
+      };
+      if (!raw) {
+        // The repository vanished between the state query and now: stop asking for it.
+        for (const c of [s.history, s.prs, s.tags]) if (c) c.done = true;
+        s.result.error = errors.find((e) => e.path?.[0] === `r${i}`)?.message ?? 'the repository is gone';
+        return;
+      }
+      if (isOpen(s.history)) {
+        const page = raw.h?.history;
+        const nodes = page?.nodes ?? [];
+        for (const node of nodes) {
+          const commit = toCommit(node);
+          s.result.commits.push(commit);
+          s.seen.add(commit.oid);
+          s.missing.delete(commit.oid);
+          for (const parent of commit.parents) if (!s.seen.has(parent) && !s.task.history!.known(parent)) s.missing.add(parent);
+        }
+        close(s.history, 'commits', Boolean(page?.pageInfo.hasNextPage), page?.pageInfo.endCursor ?? null);
+        // Everything new is read once each parent is known: the rest of the history is in the cache.
+        if (s.history && s.missing.size === 0 && s.result.commits.length > 0) s.history.done = true;
+      }
+      if (isOpen(s.prs)) {
+        const page = raw.p;
+        let reachedKnown = false;
+        for (const node of page?.nodes ?? []) {
+          if (Date.parse(node.updatedAt) < Date.parse(s.task.prsSince!)) {
+            reachedKnown = true;
+            break;
+          }
+          if (node.mergedAt) s.result.pullRequests.push(toPullRequest(node));
+        }
+        close(s.prs, 'pull requests', Boolean(page?.pageInfo.hasNextPage) && !reachedKnown, page?.pageInfo.endCursor ?? null);
+      }
+      if (isOpen(s.tags)) {
+        const page = raw.t;
+        for (const node of page?.nodes ?? []) {
+          const oid = tagCommit(node);
+          if (oid) s.result.tags!.push({ name: node.name, oid });
+        }
+        close(s.tags, 'tags', Boolean(page?.pageInfo.hasNextPage), page?.pageInfo.endCursor ?? null);
+      }
+    });
+  }
+  return state.map((s) => s.result);
+}

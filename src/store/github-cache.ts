@@ -1,0 +1,56 @@
+import path from 'node:path';
+import type { CommitNode, RepoData } from '../sources/github/types.js';
+import { writeFileAtomic } from './atomic.js';
+import { readJsonOrSetAside } from './read-json.js';
+
+/**
+ * The incremental GitHub cache: one file per repository under `<dataDir>/cache/github/<owner>/<name>.json`.
+ * `key` names what the cache was made for (API URL and history window); a cache made for another key is
+ * rebuilt. Commits are stored as arrays to keep the files small.
+ */
+export const CACHE_FORMAT = 1;
+
+type CommitRow = [oid: string, parents: string[], committedAt: string, author: string, message: string];
+
+interface CacheFile extends Omit<RepoData, 'commits'> {
+  format: number;
+  key: string;
+  commits: CommitRow[];
+}
+
+export type CacheRead = { status: 'ok'; data: RepoData } | { status: 'missing' } | { status: 'rebuild'; reason: string };
+
+export function cacheFile(cacheDir: string, repository: string): string {
+  const [owner, name] = repository.toLowerCase().split('/');
+  return path.join(cacheDir, 'github', owner, `${name}.json`);
+}
+
+function check(value: unknown): string | undefined {
+  const v = value as Partial<CacheFile> | null;
+  if (!v || typeof v !== 'object') return 'not an object';
+  if (v.format !== CACHE_FORMAT) return undefined; // another format: rebuilt below, not corrupt
+  if (!Array.isArray(v.commits) || !Array.isArray(v.pullRequests) || !Array.isArray(v.tags) || typeof v.repository !== 'string') return 'missing commits, pullRequests or tags';
+  if (v.commits.some((row) => !Array.isArray(row) || typeof row[0] !== 'string' || !Array.isArray(row[1]))) return 'a commit row is malformed';
+  return undefined;
+}
+
+export async function readRepoCache(cacheDir: string, corruptDir: string, repository: string, key: string): Promise<CacheRead> {
+  const read = await readJsonOrSetAside<CacheFile>(cacheFile(cacheDir, repository), corruptDir, check);
+  if (read.status === 'missing') return read;
+  if (read.status === 'corrupt') return { status: 'rebuild', reason: `cache of ${repository} was unreadable (${read.corrupt.reason}); moved to ${read.corrupt.movedTo}` };
+  const file = read.value;
+  if (file.format !== CACHE_FORMAT) return { status: 'rebuild', reason: `cache of ${repository} has format ${String(file.format)}, expected ${CACHE_FORMAT}` };
+  if (file.key !== key) return { status: 'rebuild', reason: `cache of ${repository} was made for another config (${file.key}, now ${key})` };
+  if (file.repository.toLowerCase() !== repository.toLowerCase()) return { status: 'rebuild', reason: `cache file of ${repository} holds ${file.repository}` };
+  const { format: _format, key: _key, commits, ...rest } = file;
+  return {
+    status: 'ok',
+    data: { ...rest, commits: commits.map(([oid, parents, committedAt, author, message]): CommitNode => ({ oid, parents, committedAt, author, message })) },
+  };
+}
+
+export async function writeRepoCache(cacheDir: string, data: RepoData, key: string): Promise<void> {
+  const { commits, ...rest } = data;
+  const file: CacheFile = { format: CACHE_FORMAT, key, ...rest, commits: commits.map((c): CommitRow => [c.oid, c.parents, c.committedAt, c.author, c.message]) };
+  await writeFileAtomic(cacheFile(cacheDir, data.repository), JSON.stringify(file));
+}

@@ -1,0 +1,60 @@
+import type { DeploymentEvent, DriftPair, Snapshot } from '../core/snapshot-schema.js';
+import type { Colors } from './terminal.js';
+
+const short = (oid?: string) => (oid ? oid.slice(0, 7) : '?');
+const list = (items: readonly string[], max: number) => (items.length > max ? `${items.slice(0, max).join(', ')} … (+${items.length - max})` : items.join(', '));
+
+/** Tickets per environment: project/environment → keys present there (by ancestry). */
+export function ticketsByEnvironment(snapshot: Snapshot): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [project, p] of Object.entries(snapshot.projects)) for (const env of Object.keys(p.environments)) out.set(`${project}/${env}`, []);
+  for (const [key, ticket] of Object.entries(snapshot.tickets ?? {})) {
+    for (const where of new Set(ticket.environments.map((e) => `${e.project}/${e.environment}`))) out.get(where)?.push(key);
+  }
+  return out;
+}
+
+export function renderTicketsPerEnvironment(snapshot: Snapshot, c: Colors, max = 8): string {
+  const rows = [...ticketsByEnvironment(snapshot)].map(([where, keys]) => `  ${where.padEnd(24)} ${String(keys.length).padStart(4)}  ${c.dim(list([...keys].reverse(), max))}`);
+  return `${c.bold('Tickets per environment')} ${c.dim('(by git ancestry of the deployed commit)')}\n${rows.join('\n')}`;
+}
+
+export function renderDeployment(d: DeploymentEvent, c: Colors): string {
+  const from = d.from ? `${d.from.version ?? d.from.image ?? '?'} (${short(d.from.commit)})` : '–';
+  const to = `${d.to.version ?? d.to.image ?? '?'} (${short(d.to.commit)})`;
+  const mark = d.rollback ? c.yellow(' rollback') : '';
+  return `  ${d.project}/${d.environment}/${d.service}: ${from} → ${c.green(to)}${mark}${d.at ? c.dim(` at ${d.at}`) : ''}${d.rollbackReason ? c.dim(` (${d.rollbackReason})`) : ''}`;
+}
+
+export function renderDeployments(events: readonly DeploymentEvent[], c: Colors, max = 10): string {
+  if (events.length === 0) return `${c.bold('Deployments since the previous snapshot')}\n  none`;
+  const bootstrap = events.every((e) => e.detectedBy === 'replicaset-history');
+  const title = bootstrap ? `Release history from the ReplicaSets Kubernetes keeps (${events.length})` : `Deployments since the previous snapshot (${events.length})`;
+  const shown = events.slice(-max).map((e) => renderDeployment(e, c));
+  if (events.length > max) shown.unshift(c.dim(`  … ${events.length - max} earlier`));
+  return `${c.bold(title)}\n${shown.join('\n')}`;
+}
+
+export function promotionLine(project: string, pair: DriftPair): string {
+  if (pair.ahead.commits === 0 && pair.behind.commits === 0) return `${project}: ${pair.from} and ${pair.to} run the same commits`;
+  const parts: string[] = [];
+  if (pair.ahead.commits > 0) {
+    const tickets = pair.ahead.tickets.length ? `ships ${list(pair.ahead.tickets, 6)}; ` : '';
+    parts.push(`promoting ${pair.from} → ${pair.to} ${tickets}${pair.ahead.commits} commits, ${pair.ahead.pullRequests} PRs`);
+  }
+  if (pair.behind.commits > 0) parts.push(`${pair.to} has ${pair.behind.commits} commits ${pair.from} lacks (${pair.behind.tickets.length} tickets)`);
+  const unknown = pair.services.filter((s) => s.status === 'unknown').length;
+  return `${project}: ${parts.join('; ')}${unknown ? ` [${unknown} service(s) unknown]` : ''}`;
+}
+
+export function renderDrift(snapshot: Snapshot, c: Colors, only?: { from: string; to: string }): string {
+  const lines: string[] = [];
+  for (const [project, pairs] of Object.entries(snapshot.drift ?? {})) {
+    for (const pair of pairs) {
+      if (only && (pair.from !== only.from || pair.to !== only.to)) continue;
+      lines.push(`  ${promotionLine(project, pair)}`);
+    }
+  }
+  const title = only ? `Promotion preview ${only.from} → ${only.to}` : 'Drift between environments';
+  return `${c.bold(title)}\n${lines.length ? lines.join('\n') : '  nothing to compare'}`;
+}
