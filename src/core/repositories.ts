@@ -13,19 +13,21 @@ export function buildRepositories(repositories: readonly string[], book: RepoBoo
     const { data, graph } = view;
     const head = data.head ? graph.get(data.head) : undefined;
     const before = previous?.repositories?.[repository];
-    let newCommits: number | undefined;
+    let fresh: Set<string> | undefined;
     if (before?.head && data.head) {
       const old = graph.has(before.head.oid) ? graph.ancestors(before.head.oid) : new Set<string>();
-      newCommits = [...graph.ancestors(data.head)].filter((oid) => !old.has(oid)).length;
+      fresh = new Set([...graph.ancestors(data.head)].filter((oid) => !old.has(oid)));
     }
-    const since = before ? Date.parse(previous!.takenAt) : -Infinity;
+    const newCommits = fresh?.size;
+    // New since the previous snapshot: merged into the commits the old head did not have.
+    const isNew = (mergeCommit: string | undefined) => !before || (fresh !== undefined && mergeCommit !== undefined && fresh.has(mergeCommit));
     out[repository] = {
       defaultBranch: data.defaultBranch,
       ...(data.head ? { head: { oid: data.head, ...(head ? { committedAt: head.committedAt, headline: head.message.split('\n')[0] } : {}) } } : {}),
       commitsInWindow: data.head ? graph.ancestors(data.head).size : 0,
       ...(newCommits !== undefined ? { newCommits } : {}),
       mergedPullRequests: data.pullRequests
-        .filter((pr) => Date.parse(pr.mergedAt) > since)
+        .filter((pr) => isNew(pr.mergeCommit))
         .sort((a, b) => a.mergedAt.localeCompare(b.mergedAt))
         .map((pr) => ({ number: pr.number, title: pr.title, headRefName: pr.headRefName, mergedAt: pr.mergedAt, author: pr.author, ...(pr.mergeCommit ? { mergeCommit: pr.mergeCommit } : {}) })),
       tags: [...data.tags].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })),

@@ -112,7 +112,7 @@ export class GithubServer {
       if (limit.kind === 'primary') {
         return this.send(res, limit.status ?? 403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + Number(retry)) });
       }
-      return this.send(res, 200, { errors: [{ type: 'RATE_LIMITED', message: 'API rate limit exceeded for user ID 1.' }] });
+      return this.send(res, 200, { errors: [{ type: 'RATE_LIMITED', message: 'API rate limit exceeded for user ID 1.' }] }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + Number(retry)) });
     }
     let body: { query?: string; variables?: Record<string, unknown>; operationName?: string };
     try {

@@ -1,0 +1,150 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse, validate } from 'graphql';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentProgress } from '../src/core/progress.js';
+import { runSnapshot } from '../src/core/run.js';
+import { SnapError } from '../src/errors.js';
+import { pushChanges } from '../src/sandbox/fixtures/generate.js';
+import { githubSchema } from '../src/sandbox/github/server.js';
+import { GithubClient } from '../src/sources/github/client.js';
+import { lookupQuery } from '../src/sources/github/queries/commit-lookup.js';
+import { stateQuery } from '../src/sources/github/queries/repo-state.js';
+import { readRunLog } from '../src/store/run-log.js';
+import { demoFixture, startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
+
+let t: TestSandbox | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+/** Records the waits instead of sleeping, so rate-limit tests take no time. */
+function fakeSleep() {
+  const waits: number[] = [];
+  return { waits, sleep: async (ms: number) => void waits.push(ms) };
+}
+
+async function run(extra: Record<string, unknown> = {}, sleep?: (ms: number) => Promise<void>) {
+  const config = await t!.config(extra);
+  return runSnapshot(config, { progress: silentProgress, githubToken: t!.sandbox.githubToken, ...(sleep ? { sleep } : {}) });
+}
+
+describe('GitHub collector, incremental', () => {
+  it('reads everything cold, one cheap query warm, and only the changed repository after a push', async () => {
+    t = await startTestSandbox();
+    const cold = await run();
+    const gh = cold.snapshot.sources.github!;
+    expect(gh).toMatchObject({ status: 'ok', repositories: 15, fetched: 15, unchanged: 0, rebuilt: 15 });
+    // One state query for 15 repositories, then 2 batches of up to 10 repositories, one page each.
+    expect(gh.requests).toBe(3);
+    const repo = t.sandbox.fixture.repositories.find((r) => r.name === 'payments-api')!;
+    // The window is the 60 days before the run; the fixture was made for a few days earlier.
+    const windowStart = Date.parse(cold.snapshot.startedAt) - 60 * 86_400_000;
+    const inWindow = () => repo.commits.filter((c) => Date.parse(c.committedAt) >= windowStart);
+    expect(cold.snapshot.repositories!['acme/payments-api']).toMatchObject({ head: { oid: repo.commits.at(-1)!.oid }, commitsInWindow: inWindow().length, tags: expect.any(Array) });
+    expect(cold.snapshot.repositories!['acme/payments-api'].mergedPullRequests).toHaveLength(
+      repo.pullRequests.filter((p) => p.state === 'MERGED' && Date.parse(p.mergedAt!) >= windowStart).length,
+    );
+
+    const warm = await run();
+    expect(warm.snapshot.sources.github).toMatchObject({ requests: 1, points: 1, fetched: 0, unchanged: 15, rebuilt: 0 });
+    expect(warm.snapshot.repositories!['acme/payments-api'].newCommits).toBe(0);
+
+    const before = repo.commits.length;
+    pushChanges(t.sandbox.fixture, 'payments-api', 20, { now: new Date() });
+    const added = repo.commits.length - before;
+    const after = await run();
+    expect(after.snapshot.sources.github).toMatchObject({ requests: 2, fetched: 1, unchanged: 14 });
+    expect(after.snapshot.repositories!['acme/payments-api'].newCommits).toBe(added);
+    expect(after.snapshot.repositories!['acme/payments-api'].commitsInWindow).toBe(inWindow().length);
+    expect(after.snapshot.repositories!['acme/payments-api'].mergedPullRequests.length).toBeGreaterThan(0);
+    // The cache now holds every commit of the window, old and new, and nothing else.
+    const cache = JSON.parse(await readFile(path.join(t.dir, '.snap', 'cache', 'github', 'acme', 'payments-api.json'), 'utf8'));
+    expect(new Set(cache.commits.map((c: string[]) => c[0]))).toEqual(new Set(inWindow().map((c) => c.oid)));
+  });
+
+  it('rebuilds a corrupt cache or one made for another config, and says so in the run log', async () => {
+    t = await startTestSandbox();
+    await run();
+    const file = path.join(t.dir, '.snap', 'cache', 'github', 'acme', 'identity-web.json');
+    await writeFile(file, '{"format": 1, "commits": [tru');
+    const repaired = await run();
+    expect(repaired.snapshot.sources.github).toMatchObject({ fetched: 1, rebuilt: 1, requests: 2 });
+    expect(repaired.record.notes?.join('\n')).toMatch(/rebuilt the GitHub cache: cache of acme\/identity-web was unreadable .*moved to .*corrupt/);
+
+    const wider = await run({ history: { days: 90 } });
+    expect(wider.snapshot.sources.github).toMatchObject({ fetched: 15, rebuilt: 15 });
+    expect(wider.record.notes?.[0]).toMatch(/made for another config/);
+  });
+});
+
+describe('GitHub rate limits', () => {
+  it.each([
+    ['secondary', { kind: 'secondary' as const, times: 2, retryAfterSeconds: 3 }, [3000, 3000]],
+    ['primary', { kind: 'primary' as const, times: 1, retryAfterSeconds: 20 }, [expect.any(Number)]],
+    ['graphql', { kind: 'graphql' as const, times: 1, retryAfterSeconds: 20 }, [expect.any(Number)]],
+  ])('waits as told on a %s rate limit, then succeeds and logs it', async (_kind, rateLimit, expected) => {
+    t = await startTestSandbox(demoFixture(), { githubFaults: { rateLimit } });
+    const { waits, sleep } = fakeSleep();
+    const result = await run({}, sleep);
+    expect(result.snapshot.outcome).toBe('ok');
+    expect(result.snapshot.warnings.filter((w) => /NOT_FOUND|GITHUB/.test(w.code))).toEqual([]);
+    const log = await readRunLog(path.join(t.dir, '.snap', 'runs.jsonl'));
+    const recorded = log.records[0].github!.waits.map((w) => w.waitMs);
+    expect(recorded).toEqual(expected);
+    for (const w of recorded) {
+      expect(w).toBeLessThanOrEqual(22_000);
+      expect(waits).toContain(w);
+    }
+    expect(log.records[0].notes?.join('\n')).toMatch(/GitHub rate limit/);
+  });
+
+  it('stops with a clear error, not "not found", when the wait would exceed the cap', async () => {
+    t = await startTestSandbox(demoFixture(), { githubFaults: { rateLimit: { kind: 'secondary', times: 5, retryAfterSeconds: 600 } } });
+    const { waits, sleep } = fakeSleep();
+    const result = await run({ github: { url: t.sandbox.githubUrl, maxWaitSeconds: 60 } }, sleep);
+    expect(waits.filter((w) => w >= 1000)).toEqual([]);
+    expect(result.snapshot.outcome).toBe('partial');
+    expect(result.snapshot.sources.github).toMatchObject({ status: 'failed' });
+    const codes = result.snapshot.warnings.map((w) => w.code);
+    expect(codes).toContain('GITHUB_RATE_LIMITED');
+    expect(codes).not.toContain('REPOSITORY_NOT_FOUND');
+    expect(result.snapshot.warnings.find((w) => w.code === 'GITHUB_RATE_LIMITED')!.message).toMatch(/wait 600s, which would exceed github.maxWaitSeconds \(60s\)/);
+    // Kubernetes state is still there: one source failing does not sink the snapshot.
+    expect(result.snapshot.projects.payments.environments.prod.services['payments-api'].status).toBe('running');
+  });
+
+  it('reports a repository that does not exist as not found, and reads the others', async () => {
+    t = await startTestSandbox();
+    const config = await t.config({}, (raw) => raw.projects[0].services.push({ name: 'ghost', repository: 'acme/ghost' }));
+    const result = await runSnapshot(config, { progress: silentProgress, githubToken: t.sandbox.githubToken });
+    expect(result.snapshot.warnings.filter((w) => w.code === 'REPOSITORY_NOT_FOUND').map((w) => w.message)).toEqual([expect.stringContaining("acme/ghost")]);
+    expect(result.snapshot.sources.github).toMatchObject({ status: 'ok', fetched: 15 });
+  });
+
+  it('turns a rejected token into an auth error with a hint', async () => {
+    t = await startTestSandbox();
+    const config = await t.config();
+    const result = await runSnapshot(config, { progress: silentProgress, githubToken: 'wrong' });
+    const warning = result.snapshot.warnings.find((w) => w.code === 'GITHUB_UNAUTHORIZED');
+    expect(warning?.message).toMatch(/401.*set GITHUB_TOKEN/);
+  });
+});
+
+describe('GitHub queries against the published schema', () => {
+  it('every query snap sends is valid for GitHub', async () => {
+    const schema = await githubSchema();
+    expect(validate(schema, parse(stateQuery(['acme/a', 'acme/b'])))).toEqual([]);
+    expect(validate(schema, parse(lookupQuery([{ repository: 'acme/a', expression: 'abc1234' }, { repository: 'acme/b', expression: 'v1.0.0' }])))).toEqual([]);
+  });
+
+  it('a query the real schema rejects fails, in the sandbox as on github.com', async () => {
+    t = await startTestSandbox();
+    const client = new GithubClient({ url: t.sandbox.githubUrl, token: t.sandbox.githubToken, concurrency: 1, timeoutMs: 5000, maxWaitMs: 0 });
+    const error = await client.query('query { repository(owner: "acme", name: "payments-api") { defaultBranchRef { target { ... on Commit { commitCount } } } } }').catch((e) => e);
+    expect(error).toBeInstanceOf(SnapError);
+    expect(error.code).toBe('GITHUB_QUERY_FAILED');
+    expect(error.message).toMatch(/Cannot query field "commitCount" on type "Commit"/);
+  });
+});
