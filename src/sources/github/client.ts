@@ -10,6 +10,8 @@ export interface GithubClientOptions {
   timeoutMs: number;
   /** Total time the run may spend waiting for rate limits. */
   maxWaitMs: number;
+  /** GitHub's secondary limit allows 2,000 points per minute; stay under this many. */
+  pointsPerMinute?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   onRateLimit?: (wait: RateLimitWait) => void;
@@ -67,6 +69,9 @@ export class GithubClient {
   private active = 0;
   private readonly queue: (() => void)[] = [];
   private pausedUntil = 0;
+  /** Points spent per response over the last minute, for pacing under the secondary limit. */
+  private readonly spent: { at: number; cost: number }[] = [];
+  pacedMs = 0;
   private readonly request: typeof graphql;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
@@ -121,6 +126,7 @@ export class GithubClient {
     for (;;) {
       const pause = this.pausedUntil - this.now();
       if (pause > 0) await this.sleep(pause);
+      await this.pace();
       if (this.rateLimit.remaining !== undefined && this.rateLimit.remaining <= 0 && this.rateLimit.resetAt) {
         await this.waitFor({ kind: 'budget', waitMs: Date.parse(this.rateLimit.resetAt) - this.now() + 1000, message: 'the hourly GraphQL budget is spent' });
         this.rateLimit.remaining = undefined;
@@ -137,10 +143,27 @@ export class GithubClient {
     }
   }
 
+  /** Waits while the points spent in the last minute are at the per-minute cap. */
+  private async pace(): Promise<void> {
+    const cap = this.options.pointsPerMinute ?? 1800;
+    for (;;) {
+      const now = this.now();
+      while (this.spent.length && this.spent[0].at <= now - 60_000) this.spent.shift();
+      const used = this.spent.reduce((sum, s) => sum + s.cost, 0);
+      if (used < cap || this.spent.length === 0) return;
+      const wait = this.spent[0].at + 60_000 - now + 10;
+      this.pacedMs += wait;
+      await this.sleep(wait);
+    }
+  }
+
   private account(data: unknown): void {
     const rate = (data as { rateLimit?: { cost?: number; remaining?: number; resetAt?: string; limit?: number } } | null)?.rateLimit;
     if (!rate) return;
-    if (typeof rate.cost === 'number') this.points += rate.cost;
+    if (typeof rate.cost === 'number') {
+      this.points += rate.cost;
+      this.spent.push({ at: this.now(), cost: rate.cost });
+    }
     if (typeof rate.remaining === 'number') this.rateLimit.remaining = rate.remaining;
     if (rate.resetAt) this.rateLimit.resetAt = rate.resetAt;
     if (typeof rate.limit === 'number') this.rateLimit.limit = rate.limit;

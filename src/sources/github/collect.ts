@@ -34,6 +34,7 @@ export interface GithubStats {
 }
 
 const LOOKUP_BATCH = 20;
+const INCREMENTAL_FIRST_PAGE = 10;
 
 /**
  * The GitHub side of a snapshot: brings the per-repository cache up to date with as few points as
@@ -183,7 +184,8 @@ export class GithubSource {
     return {
       repository: state.repository,
       head: state.head!,
-      ...(headChanged ? { history: { known: (oid: string) => known.has(oid) } } : {}),
+      // With a cache, a push usually adds a few commits: start with a small (cheap) page.
+      ...(headChanged ? { history: { known: (oid: string) => known.has(oid), ...(cache ? { firstPage: INCREMENTAL_FIRST_PAGE } : {}) } } : {}),
       ...(prsChanged ? { prsSince: cache?.prsUpdatedAt && cache.prsUpdatedAt > this.windowStart ? cache.prsUpdatedAt : this.windowStart } : {}),
       ...(tagsChanged ? { tags: true } : {}),
     };

@@ -30,7 +30,8 @@ import {
 export interface PageTask {
   repository: string;
   head: string;
-  history?: { known: (oid: string) => boolean };
+  /** `firstPage`: size of the first history page; small when only a few new commits are expected. */
+  history?: { known: (oid: string) => boolean; firstPage?: number };
   prsSince?: string;
   tags?: boolean;
 }
@@ -50,10 +51,13 @@ interface Cursor {
   after?: string;
   done: boolean;
   pages: number;
+  /** Items to ask for in the next page (GitHub charges by the page size asked, not the items returned). */
+  size?: number;
+  read?: number;
 }
 
 interface RawRepoPage {
-  h?: { history: Page<RawCommit> } | null;
+  h?: { history: Page<RawCommit> & { totalCount: number } } | null;
   p?: Page<RawPullRequest>;
   t?: Page<RawTag>;
 }
@@ -65,26 +69,30 @@ export interface PageOptions {
   onRound?: (repositories: string[]) => void;
 }
 
-function pageQuery(items: { task: PageTask; history?: Cursor; prs?: Cursor; tags?: Cursor }[]): string {
+export function pageQuery(items: { task: PageTask; history?: Cursor; prs?: Cursor; tags?: Cursor }[], pageSize: number): string {
   const parts = items.map(({ task, history, prs, tags }, i) => {
     const { owner, name } = splitRepository(task.repository);
     const after = (c: Cursor) => (c.after ? `, after: ${str(c.after)}` : '');
     const sections = [
-      history && !history.done ? `h: object(oid: ${str(task.head)}) { ... on Commit { history(first: $n, since: $since${after(history)}) { ${PAGE_INFO} nodes { ...C } } } }` : '',
+      history && !history.done
+        ? `h: object(oid: ${str(task.head)}) { ... on Commit { history(first: ${Math.min(pageSize, history.size ?? pageSize)}, since: $since${after(history)}) { totalCount ${PAGE_INFO} nodes { ...C } } } }`
+        : '',
       prs && !prs.done ? `p: pullRequests(states: MERGED, first: $n${after(prs)}, orderBy: { field: UPDATED_AT, direction: DESC }) { ${PAGE_INFO} nodes { ${PULL_REQUEST_FIELDS} } }` : '',
       tags && !tags.done ? `t: refs(refPrefix: "refs/tags/", first: $n${after(tags)}, orderBy: { field: TAG_COMMIT_DATE, direction: DESC }) { ${PAGE_INFO} nodes { ${TAG_FIELDS} } }` : '',
     ].filter(Boolean);
     return `r${i}: repository(owner: ${str(owner)}, name: ${str(name)}) {\n    ${sections.join('\n    ')}\n  }`;
   });
   const usesCommits = items.some((i) => i.history && !i.history.done);
-  return `query RepositoryPages($n: Int!${usesCommits ? ', $since: GitTimestamp!' : ''}) {\n  ${RATE_LIMIT}\n  ${parts.join('\n  ')}\n}${usesCommits ? `\nfragment C on Commit { ${COMMIT_FIELDS} }` : ''}`;
+  const usesSize = items.some((i) => (i.prs && !i.prs.done) || (i.tags && !i.tags.done));
+  const variables = [usesSize ? '$n: Int!' : '', usesCommits ? '$since: GitTimestamp!' : ''].filter(Boolean).join(', ');
+  return `query RepositoryPages(${variables}) {\n  ${RATE_LIMIT}\n  ${parts.join('\n  ')}\n}${usesCommits ? `\nfragment C on Commit { ${COMMIT_FIELDS} }` : ''}`;
 }
 
 /** Reads every section of every task to its stop condition; one query per round for the whole batch. */
 export async function fetchRepoPages(client: GithubClient, tasks: readonly PageTask[], options: PageOptions): Promise<PageResult[]> {
   const state = tasks.map((task) => ({
     task,
-    history: task.history ? ({ done: false, pages: 0 } as Cursor) : undefined,
+    history: task.history ? ({ done: false, pages: 0, size: task.history.firstPage, read: 0 } as Cursor) : undefined,
     prs: task.prsSince !== undefined ? ({ done: false, pages: 0 } as Cursor) : undefined,
     tags: task.tags ? ({ done: false, pages: 0 } as Cursor) : undefined,
     result: { repository: task.repository, commits: [], pullRequests: [], ...(task.tags ? { tags: [] as TagNode[] } : {}), capped: [], pages: 0 } as PageResult,
@@ -96,9 +104,10 @@ export async function fetchRepoPages(client: GithubClient, tasks: readonly PageT
     const round = state.filter((s) => isOpen(s.history) || isOpen(s.prs) || isOpen(s.tags));
     if (round.length === 0) break;
     options.onRound?.(round.map((s) => s.task.repository));
-    const query = pageQuery(round);
+    const query = pageQuery(round, options.pageSize);
     const usesCommits = round.some((s) => isOpen(s.history));
-    const { data, errors } = await client.query<Record<string, RawRepoPage | null>>(query, { n: options.pageSize, ...(usesCommits ? { since: options.since } : {}) });
+    const usesSize = round.some((s) => isOpen(s.prs) || isOpen(s.tags));
+    const { data, errors } = await client.query<Record<string, RawRepoPage | null>>(query, { ...(usesSize ? { n: options.pageSize } : {}), ...(usesCommits ? { since: options.since } : {}) });
     round.forEach((s, i) => {
       const raw = data[`r${i}`];
       s.result.pages++;
@@ -128,6 +137,12 @@ export async function fetchRepoPages(client: GithubClient, tasks: readonly PageT
           for (const parent of commit.parents) if (!s.seen.has(parent) && !s.task.history!.known(parent)) s.missing.add(parent);
         }
         close(s.history, 'commits', Boolean(page?.pageInfo.hasNextPage), page?.pageInfo.endCursor ?? null);
+        // Ask for exactly what is left next time (a cold read), or double a small first page (an incremental one).
+        if (s.history && page) {
+          s.history.read = (s.history.read ?? 0) + nodes.length;
+          const left = page.totalCount - s.history.read;
+          s.history.size = s.task.history!.firstPage ? Math.min(options.pageSize, (s.history.size ?? options.pageSize) * 2, Math.max(1, left)) : Math.max(1, Math.min(options.pageSize, left));
+        }
         // Everything new is read once each parent is known: the rest of the history is in the cache.
         if (s.history && s.missing.size === 0 && s.result.commits.length > 0) s.history.done = true;
       }
