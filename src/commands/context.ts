@@ -33,7 +33,7 @@ export function colorsFor(io: CommandIO, options: GlobalOptions, stream: { isTTY
 
 /** Bars on a terminal; plain lines with --plain, CI, TERM=dumb or no TTY; JSON lines with --log-format json. */
 export async function progressFor(io: CommandIO, options: GlobalOptions): Promise<ProgressRenderer> {
-  const format = assertLogFormat(options.logFormat ?? io.env.SNAP_LOG_FORMAT);
+  const format = assertLogFormat(options.logFormat ?? (io.env.SNAP_LOG_FORMAT || undefined));
   if (format === 'json') return createProgress('json', io.stderr);
   return createProgress(isInteractive(io.stderr, io.env, options.plain) ? 'bars' : 'plain', io.stderr);
 }

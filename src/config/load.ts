@@ -29,7 +29,7 @@ export function formatPath(keys: readonly PropertyKey[]): string {
 
 /** Finds the config file: --config, then SNAP_CONFIG, then snap.config.yaml / .yml in the working directory. */
 export async function findConfigPath(explicit: string | undefined, env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<string> {
-  const chosen = explicit ?? env.SNAP_CONFIG;
+  const chosen = explicit || env.SNAP_CONFIG || undefined;
   if (chosen) return path.resolve(cwd, chosen);
   for (const candidate of ['snap.config.yaml', 'snap.config.yml']) {
     const full = path.join(cwd, candidate);
@@ -216,8 +216,8 @@ function normalise(
 
   if (errors.length > 0) return { errors, warnings };
 
-  const dataDir = options.dataDir ?? env.SNAP_DATA_DIR ?? raw.dataDir ?? '.snap';
-  const kubeconfig = env.SNAP_KUBECONFIG ?? raw.kubernetes?.kubeconfig;
+  const dataDir = options.dataDir || env.SNAP_DATA_DIR || raw.dataDir || '.snap';
+  const kubeconfig = env.SNAP_KUBECONFIG || raw.kubernetes?.kubeconfig;
   const k = raw.kubernetes;
   const g = raw.github;
   const githubUrl = (env.SNAP_GITHUB_URL || g?.url || 'https://api.github.com').replace(/\/+$/, '').replace(/\/graphql$/, '');

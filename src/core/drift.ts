@@ -1,6 +1,7 @@
 import type { Project } from '../config/types.js';
 import type { RepoBook } from './repo-book.js';
 import type { DriftPair, DriftService, Snapshot } from './snapshot-schema.js';
+import { compareKeys } from './tickets/presence.js';
 
 type Counts = DriftService['ahead'];
 const empty = (): Counts => ({ commits: 0, pullRequests: [], tickets: [] });
@@ -40,8 +41,9 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
           const commits = [...mine].filter((oid) => !theirs.has(oid));
           const set = new Set(commits);
           const pullRequests = [...new Set(commits.map((oid) => view.prByCommit.get(oid)).filter((n): n is number => n !== undefined))].sort((x, y) => x - y);
-          const tickets = [...view.tickets.changes].filter(([, changes]) => changes.some((c) => set.has(c.commit))).map(([key]) => key);
-          return { commits: commits.length, pullRequests, tickets: tickets.sort((x, y) => x.localeCompare(y, 'en', { numeric: true })) };
+          const tickets = new Set<string>();
+          for (const oid of commits) for (const key of view.ticketsByCommit.get(oid) ?? []) tickets.add(key);
+          return { commits: commits.length, pullRequests, tickets: [...tickets].sort(compareKeys) };
         };
         const ahead = side(ancestorsA, ancestorsB);
         const behind = side(ancestorsB, ancestorsA);
@@ -55,8 +57,8 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
         for (const t of ahead.tickets) aheadTickets.add(t);
         for (const t of behind.tickets) behindTickets.add(t);
       }
-      pair.ahead.tickets = [...aheadTickets].sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
-      pair.behind.tickets = [...behindTickets].sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
+      pair.ahead.tickets = [...aheadTickets].sort(compareKeys);
+      pair.behind.tickets = [...behindTickets].sort(compareKeys);
       pairs.push(pair);
     }
     out[project.name] = pairs;

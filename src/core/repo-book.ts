@@ -11,6 +11,8 @@ export interface RepoView {
   tickets: RepoTickets;
   /** merge commit → PR number */
   prByCommit: Map<string, number>;
+  /** commit → ticket keys it brought */
+  ticketsByCommit: Map<string, string[]>;
 }
 
 export class RepoBook {
@@ -26,11 +28,15 @@ export class RepoBook {
     if (cached) return cached;
     const data = this.repos.get(repository);
     if (!data) return undefined;
+    const tickets = indexRepoTickets(data, this.tickets);
+    const ticketsByCommit = new Map<string, string[]>();
+    for (const [key, changes] of tickets.changes) for (const c of changes) ticketsByCommit.set(c.commit, [...(ticketsByCommit.get(c.commit) ?? []), key]);
     const view: RepoView = {
       data,
       graph: new CommitGraph(data.commits),
       tags: new Map(data.tags.map((t) => [t.name, t.oid])),
-      tickets: indexRepoTickets(data, this.tickets),
+      tickets,
+      ticketsByCommit,
       prByCommit: new Map(data.pullRequests.filter((pr) => pr.mergeCommit).map((pr) => [pr.mergeCommit!, pr.number])),
     };
     this.views.set(repository, view);

@@ -103,13 +103,13 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
   const repositories = repositoriesOf(config);
   progress({ kind: 'start', sources: [{ source: 'kubernetes', total: kubeTotal, unit: 'list' }, { source: 'github', total: repositories.length, unit: 'repository' }], ...(options.eta ?? {}) });
 
-  const [kube, github] = await Promise.all([
-    collectKubernetes(config, { onStep: (context, call, done, total) => progress({ kind: 'step', source: 'kubernetes', target: context, call, done, total }) }).then((result) => {
-      progress({ kind: 'source-done', source: 'kubernetes', done: kubeTotal, total: kubeTotal, ok: !result.partial });
-      return result;
-    }),
-    collectGithub(config, repositories, options, started),
-  ]);
+  // GitHub first: its requests are in flight while the (large) Kubernetes client loads.
+  const githubDone = collectGithub(config, repositories, options, started);
+  const kubeDone = collectKubernetes(config, { onStep: (context, call, done, total) => progress({ kind: 'step', source: 'kubernetes', target: context, call, done, total }) }).then((result) => {
+    progress({ kind: 'source-done', source: 'kubernetes', done: kubeTotal, total: kubeTotal, ok: !result.partial });
+    return result;
+  });
+  const [kube, github] = await Promise.all([kubeDone, githubDone]);
   const warnings = [...(options.warnings ?? []), ...kube.warnings, ...github.warnings];
   const projects: Snapshot['projects'] = {};
   for (const project of config.projects) projects[project.name] = { environments: kube.environments[project.name] };

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../core/snapshot-schema.js';
-import { writeJsonAtomic } from './atomic.js';
+import { writeFileAtomic } from './atomic.js';
 import { snapshotFileName, type DataLayout } from './layout.js';
 import { readJsonOrSetAside, type ReadJsonResult } from './read-json.js';
 
@@ -16,8 +16,9 @@ export function checkSnapshot(value: unknown): string | undefined {
 /** Writes the snapshot file, then latest.json; each atomically. Returns the snapshot's file path. */
 export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot): Promise<string> {
   const file = path.join(layout.snapshotsDir, snapshotFileName(snapshot.takenAt));
-  await writeJsonAtomic(file, snapshot);
-  await writeJsonAtomic(layout.latest, snapshot);
+  const text = `${JSON.stringify(snapshot, null, 2)}\n`;
+  await writeFileAtomic(file, text);
+  await writeFileAtomic(layout.latest, text);
   return file;
 }
 

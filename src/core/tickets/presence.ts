@@ -47,7 +47,5 @@ export function buildTickets(projects: Snapshot['projects'], repositories: reado
   return sorted;
 }
 
-/** PAY-9 before PAY-10. */
-function compareKeys(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}
+/** PAY-9 before PAY-10 (one collator: localeCompare with options builds one per call). */
+export const compareKeys = new Intl.Collator('en', { numeric: true }).compare;

@@ -96,8 +96,15 @@ export class GithubSource {
     let done = 0;
     const step = (repository: string, call: string) => this.options.onStep?.(repository, call, done, total);
 
+    // The state queries go out first; the cache files are read while GitHub answers.
+    const batches: string[][] = [];
+    for (let i = 0; i < repositories.length; i += STATE_BATCH) batches.push(repositories.slice(i, i + STATE_BATCH));
+    const statesDone = mapLimit(batches, settings.concurrency, async (batch) => {
+      step(batch[0], `state of ${batch.length} repositories`);
+      return fetchRepoStates(this.client, batch);
+    });
     const cached = new Map<string, RepoData>();
-    await mapLimit(repositories, 16, async (repository) => {
+    const cachesDone = mapLimit(repositories, 16, async (repository) => {
       const read = await readRepoCache(this.options.cacheDir, this.options.corruptDir, repository, this.key);
       if (read.status === 'ok') cached.set(repository, read.data);
       else {
@@ -105,15 +112,8 @@ export class GithubSource {
         if (read.status === 'rebuild') this.notes.push(`rebuilt the GitHub cache: ${read.reason}`);
       }
     });
-
-    const batches: string[][] = [];
-    for (let i = 0; i < repositories.length; i += STATE_BATCH) batches.push(repositories.slice(i, i + STATE_BATCH));
-    const states = (
-      await mapLimit(batches, settings.concurrency, async (batch) => {
-        step(batch[0], `state of ${batch.length} repositories`);
-        return fetchRepoStates(this.client, batch);
-      })
-    ).flat();
+    const [stateLists] = await Promise.all([statesDone, cachesDone]);
+    const states = stateLists.flat();
 
     const tasks: PageTask[] = [];
     for (const state of states) {

@@ -1,0 +1,192 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { generateFixture, PRESETS, pushCommits } from '../sandbox/fixtures/generate.js';
+import type { Fixture } from '../sandbox/fixtures/types.js';
+import { configForFixture, startSandbox, type Sandbox } from '../sandbox/index.js';
+
+/**
+ * `npm run bench`: snap against generated organisations of size S and L, with latency injected
+ * (150 ms per GitHub request, 20 ms per Kubernetes request). For each size: a cold run (empty data
+ * directory), a warm run (nothing changed), and a warm run after 20 new commits and 2 rollouts.
+ * Each run is a separate `snap run` process; figures are wall time, requests per source, GraphQL
+ * points and that process's peak RSS. Results go to bench/results.json and bench/results.md.
+ */
+interface Target {
+  wallMs?: number;
+  points?: number;
+}
+
+const TARGETS: Record<string, Record<string, Target>> = {
+  S: { cold: { wallMs: 3000 }, warm: { wallMs: 1000 } },
+  L: { cold: { wallMs: 60_000 }, warm: { wallMs: 10_000, points: 50 } },
+};
+const RSS_LIMIT_MB = 400;
+const GITHUB_LATENCY_MS = 150;
+const KUBE_LATENCY_MS = 20;
+
+interface RunFigures {
+  run: string;
+  wallMs: number;
+  exitCode: number;
+  requests: Record<string, number>;
+  points: number;
+  rssMb: number;
+  fetched: number;
+  deployments: number;
+  tickets: number;
+}
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const child = fileURLToPath(new URL('./child.js', import.meta.url));
+
+function snapRun(dir: string, token: string): Promise<{ wallMs: number; code: number; maxRssKb: number }> {
+  const report = path.join(dir, 'bench-report.json');
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [child, report, 'run', '--json', '--plain'], {
+      cwd: dir,
+      env: { ...process.env, GITHUB_TOKEN: token, GH_TOKEN: '', CI: '1', NO_COLOR: '1', SNAP_CONFIG: '', SNAP_DATA_DIR: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    p.stdout.on('data', (d) => (stdout += d));
+    p.on('error', reject);
+    p.on('close', async (code) => {
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      try {
+        const r = JSON.parse(await readFile(report, 'utf8'));
+        if (r.code !== 0 && r.code !== 3) throw new Error(`exit ${r.code}`);
+        resolve({ wallMs, code: code ?? r.code, maxRssKb: r.maxRssKb });
+      } catch {
+        stderr += stdout.slice(0, 2000);
+        reject(new Error(`snap run failed (${code}):\n${stderr.slice(-2000)}`));
+      }
+    });
+  });
+}
+
+async function measure(name: string, dir: string, sandbox: Sandbox): Promise<RunFigures> {
+  const { wallMs, code, maxRssKb } = await snapRun(dir, sandbox.githubToken);
+  const latest = JSON.parse(await readFile(path.join(dir, '.snap', 'latest.json'), 'utf8'));
+  const runs = (await readFile(path.join(dir, '.snap', 'runs.jsonl'), 'utf8')).trim().split('\n');
+  const record = JSON.parse(runs[runs.length - 1]);
+  return {
+    run: name,
+    wallMs: Math.round(wallMs),
+    exitCode: code,
+    requests: record.apiCalls,
+    points: record.github?.points ?? 0,
+    rssMb: Math.round(maxRssKb / 1024),
+    fetched: record.github?.fetched ?? 0,
+    deployments: latest.deployments?.length ?? 0,
+    tickets: Object.keys(latest.tickets ?? {}).length,
+  };
+}
+
+function describeFixture(f: Fixture) {
+  const commits = f.repositories.reduce((n, r) => n + r.commits.length, 0);
+  const deployments = f.clusters.reduce((n, c) => n + c.deployments.length, 0);
+  const namespaces = f.clusters.reduce((n, c) => n + c.namespaces.length - 1, 0);
+  return { repositories: f.repositories.length, commits, clusters: f.clusters.length, namespaces, deployments, environments: f.environments.length };
+}
+
+async function benchSize(size: 'S' | 'L') {
+  const t0 = Date.now();
+  const fixture = generateFixture({ seed: 2026, ...PRESETS[size] });
+  const shape = describeFixture(fixture);
+  process.stderr.write(`bench ${size}: ${shape.repositories} repositories, ${shape.commits} commits, ${shape.deployments} deployments in ${shape.clusters} clusters (generated in ${Date.now() - t0} ms)\n`);
+  const sandbox = await startSandbox(fixture, { githubLatencyMs: GITHUB_LATENCY_MS, kubeLatencyMs: KUBE_LATENCY_MS });
+  const dir = await mkdtemp(path.join(tmpdir(), `snap-bench-${size}-`));
+  try {
+    await sandbox.writeKubeconfig(dir);
+    await writeFile(path.join(dir, 'snap.config.yaml'), stringify(configForFixture(fixture, 'kubeconfig.yaml', {}, sandbox.githubUrl)));
+    const runs: RunFigures[] = [];
+    const step = async (name: string) => {
+      const figures = await measure(name, dir, sandbox);
+      runs.push(figures);
+      process.stderr.write(`bench ${size} ${name}: ${(figures.wallMs / 1000).toFixed(2)} s, ${JSON.stringify(figures.requests)} requests, ${figures.points} points, ${figures.rssMb} MB\n`);
+    };
+    await step('cold');
+    await step('warm');
+    // 20 new commits over 5 repositories, and 2 rollouts in staging to what dev runs.
+    for (const repo of fixture.repositories.slice(0, 5)) pushCommits(fixture, repo.name, 4);
+    const staging = fixture.environments.find((e) => e.name === 'staging')!;
+    const dev = fixture.environments.find((e) => e.name === 'dev')!;
+    let rolled = 0;
+    for (const project of fixture.projects) {
+      for (const service of project.services) {
+        if (rolled === 2) break;
+        const ns = (env: typeof dev) => env.namespaces[0].replace('{project}', project.name);
+        const from = fixture.clusters.find((c) => c.context === dev.context)!.deployments.find((d) => d.namespace === ns(dev) && d.name === service.name)!;
+        const to = fixture.clusters.find((c) => c.context === staging.context)!.deployments.find((d) => d.namespace === ns(staging) && d.name === service.name)!;
+        const tag = from.revisions.at(-1)!;
+        if (to.revisions.at(-1)!.tag === tag.tag) continue;
+        sandbox.kubernetes.cluster(staging.context).store.rollout(to.namespace, to.name, { tag: tag.tag, digest: tag.digest, ...(tag.annotations ? { annotations: tag.annotations } : {}) });
+        rolled++;
+      }
+    }
+    await step('warm after 20 commits and 2 rollouts');
+    return { size, shape, runs };
+  } finally {
+    await sandbox.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function verdicts(size: string, runs: RunFigures[]): string[] {
+  const out: string[] = [];
+  const targets = TARGETS[size];
+  const cold = runs[0];
+  const warm = runs[1];
+  const check = (label: string, ok: boolean, text: string) => out.push(`${ok ? 'met' : 'NOT met'}: ${size} ${label} ${text}`);
+  if (targets.cold.wallMs) check('cold', cold.wallMs <= targets.cold.wallMs, `${(cold.wallMs / 1000).toFixed(2)} s ≤ ${targets.cold.wallMs / 1000} s`);
+  if (targets.warm.wallMs) check('warm', warm.wallMs <= targets.warm.wallMs, `${(warm.wallMs / 1000).toFixed(2)} s ≤ ${targets.warm.wallMs / 1000} s`);
+  if (targets.warm.points) check('warm', warm.points <= targets.warm.points, `${warm.points} points ≤ ${targets.warm.points}`);
+  const rss = Math.max(...runs.map((r) => r.rssMb));
+  check('peak RSS', rss <= RSS_LIMIT_MB, `${rss} MB ≤ ${RSS_LIMIT_MB} MB`);
+  for (const r of runs) if (r.exitCode !== 0) out.push(`NOT met: ${size} ${r.run} exited ${r.exitCode}`);
+  return out;
+}
+
+function markdown(results: Awaited<ReturnType<typeof benchSize>>[], lines: string[]): string {
+  const rows = results.flatMap(({ size, runs }) =>
+    runs.map((r) => `| ${size} | ${r.run} | ${(r.wallMs / 1000).toFixed(2)} s | ${r.requests.github ?? 0} | ${r.requests.kubernetes ?? 0} | ${r.points} | ${r.rssMb} MB |`),
+  );
+  const shapes = results.map(({ size, shape }) => `- ${size}: ${shape.repositories} repositories, ${shape.commits.toLocaleString('en')} commits, ${shape.environments} environments, ${shape.clusters} clusters, ${shape.namespaces} namespaces, ${shape.deployments.toLocaleString('en')} deployments`);
+  return [
+    `Latency injected: ${GITHUB_LATENCY_MS} ms per GitHub request, ${KUBE_LATENCY_MS} ms per Kubernetes request. Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    ...shapes,
+    '',
+    '| size | run | wall time | GitHub requests | Kubernetes requests | GraphQL points | peak RSS |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    ...lines.map((l) => `- ${l}`),
+    '',
+  ].join('\n');
+}
+
+async function mainBench() {
+  const arg = process.argv.slice(2).find((a) => a.startsWith('--size='))?.slice(7) ?? 'all';
+  const sizes = (arg === 'all' ? ['S', 'L'] : arg.split(',')) as ('S' | 'L')[];
+  if (sizes.some((s) => s !== 'S' && s !== 'L')) throw new Error(`--size takes S, L or all, not ${arg}`);
+  const results = [];
+  for (const size of sizes) results.push(await benchSize(size));
+  const lines = results.flatMap((r) => verdicts(r.size, r.runs));
+  const outDir = path.join(root, 'bench');
+  await mkdir(outDir, { recursive: true });
+  await writeFile(path.join(outDir, 'results.json'), `${JSON.stringify({ node: process.version, githubLatencyMs: GITHUB_LATENCY_MS, kubeLatencyMs: KUBE_LATENCY_MS, results, verdicts: lines }, null, 2)}\n`);
+  const md = markdown(results, lines);
+  await writeFile(path.join(outDir, 'results.md'), `# Benchmark results\n\nWritten by \`npm run bench\`.\n\n${md}`);
+  process.stdout.write(`${md}\n`);
+  if (lines.some((l) => l.startsWith('NOT'))) process.exitCode = 1;
+}
+
+await mainBench();
