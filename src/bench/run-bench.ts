@@ -47,7 +47,7 @@ function snapRun(dir: string, token: string): Promise<{ wallMs: number; code: nu
   const report = path.join(dir, 'bench-report.json');
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [child, report, 'run', '--json', '--plain'], {
+    const p = spawn(process.execPath, [child, report, 'run', '--plain'], {
       cwd: dir,
       env: { ...process.env, GITHUB_TOKEN: token, GH_TOKEN: '', CI: '1', NO_COLOR: '1', SNAP_CONFIG: '', SNAP_DATA_DIR: '' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import { formatIssue } from '../config/types.js';
 import { runSnapshot } from '../core/run.js';
 import { ExitCode, usageError } from '../errors.js';
+import { writeJson } from '../ui/write-json.js';
 import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
 import { colorsFor, progressFor, type CommandIO, type GlobalOptions } from './context.js';
 
@@ -41,7 +42,7 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
     });
     progress.stop();
     if (options.json) {
-      io.stdout.write(`${JSON.stringify({ file: result.file, run: result.record, snapshot: result.snapshot }, null, 2)}\n`);
+      await writeJson(io.stdout, { file: result.file, run: result.record, snapshot: result.snapshot });
     } else {
       const c = colorsFor(io, options);
       const parts = [renderRunHeader(result.snapshot, result.file, result.record.apiCalls, c), renderSnapshotTable(result.snapshot, c), renderWarnings(result.snapshot.warnings, c)];

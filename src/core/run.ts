@@ -4,7 +4,8 @@ import { acquireLock, type LockInfo } from '../store/lock.js';
 import { dataLayout } from '../store/layout.js';
 import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
 import { appendReleases } from '../store/releases.js';
-import { readLatest, writeSnapshot } from '../store/snapshots.js';
+import { readBaseline, writeBaseline } from '../store/baseline.js';
+import { writeSnapshot } from '../store/snapshots.js';
 import type { ProgressSink } from './progress.js';
 import type { Snapshot, SnapshotWarning } from './snapshot-schema.js';
 import { takeSnapshot } from './take-snapshot.js';
@@ -71,7 +72,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
     if (log.skippedLines > 0) {
       warnings.push({ code: 'RUN_LOG_LINES_SKIPPED', severity: 'warning', scope: { source: 'store' }, message: `${log.skippedLines} unreadable line(s) in ${layout.runLog} were dropped` });
     }
-    const previousRead = await readLatest(layout);
+    const previousRead = await readBaseline(layout);
     if (previousRead.status === 'corrupt') {
       const c = previousRead.corrupt;
       warnings.push({ code: 'CORRUPT_FILE', severity: 'warning', scope: { source: 'store' }, message: `${c.file} was unreadable (${c.reason}); moved to ${c.movedTo}` });
@@ -91,7 +92,8 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       });
       const releases = await appendReleases(layout.releases, layout.corruptDir, snapshot.deployments ?? []);
       if (releases.corrupt) notes.push(`release history was unreadable (${releases.corrupt.reason}); moved to ${releases.corrupt.movedTo} and started again`);
-      const file = await writeSnapshot(layout, snapshot);
+      const { file, bytes } = await writeSnapshot(layout, snapshot);
+      await writeBaseline(layout, snapshot, bytes);
       const finished = now();
       const record: RunRecord = {
         id: snapshot.id,

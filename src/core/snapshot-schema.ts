@@ -146,7 +146,10 @@ export const ticketSchema = z.object({
         environment: z.string(),
         service: z.string(),
         complete: z.boolean().describe("Every change of the ticket in this service's repository is deployed."),
-        via: z.array(z.object({ commit: z.string(), pr: z.number().int().optional() })).describe('The changes the deployed commit contains.'),
+        via: z
+          .array(z.object({ commit: z.string(), pr: z.number().int().optional() }))
+          .optional()
+          .describe('Only when complete is false: the changes the deployed commit contains.'),
       }),
     )
     .describe('Where the ticket runs, decided by git ancestry of each deployed commit.'),

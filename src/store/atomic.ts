@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SnapError } from '../errors.js';
 
@@ -7,7 +7,7 @@ import { SnapError } from '../errors.js';
  * The one way snap writes a file: a temp file in the same directory, fsync, rename over the target,
  * fsync the directory. A reader sees the old file or the new one, never half of either.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array | Iterable<string>): Promise<void> {
   try {
     await writeAtomically(file, data);
   } catch (error) {
@@ -34,14 +34,31 @@ export function translateFsError(error: unknown, file: string): unknown {
   });
 }
 
-async function writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
+/** Writes chunks in ~1 MB writes: a large document never has to exist as one string. */
+async function writeChunks(handle: import('node:fs/promises').FileHandle, chunks: Iterable<string>): Promise<void> {
+  let pending: string[] = [];
+  let size = 0;
+  for (const chunk of chunks) {
+    pending.push(chunk);
+    size += chunk.length;
+    if (size >= 1 << 20) {
+      await handle.write(pending.join(''));
+      pending = [];
+      size = 0;
+    }
+  }
+  if (pending.length) await handle.write(pending.join(''));
+}
+
+async function writeAtomically(file: string, data: string | Uint8Array | Iterable<string>): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
-      await handle.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+      else await writeChunks(handle, data);
       await handle.sync();
     } finally {
       await handle.close();
@@ -50,6 +67,26 @@ async function writeAtomically(file: string, data: string | Uint8Array): Promise
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  }
+  await syncDirectory(dir);
+}
+
+/** Copies a finished file to another name, atomically (temp copy, fsync, rename). */
+export async function copyFileAtomic(from: string, to: string): Promise<void> {
+  const dir = path.dirname(to);
+  const temp = path.join(dir, `.${path.basename(to)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await copyFile(from, temp);
+    const handle = await open(temp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, to);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw translateFsError(error, to);
   }
   await syncDirectory(dir);
 }

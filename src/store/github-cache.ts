@@ -43,9 +43,28 @@ export async function readRepoCache(cacheDir: string, corruptDir: string, reposi
   if (file.key !== key) return { status: 'rebuild', reason: `cache of ${repository} was made for another config (${file.key}, now ${key})` };
   if (file.repository.toLowerCase() !== repository.toLowerCase()) return { status: 'rebuild', reason: `cache file of ${repository} holds ${file.repository}` };
   const { format: _format, key: _key, commits, ...rest } = file;
+  // JSON.parse makes a new string for every occurrence; a parent is usually another commit of the
+  // same file, and authors repeat: share one string each (a large organisation holds ~10^5 commits).
+  const oids = new Map<string, string>(commits.map((row) => [row[0], row[0]]));
+  const authors = new Map<string, string>();
+  const shared = (map: Map<string, string>, value: string) => {
+    const known = map.get(value);
+    if (known !== undefined) return known;
+    map.set(value, value);
+    return value;
+  };
   return {
     status: 'ok',
-    data: { ...rest, commits: commits.map(([oid, parents, committedAt, author, message]): CommitNode => ({ oid, parents, committedAt, author, message })) },
+    data: {
+      ...rest,
+      commits: commits.map(([oid, parents, committedAt, author, message]): CommitNode => ({
+        oid,
+        parents: parents.map((p) => oids.get(p) ?? p),
+        committedAt,
+        author: shared(authors, author),
+        message,
+      })),
+    },
   };
 }
 

@@ -12,6 +12,8 @@ export interface DataLayout {
   cacheDir: string;
   /** Release history: every deployment seen, deduplicated. */
   releases: string;
+  /** What the next run compares against: the small part of latest.json it needs. */
+  baseline: string;
 }
 
 export function dataLayout(root: string): DataLayout {
@@ -24,6 +26,7 @@ export function dataLayout(root: string): DataLayout {
     corruptDir: path.join(root, 'corrupt'),
     cacheDir: path.join(root, 'cache'),
     releases: path.join(root, 'releases.json'),
+    baseline: path.join(root, 'baseline.json'),
   };
 }
 

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../core/snapshot-schema.js';
-import { writeFileAtomic } from './atomic.js';
+import { stat } from 'node:fs/promises';
+import { copyFileAtomic, writeFileAtomic } from './atomic.js';
+import { jsonChunks } from './json-chunks.js';
 import { snapshotFileName, type DataLayout } from './layout.js';
 import { readJsonOrSetAside, type ReadJsonResult } from './read-json.js';
 
@@ -13,13 +15,19 @@ export function checkSnapshot(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Writes the snapshot file, then latest.json; each atomically. Returns the snapshot's file path. */
-export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot): Promise<string> {
+/**
+ * Writes the snapshot file, then latest.json (a copy); each atomically. Compact JSON, written member
+ * by member: a large organisation's snapshot never has to exist as one string, and `jq .` prints it
+ * readably. Returns the snapshot's path and size.
+ */
+export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot): Promise<{ file: string; bytes: number }> {
   const file = path.join(layout.snapshotsDir, snapshotFileName(snapshot.takenAt));
-  const text = `${JSON.stringify(snapshot, null, 2)}\n`;
-  await writeFileAtomic(file, text);
-  await writeFileAtomic(layout.latest, text);
-  return file;
+  await writeFileAtomic(file, (function* () {
+    yield* jsonChunks(snapshot, 3);
+    yield '\n';
+  })());
+  await copyFileAtomic(file, layout.latest);
+  return { file, bytes: (await stat(file)).size };
 }
 
 export async function readLatest(layout: DataLayout): Promise<ReadJsonResult<Snapshot>> {

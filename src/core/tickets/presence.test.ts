@@ -81,7 +81,7 @@ describe('tickets by git ancestry', () => {
     expect(tickets['PAY-1'].changes).toEqual([{ repository: REPO, commit: oid('M1'), pr: 1, sources: ['pr-title', 'branch', 'pr-body', 'commit-message'], at: '2026-11-02T00:00:00Z' }]);
     expect(tickets['PAY-2'].changes[0]).toMatchObject({ commit: oid('S'), pr: 2, sources: ['pr-body', 'commit-message'], closes: true });
     expect(tickets['PAY-3'].changes[0]).toMatchObject({ commit: oid('B2'), pr: 3, sources: ['branch'] });
-    expect(tickets['PAY-1'].environments.find((e) => e.environment === 'prod')).toEqual({ project: 'payments', environment: 'prod', service: 'api', complete: true, via: [{ commit: oid('M1'), pr: 1 }] });
+    expect(tickets['PAY-1'].environments.find((e) => e.environment === 'prod')).toEqual({ project: 'payments', environment: 'prod', service: 'api', complete: true });
   });
 
   it('a rollback to an older commit removes presence; deploying the branch tip alone does not add the PR', () => {
@@ -97,6 +97,7 @@ describe('tickets by git ancestry', () => {
     const twice: RepoData = { ...data, commits: [...commits, c('G', ['E'], 'PAY-1 follow-up')], head: oid('G') };
     const tickets = buildTickets(projectsAt({ dev: 'G', prod: 'E' }), [REPO], new RepoBook(new Map([[REPO, twice]]), settings));
     expect(where(tickets)['PAY-1']).toEqual(['dev', 'prod (partly)']);
+    expect(tickets['PAY-1'].environments[1].via).toEqual([{ commit: oid('M1'), pr: 1 }]);
   });
 
   it('restricts keys to the configured Jira projects', () => {

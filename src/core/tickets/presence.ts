@@ -27,12 +27,14 @@ export function buildTickets(projects: Snapshot['projects'], repositories: reado
         for (const [key, changes] of view.tickets.changes) {
           const via = changes.filter((c) => ancestors.has(c.commit));
           if (via.length === 0) continue;
+          const complete = via.length === changes.length;
           tickets.get(key)!.environments.push({
             project,
             environment,
             service,
-            complete: via.length === changes.length,
-            via: via.map((c) => ({ commit: c.commit, ...(c.pr !== undefined ? { pr: c.pr } : {}) })),
+            complete,
+            // Complete: every change listed under `changes` for this repository is there; only a partial presence names its part.
+            ...(complete ? {} : { via: via.map((c) => ({ commit: c.commit, ...(c.pr !== undefined ? { pr: c.pr } : {}) })) }),
           });
         }
       }

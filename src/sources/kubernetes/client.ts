@@ -1,4 +1,5 @@
-import { AppsV1Api, CoreV1Api, KubeConfig, Observable, type ConfigurationOptions } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, Observable, type ConfigurationOptions, type ResponseContext } from '@kubernetes/client-node';
+import { slimListText } from './slim.js';
 import { existsSync } from 'node:fs';
 import { ExitCode, SnapError } from '../../errors.js';
 import type { KubeList, ListKind } from './types.js';
@@ -75,7 +76,9 @@ export function createClusterClient(base: KubeConfig, context: string, timeoutMs
   const apps = kc.makeApiClient(AppsV1Api);
   const server = kc.getCurrentCluster()?.server ?? '';
   // The object-parameter API runs observable middleware: give every request its own time limit.
-  const options = (): ConfigurationOptions =>
+  // It also trims each page before the client turns it into model objects: only the fields snap reads
+  // are kept, so a cluster of thousands of pods (with their managedFields) costs little memory.
+  const options = (kind: ListKind): ConfigurationOptions =>
     ({
       middleware: [
         {
@@ -83,7 +86,13 @@ export function createClusterClient(base: KubeConfig, context: string, timeoutMs
             request.setSignal(AbortSignal.timeout(timeoutMs));
             return new Observable(Promise.resolve(request));
           },
-          post: (response: unknown) => new Observable(Promise.resolve(response)),
+          post: (response: ResponseContext) => {
+            if (response.httpStatusCode === 200) {
+              const original = response.body;
+              response.body = { text: async () => slimListText(kind, await original.text()), binary: () => original.binary() };
+            }
+            return new Observable(Promise.resolve(response));
+          },
         },
       ],
       middlewareMergeStrategy: 'append',
@@ -98,14 +107,14 @@ export function createClusterClient(base: KubeConfig, context: string, timeoutMs
         let result: unknown;
         if (kind === 'deployments') {
           result = namespace
-            ? await apps.listNamespacedDeployment({ namespace, ...params }, options())
-            : await apps.listDeploymentForAllNamespaces(params, options());
+            ? await apps.listNamespacedDeployment({ namespace, ...params }, options(kind))
+            : await apps.listDeploymentForAllNamespaces(params, options(kind));
         } else if (kind === 'replicasets') {
           result = namespace
-            ? await apps.listNamespacedReplicaSet({ namespace, ...params }, options())
-            : await apps.listReplicaSetForAllNamespaces(params, options());
+            ? await apps.listNamespacedReplicaSet({ namespace, ...params }, options(kind))
+            : await apps.listReplicaSetForAllNamespaces(params, options(kind));
         } else {
-          result = namespace ? await core.listNamespacedPod({ namespace, ...params }, options()) : await core.listPodForAllNamespaces(params, options());
+          result = namespace ? await core.listNamespacedPod({ namespace, ...params }, options(kind)) : await core.listPodForAllNamespaces(params, options(kind));
         }
         return result as KubeList;
       } catch (error) {
