@@ -117,6 +117,15 @@ describe('snap CLI (spawned)', () => {
     expect(runs[0].outcome).toBe('partial');
   });
 
+  it('without a GitHub token, writes the Kubernetes state and exits 3 with a warning that says how to fix it', async () => {
+    t = await startTestSandbox();
+    await t.writeConfig();
+    const result = await runCli(['run'], { cwd: t.dir, env: { GITHUB_TOKEN: '', GH_TOKEN: '', PATH: '/nonexistent' } });
+    expect(result.code).toBe(3);
+    expect(result.stdout).toMatch(/GITHUB_TOKEN_MISSING github: no GitHub token: .*Set GITHUB_TOKEN or GH_TOKEN, or run `gh auth login`/);
+    expect(result.stdout).toMatch(/payments-api\s+1\.4\.1-b8376bb 1\/1/);
+  });
+
   it('sets a corrupt latest.json aside, reports it and carries on', async () => {
     t = await startTestSandbox();
     await t.writeConfig();

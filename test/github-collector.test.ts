@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, validate } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -134,6 +135,48 @@ describe('GitHub rate limits', () => {
     const result = await runSnapshot(config, { progress: silentProgress, githubToken: 'wrong' });
     const warning = result.snapshot.warnings.find((w) => w.code === 'GITHUB_UNAUTHORIZED');
     expect(warning?.message).toMatch(/401.*set GITHUB_TOKEN/);
+  });
+});
+
+describe('GitHub pagination limits', () => {
+  it('halves the page size when GitHub times out on large pages, and still reads everything', async () => {
+    t = await startTestSandbox(demoFixture(), { githubFaults: { maxPageSize: 30 } });
+    const result = await run();
+    expect(result.snapshot.outcome).toBe('ok');
+    expect(result.record.notes?.filter((n) => /page size/.test(n))).toEqual([expect.stringMatching(/page size 100 → 50/), expect.stringMatching(/page size 50 → 25/)]);
+    const repo = t.sandbox.fixture.repositories.find((r) => r.name === 'payments-api')!;
+    const windowStart = Date.parse(result.snapshot.startedAt) - 60 * 86_400_000;
+    expect(result.snapshot.repositories!['acme/payments-api'].commitsInWindow).toBe(repo.commits.filter((c) => Date.parse(c.committedAt) >= windowStart).length);
+  });
+
+  it('retries 502s, then asks for the state of fewer repositories at once', async () => {
+    t = await startTestSandbox(demoFixture(), { githubFaults: { badGateway: 3 } });
+    const { sleep } = fakeSleep();
+    const result = await run({}, sleep);
+    expect(result.snapshot.outcome).toBe('ok');
+    expect(result.record.notes).toContainEqual(expect.stringMatching(/to the state of 15 repositories; asking in halves/));
+    expect(result.snapshot.sources.github).toMatchObject({ fetched: 15 });
+  });
+
+  it('stops at github.maxPages and says what is missing', async () => {
+    t = await startTestSandbox();
+    const result = await run({ github: { url: t.sandbox.githubUrl, pageSize: 10, maxPages: 1 } });
+    const capped = result.snapshot.warnings.filter((w) => w.code === 'GITHUB_PAGE_CAP');
+    expect(capped.length).toBeGreaterThan(0);
+    expect(capped[0].message).toMatch(/stopped reading (commits|pull requests|tags) after 1 pages \(github.maxPages\)/);
+  });
+});
+
+describe('GitHub token', () => {
+  it('comes from GITHUB_TOKEN, then GH_TOKEN, then `gh auth token`', async () => {
+    const { findGithubToken } = await import('../src/sources/github/token.js');
+    const bin = await mkdtemp(path.join(tmpdir(), 'snap-gh-'));
+    await writeFile(path.join(bin, 'gh'), '#!/bin/sh\n[ "$1 $2" = "auth token" ] && echo gho_from_gh_cli\n', { mode: 0o755 });
+    expect(await findGithubToken({ GITHUB_TOKEN: 'a', GH_TOKEN: 'b', PATH: bin })).toEqual({ token: 'a', source: 'GITHUB_TOKEN' });
+    expect(await findGithubToken({ GH_TOKEN: 'b', PATH: bin })).toEqual({ token: 'b', source: 'GH_TOKEN' });
+    expect(await findGithubToken({ PATH: bin })).toEqual({ token: 'gho_from_gh_cli', source: 'gh auth token' });
+    expect(await findGithubToken({ PATH: '/nonexistent' })).toBeUndefined();
+    await rm(bin, { recursive: true, force: true });
   });
 });
 

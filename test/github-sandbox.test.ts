@@ -86,7 +86,7 @@ describe('simulated GitHub GraphQL', () => {
     expect(queryCost(parse('{ viewer { login } }')).cost).toBe(1);
     const nested = parse('{ organization(login: "a") { repositories(first: 100) { nodes { pullRequests(first: 50) { nodes { commits(first: 10) { totalCount } } } } } } }');
     // 1 + 100 + 100*50 = 5101 requests → 51 points; nodes 100 + 5000 + 50000
-    expect(queryCost(nested)).toEqual({ cost: 51, nodes: 55_100 });
+    expect(queryCost(nested)).toEqual({ cost: 51, nodes: 55_100, largestPage: 100 });
     expect(queryCost(parse('query($n: Int!) { organization(login: "a") { repositories(first: $n) { totalCount } } }'), { n: 30 }).cost).toBe(1);
   });
 });

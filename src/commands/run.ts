@@ -3,6 +3,7 @@ import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import { formatIssue } from '../config/types.js';
 import { runSnapshot } from '../core/run.js';
 import { ExitCode, usageError } from '../errors.js';
+import { renderDeployments, renderDrift } from '../ui/delivery.js';
 import { writeJson } from '../ui/write-json.js';
 import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
 import { colorsFor, progressFor, type CommandIO, type GlobalOptions } from './context.js';
@@ -45,7 +46,14 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
       await writeJson(io.stdout, { file: result.file, run: result.record, snapshot: result.snapshot });
     } else {
       const c = colorsFor(io, options);
-      const parts = [renderRunHeader(result.snapshot, result.file, result.record.apiCalls, c), renderSnapshotTable(result.snapshot, c), renderWarnings(result.snapshot.warnings, c)];
+      const { snapshot } = result;
+      const parts = [
+        renderRunHeader(snapshot, result.file, result.record.apiCalls, c),
+        renderSnapshotTable(snapshot, c),
+        snapshot.deployments ? renderDeployments(snapshot.deployments, c) : '',
+        snapshot.drift ? renderDrift(snapshot, c) : '',
+        renderWarnings(snapshot.warnings, c),
+      ];
       io.stdout.write(`${parts.filter(Boolean).join('\n\n')}\n`);
     }
     return result.snapshot.outcome === 'ok' ? ExitCode.ok : ExitCode.partial;
@@ -58,7 +66,7 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
 export function runCommand(handle: (options: RunCommandOptions) => Promise<void>): Command {
   return new Command('run')
     .alias('snapshot')
-    .description('take one snapshot: read every cluster, write it to the data directory, print what runs where')
+    .description('take one snapshot: read every cluster and repository, write it to the data directory, print what runs where, what was deployed and what a promotion would ship')
     .option('--json', 'print the run record and the snapshot as JSON on stdout')
     .addOption(new Option('--wait [seconds]', `if another run holds the lock, wait for it (default ${DEFAULT_WAIT_SECONDS} s) instead of exiting with code 4`))
     .addHelpText(
@@ -68,9 +76,13 @@ Examples:
   $ snap run                              use ./snap.config.yaml, write to ./.snap/
   $ snap run --config /etc/snap/snap.config.yaml --data-dir /var/lib/snap
   $ snap run --json | jq '.snapshot.projects.payments.environments.prod'
+  $ snap run --json | jq '.snapshot.tickets["PAY-412"].environments'   where is PAY-412?
   $ snap run --plain --wait 300           from cron: plain log lines, queue behind a running snapshot
 
-Exit codes: 0 ok, 3 partial (some cluster unreadable; snapshot written with warnings),
+GitHub token: GITHUB_TOKEN, else GH_TOKEN, else \`gh auth token\`. Without one the snapshot has
+Kubernetes state only and is partial (exit 3).
+
+Exit codes: 0 ok, 3 partial (a cluster or GitHub unreadable; snapshot written with warnings),
             1 failed, 2 bad config or usage, 4 another run holds the lock.`,
     )
     .action(async (_options, command: Command) => handle(command.optsWithGlobals()));

@@ -25,8 +25,8 @@ export function buildTickets(projects: Snapshot['projects'], repositories: reado
         if (!view) continue;
         const ancestors = view.graph.ancestors(state.commit.oid);
         for (const [key, changes] of view.tickets.changes) {
+          if (!changes.some((c) => ancestors.has(c.commit))) continue;
           const via = changes.filter((c) => ancestors.has(c.commit));
-          if (via.length === 0) continue;
           const complete = via.length === changes.length;
           tickets.get(key)!.environments.push({
             project,

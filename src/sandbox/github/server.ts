@@ -11,6 +11,8 @@ export interface GithubFaults {
   rateLimit?: { kind: 'primary' | 'secondary' | 'graphql'; times: number; retryAfterSeconds?: number; status?: 403 | 429 };
   /** Answer the next N requests with 502. */
   badGateway?: number;
+  /** Queries asking for more than this many items in one connection fail as GitHub's do when they run too long. */
+  maxPageSize?: number;
 }
 
 export interface GithubStats extends RequestCounters {
@@ -130,7 +132,11 @@ export class GithubServer {
     }
     const invalid = validate(this.schema, document);
     if (invalid.length > 0) return this.send(res, 200, { errors: invalid.map((e) => ({ message: e.message, locations: e.locations, type: 'INVALID' })) });
-    const { cost, nodes } = queryCost(document, body.variables);
+    const { cost, nodes, largestPage } = queryCost(document, body.variables);
+    if (this.faults.maxPageSize !== undefined && largestPage > this.faults.maxPageSize) {
+      count(this.stats, 'timeout');
+      return this.send(res, 200, { data: null, errors: [{ message: 'Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug. Please include `8A2C:1F3E` when reporting this issue.' }] });
+    }
     if (nodes > 500_000) return this.send(res, 200, { errors: [{ type: 'MAX_NODE_LIMIT_EXCEEDED', message: `This query requests up to ${nodes} possible nodes which exceeds the maximum limit of 500,000.` }] });
     this.budget.used += cost;
     this.stats.points += cost;

@@ -205,8 +205,8 @@ export class GithubClient {
         throw new SnapError('GITHUB_FORBIDDEN', `GitHub refused the request (403 ${e.message ?? ''})`, { hint: 'the token needs read access to the repositories (scope repo, or fine-grained: contents and pull requests read)' });
       }
       if (status === 502 || status === 504) {
-        // GitHub answers 502 when a query runs too long; a smaller page usually succeeds.
-        if (failures >= 2) throw new QueryTooLargeError(`GitHub answered ${status}`);
+        // GitHub answers 502 when a query runs too long (or briefly fails); after retries, a smaller query usually succeeds.
+        if (failures >= RETRIES) throw new QueryTooLargeError(`GitHub answered ${status} ${failures} times`);
       } else if (status < 500 || failures >= RETRIES) {
         throw new SnapError('GITHUB_ERROR', `GitHub answered ${status}: ${e.message ?? ''}`.trim(), { hint: 'retry later; https://www.githubstatus.com shows outages' });
       }

@@ -1,4 +1,5 @@
 import type { GithubSettings } from '../../config/types.js';
+import { SnapError } from '../../errors.js';
 import type { SnapshotWarning } from '../../core/snapshot-schema.js';
 import { readRepoCache, writeRepoCache } from '../../store/github-cache.js';
 import { mapLimit } from '../../util/pool.js';
@@ -101,7 +102,7 @@ export class GithubSource {
     for (let i = 0; i < repositories.length; i += STATE_BATCH) batches.push(repositories.slice(i, i + STATE_BATCH));
     const statesDone = mapLimit(batches, settings.concurrency, async (batch) => {
       step(batch[0], `state of ${batch.length} repositories`);
-      return fetchRepoStates(this.client, batch);
+      return this.statesOf(batch);
     });
     const cached = new Map<string, RepoData>();
     const cachesDone = mapLimit(repositories, 16, async (repository) => {
@@ -215,16 +216,35 @@ export class GithubSource {
     return { ...data, commits, pullRequests };
   }
 
+  /** The state query, split in halves when GitHub says it was too big or too slow. */
+  private async statesOf(batch: string[]): Promise<RepoState[]> {
+    try {
+      return await fetchRepoStates(this.client, batch);
+    } catch (error) {
+      if (!(error instanceof QueryTooLargeError) || batch.length === 1) throw error;
+      this.notes.push(`GitHub answered "${error.message}" to the state of ${batch.length} repositories; asking in halves`);
+      const half = Math.ceil(batch.length / 2);
+      return [...(await this.statesOf(batch.slice(0, half))), ...(await this.statesOf(batch.slice(half)))];
+    }
+  }
+
   /** Retries with half the page size when GitHub says the query was too big or too slow. */
   private async withShrinking<T>(fn: (pageSize: number) => Promise<T>): Promise<T> {
     for (;;) {
+      const size = this.pageSize;
       try {
-        return await fn(this.pageSize);
+        return await fn(size);
       } catch (error) {
-        if (!(error instanceof QueryTooLargeError) || this.pageSize <= 10) throw error;
-        const before = this.pageSize;
-        this.pageSize = Math.max(10, Math.floor(this.pageSize / 2));
-        this.notes.push(`GitHub answered "${error.message}"; page size ${before} → ${this.pageSize}`);
+        if (!(error instanceof QueryTooLargeError)) throw error;
+        if (size <= 10) {
+          throw new SnapError('GITHUB_TIMEOUT', `GitHub keeps failing on pages of ${size} items: ${error.message}`, { hint: 'lower github.batchSize, or retry later; https://www.githubstatus.com shows outages' });
+        }
+        // Several batches may fail at the same size at once: halve once per size, not once per failure.
+        const smaller = Math.max(10, Math.floor(size / 2));
+        if (smaller < this.pageSize) {
+          this.notes.push(`GitHub answered "${error.message}"; page size ${this.pageSize} → ${smaller}`);
+          this.pageSize = smaller;
+        }
       }
     }
   }
