@@ -2,26 +2,30 @@ import type { DeploymentEvent, DriftPair, Snapshot } from '../core/snapshot-sche
 import type { Colors } from './terminal.js';
 
 const short = (oid?: string) => (oid ? oid.slice(0, 7) : '?');
+/** A full SHA as a version reads better as its first 12 characters. */
+const version = (v?: string) => (v && /^[0-9a-f]{40}$/.test(v) ? v.slice(0, 12) : v);
 const list = (items: readonly string[], max: number) => (items.length > max ? `${items.slice(0, max).join(', ')} … (+${items.length - max})` : items.join(', '));
 
-/** Tickets per environment: project/environment → keys present there (by ancestry). */
+/** Tickets per environment: project/environment → keys present there (by ancestry), most recently merged first. */
 export function ticketsByEnvironment(snapshot: Snapshot): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [project, p] of Object.entries(snapshot.projects)) for (const env of Object.keys(p.environments)) out.set(`${project}/${env}`, []);
-  for (const [key, ticket] of Object.entries(snapshot.tickets ?? {})) {
-    for (const where of new Set(ticket.environments.map((e) => `${e.project}/${e.environment}`))) out.get(where)?.push(key);
+  const newest = (key: string) => snapshot.tickets![key].changes.reduce((max, ch) => (ch.at > max ? ch.at : max), '');
+  const keys = Object.keys(snapshot.tickets ?? {}).sort((a, b) => newest(b).localeCompare(newest(a)));
+  for (const key of keys) {
+    for (const where of new Set(snapshot.tickets![key].environments.map((e) => `${e.project}/${e.environment}`))) out.get(where)?.push(key);
   }
   return out;
 }
 
 export function renderTicketsPerEnvironment(snapshot: Snapshot, c: Colors, max = 8): string {
-  const rows = [...ticketsByEnvironment(snapshot)].map(([where, keys]) => `  ${where.padEnd(24)} ${String(keys.length).padStart(4)}  ${c.dim(list([...keys].reverse(), max))}`);
-  return `${c.bold('Tickets per environment')} ${c.dim('(by git ancestry of the deployed commit)')}\n${rows.join('\n')}`;
+  const rows = [...ticketsByEnvironment(snapshot)].map(([where, keys]) => `  ${where.padEnd(24)} ${String(keys.length).padStart(4)}  ${c.dim(list(keys, max))}`);
+  return `${c.bold('Tickets per environment')} ${c.dim('(by git ancestry of the deployed commit; most recently merged first)')}\n${rows.join('\n')}`;
 }
 
 export function renderDeployment(d: DeploymentEvent, c: Colors): string {
-  const from = d.from ? `${d.from.version ?? d.from.image ?? '?'} (${short(d.from.commit)})` : '–';
-  const to = `${d.to.version ?? d.to.image ?? '?'} (${short(d.to.commit)})`;
+  const from = d.from ? `${version(d.from.version) ?? d.from.image ?? '?'} (${short(d.from.commit)})` : '–';
+  const to = `${version(d.to.version) ?? d.to.image ?? '?'} (${short(d.to.commit)})`;
   const mark = d.rollback ? c.yellow(' rollback') : '';
   return `  ${d.project}/${d.environment}/${d.service}: ${from} → ${c.green(to)}${mark}${d.at ? c.dim(` at ${d.at}`) : ''}${d.rollbackReason ? c.dim(` (${d.rollbackReason})`) : ''}`;
 }

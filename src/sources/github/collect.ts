@@ -174,12 +174,15 @@ export class GithubSource {
       this.warn(state.status === 'not-found' ? 'REPOSITORY_NOT_FOUND' : 'REPOSITORY_EMPTY', state.message ?? state.repository, state.status === 'not-found' ? 'error' : 'warning');
       return undefined;
     }
-    const known = new Set<string>();
-    for (const c of cache?.commits ?? []) {
-      known.add(c.oid);
-      for (const p of c.parents) known.add(p);
-    }
     const headChanged = !cache || cache.head !== state.head;
+    // Commits the cache holds, and their parents (the ones outside the window end the history there).
+    const known = new Set<string>();
+    if (headChanged) {
+      for (const c of cache?.commits ?? []) {
+        known.add(c.oid);
+        for (const p of c.parents) known.add(p);
+      }
+    }
     const prsChanged = !cache || (state.prsUpdatedAt !== undefined && cache.prsUpdatedAt !== state.prsUpdatedAt);
     const tagsChanged = !cache || cache.tagsSignature !== state.tagsSignature;
     return {
