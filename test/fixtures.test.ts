@@ -39,9 +39,8 @@ describe('fixture organisations', () => {
     expect(new Set(large.clusters[0].deployments.map((d) => d.namespace)).size).toBe(20);
   });
 
-  it('roll out revisions in time order, after their commits and never in the future', () => {
+  it('roll out revisions in time order and never in the future', () => {
     const f = generateFixture({ seed: 3, now: FIXED_NOW, ...PRESETS.S });
-    const commitTime = new Map(f.repositories.flatMap((r) => r.commits.map((c) => [`${f.owner}/${r.name}:${c.oid}`, Date.parse(c.committedAt)] as const)));
     let checked = 0;
     for (const d of f.clusters.flatMap((c) => c.deployments)) {
       const times = d.revisions.map((r) => Date.parse(r.createdAt));
@@ -51,7 +50,6 @@ describe('fixture organisations', () => {
       checked += times.length;
     }
     expect(checked).toBeGreaterThan(90);
-    expect(commitTime.size).toBeGreaterThan(3000);
   });
 
   it('load from a file with every problem named by its path', async () => {
