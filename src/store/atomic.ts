@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { SnapError } from '../errors.js';
 
@@ -50,7 +52,7 @@ async function writeChunks(handle: import('node:fs/promises').FileHandle, chunks
   if (pending.length) await handle.write(pending.join(''));
 }
 
-async function writeAtomically(file: string, data: string | Uint8Array | Iterable<string>): Promise<void> {
+async function writeAtomically(file: string, data: string | Uint8Array | Iterable<string> | Readable): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -58,6 +60,7 @@ async function writeAtomically(file: string, data: string | Uint8Array | Iterabl
     const handle = await open(temp, 'wx', 0o644);
     try {
       if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+      else if (data instanceof Readable) for await (const chunk of data) await handle.write(chunk as Buffer);
       else await writeChunks(handle, data);
       await handle.sync();
     } finally {
@@ -71,24 +74,13 @@ async function writeAtomically(file: string, data: string | Uint8Array | Iterabl
   await syncDirectory(dir);
 }
 
-/** Copies a finished file to another name, atomically (temp copy, fsync, rename). */
+/** Copies a finished file to another name, atomically: the same temp-file, fsync and rename as any write. */
 export async function copyFileAtomic(from: string, to: string): Promise<void> {
-  const dir = path.dirname(to);
-  const temp = path.join(dir, `.${path.basename(to)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await copyFile(from, temp);
-    const handle = await open(temp, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, to);
+    await writeAtomically(to, createReadStream(from));
   } catch (error) {
-    await rm(temp, { force: true });
     throw translateFsError(error, to);
   }
-  await syncDirectory(dir);
 }
 
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {

@@ -22,11 +22,6 @@ export interface ReleasesUpdate {
 
 const check = (v: unknown) => (Array.isArray((v as ReleasesFile | null)?.events) ? undefined : 'no "events" list');
 
-export async function readReleases(file: string, corruptDir: string): Promise<DeploymentEvent[]> {
-  const read = await readJsonOrSetAside<ReleasesFile>(file, corruptDir, check);
-  return read.status === 'ok' ? read.value.events : [];
-}
-
 export async function appendReleases(file: string, corruptDir: string, events: readonly DeploymentEvent[]): Promise<ReleasesUpdate> {
   const read = await readJsonOrSetAside<ReleasesFile>(file, corruptDir, check);
   const existing = read.status === 'ok' ? read.value.events : [];

@@ -13,20 +13,12 @@ export class CommitGraph {
     for (const c of commits) this.byOid.set(c.oid, c);
   }
 
-  get size(): number {
-    return this.byOid.size;
-  }
-
   has(oid: string): boolean {
     return this.byOid.has(oid);
   }
 
   get(oid: string): CommitNode | undefined {
     return this.byOid.get(oid);
-  }
-
-  commits(): IterableIterator<CommitNode> {
-    return this.byOid.values();
   }
 
   /** The commit whose oid starts with `prefix`; `ambiguous` when several do. */

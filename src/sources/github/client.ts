@@ -71,7 +71,6 @@ export class GithubClient {
   private pausedUntil = 0;
   /** Points spent per response over the last minute, for pacing under the secondary limit. */
   private readonly spent: { at: number; cost: number }[] = [];
-  pacedMs = 0;
   private readonly request: typeof graphql;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
@@ -151,9 +150,7 @@ export class GithubClient {
       while (this.spent.length && this.spent[0].at <= now - 60_000) this.spent.shift();
       const used = this.spent.reduce((sum, s) => sum + s.cost, 0);
       if (used < cap || this.spent.length === 0) return;
-      const wait = this.spent[0].at + 60_000 - now + 10;
-      this.pacedMs += wait;
-      await this.sleep(wait);
+      await this.sleep(this.spent[0].at + 60_000 - now + 10);
     }
   }
 

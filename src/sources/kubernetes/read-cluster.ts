@@ -1,6 +1,5 @@
 import type { ClusterState } from '../../core/snapshot-schema.js';
 import { KubeRequestError, type ClusterClient } from './client.js';
-import { slim } from './slim.js';
 import { LIST_KINDS, type KubeObject, type ListKind } from './types.js';
 
 export interface ClusterPlan {
@@ -66,7 +65,7 @@ async function listAll(client: ClusterClient, kind: ListKind, namespace: string 
         const page = await listPage(client, kind, { namespace, limit: options.pageSize, continueToken: token }, options, counters);
         pages++;
         resourceVersion ??= page.metadata?.resourceVersion;
-        for (const item of page.items) items.push(slim(kind, item));
+        items.push(...page.items);
         token = page.metadata?._continue || page.metadata?.continue || undefined;
       } while (token && pages < MAX_PAGES);
       return { items, list: { kind, ...(namespace ? { namespace } : {}), resourceVersion, pages, items: items.length, restarts } };
