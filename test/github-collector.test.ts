@@ -164,6 +164,15 @@ describe('GitHub pagination limits', () => {
     const capped = result.snapshot.warnings.filter((w) => w.code === 'GITHUB_PAGE_CAP');
     expect(capped.length).toBeGreaterThan(0);
     expect(capped[0].message).toMatch(/stopped reading (commits|pull requests|tags) after 1 pages \(github.maxPages\)/);
+    // A capped read is not trusted as complete: the next run reads it again and says so again.
+    const again = await run({ github: { url: t.sandbox.githubUrl, pageSize: 10, maxPages: 1 } });
+    expect(again.snapshot.warnings.filter((w) => w.code === 'GITHUB_PAGE_CAP').map((w) => w.message)).toEqual(capped.map((w) => w.message));
+    // With the cap lifted, everything is read and nothing is missing.
+    const full = await run({ github: { url: t.sandbox.githubUrl, pageSize: 10 } });
+    expect(full.snapshot.warnings.filter((w) => w.code === 'GITHUB_PAGE_CAP')).toEqual([]);
+    const repo = t.sandbox.fixture.repositories.find((r) => r.name === 'payments-api')!;
+    const windowStart = Date.parse(full.snapshot.startedAt) - 60 * 86_400_000;
+    expect(full.snapshot.repositories!['acme/payments-api'].commitsInWindow).toBe(repo.commits.filter((c) => Date.parse(c.committedAt) >= windowStart).length);
   });
 });
 

@@ -115,6 +115,7 @@ export class GithubSource {
     });
     const [stateLists] = await Promise.all([statesDone, cachesDone]);
     const states = stateLists.flat();
+    const stateOf = new Map(states.map((s) => [s.repository, s]));
 
     const tasks: PageTask[] = [];
     for (const state of states) {
@@ -140,7 +141,7 @@ export class GithubSource {
         fetchRepoPages(this.client, batch, { since: this.windowStart, pageSize, maxPages: settings.maxPages, onRound: (repos) => step(repos[0], `history, pull requests and tags of ${repos.length} repositories`) }),
       );
       for (const result of results) {
-        const state = states.find((s) => s.repository === result.repository)!;
+        const state = stateOf.get(result.repository)!;
         const cache = cached.get(result.repository);
         done++;
         if (result.error) {
@@ -156,8 +157,10 @@ export class GithubSource {
           commits: mergeCommits(result.commits, cache?.commits ?? []),
           pullRequests: mergePullRequests(result.pullRequests, cache?.pullRequests ?? []),
           tags: result.tags ?? cache?.tags ?? [],
-          ...(state.prsUpdatedAt ? { prsUpdatedAt: state.prsUpdatedAt } : {}),
-          ...(state.tagsSignature ? { tagsSignature: state.tagsSignature } : {}),
+          // A section cut short by the page cap is read again next time, not taken as complete.
+          ...(result.capped.includes('commits') ? { historyIncomplete: true } : {}),
+          ...(state.prsUpdatedAt && !result.capped.includes('pull requests') ? { prsUpdatedAt: state.prsUpdatedAt } : {}),
+          ...(state.tagsSignature && !result.capped.includes('tags') ? { tagsSignature: state.tagsSignature } : {}),
           anchors: cache?.anchors ?? [],
           fetchedAt: this.options.now.toISOString(),
         };
@@ -174,10 +177,10 @@ export class GithubSource {
       this.warn(state.status === 'not-found' ? 'REPOSITORY_NOT_FOUND' : 'REPOSITORY_EMPTY', state.message ?? state.repository, state.status === 'not-found' ? 'error' : 'warning');
       return undefined;
     }
-    const headChanged = !cache || cache.head !== state.head;
+    const headChanged = !cache || cache.head !== state.head || cache.historyIncomplete === true;
     // Commits the cache holds, and their parents (the ones outside the window end the history there).
     const known = new Set<string>();
-    if (headChanged) {
+    if (headChanged && !cache?.historyIncomplete) {
       for (const c of cache?.commits ?? []) {
         known.add(c.oid);
         for (const p of c.parents) known.add(p);
@@ -189,7 +192,7 @@ export class GithubSource {
       repository: state.repository,
       head: state.head!,
       // With a cache, a push usually adds a few commits: start with a small (cheap) page.
-      ...(headChanged ? { history: { known: (oid: string) => known.has(oid), ...(cache ? { firstPage: INCREMENTAL_FIRST_PAGE } : {}) } } : {}),
+      ...(headChanged ? { history: { known: (oid: string) => known.has(oid), ...(cache && !cache.historyIncomplete ? { firstPage: INCREMENTAL_FIRST_PAGE } : {}) } } : {}),
       ...(prsChanged ? { prsSince: cache?.prsUpdatedAt && cache.prsUpdatedAt > this.windowStart ? cache.prsUpdatedAt : this.windowStart } : {}),
       ...(tagsChanged ? { tags: true } : {}),
     };

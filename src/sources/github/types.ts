@@ -36,6 +36,8 @@ export interface RepoData {
   prsUpdatedAt?: string;
   /** Tag count and newest tag name at the last fetch: a change means the tags are fetched again. */
   tagsSignature?: string;
+  /** The history read stopped at the page cap: the next run reads it again instead of trusting it. */
+  historyIncomplete?: boolean;
   /** Commits outside the window fetched because a deployment runs them; kept while deployed. */
   anchors: string[];
   fetchedAt: string;
