@@ -82,6 +82,15 @@ describe('GitHub collector, incremental', () => {
     const wider = await run({ history: { days: 90 } });
     expect(wider.snapshot.sources.github).toMatchObject({ fetched: 15, rebuilt: 15 });
     expect(wider.record.notes?.[0]).toMatch(/made for another config/);
+
+    // Ticket references are extracted when data arrives, so other ticket settings mean a rebuild too.
+    const restricted = await run({ history: { days: 90 }, tickets: { jiraProjects: ['PYM'] } });
+    expect(restricted.snapshot.sources.github).toMatchObject({ fetched: 15, rebuilt: 15 });
+    expect(Object.keys(restricted.snapshot.tickets!).every((key) => key.startsWith('PYM-') || key.includes('#'))).toBe(true);
+    // The cache keeps headlines and references, not PR bodies or whole messages.
+    const cache = await readFile(path.join(t.dir, '.snap', 'cache', 'github', 'acme', 'payments-api.json'), 'utf8');
+    expect(cache).not.toContain('Checklist: tests, docs.');
+    expect(cache).toContain('"source":"pr-body"');
   });
 });
 

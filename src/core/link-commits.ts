@@ -62,7 +62,7 @@ export async function linkCommits(
     if (!r) continue; // repository not read from GitHub: reported by the GitHub source
     if (r.status === 'resolved') {
       const commit = book.get(t.repository)!.graph.get(r.commit.oid);
-      state.commit = { ...r.commit, ...(commit ? { committedAt: commit.committedAt, headline: commit.message.split('\n')[0] } : {}) };
+      state.commit = { ...r.commit, ...(commit ? { committedAt: commit.committedAt, headline: commit.headline } : {}) };
     } else if (r.status === 'unresolved') {
       warnings.push({ code: 'VERSION_UNRESOLVED', severity: 'warning', scope, message: `version ${t.value} (${t.source}) of ${t.repository} did not resolve to a commit; tried: ${r.tried.join('; ')}` });
     } else {

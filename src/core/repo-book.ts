@@ -1,4 +1,3 @@
-import type { TicketSettings } from '../config/types.js';
 import type { RepoData } from '../sources/github/types.js';
 import { CommitGraph } from './graph/commit-graph.js';
 import { indexRepoTickets, type RepoTickets } from './tickets/index-repo.js';
@@ -18,17 +17,14 @@ export interface RepoView {
 export class RepoBook {
   private readonly views = new Map<string, RepoView>();
 
-  constructor(
-    private readonly repos: ReadonlyMap<string, RepoData>,
-    private readonly tickets: TicketSettings,
-  ) {}
+  constructor(private readonly repos: ReadonlyMap<string, RepoData>) {}
 
   get(repository: string): RepoView | undefined {
     const cached = this.views.get(repository);
     if (cached) return cached;
     const data = this.repos.get(repository);
     if (!data) return undefined;
-    const tickets = indexRepoTickets(data, this.tickets);
+    const tickets = indexRepoTickets(data);
     const ticketsByCommit = new Map<string, string[]>();
     for (const [key, changes] of tickets.changes) for (const c of changes) ticketsByCommit.set(c.commit, [...(ticketsByCommit.get(c.commit) ?? []), key]);
     const view: RepoView = {

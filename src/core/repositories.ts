@@ -23,7 +23,7 @@ export function buildRepositories(repositories: readonly string[], book: RepoBoo
     const isNew = (mergeCommit: string | undefined) => !before || (fresh !== undefined && mergeCommit !== undefined && fresh.has(mergeCommit));
     out[repository] = {
       defaultBranch: data.defaultBranch,
-      ...(data.head ? { head: { oid: data.head, ...(head ? { committedAt: head.committedAt, headline: head.message.split('\n')[0] } : {}) } } : {}),
+      ...(data.head ? { head: { oid: data.head, ...(head ? { committedAt: head.committedAt, headline: head.headline } : {}) } } : {}),
       commitsInWindow: data.head ? graph.ancestors(data.head).size : 0,
       ...(newCommits !== undefined ? { newCommits } : {}),
       mergedPullRequests: data.pullRequests

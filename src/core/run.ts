@@ -4,6 +4,7 @@ import { acquireLock, type LockInfo } from '../store/lock.js';
 import { dataLayout } from '../store/layout.js';
 import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
 import { appendReleases } from '../store/releases.js';
+import { collectGarbage } from '../util/memory.js';
 import { readBaseline, writeBaseline } from '../store/baseline.js';
 import { writeSnapshot } from '../store/snapshots.js';
 import type { ProgressSink } from './progress.js';
@@ -90,6 +91,8 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         corruptDir: layout.corruptDir,
         sleep: options.sleep,
       });
+      // What the sources read is garbage now; collect it before the snapshot is written.
+      collectGarbage();
       const releases = await appendReleases(layout.releases, layout.corruptDir, snapshot.deployments ?? []);
       if (releases.corrupt) notes.push(`release history was unreadable (${releases.corrupt.reason}); moved to ${releases.corrupt.movedTo} and started again`);
       const { file, bytes } = await writeSnapshot(layout, snapshot);

@@ -69,6 +69,7 @@ async function collectGithub(config: Config, repositories: string[], options: Ta
   const { GithubSource } = await import('../sources/github/collect.js');
   const source = new GithubSource({
     settings: config.github,
+    tickets: config.tickets,
     token: options.githubToken,
     historyDays: config.history.days,
     cacheDir: options.cacheDir,
@@ -115,7 +116,7 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
   for (const project of config.projects) projects[project.name] = { environments: kube.environments[project.name] };
 
   const repos: Map<string, RepoData> = github.state.status === 'ok' && github.source ? github.source.repos : new Map();
-  const book = new RepoBook(repos, config.tickets);
+  const book = new RepoBook(repos);
   const source = github.state.status === 'ok' ? github.source : undefined;
   const lookup = source
     ? async (lookups: Parameters<GithubSource['lookup']>[0]) => {

@@ -36,20 +36,25 @@ export function translateFsError(error: unknown, file: string): unknown {
   });
 }
 
-/** Writes chunks in ~1 MB writes: a large document never has to exist as one string. */
+/**
+ * Writes chunks through one reused 1 MB buffer: a large document never has to exist as one string,
+ * and writing it leaves no trail of temporary buffers behind.
+ */
 async function writeChunks(handle: import('node:fs/promises').FileHandle, chunks: Iterable<string>): Promise<void> {
-  let pending: string[] = [];
-  let size = 0;
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  let used = 0;
   for (const chunk of chunks) {
-    pending.push(chunk);
-    size += chunk.length;
-    if (size >= 1 << 20) {
-      await handle.write(pending.join(''));
-      pending = [];
-      size = 0;
+    if (used + Buffer.byteLength(chunk) > buffer.length) {
+      if (used > 0) await handle.write(buffer, 0, used);
+      used = 0;
+      if (Buffer.byteLength(chunk) > buffer.length) {
+        await handle.write(chunk);
+        continue;
+      }
     }
+    used += buffer.write(chunk, used);
   }
-  if (pending.length) await handle.write(pending.join(''));
+  if (used > 0) await handle.write(buffer, 0, used);
 }
 
 async function writeAtomically(file: string, data: string | Uint8Array | Iterable<string> | Readable): Promise<void> {

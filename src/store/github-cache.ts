@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { TicketRef } from '../core/tickets/extract.js';
 import type { CommitNode, RepoData } from '../sources/github/types.js';
 import { writeFileAtomic } from './atomic.js';
 import { readJsonOrSetAside } from './read-json.js';
@@ -6,11 +7,12 @@ import { readJsonOrSetAside } from './read-json.js';
 /**
  * The incremental GitHub cache: one file per repository under `<dataDir>/cache/github/<owner>/<name>.json`.
  * `key` names what the cache was made for (API URL and history window); a cache made for another key is
- * rebuilt. Commits are stored as arrays to keep the files small.
+ * rebuilt (the key includes the ticket settings: references are extracted when data arrives). Commits
+ * are stored as arrays to keep the files small.
  */
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
 
-type CommitRow = [oid: string, parents: string[], committedAt: string, author: string, message: string];
+type CommitRow = [oid: string, parents: string[], committedAt: string, author: string, headline: string, tickets?: TicketRef[]];
 
 interface CacheFile extends Omit<RepoData, 'commits'> {
   format: number;
@@ -57,12 +59,13 @@ export async function readRepoCache(cacheDir: string, corruptDir: string, reposi
     status: 'ok',
     data: {
       ...rest,
-      commits: commits.map(([oid, parents, committedAt, author, message]): CommitNode => ({
+      commits: commits.map(([oid, parents, committedAt, author, headline, tickets]): CommitNode => ({
         oid,
         parents: parents.map((p) => oids.get(p) ?? p),
         committedAt,
         author: shared(authors, author),
-        message,
+        headline,
+        ...(tickets ? { tickets } : {}),
       })),
     },
   };
@@ -70,6 +73,6 @@ export async function readRepoCache(cacheDir: string, corruptDir: string, reposi
 
 export async function writeRepoCache(cacheDir: string, data: RepoData, key: string): Promise<void> {
   const { commits, ...rest } = data;
-  const file: CacheFile = { format: CACHE_FORMAT, key, ...rest, commits: commits.map((c): CommitRow => [c.oid, c.parents, c.committedAt, c.author, c.message]) };
+  const file: CacheFile = { format: CACHE_FORMAT, key, ...rest, commits: commits.map((c): CommitRow => (c.tickets ? [c.oid, c.parents, c.committedAt, c.author, c.headline, c.tickets] : [c.oid, c.parents, c.committedAt, c.author, c.headline])) };
   await writeFileAtomic(cacheFile(cacheDir, data.repository), JSON.stringify(file));
 }

@@ -1,10 +1,9 @@
-import type { TicketSettings } from '../../config/types.js';
 import type { RepoData } from '../../sources/github/types.js';
-import { extractTickets, type TicketSource } from './extract.js';
+import type { TicketSource } from './extract.js';
 
 /**
- * Which commit brought each ticket into a repository's default branch. A PR's references (title,
- * branch, body) belong to its merge commit (the merge commit of a merged branch, the squash commit,
+ * Which commit brought each ticket into a repository's default branch, from the references found when
+ * the data arrived (find.ts). A PR's references (title, branch, body) belong to its merge commit (the merge commit of a merged branch, the squash commit,
  * or the last rebased commit); a commit message's references belong to that commit. Presence in an
  * environment is then one question: is that commit an ancestor of the deployed commit?
  */
@@ -24,8 +23,7 @@ export interface RepoTickets {
   changes: Map<string, TicketChange[]>;
 }
 
-export function indexRepoTickets(repo: RepoData, settings: TicketSettings): RepoTickets {
-  const options = { jiraProjects: settings.jiraProjects, githubIssues: settings.githubIssues, ticketHosts: settings.hosts, repository: repo.repository };
+export function indexRepoTickets(repo: RepoData): RepoTickets {
   const kind = new Map<string, 'jira' | 'github'>();
   const byCommit = new Map<string, Map<string, TicketChange>>();
   const add = (key: string, k: 'jira' | 'github', commit: string, source: TicketSource, at: string, pr?: number, closes?: boolean) => {
@@ -44,26 +42,17 @@ export function indexRepoTickets(repo: RepoData, settings: TicketSettings): Repo
   const prByCommit = new Map(repo.pullRequests.filter((pr) => pr.mergeCommit).map((pr) => [pr.mergeCommit!, pr.number]));
   for (const pr of repo.pullRequests) {
     if (!pr.mergeCommit || !commitsInGraph.has(pr.mergeCommit)) continue;
-    const refs = [
-      ...extractTickets(pr.title, 'pr-title', options),
-      ...extractTickets(pr.headRefName, 'branch', options),
-      ...extractTickets(pr.body, 'pr-body', options),
-    ];
-    for (const ref of refs) {
-      // A PR's own number is not a ticket it references.
-      if (ref.kind === 'github' && ref.key === `${repo.repository}#${pr.number}`) continue;
-      add(ref.key, ref.kind, pr.mergeCommit, ref.source, pr.mergedAt, pr.number, ref.closes);
-    }
+    for (const ref of pr.tickets ?? []) add(ref.key, ref.kind, pr.mergeCommit, ref.source, pr.mergedAt, pr.number, ref.closes);
   }
   for (const commit of repo.commits) {
-    for (const ref of extractTickets(commit.message, 'commit-message', options)) add(ref.key, ref.kind, commit.oid, 'commit-message', commit.committedAt, prByCommit.get(commit.oid), ref.closes);
+    for (const ref of commit.tickets ?? []) add(ref.key, ref.kind, commit.oid, 'commit-message', commit.committedAt, prByCommit.get(commit.oid), ref.closes);
   }
   const changes = new Map<string, TicketChange[]>();
+  // Lists are copied to their exact length instead of grown by push: a large organisation has ~10^5 of them.
   for (const perCommit of byCommit.values()) {
     for (const [key, change] of perCommit) {
       const list = changes.get(key);
-      if (list) list.push(change);
-      else changes.set(key, [change]);
+      changes.set(key, list ? [...list, change] : [change]);
     }
   }
   for (const list of changes.values()) list.sort((a, b) => a.at.localeCompare(b.at) || a.commit.localeCompare(b.commit));

@@ -1,29 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import type { Project, TicketSettings } from '../../config/types.js';
-import type { CommitNode, PullRequestNode, RepoData } from '../../sources/github/types.js';
+import { toCommit, toPullRequest, type RawCommit, type RawPullRequest } from '../../sources/github/queries/fragments.js';
+import type { RepoData } from '../../sources/github/types.js';
 import { buildDrift } from '../drift.js';
 import { RepoBook } from '../repo-book.js';
 import type { Snapshot } from '../snapshot-schema.js';
+import { ticketOptions } from './find.js';
 import { buildTickets } from './presence.js';
 
 const REPO = 'acme/pay';
 const oid = (name: string) => Buffer.from(name).toString('hex').padEnd(40, '0').slice(0, 40);
 let clock = Date.parse('2026-11-01T00:00:00Z');
-const c = (name: string, parents: string[], message: string): CommitNode => ({ oid: oid(name), parents: parents.map(oid), committedAt: new Date((clock += 60_000)).toISOString(), author: 'ada', message });
-const pr = (number: number, title: string, headRefName: string, body: string, mergeCommit: string): PullRequestNode => ({
+// Commits and PRs as GitHub returns them; repoData() turns them into what snap keeps, through the collector's own converters.
+const c = (name: string, parents: string[], message: string): RawCommit => ({
+  oid: oid(name),
+  parents: { nodes: parents.map((p) => ({ oid: oid(p) })) },
+  committedDate: new Date((clock += 60_000)).toISOString(),
+  author: { name: 'Ada', user: { login: 'ada' } },
+  message,
+});
+const pr = (number: number, title: string, headRefName: string, body: string, mergeCommit: string): RawPullRequest => ({
   number,
   title,
   headRefName,
   body,
-  mergeCommit: oid(mergeCommit),
+  mergeCommit: { oid: oid(mergeCommit) },
   mergedAt: '2026-11-02T00:00:00Z',
   updatedAt: '2026-11-02T00:00:00Z',
-  author: 'ada',
+  author: { login: 'ada' },
 });
 
 // R ─ M1 (merge of F1, F2: PAY-1) ─ S (squash: PAY-2) ─ B1 ─ B2 (rebase merge: PAY-3) ─ D (PAY-4) ─ E (decoys)
 //  └ F1 (PAY-5 in its message) ─ F2 ┘
-const commits = [
+const rawCommits = [
   c('R', [], 'Initial commit'),
   c('F1', ['R'], 'PAY-5 start the refund model'),
   c('F2', ['F1'], 'Refund endpoint (part 2)'),
@@ -34,21 +43,28 @@ const commits = [
   c('D', ['B2'], 'PAY-4: tweak limits'),
   c('E', ['D'], 'Fix UTF-8 handling, SHA-256 sums, ISO-8601 dates and the CVE-2024-3094 patch'),
 ];
-const data: RepoData = {
-  repository: REPO,
-  defaultBranch: 'main',
-  head: oid('E'),
-  commits,
-  pullRequests: [
-    pr(1, 'PAY-1 Refunds', 'feature/PAY-1-refunds', 'Implements PAY-1. See https://example.com/browse/OPS-9', 'M1'),
-    pr(2, 'Add retries', 'ada/pay-2', 'Fixes PAY-2', 'S'),
-    pr(3, 'Fix rounding', 'bugfix/PAY-3-rounding', 'See the branch for the ticket.', 'B2'),
-  ],
-  tags: [],
-  anchors: [],
-  fetchedAt: '2026-11-03T00:00:00Z',
-};
+const rawPullRequests = [
+  pr(1, 'PAY-1 Refunds', 'feature/PAY-1-refunds', 'Implements PAY-1. See https://example.com/browse/OPS-9', 'M1'),
+  pr(2, 'Add retries', 'ada/pay-2', 'Fixes PAY-2', 'S'),
+  pr(3, 'Fix rounding', 'bugfix/PAY-3-rounding', 'See the branch for the ticket.', 'B2'),
+];
 const settings: TicketSettings = { githubIssues: true, hosts: [] };
+
+function repoData(ticketSettings: TicketSettings = settings, extra: RawCommit[] = []): RepoData {
+  const options = ticketOptions(ticketSettings, REPO);
+  const commits = [...rawCommits, ...extra].map((raw) => toCommit(raw, options));
+  return {
+    repository: REPO,
+    defaultBranch: 'main',
+    head: commits[commits.length - 1].oid,
+    commits,
+    pullRequests: rawPullRequests.map((raw) => toPullRequest(raw, options)),
+    tags: [],
+    anchors: [],
+    fetchedAt: '2026-11-03T00:00:00Z',
+  };
+}
+const data = repoData();
 
 function projectsAt(deployed: Record<string, string>): Snapshot['projects'] {
   const environments: Snapshot['projects'][string]['environments'] = {};
@@ -67,7 +83,7 @@ const where = (tickets: ReturnType<typeof buildTickets>) =>
 
 describe('tickets by git ancestry', () => {
   it('finds tickets through merge commits, squash merges, rebases and branch commits, and skips decoys', () => {
-    const tickets = buildTickets(projectsAt({ dev: 'E', staging: 'B1', prod: 'M1' }), [REPO], new RepoBook(new Map([[REPO, data]]), settings));
+    const tickets = buildTickets(projectsAt({ dev: 'E', staging: 'B1', prod: 'M1' }), [REPO], new RepoBook(new Map([[REPO, data]])));
     expect(Object.keys(tickets)).toEqual(['PAY-1', 'PAY-2', 'PAY-3', 'PAY-4', 'PAY-5']);
     expect(where(tickets)).toEqual({
       'PAY-1': ['dev', 'staging', 'prod'],
@@ -85,7 +101,7 @@ describe('tickets by git ancestry', () => {
   });
 
   it('a rollback to an older commit removes presence; deploying the branch tip alone does not add the PR', () => {
-    const book = new RepoBook(new Map([[REPO, data]]), settings);
+    const book = new RepoBook(new Map([[REPO, data]]));
     expect(where(buildTickets(projectsAt({ prod: 'S' }), [REPO], book))).toMatchObject({ 'PAY-1': ['prod'], 'PAY-2': ['prod'], 'PAY-5': ['prod'] });
     const rolledBack = where(buildTickets(projectsAt({ prod: 'R' }), [REPO], book));
     expect(Object.values(rolledBack).flat()).toEqual([]);
@@ -94,14 +110,14 @@ describe('tickets by git ancestry', () => {
   });
 
   it('marks a ticket partly deployed when only some of its changes are there', () => {
-    const twice: RepoData = { ...data, commits: [...commits, c('G', ['E'], 'PAY-1 follow-up')], head: oid('G') };
-    const tickets = buildTickets(projectsAt({ dev: 'G', prod: 'E' }), [REPO], new RepoBook(new Map([[REPO, twice]]), settings));
+    const twice = repoData(settings, [c('G', ['E'], 'PAY-1 follow-up')]);
+    const tickets = buildTickets(projectsAt({ dev: 'G', prod: 'E' }), [REPO], new RepoBook(new Map([[REPO, twice]])));
     expect(where(tickets)['PAY-1']).toEqual(['dev', 'prod (partly)']);
     expect(tickets['PAY-1'].environments[1].via).toEqual([{ commit: oid('M1'), pr: 1 }]);
   });
 
   it('restricts keys to the configured Jira projects', () => {
-    const tickets = buildTickets(projectsAt({ dev: 'E' }), [REPO], new RepoBook(new Map([[REPO, data]]), { ...settings, jiraProjects: ['PAY'] }));
+    const tickets = buildTickets(projectsAt({ dev: 'E' }), [REPO], new RepoBook(new Map([[REPO, repoData({ ...settings, jiraProjects: ['PAY'] })]])));
     // With the project known, the lower-case key in the squash branch name counts too.
     expect(tickets['PAY-2'].changes[0].sources).toEqual(['branch', 'pr-body', 'commit-message']);
   });
@@ -113,7 +129,7 @@ describe('drift between environments', () => {
     environments: ['dev', 'staging', 'prod'].map((name) => ({ name, context: 'ctx', namespaces: null })),
     services: [{ name: 'api', repository: REPO, workload: { kind: 'Deployment', name: 'api' }, version: { from: 'image-tag' } }],
   };
-  const book = new RepoBook(new Map([[REPO, data]]), settings);
+  const book = new RepoBook(new Map([[REPO, data]]));
 
   it('lists what a promotion ships, and what the later environment has that the earlier lacks', () => {
     const drift = buildDrift([project], projectsAt({ dev: 'E', staging: 'B1', prod: 'M1' }), book, '2026-10-01T00:00:00Z').payments;

@@ -12,9 +12,10 @@ export function buildTickets(projects: Snapshot['projects'], repositories: reado
     const view = book.get(repository);
     if (!view) continue;
     for (const [key, changes] of view.tickets.changes) {
-      const ticket = tickets.get(key) ?? { kind: view.tickets.kind.get(key)!, changes: [], environments: [] };
-      ticket.changes.push(...changes);
-      tickets.set(key, ticket);
+      const ticket = tickets.get(key);
+      // Arrays are built at their exact length (not grown by push): there are ~10^5 of them in a large organisation.
+      if (ticket) ticket.changes = [...ticket.changes, ...changes];
+      else tickets.set(key, { kind: view.tickets.kind.get(key)!, changes: [...changes], environments: [] });
     }
   }
   for (const [project, p] of Object.entries(projects)) {
@@ -28,14 +29,16 @@ export function buildTickets(projects: Snapshot['projects'], repositories: reado
           if (!changes.some((c) => ancestors.has(c.commit))) continue;
           const via = changes.filter((c) => ancestors.has(c.commit));
           const complete = via.length === changes.length;
-          tickets.get(key)!.environments.push({
+          const ticket = tickets.get(key)!;
+          const entry: Ticket['environments'][number] = {
             project,
             environment,
             service,
             complete,
             // Complete: every change listed under `changes` for this repository is there; only a partial presence names its part.
             ...(complete ? {} : { via: via.map((c) => ({ commit: c.commit, ...(c.pr !== undefined ? { pr: c.pr } : {}) })) }),
-          });
+          };
+          ticket.environments = [...ticket.environments, entry];
         }
       }
     }

@@ -4,7 +4,7 @@ import { CommitGraph } from '../graph/commit-graph.js';
 import { resolveVersion } from './resolve.js';
 
 const oid = (n: number) => n.toString(16).padStart(2, '0').repeat(20);
-const commit = (n: number, parents: number[] = []): CommitNode => ({ oid: oid(n), parents: parents.map(oid), committedAt: '2026-11-01T00:00:00Z', author: 'ada', message: `commit ${n}` });
+const commit = (n: number, parents: number[] = []): CommitNode => ({ oid: oid(n), parents: parents.map(oid), committedAt: '2026-11-01T00:00:00Z', author: 'ada', headline: `commit ${n}` });
 
 // 3f9c2ab… and 3f9c2ac… share the prefix 3f9c2a: a 6-character prefix would be ambiguous.
 const A = { ...commit(1), oid: '3f9c2ab0c1d2e3f405162738495a6b7c8d9e0f1a' };

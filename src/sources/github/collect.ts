@@ -1,4 +1,6 @@
-import type { GithubSettings } from '../../config/types.js';
+import { createHash } from 'node:crypto';
+import type { GithubSettings, TicketSettings } from '../../config/types.js';
+import { ticketOptions } from '../../core/tickets/find.js';
 import { SnapError } from '../../errors.js';
 import type { SnapshotWarning } from '../../core/snapshot-schema.js';
 import { readRepoCache, writeRepoCache } from '../../store/github-cache.js';
@@ -11,6 +13,8 @@ import type { CommitNode, PullRequestNode, RepoData } from './types.js';
 
 export interface GithubSourceOptions {
   settings: GithubSettings;
+  /** Tickets are extracted as data arrives; the cache is rebuilt when these settings change. */
+  tickets: TicketSettings;
   token: string;
   historyDays: number;
   cacheDir: string;
@@ -68,9 +72,12 @@ export class GithubSource {
       onRateLimit: (wait) => this.notes.push(`GitHub rate limit (${wait.kind}): waited ${Math.round(wait.waitMs / 1000)}s as GitHub asked (${wait.message})`),
     });
     this.windowStart = new Date(options.now.getTime() - options.historyDays * 86_400_000).toISOString();
-    this.key = `${options.settings.url}|${options.historyDays}d`;
+    const tickets = createHash('sha256').update(JSON.stringify(options.tickets)).digest('hex').slice(0, 8);
+    this.key = `${options.settings.url}|${options.historyDays}d|tickets ${tickets}`;
     this.pageSize = options.settings.pageSize;
   }
+
+  private readonly ticketsFor = (repository: string) => ticketOptions(this.options.tickets, repository);
 
   stats(): GithubStats {
     return {
@@ -138,7 +145,7 @@ export class GithubSource {
     for (let i = 0; i < tasks.length; i += settings.batchSize) pageBatches.push(tasks.slice(i, i + settings.batchSize));
     await mapLimit(pageBatches, settings.concurrency, async (batch) => {
       const results = await this.withShrinking((pageSize) =>
-        fetchRepoPages(this.client, batch, { since: this.windowStart, pageSize, maxPages: settings.maxPages, onRound: (repos) => step(repos[0], `history, pull requests and tags of ${repos.length} repositories`) }),
+        fetchRepoPages(this.client, batch, { since: this.windowStart, pageSize, maxPages: settings.maxPages, tickets: this.ticketsFor, onRound: (repos) => step(repos[0], `history, pull requests and tags of ${repos.length} repositories`) }),
       );
       for (const result of results) {
         const state = stateOf.get(result.repository)!;
@@ -260,7 +267,7 @@ export class GithubSource {
     const batches: Lookup[][] = [];
     for (let i = 0; i < lookups.length; i += LOOKUP_BATCH) batches.push(lookups.slice(i, i + LOOKUP_BATCH));
     await mapLimit(batches, this.options.settings.concurrency, async (batch) => {
-      const results = await this.withShrinking((pageSize) => lookupCommits(this.client, batch, pageSize));
+      const results = await this.withShrinking((pageSize) => lookupCommits(this.client, batch, pageSize, this.ticketsFor));
       this.lookups += batch.length;
       for (const result of results) {
         const repo = this.repos.get(result.repository);

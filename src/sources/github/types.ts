@@ -1,21 +1,31 @@
-/** What snap keeps of one repository: the default-branch commit graph over the window, merged PRs and tags. */
+import type { TicketRef } from '../../core/tickets/extract.js';
+
+/**
+ * What snap keeps of one repository: the default-branch commit graph over the window, merged PRs and
+ * tags. Ticket references are extracted from messages, titles, branches and bodies when the data
+ * arrives; only headlines are kept, so PR bodies and long commit messages never sit in memory or in
+ * the cache.
+ */
 export interface CommitNode {
   oid: string;
   parents: string[];
   committedAt: string;
   author: string;
-  message: string;
+  headline: string;
+  /** Ticket references in the commit message. */
+  tickets?: TicketRef[];
 }
 
 export interface PullRequestNode {
   number: number;
   title: string;
-  body: string;
   headRefName: string;
   mergedAt: string;
   updatedAt: string;
   author: string;
   mergeCommit?: string;
+  /** Ticket references in the title, branch name and body, each with its source. */
+  tickets?: TicketRef[];
 }
 
 export interface TagNode {

@@ -1,6 +1,8 @@
-import { AppsV1Api, CoreV1Api, KubeConfig, Observable, type ConfigurationOptions, type ResponseContext } from '@kubernetes/client-node';
-import { slimListText } from './slim.js';
+import { KubeConfig } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { slimList } from './slim.js';
 import { ExitCode, SnapError } from '../../errors.js';
 import type { KubeList, ListKind } from './types.js';
 
@@ -67,56 +69,54 @@ function safeMessage(body: string): string {
   }
 }
 
+const PATHS: Record<ListKind, { prefix: string; plural: string }> = {
+  deployments: { prefix: '/apis/apps/v1', plural: 'deployments' },
+  replicasets: { prefix: '/apis/apps/v1', plural: 'replicasets' },
+  pods: { prefix: '/api/v1', plural: 'pods' },
+};
+
+/** One GET, with its own time limit; resolves with the status and the body text. */
+function get(url: URL, options: https.RequestOptions, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'http:' ? http : https).request(url, { ...options, method: 'GET', signal: AbortSignal.timeout(timeoutMs) }, (response) => {
+      response.setEncoding('utf8');
+      let body = '';
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+/**
+ * A client for one kube context. Authentication, TLS, proxies and exec credential plugins come from
+ * @kubernetes/client-node's KubeConfig (applyToHTTPSOptions); the list requests themselves are plain
+ * GETs whose pages are trimmed to the fields snap reads (slim.ts) as they are parsed, so thousands of
+ * pods never become full model objects in memory.
+ */
 export function createClusterClient(base: KubeConfig, context: string, timeoutMs: number): ClusterClient | undefined {
   const ctx = base.getContextObject(context);
   if (!ctx) return undefined;
   const kc = new KubeConfig();
   kc.loadFromOptions({ clusters: base.clusters, users: base.users, contexts: base.contexts, currentContext: context });
-  const core = kc.makeApiClient(CoreV1Api);
-  const apps = kc.makeApiClient(AppsV1Api);
   const server = kc.getCurrentCluster()?.server ?? '';
-  // The object-parameter API runs observable middleware: give every request its own time limit.
-  // It also trims each page before the client turns it into model objects: only the fields snap reads
-  // are kept, so a cluster of thousands of pods (with their managedFields) costs little memory.
-  const options = (kind: ListKind): ConfigurationOptions =>
-    ({
-      middleware: [
-        {
-          pre: (request: { setSignal(signal: AbortSignal): void }) => {
-            request.setSignal(AbortSignal.timeout(timeoutMs));
-            return new Observable(Promise.resolve(request));
-          },
-          post: (response: ResponseContext) => {
-            if (response.httpStatusCode === 200) {
-              const original = response.body;
-              response.body = { text: async () => slimListText(kind, await original.text()), binary: () => original.binary() };
-            }
-            return new Observable(Promise.resolve(response));
-          },
-        },
-      ],
-      middlewareMergeStrategy: 'append',
-    }) as unknown as ConfigurationOptions;
 
   return {
     context,
     server,
     async list(kind, { namespace, limit, continueToken }) {
-      const params = { limit, _continue: continueToken };
+      const { prefix, plural } = PATHS[kind];
       try {
-        let result: unknown;
-        if (kind === 'deployments') {
-          result = namespace
-            ? await apps.listNamespacedDeployment({ namespace, ...params }, options(kind))
-            : await apps.listDeploymentForAllNamespaces(params, options(kind));
-        } else if (kind === 'replicasets') {
-          result = namespace
-            ? await apps.listNamespacedReplicaSet({ namespace, ...params }, options(kind))
-            : await apps.listReplicaSetForAllNamespaces(params, options(kind));
-        } else {
-          result = namespace ? await core.listNamespacedPod({ namespace, ...params }, options(kind)) : await core.listPodForAllNamespaces(params, options(kind));
-        }
-        return result as KubeList;
+        const url = new URL(`${server.replace(/\/+$/, '')}${prefix}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}`);
+        url.searchParams.set('limit', String(limit));
+        if (continueToken) url.searchParams.set('continue', continueToken);
+        const options: https.RequestOptions = { headers: { accept: 'application/json' } };
+        await kc.applyToHTTPSOptions(options);
+        const { status, body } = await get(url, options, timeoutMs);
+        if (status !== 200) throw { code: status, body };
+        return slimList(kind, JSON.parse(body) as KubeList);
       } catch (error) {
         throw translateKubeError(error, context, timeoutMs);
       }

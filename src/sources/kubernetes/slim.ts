@@ -1,5 +1,5 @@
 import type { V1Container, V1Deployment, V1Pod, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
-import type { KubeObject, ListKind } from './types.js';
+import type { KubeList, KubeObject, ListKind } from './types.js';
 
 /**
  * Keeps only the fields snap reads from each listed object (workload-state.ts), page by page, so a
@@ -48,15 +48,7 @@ export function slim(kind: ListKind, object: KubeObject): KubeObject {
   } as V1Pod;
 }
 
-/** A list page as the API server sent it, with each item trimmed; anything unexpected passes through untouched. */
-export function slimListText(kind: ListKind, text: string): string {
-  let list: { items?: unknown[] };
-  try {
-    list = JSON.parse(text);
-  } catch {
-    return text;
-  }
-  if (!Array.isArray(list?.items)) return text;
-  list.items = list.items.map((item) => slim(kind, item as KubeObject));
-  return JSON.stringify(list);
+/** A list page as the API server sent it, with each item trimmed. */
+export function slimList(kind: ListKind, list: KubeList): KubeList {
+  return { ...list, items: Array.isArray(list.items) ? list.items.map((item) => slim(kind, item)) : [] };
 }

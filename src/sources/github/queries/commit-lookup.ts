@@ -1,3 +1,4 @@
+import type { TicketOptions } from '../../../core/tickets/extract.js';
 import type { GithubClient } from '../client.js';
 import type { CommitNode } from '../types.js';
 import { COMMIT_FIELDS, PAGE_INFO, RATE_LIMIT, splitRepository, str, toCommit, type Page, type RawCommit } from './fragments.js';
@@ -30,13 +31,14 @@ export function lookupQuery(lookups: readonly Lookup[]): string {
   return `query CommitLookup($n: Int!) {\n  ${RATE_LIMIT}\n  ${parts.join('\n  ')}\n}\nfragment C on Commit { ${COMMIT_FIELDS} }`;
 }
 
-export async function lookupCommits(client: GithubClient, lookups: readonly Lookup[], pageSize: number): Promise<LookupResult[]> {
+export async function lookupCommits(client: GithubClient, lookups: readonly Lookup[], pageSize: number, tickets: (repository: string) => TicketOptions): Promise<LookupResult[]> {
   if (lookups.length === 0) return [];
   const { data } = await client.query<Record<string, Record<string, RawLookup> | null>>(lookupQuery(lookups), { n: pageSize });
   const repos = [...new Set(lookups.map((l) => l.repository))];
   return lookups.map((lookup, index) => {
     const raw = data[`r${repos.indexOf(lookup.repository)}`]?.[`l${index}`];
     if (!raw?.oid) return { ...lookup, history: [] };
-    return { ...lookup, commit: toCommit(raw), history: raw.history.nodes.map(toCommit) };
+    const options = tickets(lookup.repository);
+    return { ...lookup, commit: toCommit(raw, options), history: raw.history.nodes.map((c) => toCommit(c, options)) };
   });
 }

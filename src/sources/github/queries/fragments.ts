@@ -1,3 +1,5 @@
+import type { TicketOptions } from '../../../core/tickets/extract.js';
+import { commitTickets, pullRequestTickets } from '../../../core/tickets/find.js';
 import type { CommitNode, PullRequestNode } from '../types.js';
 
 /** Field sets shared by the queries, with the parsers for what they return. */
@@ -36,24 +38,34 @@ export interface Page<T> {
   nodes: T[];
 }
 
-export const toCommit = (c: RawCommit): CommitNode => ({
-  oid: c.oid,
-  parents: c.parents.nodes.map((p) => p.oid),
-  committedAt: c.committedDate,
-  author: c.author?.user?.login ?? c.author?.name ?? 'unknown',
-  message: c.message,
-});
+/** A commit as snap keeps it: the headline and the ticket references of its message. */
+export function toCommit(c: RawCommit, tickets: TicketOptions): CommitNode {
+  const end = c.message.indexOf('\n');
+  const found = commitTickets(c.message, tickets);
+  return {
+    oid: c.oid,
+    parents: c.parents.nodes.map((p) => p.oid),
+    committedAt: c.committedDate,
+    author: c.author?.user?.login ?? c.author?.name ?? 'unknown',
+    headline: end >= 0 ? c.message.slice(0, end) : c.message,
+    ...(found ? { tickets: found } : {}),
+  };
+}
 
-export const toPullRequest = (pr: RawPullRequest): PullRequestNode => ({
-  number: pr.number,
-  title: pr.title,
-  body: pr.body,
-  headRefName: pr.headRefName,
-  mergedAt: pr.mergedAt ?? pr.updatedAt,
-  updatedAt: pr.updatedAt,
-  author: pr.author?.login ?? 'ghost',
-  ...(pr.mergeCommit ? { mergeCommit: pr.mergeCommit.oid } : {}),
-});
+/** A merged PR as snap keeps it: no body, only the ticket references found in it, its title and its branch. */
+export function toPullRequest(pr: RawPullRequest, tickets: TicketOptions): PullRequestNode {
+  const found = pullRequestTickets(pr, tickets);
+  return {
+    number: pr.number,
+    title: pr.title,
+    headRefName: pr.headRefName,
+    mergedAt: pr.mergedAt ?? pr.updatedAt,
+    updatedAt: pr.updatedAt,
+    author: pr.author?.login ?? 'ghost',
+    ...(pr.mergeCommit ? { mergeCommit: pr.mergeCommit.oid } : {}),
+    ...(found ? { tickets: found } : {}),
+  };
+}
 
 /** An annotated tag points at a Tag object; the commit is its target. */
 export const tagCommit = (t: RawTag): string | undefined => (t.target?.__typename === 'Tag' ? t.target.target?.oid : t.target?.oid);

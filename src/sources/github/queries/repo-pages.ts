@@ -1,3 +1,4 @@
+import type { TicketOptions } from '../../../core/tickets/extract.js';
 import type { GithubClient } from '../client.js';
 import type { CommitNode, PullRequestNode, TagNode } from '../types.js';
 import {
@@ -64,6 +65,8 @@ interface RawRepoPage {
 
 export interface PageOptions {
   since: string;
+  /** Extraction options per repository: ticket references are found as the data arrives. */
+  tickets: (repository: string) => TicketOptions;
   pageSize: number;
   maxPages: number;
   onRound?: (repositories: string[]) => void;
@@ -130,7 +133,7 @@ export async function fetchRepoPages(client: GithubClient, tasks: readonly PageT
         const page = raw.h?.history;
         const nodes = page?.nodes ?? [];
         for (const node of nodes) {
-          const commit = toCommit(node);
+          const commit = toCommit(node, options.tickets(s.task.repository));
           s.result.commits.push(commit);
           s.seen.add(commit.oid);
           s.missing.delete(commit.oid);
@@ -154,7 +157,7 @@ export async function fetchRepoPages(client: GithubClient, tasks: readonly PageT
             reachedKnown = true;
             break;
           }
-          if (node.mergedAt) s.result.pullRequests.push(toPullRequest(node));
+          if (node.mergedAt) s.result.pullRequests.push(toPullRequest(node, options.tickets(s.task.repository)));
         }
         close(s.prs, 'pull requests', Boolean(page?.pageInfo.hasNextPage) && !reachedKnown, page?.pageInfo.endCursor ?? null);
       }
