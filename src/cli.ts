@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { configCommand, runConfigValidate } from './commands/config.js';
 import { processIO, type CommandIO } from './commands/context.js';
 import { demoCommand, runDemo } from './commands/demo.js';
+import { onboardCommand, runOnboard } from './commands/onboard.js';
 import { runCommand, runRun } from './commands/run.js';
 import { ExitCode, SnapError } from './errors.js';
 import { runInterruptTasks } from './util/cleanup.js';
@@ -16,7 +17,7 @@ export function buildProgram(io: CommandIO, setExit: (code: number) => void): Co
     <T>(fn: (options: T, io: CommandIO) => Promise<number>) =>
     async (options: T) => setExit(await fn(options, io));
   const program = new Command('snap')
-    .description('Fast, atomic, diffable snapshots of what runs where: Kubernetes runtime state per project, environment and service.')
+    .description('Fast, atomic, diffable snapshots of delivery state: what runs where (live from Kubernetes), which commit that is, what changed in GitHub, which tickets are in which environment.')
     .version(SNAP_VERSION, '-V, --version')
     .option('-c, --config <file>', 'config file (default: $SNAP_CONFIG, else ./snap.config.yaml)')
     .option('--data-dir <dir>', 'data directory (default: $SNAP_DATA_DIR, else dataDir from the config, else .snap beside it)')
@@ -39,6 +40,7 @@ Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 partial snapshot, 4 another
 The binary is also installed as "snapshotctl", for machines where "snap" is Ubuntu's package manager.`,
     );
   program.addCommand(runCommand(handle(runRun)));
+  program.addCommand(onboardCommand(handle(runOnboard)));
   program.addCommand(demoCommand(handle(runDemo)));
   program.addCommand(configCommand(handle(runConfigValidate), () => io));
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
@@ -81,6 +83,13 @@ export function runFromBin(): void {
       process.stderr.write(`\nsnap: stopped by ${signal}\n`);
       process.exit(code);
     });
+  // `snap run --json | head`: a reader that stops early is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   stop('SIGINT', ExitCode.interrupted);
   stop('SIGTERM', 143);
   main(process.argv.slice(2)).then(

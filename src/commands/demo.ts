@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { loadConfigOrThrow } from '../config/load.js';
 import { versionChanges } from '../core/compare.js';
 import { runSnapshot } from '../core/run.js';
 import { usageError } from '../errors.js';
+import type { Fixture } from '../sandbox/fixtures/types.js';
 import { renderDeployments, renderDrift, renderTicketsPerEnvironment } from '../ui/delivery.js';
 import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
 import { formatDuration } from '../ui/terminal.js';
@@ -14,6 +16,8 @@ import { colorsFor, progressFor, type CommandIO, type GlobalOptions } from './co
 
 export interface DemoOptions extends GlobalOptions {
   seed?: string;
+  serve?: boolean;
+  size?: string;
   fixture?: string;
   saveFixture?: string;
   dir?: string;
@@ -28,7 +32,10 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
   const { generateFixture, PRESETS } = await import('../sandbox/fixtures/generate.js');
   const { loadFixture } = await import('../sandbox/fixtures/load.js');
   const { startSandbox, configForFixture } = await import('../sandbox/index.js');
-  const fixture = options.fixture ? await loadFixture(path.resolve(io.cwd, options.fixture)) : generateFixture({ seed, ...PRESETS.demo });
+  const size = (options.size ?? 'demo') as keyof typeof PRESETS;
+  if (!(size in PRESETS)) throw usageError(`--size takes ${Object.keys(PRESETS).join(', ')}, not "${options.size}"`);
+  const fixture = options.fixture ? await loadFixture(path.resolve(io.cwd, options.fixture)) : generateFixture({ seed, ...PRESETS[size] });
+  if (options.serve) return serveSandbox(fixture, options, io);
   if (options.saveFixture) await writeFile(path.resolve(io.cwd, options.saveFixture), `${JSON.stringify(fixture, null, 2)}\n`);
 
   const dir = options.dir ? path.resolve(io.cwd, options.dir) : await mkdtemp(path.join(tmpdir(), 'snap-demo-'));
@@ -89,6 +96,41 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
   }
 }
 
+/**
+ * `snap demo --serve`: the sandbox stays up until Ctrl-C, and the shell lines to point snap at it
+ * are printed, so `snap onboard` and `snap run` can be tried without an organisation of one's own.
+ */
+async function serveSandbox(fixture: Fixture, options: DemoOptions, io: CommandIO): Promise<number> {
+  const { startSandbox } = await import('../sandbox/index.js');
+  const { onInterrupt } = await import('../util/cleanup.js');
+  const dir = options.dir ? path.resolve(io.cwd, options.dir) : await mkdtemp(path.join(tmpdir(), 'snap-sandbox-'));
+  await mkdir(dir, { recursive: true });
+  const sandbox = await startSandbox(fixture);
+  const kubeconfig = await sandbox.writeKubeconfig(dir);
+  if (!options.dir) onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { GITHUB_TOKEN: sandbox.githubToken, SNAP_GITHUB_URL: sandbox.githubUrl, KUBECONFIG: kubeconfig };
+  if (options.json) io.stdout.write(`${JSON.stringify({ dir, owner: fixture.owner, contexts: fixture.clusters.map((c) => c.context), env }, null, 2)}\n`);
+  else {
+    const c = colorsFor(io, options);
+    const services = fixture.projects.reduce((n, p) => n + p.services.length, 0);
+    io.stdout.write(
+      [
+        c.bold(`Sandbox running: GitHub organisation "${fixture.owner}" (${fixture.repositories.length} repositories), ${fixture.clusters.length} clusters (${fixture.clusters.map((x) => x.context).join(', ')}), ${services} services.`),
+        '',
+        'In another terminal:',
+        ...Object.entries(env).map(([k, v]) => `  export ${k}=${v}`),
+        '  snap onboard --yes          # writes snap.config.yaml for the sandbox',
+        '  snap run',
+        '',
+        c.dim('Ctrl-C stops the sandbox.'),
+        '',
+      ].join('\n'),
+    );
+  }
+  await new Promise<void>(() => undefined);
+  return 0;
+}
+
 export function demoCommand(handle: (options: DemoOptions) => Promise<void>): Command {
   return new Command('demo')
     .description('run snap on a built-in simulated organisation: snapshot, a staging rollout, snapshot again (no token, cluster or network needed)')
@@ -96,7 +138,12 @@ export function demoCommand(handle: (options: DemoOptions) => Promise<void>): Co
     .option('--fixture <file>', 'use an organisation from a fixture JSON file (format: docs/sandbox.md)')
     .option('--save-fixture <file>', 'write the organisation used to a fixture JSON file')
     .option('--dir <folder>', 'keep the config, kubeconfig and data directory in this folder')
+    .option('--serve', 'keep the sandbox running and print how to point snap at it (Ctrl-C stops it)')
+    .option('--size <preset>', 'size of the generated organisation: demo, S or L', 'demo')
     .option('--json', 'print the result as JSON on stdout')
-    .addHelpText('after', '\nExamples:\n  $ snap demo\n  $ snap demo --dir /tmp/snap-demo && ls /tmp/snap-demo/.snap\n  $ snap demo --save-fixture org.json   # then edit it and: snap demo --fixture org.json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ snap demo\n  $ snap demo --dir /tmp/snap-demo && ls /tmp/snap-demo/.snap\n  $ snap demo --save-fixture org.json   # then edit it and: snap demo --fixture org.json\n  $ snap demo --serve                   # a sandbox to try snap onboard and snap run on',
+    )
     .action(async (_options, command: Command) => handle(command.optsWithGlobals()));
 }

@@ -93,6 +93,8 @@ function repositoryObject(owner: string, repo: FixtureRepository, git: GitIndex)
     pushedAt: head?.committedAt ?? null,
     updatedAt: head?.committedAt ?? null,
     primaryLanguage: repo.language ? { __typename: 'Language', name: repo.language } : null,
+    repositoryTopics: (args: PageArgs) =>
+      connection((repo.topics ?? []).map((name) => ({ __typename: 'RepositoryTopic', topic: { __typename: 'Topic', name } })), args, 'repositoryTopics'),
     owner: { __typename: 'Organization', login: owner },
     defaultBranchRef: { __typename: 'Ref', name: repo.defaultBranch, prefix: 'refs/heads/', target: () => asCommit(git.head) },
     object: ({ oid, expression }: { oid?: string; expression?: string }) => asCommit(oid ? git.commit(oid) : expression ? git.resolve(expression) : undefined),
@@ -145,14 +147,37 @@ export function rootValue(fixture: Fixture) {
   };
   const find = (owner: string, name: string) =>
     owner.toLowerCase() === fixture.owner.toLowerCase() ? fixture.repositories.find((r) => r.name.toLowerCase() === name.toLowerCase()) : undefined;
+  const teams = () => {
+    const names = [...new Set(fixture.repositories.map((r) => r.team).filter((t): t is string => Boolean(t)))].sort();
+    return names.map((slug) => ({
+      __typename: 'Team',
+      slug,
+      name: slug,
+      repositories: (args: PageArgs) =>
+        connection(fixture.repositories.filter((r) => r.team === slug).map((r) => repositoryObject(fixture.owner, r, gitOf(r))), args, 'repositories'),
+    }));
+  };
   const organization = {
     __typename: 'Organization',
     login: fixture.owner,
     name: fixture.owner,
-    repositories: (args: PageArgs) => connection(fixture.repositories.map((r) => repositoryObject(fixture.owner, r, gitOf(r))), args, 'repositories'),
+    repositories: (args: PageArgs & { isArchived?: boolean; isFork?: boolean }) =>
+      connection(
+        fixture.repositories
+          .filter((r) => (args.isArchived === undefined || (r.archived ?? false) === args.isArchived) && (args.isFork === undefined || (r.fork ?? false) === args.isFork))
+          .map((r) => repositoryObject(fixture.owner, r, gitOf(r))),
+        args,
+        'repositories',
+      ),
+    teams: (args: PageArgs) => connection(teams(), args, 'teams'),
   };
   return {
-    viewer: { __typename: 'User', login: 'sandbox-user', name: 'Sandbox User' },
+    viewer: {
+      __typename: 'User',
+      login: 'sandbox-user',
+      name: 'Sandbox User',
+      organizations: (args: PageArgs) => connection([organization], args, 'organizations'),
+    },
     rateLimit: (_args: unknown, ctx: GithubContext) => ({ __typename: 'RateLimit', limit: ctx.rateLimit.limit, cost: ctx.cost, remaining: ctx.rateLimit.remaining, resetAt: ctx.rateLimit.resetAt, used: ctx.rateLimit.used, nodeCount: 0 }),
     organization: ({ login }: { login: string }) => (login.toLowerCase() === fixture.owner.toLowerCase() ? organization : null),
     repositoryOwner: ({ login }: { login: string }) => (login.toLowerCase() === fixture.owner.toLowerCase() ? organization : null),

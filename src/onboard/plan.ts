@@ -1,0 +1,76 @@
+import type { GithubClient } from '../sources/github/client.js';
+import { buildConfig, type BuiltConfig } from './build-config.js';
+import { discoverGithub } from './discover/github.js';
+import { discoverKubernetes, type ContextDiscovery } from './discover/kubernetes.js';
+import { proposeEnvironments } from './propose/environments.js';
+import { mapWorkloads } from './propose/mapping.js';
+import { proposeProjects } from './propose/projects.js';
+import { proposeTickets } from './propose/tickets.js';
+import type { DiscoveredRepo, DiscoveredWorkload, EnvironmentProposal, Mapping } from './types.js';
+
+export interface Discovery {
+  repos: DiscoveredRepo[];
+  clusters: ContextDiscovery[];
+  workloads: DiscoveredWorkload[];
+}
+
+export interface DiscoverOptions {
+  client: GithubClient;
+  owner: string;
+  kubeconfig?: string;
+  contexts: string[];
+  onProgress?: (what: 'repositories' | 'workloads', count: number, detail?: string) => void;
+}
+
+/** Repositories and workloads, side by side (GitHub and the clusters are read at the same time). */
+export async function discover(options: DiscoverOptions): Promise<Discovery> {
+  let workloadCount = 0;
+  const [repos, clusters] = await Promise.all([
+    discoverGithub(options.client, options.owner, (n) => options.onProgress?.('repositories', n)),
+    discoverKubernetes(options.kubeconfig, options.contexts, {
+      onContext: (context, n) => {
+        workloadCount += n;
+        options.onProgress?.('workloads', workloadCount, context);
+      },
+    }),
+  ]);
+  return { repos, clusters, workloads: clusters.flatMap((c) => c.workloads) };
+}
+
+/** Shell-style globs (`payments-*`, `*-api`) against repository names. */
+export function matchesGlob(name: string, glob: string): boolean {
+  const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  return re.test(name);
+}
+
+export interface Proposal {
+  environments: EnvironmentProposal[];
+  unclassified: string[];
+  mappings: Mapping[];
+  unmatched: DiscoveredWorkload[];
+  projects: Map<string, string[]>;
+  projectsBy: 'team' | 'prefix';
+  tickets: { jiraProjects: { key: string; count: number }[]; githubIssues: boolean };
+}
+
+/** Every proposal from one discovery, for the selected repositories. */
+export function propose(discovery: Discovery, selected: readonly DiscoveredRepo[]): Proposal {
+  const { mappings, unmatched } = mapWorkloads(selected, discovery.workloads);
+  // Environments come from where the selected repositories run.
+  const scan = proposeEnvironments(mappings.map((m) => m.workload));
+  const { projects, by } = proposeProjects(selected);
+  return { environments: scan.proposals, unclassified: scan.unclassified, mappings, unmatched, projects, projectsBy: by, tickets: proposeTickets(selected) };
+}
+
+export function configFrom(proposal: Proposal, selected: readonly DiscoveredRepo[], extra: { githubUrl?: string; kubeconfig?: string; minimumConfidence?: number }): BuiltConfig {
+  const minimum = extra.minimumConfidence ?? 0.6;
+  return buildConfig({
+    repos: [...selected],
+    environments: proposal.environments,
+    mappings: proposal.mappings.filter((m) => m.confidence >= minimum),
+    projects: proposal.projects,
+    tickets: { jiraProjects: proposal.tickets.jiraProjects.map((j) => j.key), githubIssues: proposal.tickets.githubIssues },
+    githubUrl: extra.githubUrl,
+    kubeconfig: extra.kubeconfig,
+  });
+}
