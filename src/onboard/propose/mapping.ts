@@ -28,8 +28,10 @@ function bigrams(s: string): Map<string, number> {
 
 /** Sørensen–Dice similarity of character bigrams, 0..1. */
 export function similarity(a: string, b: string): number {
-  const x = bigrams(a);
-  const y = bigrams(b);
+  return dice(bigrams(a), bigrams(b));
+}
+
+function dice(x: Map<string, number>, y: Map<string, number>): number {
   let overlap = 0;
   let total = 0;
   for (const [k, n] of x) {
@@ -50,64 +52,79 @@ interface Signal {
   reason: string;
 }
 
-function signals(repo: DiscoveredRepo, w: DiscoveredWorkload): Signal[] {
-  const name = normal(repo.name);
-  const out: Signal[] = [];
-  for (const c of w.containers) {
-    const image = imageName(c.image);
-    if (image === name || withoutEnvironment(image) === name) out.push({ confidence: 0.95, reason: `image ${parseImage(c.image).repository}` });
-  }
-  for (const key of ['app.kubernetes.io/name', 'app', 'k8s-app', 'backstage.io/kubernetes-id']) {
-    const value = w.labels[key];
-    if (value && (normal(value) === name || withoutEnvironment(value) === name)) {
-      out.push({ confidence: 0.9, reason: `label ${key}=${value}` });
-      break;
-    }
-  }
-  if (normal(w.name) === name || withoutEnvironment(w.name) === name) out.push({ confidence: 0.88, reason: `Deployment ${w.name}` });
+interface Candidate extends Signal {
+  repository: string;
+}
+
+/** Signals that name a repository exactly, found through an index of repository names (no pairwise work). */
+function exactSignals(w: DiscoveredWorkload, byName: Map<string, DiscoveredRepo>): Candidate[] {
+  const out: Candidate[] = [];
+  const add = (key: string, confidence: number, reason: string) => {
+    const repo = byName.get(key);
+    if (repo) out.push({ repository: repo.repository, confidence, reason });
+  };
+  const both = (value: string) => [...new Set([normal(value), withoutEnvironment(value)])];
+  for (const c of w.containers) for (const key of both(imageName(c.image))) add(key, 0.95, `image ${parseImage(c.image).repository}`);
+  const labelKey = ['app.kubernetes.io/name', 'app', 'k8s-app', 'backstage.io/kubernetes-id'].find((key) => w.labels[key] && both(w.labels[key]).some((v) => byName.has(v)));
+  if (labelKey) for (const key of both(w.labels[labelKey])) add(key, 0.9, `label ${labelKey}=${w.labels[labelKey]}`);
+  for (const key of both(w.name)) add(key, 0.88, `Deployment ${w.name}`);
+  const short = withoutEnvironment(w.name);
   const partOf = w.labels['app.kubernetes.io/part-of'];
-  if (partOf && name.startsWith(`${normal(partOf)}-`) && name.endsWith(`-${withoutEnvironment(w.name)}`)) {
-    out.push({ confidence: 0.8, reason: `label app.kubernetes.io/part-of=${partOf} and Deployment ${w.name}` });
-  }
-  const candidates = [withoutEnvironment(w.name), ...w.containers.map((c) => withoutEnvironment(imageName(c.image)))];
-  const best = Math.max(...candidates.map((c) => similarity(c, name)));
-  if (best >= 0.5) out.push({ confidence: Math.round((0.3 + 0.5 * best) * 100) / 100, reason: `name similarity ${Math.round(best * 100)}%` });
+  if (partOf) add(`${normal(partOf)}-${short}`, 0.8, `label app.kubernetes.io/part-of=${partOf} and Deployment ${w.name}`);
+  // A project namespace and a short name: Deployment "api" in namespace "payments-prod" → payments-api.
+  const namespaceBase = withoutEnvironment(w.namespace);
+  if (namespaceBase) add(`${namespaceBase}-${short}`, 0.78, `namespace ${w.namespace} and Deployment ${w.name}`);
   return out;
 }
 
-function score(repo: DiscoveredRepo, w: DiscoveredWorkload): Signal | undefined {
-  const found = signals(repo, w).sort((a, b) => b.confidence - a.confidence);
-  if (found.length === 0) return undefined;
-  const agreeing = found.filter((s) => s.confidence >= 0.8).length;
-  const confidence = Math.min(0.99, found[0].confidence + (agreeing > 1 ? 0.04 : 0));
-  return { confidence, reason: found.filter((s) => s.confidence >= 0.8).map((s) => s.reason).join(', ') || found[0].reason };
+/** Combines one repository's signals: the strongest counts, two strong ones agreeing add a little. */
+function combine(found: Candidate[]): Candidate {
+  const sorted = [...found].sort((a, b) => b.confidence - a.confidence);
+  const strong = [...new Set(sorted.filter((s) => s.confidence >= 0.8).map((s) => s.reason))];
+  return {
+    repository: sorted[0].repository,
+    confidence: Math.min(0.99, sorted[0].confidence + (strong.length > 1 ? 0.04 : 0)),
+    reason: strong.join(', ') || sorted[0].reason,
+  };
 }
 
 /**
  * For every workload, the repository it most likely runs (if any scores at least `minimum`). A
- * repository may run in many workloads (one per environment); ties go to the stronger signal.
+ * repository may run in many workloads (one per environment). Exact signals come from name indexes;
+ * name similarity is computed against every repository only when no strong signal exists.
  */
 export function mapWorkloads(repos: readonly DiscoveredRepo[], workloads: readonly DiscoveredWorkload[], minimum = 0.5): { mappings: Mapping[]; unmatched: DiscoveredWorkload[] } {
+  const byName = new Map(repos.map((r) => [normal(r.name), r]));
+  const grams = repos.map((r) => ({ repository: r.repository, name: normal(r.name), grams: bigrams(normal(r.name)) }));
   const mappings: Mapping[] = [];
   const unmatched: DiscoveredWorkload[] = [];
   for (const w of workloads) {
-    let best: (Signal & { repository: string }) | undefined;
-    let second = 0;
-    for (const repo of repos) {
-      const s = score(repo, w);
-      if (!s) continue;
-      if (!best || s.confidence > best.confidence) {
-        second = best?.confidence ?? second;
-        best = { ...s, repository: repo.repository };
-      } else second = Math.max(second, s.confidence);
+    const perRepo = new Map<string, Candidate[]>();
+    for (const c of exactSignals(w, byName)) perRepo.set(c.repository, [...(perRepo.get(c.repository) ?? []), c]);
+    let ranked = [...perRepo.values()].map(combine).sort((a, b) => b.confidence - a.confidence);
+    if (!ranked[0] || ranked[0].confidence < 0.8) {
+      const names = [...new Set([withoutEnvironment(w.name), ...w.containers.map((c) => withoutEnvironment(imageName(c.image)))])].filter(Boolean).map(bigrams);
+      for (const r of grams) {
+        const best = Math.max(0, ...names.map((n) => dice(n, r.grams)));
+        if (best < 0.5) continue;
+        const similar = { repository: r.repository, confidence: Math.round((0.3 + 0.5 * best) * 100) / 100, reason: `name similarity ${Math.round(best * 100)}%` };
+        perRepo.set(r.repository, [...(perRepo.get(r.repository) ?? []), similar]);
+      }
+      ranked = [...perRepo.values()].map(combine).sort((a, b) => b.confidence - a.confidence);
     }
+    const [best, next] = ranked;
     if (!best || best.confidence < minimum) {
       unmatched.push(w);
       continue;
     }
     // A near tie with another repository lowers the confidence: the user should look.
-    const confidence = best.confidence - second >= 0.05 ? best.confidence : Math.min(best.confidence, 0.55);
-    mappings.push({ repository: best.repository, workload: w, confidence, reason: confidence < best.confidence ? `${best.reason}; another repository scores almost as high` : best.reason });
+    const tie = next !== undefined && best.confidence - next.confidence < 0.05;
+    mappings.push({
+      repository: best.repository,
+      workload: w,
+      confidence: tie ? Math.min(best.confidence, 0.55) : best.confidence,
+      reason: tie ? `${best.reason}; ${next.repository} scores almost as high` : best.reason,
+    });
   }
   return { mappings, unmatched };
 }
