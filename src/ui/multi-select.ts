@@ -1,0 +1,152 @@
+import { createPrompt, isBackspaceKey, isDownKey, isEnterKey, isSpaceKey, isUpKey, makeTheme, useKeypress, useMemo, usePagination, usePrefix, useState, type Theme } from '@inquirer/core';
+
+/**
+ * A multi-select list for hundreds of items that narrows as you type. Plain words match the name;
+ * `lang:go`, `team:payments`, `topic:api`, `active:30` (pushed within 30 days), `archived:yes` and
+ * `fork:yes` filter on facets (comma-separated); archived items and forks are hidden unless asked
+ * for. Items are grouped by name pattern (`payments-*`): space on a group line selects the whole
+ * group as shown, ctrl+a everything shown. The selection survives changes of filter.
+ */
+export interface MultiSelectItem<T> {
+  value: T;
+  name: string;
+  group?: string;
+  hint?: string;
+  facets?: { lang?: string; teams?: string[]; topics?: string[]; pushedDaysAgo?: number; archived?: boolean; fork?: boolean };
+  checked?: boolean;
+}
+
+export interface MultiSelectConfig<T> {
+  message: string;
+  items: MultiSelectItem<T>[];
+  pageSize?: number;
+  /** Filter text to start with. */
+  filter?: string;
+  required?: boolean;
+}
+
+type Row<T> = { kind: 'group'; group: string; members: MultiSelectItem<T>[] } | { kind: 'item'; item: MultiSelectItem<T> };
+
+/** Does an item pass the filter text? Exported for tests and for non-interactive use. */
+export function passesFilter(item: MultiSelectItem<unknown>, filter: string): boolean {
+  const f = item.facets ?? {};
+  const terms = filter
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  let archivedOk = !f.archived;
+  let forkOk = !f.fork;
+  for (const term of terms) {
+    const [key, ...rest] = term.split(':');
+    const value = rest.join(':');
+    if (rest.length === 0) {
+      if (!item.name.toLowerCase().includes(term)) return false;
+    } else if (key === 'lang') {
+      if ((f.lang ?? '').toLowerCase() !== value) return false;
+    } else if (key === 'team') {
+      if (!(f.teams ?? []).some((t) => t.toLowerCase().includes(value))) return false;
+    } else if (key === 'topic') {
+      if (!(f.topics ?? []).some((t) => t.toLowerCase() === value)) return false;
+    } else if (key === 'active') {
+      const days = Number(value);
+      if (Number.isFinite(days) && (f.pushedDaysAgo === undefined || f.pushedDaysAgo > days)) return false;
+    } else if (key === 'archived') archivedOk = archivedOk || value === 'yes';
+    else if (key === 'fork') forkOk = forkOk || value === 'yes';
+    else if (!item.name.toLowerCase().includes(term)) return false;
+  }
+  return archivedOk && forkOk;
+}
+
+function rowsFor<T>(items: MultiSelectItem<T>[], filter: string): Row<T>[] {
+  const shown = items.filter((i) => passesFilter(i, filter));
+  const groups = new Map<string, MultiSelectItem<T>[]>();
+  for (const item of shown) {
+    const key = item.group ?? '';
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  const rows: Row<T>[] = [];
+  for (const [group, members] of groups) {
+    if (group && members.length > 1) rows.push({ kind: 'group', group, members });
+    for (const item of members) rows.push({ kind: 'item', item });
+  }
+  return rows;
+}
+
+export const multiSelect = createPrompt(<T>(config: MultiSelectConfig<T>, done: (value: T[]) => void) => {
+  const theme = makeTheme<Theme>({});
+  const [status, setStatus] = useState<'idle' | 'done'>('idle');
+  const prefix = usePrefix({ status, theme });
+  const [filter, setFilter] = useState(config.filter ?? '');
+  const [checked, setChecked] = useState<ReadonlySet<MultiSelectItem<T>>>(new Set(config.items.filter((i) => i.checked)));
+  const [active, setActive] = useState(0);
+  const [error, setError] = useState<string | undefined>();
+  const rows = useMemo(() => rowsFor(config.items, filter), [config.items, filter]);
+  const current = Math.min(active, Math.max(0, rows.length - 1));
+
+  useKeypress((key, rl) => {
+    if (status !== 'idle') return;
+    setError(undefined);
+    if (isEnterKey(key)) {
+      if (config.required && checked.size === 0) {
+        setError('select at least one (space selects, ctrl+a selects everything shown)');
+        return;
+      }
+      setStatus('done');
+      done(config.items.filter((i) => checked.has(i)).map((i) => i.value));
+    } else if (isUpKey(key) || isDownKey(key)) {
+      if (rows.length) setActive((current + (isUpKey(key) ? -1 : 1) + rows.length) % rows.length);
+    } else if (isSpaceKey(key)) {
+      rl.clearLine(0);
+      const row = rows[current];
+      if (!row) return;
+      const members = row.kind === 'group' ? row.members : [row.item];
+      const next = new Set(checked);
+      const select = members.some((m) => !next.has(m));
+      for (const m of members) {
+        if (select) next.add(m);
+        else next.delete(m);
+      }
+      setChecked(next);
+    } else if (key.ctrl && key.name === 'a') {
+      const shown = rows.flatMap((r) => (r.kind === 'item' ? [r.item] : []));
+      const next = new Set(checked);
+      const select = shown.some((m) => !next.has(m));
+      for (const m of shown) {
+        if (select) next.add(m);
+        else next.delete(m);
+      }
+      setChecked(next);
+    } else if (isBackspaceKey(key)) {
+      setFilter(filter.slice(0, -1));
+      setActive(0);
+    } else if (!key.ctrl && typeof (key as { sequence?: string }).sequence === 'string' && /^[\x20-\x7e]$/.test((key as { sequence?: string }).sequence!)) {
+      setFilter(filter + (key as { sequence?: string }).sequence);
+      setActive(0);
+    }
+  });
+
+  const message = theme.style.message(config.message, status);
+  if (status === 'done') return `${prefix} ${message} ${theme.style.answer(`${checked.size} selected`)}`;
+  const page = usePagination({
+    items: rows,
+    active: current,
+    pageSize: config.pageSize ?? 12,
+    loop: false,
+    renderItem({ item: row, isActive }) {
+      const cursor = isActive ? '❯' : ' ';
+      if (row.kind === 'group') {
+        const n = row.members.filter((m) => checked.has(m)).length;
+        const line = `${cursor} ▾ ${row.group} (${n}/${row.members.length})`;
+        return isActive ? theme.style.highlight(line) : theme.style.help(line);
+      }
+      const box = checked.has(row.item) ? '◉' : '◯';
+      const line = `${cursor} ${row.item.group ? '  ' : ''}${box} ${row.item.name}${row.item.hint ? `  ${theme.style.help(row.item.hint)}` : ''}`;
+      return isActive ? theme.style.highlight(line) : line;
+    },
+  });
+  const shown = rows.filter((r) => r.kind === 'item').length;
+  const header = `${prefix} ${message} ${theme.style.help(`(${shown} of ${config.items.length} shown, ${checked.size} selected)`)} filter: ${filter}`;
+  const help = theme.style.help('type to filter (words, lang:go, team:x, topic:x, active:30, archived:yes, fork:yes; comma-separated) • space select • ctrl+a all shown • enter done');
+  return `${header}\n${rows.length ? page : '  (nothing matches the filter)'}\n${help}${error ? `\n${theme.style.error(error)}` : ''}`;
+});
