@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ExitCode, SnapError, usageError } from '../errors.js';
 import type { CommandIO, GlobalOptions } from './context.js';
 import { colorsFor } from './context.js';
+import { isPromptAbort, terminalPrompts, type Prompts } from '../ui/prompts.js';
 
 export interface OnboardOptions extends GlobalOptions {
   owner?: string;
@@ -20,6 +21,7 @@ export interface OnboardOptions extends GlobalOptions {
   yes?: boolean;
   output?: string;
   dryRun?: boolean;
+  check?: boolean;
   json?: boolean;
 }
 
@@ -52,95 +54,124 @@ export function lineDiff(before: string, after: string): string {
 }
 
 /**
- * `snap onboard --yes`: discover repositories and workloads, accept the proposals (skipping mappings
- * below 60% confidence, which are listed), validate the result, and write it atomically (a backup of
- * an existing file is kept). Without --yes on a terminal it asks for the missing choices; without a
- * terminal it names the flags to pass.
+ * `snap onboard`: connect, discover, select, propose, review, check live, write. Every choice can come
+ * from a flag; on a terminal the missing ones are asked (src/onboard/steps/, one file per step); with
+ * --yes or without a terminal the proposals are taken (mappings under 60% skipped and listed). Nothing
+ * is written before the config validates, and Ctrl-C at any point writes nothing.
  */
-export async function runOnboard(options: OnboardOptions, io: CommandIO): Promise<number> {
-  const missing: string[] = [];
-  if (!options.yes) missing.push('--yes (accept the proposed environments, mappings and projects)');
-  if (missing.length) {
-    const interactive = Boolean((process.stdin as { isTTY?: boolean }).isTTY) && io.stdout === process.stdout;
-    throw usageError(
-      `${interactive ? 'the interactive selection is not available in this version; ' : 'no terminal to ask on; '}pass ${missing.join(', ')}`,
-      'e.g. snap onboard --owner acme --repos "payments-*" --yes --dry-run',
-    );
+export async function runOnboard(options: OnboardOptions, io: CommandIO, prompts?: Prompts): Promise<number> {
+  const interactive = !options.yes && (prompts !== undefined || (Boolean((process.stdin as { isTTY?: boolean }).isTTY) && Boolean((io.stdout as { isTTY?: boolean }).isTTY)));
+  if (!options.yes && !interactive) {
+    throw usageError('no terminal to ask on; pass --yes (accept the proposed environments, mappings and projects)', 'e.g. snap onboard --owner acme --repos "payments-*" --yes --dry-run');
   }
+  const ask = interactive ? (prompts ?? terminalPrompts()) : undefined;
+  try {
+    return await onboard(options, io, ask);
+  } catch (error) {
+    if (isPromptAbort(error)) throw new SnapError('INTERRUPTED', 'stopped; nothing was written', { exitCode: ExitCode.interrupted });
+    throw error;
+  }
+}
+
+async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts | undefined): Promise<number> {
   const c = colorsFor(io, options);
   const say = (text: string) => !options.json && io.stderr.write(`${text}\n`);
   const { findGithubToken, githubHost } = await import('../sources/github/token.js');
   const githubUrl = (options.githubUrl || io.env.SNAP_GITHUB_URL || 'https://api.github.com').replace(/\/+$/, '').replace(/\/graphql$/, '');
   const token = await findGithubToken(io.env, githubHost(githubUrl));
+  const kubeconfig = options.kubeconfig ?? (io.env.SNAP_KUBECONFIG || undefined);
+  const { listContexts } = await import('../onboard/discover/kubernetes.js');
+  const available = await listContexts(kubeconfig);
+  say(`${token ? c.green('✔') : c.red('✖')} GitHub ${githubUrl}: ${token ? `token from ${token.source}` : 'no token'}`);
+  say(`${available.contexts.length ? c.green('✔') : c.red('✖')} kubeconfig ${kubeconfig ?? io.env.KUBECONFIG ?? '~/.kube/config'}: ${available.contexts.length} context(s)${available.current ? `, current ${available.current}` : ''}`);
   if (!token) throw new SnapError('GITHUB_TOKEN_MISSING', 'no GitHub token: onboarding needs to list your repositories', { exitCode: ExitCode.usage, hint: 'set GITHUB_TOKEN or GH_TOKEN, or run `gh auth login`' });
-  const kubeconfig = options.kubeconfig ?? io.env.SNAP_KUBECONFIG ?? undefined;
+  if (available.contexts.length === 0) throw usageError('the kubeconfig has no contexts', 'point --kubeconfig or KUBECONFIG at a kubeconfig with the clusters to read');
+
   const { GithubClient } = await import('../sources/github/client.js');
   const { listOwners } = await import('../onboard/discover/github.js');
-  const { listContexts } = await import('../onboard/discover/kubernetes.js');
-  const { discover, propose, configFrom, matchesGlob } = await import('../onboard/plan.js');
+  const { discover, propose } = await import('../onboard/plan.js');
+  const { chooseOwner, chooseContexts } = await import('../onboard/steps/connect.js');
+  const { selectRepositories } = await import('../onboard/steps/select-repos.js');
+  const { chooseEnvironments } = await import('../onboard/steps/environments.js');
+  const { reviewMappings } = await import('../onboard/steps/mappings.js');
+  const { chooseTickets } = await import('../onboard/steps/tickets.js');
+  const { checkLive, previewConfig } = await import('../onboard/steps/preview.js');
+  const { buildConfig } = await import('../onboard/build-config.js');
+  const { proposeProjects } = await import('../onboard/propose/projects.js');
   const client = new GithubClient({ url: githubUrl, token: token.token, concurrency: 4, timeoutMs: 30_000, maxWaitMs: 900_000 });
-  say(c.dim(`GitHub: ${githubUrl} (token from ${token.source})`));
 
-  const owners = await listOwners(client);
-  const owner = options.owner ?? (owners.organizations.length === 1 ? owners.organizations[0] : owners.organizations.length === 0 ? owners.viewer : undefined);
-  if (!owner) throw usageError(`the token sees several owners (${[owners.viewer, ...owners.organizations].join(', ')}); pass --owner`, `e.g. --owner ${owners.organizations[0]}`);
-  const available = await listContexts(kubeconfig);
-  const contexts = options.context?.length ? options.context : available.contexts;
-  const unknown = contexts.filter((ctx) => !available.contexts.includes(ctx));
-  if (unknown.length) throw usageError(`no context ${unknown.join(', ')} in the kubeconfig (it has ${available.contexts.join(', ') || 'none'})`, 'pass --context with one of those, or --kubeconfig');
-  say(c.dim(`Kubernetes: ${contexts.length} context(s): ${contexts.join(', ')}`));
-
+  const owner = await chooseOwner(await listOwners(client), options.owner, prompts);
+  const contexts = await chooseContexts(available.contexts, options.context, prompts);
   const discovery = await discover({ client, owner, kubeconfig, contexts, onProgress: (what, n, detail) => say(c.dim(`  found ${n} ${what}${detail ? ` (${detail})` : ''}`)) });
   for (const cluster of discovery.clusters.filter((x) => x.status !== 'ok')) say(c.yellow(`  ! context ${cluster.context}: ${cluster.error}`));
-  const globs = options.repos?.split(',').map((g) => g.trim()).filter(Boolean) ?? [];
-  const selected = discovery.repos.filter(
-    (r) => (options.includeArchived || !r.archived) && (options.includeForks || !r.fork) && (globs.length === 0 || globs.some((g) => matchesGlob(r.name, g))),
-  );
-  if (selected.length === 0) throw usageError(`no repository of ${owner} matches ${globs.join(', ') || 'the filters'}`, 'check --repos (globs such as "payments-*"), --include-archived, --include-forks');
+  const selected = await selectRepositories(discovery.repos, options, prompts);
   const proposal = propose(discovery, selected);
-  if (options.env?.length) proposal.environments = options.env.map((e) => ({ ...parseEnvFlag(e), reason: 'from --env' }));
-  if (options.jira !== undefined) proposal.tickets.jiraProjects = options.jira.split(',').filter(Boolean).map((key) => ({ key: key.trim().toUpperCase(), count: 0 }));
-  if (options.githubIssues === false) proposal.tickets.githubIssues = false;
-  const low = proposal.mappings.filter((m) => m.confidence < 0.6);
-  const built = configFrom(proposal, selected, { githubUrl, kubeconfig: kubeconfig ? path.relative(path.dirname(path.resolve(io.cwd, options.output ?? 'snap.config.yaml')), path.resolve(io.cwd, kubeconfig)) : undefined });
-
+  const environments = await chooseEnvironments(proposal.environments, options.env, prompts, say);
+  const mappings = await reviewMappings(proposal.mappings, prompts, (text) => prompts && say(text));
+  const tickets = await chooseTickets(proposal.tickets, options, prompts);
   const output = path.resolve(io.cwd, options.output ?? 'snap.config.yaml');
+  const built = buildConfig({
+    repos: selected,
+    environments,
+    mappings,
+    projects: proposeProjects(selected).projects,
+    tickets,
+    githubUrl,
+    kubeconfig: kubeconfig ? path.relative(path.dirname(output), path.resolve(io.cwd, kubeconfig)) : undefined,
+  });
+
   const { parseConfig } = await import('../config/load.js');
   const { formatIssue } = await import('../config/types.js');
   const check = parseConfig(built.yaml, output, { env: {} });
   if (check.errors.length) throw new SnapError('ONBOARD_INVALID', `the proposed config does not validate:\n${check.errors.map(formatIssue).join('\n')}`, { hint: 'this is a bug in snap; please report it' });
 
+  let yaml: string | undefined = built.yaml;
+  let live: Awaited<ReturnType<typeof checkLive>> | undefined;
+  if (options.check !== false) {
+    say(c.dim('Trying the config: one snapshot, nothing saved…'));
+    live = await checkLive(built.yaml, output, token.token, { ...io.env, GITHUB_TOKEN: token.token });
+    say(`${live.warnings.length ? c.yellow('!') : c.green('✔')} ${live.running} of ${live.services} service × environment pairs found with their commit${live.warnings.length ? `; ${live.warnings.length} warning(s):` : ''}`);
+    for (const w of live.warnings.slice(0, 20)) say(`  ${c.yellow('!')} ${w.code} ${[w.scope.project, w.scope.environment, w.scope.service].filter(Boolean).join('/')}: ${w.message}`);
+  }
+  const skipped = proposal.mappings.filter((m) => !mappings.some((x) => x.workload === m.workload));
   const summary = {
     owner,
     repositories: selected.length,
     workloads: discovery.workloads.length,
-    environments: proposal.environments.map((e) => `${e.name}=${e.context}`),
-    mapped: proposal.mappings.length - low.length,
-    skipped: low.map((m) => ({ repository: m.repository, workload: `${m.workload.context}/${m.workload.namespace}/${m.workload.name}`, confidence: m.confidence, reason: m.reason })),
+    environments: environments.map((e) => `${e.name}=${e.context}`),
+    mapped: mappings.length,
+    skipped: skipped.map((m) => ({ repository: m.repository, workload: `${m.workload.context}/${m.workload.namespace}/${m.workload.name}`, confidence: m.confidence, reason: m.reason })),
     notes: built.notes,
+    ...(live ? { check: { running: live.running, services: live.services, warnings: live.warnings } } : {}),
   };
   if (options.dryRun) {
     if (options.json) io.stdout.write(`${JSON.stringify({ ...summary, config: built.raw }, null, 2)}\n`);
     else io.stdout.write(built.yaml);
     return ExitCode.ok;
   }
+  if (prompts) yaml = await previewConfig(built.yaml, output, prompts, say, { ...io.env });
+  if (yaml === undefined) {
+    say('Stopped; nothing was written.');
+    return ExitCode.ok;
+  }
   const { writeFileAtomic } = await import('../store/atomic.js');
   let backup: string | undefined;
   if (existsSync(output)) {
     const before = await readFile(output, 'utf8');
-    if (before !== built.yaml) {
-      say(`${c.bold(`Changes to ${output}`)}\n${lineDiff(before, built.yaml)}`);
+    if (before !== yaml) {
+      say(`${c.bold(`Changes to ${output}`)}\n${lineDiff(before, yaml)}`);
       backup = `${output}.${new Date().toISOString().replaceAll(':', '-')}.bak`;
       await copyFile(output, backup);
     }
   }
-  await writeFileAtomic(output, built.yaml);
+  await writeFileAtomic(output, yaml);
   if (options.json) io.stdout.write(`${JSON.stringify({ ...summary, file: output, ...(backup ? { backup } : {}) }, null, 2)}\n`);
   else {
-    io.stdout.write(`Wrote ${output}${backup ? ` (the previous file is kept as ${backup})` : ''}: ${selected.length} repositories, ${proposal.environments.length} environments (${summary.environments.join(', ')}), ${summary.mapped} workloads mapped.\n`);
+    io.stdout.write(`Wrote ${output}${backup ? ` (the previous file is kept as ${backup})` : ''}: ${selected.length} repositories, ${environments.length} environments (${summary.environments.join(', ')}), ${summary.mapped} workloads mapped.\n`);
     for (const s of summary.skipped) io.stdout.write(`  ${c.yellow('!')} skipped ${s.workload} → ${s.repository}: ${Math.round(s.confidence * 100)}% (${s.reason})\n`);
     for (const note of built.notes) io.stdout.write(`  ${c.yellow('!')} ${note}\n`);
-    io.stdout.write(`Next: snap config validate, then snap run${path.dirname(output) !== io.cwd ? ` --config ${path.relative(io.cwd, output)}` : ''}.\n`);
+    const where = path.dirname(output) !== io.cwd ? ` --config ${path.relative(io.cwd, output)}` : '';
+    io.stdout.write(`Next: snap run${where} to take the first snapshot; then run it on a schedule (cron, a systemd timer or a Kubernetes CronJob; see the README).\n`);
   }
   return ExitCode.ok;
 }
@@ -160,9 +191,10 @@ export function onboardCommand(handle: (options: OnboardOptions) => Promise<void
     .option('--no-github-issues', 'do not recognise #123 GitHub issue references')
     .option('--github-url <url>', 'GitHub API base URL (GitHub Enterprise: https://HOST/api)')
     .option('--kubeconfig <file>', 'kubeconfig to read (default: $SNAP_KUBECONFIG, $KUBECONFIG, ~/.kube/config)')
-    .option('-y, --yes', 'accept the proposals without asking (mappings under 60% confidence are skipped and listed)')
+    .option('-y, --yes', 'accept the proposals without asking (mappings under 60% confidence are skipped and listed); needed without a terminal')
     .option('-o, --output <file>', 'where to write the config', 'snap.config.yaml')
     .option('--dry-run', 'print the config instead of writing it')
+    .option('--no-check', 'do not try the config with a snapshot before writing it')
     .addOption(new Option('--json', 'print what was found and written as JSON'))
     .addHelpText(
       'after',
@@ -173,8 +205,12 @@ Examples:
   $ snap onboard --yes --env dev=nonprod/{project}-dev --env prod=prod/{project} --jira PAY,CHK
   $ snap onboard --yes --output /etc/snap/snap.config.yaml
 
-Reads GITHUB_TOKEN (or GH_TOKEN, or \`gh auth token\`) and the kubeconfig; writes nothing until the
-config validates; an existing file is shown as a diff and kept as a .bak copy.`,
+On a terminal, without --yes, it asks for what the flags leave open: the owner, the contexts, the
+repositories (a list you filter by typing: words, lang:go, team:x, topic:x, active:30), the environments,
+doubtful mappings, the Jira keys, and shows the config to write, edit or drop.
+Reads GITHUB_TOKEN (or GH_TOKEN, or \`gh auth token\`) and the kubeconfig; tries the config with one
+snapshot; writes nothing until it validates; an existing file is shown as a diff and kept as a .bak copy.
+Ctrl-C writes nothing.`,
     )
     .action(async (_options, command: Command) => handle(command.optsWithGlobals()));
 }
