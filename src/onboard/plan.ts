@@ -55,9 +55,14 @@ export interface Proposal {
 
 /** Every proposal from one discovery, for the selected repositories. */
 export function propose(discovery: Discovery, selected: readonly DiscoveredRepo[]): Proposal {
-  const { mappings, unmatched } = mapWorkloads(selected, discovery.workloads);
-  // Environments come from where the selected repositories run.
-  const scan = proposeEnvironments(mappings.map((m) => m.workload));
+  // Mapped against every repository found, then narrowed to the selected ones: a workload of an
+  // unselected repository must not go to a selected one that merely has a similar name.
+  const chosen = new Set(selected.map((r) => r.repository));
+  const all = mapWorkloads(discovery.repos, discovery.workloads);
+  const mappings = all.mappings.filter((m) => chosen.has(m.repository));
+  const unmatched = all.unmatched;
+  // Environments come from where the selected repositories run (by mappings sure enough to be taken).
+  const scan = proposeEnvironments(mappings.filter((m) => m.confidence >= 0.6).map((m) => m.workload));
   const { projects, by } = proposeProjects(selected);
   return { environments: scan.proposals, unclassified: scan.unclassified, mappings, unmatched, projects, projectsBy: by, tickets: proposeTickets(selected) };
 }

@@ -140,3 +140,14 @@ describe('other proposals', () => {
     expect(lineDiff('a\nb\nc', 'a\nB\nc')).toBe('  a\n+ B\n- b\n  c');
   });
 });
+
+describe('proposals for a selection', () => {
+  it('does not give a selected repository the workloads of a similar unselected one', async () => {
+    const { propose } = await import('../plan.js');
+    const repos = [repo('payments-scheduler'), repo('identity-scheduler')];
+    const workloads = [workload('prod', 'payments-prod', 'payments-scheduler', 'x/payments-scheduler:1'), workload('prod', 'identity-prod', 'identity-scheduler', 'x/identity-scheduler:1')];
+    const proposal = propose({ repos, clusters: [], workloads }, [repos[0]]);
+    expect(proposal.mappings.map((m) => m.workload.name)).toEqual(['payments-scheduler']);
+    expect(proposal.environments).toEqual([expect.objectContaining({ name: 'prod', namespaces: ['payments-prod'] })]);
+  });
+});
