@@ -23,6 +23,8 @@ export interface MultiSelectConfig<T> {
   /** Filter text to start with. */
   filter?: string;
   required?: boolean;
+  /** The filter part of the help line; default: the repository facets. */
+  filterHelp?: string;
 }
 
 type Row<T> = { kind: 'group'; group: string; members: MultiSelectItem<T>[] } | { kind: 'item'; item: MultiSelectItem<T> };
@@ -147,6 +149,6 @@ export const multiSelect = createPrompt(<T>(config: MultiSelectConfig<T>, done: 
   });
   const shown = rows.filter((r) => r.kind === 'item').length;
   const header = `${prefix} ${message} ${theme.style.help(`(${shown} of ${config.items.length} shown, ${checked.size} selected)`)} filter: ${filter}`;
-  const help = theme.style.help('type to filter (words, lang:go, team:x, topic:x, active:30, archived:yes, fork:yes; comma-separated) • space select • ctrl+a all shown • enter done');
+  const help = theme.style.help(`${config.filterHelp ?? 'type to filter (words, lang:go, team:x, topic:x, active:30, archived:yes, fork:yes; comma-separated)'} • space select • ctrl+a all shown • enter done`);
   return `${header}\n${rows.length ? page : '  (nothing matches the filter)'}\n${help}${error ? `\n${theme.style.error(error)}` : ''}`;
 });

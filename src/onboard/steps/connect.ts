@@ -21,5 +21,5 @@ export async function chooseContexts(available: string[], flags: string[] | unde
     return flags;
   }
   if (!prompts || available.length <= 1) return available;
-  return prompts.multiSelect({ message: 'Kube contexts to look in', items: available.map((c) => ({ value: c, name: c, checked: true })), required: true });
+  return prompts.multiSelect({ message: 'Kube contexts to look in', items: available.map((c) => ({ value: c, name: c, checked: true })), required: true, filterHelp: 'type to filter' });
 }

@@ -13,6 +13,7 @@ export async function chooseTickets(
     ? await prompts.multiSelect({
         message: 'Jira projects whose keys count as tickets',
         items: proposal.jiraProjects.map((j) => ({ value: j.key, name: j.key, hint: `${j.count} in recent PR titles and branches`, checked: true })),
+        filterHelp: 'type to filter',
       })
     : [];
   const issues = await prompts.confirm({ message: 'Also count GitHub issue references (#123, fixes #12)?', default: proposal.githubIssues });
