@@ -102,7 +102,25 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
 
   const owner = await chooseOwner(await listOwners(client), options.owner, prompts);
   const contexts = await chooseContexts(available.contexts, options.context, prompts);
-  const discovery = await discover({ client, owner, kubeconfig, contexts, onProgress: (what, n, detail) => say(c.dim(`  found ${n} ${what}${detail ? ` (${detail})` : ''}`)) });
+  // A spinner that counts on a terminal; one line per step otherwise.
+  const counts = { repositories: 0, workloads: 0 };
+  const { isInteractive } = await import('../ui/terminal.js');
+  const spinner = !options.json && isInteractive(io.stderr, io.env, options.plain) ? (await import('ora')).default({ text: `Discovering in ${owner} and ${contexts.length} context(s)…`, stream: io.stderr }).start() : undefined;
+  const discovery = await discover({
+    client,
+    owner,
+    kubeconfig,
+    contexts,
+    onProgress: (what, n, detail) => {
+      counts[what] = n;
+      if (spinner) spinner.text = `Discovering: ${counts.repositories} repositories, ${counts.workloads} workloads${detail ? ` (${detail})` : ''}`;
+      else say(c.dim(`  found ${n} ${what}${detail ? ` (${detail})` : ''}`));
+    },
+  }).catch((error: unknown) => {
+    spinner?.fail('Discovery failed');
+    throw error;
+  });
+  spinner?.succeed(`Found ${discovery.repos.length} repositories in ${owner} and ${discovery.workloads.length} workloads in ${contexts.length} context(s)`);
   for (const cluster of discovery.clusters.filter((x) => x.status !== 'ok')) say(c.yellow(`  ! context ${cluster.context}: ${cluster.error}`));
   const selected = await selectRepositories(discovery.repos, options, prompts);
   const proposal = propose(discovery, selected);

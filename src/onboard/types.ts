@@ -41,4 +41,6 @@ export interface Mapping {
   /** 0..1 */
   confidence: number;
   reason: string;
+  /** Other repositories that scored, best first: what the user may pick instead. */
+  alternatives?: { repository: string; confidence: number }[];
 }

@@ -119,11 +119,13 @@ export function mapWorkloads(repos: readonly DiscoveredRepo[], workloads: readon
     }
     // A near tie with another repository lowers the confidence: the user should look.
     const tie = next !== undefined && best.confidence - next.confidence < 0.05;
+    const confidence = tie ? Math.min(best.confidence, 0.55) : best.confidence;
     mappings.push({
       repository: best.repository,
       workload: w,
-      confidence: tie ? Math.min(best.confidence, 0.55) : best.confidence,
+      confidence,
       reason: tie ? `${best.reason}; ${next.repository} scores almost as high` : best.reason,
+      ...(confidence < 0.6 && ranked.length > 1 ? { alternatives: ranked.slice(1, 4).map((r) => ({ repository: r.repository, confidence: r.confidence })) } : {}),
     });
   }
   return { mappings, unmatched };

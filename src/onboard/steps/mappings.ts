@@ -3,7 +3,7 @@ import type { Mapping } from '../types.js';
 
 export const ACCEPT_AT = 0.6;
 
-/** The proposed mappings as a table; each one under 60% is accepted or skipped by the user (skipped without a terminal). */
+/** The proposed mappings as a table; for each one under 60% the user picks the repository (the guess or another that scored) or skips it; without a terminal it is skipped. */
 export async function reviewMappings(mappings: Mapping[], prompts: Prompts | undefined, say: (text: string) => void): Promise<Mapping[]> {
   const byRepo = new Map<string, Mapping[]>();
   for (const m of mappings) byRepo.set(m.repository, [...(byRepo.get(m.repository) ?? []), m]);
@@ -21,8 +21,16 @@ export async function reviewMappings(mappings: Mapping[], prompts: Prompts | und
   for (const m of [...mappings].sort((a, b) => a.repository.localeCompare(b.repository))) {
     if (m.confidence >= ACCEPT_AT) accepted.push(m);
     else if (prompts) {
-      const keep = await prompts.confirm({ message: `Map ${m.workload.context}/${m.workload.namespace}/${m.workload.name} to ${m.repository}? (${Math.round(m.confidence * 100)}%: ${m.reason})`, default: false });
-      if (keep) accepted.push({ ...m, confidence: 1, reason: `${m.reason}; confirmed` });
+      const choice = await prompts.select<string>({
+        message: `${m.workload.context}/${m.workload.namespace}/${m.workload.name} runs which repository? (best guess ${m.repository}, ${Math.round(m.confidence * 100)}%: ${m.reason})`,
+        choices: [
+          { name: `${m.repository} (${Math.round(m.confidence * 100)}%)`, value: m.repository },
+          ...(m.alternatives ?? []).map((a) => ({ name: `${a.repository} (${Math.round(a.confidence * 100)}%)`, value: a.repository })),
+          { name: 'none of these: skip it', value: '' },
+        ],
+        default: '',
+      });
+      if (choice) accepted.push({ ...m, repository: choice, confidence: 1, reason: `chosen (${m.reason})` });
     }
   }
   return accepted;

@@ -61,20 +61,26 @@ describe('onboarding steps', () => {
     expect(said.some((t) => /did not read as a list of environments/.test(t))).toBe(true);
   });
 
-  it('mappings: sure ones are taken, doubtful ones asked (skipped without a terminal)', async () => {
+  it('mappings: sure ones are taken; for doubtful ones the user picks the guess, another repository, or none (skipped without a terminal)', async () => {
     const mappings: Mapping[] = [
       { repository: 'acme/payments-api', workload: w('payments-api'), confidence: 0.99, reason: 'image' },
       { repository: 'acme/ledger', workload: w('ledgr'), confidence: 0.55, reason: 'name similarity 50%' },
       { repository: 'acme/search', workload: w('srch'), confidence: 0.52, reason: 'name similarity 45%' },
     ];
     expect((await reviewMappings(mappings, undefined, quiet)).map((m) => m.workload.name)).toEqual(['payments-api']);
-    const prompts = scriptedPrompts([true, false]);
+    mappings[2].alternatives = [{ repository: 'acme/search-api', confidence: 0.5 }];
+    const prompts = scriptedPrompts(['acme/ledger', 'acme/search-api']);
     const kept = await reviewMappings(mappings, prompts, quiet);
-    expect(kept.map((m) => [m.workload.name, m.confidence])).toEqual([
-      ['ledgr', 1],
-      ['payments-api', 0.99],
+    expect(kept.map((m) => [m.workload.name, m.repository, m.confidence])).toEqual([
+      ['ledgr', 'acme/ledger', 1],
+      ['payments-api', 'acme/payments-api', 0.99],
+      ['srch', 'acme/search-api', 1],
     ]);
-    expect(prompts.asked).toEqual(['Map prod/payments/ledgr to acme/ledger? (55%: name similarity 50%)', 'Map prod/payments/srch to acme/search? (52%: name similarity 45%)']);
+    expect(prompts.asked).toEqual([
+      'prod/payments/ledgr runs which repository? (best guess acme/ledger, 55%: name similarity 50%)',
+      'prod/payments/srch runs which repository? (best guess acme/search, 52%: name similarity 45%)',
+    ]);
+    expect((await reviewMappings(mappings, scriptedPrompts(['', '']), quiet)).map((m) => m.workload.name)).toEqual(['payments-api']);
   });
 
   it('tickets: --jira, or the proposed keys picked from a list', async () => {
