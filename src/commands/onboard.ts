@@ -1,6 +1,4 @@
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
-import { copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, SnapError, usageError } from '../errors.js';
 import type { CommandIO, GlobalOptions } from './context.js';
@@ -23,34 +21,6 @@ export interface OnboardOptions extends GlobalOptions {
   dryRun?: boolean;
   check?: boolean;
   json?: boolean;
-}
-
-/** `--env dev=nonprod/payments-dev` → an environment; the namespace may hold "{project}" or be left out. */
-export function parseEnvFlag(value: string): { name: string; context: string; namespaces: string[] | null } {
-  const match = /^([A-Za-z0-9][A-Za-z0-9._-]*)=([^/\s]+)(?:\/(.+))?$/.exec(value.trim());
-  if (!match) throw usageError(`--env takes name=context or name=context/namespace, not "${value}"`, 'e.g. --env dev=nonprod/{project}-dev --env prod=prod-cluster');
-  return { name: match[1], context: match[2], namespaces: match[3] ? match[3].split(',') : null };
-}
-
-/** A line-based diff of two texts: "-" lines removed, "+" lines added, with two lines of context. */
-export function lineDiff(before: string, after: string): string {
-  const a = before.split('\n');
-  const b = after.split('\n');
-  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = a.length - 1; i >= 0; i--) for (let j = b.length - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) {
-      out.push(`  ${a[i]}`);
-      i++;
-      j++;
-    } else if (j < b.length && (i >= a.length || lcs[i][j + 1] >= lcs[i + 1][j])) out.push(`+ ${b[j++]}`);
-    else out.push(`- ${a[i++]}`);
-  }
-  const keep = out.map((line, k) => !line.startsWith('  ') || out.slice(Math.max(0, k - 2), k + 3).some((l) => !l.startsWith('  ')));
-  return out.filter((_, k) => keep[k]).join('\n');
 }
 
 /**
@@ -151,6 +121,8 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
     say(`${live.warnings.length ? c.yellow('!') : c.green('✔')} ${live.running} of ${live.services} service × environment pairs found with their commit${live.warnings.length ? `; ${live.warnings.length} warning(s):` : ''}`);
     for (const w of live.warnings.slice(0, 20)) say(`  ${c.yellow('!')} ${w.code} ${[w.scope.project, w.scope.environment, w.scope.service].filter(Boolean).join('/')}: ${w.message}`);
   }
+  // Missing or ambiguous mappings, before anything is saved.
+  if (prompts) for (const note of built.notes) say(`  ${c.yellow('!')} ${note}`);
   const skipped = proposal.mappings.filter((m) => !mappings.some((x) => x.workload === m.workload));
   const summary = {
     owner,
@@ -172,17 +144,8 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
     say('Stopped; nothing was written.');
     return ExitCode.ok;
   }
-  const { writeFileAtomic } = await import('../store/atomic.js');
-  let backup: string | undefined;
-  if (existsSync(output)) {
-    const before = await readFile(output, 'utf8');
-    if (before !== yaml) {
-      say(`${c.bold(`Changes to ${output}`)}\n${lineDiff(before, yaml)}`);
-      backup = `${output}.${new Date().toISOString().replaceAll(':', '-')}.bak`;
-      await copyFile(output, backup);
-    }
-  }
-  await writeFileAtomic(output, yaml);
+  const { writeConfig } = await import('../onboard/steps/write.js');
+  const { backup } = await writeConfig(output, yaml, (text) => say(text.replace(/^Changes to (.*)$/m, (line) => c.bold(line))));
   if (options.json) io.stdout.write(`${JSON.stringify({ ...summary, file: output, ...(backup ? { backup } : {}) }, null, 2)}\n`);
   else {
     io.stdout.write(`Wrote ${output}${backup ? ` (the previous file is kept as ${backup})` : ''}: ${selected.length} repositories, ${environments.length} environments (${summary.environments.join(', ')}), ${summary.mapped} workloads mapped.\n`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lineDiff, parseEnvFlag } from '../../commands/onboard.js';
+import { lineDiff } from '../../ui/diff.js';
+import { parseEnvFlag } from '../env-flag.js';
 import { matchesGlob } from '../plan.js';
 import type { DiscoveredRepo, DiscoveredWorkload } from '../types.js';
 import { environmentOf, proposeEnvironments } from './environments.js';

@@ -1,5 +1,5 @@
 import { parse, stringify } from 'yaml';
-import { parseEnvFlag } from '../../commands/onboard.js';
+import { parseEnvFlag } from '../env-flag.js';
 import type { Prompts } from '../../ui/prompts.js';
 import type { EnvironmentProposal } from '../types.js';
 
