@@ -75,6 +75,17 @@ function rowsFor<T>(items: MultiSelectItem<T>[], filter: string): Row<T>[] {
   return rows;
 }
 
+/** Selects all of `members`, or, when all are selected already, clears them. */
+function toggled<T>(checked: ReadonlySet<T>, members: readonly T[]): ReadonlySet<T> {
+  const next = new Set(checked);
+  const select = members.some((m) => !next.has(m));
+  for (const m of members) {
+    if (select) next.add(m);
+    else next.delete(m);
+  }
+  return next;
+}
+
 export const multiSelect = createPrompt(<T>(config: MultiSelectConfig<T>, done: (value: T[]) => void) => {
   const theme = makeTheme<Theme>({});
   const [status, setStatus] = useState<'idle' | 'done'>('idle');
@@ -102,23 +113,9 @@ export const multiSelect = createPrompt(<T>(config: MultiSelectConfig<T>, done: 
       rl.clearLine(0);
       const row = rows[current];
       if (!row) return;
-      const members = row.kind === 'group' ? row.members : [row.item];
-      const next = new Set(checked);
-      const select = members.some((m) => !next.has(m));
-      for (const m of members) {
-        if (select) next.add(m);
-        else next.delete(m);
-      }
-      setChecked(next);
+      setChecked(toggled(checked, row.kind === 'group' ? row.members : [row.item]));
     } else if (key.ctrl && key.name === 'a') {
-      const shown = rows.flatMap((r) => (r.kind === 'item' ? [r.item] : []));
-      const next = new Set(checked);
-      const select = shown.some((m) => !next.has(m));
-      for (const m of shown) {
-        if (select) next.add(m);
-        else next.delete(m);
-      }
-      setChecked(next);
+      setChecked(toggled(checked, rows.flatMap((r) => (r.kind === 'item' ? [r.item] : []))));
     } else if (isBackspaceKey(key)) {
       setFilter(filter.slice(0, -1));
       setActive(0);
