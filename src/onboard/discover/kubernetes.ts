@@ -13,8 +13,8 @@ export interface ContextDiscovery {
 export async function listContexts(kubeconfig: string | undefined): Promise<{ contexts: string[]; current?: string; file?: string }> {
   const { loadKubeConfig } = await import('../../sources/kubernetes/client.js');
   const kc = loadKubeConfig(kubeconfig);
-  const current = kc.getCurrentContext() || undefined;
-  const contexts = kc.getContexts().map((c) => c.name);
+  const current = kc.current;
+  const contexts = kc.contexts;
   return { contexts: current ? [current, ...contexts.filter((c) => c !== current)] : contexts, ...(current ? { current } : {}) };
 }
 

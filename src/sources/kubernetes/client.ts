@@ -1,9 +1,7 @@
-import { KubeConfig } from '@kubernetes/client-node';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { readKubeconfig, staticRequestOptions, type KubeContext, type Kubeconfig } from './kubeconfig.js';
 import { slimList } from './slim.js';
-import { ExitCode, SnapError } from '../../errors.js';
 import type { KubeList, ListKind } from './types.js';
 
 /** What went wrong talking to one cluster, in snap's words. */
@@ -25,20 +23,22 @@ export interface ClusterClient {
   list(kind: ListKind, params: { namespace?: string; limit: number; continueToken?: string }): Promise<KubeList>;
 }
 
-export function loadKubeConfig(file: string | undefined): KubeConfig {
+/** The kubeconfig (see kubeconfig.ts); a missing or unreadable file is a usage error with a hint. */
+export function loadKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Kubeconfig {
+  return readKubeconfig(file, env);
+}
+
+/** Request options for one context: static credentials directly, anything else through @kubernetes/client-node. */
+async function requestOptions(kubeconfig: Kubeconfig, ctx: KubeContext): Promise<https.RequestOptions> {
+  if (!ctx.needsClientLibrary) return staticRequestOptions(ctx);
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
-  try {
-    if (file) {
-      if (!existsSync(file)) throw new Error(`${file} does not exist`);
-      kc.loadFromFile(file);
-    } else kc.loadFromDefault();
-  } catch (error) {
-    throw new SnapError('KUBECONFIG_INVALID', `cannot load the kubeconfig: ${(error as Error).message}`, {
-      exitCode: ExitCode.usage,
-      hint: 'set kubernetes.kubeconfig in the config, SNAP_KUBECONFIG or KUBECONFIG to a readable kubeconfig file',
-    });
-  }
-  return kc;
+  if (kubeconfig.files.length === 1) kc.loadFromFile(kubeconfig.files[0]);
+  else kc.loadFromDefault();
+  kc.setCurrentContext(ctx.name);
+  const options: https.RequestOptions = { headers: { accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(options);
+  return options;
 }
 
 /** Translates whatever the client threw into a KubeRequestError with a failure class. */
@@ -91,17 +91,15 @@ function get(url: URL, options: https.RequestOptions, timeoutMs: number): Promis
 }
 
 /**
- * A client for one kube context. Authentication, TLS, proxies and exec credential plugins come from
- * @kubernetes/client-node's KubeConfig (applyToHTTPSOptions); the list requests themselves are plain
- * GETs whose pages are trimmed to the fields snap reads (slim.ts) as they are parsed, so thousands of
- * pods never become full model objects in memory.
+ * A client for one kube context. Static credentials are applied directly (kubeconfig.ts); exec
+ * plugins, auth providers and proxies go through @kubernetes/client-node's KubeConfig. The list
+ * requests are plain GETs whose pages are trimmed to the fields snap reads (slim.ts) as they are
+ * parsed, so thousands of pods never become full model objects in memory.
  */
-export function createClusterClient(base: KubeConfig, context: string, timeoutMs: number): ClusterClient | undefined {
-  const ctx = base.getContextObject(context);
+export function createClusterClient(kubeconfig: Kubeconfig, context: string, timeoutMs: number): ClusterClient | undefined {
+  const ctx = kubeconfig.context(context);
   if (!ctx) return undefined;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: base.clusters, users: base.users, contexts: base.contexts, currentContext: context });
-  const server = kc.getCurrentCluster()?.server ?? '';
+  const server = ctx.server;
 
   return {
     context,
@@ -112,9 +110,7 @@ export function createClusterClient(base: KubeConfig, context: string, timeoutMs
         const url = new URL(`${server.replace(/\/+$/, '')}${prefix}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}`);
         url.searchParams.set('limit', String(limit));
         if (continueToken) url.searchParams.set('continue', continueToken);
-        const options: https.RequestOptions = { headers: { accept: 'application/json' } };
-        await kc.applyToHTTPSOptions(options);
-        const { status, body } = await get(url, options, timeoutMs);
+        const { status, body } = await get(url, await requestOptions(kubeconfig, ctx), timeoutMs);
         if (status !== 200) throw { code: status, body };
         return slimList(kind, JSON.parse(body) as KubeList);
       } catch (error) {
