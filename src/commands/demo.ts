@@ -87,7 +87,7 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       const warnings = renderWarnings(second.snapshot.warnings, c, 8);
       if (warnings) say(`\n${warnings}`);
       say(`\nDemo finished in ${formatDuration(Date.now() - started)}. ${options.dir ? `Files are in ${dir}.` : 'Pass --dir <folder> to keep the files.'}`);
-      say(c.dim('Next: write your own snap.config.yaml (see README) and run `snap run`.'));
+      say(c.dim('Next: `snap onboard` writes a config for your organisation; `snap demo --serve` keeps this sandbox running to try it on.'));
     }
     return 0;
   } finally {
