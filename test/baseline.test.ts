@@ -63,7 +63,9 @@ describe('baseline for the next run', () => {
       container: { name: 'api', image: 'img:v1', repository: 'img', tag: 'v1' },
       version: { value: 'v1', source: 'image-tag' },
       rollout: { revision: 2, replicaSet: 'api-1', at: first.takenAt },
+      pods: { total: 1, running: 1, ready: 1, restarts: 0, notReady: [] },
     });
+    expect(base.warnings).toEqual([]);
     expect(base.repositories).toEqual({ 'acme/api': { defaultBranch: 'main', head: { oid: 'a'.repeat(40) }, commitsInWindow: 3, mergedPullRequests: [], tags: [] } });
     expect(base.tickets).toBeUndefined();
     expect(JSON.parse(await readFile(layout.baseline, 'utf8')).file).toBe('2026-11-20T10-00-00.000Z.json');

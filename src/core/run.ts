@@ -129,13 +129,14 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
     } catch (error) {
       const finished = now();
       const code = error instanceof SnapError ? error.code : 'INTERNAL';
+      const hint = error instanceof SnapError ? error.hint : undefined;
       await appendRun(layout.runLog, {
         id: `failed-${started.toISOString()}`,
         startedAt: started.toISOString(),
         finishedAt: finished.toISOString(),
         durationMs: finished.getTime() - started.getTime(),
         outcome: 'failed',
-        error: { code, message: errorMessage(error) },
+        error: { code, message: errorMessage(error), ...(hint ? { hint } : {}) },
         counts: { projects: config.projects.length, environments: 0, services: 0, running: 0, warnings: 0 },
         apiCalls: {},
       }, log.records).catch(() => undefined);

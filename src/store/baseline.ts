@@ -20,6 +20,9 @@ function slimService(s: ServiceState): ServiceState {
     ...(s.version ? { version: s.version } : {}),
     ...(s.commit ? { commit: { oid: s.commit.oid, resolvedBy: s.commit.resolvedBy, detail: s.commit.detail } } : {}),
     ...(s.rollout ? { rollout: { ...(s.rollout.revision !== undefined ? { revision: s.rollout.revision } : {}), replicaSet: s.rollout.replicaSet, ...(s.rollout.at ? { at: s.rollout.at } : {}) } } : {}),
+    // For `snap status`: health at a glance.
+    ...(s.replicas ? { replicas: s.replicas } : {}),
+    ...(s.pods ? { pods: { ...s.pods, notReady: [] } } : {}),
   };
 }
 
@@ -35,8 +38,16 @@ export function baselineOf(snapshot: Snapshot): Snapshot {
   for (const [name, r] of Object.entries(snapshot.repositories ?? {})) {
     repositories[name] = { defaultBranch: r.defaultBranch, ...(r.head ? { head: { oid: r.head.oid } } : {}), commitsInWindow: r.commitsInWindow, mergedPullRequests: [], tags: [] };
   }
-  const { tickets: _t, drift: _d, deployments: _e, repositories: _r, projects: _p, warnings: _w, ...rest } = snapshot;
-  return { ...rest, projects, ...(snapshot.repositories ? { repositories } : {}), warnings: [] };
+  const { tickets: _t, drift, deployments: _e, repositories: _r, projects: _p, warnings, ...rest } = snapshot;
+  const summary = drift ? Object.fromEntries(Object.entries(drift).map(([project, pairs]) => [project, pairs.map((p) => ({ ...p, services: [] }))])) : undefined;
+  return {
+    ...rest,
+    projects,
+    ...(snapshot.repositories ? { repositories } : {}),
+    ...(summary ? { drift: summary } : {}),
+    // Counts only: `snap status` says how many warnings the snapshot has.
+    warnings: warnings.filter((w) => w.severity === 'error'),
+  };
 }
 
 interface BaselineFile {

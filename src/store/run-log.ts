@@ -8,7 +8,7 @@ export interface RunRecord {
   finishedAt: string;
   durationMs: number;
   outcome: 'ok' | 'partial' | 'failed';
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; hint?: string };
   snapshot?: string;
   counts: { projects: number; environments: number; services: number; running: number; warnings: number };
   apiCalls: Record<string, number>;
