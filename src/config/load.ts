@@ -242,6 +242,7 @@ function normalise(
       maxWaitMs: Math.round((g?.maxWaitSeconds ?? 900) * 1000),
     },
     history: { days: raw.history?.days ?? 60 },
+    monitoring: raw.monitoring?.prometheusFile ? { prometheusFile: path.resolve(dir, expandHome(raw.monitoring.prometheusFile, env)) } : {},
     tickets: {
       ...(raw.tickets?.jiraProjects?.length ? { jiraProjects: [...new Set(raw.tickets.jiraProjects)] } : {}),
       githubIssues: raw.tickets?.githubIssues ?? true,

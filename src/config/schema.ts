@@ -113,6 +113,16 @@ export const ticketsSchema = z
   })
   .describe('Ticket extraction from PR titles, branch names, PR bodies and commit messages.');
 
+export const monitoringSchema = z
+  .strictObject({
+    prometheusFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('After each run, write Prometheus text-format metrics here (node_exporter textfile collector; use a .prom name), relative to this file.'),
+  })
+  .describe('Monitoring exports.');
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors.'),
@@ -122,6 +132,7 @@ export const configSchema = z
     github: githubSchema.optional(),
     history: historySchema.optional(),
     tickets: ticketsSchema.optional(),
+    monitoring: monitoringSchema.optional(),
     environments: z.array(environmentSchema).optional().describe('Environments shared by all projects, in promotion order (dev before prod).'),
     projects: z.array(projectSchema).min(1, 'add at least one project'),
   })

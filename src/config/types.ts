@@ -54,6 +54,8 @@ export interface Config {
   kubernetes: KubernetesSettings;
   github: GithubSettings;
   history: { days: number };
+  /** Absolute path of the Prometheus textfile to write after each run, if any. */
+  monitoring: { prometheusFile?: string };
   tickets: TicketSettings;
   projects: Project[];
   /** sha256 of the normalised config: tells caches made from another config apart. */

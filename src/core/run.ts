@@ -3,6 +3,7 @@ import { SnapError, errorMessage } from '../errors.js';
 import { acquireLock, type LockInfo } from '../store/lock.js';
 import { dataLayout } from '../store/layout.js';
 import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
+import { writePrometheusFile } from '../store/metrics.js';
 import { appendReleases } from '../store/releases.js';
 import { collectGarbage } from '../util/memory.js';
 import { readBaseline, writeBaseline } from '../store/baseline.js';
@@ -43,6 +44,16 @@ function countServices(snapshot: Snapshot) {
     }
   }
   return { projects: Object.keys(snapshot.projects).length, environments, services, running, warnings: snapshot.warnings.length };
+}
+
+/** Writes the Prometheus textfile when configured; a failure to write it is a warning, never a failed run. */
+async function exportMetrics(config: Config, records: RunRecord[], progress: ProgressSink): Promise<void> {
+  if (!config.monitoring.prometheusFile) return;
+  try {
+    await writePrometheusFile(config.monitoring.prometheusFile, records);
+  } catch (error) {
+    progress({ kind: 'warning', warning: { code: 'METRICS_WRITE_FAILED', severity: 'warning', scope: { source: 'store' }, message: `cannot write ${config.monitoring.prometheusFile}: ${errorMessage(error)}` } });
+  }
 }
 
 /**
@@ -124,13 +135,14 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         releases: { added: releases.added, total: releases.total },
       };
       await appendRun(layout.runLog, record, log.records);
+      await exportMetrics(config, [...log.records, record], options.progress);
       options.progress({ kind: 'finish', durationMs: record.durationMs, outcome: record.outcome });
       return { snapshot, file, record, previous };
     } catch (error) {
       const finished = now();
       const code = error instanceof SnapError ? error.code : 'INTERNAL';
       const hint = error instanceof SnapError ? error.hint : undefined;
-      await appendRun(layout.runLog, {
+      const failure: RunRecord = {
         id: `failed-${started.toISOString()}`,
         startedAt: started.toISOString(),
         finishedAt: finished.toISOString(),
@@ -139,7 +151,9 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         error: { code, message: errorMessage(error), ...(hint ? { hint } : {}) },
         counts: { projects: config.projects.length, environments: 0, services: 0, running: 0, warnings: 0 },
         apiCalls: {},
-      }, log.records).catch(() => undefined);
+      };
+      await appendRun(layout.runLog, failure, log.records).catch(() => undefined);
+      await exportMetrics(config, [...log.records, failure], options.progress);
       options.progress({ kind: 'finish', durationMs: finished.getTime() - started.getTime(), outcome: 'failed' });
       throw error;
     }
