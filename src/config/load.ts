@@ -242,6 +242,7 @@ function normalise(
       maxWaitMs: Math.round((g?.maxWaitSeconds ?? 900) * 1000),
     },
     history: { days: raw.history?.days ?? 60 },
+    retention: { ...(raw.retention?.keep ? { keep: raw.retention.keep } : {}), ...(raw.retention?.maxAgeDays ? { maxAgeDays: raw.retention.maxAgeDays } : {}) },
     monitoring: raw.monitoring?.prometheusFile ? { prometheusFile: path.resolve(dir, expandHome(raw.monitoring.prometheusFile, env)) } : {},
     tickets: {
       ...(raw.tickets?.jiraProjects?.length ? { jiraProjects: [...new Set(raw.tickets.jiraProjects)] } : {}),

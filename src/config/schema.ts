@@ -123,6 +123,13 @@ export const monitoringSchema = z
   })
   .describe('Monitoring exports.');
 
+export const retentionSchema = z
+  .strictObject({
+    keep: z.number().int().min(1).optional().describe('Keep at most this many snapshot files (the newest).'),
+    maxAgeDays: z.number().positive().optional().describe('Delete snapshot files older than this many days.'),
+  })
+  .describe('Which snapshot files to keep. The latest, and any the release history refers to, are always kept.');
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors.'),
@@ -133,6 +140,7 @@ export const configSchema = z
     history: historySchema.optional(),
     tickets: ticketsSchema.optional(),
     monitoring: monitoringSchema.optional(),
+    retention: retentionSchema.optional(),
     environments: z.array(environmentSchema).optional().describe('Environments shared by all projects, in promotion order (dev before prod).'),
     projects: z.array(projectSchema).min(1, 'add at least one project'),
   })

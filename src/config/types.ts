@@ -56,6 +56,7 @@ export interface Config {
   history: { days: number };
   /** Absolute path of the Prometheus textfile to write after each run, if any. */
   monitoring: { prometheusFile?: string };
+  retention: { keep?: number; maxAgeDays?: number };
   tickets: TicketSettings;
   projects: Project[];
   /** sha256 of the normalised config: tells caches made from another config apart. */

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { formatIssue, type Config, type ConfigIssue } from '../config/types.js';
 import { SnapError, errorMessage } from '../errors.js';
 import { acquireLock, type LockInfo } from '../store/lock.js';
@@ -5,6 +6,7 @@ import { dataLayout } from '../store/layout.js';
 import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
 import { writePrometheusFile } from '../store/metrics.js';
 import { appendReleases } from '../store/releases.js';
+import { applyRetention } from '../store/retention.js';
 import { collectGarbage } from '../util/memory.js';
 import { readBaseline, writeBaseline } from '../store/baseline.js';
 import { writeSnapshot } from '../store/snapshots.js';
@@ -104,10 +106,15 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       });
       // What the sources read is garbage now; collect it before the snapshot is written.
       collectGarbage();
-      const releases = await appendReleases(layout.releases, layout.corruptDir, snapshot.deployments ?? []);
+      const releases = await appendReleases(layout.releases, layout.corruptDir, (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })));
       if (releases.corrupt) notes.push(`release history was unreadable (${releases.corrupt.reason}); moved to ${releases.corrupt.movedTo} and started again`);
       const { file, bytes } = await writeSnapshot(layout, snapshot);
       await writeBaseline(layout, snapshot, bytes);
+      // Retention: the snapshots the release history refers to stay, as does this one.
+      const fileOf = new Map(log.records.filter((r) => r.snapshot).map((r) => [r.id, path.basename(r.snapshot!)]));
+      fileOf.set(snapshot.id, path.basename(file));
+      const referenced = new Set(releases.events.map((e) => (e.snapshot ? fileOf.get(e.snapshot) : undefined)).filter((f): f is string => Boolean(f)));
+      const deleted = await applyRetention(layout, config.retention, referenced, now());
       const finished = now();
       const record: RunRecord = {
         id: snapshot.id,
@@ -133,6 +140,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
           : {}),
         ...(notes.length ? { notes } : {}),
         releases: { added: releases.added, total: releases.total },
+        ...(deleted.length ? { retention: { deleted: deleted.length } } : {}),
       };
       await appendRun(layout.runLog, record, log.records);
       await exportMetrics(config, [...log.records, record], options.progress);

@@ -175,6 +175,7 @@ export const deploymentEventSchema = z.object({
   rollback: z.boolean(),
   rollbackReason: z.string().optional(),
   detectedBy: z.enum(['snapshot-diff', 'replicaset-history']),
+  snapshot: z.string().optional().describe('Id of the snapshot that first recorded this deployment (in the release history).'),
 });
 
 export const repositoryStateSchema = z.object({

@@ -16,6 +16,8 @@ interface ReleasesFile {
 export interface ReleasesUpdate {
   added: number;
   total: number;
+  /** Every event in the history after the update. */
+  events: DeploymentEvent[];
   /** The file was unreadable and set aside; it starts again from this run's events. */
   corrupt?: { movedTo: string; reason: string };
 }
@@ -27,9 +29,9 @@ export async function appendReleases(file: string, corruptDir: string, events: r
   const existing = read.status === 'ok' ? read.value.events : [];
   const ids = new Set(existing.map((e) => e.id));
   const fresh = events.filter((e) => !ids.has(e.id) && ids.add(e.id));
-  const result: ReleasesUpdate = { added: fresh.length, total: existing.length + fresh.length, ...(read.status === 'corrupt' ? { corrupt: { movedTo: read.corrupt.movedTo, reason: read.corrupt.reason } } : {}) };
-  if (fresh.length === 0 && read.status !== 'corrupt') return result;
   const all = [...existing, ...fresh].sort((a, b) => (a.at ?? '').localeCompare(b.at ?? '') || a.id.localeCompare(b.id));
+  const result: ReleasesUpdate = { added: fresh.length, total: all.length, events: all, ...(read.status === 'corrupt' ? { corrupt: { movedTo: read.corrupt.movedTo, reason: read.corrupt.reason } } : {}) };
+  if (fresh.length === 0 && read.status !== 'corrupt') return result;
   await writeJsonAtomic(file, { format: RELEASES_FORMAT, events: all } satisfies ReleasesFile);
   return result;
 }

@@ -17,6 +17,8 @@ export interface RunRecord {
   /** Things worth knowing about this run: caches rebuilt, rate-limit waits, page-size changes. */
   notes?: string[];
   releases?: { added: number; total: number };
+  /** Snapshot files deleted by the retention policy after this run. */
+  retention?: { deleted: number };
 }
 
 export interface RunLog {

@@ -1,0 +1,34 @@
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { DataLayout } from './layout.js';
+
+export interface RetentionPolicy {
+  keep?: number;
+  maxAgeDays?: number;
+}
+
+/** Snapshot file name → its time (names are `2026-11-24T18-46-57.012Z.json`). */
+const timeOf = (name: string) => Date.parse(name.replace(/\.json$/, '').replace(/T(\d\d)-(\d\d)-(\d\d)/, 'T$1:$2:$3'));
+
+/**
+ * Which snapshot files to delete: older than `maxAgeDays`, or beyond the newest `keep`. Never the
+ * newest one, and never one the release history refers to (the snapshot that recorded a deployment).
+ * Pure: `files` are names in the snapshots folder, `referenced` are snapshot file names to keep.
+ */
+export function expiredSnapshots(files: readonly string[], policy: RetentionPolicy, referenced: ReadonlySet<string>, now: Date): string[] {
+  if (!policy.keep && !policy.maxAgeDays) return [];
+  const sorted = files.filter((f) => f.endsWith('.json') && Number.isFinite(timeOf(f))).sort();
+  const newest = sorted.at(-1);
+  const cutoff = policy.maxAgeDays ? now.getTime() - policy.maxAgeDays * 86_400_000 : -Infinity;
+  const beyondCount = policy.keep ? new Set(sorted.slice(0, Math.max(0, sorted.length - policy.keep))) : new Set<string>();
+  return sorted.filter((f) => f !== newest && !referenced.has(f) && (beyondCount.has(f) || timeOf(f) < cutoff));
+}
+
+/** Applies the policy to the data directory (under the run's lock). `referenced`: snapshot file names the release history needs. Returns the files deleted. */
+export async function applyRetention(layout: DataLayout, policy: RetentionPolicy, referenced: ReadonlySet<string>, now: Date): Promise<string[]> {
+  if (!policy.keep && !policy.maxAgeDays) return [];
+  const files = await readdir(layout.snapshotsDir).catch(() => [] as string[]);
+  const expired = expiredSnapshots(files, policy, referenced, now);
+  for (const f of expired) await rm(path.join(layout.snapshotsDir, f), { force: true });
+  return expired;
+}
