@@ -4,6 +4,7 @@ import { processIO, type CommandIO } from './commands/context.js';
 import { demoCommand, runDemo } from './commands/demo.js';
 import { onboardCommand, runOnboard } from './commands/onboard.js';
 import { runCommand, runRun } from './commands/run.js';
+import { runScheduleRun, scheduleCommand } from './commands/schedule.js';
 import { runStatusCommand, statusCommand } from './commands/status.js';
 import { ExitCode, SnapError } from './errors.js';
 import { runInterruptTasks } from './util/cleanup.js';
@@ -41,6 +42,7 @@ Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 partial snapshot, 4 another
 The binary is also installed as "snapshotctl", for machines where "snap" is Ubuntu's package manager.`,
     );
   program.addCommand(runCommand(handle(runRun)));
+  program.addCommand(scheduleCommand(handle((options, io) => runScheduleRun(options, io))));
   program.addCommand(statusCommand(handle((options, io) => runStatusCommand(options, io))));
   program.addCommand(onboardCommand(handle(runOnboard)));
   program.addCommand(demoCommand(handle(runDemo)));

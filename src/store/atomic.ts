@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import path from 'node:path';
 import { SnapError } from '../errors.js';
+import { onInterrupt } from '../util/cleanup.js';
 
 /**
  * The one way snap writes a file: a temp file in the same directory, fsync, rename over the target,
@@ -61,6 +62,8 @@ async function writeAtomically(file: string, data: string | Uint8Array | Iterabl
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // Stopped mid-write (SIGINT / SIGTERM): the target is untouched; remove the half-written temp file too.
+  const forget = onInterrupt(() => rmSync(temp, { force: true }));
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
@@ -75,6 +78,8 @@ async function writeAtomically(file: string, data: string | Uint8Array | Iterabl
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    forget();
   }
   await syncDirectory(dir);
 }

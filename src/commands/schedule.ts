@@ -1,0 +1,108 @@
+import { Command } from 'commander';
+import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
+import { ExitCode, SnapError, errorMessage, usageError } from '../errors.js';
+import { formatDuration, isInteractive } from '../ui/terminal.js';
+import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
+
+export interface ScheduleRunOptions extends GlobalOptions {
+  every?: string;
+  cron?: string;
+  immediate?: boolean;
+  jitter?: string;
+}
+
+/**
+ * `snap schedule run`: takes a snapshot now and then on the schedule, in the foreground (systemd
+ * Type=simple, a container, a terminal). One run at a time: a run is an ordinary `snap run` under the
+ * data directory's lock, so a scheduler never overlaps another scheduler or a manual run (that slot is
+ * skipped). SIGINT / SIGTERM stop it; a run in progress is abandoned cleanly (atomic writes, the lock
+ * released).
+ */
+export async function runScheduleRun(options: ScheduleRunOptions, io: CommandIO, signal = new AbortController().signal): Promise<number> {
+  const { cronSchedule, everySchedule, parseDuration, realClock, runScheduler } = await import('../core/scheduler.js');
+  if (Boolean(options.every) === Boolean(options.cron)) throw usageError('pass one of --every or --cron', 'e.g. snap schedule run --every 15m, or --cron "*/15 * * * *"');
+  const everyMs = options.every ? parseDuration(options.every) : undefined;
+  if (options.every && !everyMs) throw usageError(`--every takes a duration such as 15m, 1h or 90s, not "${options.every}"`);
+  const jitterMs = options.jitter ? parseDuration(options.jitter) : undefined;
+  if (options.jitter && !jitterMs) throw usageError(`--jitter takes a duration such as 30s, not "${options.jitter}"`);
+  let schedule;
+  try {
+    schedule = everyMs ? everySchedule(everyMs, options.every!) : await cronSchedule(options.cron!);
+  } catch (error) {
+    throw usageError(`--cron "${options.cron}" is not a cron expression: ${errorMessage(error)}`, 'five fields: minute hour day-of-month month day-of-week, e.g. "*/15 * * * *"');
+  }
+  // Check the config once before waiting: a broken config should fail now, not at the first slot.
+  const configFile = await findConfigPath(options.config, io.env, io.cwd);
+  await loadConfigOrThrow(configFile, { env: io.env, dataDir: options.dataDir });
+  const c = colorsFor(io, options);
+  const live = isInteractive(io.stderr, io.env, options.plain);
+  const say = (text: string) => io.stderr.write(`${live ? '\r\x1b[2K' : ''}snap schedule: ${text}\n`);
+  say(`${schedule.describe}${jitterMs ? ` (+ up to ${options.jitter} jitter)` : ''}; Ctrl-C or SIGTERM stops`);
+
+  let countdown: NodeJS.Timeout | undefined;
+  const runOnce = async () => {
+    const { runSnapshot } = await import('../core/run.js');
+    const { findGithubToken, githubHost } = await import('../sources/github/token.js');
+    const { config, warnings } = await loadConfigOrThrow(configFile, { env: io.env, dataDir: options.dataDir });
+    const token = await findGithubToken(io.env, githubHost(config.github.url));
+    try {
+      const result = await runSnapshot(config, { progress: () => undefined, configWarnings: warnings, githubToken: token?.token });
+      return result.snapshot.outcome;
+    } catch (error) {
+      if (error instanceof SnapError && error.exitCode === ExitCode.locked) return 'locked' as const;
+      throw error;
+    }
+  };
+  await runScheduler({
+    schedule,
+    immediate: options.immediate !== false,
+    jitterMs,
+    clock: realClock,
+    signal,
+    run: runOnce,
+    onEvent: (event) => {
+      if (countdown) clearInterval(countdown);
+      countdown = undefined;
+      if (event.kind === 'waiting') {
+        const line = () => `next run at ${new Date(event.until).toISOString()} (in ${formatDuration(Math.max(0, event.until - Date.now()))})`;
+        if (live) {
+          io.stderr.write(`\r\x1b[2Ksnap schedule: ${line()}`);
+          countdown = setInterval(() => io.stderr.write(`\r\x1b[2Ksnap schedule: ${line()}`), 1000);
+          countdown.unref();
+        } else say(line());
+      } else if (event.kind === 'run-start') say('taking a snapshot');
+      else {
+        const text = { ok: c.green('ok'), partial: c.yellow('partial'), failed: c.red('failed'), locked: c.yellow('skipped: another run holds the lock') }[event.outcome];
+        say(`${text} in ${formatDuration(event.durationMs)}${event.error ? ` (${event.error})` : ''}`);
+      }
+    },
+  });
+  if (countdown) clearInterval(countdown);
+  return ExitCode.ok;
+}
+
+export function scheduleCommand(handleRun: (options: ScheduleRunOptions) => Promise<void>): Command {
+  const command = new Command('schedule').description('run snapshots on a schedule');
+  command.addCommand(
+    new Command('run')
+      .description('take a snapshot now and then on a schedule, in the foreground (one run at a time)')
+      .option('--every <duration>', 'interval, e.g. 15m, 1h, 90s')
+      .option('--cron <expression>', 'cron expression (minute hour day month weekday), e.g. "*/15 * * * *"')
+      .option('--no-immediate', 'wait for the first slot instead of running at once')
+      .option('--jitter <duration>', 'add a random delay of up to this much to each run, e.g. 30s')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ snap schedule run --every 15m
+  $ snap schedule run --cron "*/15 * * * *" --jitter 30s
+  $ snap schedule run --every 1h --no-immediate --plain     under systemd (Type=simple)
+
+A failed run waits for the next slot like any other; a slow one delays the next; a slot when another
+run holds the lock is skipped. Progress goes to stderr; see \`snap status\` for health.`,
+      )
+      .action(async (_options, cmd: Command) => handleRun(cmd.optsWithGlobals())),
+  );
+  return command;
+}
+
