@@ -27,7 +27,12 @@ describe('snap schedule run', () => {
     await t.writeConfig();
     const a = scheduler(t.dir, ['--every', '1s']);
     const b = scheduler(t.dir, ['--every', '1s']);
-    await new Promise((r) => setTimeout(r, 4500));
+    await new Promise((r) => setTimeout(r, 3000));
+    // `snap status` knows when the next run is while a scheduler runs.
+    const status = JSON.parse((await runCli(['status', '--json'], { cwd: t.dir })).stdout);
+    expect([a.child.pid, b.child.pid]).toContain(status.scheduler.pid);
+    expect(status.scheduler).toMatchObject({ schedule: 'every 1s', next: expect.any(String) });
+    await new Promise((r) => setTimeout(r, 1500));
     a.child.kill('SIGTERM');
     b.child.kill('SIGTERM');
     expect(await a.closed).toBe(143);
@@ -37,6 +42,7 @@ describe('snap schedule run', () => {
 
     const data = path.join(t.dir, '.snap');
     expect(existsSync(path.join(data, 'lock'))).toBe(false);
+    expect(existsSync(path.join(data, 'scheduler.json'))).toBe(false);
     const leftovers = [...(await readdir(data)), ...(await readdir(path.join(data, 'snapshots')))].filter((f) => f.endsWith('.tmp'));
     expect(leftovers).toEqual([]);
     const runs = (await readFile(path.join(data, 'runs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));

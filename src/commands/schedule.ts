@@ -33,7 +33,10 @@ export async function runScheduleRun(options: ScheduleRunOptions, io: CommandIO,
   }
   // Check the config once before waiting: a broken config should fail now, not at the first slot.
   const configFile = await findConfigPath(options.config, io.env, io.cwd);
-  await loadConfigOrThrow(configFile, { env: io.env, dataDir: options.dataDir });
+  const { config: initial } = await loadConfigOrThrow(configFile, { env: io.env, dataDir: options.dataDir });
+  const { writeSchedulerState, clearSchedulerStateOnExit } = await import('../store/scheduler-state.js');
+  const clearState = clearSchedulerStateOnExit(initial.dataDir);
+  const startedAt = new Date().toISOString();
   const c = colorsFor(io, options);
   const live = isInteractive(io.stderr, io.env, options.plain);
   const say = (text: string) => io.stderr.write(`${live ? '\r\x1b[2K' : ''}snap schedule: ${text}\n`);
@@ -64,6 +67,8 @@ export async function runScheduleRun(options: ScheduleRunOptions, io: CommandIO,
       if (countdown) clearInterval(countdown);
       countdown = undefined;
       if (event.kind === 'waiting') {
+        // For `snap status`: when the next run is. Best effort: a read-only data directory must not stop the scheduler.
+        writeSchedulerState(initial.dataDir, { schedule: schedule.describe, next: new Date(event.until).toISOString(), startedAt }).catch(() => undefined);
         const line = () => `next run at ${new Date(event.until).toISOString()} (in ${formatDuration(Math.max(0, event.until - Date.now()))})`;
         if (live) {
           io.stderr.write(`\r\x1b[2Ksnap schedule: ${line()}`);
@@ -78,6 +83,7 @@ export async function runScheduleRun(options: ScheduleRunOptions, io: CommandIO,
     },
   });
   if (countdown) clearInterval(countdown);
+  await clearState();
   return ExitCode.ok;
 }
 

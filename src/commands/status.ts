@@ -6,6 +6,7 @@ import { ExitCode, usageError } from '../errors.js';
 import { readBaseline } from '../store/baseline.js';
 import { dataLayout } from '../store/layout.js';
 import { readRunLog } from '../store/run-log.js';
+import { readSchedulerState, type SchedulerState } from '../store/scheduler-state.js';
 import { renderTable } from '../ui/table.js';
 import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
 
@@ -37,7 +38,7 @@ function snapshotSummary(snapshot: Snapshot) {
   return { id: snapshot.id, takenAt: snapshot.takenAt, outcome: snapshot.outcome, errors: snapshot.warnings.length, projects, drift };
 }
 
-function render(status: RunStatus, summary: ReturnType<typeof snapshotSummary> | undefined, io: CommandIO, options: StatusOptions): string {
+function render(status: RunStatus, summary: ReturnType<typeof snapshotSummary> | undefined, io: CommandIO, options: StatusOptions, scheduler: SchedulerState | undefined, now: Date): string {
   const c = colorsFor(io, options);
   const paint = { ok: c.green, degraded: c.yellow, failing: c.red, stale: c.red, 'never-run': c.yellow }[status.health];
   const pct = (r: RunStatus['successRate']['day']) => (r.rate === null ? 'no runs' : `${Math.round(r.rate * 100)}% (${r.succeeded}/${r.total})`);
@@ -46,6 +47,7 @@ function render(status: RunStatus, summary: ReturnType<typeof snapshotSummary> |
   rows.push(['last success', status.lastSuccess ? `${formatAge(status.lastSuccess.ageMs)} ago (${status.lastSuccess.id})` : 'never']);
   rows.push(['success rate', `24 h: ${pct(status.successRate.day)}   7 d: ${pct(status.successRate.week)}`]);
   if (status.durations.medianMs !== undefined) rows.push(['runtime', `median ${formatAge(status.durations.medianMs)}, p95 ${formatAge(status.durations.p95Ms ?? 0)}   ${status.durations.sparkline}`]);
+  rows.push(['next run', scheduler ? `${scheduler.next} (in ${formatAge(Math.max(0, Date.parse(scheduler.next) - now.getTime()))}; snap schedule run ${scheduler.schedule}, pid ${scheduler.pid} on ${scheduler.host})` : c.dim('no `snap schedule run` is running (cron, systemd timers and CronJobs are not visible from here)')]);
   rows.push(['stale after', `${formatAge(status.stale.thresholdMs)} without a success (${status.stale.thresholdFrom})`]);
   if (status.lastError) rows.push(['last error', `${status.lastError.at} ${status.lastError.code}: ${status.lastError.message}${status.lastError.hint ? c.dim(` (${status.lastError.hint})`) : ''}`]);
   const lines = [`${c.bold('snap status:')} ${paint(status.health)}  ${c.dim(`${status.runs} runs in the log`)}`, renderTable(rows.map(([k, v]) => [c.dim(k), v]), '  ')];
@@ -74,11 +76,11 @@ export async function runStatusCommand(options: StatusOptions, io: CommandIO, no
   const file = await findConfigPath(options.config, io.env, io.cwd);
   const { config } = await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir });
   const layout = dataLayout(config.dataDir);
-  const [log, latest] = await Promise.all([readRunLog(layout.runLog), readBaseline(layout).catch(() => undefined)]);
+  const [log, latest, scheduler] = await Promise.all([readRunLog(layout.runLog), readBaseline(layout).catch(() => undefined), readSchedulerState(layout.root)]);
   const status = runStatus(log.records, now, { staleAfterMs });
   const summary = latest?.status === 'ok' ? snapshotSummary(latest.value) : undefined;
-  if (options.json) io.stdout.write(`${JSON.stringify({ ...status, dataDir: layout.root, ...(summary ? { snapshot: summary } : {}) }, null, 2)}\n`);
-  else io.stdout.write(`${render(status, summary, io, options)}\n`);
+  if (options.json) io.stdout.write(`${JSON.stringify({ ...status, dataDir: layout.root, ...(scheduler ? { scheduler } : {}), ...(summary ? { snapshot: summary } : {}) }, null, 2)}\n`);
+  else io.stdout.write(`${render(status, summary, io, options, scheduler, now)}\n`);
   return options.check && UNHEALTHY.has(status.health) ? ExitCode.failed : ExitCode.ok;
 }
 

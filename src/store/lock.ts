@@ -40,7 +40,8 @@ export interface Lock {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function isAlive(pid: number): boolean {
+/** Is a process of this host still running? (EPERM: it is, under another user.) */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
