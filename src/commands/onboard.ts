@@ -47,7 +47,8 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   const c = colorsFor(io, options);
   const say = (text: string) => !options.json && io.stderr.write(`${text}\n`);
   const { findGithubToken, githubHost } = await import('../sources/github/token.js');
-  const githubUrl = (options.githubUrl || io.env.SNAP_GITHUB_URL || 'https://api.github.com').replace(/\/+$/, '').replace(/\/graphql$/, '');
+  const { githubApiUrl, parseConfig } = await import('../config/load.js');
+  const githubUrl = githubApiUrl(options.githubUrl || io.env.SNAP_GITHUB_URL);
   const token = await findGithubToken(io.env, githubHost(githubUrl));
   const kubeconfig = options.kubeconfig ?? (io.env.SNAP_KUBECONFIG || undefined);
   const { listContexts } = await import('../onboard/discover/kubernetes.js');
@@ -108,7 +109,6 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
     kubeconfig: kubeconfig ? path.relative(path.dirname(output), path.resolve(io.cwd, kubeconfig)) : undefined,
   });
 
-  const { parseConfig } = await import('../config/load.js');
   const { formatIssue } = await import('../config/types.js');
   const check = parseConfig(built.yaml, output, { env: {} });
   if (check.errors.length) throw new SnapError('ONBOARD_INVALID', `the proposed config does not validate:\n${check.errors.map(formatIssue).join('\n')}`, { hint: 'this is a bug in snap; please report it' });

@@ -220,7 +220,7 @@ function normalise(
   const kubeconfig = env.SNAP_KUBECONFIG || raw.kubernetes?.kubeconfig;
   const k = raw.kubernetes;
   const g = raw.github;
-  const githubUrl = (env.SNAP_GITHUB_URL || g?.url || 'https://api.github.com').replace(/\/+$/, '').replace(/\/graphql$/, '');
+  const githubUrl = githubApiUrl(env.SNAP_GITHUB_URL || g?.url);
   const config: Omit<Config, 'hash'> = {
     path: path.resolve(file),
     dataDir: path.resolve(options.dataDir || env.SNAP_DATA_DIR ? process.cwd() : dir, expandHome(dataDir, env)),
@@ -256,6 +256,11 @@ function normalise(
     .digest('hex')
     .slice(0, 16);
   return { config: { ...config, hash }, errors, warnings };
+}
+
+/** The GitHub API base URL: the default, or a given one without a trailing slash or `/graphql`. */
+export function githubApiUrl(raw: string | undefined): string {
+  return (raw || 'https://api.github.com').replace(/\/+$/, '').replace(/\/graphql$/, '');
 }
 
 function expandHome(p: string, env: NodeJS.ProcessEnv): string {

@@ -138,10 +138,9 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
     }
     await source.persist(deployed);
     github.state = { ...github.state, ...source.stats(), status: 'ok' };
-    const windowStart = new Date(started.getTime() - config.history.days * 86_400_000).toISOString();
     analysis.repositories = buildRepositories(repositories, book, options.previous);
     analysis.tickets = buildTickets(projects, repositories, book);
-    analysis.drift = buildDrift(config.projects, projects, book, windowStart);
+    analysis.drift = buildDrift(config.projects, projects, book, source.windowStart);
   }
   analysis.deployments = detectDeployments(projects, options.previous, book);
   for (const warning of warnings.slice((options.warnings ?? []).length)) progress({ kind: 'warning', warning });

@@ -1,9 +1,8 @@
 import type { GithubClient } from '../sources/github/client.js';
-import { buildConfig, type BuiltConfig } from './build-config.js';
 import { discoverGithub } from './discover/github.js';
 import { discoverKubernetes, type ContextDiscovery } from './discover/kubernetes.js';
 import { proposeEnvironments } from './propose/environments.js';
-import { mapWorkloads } from './propose/mapping.js';
+import { ACCEPT_AT, mapWorkloads } from './propose/mapping.js';
 import { proposeProjects } from './propose/projects.js';
 import { proposeTickets } from './propose/tickets.js';
 import type { DiscoveredRepo, DiscoveredWorkload, EnvironmentProposal, Mapping } from './types.js';
@@ -62,20 +61,7 @@ export function propose(discovery: Discovery, selected: readonly DiscoveredRepo[
   const mappings = all.mappings.filter((m) => chosen.has(m.repository));
   const unmatched = all.unmatched;
   // Environments come from where the selected repositories run (by mappings sure enough to be taken).
-  const scan = proposeEnvironments(mappings.filter((m) => m.confidence >= 0.6).map((m) => m.workload));
+  const scan = proposeEnvironments(mappings.filter((m) => m.confidence >= ACCEPT_AT).map((m) => m.workload));
   const { projects, by } = proposeProjects(selected);
   return { environments: scan.proposals, unclassified: scan.unclassified, mappings, unmatched, projects, projectsBy: by, tickets: proposeTickets(selected) };
-}
-
-export function configFrom(proposal: Proposal, selected: readonly DiscoveredRepo[], extra: { githubUrl?: string; kubeconfig?: string; minimumConfidence?: number }): BuiltConfig {
-  const minimum = extra.minimumConfidence ?? 0.6;
-  return buildConfig({
-    repos: [...selected],
-    environments: proposal.environments,
-    mappings: proposal.mappings.filter((m) => m.confidence >= minimum),
-    projects: proposal.projects,
-    tickets: { jiraProjects: proposal.tickets.jiraProjects.map((j) => j.key), githubIssues: proposal.tickets.githubIssues },
-    githubUrl: extra.githubUrl,
-    kubeconfig: extra.kubeconfig,
-  });
 }

@@ -9,6 +9,9 @@ import { environmentOf } from './environments.js';
  * matching suffix; and last, name similarity (bigram overlap after environment words are removed).
  * Two agreeing signals raise the confidence. README.md in this folder's parent explains the scores.
  */
+/** Mappings at least this sure are taken without asking. */
+export const ACCEPT_AT = 0.6;
+
 const normal = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
 /** A workload or image name without environment words: payments-api-prod → payments-api. */
@@ -125,7 +128,7 @@ export function mapWorkloads(repos: readonly DiscoveredRepo[], workloads: readon
       workload: w,
       confidence,
       reason: tie ? `${best.reason}; ${next.repository} scores almost as high` : best.reason,
-      ...(confidence < 0.6 && ranked.length > 1 ? { alternatives: ranked.slice(1, 4).map((r) => ({ repository: r.repository, confidence: r.confidence })) } : {}),
+      ...(confidence < ACCEPT_AT && ranked.length > 1 ? { alternatives: ranked.slice(1, 4).map((r) => ({ repository: r.repository, confidence: r.confidence })) } : {}),
     });
   }
   return { mappings, unmatched };

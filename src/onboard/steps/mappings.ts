@@ -1,7 +1,8 @@
 import type { Prompts } from '../../ui/prompts.js';
+import { ACCEPT_AT } from '../propose/mapping.js';
 import type { Mapping } from '../types.js';
 
-export const ACCEPT_AT = 0.6;
+export { ACCEPT_AT };
 
 /** The proposed mappings as a table; for each one under 60% the user picks the repository (the guess or another that scored) or skips it; without a terminal it is skipped. */
 export async function reviewMappings(mappings: Mapping[], prompts: Prompts | undefined, say: (text: string) => void): Promise<Mapping[]> {

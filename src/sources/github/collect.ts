@@ -53,7 +53,8 @@ export class GithubSource {
   /** For the run log: caches rebuilt and why, page caps hit. */
   readonly notes: string[] = [];
   private readonly dirty = new Set<string>();
-  private readonly windowStart: string;
+  /** Start of the history window (ISO time): commits and merged PRs before it are not kept. */
+  readonly windowStart: string;
   private readonly key: string;
   private fetched = 0;
   private unchanged = 0;
