@@ -6,6 +6,7 @@ import { onboardCommand, runOnboard } from './commands/onboard.js';
 import { runCommand, runRun } from './commands/run.js';
 import { runScheduleRun, scheduleCommand } from './commands/schedule.js';
 import { runStatusCommand, statusCommand } from './commands/status.js';
+import { alertsCommand, runAlertsTest } from './commands/alerts.js';
 import { ExitCode, SnapError } from './errors.js';
 import { runInterruptTasks } from './util/cleanup.js';
 import { SNAP_VERSION } from './version.js';
@@ -44,6 +45,7 @@ The binary is also installed as "snapshotctl", for machines where "snap" is Ubun
   program.addCommand(runCommand(handle(runRun)));
   program.addCommand(scheduleCommand(handle((options, io) => runScheduleRun(options, io))));
   program.addCommand(statusCommand(handle((options, io) => runStatusCommand(options, io))));
+  program.addCommand(alertsCommand(handle((options, io) => runAlertsTest(options, io))));
   program.addCommand(onboardCommand(handle(runOnboard)));
   program.addCommand(demoCommand(handle(runDemo)));
   program.addCommand(configCommand(handle(runConfigValidate), () => io));

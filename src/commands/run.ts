@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
-import { formatIssue } from '../config/types.js';
+import { formatIssue, type Config } from '../config/types.js';
 import { runSnapshot } from '../core/run.js';
 import { ExitCode, usageError } from '../errors.js';
 import { renderDeployments, renderDrift } from '../ui/delivery.js';
@@ -33,6 +33,7 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
   const { findGithubToken, githubHost } = await import('../sources/github/token.js');
   const token = await findGithubToken(io.env, githubHost(config.github.url));
   const progress = await progressFor(io, options);
+  let ran = false;
   try {
     const result = await runSnapshot(config, {
       githubToken: token?.token,
@@ -40,8 +41,10 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
       configWarnings: warnings,
       waitMs,
       onLockWait: (holder) => io.stderr.write(`snap: waiting for the run of process ${holder?.pid ?? '?'} to finish (up to ${Math.round(waitMs / 1000)} s)\n`),
+      onStart: () => (ran = true),
     });
     progress.stop();
+    await alertAfterRun(config, io);
     if (options.json) {
       await writeJson(io.stdout, { file: result.file, run: result.record, snapshot: result.snapshot });
     } else {
@@ -59,8 +62,17 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
     return result.snapshot.outcome === 'ok' ? ExitCode.ok : ExitCode.partial;
   } catch (error) {
     progress.stop();
+    // A run that took the lock and failed is a state change worth an alert; a refused one is not.
+    if (ran) await alertAfterRun(config, io);
     throw error;
   }
+}
+
+/** Sends the alerts that this run's outcome calls for (config `alerts:`); never fails the run. */
+export async function alertAfterRun(config: Config, io: CommandIO): Promise<void> {
+  if (config.alerts.channels.length === 0) return;
+  const { notifyAfterRun } = await import('../alerts/notify.js');
+  await notifyAfterRun(config, { env: io.env, log: (line) => io.stderr.write(`snap: ${line}\n`) });
 }
 
 export function runCommand(handle: (options: RunCommandOptions) => Promise<void>): Command {

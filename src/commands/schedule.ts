@@ -3,6 +3,7 @@ import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import { ExitCode, SnapError, errorMessage, usageError } from '../errors.js';
 import { formatDuration, isInteractive } from '../ui/terminal.js';
 import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
+import { alertAfterRun } from './run.js';
 
 export interface ScheduleRunOptions extends GlobalOptions {
   every?: string;
@@ -48,12 +49,15 @@ export async function runScheduleRun(options: ScheduleRunOptions, io: CommandIO,
     const { findGithubToken, githubHost } = await import('../sources/github/token.js');
     const { config, warnings } = await loadConfigOrThrow(configFile, { env: io.env, dataDir: options.dataDir });
     const token = await findGithubToken(io.env, githubHost(config.github.url));
+    let ran = false;
     try {
-      const result = await runSnapshot(config, { progress: () => undefined, configWarnings: warnings, githubToken: token?.token });
+      const result = await runSnapshot(config, { progress: () => undefined, configWarnings: warnings, githubToken: token?.token, onStart: () => (ran = true) });
       return result.snapshot.outcome;
     } catch (error) {
       if (error instanceof SnapError && error.exitCode === ExitCode.locked) return 'locked' as const;
       throw error;
+    } finally {
+      if (ran) await alertAfterRun(config, io);
     }
   };
   await runScheduler({

@@ -1,8 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import type { Snapshot } from '../core/snapshot-schema.js';
 import { formatAge, runStatus, type RunStatus } from '../core/status.js';
 import { ExitCode, usageError } from '../errors.js';
+import type { AlertDeliveryRecord, AlertStateFile } from '../store/alert-state.js';
 import { readBaseline } from '../store/baseline.js';
 import { dataLayout } from '../store/layout.js';
 import { readRunLog } from '../store/run-log.js';
@@ -14,6 +16,7 @@ export interface StatusOptions extends GlobalOptions {
   json?: boolean;
   check?: boolean;
   staleAfter?: string;
+  notify?: boolean;
 }
 
 const UNHEALTHY = new Set(['failing', 'stale', 'never-run']);
@@ -38,7 +41,27 @@ function snapshotSummary(snapshot: Snapshot) {
   return { id: snapshot.id, takenAt: snapshot.takenAt, outcome: snapshot.outcome, errors: snapshot.warnings.length, projects, drift };
 }
 
-function render(status: RunStatus, summary: ReturnType<typeof snapshotSummary> | undefined, io: CommandIO, options: StatusOptions, scheduler: SchedulerState | undefined, now: Date): string {
+/** Alert channels' recent deliveries and what is still undelivered, from alerts.json. */
+async function readAlertSummary(file: string) {
+  try {
+    const state = JSON.parse(await readFile(file, 'utf8')) as AlertStateFile;
+    return { lastDelivery: state.history.at(-1), pending: state.pending.length };
+  } catch {
+    return { pending: 0 };
+  }
+}
+
+type AlertInfo = { channels: string[]; lastDelivery?: AlertDeliveryRecord; pending: number };
+
+function render(
+  status: RunStatus,
+  summary: ReturnType<typeof snapshotSummary> | undefined,
+  io: CommandIO,
+  options: StatusOptions,
+  scheduler: SchedulerState | undefined,
+  now: Date,
+  alerts: AlertInfo | undefined,
+): string {
   const c = colorsFor(io, options);
   const paint = { ok: c.green, degraded: c.yellow, failing: c.red, stale: c.red, 'never-run': c.yellow }[status.health];
   const pct = (r: RunStatus['successRate']['day']) => (r.rate === null ? 'no runs' : `${Math.round(r.rate * 100)}% (${r.succeeded}/${r.total})`);
@@ -49,6 +72,11 @@ function render(status: RunStatus, summary: ReturnType<typeof snapshotSummary> |
   if (status.durations.medianMs !== undefined) rows.push(['runtime', `median ${formatAge(status.durations.medianMs)}, p95 ${formatAge(status.durations.p95Ms ?? 0)}   ${status.durations.sparkline}`]);
   rows.push(['next run', scheduler ? `${scheduler.next} (in ${formatAge(Math.max(0, Date.parse(scheduler.next) - now.getTime()))}; snap schedule run ${scheduler.schedule}, pid ${scheduler.pid} on ${scheduler.host})` : c.dim('no `snap schedule run` is running (cron, systemd timers and CronJobs are not visible from here)')]);
   rows.push(['stale after', `${formatAge(status.stale.thresholdMs)} without a success (${status.stale.thresholdFrom})`]);
+  if (alerts) {
+    const last = alerts.lastDelivery;
+    const lastText = last ? `; last: ${last.event} to ${last.channel} ${last.ok ? 'sent' : c.red(`failed (${last.error})`)} ${last.at}` : '; none sent yet';
+    rows.push(['alerts', `${alerts.channels.join(', ')}${lastText}${alerts.pending ? c.yellow(`; ${alerts.pending} undelivered, retried at the next run`) : ''}`]);
+  }
   if (status.lastError) rows.push(['last error', `${status.lastError.at} ${status.lastError.code}: ${status.lastError.message}${status.lastError.hint ? c.dim(` (${status.lastError.hint})`) : ''}`]);
   const lines = [`${c.bold('snap status:')} ${paint(status.health)}  ${c.dim(`${status.runs} runs in the log`)}`, renderTable(rows.map(([k, v]) => [c.dim(k), v]), '  ')];
   for (const p of status.problems) lines.push(`  ${paint('!')} ${p}`);
@@ -76,11 +104,22 @@ export async function runStatusCommand(options: StatusOptions, io: CommandIO, no
   const file = await findConfigPath(options.config, io.env, io.cwd);
   const { config } = await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir });
   const layout = dataLayout(config.dataDir);
-  const [log, latest, scheduler] = await Promise.all([readRunLog(layout.runLog), readBaseline(layout).catch(() => undefined), readSchedulerState(layout.root)]);
-  const status = runStatus(log.records, now, { staleAfterMs });
+  if (options.notify) {
+    if (config.alerts.channels.length === 0) throw usageError(`--notify: ${config.path} configures no alert channel`, 'add "alerts:" with slack, webhook or email; see docs/deployment.md');
+    const { notifyOnChange } = await import('../alerts/notify.js');
+    await notifyOnChange(config, { env: io.env, now: () => now, staleAfterMs, log: (line) => io.stderr.write(`snap: ${line}\n`) });
+  }
+  const [log, latest, scheduler, alerts] = await Promise.all([
+    readRunLog(layout.runLog),
+    readBaseline(layout).catch(() => undefined),
+    readSchedulerState(layout.root),
+    config.alerts.channels.length ? readAlertSummary(layout.alerts) : undefined,
+  ]);
+  const status = runStatus(log.records, now, { staleAfterMs: staleAfterMs ?? config.alerts.staleAfterMs, anomalyFactor: config.alerts.anomalyFactor });
   const summary = latest?.status === 'ok' ? snapshotSummary(latest.value) : undefined;
-  if (options.json) io.stdout.write(`${JSON.stringify({ ...status, dataDir: layout.root, ...(scheduler ? { scheduler } : {}), ...(summary ? { snapshot: summary } : {}) }, null, 2)}\n`);
-  else io.stdout.write(`${render(status, summary, io, options, scheduler, now)}\n`);
+  const alertInfo: AlertInfo | undefined = alerts ? { channels: config.alerts.channels.map((c) => c.kind), ...alerts } : undefined;
+  if (options.json) io.stdout.write(`${JSON.stringify({ ...status, dataDir: layout.root, ...(scheduler ? { scheduler } : {}), ...(alertInfo ? { alerts: alertInfo } : {}), ...(summary ? { snapshot: summary } : {}) }, null, 2)}\n`);
+  else io.stdout.write(`${render(status, summary, io, options, scheduler, now, alertInfo)}\n`);
   return options.check && UNHEALTHY.has(status.health) ? ExitCode.failed : ExitCode.ok;
 }
 
@@ -89,7 +128,8 @@ export function statusCommand(handle: (options: StatusOptions) => Promise<void>)
     .description('are snapshots healthy? last run, success rate, runtime trend, last error, staleness, and the latest snapshot at a glance')
     .option('--json', 'print the status as JSON')
     .option('--check', 'exit 1 when unhealthy (failing, stale or never run): for monitoring')
-    .option('--stale-after <minutes>', 'no success for this long is stale (default: twice the usual interval between runs, else 2 hours)')
+    .option('--stale-after <minutes>', 'no success for this long is stale (default: alerts.staleAfterMinutes, else twice the usual interval between runs, else 2 hours)')
+    .option('--notify', 'send the alerts that a change of state calls for (config "alerts:"): a watchdog for cron')
     .addHelpText(
       'after',
       `
@@ -97,6 +137,7 @@ Examples:
   $ snap status
   $ snap status --json | jq .health
   $ snap status --check --stale-after 45 || echo "snapshots are unhealthy"
+  $ snap status --check --notify >/dev/null     watchdog from cron: alerts when snapshots stop
 
 Exit codes: 0, or with --check 1 when the last run failed, no success is recent enough, or nothing ran yet.`,
     )

@@ -7,7 +7,7 @@ import { ExitCode, SnapError } from '../errors.js';
 import { LabelSelectorError, parseLabelSelector } from '../sources/kubernetes/label-selector.js';
 import { didYouMean } from './did-you-mean.js';
 import { configSchema, type RawConfig } from './schema.js';
-import { formatIssue, type Config, type ConfigIssue, type Environment, type Project } from './types.js';
+import { formatIssue, type AlertChannel, type AlertSettings, type Config, type ConfigIssue, type Environment, type Project } from './types.js';
 
 export interface LoadResult {
   config?: Config;
@@ -214,6 +214,7 @@ function normalise(
     return { name: p.name, environments, services };
   });
 
+  const alerts = normaliseAlerts(raw.alerts, env, warn);
   if (errors.length > 0) return { errors, warnings };
 
   const dataDir = options.dataDir || env.SNAP_DATA_DIR || raw.dataDir || '.snap';
@@ -243,6 +244,7 @@ function normalise(
     },
     history: { days: raw.history?.days ?? 60 },
     retention: { ...(raw.retention?.keep ? { keep: raw.retention.keep } : {}), ...(raw.retention?.maxAgeDays ? { maxAgeDays: raw.retention.maxAgeDays } : {}) },
+    alerts,
     monitoring: raw.monitoring?.prometheusFile ? { prometheusFile: path.resolve(dir, expandHome(raw.monitoring.prometheusFile, env)) } : {},
     tickets: {
       ...(raw.tickets?.jiraProjects?.length ? { jiraProjects: [...new Set(raw.tickets.jiraProjects)] } : {}),
@@ -256,6 +258,36 @@ function normalise(
     .digest('hex')
     .slice(0, 16);
   return { config: { ...config, hash }, errors, warnings };
+}
+
+/**
+ * Alert channels with their defaults. Secrets stay in environment variables: a channel whose variable is
+ * unset is kept (the variable may be set where snap runs) and warned about.
+ */
+function normaliseAlerts(raw: RawConfig['alerts'], env: NodeJS.ProcessEnv, warn: (keys: KeyPath, message: string, hint?: string) => void): AlertSettings {
+  const channels: AlertChannel[] = [];
+  const unset = (name: string) => !env[name];
+  if (raw?.slack) {
+    channels.push({ kind: 'slack', webhookUrlEnv: raw.slack.webhookUrlEnv });
+    if (unset(raw.slack.webhookUrlEnv)) warn(['alerts', 'slack'], `${raw.slack.webhookUrlEnv} is not set: Slack alerts cannot be sent`, `export ${raw.slack.webhookUrlEnv}=https://hooks.slack.com/services/…`);
+  }
+  if (raw?.webhook) {
+    channels.push({ kind: 'webhook', ...(raw.webhook.url ? { url: raw.webhook.url } : {}), urlEnv: raw.webhook.urlEnv, tokenEnv: raw.webhook.tokenEnv });
+    if (!raw.webhook.url && unset(raw.webhook.urlEnv)) warn(['alerts', 'webhook'], `no url and ${raw.webhook.urlEnv} is not set: webhook alerts cannot be sent`, `add "url:" or export ${raw.webhook.urlEnv}`);
+  }
+  if (raw?.email) {
+    const e = raw.email;
+    channels.push({ kind: 'email', host: e.host, port: e.port, tls: e.tls ?? (e.port === 465 ? 'implicit' : 'starttls'), from: e.from, to: e.to, userEnv: e.userEnv, passwordEnv: e.passwordEnv });
+    if (!unset(e.userEnv) && unset(e.passwordEnv)) warn(['alerts', 'email'], `${e.userEnv} is set but ${e.passwordEnv} is not`, `export ${e.passwordEnv}`);
+  }
+  return {
+    on: raw?.on ? [...new Set(raw.on)] : ['failure', 'recovery', 'stale', 'anomaly'],
+    ...(raw?.staleAfterMinutes ? { staleAfterMs: Math.round(raw.staleAfterMinutes * 60_000) } : {}),
+    anomalyFactor: raw?.anomalyFactor ?? 3,
+    retries: raw?.retries ?? 3,
+    timeoutMs: Math.round((raw?.timeoutSeconds ?? 10) * 1000),
+    channels,
+  };
 }
 
 /** The GitHub API base URL: the default, or a given one without a trailing slash or `/graphql`. */

@@ -130,6 +130,55 @@ export const retentionSchema = z
   })
   .describe('Which snapshot files to keep. The latest, and any the release history refers to, are always kept.');
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'write the name of an environment variable, e.g. SNAP_SLACK_WEBHOOK_URL');
+
+export const alertsSchema = z
+  .strictObject({
+    on: z
+      .array(z.enum(['failure', 'recovery', 'stale', 'anomaly']))
+      .min(1)
+      .optional()
+      .describe('Which changes of state send an alert. Default: all four.'),
+    staleAfterMinutes: z
+      .number()
+      .positive()
+      .optional()
+      .describe('No successful snapshot for this long is stale. Default: twice the usual interval between runs, else 2 hours.'),
+    anomalyFactor: z.number().min(1.5).max(100).default(3).describe('A run this many times slower than the median is an anomaly.'),
+    retries: z.number().int().min(0).max(10).default(3).describe('Retries of a failed delivery, with exponential backoff (1 s, 2 s, 4 s…).'),
+    timeoutSeconds: z.number().positive().max(120).default(10).describe('Time limit of one delivery attempt.'),
+    slack: z
+      .strictObject({
+        webhookUrlEnv: envName.default('SNAP_SLACK_WEBHOOK_URL').describe('Environment variable holding the Slack incoming-webhook URL.'),
+      })
+      .optional()
+      .describe('Slack incoming webhook. The URL is a secret: it is read from an environment variable, never from this file.'),
+    webhook: z
+      .strictObject({
+        url: z.string().url().optional().describe('Endpoint that receives a JSON POST per alert. Or set urlEnv.'),
+        urlEnv: envName.default('SNAP_WEBHOOK_URL').describe('Environment variable holding the endpoint, used when url is not given.'),
+        tokenEnv: envName.default('SNAP_WEBHOOK_TOKEN').describe('Environment variable holding a bearer token to send, if set.'),
+      })
+      .optional()
+      .describe('Generic JSON webhook (PagerDuty, Opsgenie, your own service).'),
+    email: z
+      .strictObject({
+        host: z.string().min(1).describe('SMTP server host.'),
+        port: z.number().int().min(1).max(65535).default(587).describe('SMTP port: 587 (STARTTLS), 465 (TLS) or 25.'),
+        tls: z
+          .enum(['starttls', 'implicit', 'none'])
+          .optional()
+          .describe('starttls: upgrade and require TLS (default); implicit: TLS from the start (default on port 465); none: plain text (loopback relays only).'),
+        from: z.string().min(3).describe('Sender address, e.g. "snap <snap@example.com>".'),
+        to: z.array(z.string().min(3)).min(1).describe('Recipients.'),
+        userEnv: envName.default('SNAP_SMTP_USER').describe('Environment variable holding the SMTP user name (no login when unset).'),
+        passwordEnv: envName.default('SNAP_SMTP_PASSWORD').describe('Environment variable holding the SMTP password.'),
+      })
+      .optional()
+      .describe('Email over SMTP.'),
+  })
+  .describe('Alerts on failure, recovery, staleness and anomalies, sent once per change of state.');
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference for editors.'),
@@ -141,6 +190,7 @@ export const configSchema = z
     tickets: ticketsSchema.optional(),
     monitoring: monitoringSchema.optional(),
     retention: retentionSchema.optional(),
+    alerts: alertsSchema.optional(),
     environments: z.array(environmentSchema).optional().describe('Environments shared by all projects, in promotion order (dev before prod).'),
     projects: z.array(projectSchema).min(1, 'add at least one project'),
   })

@@ -46,6 +46,23 @@ export interface TicketSettings {
   hosts: string[];
 }
 
+export type AlertEvent = 'failure' | 'recovery' | 'stale' | 'anomaly';
+
+export type AlertChannel =
+  | { kind: 'slack'; webhookUrlEnv: string }
+  | { kind: 'webhook'; url?: string; urlEnv: string; tokenEnv: string }
+  | { kind: 'email'; host: string; port: number; tls: 'starttls' | 'implicit' | 'none'; from: string; to: string[]; userEnv: string; passwordEnv: string };
+
+export interface AlertSettings {
+  on: AlertEvent[];
+  staleAfterMs?: number;
+  anomalyFactor: number;
+  retries: number;
+  timeoutMs: number;
+  /** Empty: alerts are off. */
+  channels: AlertChannel[];
+}
+
 export interface Config {
   /** Absolute path of the config file. */
   path: string;
@@ -57,6 +74,7 @@ export interface Config {
   /** Absolute path of the Prometheus textfile to write after each run, if any. */
   monitoring: { prometheusFile?: string };
   retention: { keep?: number; maxAgeDays?: number };
+  alerts: AlertSettings;
   tickets: TicketSettings;
   projects: Project[];
   /** sha256 of the normalised config: tells caches made from another config apart. */

@@ -20,6 +20,8 @@ export interface RunOptions {
   /** Wait this long for another run to release the lock (0: fail at once). */
   waitMs?: number;
   onLockWait?: (holder: LockInfo | undefined) => void;
+  /** Called once the lock is taken: from here on, the run is recorded in the run log. */
+  onStart?: () => void;
   now?: () => Date;
   githubToken?: string;
   sleep?: (ms: number) => Promise<void>;
@@ -65,6 +67,7 @@ async function exportMetrics(config: Config, records: RunRecord[], progress: Pro
 export async function runSnapshot(config: Config, options: RunOptions): Promise<RunResult> {
   const layout = dataLayout(config.dataDir);
   const lock = await acquireLock(layout.lock, { command: 'snap run', waitMs: options.waitMs ?? 0, onWait: options.onLockWait });
+  options.onStart?.();
   const now = options.now ?? (() => new Date());
   const started = now();
   try {

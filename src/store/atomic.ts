@@ -60,7 +60,10 @@ async function writeChunks(handle: import('node:fs/promises').FileHandle, chunks
 
 async function writeAtomically(file: string, data: string | Uint8Array | Iterable<string> | Readable): Promise<void> {
   const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true }).catch((error) => {
+    // A file where the directory should be: say so in the same words as ENOTDIR.
+    throw (error as NodeJS.ErrnoException).code === 'EEXIST' ? Object.assign(new Error(`${dir} is a file`), { code: 'ENOTDIR' }) : error;
+  });
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   // Stopped mid-write (SIGINT / SIGTERM): the target is untouched; remove the half-written temp file too.
   const forget = onInterrupt(() => rmSync(temp, { force: true }));

@@ -14,6 +14,10 @@ export interface DataLayout {
   releases: string;
   /** What the next run compares against: the small part of latest.json it needs. */
   baseline: string;
+  /** Alert conditions at the last evaluation, undelivered alerts, recent deliveries. */
+  alerts: string;
+  /** Held while alerts are evaluated and sent, so two processes never send the same alert. */
+  alertsLock: string;
 }
 
 export function dataLayout(root: string): DataLayout {
@@ -27,6 +31,8 @@ export function dataLayout(root: string): DataLayout {
     cacheDir: path.join(root, 'cache'),
     releases: path.join(root, 'releases.json'),
     baseline: path.join(root, 'baseline.json'),
+    alerts: path.join(root, 'alerts.json'),
+    alertsLock: path.join(root, 'alerts.lock'),
   };
 }
 
