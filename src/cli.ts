@@ -5,6 +5,7 @@ import { demoCommand, runDemo } from './commands/demo.js';
 import { onboardCommand, runOnboard } from './commands/onboard.js';
 import { runCommand, runRun } from './commands/run.js';
 import { runScheduleRun, scheduleCommand } from './commands/schedule.js';
+import { runScheduleInstall } from './commands/schedule-install.js';
 import { runStatusCommand, statusCommand } from './commands/status.js';
 import { alertsCommand, runAlertsTest } from './commands/alerts.js';
 import { ExitCode, SnapError } from './errors.js';
@@ -43,7 +44,12 @@ Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 partial snapshot, 4 another
 The binary is also installed as "snapshotctl", for machines where "snap" is Ubuntu's package manager.`,
     );
   program.addCommand(runCommand(handle(runRun)));
-  program.addCommand(scheduleCommand(handle((options, io) => runScheduleRun(options, io))));
+  program.addCommand(
+    scheduleCommand(
+      handle((options, io) => runScheduleRun(options, io)),
+      async (targets, options) => setExit(await runScheduleInstall(targets, options, io)),
+    ),
+  );
   program.addCommand(statusCommand(handle((options, io) => runStatusCommand(options, io))));
   program.addCommand(alertsCommand(handle((options, io) => runAlertsTest(options, io))));
   program.addCommand(onboardCommand(handle(runOnboard)));

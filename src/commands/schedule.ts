@@ -4,6 +4,7 @@ import { ExitCode, SnapError, errorMessage, usageError } from '../errors.js';
 import { formatDuration, isInteractive } from '../ui/terminal.js';
 import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
 import { alertAfterRun } from './run.js';
+import { scheduleInstallCommand, type ScheduleInstallOptions } from './schedule-install.js';
 
 export interface ScheduleRunOptions extends GlobalOptions {
   every?: string;
@@ -91,8 +92,8 @@ export async function runScheduleRun(options: ScheduleRunOptions, io: CommandIO,
   return ExitCode.ok;
 }
 
-export function scheduleCommand(handleRun: (options: ScheduleRunOptions) => Promise<void>): Command {
-  const command = new Command('schedule').description('run snapshots on a schedule');
+export function scheduleCommand(handleRun: (options: ScheduleRunOptions) => Promise<void>, handleInstall: (targets: string[], options: ScheduleInstallOptions) => Promise<void>): Command {
+  const command = new Command('schedule').description('run snapshots on a schedule: in the foreground, or through systemd, cron, Kubernetes, GitHub Actions or Docker');
   command.addCommand(
     new Command('run')
       .description('take a snapshot now and then on a schedule, in the foreground (one run at a time)')
@@ -113,6 +114,7 @@ run holds the lock is skipped. Progress goes to stderr; see \`snap status\` for 
       )
       .action(async (_options, cmd: Command) => handleRun(cmd.optsWithGlobals())),
   );
+  command.addCommand(scheduleInstallCommand(handleInstall));
   return command;
 }
 

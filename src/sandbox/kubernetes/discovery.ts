@@ -1,12 +1,16 @@
-/** Legacy discovery documents: enough for kubectl to map `deploy`, `rs`, `po`, `ns` to resources. */
-const resource = (name: string, singularName: string, kind: string, namespaced: boolean, shortNames: string[]) => ({
+/**
+ * Legacy discovery documents: enough for kubectl to map `deploy`, `rs`, `po`, `ns` to resources, and
+ * the kinds of snap's own CronJob manifest for `kubectl apply --dry-run=client` (only the first four
+ * are served; a GET of the others is a NotFound, as for an object that does not exist yet).
+ */
+const resource = (name: string, singularName: string, kind: string, namespaced: boolean, shortNames: string[], inAll = namespaced) => ({
   name,
   singularName,
   namespaced,
   kind,
-  verbs: ['get', 'list'],
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
   shortNames,
-  categories: namespaced ? ['all'] : undefined,
+  categories: inAll ? ['all'] : undefined,
 });
 
 export const DISCOVERY: Record<string, unknown> = {
@@ -15,17 +19,41 @@ export const DISCOVERY: Record<string, unknown> = {
   '/apis': {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: [{ name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } }],
+    groups: ['apps', 'batch', 'rbac.authorization.k8s.io'].map((name) => ({ name, versions: [{ groupVersion: `${name}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' } })),
   },
   '/api/v1': {
     kind: 'APIResourceList',
     groupVersion: 'v1',
-    resources: [resource('namespaces', 'namespace', 'Namespace', false, ['ns']), resource('pods', 'pod', 'Pod', true, ['po'])],
+    resources: [
+      resource('namespaces', 'namespace', 'Namespace', false, ['ns']),
+      resource('pods', 'pod', 'Pod', true, ['po']),
+      resource('configmaps', 'configmap', 'ConfigMap', true, ['cm'], false),
+      resource('secrets', 'secret', 'Secret', true, [], false),
+      resource('serviceaccounts', 'serviceaccount', 'ServiceAccount', true, ['sa'], false),
+      resource('persistentvolumeclaims', 'persistentvolumeclaim', 'PersistentVolumeClaim', true, ['pvc'], false),
+    ],
   },
   '/apis/apps/v1': {
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: 'apps/v1',
     resources: [resource('deployments', 'deployment', 'Deployment', true, ['deploy']), resource('replicasets', 'replicaset', 'ReplicaSet', true, ['rs'])],
+  },
+  '/apis/batch/v1': {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: 'batch/v1',
+    resources: [resource('cronjobs', 'cronjob', 'CronJob', true, ['cj']), resource('jobs', 'job', 'Job', true, [], false)],
+  },
+  '/apis/rbac.authorization.k8s.io/v1': {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: 'rbac.authorization.k8s.io/v1',
+    resources: [
+      resource('clusterroles', 'clusterrole', 'ClusterRole', false, []),
+      resource('clusterrolebindings', 'clusterrolebinding', 'ClusterRoleBinding', false, []),
+      resource('roles', 'role', 'Role', true, [], false),
+      resource('rolebindings', 'rolebinding', 'RoleBinding', true, [], false),
+    ],
   },
 };

@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
+import { formatIssue } from '../config/types.js';
+import { SnapError, errorMessage, usageError } from '../errors.js';
+import { SNAP_VERSION } from '../version.js';
+import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
+
+export interface ScheduleInstallOptions extends GlobalOptions {
+  every?: string;
+  cron?: string;
+  output?: string;
+  print?: boolean;
+  force?: boolean;
+  json?: boolean;
+  image?: string;
+  namespace?: string;
+  storage?: string;
+  inCluster?: string;
+}
+
+/** What to do after the files are written, per target. */
+const NEXT: Record<string, (dir: string) => string> = {
+  systemd: (d) => `sudo cp ${d}/systemd/snap.service ${d}/systemd/snap.timer /etc/systemd/system/ && sudo systemctl daemon-reload && sudo systemctl enable --now snap.timer`,
+  'systemd-user': (d) => `cp ${d}/systemd-user/snap.service ${d}/systemd-user/snap.timer ~/.config/systemd/user/ && systemctl --user daemon-reload && systemctl --user enable --now snap.timer`,
+  cron: (d) => `(crontab -l 2>/dev/null; cat ${d}/cron/snap.crontab) | crontab -`,
+  kubernetes: (d) => `kubectl create secret … (see the top of ${d}/kubernetes/snap.yaml), then kubectl apply -f ${d}/kubernetes/snap.yaml`,
+  'github-actions': (d) => `copy ${d}/github-actions/snap.yml to .github/workflows/ and add the secrets it names`,
+  docker: (d) => `the build and run commands are at the top of ${d}/docker/Dockerfile`,
+};
+
+/** `snap schedule install`: writes (or prints) ready-to-use files for running snap on a schedule. */
+export async function runScheduleInstall(targetArgs: string[], options: ScheduleInstallOptions, io: CommandIO): Promise<number> {
+  const { TARGETS, contextsOf, renderDeployFiles } = await import('../deploy/render.js');
+  const { cronToOnCalendar, everyToCron } = await import('../deploy/calendar.js');
+  const { cronSchedule, parseDuration } = await import('../core/scheduler.js');
+  const wanted = targetArgs.length === 0 || targetArgs.includes('all') ? [...TARGETS] : targetArgs;
+  const unknown = wanted.filter((t) => !(TARGETS as readonly string[]).includes(t));
+  if (unknown.length) throw usageError(`unknown target "${unknown[0]}"`, `choose from ${TARGETS.join(', ')}, or all`);
+  const targets = wanted as (typeof TARGETS)[number][];
+  if (options.every && options.cron) throw usageError('pass --every or --cron, not both');
+
+  let cron: string;
+  let describe: string;
+  let scheduleArgs: string[];
+  if (options.cron) {
+    try {
+      await cronSchedule(options.cron);
+    } catch (error) {
+      throw usageError(`--cron "${options.cron}" is not a cron expression: ${errorMessage(error)}`, 'five fields: minute hour day-of-month month day-of-week, e.g. "*/15 * * * *"');
+    }
+    cron = options.cron.trim();
+    describe = `on cron "${cron}"`;
+    scheduleArgs = ['--cron', cron];
+  } else {
+    const every = options.every ?? '15m';
+    const ms = parseDuration(every);
+    if (!ms) throw usageError(`--every takes a duration such as 15m, 1h or 1d, not "${every}"`);
+    try {
+      cron = everyToCron(ms);
+    } catch (error) {
+      throw usageError(`--every ${every}: ${errorMessage(error)}`);
+    }
+    describe = `every ${every}`;
+    scheduleArgs = ['--every', every];
+  }
+  let onCalendar: string | undefined;
+  try {
+    onCalendar = cronToOnCalendar(cron);
+  } catch (error) {
+    if (targets.some((t) => t.startsWith('systemd'))) throw usageError(`a systemd timer cannot run on "${cron}": ${errorMessage(error)}`, 'simplify --cron, or leave out the systemd targets');
+  }
+
+  const file = await findConfigPath(options.config, io.env, io.cwd);
+  const { config, warnings } = await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir });
+  for (const warning of warnings) io.stderr.write(`warning: ${formatIssue(warning)}\n`);
+  const contexts = contextsOf(config);
+  const inCluster = options.inCluster !== undefined ? options.inCluster.split(',').map((c) => c.trim()).filter(Boolean) : contexts.length === 1 ? contexts : [];
+  const strange = inCluster.filter((c) => !contexts.includes(c));
+  if (strange.length) throw usageError(`--in-cluster "${strange[0]}" is not a context of ${config.path}`, `its contexts: ${contexts.join(', ')}`);
+
+  const outputDir = path.resolve(io.cwd, options.output ?? 'deploy');
+  const files = renderDeployFiles(config, targets, {
+    schedule: { cron, onCalendar, describe, scheduleArgs },
+    outputDir,
+    image: options.image ?? `snap:${SNAP_VERSION}`,
+    namespace: options.namespace ?? 'snap',
+    storage: options.storage ?? '1Gi',
+    inCluster,
+    env: io.env,
+  });
+
+  if (options.print) {
+    if (options.json) io.stdout.write(`${JSON.stringify({ files }, null, 2)}\n`);
+    else io.stdout.write(files.map((f) => `# ==> ${path.join(path.relative(io.cwd, outputDir) || '.', f.path)} <==\n${f.content}`).join('\n'));
+    return 0;
+  }
+  const existing = files.map((f) => path.join(outputDir, f.path)).filter((p) => existsSync(p));
+  if (existing.length && !options.force) {
+    throw new SnapError('FILES_EXIST', `${existing.length} file(s) exist already: ${existing.map((p) => path.relative(io.cwd, p)).join(', ')}`, {
+      exitCode: 2,
+      hint: 'pass --force to overwrite them, --output DIR to write elsewhere, or --print to see the files',
+    });
+  }
+  const { writeFileAtomic } = await import('../store/atomic.js');
+  for (const f of files) await writeFileAtomic(path.join(outputDir, f.path), f.content);
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify({ outputDir, schedule: { cron, onCalendar, describe }, files: files.map((f) => ({ target: f.target, path: path.join(outputDir, f.path), bytes: Buffer.byteLength(f.content) })) }, null, 2)}\n`);
+    return 0;
+  }
+  const c = colorsFor(io, options);
+  const rel = path.relative(io.cwd, outputDir) || '.';
+  io.stdout.write(`${c.bold('Wrote')} ${files.length} file(s) for a snapshot ${describe} (cron "${cron}"${onCalendar ? `, OnCalendar=${onCalendar}` : ''}):\n`);
+  for (const f of files) io.stdout.write(`  ${path.join(rel, f.path)}\n`);
+  io.stdout.write(`\n${c.bold('Next')}\n`);
+  for (const t of targets) io.stdout.write(`  ${t}: ${NEXT[t](rel)}\n`);
+  io.stdout.write(`\nSecrets (GITHUB_TOKEN, alert webhooks, SMTP password) never go into these files; each file says where they live. See docs/deployment.md.\n`);
+  return 0;
+}
+
+export function scheduleInstallCommand(handle: (targets: string[], options: ScheduleInstallOptions) => Promise<void>): Command {
+  return new Command('install')
+    .description('write ready-to-use files that run snap on a schedule: systemd, cron, Kubernetes CronJob, GitHub Actions, Docker')
+    .argument('[targets...]', 'systemd, systemd-user, cron, kubernetes, github-actions, docker, or all (default all)')
+    .option('--every <duration>', 'interval: a divisor of an hour or a day, e.g. 15m, 1h (default 15m)')
+    .option('--cron <expression>', 'cron expression instead, e.g. "*/10 8-18 * * 1-5"')
+    .option('--output <dir>', 'where to write the files', 'deploy')
+    .option('--print', 'print the files instead of writing them')
+    .option('--force', 'overwrite files that exist')
+    .option('--json', 'list the files written (with --print: their contents) as JSON')
+    .option('--image <ref>', 'container image for kubernetes, github-actions and docker (default snap:<version>)')
+    .option('--namespace <name>', 'Kubernetes namespace of the CronJob', 'snap')
+    .option('--storage <size>', 'size of the CronJob data volume', '1Gi')
+    .option('--in-cluster <contexts>', 'comma-separated contexts served by the cluster the CronJob runs in (default: the only context, if there is one)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ snap schedule install systemd --every 15m           deploy/systemd/snap.service + snap.timer
+  $ snap schedule install cron systemd-user             no root needed
+  $ snap schedule install kubernetes --image ghcr.io/acme/snap:0.1.0 --print | kubectl apply --dry-run=client -f -
+  $ snap schedule install all --cron "*/10 7-19 * * 1-5" --output ops/snap
+
+Files name the node and snap of this machine and the config's absolute path; secrets are read from
+the environment (an env file, a Kubernetes Secret, repository secrets), never written into them.`,
+    )
+    .action(async (targets: string[], _options, cmd: Command) => handle(targets, cmd.optsWithGlobals()));
+}
