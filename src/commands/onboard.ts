@@ -152,7 +152,7 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
     for (const s of summary.skipped) io.stdout.write(`  ${c.yellow('!')} skipped ${s.workload} → ${s.repository}: ${Math.round(s.confidence * 100)}% (${s.reason})\n`);
     for (const note of built.notes) io.stdout.write(`  ${c.yellow('!')} ${note}\n`);
     const where = path.dirname(output) !== io.cwd ? ` --config ${path.relative(io.cwd, output)}` : '';
-    io.stdout.write(`Next: snap run${where} to take the first snapshot; then run it on a schedule (cron, a systemd timer or a Kubernetes CronJob; see the README).\n`);
+    io.stdout.write(`Next: snap run${where} to take the first snapshot; then snap schedule install${where} writes the files that run it every 15 minutes (systemd, cron, Kubernetes, GitHub Actions, Docker).\n`);
   }
   return ExitCode.ok;
 }
