@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { notifyOnChange } from '../src/alerts/notify.js';
 import { transitions, type AlertConditions } from '../src/alerts/state.js';
 import { loadConfigOrThrow } from '../src/config/load.js';
 import { startHttpListener, startSmtpListener, type HttpListener, type SmtpListener } from './helpers/alert-listeners.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, SANDBOX_TOKEN, SNAP_BIN } from './helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
 
 let t: TestSandbox | undefined;
@@ -23,6 +24,8 @@ describe('alert state changes', () => {
   it('fires once when a condition starts and once when the bad ones end', () => {
     expect(transitions(ok, ok)).toEqual([]);
     expect(transitions(ok, { failing: true, stale: false })).toEqual(['failure']);
+    // One message when both start together (e.g. the very first run fails); staleness later is news again.
+    expect(transitions(ok, { failing: true, stale: true })).toEqual(['failure']);
     expect(transitions({ failing: true, stale: false }, { failing: true, stale: false })).toEqual([]);
     expect(transitions({ failing: true, stale: false }, { failing: true, stale: true })).toEqual(['stale']);
     expect(transitions({ failing: true, stale: true }, ok)).toEqual(['recovery']);
@@ -148,6 +151,35 @@ describe('alerts', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/alert recovery → slack failed after 1 attempt\(s\): SNAP_SLACK_WEBHOOK_URL is not set/);
     expect(run.stderr).toMatch(/warning: .*alerts\.slack: SNAP_SLACK_WEBHOOK_URL is not set: Slack alerts cannot be sent/);
+  });
+
+  it('reach Slack from a running scheduler: one message when runs start failing, one when they recover', async () => {
+    [t, http] = await Promise.all([startTestSandbox(), startHttpListener()]);
+    await t.writeConfig({ alerts: { slack: {} } });
+    const snapshots = path.join(t.dir, '.snap', 'snapshots');
+    await mkdir(path.dirname(snapshots), { recursive: true });
+    await writeFile(snapshots, 'not a directory');
+    const child = spawn(process.execPath, [SNAP_BIN, 'schedule', 'run', '--every', '1s'], {
+      cwd: t.dir,
+      env: { ...process.env, CI: '1', NO_COLOR: '1', GITHUB_TOKEN: SANDBOX_TOKEN, GH_TOKEN: '', SNAP_SLACK_WEBHOOK_URL: `${http.url}/slack` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    const until = async (what: () => boolean) => {
+      for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(what()).toBe(true);
+    };
+    await until(() => (stderr.match(/failed in/g) ?? []).length >= 3);
+    expect(http.requests.map((r) => r.body.text.split(':').slice(0, 2).join(':'))).toEqual(['snap: snapshots are failing']);
+    await rm(snapshots);
+    await until(() => /ok in/.test(stderr) && http.requests.length === 2);
+    await until(() => (stderr.match(/ok in/g) ?? []).length >= 2);
+    child.kill('SIGTERM');
+    await closed;
+    expect(http.requests.map((r) => r.body.text.split(':').slice(0, 2).join(':'))).toEqual(['snap: snapshots are failing', 'snap: snapshots recovered']);
+    expect(stderr).toMatch(/snap: alert failure sent to slack/);
   });
 
   it('sends an anomaly alert once for a run much slower than usual', async () => {

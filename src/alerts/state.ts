@@ -27,7 +27,8 @@ export function conditionsOf(status: RunStatus): AlertConditions {
 export function transitions(before: AlertConditions, after: AlertConditions): AlertEvent[] {
   const events: AlertEvent[] = [];
   if (after.failing && !before.failing) events.push('failure');
-  if (after.stale && !before.stale) events.push('stale');
+  // Failing and stale at once (a first run that fails) is one problem: the failure says it.
+  else if (after.stale && !before.stale) events.push('stale');
   if (after.anomaly && after.anomaly !== before.anomaly) events.push('anomaly');
   if ((before.failing || before.stale) && !after.failing && !after.stale) events.push('recovery');
   return events;
