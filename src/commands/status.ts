@@ -128,7 +128,7 @@ export function statusCommand(handle: (options: StatusOptions) => Promise<void>)
     .description('are snapshots healthy? last run, success rate, runtime trend, last error, staleness, and the latest snapshot at a glance')
     .option('--json', 'print the status as JSON')
     .option('--check', 'exit 1 when unhealthy (failing, stale or never run): for monitoring')
-    .option('--stale-after <minutes>', 'no success for this long is stale (default: alerts.staleAfterMinutes, else twice the usual interval between runs, else 2 hours)')
+    .option('--stale-after <minutes>', 'no success for this long is stale (default: alerts.staleAfterMinutes, else twice the usual interval between runs (at least 10 min), else 2 hours)')
     .option('--notify', 'send the alerts that a change of state calls for (config "alerts:"): a watchdog for cron')
     .addHelpText(
       'after',

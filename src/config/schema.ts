@@ -143,7 +143,7 @@ export const alertsSchema = z
       .number()
       .positive()
       .optional()
-      .describe('No successful snapshot for this long is stale. Default: twice the usual interval between runs, else 2 hours.'),
+      .describe('No successful snapshot for this long is stale. Default: twice the usual interval between runs (at least 10 minutes), else 2 hours.'),
     anomalyFactor: z.number().min(1.5).max(100).default(3).describe('A run this many times slower than the median is an anomaly.'),
     retries: z.number().int().min(0).max(10).default(3).describe('Retries of a failed delivery, with exponential backoff (1 s, 2 s, 4 s…).'),
     timeoutSeconds: z.number().positive().max(120).default(10).describe('Time limit of one delivery attempt.'),

@@ -51,6 +51,9 @@ describe('snapshot health from the run log', () => {
     const status = runStatus(log(['ok', 'ok'], { every: 24 * 60 }), NOW, { staleAfterMs: 10 * MIN });
     expect(status.stale).toEqual({ thresholdMs: 10 * MIN, thresholdFrom: 'option', isStale: false });
     expect(status.successRate).toEqual({ day: { succeeded: 1, total: 1, rate: 1 }, week: { succeeded: 2, total: 2, rate: 1 } });
+    // Runs seconds apart (someone trying it out) do not make a threshold of seconds.
+    const quick = runStatus(log(['ok', 'ok', 'ok', 'ok'], { every: 0.2, endMinutesAgo: 5 }), NOW);
+    expect(quick.stale).toEqual({ thresholdMs: 10 * MIN, thresholdFrom: 'observed interval', isStale: false });
   });
 
   it('summarises durations', () => {

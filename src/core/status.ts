@@ -28,6 +28,7 @@ export interface Rate {
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+const MIN_OBSERVED_THRESHOLD = 10 * 60_000;
 const SPARKS = '▁▂▃▄▅▆▇█';
 
 export function percentile(values: readonly number[], p: number): number | undefined {
@@ -53,7 +54,7 @@ function rate(records: readonly RunRecord[], since: number): Rate {
 
 /**
  * `staleAfterMs`: no success for longer than this is stale. Default: twice the usual interval between
- * runs (the median of the last 20 gaps), or 2 hours when there are too few runs to tell.
+ * runs (the median of the last 20 gaps; at least 10 minutes), or 2 hours when there are too few runs to tell.
  */
 export function runStatus(records: readonly RunRecord[], now: Date, options: { staleAfterMs?: number; anomalyFactor?: number } = {}): RunStatus {
   const at = now.getTime();
@@ -66,7 +67,8 @@ export function runStatus(records: readonly RunRecord[], now: Date, options: { s
   const starts = records.slice(-21).map((r) => Date.parse(r.startedAt));
   const gaps = starts.slice(1).map((s, i) => s - starts[i]).filter((g) => g > 0);
   const observed = gaps.length >= 3 ? percentile(gaps, 50) : undefined;
-  const thresholdMs = options.staleAfterMs ?? (observed ? 2 * observed : 2 * HOUR);
+  // Never under 10 minutes from the log alone: a few manual runs in a row must not make the next gap stale.
+  const thresholdMs = options.staleAfterMs ?? (observed ? Math.max(2 * observed, MIN_OBSERVED_THRESHOLD) : 2 * HOUR);
   const thresholdFrom = options.staleAfterMs ? 'option' : observed ? 'observed interval' : 'default';
   const failed = [...records].reverse().find((r) => r.outcome === 'failed' && r.error);
   const factor = options.anomalyFactor ?? 3;
