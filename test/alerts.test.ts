@@ -151,6 +151,11 @@ describe('alerts', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/alert recovery → slack failed after 1 attempt\(s\): SNAP_SLACK_WEBHOOK_URL is not set/);
     expect(run.stderr).toMatch(/warning: .*alerts\.slack: SNAP_SLACK_WEBHOOK_URL is not set: Slack alerts cannot be sent/);
+    // With --log-format json the deliveries are JSON lines too; the undelivered recovery goes out now.
+    const json = await runCli(['run', '--log-format', 'json'], { cwd: t.dir, env });
+    expect(json.code).toBe(0);
+    const alertLines = json.stderr.split('\n').filter((l) => l.includes('"kind":"alert"')).map((l) => JSON.parse(l));
+    expect(alertLines).toEqual([{ time: expect.any(String), kind: 'alert', message: 'alert recovery sent to slack' }]);
   });
 
   it('reach Slack from a running scheduler: one message when runs start failing, one when they recover', async () => {

@@ -5,7 +5,7 @@ import { runStatus } from '../core/status.js';
 import { ExitCode, usageError } from '../errors.js';
 import { dataLayout } from '../store/layout.js';
 import { readRunLog } from '../store/run-log.js';
-import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
+import { alertLog, colorsFor, type CommandIO, type GlobalOptions } from './context.js';
 
 export interface AlertsTestOptions extends GlobalOptions {
   json?: boolean;
@@ -22,7 +22,7 @@ export async function runAlertsTest(options: AlertsTestOptions, io: CommandIO): 
   const layout = dataLayout(config.dataDir);
   const status = runStatus((await readRunLog(layout.runLog)).records, new Date());
   const alert = buildAlert('test', status, { dataDir: layout.root, config: config.path }, new Date());
-  const log = (line: string) => io.stderr.write(`snap: ${line}\n`);
+  const log = alertLog(io, options);
   const results = await Promise.all(
     config.alerts.channels.map(async (channel) => ({ name: channelName(channel), ...(await deliver(channel, alert, { env: io.env, retries: config.alerts.retries, timeoutMs: config.alerts.timeoutMs, log })) })),
   );

@@ -37,3 +37,11 @@ export async function progressFor(io: CommandIO, options: GlobalOptions): Promis
   if (format === 'json') return createProgress('json', io.stderr);
   return createProgress(isInteractive(io.stderr, io.env, options.plain) ? 'bars' : 'plain', io.stderr);
 }
+
+/** Alert deliveries on stderr: `snap: …` lines, or JSON lines with --log-format json. */
+export function alertLog(io: CommandIO, options: GlobalOptions): (line: string) => void {
+  const format = assertLogFormat(options.logFormat ?? (io.env.SNAP_LOG_FORMAT || undefined));
+  return format === 'json'
+    ? (line) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), kind: 'alert', message: line })}\n`)
+    : (line) => io.stderr.write(`snap: ${line}\n`);
+}

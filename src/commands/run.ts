@@ -6,7 +6,7 @@ import { ExitCode, usageError } from '../errors.js';
 import { renderDeployments, renderDrift } from '../ui/delivery.js';
 import { writeJson } from '../ui/write-json.js';
 import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
-import { colorsFor, progressFor, type CommandIO, type GlobalOptions } from './context.js';
+import { alertLog, colorsFor, progressFor, type CommandIO, type GlobalOptions } from './context.js';
 
 export interface RunCommandOptions extends GlobalOptions {
   json?: boolean;
@@ -44,7 +44,7 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
       onStart: () => (ran = true),
     });
     progress.stop();
-    await alertAfterRun(config, io);
+    await alertAfterRun(config, io, options);
     if (options.json) {
       await writeJson(io.stdout, { file: result.file, run: result.record, snapshot: result.snapshot });
     } else {
@@ -63,16 +63,16 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
   } catch (error) {
     progress.stop();
     // A run that took the lock and failed is a state change worth an alert; a refused one is not.
-    if (ran) await alertAfterRun(config, io);
+    if (ran) await alertAfterRun(config, io, options);
     throw error;
   }
 }
 
 /** Sends the alerts that this run's outcome calls for (config `alerts:`); never fails the run. */
-export async function alertAfterRun(config: Config, io: CommandIO): Promise<void> {
+export async function alertAfterRun(config: Config, io: CommandIO, options: GlobalOptions): Promise<void> {
   if (config.alerts.channels.length === 0) return;
   const { notifyAfterRun } = await import('../alerts/notify.js');
-  await notifyAfterRun(config, { env: io.env, log: (line) => io.stderr.write(`snap: ${line}\n`) });
+  await notifyAfterRun(config, { env: io.env, log: alertLog(io, options) });
 }
 
 export function runCommand(handle: (options: RunCommandOptions) => Promise<void>): Command {

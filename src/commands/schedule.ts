@@ -58,7 +58,7 @@ export async function runScheduleRun(options: ScheduleRunOptions, io: CommandIO,
       if (error instanceof SnapError && error.exitCode === ExitCode.locked) return 'locked' as const;
       throw error;
     } finally {
-      if (ran) await alertAfterRun(config, io);
+      if (ran) await alertAfterRun(config, io, options);
     }
   };
   await runScheduler({

@@ -10,7 +10,7 @@ import { dataLayout } from '../store/layout.js';
 import { readRunLog } from '../store/run-log.js';
 import { readSchedulerState, type SchedulerState } from '../store/scheduler-state.js';
 import { renderTable } from '../ui/table.js';
-import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
+import { alertLog, colorsFor, type CommandIO, type GlobalOptions } from './context.js';
 
 export interface StatusOptions extends GlobalOptions {
   json?: boolean;
@@ -107,7 +107,7 @@ export async function runStatusCommand(options: StatusOptions, io: CommandIO, no
   if (options.notify) {
     if (config.alerts.channels.length === 0) throw usageError(`--notify: ${config.path} configures no alert channel`, 'add "alerts:" with slack, webhook or email; see docs/deployment.md');
     const { notifyOnChange } = await import('../alerts/notify.js');
-    await notifyOnChange(config, { env: io.env, now: () => now, staleAfterMs, log: (line) => io.stderr.write(`snap: ${line}\n`) });
+    await notifyOnChange(config, { env: io.env, now: () => now, staleAfterMs, log: alertLog(io, options) });
   }
   const [log, latest, scheduler, alerts] = await Promise.all([
     readRunLog(layout.runLog),
