@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import type { Snapshot } from '../core/snapshot-schema.js';
 import { formatAge, runStatus, type RunStatus } from '../core/status.js';
 import { ExitCode, usageError } from '../errors.js';
-import type { AlertDeliveryRecord, AlertStateFile } from '../store/alert-state.js';
+import { peekAlertState, type AlertDeliveryRecord } from '../store/alert-state.js';
 import { readBaseline } from '../store/baseline.js';
 import { dataLayout } from '../store/layout.js';
 import { readRunLog } from '../store/run-log.js';
@@ -39,16 +38,6 @@ function snapshotSummary(snapshot: Snapshot) {
     pairs.map((p) => ({ project, from: p.from, to: p.to, commits: p.ahead.commits, pullRequests: p.ahead.pullRequests, tickets: p.ahead.tickets.length })),
   );
   return { id: snapshot.id, takenAt: snapshot.takenAt, outcome: snapshot.outcome, errors: snapshot.warnings.length, projects, drift };
-}
-
-/** Alert channels' recent deliveries and what is still undelivered, from alerts.json. */
-async function readAlertSummary(file: string) {
-  try {
-    const state = JSON.parse(await readFile(file, 'utf8')) as AlertStateFile;
-    return { lastDelivery: state.history.at(-1), pending: state.pending.length };
-  } catch {
-    return { pending: 0 };
-  }
 }
 
 type AlertInfo = { channels: string[]; lastDelivery?: AlertDeliveryRecord; pending: number };
@@ -104,18 +93,19 @@ export async function runStatusCommand(options: StatusOptions, io: CommandIO, no
   const file = await findConfigPath(options.config, io.env, io.cwd);
   const { config } = await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir });
   const layout = dataLayout(config.dataDir);
+  let notified: RunStatus | undefined;
   if (options.notify) {
     if (config.alerts.channels.length === 0) throw usageError(`--notify: ${config.path} configures no alert channel`, 'add "alerts:" with slack, webhook or email; see docs/deployment.md');
     const { notifyOnChange } = await import('../alerts/notify.js');
-    await notifyOnChange(config, { env: io.env, now: () => now, staleAfterMs, log: alertLog(io, options) });
+    notified = (await notifyOnChange(config, { env: io.env, now: () => now, staleAfterMs, log: alertLog(io, options) })).status;
   }
   const [log, latest, scheduler, alerts] = await Promise.all([
-    readRunLog(layout.runLog),
+    notified ? undefined : readRunLog(layout.runLog),
     readBaseline(layout).catch(() => undefined),
     readSchedulerState(layout.root),
-    config.alerts.channels.length ? readAlertSummary(layout.alerts) : undefined,
+    config.alerts.channels.length ? peekAlertState(layout.alerts) : undefined,
   ]);
-  const status = runStatus(log.records, now, { staleAfterMs: staleAfterMs ?? config.alerts.staleAfterMs, anomalyFactor: config.alerts.anomalyFactor });
+  const status = notified ?? runStatus(log!.records, now, { staleAfterMs: staleAfterMs ?? config.alerts.staleAfterMs, anomalyFactor: config.alerts.anomalyFactor });
   const summary = latest?.status === 'ok' ? snapshotSummary(latest.value) : undefined;
   const alertInfo: AlertInfo | undefined = alerts ? { channels: config.alerts.channels.map((c) => c.kind), ...alerts } : undefined;
   if (options.json) io.stdout.write(`${JSON.stringify({ ...status, dataDir: layout.root, ...(scheduler ? { scheduler } : {}), ...(alertInfo ? { alerts: alertInfo } : {}), ...(summary ? { snapshot: summary } : {}) }, null, 2)}\n`);

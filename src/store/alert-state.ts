@@ -1,6 +1,7 @@
 import type { AlertConditions } from '../alerts/state.js';
 import type { Alert } from '../alerts/message.js';
 import type { AlertChannel } from '../config/types.js';
+import { readFile } from 'node:fs/promises';
 import { writeJsonAtomic } from './atomic.js';
 import { readJsonOrSetAside, type CorruptFile } from './read-json.js';
 
@@ -36,4 +37,14 @@ export async function readAlertState(file: string, corruptDir: string): Promise<
 
 export async function writeAlertState(file: string, state: AlertStateFile): Promise<void> {
   await writeJsonAtomic(file, { ...state, history: state.history.slice(-ALERT_HISTORY_MAX) });
+}
+
+/** For readers that change nothing (`snap status`): the last delivery and how many wait, or nothing known. */
+export async function peekAlertState(file: string): Promise<{ lastDelivery?: AlertDeliveryRecord; pending: number }> {
+  try {
+    const state = JSON.parse(await readFile(file, 'utf8')) as AlertStateFile;
+    return { lastDelivery: state.history.at(-1), pending: state.pending.length };
+  } catch {
+    return { pending: 0 };
+  }
 }
