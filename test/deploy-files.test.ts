@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,21 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
 import { cronToOnCalendar, everyToCron } from '../src/deploy/calendar.js';
-import { runCli, SANDBOX_TOKEN } from './helpers/cli.js';
+import { runCli, SANDBOX_TOKEN, spawnAsync } from './helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
-
-// Spawned asynchronously: the sandbox lives in this process.
-function exec(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const PACKAGE_ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -40,7 +26,7 @@ describe('schedules for cron and systemd', () => {
     const base = new Date('2026-11-20T11:58:00Z'); // a Friday
     for (const expression of ['*/15 * * * *', '0 */6 * * *', '*/10 8-18 * * 1-5', '30 2 1,15 * *', '0 9 * * 0', '5,35 * * 1-3 *']) {
       const onCalendar = cronToOnCalendar(expression);
-      const { code, stdout, stderr } = await exec('systemd-analyze', ['calendar', '--base-time=2026-11-20 11:58:00 UTC', '--iterations=6', onCalendar], { TZ: 'UTC' });
+      const { code, stdout, stderr } = await spawnAsync('systemd-analyze', ['calendar', '--base-time=2026-11-20 11:58:00 UTC', '--iterations=6', onCalendar], { TZ: 'UTC' });
       expect(stderr, onCalendar).toBe('');
       expect(code).toBe(0);
       const systemd = [...stdout.matchAll(/(?:Next elapse|Iter\. #\d+): \w{3} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC/g)].map((m) => `${m[1].replace(' ', 'T')}.000Z`);
@@ -113,12 +99,12 @@ describe('snap schedule install', () => {
   });
 
   it('writes systemd units that systemd-analyze verify accepts without a warning', async () => {
-    const system = await exec('systemd-analyze', ['verify', path.join(out, 'systemd/snap.service'), path.join(out, 'systemd/snap.timer')]);
+    const system = await spawnAsync('systemd-analyze', ['verify', path.join(out, 'systemd/snap.service'), path.join(out, 'systemd/snap.timer')]);
     expect(system.stderr).toBe('');
     expect(system.code).toBe(0);
     const runtime = path.join(t.dir, 'xdg');
     await mkdir(runtime, { mode: 0o700 });
-    const user = await exec('systemd-analyze', ['--user', 'verify', path.join(out, 'systemd-user/snap.service'), path.join(out, 'systemd-user/snap.timer')], { XDG_RUNTIME_DIR: runtime });
+    const user = await spawnAsync('systemd-analyze', ['--user', 'verify', path.join(out, 'systemd-user/snap.service'), path.join(out, 'systemd-user/snap.timer')], { XDG_RUNTIME_DIR: runtime });
     expect(user.stderr).toBe('');
     expect(user.code).toBe(0);
     const service = read('systemd/snap.service');
@@ -138,7 +124,7 @@ describe('snap schedule install', () => {
       expect(() => new Cron(fields.slice(0, 5).join(' '))).not.toThrow();
       const command = fields.slice(5).join(' ');
       // The line as cron would run it (cron's environment has no KUBECONFIG; the line carries it).
-      const { code } = await exec('/bin/sh', ['-c', command], { KUBECONFIG: '', GITHUB_TOKEN: SANDBOX_TOKEN, CI: '1' });
+      const { code } = await spawnAsync('/bin/sh', ['-c', command], { KUBECONFIG: '', GITHUB_TOKEN: SANDBOX_TOKEN, CI: '1' });
       expect(code, `${command}\n${readFileSync(path.join(t.dir, '.snap', 'cron.log'), 'utf8')}`).toBe(0);
       seen.push(evaluated());
     }
@@ -195,7 +181,7 @@ describe('snap schedule install', () => {
     expect(text).toMatch(/Contexts sandbox-nonprod are other clusters/);
 
     // The real kubectl maps every object through the (sandbox) API server's discovery.
-    const dry = await exec('kubectl', ['--context', 'sandbox-prod', 'apply', '--dry-run=client', '--validate=false', '-f', path.join(out, 'kubernetes/snap.yaml')], { KUBECONFIG: t.kubeconfig });
+    const dry = await spawnAsync('kubectl', ['--context', 'sandbox-prod', 'apply', '--dry-run=client', '--validate=false', '-f', path.join(out, 'kubernetes/snap.yaml')], { KUBECONFIG: t.kubeconfig });
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(0);
     expect(dry.stdout.trim().split('\n')).toHaveLength(7);

@@ -1,20 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawnAsync } from './helpers/cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
 
 // The real kubectl against the simulated API server (.ci/run installs Debian's kubernetes-client).
-// Spawned asynchronously: a synchronous spawn would block the server living in this process.
-function kubectl(args: string[], kubeconfig: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig, HOME: process.env.HOME ?? '/tmp' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const kubectl = (args: string[], kubeconfig: string) => spawnAsync('kubectl', args, { KUBECONFIG: kubeconfig, HOME: process.env.HOME ?? '/tmp' });
 
 let t: TestSandbox;
 beforeAll(async () => {

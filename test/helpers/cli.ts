@@ -30,3 +30,19 @@ export function runCli(args: string[], options: { cwd: string; env?: NodeJS.Proc
     });
   });
 }
+
+/**
+ * Runs any program asynchronously (a synchronous spawn would block a sandbox living in this process),
+ * with `env` added to this process's environment.
+ */
+export function spawnAsync(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
