@@ -42,7 +42,7 @@ export interface DeployFile {
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TEMPLATES = path.join(PACKAGE_ROOT, 'templates');
-export const SNAP_BIN = path.join(PACKAGE_ROOT, 'bin', 'snap.js');
+const SNAP_BIN = path.join(PACKAGE_ROOT, 'bin', 'snap.js');
 
 const FILES: Record<Target, string[]> = {
   systemd: ['systemd/snap.service', 'systemd/snap.timer'],
@@ -53,7 +53,7 @@ const FILES: Record<Target, string[]> = {
   docker: ['docker/Dockerfile', 'docker/Dockerfile.dockerignore'],
 };
 
-export function fill(template: string, values: Record<string, string>): string {
+function fill(template: string, values: Record<string, string>): string {
   return template.replace(/@@(\w+)@@/g, (whole, key: string) => {
     if (!(key in values)) throw new Error(`template placeholder ${whole} has no value`);
     return values[key];
@@ -61,7 +61,7 @@ export function fill(template: string, values: Record<string, string>): string {
 }
 
 /** A shell word, quoted only when it needs to be. */
-export function shellQuote(word: string): string {
+function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 

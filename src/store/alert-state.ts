@@ -25,7 +25,7 @@ export interface AlertDeliveryRecord {
   error?: string;
 }
 
-export const ALERT_HISTORY_MAX = 50;
+const ALERT_HISTORY_MAX = 50;
 
 export async function readAlertState(file: string, corruptDir: string): Promise<{ state?: AlertStateFile; corrupt?: CorruptFile }> {
   const read = await readJsonOrSetAside<AlertStateFile>(file, corruptDir, (v) =>
