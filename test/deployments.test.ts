@@ -72,7 +72,7 @@ describe('deployments and the release history', () => {
         detectedBy: 'snapshot-diff',
       },
     ]);
-    const ticketsIn = (s: Snapshot, env: string) => Object.entries(s.tickets!).filter(([, tk]) => tk.environments.some((e) => e.project === 'payments' && e.environment === env && e.service === 'payments-api')).map(([k]) => k);
+    const ticketsIn = (s: Snapshot, env: string) => Object.entries(s.tickets!).filter(([, tk]) => tk.changes.some((c) => c.repository === 'acme/payments-api') && tk.environments.some((e) => e.project === 'payments' && e.environment === env && e.status === 'in')).map(([k]) => k);
     const gained = ticketsIn(second.snapshot, 'staging').filter((k) => !ticketsIn(first.snapshot, 'staging').includes(k));
     expect(gained.length).toBeGreaterThan(0);
 

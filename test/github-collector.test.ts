@@ -7,6 +7,8 @@ import { silentProgress } from '../src/core/progress.js';
 import { runSnapshot } from '../src/core/run.js';
 import { SnapError } from '../src/errors.js';
 import { pushChanges } from '../src/sandbox/fixtures/generate.js';
+import { sha256 } from '../src/sandbox/fixtures/random.js';
+import { GitIndex } from '../src/sandbox/github/git-index.js';
 import { githubSchema } from '../src/sandbox/github/server.js';
 import { GithubClient } from '../src/sources/github/client.js';
 import { lookupQuery } from '../src/sources/github/queries/commit-lookup.js';
@@ -38,8 +40,15 @@ describe('GitHub collector, incremental', () => {
     const cold = await run();
     const gh = cold.snapshot.sources.github!;
     expect(gh).toMatchObject({ status: 'ok', repositories: 15, fetched: 15, unchanged: 0, rebuilt: 15 });
-    // One state query for 15 repositories, then 2 batches of up to 10 repositories, one page each.
-    expect(gh.requests).toBe(3);
+    // One state query for 15 repositories, then 2 batches of up to 10 repositories, one page each;
+    // then one look past where each window ends (a wrong date must not cut it) and the history
+    // lengths that prove the deployed commits' ancestry exact (src/core/graph), batched.
+    const byQuery = t.sandbox.github.stats.byRoute;
+    expect([byQuery['query RepositoryState'], byQuery['query RepositoryPages']]).toEqual([1, 2]);
+    expect(byQuery['query History']).toBeLessThanOrEqual(3);
+    expect(gh.requests).toBe(3 + byQuery['query History']);
+    expect(gh.deepened).toBeGreaterThanOrEqual(15);
+    expect(gh.deepened).toBeLessThanOrEqual(30);
     const repo = t.sandbox.fixture.repositories.find((r) => r.name === 'payments-api')!;
     // The window is the 60 days before the run; the fixture was made for a few days earlier.
     const windowStart = Date.parse(cold.snapshot.startedAt) - 60 * 86_400_000;
@@ -65,9 +74,22 @@ describe('GitHub collector, incremental', () => {
     expect(after.snapshot.repositories!['acme/payments-api'].newCommits).toBe(added);
     expect(after.snapshot.repositories!['acme/payments-api'].commitsInWindow).toBe(inWindow().length);
     expect(after.snapshot.repositories!['acme/payments-api'].mergedPullRequests.length).toBeGreaterThan(0);
-    // The cache now holds every commit of the window, old and new, and nothing else.
+    // The cache now holds every commit of the window, old and new, plus where the window ends (the
+    // parents of its oldest commits) and what connects deployed commits older than the window.
     const cache = JSON.parse(await readFile(path.join(t.dir, '.snap', 'cache', 'github', 'acme', 'payments-api.json'), 'utf8'));
-    expect(new Set(cache.commits.map((c: string[]) => c[0]))).toEqual(new Set(inWindow().map((c) => c.oid)));
+    const cached = new Set<string>(cache.commits.map((c: string[]) => c[0]));
+    const window = new Set(inWindow().map((c) => c.oid));
+    const edge = inWindow().flatMap((c) => c.parents).filter((p) => !window.has(p));
+    for (const oid of [...window, ...edge]) expect(cached.has(oid), oid).toBe(true);
+    const older = [...cached].filter((oid) => !window.has(oid) && !edge.includes(oid));
+    // Deployed commits: every revision Kubernetes keeps (its digest names the commit, see the generator).
+    const byDigest = new Map(repo.commits.map((c) => [`sha256:${sha256(`acme/payments-api:${c.oid}`)}`, c.oid]));
+    const deployed = t.sandbox.fixture.clusters.flatMap((c) => c.deployments.filter((d) => d.name === 'payments-api').flatMap((d) => d.revisions.map((r) => byDigest.get(r.digest)!)));
+    const at = (oid: string) => Date.parse(repo.commits.find((c) => c.oid === oid)!.committedAt);
+    // …and below a deployed commit older than the window, the page of history a lookup reads (its tickets).
+    const git = new GitIndex(repo);
+    const pages = new Set(deployed.filter((d) => at(d) < windowStart).flatMap((d) => git.history(d, {}, 100).map((c) => c.oid)));
+    expect(older.filter((oid) => at(oid) < Math.min(...deployed.map(at)) && !pages.has(oid))).toEqual([]);
   });
 
   it('rebuilds a corrupt cache or one made for another config, and says so in the run log', async () => {
@@ -76,7 +98,9 @@ describe('GitHub collector, incremental', () => {
     const file = path.join(t.dir, '.snap', 'cache', 'github', 'acme', 'identity-web.json');
     await writeFile(file, '{"format": 1, "commits": [tru');
     const repaired = await run();
-    expect(repaired.snapshot.sources.github).toMatchObject({ fetched: 1, rebuilt: 1, requests: 2 });
+    expect(repaired.snapshot.sources.github).toMatchObject({ fetched: 1, rebuilt: 1 });
+    // The state query, one page, then a look past the window's end and the new history lengths.
+    expect(repaired.snapshot.sources.github!.requests).toBeLessThanOrEqual(4);
     expect(repaired.record.notes?.join('\n')).toMatch(/rebuilt the GitHub cache: cache of acme\/identity-web was unreadable .*moved to .*corrupt/);
 
     const wider = await run({ history: { days: 90 } });

@@ -11,6 +11,8 @@ export interface Service {
   repository: string;
   workload: { kind: 'Deployment'; name?: string; selector?: string; container?: string };
   version: { from: 'image-tag' | 'label' | 'annotation'; key?: string };
+  /** Folders or files of the repository this service is built from; its commits, tickets and drift count only commits touching them. */
+  paths?: string[];
 }
 
 export interface Project {

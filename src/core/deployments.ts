@@ -47,15 +47,26 @@ function revisionVersion(book: RepoBook, state: ServiceState, r: Revision): Vers
   return { ...(r.image ? { image: r.image } : {}), ...(r.version ? { version: r.version } : {}), ...(commit ? { commit } : {}) };
 }
 
-/** Why `to` is a rollback from `from`, if it is one. `earlier` are the revisions before `from`. */
-function rollbackReason(book: RepoBook, repository: string, from: Version | undefined, to: Version, earlier: Version[]): string | undefined {
-  if (!from) return undefined;
-  const view = book.get(repository);
-  if (view && from.commit && to.commit && from.commit !== to.commit && view.graph.has(from.commit) && view.graph.isAncestor(to.commit, from.commit)) {
-    return `commit ${to.commit.slice(0, 7)} is an ancestor of the previous ${from.commit.slice(0, 7)}`;
-  }
+/**
+ * Whether `to` is a rollback from `from`, and why: its commit is a proper ancestor of the previous
+ * one (by the graph, exactly: unknown when the ancestry cannot be decided), or it returns to a
+ * version that ran before. Without commits on both sides and no earlier version to return to, it
+ * is not a rollback as far as anything snap can see says.
+ */
+function rollbackOf(book: RepoBook, repository: string, from: Version | undefined, to: Version, earlier: Version[]): { rollback: boolean | 'unknown'; reason?: string } {
+  if (!from) return { rollback: false };
   const back = earlier.find((v) => v.version !== undefined && v.version === to.version && v.image === to.image);
-  return back ? `returns to ${to.version ?? to.image}, which ran before` : undefined;
+  const view = book.get(repository);
+  if (view && from.commit && to.commit && from.commit !== to.commit) {
+    const answer = view.ancestry.contains(from.commit, to.commit);
+    if (answer === 'yes') return { rollback: true, reason: `commit ${to.commit.slice(0, 7)} is an ancestor of the previous ${from.commit.slice(0, 7)}` };
+    if (answer === 'unknown') {
+      if (back) return { rollback: true, reason: `returns to ${to.version ?? to.image}, which ran before` };
+      return { rollback: 'unknown', reason: `whether ${to.commit.slice(0, 7)} is an ancestor of ${from.commit.slice(0, 7)} is unknown: ${view.ancestry.whyUnknown(from.commit)}` };
+    }
+    return { rollback: false };
+  }
+  return back ? { rollback: true, reason: `returns to ${to.version ?? to.image}, which ran before` } : { rollback: false };
 }
 
 export function detectDeployments(projects: Snapshot['projects'], previous: Snapshot | undefined, book: RepoBook): DeploymentEvent[] {
@@ -72,7 +83,7 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
         const event = (i: number | undefined, from: Version | undefined, to: Version, earlier: Version[], detectedBy: DeploymentEvent['detectedBy']): DeploymentEvent => {
           const r = i === undefined ? undefined : history[i];
           const revision = r?.revision ?? state.rollout?.revision;
-          const reason = rollbackReason(book, state.repository, from, to, earlier);
+          const { rollback, reason } = rollbackOf(book, state.repository, from, to, earlier);
           return {
             id: deploymentId(workload, revision, to.image),
             project,
@@ -83,7 +94,7 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
             ...((r?.at ?? state.rollout?.at) ? { at: r?.at ?? state.rollout?.at } : {}),
             ...(from ? { from } : {}),
             to,
-            rollback: reason !== undefined,
+            rollback,
             ...(reason ? { rollbackReason: reason } : {}),
             detectedBy,
           };
@@ -94,7 +105,10 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
         }
         const before = previous.projects[project]?.environments[environment]?.services[service];
         if (!before || before.status !== 'running') continue;
-        const was = currentVersion(before);
+        // A previous snapshot taken without GitHub has no commits: resolve its version now.
+        const seen = currentVersion(before);
+        const resolved = seen.commit ?? commitOf(book, before, before.version?.value);
+        const was = resolved ? { ...seen, commit: resolved } : seen;
         const sameWorkload = before.workload?.name === workload.name && before.workload?.namespace === workload.namespace && before.workload?.context === workload.context;
         const prevRevision = sameWorkload ? before.rollout?.revision : undefined;
         const newer = prevRevision === undefined ? [] : history.map((r, i) => ({ r, i })).filter(({ r }) => r.revision !== undefined && r.revision > prevRevision);

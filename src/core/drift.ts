@@ -1,65 +1,108 @@
-import type { Project } from '../config/types.js';
-import type { RepoBook } from './repo-book.js';
+import type { Project, Service } from '../config/types.js';
+import type { RepoBook, RepoView } from './repo-book.js';
 import type { DriftPair, DriftService, Snapshot } from './snapshot-schema.js';
-import { compareKeys } from './tickets/presence.js';
+import { compareKeys } from './tickets/compare.js';
+import { changeState } from './tickets/evaluate.js';
+import { requiredChanges, unknownService } from './tickets/presence.js';
 
 type Counts = DriftService['ahead'];
 const empty = (): Counts => ({ commits: 0, pullRequests: [], tickets: [] });
 
+export type Touches = (repository: string, service: Service, commit: string) => boolean;
+
+interface Side {
+  commits: string[];
+  tickets: string[];
+}
+
+/** Tickets whose changes `mine` runs and `theirs` lacks (reverted work and cherry-picked work do not count). */
+function ticketsAhead(view: RepoView, service: Service, mine: string, theirs: string, touches: (commit: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const key of view.tickets.changes.keys()) {
+    for (const change of requiredChanges(view, key, service, touches)) {
+      if (changeState(view, mine, change.commit).state === 'in' && changeState(view, theirs, change.commit).state === 'missing') {
+        out.push(key);
+        break;
+      }
+    }
+  }
+  return out.sort(compareKeys);
+}
+
 /**
  * Promotion preview: for each pair of consecutive environments of a project (config order), the
  * commits, PRs and tickets the earlier environment runs and the later one lacks ("ahead": what a
- * promotion ships), and the reverse ("behind"). All from the local commit graph.
+ * promotion ships), and the reverse ("behind") — git's `to..from` and `from..to`, from the local
+ * commit graph when its ancestry is exact (graph/closure.ts), else `unknown` with the reason.
+ * Commits and PRs are counted once per repository, however many services are built from it;
+ * a service with `paths` counts only the commits that touch them.
  */
-export function buildDrift(projects: readonly Project[], state: Snapshot['projects'], book: RepoBook, windowStart: string): Record<string, DriftPair[]> {
-  const outside = (oid: string, view: NonNullable<ReturnType<RepoBook['get']>>) => {
-    const c = view.graph.get(oid);
-    return !c || Date.parse(c.committedAt) < Date.parse(windowStart);
-  };
+export function buildDrift(projects: readonly Project[], state: Snapshot['projects'], book: RepoBook, touches: Touches = () => true): Record<string, DriftPair[]> {
   const out: Record<string, DriftPair[]> = {};
   for (const project of projects) {
     const pairs: DriftPair[] = [];
     for (let i = 0; i + 1 < project.environments.length; i++) {
       const from = project.environments[i].name;
       const to = project.environments[i + 1].name;
-      const pair: DriftPair = { from, to, ahead: { commits: 0, pullRequests: 0, tickets: [] }, behind: { commits: 0, pullRequests: 0, tickets: [] }, services: [] };
+      const services: DriftService[] = [];
+      const perRepo = new Map<string, { ahead: Set<string>; behind: Set<string>; view: RepoView }>();
       const aheadTickets = new Set<string>();
       const behindTickets = new Set<string>();
+      const unknown: { service: string; reason: string }[] = [];
       for (const service of project.services) {
         const a = state[project.name]?.environments[from]?.services[service.name];
         const b = state[project.name]?.environments[to]?.services[service.name];
         const view = book.get(service.repository);
-        const base = { service: service.name, repository: service.repository, ahead: empty(), behind: empty() };
-        if (!a?.commit || !b?.commit || !view) {
-          const missing = !view ? `${service.repository} was not read from GitHub` : !a?.commit ? `no resolved commit in ${from}` : `no resolved commit in ${to}`;
-          pair.services.push({ ...base, status: 'unknown', reason: missing });
+        const base = { service: service.name, repository: service.repository, ahead: empty(), behind: empty(), ...(service.paths?.length ? { paths: service.paths } : {}) };
+        const blocked = unknownService(a, view) ?? unknownService(b, view);
+        const sides = !blocked && view ? ([view.ancestry.difference(a!.commit!.oid, b!.commit!.oid), view.ancestry.difference(b!.commit!.oid, a!.commit!.oid)] as const) : undefined;
+        if (blocked || !view || !sides?.[0] || !sides[1]) {
+          const side = unknownService(a, view) ? from : to;
+          const reason = blocked ? `${side}: ${blocked.reason}` : `the history of ${service.repository} could not be completed: ${view!.ancestry.whyUnknown(a!.commit!.oid)}`;
+          services.push({ ...base, status: 'unknown', reason });
+          unknown.push({ service: service.name, reason });
           continue;
         }
-        const ancestorsA = view.graph.ancestors(a.commit.oid);
-        const ancestorsB = view.graph.ancestors(b.commit.oid);
-        const side = (mine: ReadonlySet<string>, theirs: ReadonlySet<string>): Counts => {
-          const commits = [...mine].filter((oid) => !theirs.has(oid));
-          const set = new Set(commits);
+        const own = (commit: string) => touches(service.repository, service, commit);
+        const filter = (commits: string[]) => (service.paths?.length ? commits.filter(own) : commits);
+        const side = (commits: string[], tickets: string[]): Counts => {
           const pullRequests = [...new Set(commits.map((oid) => view.prByCommit.get(oid)).filter((n): n is number => n !== undefined))].sort((x, y) => x - y);
-          const tickets = new Set<string>();
-          for (const oid of commits) for (const key of view.ticketsByCommit.get(oid) ?? []) tickets.add(key);
-          return { commits: commits.length, pullRequests, tickets: [...tickets].sort(compareKeys) };
+          return { commits: commits.length, pullRequests, tickets };
         };
-        const ahead = side(ancestorsA, ancestorsB);
-        const behind = side(ancestorsB, ancestorsA);
-        const status = ahead.commits === 0 && behind.commits === 0 ? 'same' : behind.commits === 0 ? 'ahead' : ahead.commits === 0 ? 'behind' : 'diverged';
-        const incomplete = outside(a.commit.oid, view) || outside(b.commit.oid, view);
-        pair.services.push({ ...base, status, ahead, behind, ...(incomplete && status !== 'same' ? { incomplete: true } : {}) });
-        pair.ahead.commits += ahead.commits;
-        pair.ahead.pullRequests += ahead.pullRequests.length;
-        pair.behind.commits += behind.commits;
-        pair.behind.pullRequests += behind.pullRequests.length;
+        const ahead: Side = { commits: filter(sides[0]), tickets: ticketsAhead(view, service, a!.commit!.oid, b!.commit!.oid, own) };
+        const behind: Side = { commits: filter(sides[1]), tickets: ticketsAhead(view, service, b!.commit!.oid, a!.commit!.oid, own) };
+        const status = ahead.commits.length === 0 && behind.commits.length === 0 ? 'same' : behind.commits.length === 0 ? 'ahead' : ahead.commits.length === 0 ? 'behind' : 'diverged';
+        services.push({ ...base, status, ahead: side(ahead.commits, ahead.tickets), behind: side(behind.commits, behind.tickets) });
+        const repo = perRepo.get(service.repository) ?? { ahead: new Set<string>(), behind: new Set<string>(), view };
+        for (const c of ahead.commits) repo.ahead.add(c);
+        for (const c of behind.commits) repo.behind.add(c);
+        perRepo.set(service.repository, repo);
         for (const t of ahead.tickets) aheadTickets.add(t);
         for (const t of behind.tickets) behindTickets.add(t);
       }
-      pair.ahead.tickets = [...aheadTickets].sort(compareKeys);
-      pair.behind.tickets = [...behindTickets].sort(compareKeys);
-      pairs.push(pair);
+      const total = (pick: 'ahead' | 'behind', tickets: Set<string>) => {
+        let commits = 0;
+        let pullRequests = 0;
+        for (const repo of perRepo.values()) {
+          commits += repo[pick].size;
+          pullRequests += new Set([...repo[pick]].map((oid) => repo.view.prByCommit.get(oid)).filter((n) => n !== undefined)).size;
+        }
+        return { commits, pullRequests, tickets: [...tickets].sort(compareKeys) };
+      };
+      const ahead = total('ahead', aheadTickets);
+      const behind = total('behind', behindTickets);
+      const known = services.length - unknown.length;
+      const status: DriftPair['status'] =
+        known === 0 || (unknown.length > 0 && ahead.commits === 0 && behind.commits === 0)
+          ? 'unknown'
+          : ahead.commits === 0 && behind.commits === 0
+            ? 'same'
+            : behind.commits === 0
+              ? 'ahead'
+              : ahead.commits === 0
+                ? 'behind'
+                : 'diverged';
+      pairs.push({ from, to, status, ahead, behind, ...(unknown.length ? { unknown } : {}), services });
     }
     out[project.name] = pairs;
   }

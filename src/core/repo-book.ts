@@ -1,35 +1,58 @@
 import type { RepoData } from '../sources/github/types.js';
+import { Ancestry } from './graph/ancestry.js';
+import { analyseClosure } from './graph/closure.js';
 import { CommitGraph } from './graph/commit-graph.js';
 import { indexRepoTickets, type RepoTickets } from './tickets/index-repo.js';
+import type { TicketRef } from './tickets/extract.js';
 
 /** Per repository, the views the analysis needs, built once on first use. */
 export interface RepoView {
   data: RepoData;
   graph: CommitGraph;
+  /** Exact ancestry questions, or unknown (see graph/closure.ts). */
+  ancestry: Ancestry;
   tags: Map<string, string>;
   tickets: RepoTickets;
   /** merge commit → PR number */
   prByCommit: Map<string, number>;
-  /** commit → ticket keys it brought */
+  /** commit → ticket keys it carries */
   ticketsByCommit: Map<string, string[]>;
+}
+
+export interface RepoBookOptions {
+  /** Per repository, the commits questions are asked about (deployed now and before); the head is added. */
+  tips?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Start of the history window (ISO time). */
+  windowStart?: string;
+  /** Which references count as tickets (keys.ts); default: all but lower-case candidates. */
+  accepts?: (ref: TicketRef) => boolean;
+  /** Repositories whose history could not be completed in this run, and why. */
+  incomplete?: ReadonlyMap<string, string>;
 }
 
 export class RepoBook {
   private readonly views = new Map<string, RepoView>();
 
-  constructor(private readonly repos: ReadonlyMap<string, RepoData>) {}
+  constructor(
+    private readonly repos: ReadonlyMap<string, RepoData>,
+    private readonly options: RepoBookOptions = {},
+  ) {}
 
   get(repository: string): RepoView | undefined {
     const cached = this.views.get(repository);
     if (cached) return cached;
     const data = this.repos.get(repository);
     if (!data) return undefined;
-    const tickets = indexRepoTickets(data);
+    const graph = new CommitGraph(data.commits);
+    const tips = [...(this.options.tips?.get(repository) ?? []), ...(data.head ? [data.head] : [])];
+    const closure = analyseClosure({ graph, tips, head: data.head, windowStart: this.options.windowStart ?? '1970-01-01T00:00:00Z', counts: new Map(Object.entries(data.counts ?? {})) });
+    const tickets = indexRepoTickets(data, graph, this.options.accepts ?? ((ref) => !ref.lower));
     const ticketsByCommit = new Map<string, string[]>();
     for (const [key, changes] of tickets.changes) for (const c of changes) ticketsByCommit.set(c.commit, [...(ticketsByCommit.get(c.commit) ?? []), key]);
     const view: RepoView = {
       data,
-      graph: new CommitGraph(data.commits),
+      graph,
+      ancestry: new Ancestry(graph, closure, this.options.incomplete?.get(repository)),
       tags: new Map(data.tags.map((t) => [t.name, t.oid])),
       tickets,
       ticketsByCommit,

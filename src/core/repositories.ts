@@ -3,10 +3,12 @@ import type { RepositoryState, Snapshot } from './snapshot-schema.js';
 
 /**
  * Per repository: the default-branch head, how many commits it gained since the previous snapshot
- * (ancestry of the new head minus ancestry of the old one), the PRs merged since then, and the tags.
+ * (git's `oldHead..newHead`, exact or left out with the reason), the PRs merged since then, the
+ * commits of the head's history dated within the window, and the tags.
  */
-export function buildRepositories(repositories: readonly string[], book: RepoBook, previous: Snapshot | undefined): Record<string, RepositoryState> {
+export function buildRepositories(repositories: readonly string[], book: RepoBook, previous: Snapshot | undefined, windowStart: string): Record<string, RepositoryState> {
   const out: Record<string, RepositoryState> = {};
+  const start = Date.parse(windowStart);
   for (const repository of repositories) {
     const view = book.get(repository);
     if (!view) continue;
@@ -14,18 +16,22 @@ export function buildRepositories(repositories: readonly string[], book: RepoBoo
     const head = data.head ? graph.get(data.head) : undefined;
     const before = previous?.repositories?.[repository];
     let fresh: Set<string> | undefined;
+    let unknown: string | undefined;
     if (before?.head && data.head) {
-      const old = graph.has(before.head.oid) ? graph.ancestors(before.head.oid) : new Set<string>();
-      fresh = new Set([...graph.ancestors(data.head)].filter((oid) => !old.has(oid)));
+      const diff = graph.has(before.head.oid) ? view.ancestry.difference(data.head, before.head.oid) : undefined;
+      if (diff) fresh = new Set(diff);
+      else unknown = graph.has(before.head.oid) ? view.ancestry.whyUnknown(before.head.oid) : `the previous head ${before.head.oid.slice(0, 7)} is no longer in the history read (force-pushed away?)`;
     }
-    const newCommits = fresh?.size;
     // New since the previous snapshot: merged into the commits the old head did not have.
     const isNew = (mergeCommit: string | undefined) => !before || (fresh !== undefined && mergeCommit !== undefined && fresh.has(mergeCommit));
+    let inWindow = 0;
+    if (data.head) for (const oid of graph.ancestors(data.head)) if (Date.parse(graph.get(oid)!.committedAt) >= start) inWindow++;
     out[repository] = {
       defaultBranch: data.defaultBranch,
       ...(data.head ? { head: { oid: data.head, ...(head ? { committedAt: head.committedAt, headline: head.headline } : {}) } } : {}),
-      commitsInWindow: data.head ? graph.ancestors(data.head).size : 0,
-      ...(newCommits !== undefined ? { newCommits } : {}),
+      commitsInWindow: inWindow,
+      ...(fresh ? { newCommits: fresh.size } : {}),
+      ...(unknown ? { newUnknown: unknown } : {}),
       mergedPullRequests: data.pullRequests
         .filter((pr) => isNew(pr.mergeCommit))
         .sort((a, b) => a.mergedAt.localeCompare(b.mergedAt))

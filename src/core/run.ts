@@ -112,7 +112,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       const releases = await appendReleases(layout.releases, layout.corruptDir, (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })));
       if (releases.corrupt) notes.push(`release history was unreadable (${releases.corrupt.reason}); moved to ${releases.corrupt.movedTo} and started again`);
       const { file, bytes } = await writeSnapshot(layout, snapshot);
-      await writeBaseline(layout, snapshot, bytes);
+      await writeBaseline(layout, snapshot, bytes, previous);
       // Retention: the snapshots the release history refers to stay, as does this one.
       const fileOf = new Map(log.records.filter((r) => r.snapshot).map((r) => [r.id, path.basename(r.snapshot!)]));
       fileOf.set(snapshot.id, path.basename(file));

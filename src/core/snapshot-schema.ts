@@ -4,7 +4,10 @@ import { z } from 'zod';
  * The snapshot document. Types and the published JSON Schema (schema/snapshot.schema.json)
  * both come from here; docs/snapshot-format.md explains the fields.
  */
-export const SNAPSHOT_SCHEMA_VERSION = 1;
+export const SNAPSHOT_SCHEMA_VERSION = 2;
+
+/** Older schema versions whose files are still read as the previous snapshot (the fields compared did not change). */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 export const warningSchema = z.object({
   code: z.string().describe('Stable identifier, e.g. WORKLOAD_NOT_FOUND, CLUSTER_UNREACHABLE.'),
@@ -110,21 +113,37 @@ const countsSchema = z.object({
 export const driftServiceSchema = z.object({
   service: z.string(),
   repository: z.string(),
-  status: z.enum(['same', 'ahead', 'behind', 'diverged', 'unknown']).describe('ahead: the earlier environment has commits the later one lacks (a promotion ships them).'),
+  status: z
+    .enum(['same', 'ahead', 'behind', 'diverged', 'unknown'])
+    .describe('ahead: the earlier environment has commits the later one lacks (a promotion ships them); unknown: see reason.'),
   ahead: countsSchema.describe('In the earlier environment, missing from the later one: what promoting would ship.'),
   behind: countsSchema.describe('In the later environment, missing from the earlier one.'),
-  incomplete: z.boolean().optional().describe('A deployed commit reaches back beyond the cached window; counts are lower bounds.'),
-  reason: z.string().optional().describe('Why the status is unknown.'),
+  paths: z.array(z.string()).optional().describe('Set when the service declares paths: the counts are of commits touching them.'),
+  reason: z.string().optional().describe('Why the status is unknown: a side that could not be read, a version that did not resolve, history that could not be completed.'),
 });
 
-const pairCountsSchema = z.object({ commits: z.number().int(), pullRequests: z.number().int().describe('How many merged PRs, over all services.'), tickets: z.array(z.string()) });
+const pairCountsSchema = z.object({
+  commits: z.number().int().describe('Commits, counted once per repository (services built from one repository share them).'),
+  pullRequests: z.number().int().describe('Merged PRs, counted once per repository.'),
+  tickets: z.array(z.string()).describe('Tickets whose presence would change: work this side has that the other lacks (not counting reverted work or work already there as a cherry-pick).'),
+});
 
 export const driftPairSchema = z.object({
   from: z.string(),
   to: z.string(),
-  ahead: pairCountsSchema.describe('What promoting from → to would ship.'),
-  behind: pairCountsSchema.describe('What the later environment has that the earlier one lacks.'),
+  status: z
+    .enum(['same', 'ahead', 'behind', 'diverged', 'unknown'])
+    .describe('Over the known services; unknown when no service could be compared, or when the known ones are the same and some are unknown.'),
+  ahead: pairCountsSchema.describe('What promoting from → to would ship (known services only).'),
+  behind: pairCountsSchema.describe('What the later environment has that the earlier one lacks (known services only).'),
+  unknown: z.array(z.object({ service: z.string(), reason: z.string() })).optional().describe('Services that could not be compared, and why.'),
   services: z.array(driftServiceSchema),
+});
+
+const viaSchema = z.object({
+  commit: z.string(),
+  pr: z.number().int().optional(),
+  cherryPickOf: z.string().optional().describe('This commit is a cherry-pick of that one (its `(cherry picked from commit …)` trailer, or the same PR).'),
 });
 
 export const ticketSchema = z.object({
@@ -137,6 +156,8 @@ export const ticketSchema = z.object({
       sources: z.array(z.enum(['pr-title', 'branch', 'pr-body', 'commit-message'])),
       at: z.string(),
       closes: z.boolean().optional(),
+      cherryPickOf: z.string().optional().describe('The change is a cherry-pick of this commit.'),
+      revertedBy: z.array(z.string()).optional().describe('Commits known to revert this change.'),
     }),
   ),
   environments: z
@@ -144,15 +165,26 @@ export const ticketSchema = z.object({
       z.object({
         project: z.string(),
         environment: z.string(),
-        service: z.string(),
-        complete: z.boolean().describe("Every change of the ticket in this service's repository is deployed."),
-        via: z
-          .array(z.object({ commit: z.string(), pr: z.number().int().optional() }))
+        status: z
+          .enum(['in', 'partial', 'reverted', 'unknown'])
+          .describe('in: every change, in every repository of the project that carries it, is in what the environment serves; partial: some are; reverted: its changes are there and reverted; unknown: see reason. Environments without the ticket are not listed.'),
+        missing: z.array(z.string()).optional().describe('For partial: the repositories (and services, when a repository builds several) that lack it.'),
+        parts: z
+          .array(
+            z.object({
+              repository: z.string(),
+              service: z.string(),
+              status: z.enum(['in', 'partial', 'missing', 'reverted', 'unknown']),
+              via: z.array(viaSchema).optional().describe('The commits that bring it there.'),
+              reason: z.string().optional(),
+            }),
+          )
           .optional()
-          .describe('Only when complete is false: the changes the deployed commit contains.'),
+          .describe('Per repository and service; given unless every part is in directly.'),
+        reason: z.string().optional().describe('Why the status is unknown.'),
       }),
     )
-    .describe('Where the ticket runs, decided by git ancestry of each deployed commit.'),
+    .describe('Where the ticket is, decided by git ancestry of each deployed commit, never by dates.'),
 });
 
 const deployedVersionSchema = z.object({
@@ -172,17 +204,24 @@ export const deploymentEventSchema = z.object({
   at: z.string().optional().describe('Rollout time: creation of the ReplicaSet.'),
   from: deployedVersionSchema.optional(),
   to: deployedVersionSchema,
-  rollback: z.boolean(),
+  rollback: z.union([z.boolean(), z.literal('unknown')]).describe('true: the new commit is an ancestor of the previous one (or a version that ran before); unknown: their ancestry could not be decided (see rollbackReason).'),
   rollbackReason: z.string().optional(),
   detectedBy: z.enum(['snapshot-diff', 'replicaset-history']),
   snapshot: z.string().optional().describe('Id of the snapshot that first recorded this deployment (in the release history).'),
 });
 
+export const ticketKeysSchema = z.object({
+  mode: z.enum(['configured', 'learned']).describe('configured: tickets.jiraProjects; learned: prefixes seen as ticket keys in branch names or at the start of PR titles and commit subjects.'),
+  accepted: z.array(z.object({ prefix: z.string(), keys: z.number().int(), evidence: z.string() })),
+  ignored: z.array(z.object({ prefix: z.string(), keys: z.number().int(), example: z.string() })).describe('Key-like words that were not taken for tickets, with an example.'),
+});
+
 export const repositoryStateSchema = z.object({
   defaultBranch: z.string(),
   head: z.object({ oid: z.string(), committedAt: z.string().optional(), headline: z.string().optional() }).optional(),
-  commitsInWindow: z.number().int(),
-  newCommits: z.number().int().optional().describe('Commits on the default branch since the previous snapshot; absent on the first.'),
+  commitsInWindow: z.number().int().describe("Commits of the head's history dated within the history window."),
+  newCommits: z.number().int().optional().describe('Commits on the default branch since the previous snapshot with GitHub data (git oldHead..newHead); absent on the first, or when unknown.'),
+  newUnknown: z.string().optional().describe('Why the commits and PRs new since the previous snapshot are unknown (mergedPullRequests is then empty).'),
   mergedPullRequests: z
     .array(z.object({ number: z.number().int(), title: z.string(), headRefName: z.string(), mergedAt: z.string(), author: z.string(), mergeCommit: z.string().optional() }))
     .describe('Merged since the previous snapshot (all in the window on the first one).'),
@@ -227,6 +266,7 @@ export const snapshotSchema = z
     tickets: z.record(z.string(), ticketSchema).optional(),
     deployments: z.array(deploymentEventSchema).optional().describe('Rollouts since the previous snapshot; on the first, the history Kubernetes keeps.'),
     drift: z.record(z.string(), z.array(driftPairSchema)).optional().describe('Per project, each pair of consecutive environments.'),
+    ticketKeys: ticketKeysSchema.optional().describe('Which Jira-style prefixes counted as ticket keys, and which were taken for noise.'),
     warnings: z.array(warningSchema),
   })
   .describe('One snap snapshot: the delivery state of an organisation at one moment.');
@@ -243,3 +283,5 @@ export type DriftPair = z.infer<typeof driftPairSchema>;
 export type DriftService = z.infer<typeof driftServiceSchema>;
 export type RepositoryState = z.infer<typeof repositoryStateSchema>;
 export type GithubSourceState = z.infer<typeof githubSourceSchema>;
+export type TicketKeys = z.infer<typeof ticketKeysSchema>;
+export type TicketPresence = Ticket['environments'][number];

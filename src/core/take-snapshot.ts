@@ -12,7 +12,10 @@ import type { ProgressSink } from './progress.js';
 import { RepoBook } from './repo-book.js';
 import { buildRepositories } from './repositories.js';
 import { SNAPSHOT_SCHEMA_VERSION, type GithubSourceState, type Snapshot, type SnapshotWarning } from './snapshot-schema.js';
+import { repoReferences } from './tickets/index-repo.js';
+import { TicketKeyPolicy } from './tickets/keys.js';
 import { buildTickets } from './tickets/presence.js';
+import { resolveVersion } from './versions/resolve.js';
 
 export interface CollectResult {
   snapshot: Snapshot;
@@ -95,6 +98,34 @@ async function collectGithub(config: Config, repositories: string[], options: Ta
   }
 }
 
+/** Per repository, the commits deployed now, at the previous snapshot, and in the revisions Kubernetes keeps, that the graph holds. */
+function tipsOf(projects: Snapshot['projects'], previous: Snapshot | undefined, book: RepoBook): Map<string, Set<string>> {
+  const tips = new Map<string, Set<string>>();
+  const add = (repository: string, oid: string | undefined) => {
+    if (!oid || !book.get(repository)?.graph.has(oid)) return;
+    tips.set(repository, (tips.get(repository) ?? new Set()).add(oid));
+  };
+  for (const [project, p] of Object.entries(projects)) {
+    for (const [environment, e] of Object.entries(p.environments)) {
+      for (const [service, s] of Object.entries(e.services)) {
+        add(s.repository, s.commit?.oid);
+        const before = previous?.projects[project]?.environments[environment]?.services[service];
+        const view = book.get(s.repository);
+        if (!view) continue;
+        const resolve = (value: string | undefined) => {
+          if (!value || !s.version) return undefined;
+          const r = resolveVersion(value, s.version.source, view);
+          return r.status === 'resolved' ? r.commit.oid : undefined;
+        };
+        add(s.repository, before?.commit?.oid ?? resolve(before?.version?.value));
+        add(s.repository, previous?.repositories?.[s.repository]?.head?.oid);
+        for (const r of s.rollout?.history ?? []) add(s.repository, resolve(r.version));
+      }
+    }
+  }
+  return tips;
+}
+
 /** Reads every source and assembles one snapshot document. Writes only the GitHub cache. */
 export async function takeSnapshot(config: Config, options: TakeSnapshotOptions): Promise<CollectResult> {
   const now = options.now ?? (() => new Date());
@@ -116,7 +147,6 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
   for (const project of config.projects) projects[project.name] = { environments: kube.environments[project.name] };
 
   const repos: Map<string, RepoData> = github.state.status === 'ok' && github.source ? github.source.repos : new Map();
-  const book = new RepoBook(repos);
   const source = github.state.status === 'ok' ? github.source : undefined;
   const lookup = source
     ? async (lookups: Parameters<GithubSource['lookup']>[0]) => {
@@ -128,19 +158,27 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
       }
     : undefined;
   const analysis: Partial<Snapshot> = {};
+  let book = new RepoBook(repos);
   if (source) {
     warnings.push(...(await linkCommits(projects, book, lookup)));
-    const deployed = new Map<string, Set<string>>();
-    for (const p of Object.values(projects)) {
-      for (const e of Object.values(p.environments)) {
-        for (const s of Object.values(e.services)) if (s.commit) deployed.set(s.repository, (deployed.get(s.repository) ?? new Set()).add(s.commit.oid));
-      }
+    // The commits ancestry questions are asked about: deployed now, deployed at the previous
+    // snapshot, and the revisions Kubernetes keeps. History is read until each is answered exactly.
+    const tips = tipsOf(projects, options.previous, book);
+    try {
+      await source.complete(tips);
+    } catch (error) {
+      warnings.push({ code: 'HISTORY_INCOMPLETE', severity: 'warning', scope: { source: 'github' }, message: `reading older history failed: ${errorMessage(error)}; answers that depend on it are unknown in this snapshot` });
     }
-    await source.persist(deployed);
+    const policy = new TicketKeyPolicy(config.tickets.jiraProjects);
+    for (const data of repos.values()) policy.learn(repoReferences(data));
+    await source.persist(tips);
     github.state = { ...github.state, ...source.stats(), status: 'ok' };
-    analysis.repositories = buildRepositories(repositories, book, options.previous);
-    analysis.tickets = buildTickets(projects, repositories, book);
-    analysis.drift = buildDrift(config.projects, projects, book, source.windowStart);
+    warnings.push(...source.warnings.filter((w) => !github.warnings.includes(w)));
+    book = new RepoBook(repos, { tips, windowStart: source.windowStart, accepts: (ref) => policy.accepts(ref), incomplete: source.completion?.incomplete });
+    analysis.repositories = buildRepositories(repositories, book, options.previous, source.windowStart);
+    analysis.tickets = buildTickets(config.projects, projects, book);
+    analysis.drift = buildDrift(config.projects, projects, book);
+    analysis.ticketKeys = policy.report();
   }
   analysis.deployments = detectDeployments(projects, options.previous, book);
   for (const warning of warnings.slice((options.warnings ?? []).length)) progress({ kind: 'warning', warning });

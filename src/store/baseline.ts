@@ -57,8 +57,15 @@ interface BaselineFile {
   snapshot: Snapshot;
 }
 
-export async function writeBaseline(layout: DataLayout, snapshot: Snapshot, latestBytes: number): Promise<void> {
-  const baseline: BaselineFile = { file: snapshotFileName(snapshot.takenAt), bytes: latestBytes, snapshot: baselineOf(snapshot) };
+/**
+ * Writes the baseline of `snapshot`. A snapshot taken without GitHub data keeps the repositories of
+ * the previous baseline, so "new since the previous snapshot" is measured from the last one that
+ * read GitHub, not from nothing.
+ */
+export async function writeBaseline(layout: DataLayout, snapshot: Snapshot, latestBytes: number, previous?: Snapshot): Promise<void> {
+  const slim = baselineOf(snapshot);
+  const carried = !slim.repositories && previous?.repositories ? { ...slim, repositories: previous.repositories } : slim;
+  const baseline: BaselineFile = { file: snapshotFileName(snapshot.takenAt), bytes: latestBytes, snapshot: carried };
   await writeFileAtomic(layout.baseline, JSON.stringify(baseline));
 }
 

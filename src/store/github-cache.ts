@@ -10,7 +10,7 @@ import { readJsonOrSetAside } from './read-json.js';
  * rebuilt (the key includes the ticket settings: references are extracted when data arrives). Commits
  * are stored as arrays to keep the files small.
  */
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 
 type CommitRow = [oid: string, parents: string[], committedAt: string, author: string, headline: string, tickets?: TicketRef[]];
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../core/snapshot-schema.js';
+import { READABLE_SCHEMA_VERSIONS, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../core/snapshot-schema.js';
 import { stat } from 'node:fs/promises';
 import { copyFileAtomic, writeFileAtomic } from './atomic.js';
 import { jsonChunks } from './json-chunks.js';
@@ -10,7 +10,7 @@ import { readJsonOrSetAside, type ReadJsonResult } from './read-json.js';
 export function checkSnapshot(value: unknown): string | undefined {
   if (!value || typeof value !== 'object') return 'not a JSON object';
   const v = value as Partial<Snapshot>;
-  if (v.schemaVersion !== SNAPSHOT_SCHEMA_VERSION) return `schemaVersion is ${JSON.stringify(v.schemaVersion)}, expected ${SNAPSHOT_SCHEMA_VERSION}`;
+  if (!READABLE_SCHEMA_VERSIONS.includes(v.schemaVersion as number)) return `schemaVersion is ${JSON.stringify(v.schemaVersion)}, expected ${SNAPSHOT_SCHEMA_VERSION}`;
   if (typeof v.id !== 'string' || typeof v.takenAt !== 'string' || !v.projects || typeof v.projects !== 'object') return 'missing id, takenAt or projects';
   return undefined;
 }

@@ -1,9 +1,13 @@
 import type { CommitNode } from '../../sources/github/types.js';
 
 /**
- * The local commit graph of one repository. Ancestry is answered here, from the cached history,
- * never with an API call per question: `ancestors(oid)` walks parents once and is memoised, so
- * "does environment E contain commit C" is a set lookup.
+ * The local commit graph of one repository: the part of its history snap has read. Ancestry is
+ * answered here, from the cached history, never with an API call per question: `ancestors(oid)`
+ * walks parents once and is memoised, so "does environment E contain commit C" is a set lookup.
+ *
+ * The graph is usually a cut of the real history: a commit whose parents were not read is
+ * *shallow* (as in a shallow git clone). What a walk from a commit finds is then a lower bound of
+ * its real ancestry; `closure.ts` decides when it is the whole answer.
  */
 export class CommitGraph {
   private readonly byOid = new Map<string, CommitNode>();
@@ -13,12 +17,20 @@ export class CommitGraph {
     for (const c of commits) this.byOid.set(c.oid, c);
   }
 
+  get size(): number {
+    return this.byOid.size;
+  }
+
   has(oid: string): boolean {
     return this.byOid.has(oid);
   }
 
   get(oid: string): CommitNode | undefined {
     return this.byOid.get(oid);
+  }
+
+  commits(): IterableIterator<CommitNode> {
+    return this.byOid.values();
   }
 
   /** The commit whose oid starts with `prefix`; `ambiguous` when several do. */
@@ -34,7 +46,13 @@ export class CommitGraph {
     return found;
   }
 
-  /** `oid` and every ancestor of it that the graph holds. */
+  /** Parents of `oid` that the graph does not hold: where its known history stops. */
+  missingParents(oid: string): string[] {
+    const c = this.byOid.get(oid);
+    return c ? c.parents.filter((p) => !this.byOid.has(p)) : [];
+  }
+
+  /** `oid` and every ancestor of it that the graph holds (empty when the graph lacks `oid`). */
   ancestors(oid: string): ReadonlySet<string> {
     const cached = this.memo.get(oid);
     if (cached) return cached;
@@ -56,6 +74,7 @@ export class CommitGraph {
     return seen;
   }
 
+  /** Whether the graph shows a path from `of` down to `ancestor` (a lower bound: see closure.ts). */
   isAncestor(ancestor: string, of: string): boolean {
     return this.ancestors(of).has(ancestor);
   }

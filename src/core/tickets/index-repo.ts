@@ -1,52 +1,137 @@
-import type { RepoData } from '../../sources/github/types.js';
-import type { TicketSource } from './extract.js';
+import type { CommitNode, RepoData } from '../../sources/github/types.js';
+import type { CommitGraph } from '../graph/commit-graph.js';
+import { ownPullRequest, type TicketRef, type TicketSource } from './extract.js';
+import type { FoundRef } from './keys.js';
 
 /**
- * Which commit brought each ticket into a repository's default branch, from the references found when
- * the data arrived (find.ts). A PR's references (title, branch, body) belong to its merge commit (the merge commit of a merged branch, the squash commit,
- * or the last rebased commit); a commit message's references belong to that commit. Presence in an
- * environment is then one question: is that commit an ancestor of the deployed commit?
+ * Which commits carry each ticket in one repository, which commits revert which, and which are
+ * cherry-picks of which — all from what the data holds (references are extracted when it arrives).
+ *
+ * - A PR's references (title, branch, body) belong to its merge commit (the merge of a branch, the
+ *   squash commit, or the last commit of a rebase merge); a commit message's to that commit.
+ * - A revert (`This reverts commit <sha>.`, a `Revert "…"` subject, GitHub's revert PR with body
+ *   `Reverts owner/repo#N` or branch `revert-N-…`) carries no ticket: its mention of a key or PR is
+ *   about what it undoes. It is recorded as reverting its target; reverting a merge reverts what the
+ *   merge brought.
+ * - A cherry-pick is recorded as equivalent to its original: by `git cherry-pick -x`'s trailer, by
+ *   the same PR number in a squash subject (`… (#12)`), or — off the default branch — by the same
+ *   subject carrying the same ticket.
  */
 export interface TicketChange {
   repository: string;
   commit: string;
   pr?: number;
   sources: TicketSource[];
-  /** When the change reached the default branch (PR merge time or commit time). */
+  /** When the change reached its branch (PR merge time or commit time). */
   at: string;
   closes?: boolean;
+  /** This change is a cherry-pick of that commit. */
+  cherryPickOf?: string;
 }
 
 export interface RepoTickets {
   kind: Map<string, 'jira' | 'github'>;
   /** ticket key → changes, oldest first */
   changes: Map<string, TicketChange[]>;
+  /** revert commit → the commits it reverts (a reverted merge: the merge and what it brought). */
+  reverts: Map<string, string[]>;
+  /** commit → the commits that revert it. */
+  revertedBy: Map<string, string[]>;
+  /** original commit → its cherry-picks (and theirs). */
+  picks: Map<string, string[]>;
 }
 
-export function indexRepoTickets(repo: RepoData): RepoTickets {
+/** Every reference of a repository with where it was found, for learning ticket keys (keys.ts). */
+export function* repoReferences(repo: RepoData): Generator<FoundRef> {
+  const short = (text: string) => (text.length > 60 ? `${text.slice(0, 59)}…` : text);
+  for (const pr of repo.pullRequests) {
+    for (const ref of pr.tickets ?? []) {
+      const text = ref.source === 'branch' ? pr.headRefName : pr.title;
+      yield { ref, where: `${ref.source === 'branch' ? 'branch' : ref.source === 'pr-title' ? 'PR title' : 'PR body of'} "${short(text)}" in ${repo.repository}` };
+    }
+  }
+  for (const c of repo.commits) for (const ref of c.tickets ?? []) yield { ref, where: `commit ${c.oid.slice(0, 7)} "${short(c.headline)}" in ${repo.repository}` };
+}
+
+const REVERT_BRANCH = /(?:^|\/)revert-(\d+)-/;
+const MERGE_FROM = /^Merge pull request #\d+ from \S+?\/(\S+)/;
+
+const isRevertCommit = (c: CommitNode) => c.isRevert === true || (c.reverts?.length ?? 0) > 0;
+
+export function indexRepoTickets(repo: RepoData, graph: CommitGraph, accepts: (ref: TicketRef) => boolean): RepoTickets {
+  const resolve = (sha: string) => {
+    const found = graph.find(sha);
+    return found && found !== 'ambiguous' ? found.oid : undefined;
+  };
+  const prByNumber = new Map(repo.pullRequests.map((pr) => [pr.number, pr]));
+  const prByCommit = new Map(repo.pullRequests.filter((pr) => pr.mergeCommit).map((pr) => [pr.mergeCommit!, pr]));
+
+  // Reverts: by the message, by a revert PR, by the branch GitHub's revert button names.
+  const reverts = new Map<string, string[]>();
+  const addRevert = (by: string, target: string | undefined) => {
+    if (!target || target === by) return;
+    const c = graph.get(target);
+    const brought = c && c.parents.length > 1 ? broughtBy(graph, c) : [target];
+    reverts.set(by, [...new Set([...(reverts.get(by) ?? []), ...brought])]);
+  };
+  const revertCommits = new Set<string>();
+  for (const c of graph.commits()) {
+    const pr = prByCommit.get(c.oid);
+    const branch = pr?.headRefName ?? MERGE_FROM.exec(c.headline)?.[1];
+    const revertedPr = pr?.revertsPr ?? (branch ? Number(REVERT_BRANCH.exec(branch)?.[1] ?? NaN) : NaN);
+    const viaPr = Number.isFinite(revertedPr) && revertedPr > 0 ? prByNumber.get(revertedPr)?.mergeCommit : undefined;
+    if (isRevertCommit(c) || pr?.revertsPr !== undefined || viaPr) revertCommits.add(c.oid);
+    for (const sha of c.reverts ?? []) addRevert(c.oid, resolve(sha));
+    if (viaPr) addRevert(c.oid, viaPr);
+  }
+  const revertedBy = new Map<string, string[]>();
+  for (const [by, targets] of reverts) for (const t of targets) revertedBy.set(t, [...(revertedBy.get(t) ?? []), by]);
+
+  // Cherry-picks: the -x trailer, the same squash PR, or the same ticket-carrying subject off the default branch.
+  const onBranch = repo.head && graph.has(repo.head) ? graph.ancestors(repo.head) : new Set<string>();
+  const pickOf = new Map<string, string>();
+  const bySubject = new Map<string, string>();
+  for (const oid of onBranch) {
+    const c = graph.get(oid)!;
+    if (c.tickets?.length && !isRevertCommit(c)) bySubject.set(`${c.author}\n${c.headline}`, oid);
+  }
+  for (const c of graph.commits()) {
+    const trailer = (c.cherryPickOf ?? []).map(resolve).find((o) => o !== undefined && o !== c.oid);
+    if (trailer) pickOf.set(c.oid, trailer);
+    else if (!onBranch.has(c.oid)) {
+      const own = ownPullRequest(c.headline);
+      const squash = own !== undefined ? prByNumber.get(own)?.mergeCommit : undefined;
+      const same = squash && squash !== c.oid && onBranch.has(squash) ? squash : c.tickets?.length ? bySubject.get(`${c.author}\n${c.headline}`) : undefined;
+      if (same && same !== c.oid) pickOf.set(c.oid, same);
+    }
+  }
+  const picks = new Map<string, string[]>();
+  for (const [pick, original] of pickOf) picks.set(original, [...(picks.get(original) ?? []), pick]);
+
+  // Carriers: PRs' references on their merge commits, commit messages' on their commits; never a revert.
   const kind = new Map<string, 'jira' | 'github'>();
   const byCommit = new Map<string, Map<string, TicketChange>>();
-  const add = (key: string, k: 'jira' | 'github', commit: string, source: TicketSource, at: string, pr?: number, closes?: boolean) => {
-    kind.set(key, k);
+  const add = (ref: TicketRef, commit: string, at: string, pr?: number) => {
+    if (!accepts(ref) || revertCommits.has(commit)) return;
+    kind.set(ref.key, ref.kind);
     let perCommit = byCommit.get(commit);
     if (!perCommit) byCommit.set(commit, (perCommit = new Map()));
-    const change = perCommit.get(key);
-    if (!change) perCommit.set(key, { repository: repo.repository, commit, ...(pr !== undefined ? { pr } : {}), sources: [source], at, ...(closes ? { closes } : {}) });
-    else {
-      if (!change.sources.includes(source)) change.sources.push(source);
+    const change = perCommit.get(ref.key);
+    if (!change) {
+      const original = pickOf.get(commit);
+      perCommit.set(ref.key, { repository: repo.repository, commit, ...(pr !== undefined ? { pr } : {}), sources: [ref.source], at, ...(ref.closes ? { closes: true } : {}), ...(original ? { cherryPickOf: original } : {}) });
+    } else {
+      if (!change.sources.includes(ref.source)) change.sources.push(ref.source);
       if (pr !== undefined && change.pr === undefined) change.pr = pr;
-      if (closes) change.closes = true;
+      if (ref.closes) change.closes = true;
     }
   };
-  const commitsInGraph = new Set(repo.commits.map((c) => c.oid));
-  const prByCommit = new Map(repo.pullRequests.filter((pr) => pr.mergeCommit).map((pr) => [pr.mergeCommit!, pr.number]));
   for (const pr of repo.pullRequests) {
-    if (!pr.mergeCommit || !commitsInGraph.has(pr.mergeCommit)) continue;
-    for (const ref of pr.tickets ?? []) add(ref.key, ref.kind, pr.mergeCommit, ref.source, pr.mergedAt, pr.number, ref.closes);
+    if (!pr.mergeCommit || !graph.has(pr.mergeCommit) || pr.revertsPr !== undefined) continue;
+    for (const ref of pr.tickets ?? []) add(ref, pr.mergeCommit, pr.mergedAt, pr.number);
   }
-  for (const commit of repo.commits) {
-    for (const ref of commit.tickets ?? []) add(ref.key, ref.kind, commit.oid, 'commit-message', commit.committedAt, prByCommit.get(commit.oid), ref.closes);
-  }
+  for (const c of graph.commits()) for (const ref of c.tickets ?? []) add(ref, c.oid, c.committedAt, prByCommit.get(c.oid)?.number);
+
   const changes = new Map<string, TicketChange[]>();
   // Lists are copied to their exact length instead of grown by push: a large organisation has ~10^5 of them.
   for (const perCommit of byCommit.values()) {
@@ -56,5 +141,11 @@ export function indexRepoTickets(repo: RepoData): RepoTickets {
     }
   }
   for (const list of changes.values()) list.sort((a, b) => a.at.localeCompare(b.at) || a.commit.localeCompare(b.commit));
-  return { kind, changes };
+  return { kind, changes, reverts, revertedBy, picks };
+}
+
+/** What a merge brought: its ancestors that its first parent lacks (the merged branch), itself included. */
+function broughtBy(graph: CommitGraph, merge: CommitNode): string[] {
+  const mainline = graph.ancestors(merge.parents[0]);
+  return [...graph.ancestors(merge.oid)].filter((oid) => !mainline.has(oid));
 }

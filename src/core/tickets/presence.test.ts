@@ -6,7 +6,7 @@ import { buildDrift } from '../drift.js';
 import { RepoBook } from '../repo-book.js';
 import type { Snapshot } from '../snapshot-schema.js';
 import { ticketOptions } from './find.js';
-import { buildTickets } from './presence.js';
+import { buildTickets as build } from './presence.js';
 
 const REPO = 'acme/pay';
 const oid = (name: string) => Buffer.from(name).toString('hex').padEnd(40, '0').slice(0, 40);
@@ -60,11 +60,22 @@ function repoData(ticketSettings: TicketSettings = settings, extra: RawCommit[] 
     commits,
     pullRequests: rawPullRequests.map((raw) => toPullRequest(raw, options)),
     tags: [],
-    anchors: [],
     fetchedAt: '2026-11-03T00:00:00Z',
   };
 }
 const data = repoData();
+
+const config = (envs: string[]): Project[] => [
+  {
+    name: 'payments',
+    environments: envs.map((name) => ({ name, context: 'ctx', namespaces: null })),
+    services: [{ name: 'api', repository: REPO, workload: { kind: 'Deployment', name: 'api' }, version: { from: 'image-tag' } }],
+  },
+];
+
+function buildTickets(projects: Snapshot['projects'], _repos: string[], book: RepoBook) {
+  return build(config(Object.keys(projects.payments.environments)), projects, book);
+}
 
 function projectsAt(deployed: Record<string, string>): Snapshot['projects'] {
   const environments: Snapshot['projects'][string]['environments'] = {};
@@ -79,7 +90,7 @@ function projectsAt(deployed: Record<string, string>): Snapshot['projects'] {
 }
 
 const where = (tickets: ReturnType<typeof buildTickets>) =>
-  Object.fromEntries(Object.entries(tickets).map(([key, t]) => [key, t.environments.map((e) => `${e.environment}${e.complete ? '' : ' (partly)'}`)]));
+  Object.fromEntries(Object.entries(tickets).map(([key, t]) => [key, t.environments.map((e) => `${e.environment}${e.status === 'in' ? '' : ` (${e.status})`}`)]));
 
 describe('tickets by git ancestry', () => {
   it('finds tickets through merge commits, squash merges, rebases and branch commits, and skips decoys', () => {
@@ -94,10 +105,10 @@ describe('tickets by git ancestry', () => {
       // A commit on a merged branch is in every environment that has the merge.
       'PAY-5': ['dev', 'staging', 'prod'],
     });
-    expect(tickets['PAY-1'].changes).toEqual([{ repository: REPO, commit: oid('M1'), pr: 1, sources: ['pr-title', 'branch', 'pr-body', 'commit-message'], at: '2026-11-02T00:00:00Z' }]);
+    expect(tickets['PAY-1'].changes).toEqual([{ repository: REPO, commit: oid('M1'), pr: 1, sources: ['pr-title', 'branch', 'pr-body', 'commit-message'], at: '2026-11-02T00:00:00.000Z' }]);
     expect(tickets['PAY-2'].changes[0]).toMatchObject({ commit: oid('S'), pr: 2, sources: ['pr-body', 'commit-message'], closes: true });
     expect(tickets['PAY-3'].changes[0]).toMatchObject({ commit: oid('B2'), pr: 3, sources: ['branch'] });
-    expect(tickets['PAY-1'].environments.find((e) => e.environment === 'prod')).toEqual({ project: 'payments', environment: 'prod', service: 'api', complete: true });
+    expect(tickets['PAY-1'].environments.find((e) => e.environment === 'prod')).toEqual({ project: 'payments', environment: 'prod', status: 'in' });
   });
 
   it('a rollback to an older commit removes presence; deploying the branch tip alone does not add the PR', () => {
@@ -112,8 +123,8 @@ describe('tickets by git ancestry', () => {
   it('marks a ticket partly deployed when only some of its changes are there', () => {
     const twice = repoData(settings, [c('G', ['E'], 'PAY-1 follow-up')]);
     const tickets = buildTickets(projectsAt({ dev: 'G', prod: 'E' }), [REPO], new RepoBook(new Map([[REPO, twice]])));
-    expect(where(tickets)['PAY-1']).toEqual(['dev', 'prod (partly)']);
-    expect(tickets['PAY-1'].environments[1].via).toEqual([{ commit: oid('M1'), pr: 1 }]);
+    expect(where(tickets)['PAY-1']).toEqual(['dev', 'prod (partial)']);
+    expect(tickets['PAY-1'].environments[1].parts).toEqual([{ repository: REPO, service: 'api', status: 'partial', via: [{ commit: oid('M1') }] }]);
   });
 
   it('restricts keys to the configured Jira projects', () => {
@@ -132,7 +143,7 @@ describe('drift between environments', () => {
   const book = new RepoBook(new Map([[REPO, data]]));
 
   it('lists what a promotion ships, and what the later environment has that the earlier lacks', () => {
-    const drift = buildDrift([project], projectsAt({ dev: 'E', staging: 'B1', prod: 'M1' }), book, '2026-10-01T00:00:00Z').payments;
+    const drift = buildDrift([project], projectsAt({ dev: 'E', staging: 'B1', prod: 'M1' }), book).payments;
     expect(drift.map((p) => [p.from, p.to, p.ahead, p.behind])).toEqual([
       ['dev', 'staging', { commits: 3, pullRequests: 1, tickets: ['PAY-3', 'PAY-4'] }, { commits: 0, pullRequests: 0, tickets: [] }],
       ['staging', 'prod', { commits: 2, pullRequests: 1, tickets: ['PAY-2'] }, { commits: 0, pullRequests: 0, tickets: [] }],
@@ -142,11 +153,11 @@ describe('drift between environments', () => {
 
   it('shows the reverse when the later environment is ahead, and unknown when a commit is missing', () => {
     const projects = projectsAt({ dev: 'M1', staging: 'S', prod: 'S' });
-    const drift = buildDrift([project], projects, book, '2026-10-01T00:00:00Z').payments;
+    const drift = buildDrift([project], projects, book).payments;
     expect(drift[0]).toMatchObject({ ahead: { commits: 0 }, behind: { commits: 1, pullRequests: 1, tickets: ['PAY-2'] } });
     expect(drift[0].services[0].status).toBe('behind');
     expect(drift[1].services[0].status).toBe('same');
     delete projects.payments.environments.prod.services.api.commit;
-    expect(buildDrift([project], projects, book, '2026-10-01T00:00:00Z').payments[1].services[0]).toMatchObject({ status: 'unknown', reason: 'no resolved commit in prod' });
+    expect(buildDrift([project], projects, book).payments[1].services[0]).toMatchObject({ status: 'unknown', reason: 'prod: its version did not resolve to a commit' });
   });
 });

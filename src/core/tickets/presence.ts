@@ -1,44 +1,119 @@
-import type { RepoBook } from '../repo-book.js';
-import type { Snapshot, Ticket } from '../snapshot-schema.js';
+import type { Project, Service } from '../../config/types.js';
+import type { RepoBook, RepoView } from '../repo-book.js';
+import type { ServiceState, Snapshot, Ticket, TicketPresence } from '../snapshot-schema.js';
+import { compareKeys } from './compare.js';
+import { changeState, type ChangeState } from './evaluate.js';
+import type { TicketChange } from './index-repo.js';
+
+type Part = NonNullable<TicketPresence['parts']>[number];
 
 /**
- * Every ticket found in the configured repositories, and where it runs. A ticket is in an
- * environment when a commit that brought it is an ancestor of (or is) the commit deployed there,
- * so a rollback to an older commit removes it, and a merge after the deploy never adds it.
+ * The changes of ticket `key` that a service must run for the ticket to be in: its changes on the
+ * default branch (a cherry-pick elsewhere stands in for its original, see evaluate.ts), or, for a
+ * ticket worked only off the default branch, those. Changes outside the service's paths do not
+ * count for it.
  */
-export function buildTickets(projects: Snapshot['projects'], repositories: readonly string[], book: RepoBook): Record<string, Ticket> {
+export function requiredChanges(view: RepoView, key: string, service: Pick<Service, 'paths'>, touches: (commit: string) => boolean): TicketChange[] {
+  const all = view.tickets.changes.get(key) ?? [];
+  const own = all.filter((c) => !(c.cherryPickOf && all.some((o) => o.commit === c.cherryPickOf)));
+  const head = view.data.head;
+  const onBranch = head ? own.filter((c) => view.graph.isAncestor(c.commit, head)) : [];
+  const required = onBranch.length > 0 ? onBranch : own;
+  return service.paths?.length ? required.filter((c) => touches(c.commit)) : required;
+}
+
+/** Why nothing can be said about a service in an environment, or undefined when its commit is known. */
+export function unknownService(state: ServiceState | undefined, view: RepoView | undefined): { status: 'missing' | 'unknown'; reason: string } | undefined {
+  if (!state || state.status === 'not-found') return { status: 'missing', reason: 'not deployed there' };
+  if (state.status === 'unknown') return { status: 'unknown', reason: 'its cluster could not be read' };
+  if (!view) return { status: 'unknown', reason: `${state.repository} was not read from GitHub` };
+  if (!state.commit) return { status: 'unknown', reason: 'its version did not resolve to a commit' };
+  return undefined;
+}
+
+/** A service's part of a ticket in one environment, from its changes' states. */
+function partOf(repository: string, service: string, states: readonly ChangeState[]): Part {
+  const via = states.filter((s) => s.state === 'in' && s.via).map((s) => ({ commit: s.via!.commit, ...(s.via!.cherryPickOf ? { cherryPickOf: s.via!.cherryPickOf } : {}) }));
+  const unknown = states.find((s) => s.state === 'unknown');
+  if (unknown) return { repository, service, status: 'unknown', reason: unknown.reason ?? 'history could not be completed' };
+  const inCount = states.filter((s) => s.state === 'in').length;
+  const reverted = states.filter((s) => s.state === 'reverted').length;
+  const status: Part['status'] = inCount === states.length ? 'in' : inCount > 0 ? 'partial' : reverted > 0 ? 'reverted' : 'missing';
+  return { repository, service, status, ...(via.length ? { via } : {}) };
+}
+
+/** The environment's status from its parts; undefined when the ticket is simply not there. */
+export function presenceOf(project: string, environment: string, parts: readonly Part[]): TicketPresence | undefined {
+  if (parts.length === 0 || parts.every((p) => p.status === 'missing')) return undefined;
+  const unknown = parts.filter((p) => p.status === 'unknown');
+  const status: TicketPresence['status'] = unknown.length
+    ? 'unknown'
+    : parts.every((p) => p.status === 'in')
+      ? 'in'
+      : parts.some((p) => p.status === 'in' || p.status === 'partial')
+        ? 'partial'
+        : 'reverted';
+  const several = (repository: string) => parts.filter((p) => p.repository === repository).length > 1;
+  const missing = parts.filter((p) => p.status !== 'in' && p.status !== 'unknown').map((p) => (several(p.repository) ? `${p.repository} (${p.service})` : p.repository));
+  const showParts = status !== 'in' || parts.some((p) => p.via?.some((v) => v.cherryPickOf));
+  return {
+    project,
+    environment,
+    status,
+    ...(status === 'partial' || (status === 'unknown' && missing.length) ? { missing } : {}),
+    ...(showParts ? { parts: [...parts] } : {}),
+    ...(unknown.length ? { reason: unknown.map((p) => `${p.repository} (${p.service}): ${p.reason}`).join('; ') } : {}),
+  };
+}
+
+/**
+ * Every ticket found in the configured repositories, and where it is. Per project and environment a
+ * ticket is `in` when every service built from a repository that carries it runs every one of its
+ * changes (by git ancestry of the deployed commit, never by dates); `partial` when some do (the
+ * others are named); `reverted` when what is there was reverted; `unknown` when a side could not be
+ * read or history could not be completed. A rollback to an older commit takes a ticket out again.
+ */
+export function buildTickets(projects: readonly Project[], state: Snapshot['projects'], book: RepoBook, touches: (repository: string, service: Service, commit: string) => boolean = () => true): Record<string, Ticket> {
   const tickets = new Map<string, Ticket>();
+  const repositories = [...new Set(projects.flatMap((p) => p.services.map((s) => s.repository)))];
   for (const repository of repositories) {
     const view = book.get(repository);
     if (!view) continue;
     for (const [key, changes] of view.tickets.changes) {
+      const withReverts = changes.map((c) => {
+        const by = view.tickets.revertedBy.get(c.commit);
+        return by?.length ? { ...c, revertedBy: by } : c;
+      });
       const ticket = tickets.get(key);
       // Arrays are built at their exact length (not grown by push): there are ~10^5 of them in a large organisation.
-      if (ticket) ticket.changes = [...ticket.changes, ...changes];
-      else tickets.set(key, { kind: view.tickets.kind.get(key)!, changes: [...changes], environments: [] });
+      if (ticket) ticket.changes = [...ticket.changes, ...withReverts];
+      else tickets.set(key, { kind: view.tickets.kind.get(key)!, changes: withReverts, environments: [] });
     }
   }
-  for (const [project, p] of Object.entries(projects)) {
-    for (const [environment, e] of Object.entries(p.environments)) {
-      for (const [service, state] of Object.entries(e.services)) {
-        if (!state.commit) continue;
-        const view = book.get(state.repository);
-        if (!view) continue;
-        const ancestors = view.graph.ancestors(state.commit.oid);
-        for (const [key, changes] of view.tickets.changes) {
-          if (!changes.some((c) => ancestors.has(c.commit))) continue;
-          const via = changes.filter((c) => ancestors.has(c.commit));
-          const complete = via.length === changes.length;
+  for (const project of projects) {
+    const keys = new Set<string>();
+    for (const s of project.services) for (const key of book.get(s.repository)?.tickets.changes.keys() ?? []) keys.add(key);
+    for (const environment of project.environments) {
+      const services = state[project.name]?.environments[environment.name]?.services ?? {};
+      for (const key of keys) {
+        const parts: Part[] = [];
+        for (const service of project.services) {
+          const view = book.get(service.repository);
+          if (!view?.tickets.changes.has(key)) continue;
+          const required = requiredChanges(view, key, service, (commit) => touches(service.repository, service, commit));
+          if (required.length === 0) continue;
+          const s = services[service.name];
+          const blocked = unknownService(s, view);
+          if (blocked) {
+            parts.push({ repository: service.repository, service: service.name, status: blocked.status, reason: blocked.reason });
+            continue;
+          }
+          parts.push(partOf(service.repository, service.name, required.map((c) => changeState(view, s.commit!.oid, c.commit))));
+        }
+        const presence = presenceOf(project.name, environment.name, parts);
+        if (presence) {
           const ticket = tickets.get(key)!;
-          const entry: Ticket['environments'][number] = {
-            project,
-            environment,
-            service,
-            complete,
-            // Complete: every change listed under `changes` for this repository is there; only a partial presence names its part.
-            ...(complete ? {} : { via: via.map((c) => ({ commit: c.commit, ...(c.pr !== undefined ? { pr: c.pr } : {}) })) }),
-          };
-          ticket.environments = [...ticket.environments, entry];
+          ticket.environments = [...ticket.environments, presence];
         }
       }
     }
@@ -52,5 +127,4 @@ export function buildTickets(projects: Snapshot['projects'], repositories: reado
   return sorted;
 }
 
-/** PAY-9 before PAY-10 (one collator: localeCompare with options builds one per call). */
-export const compareKeys = new Intl.Collator('en', { numeric: true }).compare;
+export { compareKeys };

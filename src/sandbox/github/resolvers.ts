@@ -41,6 +41,34 @@ export function connection<T>(items: readonly T[], args: PageArgs, field: string
   };
 }
 
+/**
+ * A connection over a list produced on demand (a history walk): only the items up to the page's
+ * end (and one more, for `hasNextPage`) are produced, and `totalCount` walks to the end only when
+ * it is asked for.
+ */
+function lazyConnection<T, N>(upTo: (n: number) => readonly T[], total: () => number, args: PageArgs, field: string, toNode: (item: T) => N) {
+  const size = args.first ?? args.last;
+  if (size === undefined) throw new GraphQLError(`You must provide a \`first\` or \`last\` value to properly paginate the \`${field}\` connection.`, { extensions: { code: 'MISSING_PAGINATION_BOUNDARIES' } });
+  if (size > 100 || size < 0) {
+    throw new GraphQLError(`Requesting ${size} records on the \`${field}\` connection exceeds the \`${args.first !== undefined ? 'first' : 'last'}\` limit of 100 records.`, { extensions: { code: 'EXCESSIVE_PAGINATION' } });
+  }
+  if (args.last !== undefined) return connection(upTo(Infinity).map(toNode), args, field);
+  const start = fromCursor(args.after);
+  const items = upTo(start + size + 1);
+  const slice = items.slice(start, start + size).map(toNode);
+  return {
+    totalCount: total,
+    nodes: slice,
+    edges: slice.map((node, i) => ({ cursor: cursor(start + i), node })),
+    pageInfo: {
+      hasNextPage: items.length > start + size,
+      hasPreviousPage: start > 0,
+      startCursor: slice.length ? cursor(start) : null,
+      endCursor: slice.length ? cursor(start + slice.length - 1) : null,
+    },
+  };
+}
+
 const email = (login: string) => `${login}@users.noreply.github.com`;
 
 function commitObject(owner: string, repo: FixtureRepository, git: GitIndex, c: FixtureCommit): Record<string, unknown> {
@@ -60,14 +88,9 @@ function commitObject(owner: string, repo: FixtureRepository, git: GitIndex, c: 
     author: { __typename: 'GitActor', name: c.author, email: email(c.author), date: c.committedAt, user: { __typename: 'User', login: c.author } },
     committer: { __typename: 'GitActor', name: c.author, email: email(c.author), date: c.committedAt, user: { __typename: 'User', login: c.author } },
     parents: (args: PageArgs) => connection(c.parents.map((oid) => ({ __typename: 'Commit', oid, abbreviatedOid: oid.slice(0, 7) })), args, 'parents'),
-    history: (args: PageArgs & { since?: string; until?: string }) => {
-      let list = git.history(c.oid);
-      if (args.since || args.until) {
-        const since = args.since ? Date.parse(args.since) : -Infinity;
-        const until = args.until ? Date.parse(args.until) : Infinity;
-        list = list.filter((h) => Date.parse(h.committedAt) >= since && Date.parse(h.committedAt) <= until);
-      }
-      return connection(list.map((h) => commitObject(owner, repo, git, h)), args, 'history');
+    history: (args: PageArgs & { since?: string; until?: string; path?: string }) => {
+      const filters = { since: args.since, until: args.until, path: args.path };
+      return lazyConnection((upTo) => git.history(c.oid, filters, upTo), () => git.historyCount(c.oid, filters), args, 'history', (h) => commitObject(owner, repo, git, h));
     },
   };
 }

@@ -133,6 +133,8 @@ export class GithubServer {
     const invalid = validate(this.schema, document);
     if (invalid.length > 0) return this.send(res, 200, { errors: invalid.map((e) => ({ message: e.message, locations: e.locations, type: 'INVALID' })) });
     const { cost, nodes, largestPage } = queryCost(document, body.variables);
+    const operation = document.definitions.find((d) => d.kind === 'OperationDefinition');
+    count(this.stats, `query ${operation && 'name' in operation && operation.name ? operation.name.value : 'anonymous'}`);
     if (this.faults.maxPageSize !== undefined && largestPage > this.faults.maxPageSize) {
       count(this.stats, 'timeout');
       return this.send(res, 200, { data: null, errors: [{ message: 'Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug. Please include `8A2C:1F3E` when reporting this issue.' }] });

@@ -6,6 +6,8 @@ import type { SnapshotWarning } from '../../core/snapshot-schema.js';
 import { readRepoCache, writeRepoCache } from '../../store/github-cache.js';
 import { mapLimit } from '../../util/pool.js';
 import { GithubClient, QueryTooLargeError, type RateLimitWait } from './client.js';
+import { completeHistories, type CompleteResult } from './complete.js';
+import { pruneRepo } from './prune.js';
 import { lookupCommits, type Lookup } from './queries/commit-lookup.js';
 import { fetchRepoPages, type PageTask } from './queries/repo-pages.js';
 import { STATE_BATCH, fetchRepoStates, type RepoState } from './queries/repo-state.js';
@@ -36,6 +38,8 @@ export interface GithubStats {
   /** Caches that were missing, unreadable or made for another config. */
   rebuilt: number;
   lookups: number;
+  deepened: number;
+  counted: number;
 }
 
 const LOOKUP_BATCH = 20;
@@ -60,7 +64,11 @@ export class GithubSource {
   private unchanged = 0;
   private rebuilt = 0;
   private lookups = 0;
+  private deepened = 0;
+  private counted = 0;
   private pageSize: number;
+  /** The closure of each repository with deployed commits, after `complete`. */
+  completion?: CompleteResult;
 
   constructor(private readonly options: GithubSourceOptions) {
     this.client = new GithubClient({
@@ -91,6 +99,8 @@ export class GithubSource {
       unchanged: this.unchanged,
       rebuilt: this.rebuilt,
       lookups: this.lookups,
+      deepened: this.deepened,
+      counted: this.counted,
     };
   }
 
@@ -136,7 +146,9 @@ export class GithubSource {
       if (task.history || task.prsSince !== undefined || task.tags) tasks.push(task);
       else {
         this.unchanged++;
-        this.repos.set(state.repository, this.prune(cache!, state));
+        // The default branch can be renamed without its head moving (master → main).
+        if (cache!.defaultBranch !== state.defaultBranch) this.dirty.add(state.repository);
+        this.repos.set(state.repository, { ...cache!, defaultBranch: state.defaultBranch! });
         done++;
       }
     }
@@ -169,10 +181,10 @@ export class GithubSource {
           ...(result.capped.includes('commits') ? { historyIncomplete: true } : {}),
           ...(state.prsUpdatedAt && !result.capped.includes('pull requests') ? { prsUpdatedAt: state.prsUpdatedAt } : {}),
           ...(state.tagsSignature && !result.capped.includes('tags') ? { tagsSignature: state.tagsSignature } : {}),
-          anchors: cache?.anchors ?? [],
+          counts: { ...(cache?.counts ?? {}), ...(result.headCount !== undefined ? { [state.head!]: result.headCount } : {}) },
           fetchedAt: this.options.now.toISOString(),
         };
-        this.repos.set(result.repository, this.prune(merged, state));
+        this.repos.set(result.repository, merged);
         this.dirty.add(result.repository);
       }
       step(batch[0].repository, 'fetched');
@@ -204,30 +216,6 @@ export class GithubSource {
       ...(prsChanged ? { prsSince: cache?.prsUpdatedAt && cache.prsUpdatedAt > this.windowStart ? cache.prsUpdatedAt : this.windowStart } : {}),
       ...(tagsChanged ? { tags: true } : {}),
     };
-  }
-
-  /** Keeps what is reachable from the head within the window, and what deployed anchors need. */
-  private prune(data: RepoData, state: RepoState): RepoData {
-    const byOid = new Map(data.commits.map((c) => [c.oid, c]));
-    const keep = new Set<string>();
-    const windowStart = Date.parse(this.windowStart);
-    const walk = (start: string, inWindowOnly: boolean) => {
-      const stack = [start];
-      while (stack.length) {
-        const oid = stack.pop()!;
-        if (keep.has(oid)) continue;
-        const c = byOid.get(oid);
-        if (!c || (inWindowOnly && Date.parse(c.committedAt) < windowStart)) continue;
-        keep.add(oid);
-        stack.push(...c.parents);
-      }
-    };
-    if (state.head) walk(state.head, true);
-    for (const anchor of data.anchors) walk(anchor, false);
-    const commits = data.commits.filter((c) => keep.has(c.oid));
-    const pullRequests = data.pullRequests.filter((pr) => Date.parse(pr.mergedAt) >= windowStart);
-    if (commits.length !== data.commits.length || pullRequests.length !== data.pullRequests.length) this.dirty.add(data.repository);
-    return { ...data, commits, pullRequests };
   }
 
   /** The state query, split in halves when GitHub says it was too big or too slow. */
@@ -263,7 +251,7 @@ export class GithubSource {
     }
   }
 
-  /** Finds commits by SHA or name that the cache lacks, with a page of history each, and keeps them as anchors. */
+  /** Finds commits by SHA or name that the cache lacks, with a page of history each (and the length of their history). */
   async lookup(lookups: readonly Lookup[]): Promise<void> {
     const batches: Lookup[][] = [];
     for (let i = 0; i < lookups.length; i += LOOKUP_BATCH) batches.push(lookups.slice(i, i + LOOKUP_BATCH));
@@ -274,20 +262,46 @@ export class GithubSource {
         const repo = this.repos.get(result.repository);
         if (!repo || !result.commit) continue;
         repo.commits = mergeCommits([result.commit, ...result.history], repo.commits);
-        if (!repo.anchors.includes(result.commit.oid)) repo.anchors = [...repo.anchors, result.commit.oid];
+        if (result.totalCount !== undefined) repo.counts = { ...(repo.counts ?? {}), [result.commit.oid]: result.totalCount };
         this.dirty.add(result.repository);
       }
     });
   }
 
-  /** Drops anchors no deployment runs any more, then writes the caches that changed. */
-  async persist(deployed: Map<string, Set<string>>): Promise<void> {
-    for (const repo of this.repos.values()) {
-      const running = deployed.get(repo.repository) ?? new Set();
-      const anchors = repo.anchors.filter((a) => running.has(a));
-      if (anchors.length !== repo.anchors.length) {
-        repo.anchors = anchors;
-        this.dirty.add(repo.repository);
+  /**
+   * Reads history until the ancestry of every deployed commit is known exactly, or the page budget
+   * runs out (src/core/graph/README.md). `tips`: per repository, the deployed commits.
+   */
+  async complete(tips: ReadonlyMap<string, ReadonlySet<string>>): Promise<CompleteResult> {
+    const result = await completeHistories({
+      client: this.client,
+      repos: this.repos,
+      tips,
+      windowStart: this.windowStart,
+      pageSize: this.pageSize,
+      maxPages: this.options.settings.maxPages,
+      concurrency: this.options.settings.concurrency,
+      tickets: this.ticketsFor,
+      mergeCommits,
+      onRound: (round, repositories, tasks) => this.options.onStep?.(`${repositories} repositories`, `older history, round ${round + 1} (${tasks} reads)`, 0, 0),
+    });
+    this.deepened += result.pages;
+    this.counted += result.counts;
+    for (const repository of result.changed) this.dirty.add(repository);
+    for (const [repository, why] of result.incomplete) {
+      this.warn('HISTORY_INCOMPLETE', `${repository}: ${why}; answers that depend on it are unknown in this snapshot`);
+    }
+    this.completion = result;
+    return result;
+  }
+
+  /** Prunes each repository to what the next run needs (prune.ts), then writes the caches that changed. */
+  async persist(tips: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
+    for (const [repository, data] of this.repos) {
+      const pruned = pruneRepo(data, [...(tips.get(repository) ?? [])], this.windowStart);
+      if (pruned.commits.length !== data.commits.length || pruned.pullRequests.length !== data.pullRequests.length) {
+        this.repos.set(repository, pruned);
+        this.dirty.add(repository);
       }
     }
     await mapLimit([...this.dirty], 16, async (repository) => {

@@ -14,6 +14,12 @@ export interface CommitNode {
   headline: string;
   /** Ticket references in the commit message. */
   tickets?: TicketRef[];
+  /** Commits this one reverts (`This reverts commit <sha>.`), full ids. */
+  reverts?: string[];
+  /** The commit says it reverts something (`Revert "…"`), even when it names no commit. */
+  isRevert?: boolean;
+  /** Commits this one is a cherry-pick of (`(cherry picked from commit <sha>)`, git cherry-pick -x). */
+  cherryPickOf?: string[];
 }
 
 export interface PullRequestNode {
@@ -26,6 +32,8 @@ export interface PullRequestNode {
   mergeCommit?: string;
   /** Ticket references in the title, branch name and body, each with its source. */
   tickets?: TicketRef[];
+  /** A revert PR (GitHub's "Revert" button: title `Revert "…"`, body `Reverts owner/repo#N`): the PR number it reverts, 0 when not named. */
+  revertsPr?: number;
 }
 
 export interface TagNode {
@@ -38,7 +46,7 @@ export interface RepoData {
   repository: string;
   defaultBranch: string;
   head?: string;
-  /** Commits reachable from the head within the window, plus commits fetched to anchor deployed versions. */
+  /** The history read so far: the window of the head, and what exact answers about deployed commits needed (see prune.ts). */
   commits: CommitNode[];
   pullRequests: PullRequestNode[];
   tags: TagNode[];
@@ -48,7 +56,7 @@ export interface RepoData {
   tagsSignature?: string;
   /** The history read stopped at the page cap: the next run reads it again instead of trusting it. */
   historyIncomplete?: boolean;
-  /** Commits outside the window fetched because a deployment runs them; kept while deployed. */
-  anchors: string[];
+  /** Length of a commit's whole history (GitHub's `history.totalCount`), by oid: never changes, so it is kept. */
+  counts?: Record<string, number>;
   fetchedAt: string;
 }

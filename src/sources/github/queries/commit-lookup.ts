@@ -16,16 +16,18 @@ export interface Lookup {
 export interface LookupResult extends Lookup {
   commit?: CommitNode;
   history: CommitNode[];
+  /** Length of the commit's whole history (GitHub's `history.totalCount`). */
+  totalCount?: number;
 }
 
-type RawLookup = (RawCommit & { history: Page<RawCommit> }) | null;
+type RawLookup = (RawCommit & { history: Page<RawCommit> & { totalCount?: number } }) | null;
 
 export function lookupQuery(lookups: readonly Lookup[]): string {
   const byRepo = new Map<string, { expression: string; index: number }[]>();
   lookups.forEach((l, index) => byRepo.set(l.repository, [...(byRepo.get(l.repository) ?? []), { expression: l.expression, index }]));
   const parts = [...byRepo.entries()].map(([repository, items], r) => {
     const { owner, name } = splitRepository(repository);
-    const objects = items.map((item) => `l${item.index}: object(expression: ${str(item.expression)}) { ... on Commit { ...C history(first: $n) { ${PAGE_INFO} nodes { ...C } } } }`);
+    const objects = items.map((item) => `l${item.index}: object(expression: ${str(item.expression)}) { ... on Commit { ...C history(first: $n) { totalCount ${PAGE_INFO} nodes { ...C } } } }`);
     return `r${r}: repository(owner: ${str(owner)}, name: ${str(name)}) {\n    ${objects.join('\n    ')}\n  }`;
   });
   return `query CommitLookup($n: Int!) {\n  ${RATE_LIMIT}\n  ${parts.join('\n  ')}\n}\nfragment C on Commit { ${COMMIT_FIELDS} }`;
@@ -39,6 +41,6 @@ export async function lookupCommits(client: GithubClient, lookups: readonly Look
     const raw = data[`r${repos.indexOf(lookup.repository)}`]?.[`l${index}`];
     if (!raw?.oid) return { ...lookup, history: [] };
     const options = tickets(lookup.repository);
-    return { ...lookup, commit: toCommit(raw, options), history: raw.history.nodes.map((c) => toCommit(c, options)) };
+    return { ...lookup, commit: toCommit(raw, options), history: raw.history.nodes.map((c) => toCommit(c, options)), ...(raw.history.totalCount !== undefined ? { totalCount: raw.history.totalCount } : {}) };
   });
 }

@@ -38,32 +38,66 @@ export interface Page<T> {
   nodes: T[];
 }
 
-/** A commit as snap keeps it: the headline and the ticket references of its message. */
+const REVERTS = /This reverts commit ([0-9a-f]{7,40})/g;
+const PICKED = /\(cherry picked from commit ([0-9a-f]{7,40})\)/g;
+/** `Revert "…"` as git and GitHub write it; the merge of GitHub's revert PR names a `revert-N-…` branch. */
+const REVERT_SUBJECT = /^(?:Revert\b|Reapply\b|Merge pull request #\d+ from \S+?\/revert-\d+-)/;
+
+/**
+ * A commit as snap keeps it: the headline, the ticket references of its message, and what the
+ * message says it reverts (`This reverts commit <sha>.`) or was cherry-picked from
+ * (`(cherry picked from commit <sha>)`, git cherry-pick -x). A revert carries no tickets: what it
+ * names is what it undoes. Times are kept in UTC.
+ */
 export function toCommit(c: RawCommit, tickets: TicketOptions): CommitNode {
   const end = c.message.indexOf('\n');
-  const found = commitTickets(c.message, tickets);
+  const headline = end >= 0 ? c.message.slice(0, end) : c.message;
+  const body = end >= 0 ? c.message.slice(end + 1) : '';
+  const reverts = [...new Set([...c.message.matchAll(REVERTS)].map((m) => m[1]))];
+  const isRevert = REVERT_SUBJECT.test(headline) || /^Revert "/m.test(body.trimStart().split('\n')[0] ?? '');
+  const cherryPickOf = [...new Set([...c.message.matchAll(PICKED)].map((m) => m[1]))];
+  const found = isRevert || reverts.length ? undefined : commitTickets(c.message, tickets);
   return {
     oid: c.oid,
     parents: c.parents.nodes.map((p) => p.oid),
-    committedAt: c.committedDate,
+    committedAt: utc(c.committedDate),
     author: c.author?.user?.login ?? c.author?.name ?? 'unknown',
-    headline: end >= 0 ? c.message.slice(0, end) : c.message,
+    headline,
     ...(found ? { tickets: found } : {}),
+    ...(reverts.length ? { reverts } : {}),
+    ...(isRevert ? { isRevert } : {}),
+    ...(cherryPickOf.length ? { cherryPickOf } : {}),
   };
 }
 
-/** A merged PR as snap keeps it: no body, only the ticket references found in it, its title and its branch. */
+const utc = (time: string) => {
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? time : new Date(ms).toISOString();
+};
+
+const REVERTS_PR = /^Reverts (?:([\w.-]+\/[\w.-]+))?#(\d+)/m;
+
+/**
+ * A merged PR as snap keeps it: no body, only the ticket references found in it, its title and its
+ * branch. GitHub's revert PR (title `Revert "…"`, body `Reverts owner/repo#N`, branch `revert-N-…`)
+ * carries no tickets and records the PR it reverts.
+ */
 export function toPullRequest(pr: RawPullRequest, tickets: TicketOptions): PullRequestNode {
-  const found = pullRequestTickets(pr, tickets);
+  const named = REVERTS_PR.exec(pr.body ?? '');
+  const sameRepo = named && (!named[1] || named[1].toLowerCase() === tickets.repository?.toLowerCase());
+  const branch = /(?:^|\/)revert-(\d+)-/.exec(pr.headRefName);
+  const revertsPr = sameRepo ? Number(named![2]) : branch ? Number(branch[1]) : /^Revert "/.test(pr.title) ? 0 : undefined;
+  const found = revertsPr === undefined ? pullRequestTickets(pr, tickets) : undefined;
   return {
     number: pr.number,
     title: pr.title,
     headRefName: pr.headRefName,
-    mergedAt: pr.mergedAt ?? pr.updatedAt,
-    updatedAt: pr.updatedAt,
+    mergedAt: utc(pr.mergedAt ?? pr.updatedAt),
+    updatedAt: utc(pr.updatedAt),
     author: pr.author?.login ?? 'ghost',
     ...(pr.mergeCommit ? { mergeCommit: pr.mergeCommit.oid } : {}),
     ...(found ? { tickets: found } : {}),
+    ...(revertsPr !== undefined ? { revertsPr } : {}),
   };
 }
 

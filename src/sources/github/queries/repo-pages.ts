@@ -45,6 +45,8 @@ export interface PageResult {
   /** Sections that stopped at the page cap. */
   capped: ('commits' | 'pull requests' | 'tags')[];
   pages: number;
+  /** Length of the head's whole history (GitHub's `history.totalCount` without `since`), read with the first page. */
+  headCount?: number;
   error?: string;
 }
 
@@ -58,7 +60,7 @@ interface Cursor {
 }
 
 interface RawRepoPage {
-  h?: { history: Page<RawCommit> & { totalCount: number } } | null;
+  h?: { history: Page<RawCommit> & { totalCount: number }; total?: { totalCount: number } } | null;
   p?: Page<RawPullRequest>;
   t?: Page<RawTag>;
 }
@@ -78,7 +80,7 @@ export function pageQuery(items: { task: PageTask; history?: Cursor; prs?: Curso
     const after = (c: Cursor) => (c.after ? `, after: ${str(c.after)}` : '');
     const sections = [
       history && !history.done
-        ? `h: object(oid: ${str(task.head)}) { ... on Commit { history(first: ${Math.min(pageSize, history.size ?? pageSize)}, since: $since${after(history)}) { totalCount ${PAGE_INFO} nodes { ...C } } } }`
+        ? `h: object(oid: ${str(task.head)}) { ... on Commit { history(first: ${Math.min(pageSize, history.size ?? pageSize)}, since: $since${after(history)}) { totalCount ${PAGE_INFO} nodes { ...C } }${history.pages === 0 ? ' total: history(first: 1) { totalCount }' : ''} } }`
         : '',
       prs && !prs.done ? `p: pullRequests(states: MERGED, first: $n${after(prs)}, orderBy: { field: UPDATED_AT, direction: DESC }) { ${PAGE_INFO} nodes { ${PULL_REQUEST_FIELDS} } }` : '',
       tags && !tags.done ? `t: refs(refPrefix: "refs/tags/", first: $n${after(tags)}, orderBy: { field: TAG_COMMIT_DATE, direction: DESC }) { ${PAGE_INFO} nodes { ${TAG_FIELDS} } }` : '',
@@ -130,6 +132,7 @@ export async function fetchRepoPages(client: GithubClient, tasks: readonly PageT
         return;
       }
       if (isOpen(s.history)) {
+        if (raw.h?.total) s.result.headCount = raw.h.total.totalCount;
         const page = raw.h?.history;
         const nodes = page?.nodes ?? [];
         for (const node of nodes) {
