@@ -35,7 +35,7 @@ function snapshotSummary(snapshot: Snapshot) {
     }
   }
   const drift = Object.entries(snapshot.drift ?? {}).flatMap(([project, pairs]) =>
-    pairs.map((p) => ({ project, from: p.from, to: p.to, commits: p.ahead.commits, pullRequests: p.ahead.pullRequests, tickets: p.ahead.tickets.length })),
+    pairs.map((p) => ({ project, from: p.from, to: p.to, status: p.status ?? 'unknown', commits: p.ahead.commits, pullRequests: p.ahead.pullRequests, tickets: p.ahead.tickets.length, ...(p.unknown?.length ? { unknown: p.unknown } : {}) })),
   );
   return { id: snapshot.id, takenAt: snapshot.takenAt, outcome: snapshot.outcome, errors: snapshot.warnings.length, projects, drift };
 }
@@ -76,8 +76,16 @@ function render(
       table.push([project, ...envs.map((e) => (byEnv[e] ? `${byEnv[e].running}/${byEnv[e].services}${byEnv[e].notReady ? c.red(` ${byEnv[e].notReady} not ready`) : ''}` : ''))]);
     }
     lines.push('', `${c.bold('Latest snapshot')} ${summary.id} (${summary.outcome}${summary.errors ? `, ${summary.errors} error warning(s)` : ''})`, renderTable(table, '  '));
-    const drifting = summary.drift.filter((d) => d.commits > 0);
-    if (drifting.length) lines.push(...drifting.map((d) => `  ${d.project}: ${d.from} → ${d.to} would ship ${d.commits} commits, ${d.pullRequests} PRs, ${d.tickets} tickets`));
+    const drifting = summary.drift.filter((d) => d.commits > 0 || d.status === 'unknown');
+    if (drifting.length) {
+      lines.push(
+        ...drifting.map((d) =>
+          d.status === 'unknown'
+            ? `  ${d.project}: ${d.from} → ${d.to} unknown (${d.unknown?.[0]?.reason ?? 'see the snapshot'}${(d.unknown?.length ?? 0) > 1 ? `, and ${d.unknown!.length - 1} more` : ''})`
+            : `  ${d.project}: ${d.from} → ${d.to} would ship ${d.commits} commits, ${d.pullRequests} PRs, ${d.tickets} tickets${d.unknown?.length ? ` (${d.unknown.length} service(s) unknown)` : ''}`,
+        ),
+      );
+    }
   }
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import type { DeploymentEvent, DriftPair, Snapshot } from '../core/snapshot-schema.js';
+import type { DeploymentEvent, DriftPair, Snapshot, TicketPresence } from '../core/snapshot-schema.js';
 import type { Colors } from './terminal.js';
 
 const short = (oid?: string) => (oid ? oid.slice(0, 7) : '?');
@@ -6,27 +6,30 @@ const short = (oid?: string) => (oid ? oid.slice(0, 7) : '?');
 const version = (v?: string) => (v && /^[0-9a-f]{40}$/.test(v) ? v.slice(0, 12) : v);
 const list = (items: readonly string[], max: number) => (items.length > max ? `${items.slice(0, max).join(', ')} … (+${items.length - max})` : items.join(', '));
 
-/** Tickets per environment: project/environment → keys present there (by ancestry), most recently merged first. */
-export function ticketsByEnvironment(snapshot: Snapshot): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [project, p] of Object.entries(snapshot.projects)) for (const env of Object.keys(p.environments)) out.set(`${project}/${env}`, []);
+/** Tickets per environment: project/environment → keys by status there (by ancestry), most recently merged first. */
+export function ticketsByEnvironment(snapshot: Snapshot): Map<string, Record<TicketPresence['status'], string[]>> {
+  const out = new Map<string, Record<TicketPresence['status'], string[]>>();
+  for (const [project, p] of Object.entries(snapshot.projects)) for (const env of Object.keys(p.environments)) out.set(`${project}/${env}`, { in: [], partial: [], reverted: [], unknown: [] });
   const newest = (key: string) => snapshot.tickets![key].changes.reduce((max, ch) => (ch.at > max ? ch.at : max), '');
   const keys = Object.keys(snapshot.tickets ?? {}).sort((a, b) => newest(b).localeCompare(newest(a)));
   for (const key of keys) {
-    for (const where of new Set(snapshot.tickets![key].environments.map((e) => `${e.project}/${e.environment}`))) out.get(where)?.push(key);
+    for (const e of snapshot.tickets![key].environments) out.get(`${e.project}/${e.environment}`)?.[e.status].push(key);
   }
   return out;
 }
 
 export function renderTicketsPerEnvironment(snapshot: Snapshot, c: Colors, max = 8): string {
-  const rows = [...ticketsByEnvironment(snapshot)].map(([where, keys]) => `  ${where.padEnd(24)} ${String(keys.length).padStart(4)}  ${c.dim(list(keys, max))}`);
-  return `${c.bold('Tickets per environment')} ${c.dim('(by git ancestry of the deployed commit; most recently merged first)')}\n${rows.join('\n')}`;
+  const rows = [...ticketsByEnvironment(snapshot)].map(([where, by]) => {
+    const others = (['partial', 'reverted', 'unknown'] as const).filter((s) => by[s].length).map((s) => `${by[s].length} ${s}`);
+    return `  ${where.padEnd(24)} ${String(by.in.length).padStart(4)}  ${c.dim(list(by.in, max))}${others.length ? c.yellow(`  (+ ${others.join(', ')})`) : ''}`;
+  });
+  return `${c.bold('Tickets per environment')} ${c.dim('(in: every change, in every repository, is an ancestor of what runs; most recently merged first)')}\n${rows.join('\n')}`;
 }
 
 export function renderDeployment(d: DeploymentEvent, c: Colors): string {
   const from = d.from ? `${version(d.from.version) ?? d.from.image ?? '?'} (${short(d.from.commit)})` : '–';
   const to = `${version(d.to.version) ?? d.to.image ?? '?'} (${short(d.to.commit)})`;
-  const mark = d.rollback ? c.yellow(' rollback') : '';
+  const mark = d.rollback === true ? c.yellow(' rollback') : d.rollback === 'unknown' ? c.yellow(' rollback unknown') : '';
   return `  ${d.project}/${d.environment}/${d.service}: ${from} → ${c.green(to)}${mark}${d.at ? c.dim(` at ${d.at}`) : ''}${d.rollbackReason ? c.dim(` (${d.rollbackReason})`) : ''}`;
 }
 
@@ -40,15 +43,17 @@ export function renderDeployments(events: readonly DeploymentEvent[], c: Colors,
 }
 
 export function promotionLine(project: string, pair: DriftPair): string {
-  if (pair.ahead.commits === 0 && pair.behind.commits === 0) return `${project}: ${pair.from} and ${pair.to} run the same commits`;
+  const unknown = pair.unknown ?? [];
+  const why = unknown.length ? ` [${unknown.length} service(s) unknown: ${list([...new Set(unknown.map((u) => `${u.service} (${u.reason})`))], 2)}]` : '';
+  if (pair.status === 'unknown') return `${project}: ${pair.from} → ${pair.to} unknown${why}`;
+  if (pair.status === 'same') return `${project}: ${pair.from} and ${pair.to} run the same commits`;
   const parts: string[] = [];
   if (pair.ahead.commits > 0) {
     const tickets = pair.ahead.tickets.length ? `ships ${list(pair.ahead.tickets, 6)}; ` : '';
     parts.push(`promoting ${pair.from} → ${pair.to} ${tickets}${pair.ahead.commits} commits, ${pair.ahead.pullRequests} PRs`);
   }
   if (pair.behind.commits > 0) parts.push(`${pair.to} has ${pair.behind.commits} commits ${pair.from} lacks (${pair.behind.tickets.length} tickets)`);
-  const unknown = pair.services.filter((s) => s.status === 'unknown').length;
-  return `${project}: ${parts.join('; ')}${unknown ? ` [${unknown} service(s) unknown]` : ''}`;
+  return `${project}: ${parts.join('; ')}${why}`;
 }
 
 export function renderDrift(snapshot: Snapshot, c: Colors, only?: { from: string; to: string }): string {

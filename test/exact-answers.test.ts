@@ -1,0 +1,223 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentProgress } from '../src/core/progress.js';
+import { runSnapshot } from '../src/core/run.js';
+import type { Snapshot } from '../src/core/snapshot-schema.js';
+import type { Fixture } from '../src/sandbox/fixtures/types.js';
+import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
+import { clockAt, oid, tinyOrg, type TinyCommit } from './helpers/tiny-org.js';
+
+/**
+ * The failing cases of "exact answers on real histories", each as it was told: what snap answered
+ * before, and what git says is true.
+ */
+const NOW = '2026-11-20T12:00:00.000Z';
+let t: TestSandbox | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+async function start(fixture: Fixture, extra: Record<string, unknown> = {}) {
+  t = await startTestSandbox(fixture);
+  const config = await t.config({ history: { days: fixture.history?.days ?? 60 }, ...extra });
+  const clock = clockAt(fixture.now);
+  return { config, run: () => runSnapshot(config, { progress: silentProgress, githubToken: t!.sandbox.githubToken, now: clock }) };
+}
+
+const where = (s: Snapshot, key: string) => Object.fromEntries((s.tickets?.[key]?.environments ?? []).map((e) => [e.environment, e.status]));
+const pair = (s: Snapshot, from: string, to: string, project = 'shop') => s.drift![project].find((p) => p.from === from && p.to === to)!;
+
+describe('a deployed commit older than the history window', () => {
+  // 200 commits: 0–149 a year old, 150–199 from the last 10 days; the default window holds the last 50.
+  const commits: TinyCommit[] = Array.from({ length: 200 }, (_, i) => ({
+    id: `c${i}`,
+    message: i === 10 ? 'LANG-1 fix' : i === 170 ? 'LANG-2 faster parsing' : `Change ${i}`,
+    at: i < 150 ? `-${400 - i * 0.1}d` : `-${10 - (i - 150) * 0.1}d`,
+  }));
+  const org = (prod: string | { at: string; previous: string[] }) => tinyOrg({ now: NOW, repos: [{ name: 'lang', commits }], envs: ['dev', 'prod'], deploy: { dev: { lang: 'c199' }, prod: { lang: prod } } });
+
+  it('finds the ticket in both environments and counts the drift exactly, as git does', async () => {
+    const { run } = await start(org('c20'));
+    const { snapshot } = await run();
+    // git merge-base --is-ancestor c10 c20 and c10 c199: both true.
+    expect(where(snapshot, 'LANG-1')).toEqual({ dev: 'in', prod: 'in' });
+    expect(where(snapshot, 'LANG-2')).toEqual({ dev: 'in' });
+    // git rev-list --count c20..c199 = 179; c199..c20 = 0.
+    const p = pair(snapshot, 'dev', 'prod');
+    expect(p.status).toBe('ahead');
+    expect(p.services[0]).toMatchObject({ status: 'ahead', ahead: { commits: 179, tickets: ['LANG-2'] }, behind: { commits: 0 } });
+    expect(snapshot.warnings.filter((w) => w.code === 'HISTORY_INCOMPLETE')).toEqual([]);
+  });
+
+  it('keeps its answers on the next, unchanged run, and tells a rollback from a roll forward', async () => {
+    const { run } = await start(org({ at: 'c20', previous: [] }));
+    const first = await run();
+    const again = await run();
+    expect(again.snapshot.tickets).toEqual(first.snapshot.tickets);
+    expect(again.snapshot.drift).toEqual(first.snapshot.drift);
+    expect(again.snapshot.sources.github).toMatchObject({ requests: 1, deepened: 0 });
+
+    // Back to c15: an ancestor of c20, so a rollback; LANG-1 (c10) stays in prod.
+    t!.sandbox.kubernetes.cluster('tiny').store.rollout('prod', 'lang', { tag: oid('lang', 'c15') });
+    const back = await run();
+    expect(back.snapshot.deployments).toEqual([expect.objectContaining({ environment: 'prod', rollback: true })]);
+    expect(where(back.snapshot, 'LANG-1')).toEqual({ dev: 'in', prod: 'in' });
+    // Forward to c30: not a rollback, and nothing is lost.
+    t!.sandbox.kubernetes.cluster('tiny').store.rollout('prod', 'lang', { tag: oid('lang', 'c30') });
+    const forward = await run();
+    expect(forward.snapshot.deployments).toEqual([expect.objectContaining({ environment: 'prod', rollback: false })]);
+    expect(where(forward.snapshot, 'LANG-1')).toEqual({ dev: 'in', prod: 'in' });
+    expect(pair(forward.snapshot, 'dev', 'prod').services[0].ahead.commits).toBe(169);
+  });
+});
+
+describe('a commit with a wrong date', () => {
+  it('does not cut the history: the tickets behind it are still found', async () => {
+    const commits: TinyCommit[] = [
+      { id: 'old', message: 'Initial import', at: '-300d' },
+      { id: 'c1', message: 'SHOP-1 basket', at: '-5d' },
+      { id: 'c2', message: 'SHOP-2 checkout', at: '-4d' },
+      { id: 'c3', message: 'SHOP-3 coupons', at: '-3.5d' },
+      { id: 'c4', message: 'SHOP-4 receipts', at: '-3d' },
+      // Committed on a machine whose clock said 2024.
+      { id: 'c5', message: 'SHOP-5 tidy', at: '2024-03-01T10:00:00Z' },
+      { id: 'c6', message: 'SHOP-6 invoices', at: '-2d' },
+      { id: 'c7', message: 'SHOP-7 search', at: '-1d' },
+    ];
+    const { run } = await start(tinyOrg({ now: NOW, repos: [{ name: 'shop', commits }], envs: ['staging', 'prod'], deploy: { staging: { shop: 'c7' }, prod: { shop: 'c6' } } }));
+    const { snapshot } = await run();
+    for (const key of ['SHOP-1', 'SHOP-2', 'SHOP-3', 'SHOP-4', 'SHOP-5', 'SHOP-6']) expect(where(snapshot, key), key).toEqual({ staging: 'in', prod: 'in' });
+    expect(where(snapshot, 'SHOP-7')).toEqual({ staging: 'in' });
+    expect(snapshot.repositories!['acme/shop'].commitsInWindow).toBe(6);
+  });
+});
+
+describe('a ticket whose work spans two repositories', () => {
+  it('is in an environment only when every repository carrying it is; otherwise partial, naming what is missing', async () => {
+    const fixture = tinyOrg({
+      now: NOW,
+      repos: [
+        { name: 'payments-web', commits: [{ id: 'w1', message: 'PYM-150 layout', at: '-20d' }, { id: 'w2', message: 'PYM-158 show refunds', at: '-3d' }] },
+        { name: 'payments-worker', commits: [{ id: 'k1', message: 'PYM-151 queue', at: '-20d' }, { id: 'k2', message: 'PYM-158 refund job', at: '-4d' }] },
+      ],
+      envs: ['staging', 'prod'],
+      services: [{ name: 'payments-web', repo: 'payments-web', project: 'payments' }, { name: 'payments-worker', repo: 'payments-worker', project: 'payments' }],
+      deploy: { staging: { 'payments-web': 'w2', 'payments-worker': 'k2' }, prod: { 'payments-web': 'w1', 'payments-worker': 'k2' } },
+    });
+    const { run } = await start(fixture);
+    const { snapshot } = await run();
+    const prod = snapshot.tickets!['PYM-158'].environments.find((e) => e.environment === 'prod')!;
+    expect(prod).toMatchObject({ status: 'partial', missing: ['acme/payments-web'] });
+    expect(prod.parts).toEqual([
+      { repository: 'acme/payments-web', service: 'payments-web', status: 'missing' },
+      { repository: 'acme/payments-worker', service: 'payments-worker', status: 'in', via: [{ commit: oid('payments-worker', 'k2') }] },
+    ]);
+    expect(where(snapshot, 'PYM-158')).toEqual({ staging: 'in', prod: 'partial' });
+    // Promoting brings the missing part: that is what it ships, and prod has nothing staging lacks.
+    const p = pair(snapshot, 'staging', 'prod', 'payments');
+    expect(p.ahead.tickets).toEqual(['PYM-158']);
+    expect(p.behind.tickets).toEqual([]);
+  });
+});
+
+describe('reverts', () => {
+  const at = (d: number) => `-${d}d`;
+  it('a reverted ticket is reported as reverted, and a promotion does not ship it (squash-merged revert PR)', async () => {
+    const repo = {
+      name: 'shop-api',
+      commits: [
+        { id: 'a', message: 'SHOP-1 catalogue (#1)', at: at(9) },
+        { id: 'b', message: 'SHOP-4 add gift cards (#4)', at: at(5) },
+        { id: 'r', message: `Revert "SHOP-4 add gift cards (#4)" (#6)\n\nThis reverts commit ${oid('shop-api', 'b')}.`, at: at(4) },
+        { id: 'c', message: 'SHOP-5 wish lists (#7)', at: at(3) },
+      ],
+      pullRequests: [
+        { number: 1, title: 'SHOP-1 catalogue', merge: 'a', headRefName: 'feature/SHOP-1-catalogue' },
+        { number: 4, title: 'SHOP-4 add gift cards', merge: 'b', headRefName: 'feature/SHOP-4-gift-cards' },
+        { number: 6, title: 'Revert "SHOP-4 add gift cards"', body: 'Reverts acme/shop-api#4', merge: 'r', headRefName: 'revert-4-feature/SHOP-4-gift-cards' },
+        { number: 7, title: 'SHOP-5 wish lists', merge: 'c', headRefName: 'feature/SHOP-5-wish-lists' },
+      ],
+    };
+    const { run } = await start(tinyOrg({ now: NOW, repos: [repo], envs: ['staging', 'prod'], deploy: { staging: { 'shop-api': 'c' }, prod: { 'shop-api': 'a' } } }));
+    const { snapshot } = await run();
+    expect(where(snapshot, 'SHOP-4')).toEqual({ staging: 'reverted' });
+    expect(where(snapshot, 'SHOP-5')).toEqual({ staging: 'in' });
+    expect(snapshot.tickets!['SHOP-4'].changes).toEqual([expect.objectContaining({ commit: oid('shop-api', 'b'), pr: 4, revertedBy: [oid('shop-api', 'r')] })]);
+    // The revert names PR #4 and SHOP-4, but is neither.
+    expect(snapshot.tickets!['acme/shop-api#4']).toBeUndefined();
+    const p = pair(snapshot, 'staging', 'prod');
+    expect(p.ahead.tickets).toEqual(['SHOP-5']);
+    // The commits are still shipped: git rev-list --count a..c = 3.
+    expect(p.ahead.commits).toBe(3);
+  });
+
+  it('a revert of a merge undoes what the merge brought; a revert of the revert puts it back', async () => {
+    const repo = {
+      name: 'shop-web',
+      commits: [
+        { id: 'base', message: 'Initial page', at: at(20) },
+        { id: 'f1', message: 'Gift card form', at: at(10) },
+        { id: 'f2', message: 'SHOP-9 gift card email', at: at(9.5) },
+        { id: 'm4', parents: ['base', 'f2'], message: 'Merge pull request #4 from acme/feature/SHOP-4-gift-cards\n\nSHOP-4 gift cards', at: at(9) },
+        { id: 'r', parents: ['m4'], message: `Revert "Merge pull request #4 from acme/feature/SHOP-4-gift-cards"\n\nThis reverts commit ${oid('shop-web', 'm4')}, reversing\nchanges made to ${oid('shop-web', 'base')}.`, at: at(8) },
+        { id: 'x', parents: ['r'], message: 'SHOP-7 footer', at: at(7) },
+        { id: 'rr', parents: ['x'], message: `Reapply "Merge pull request #4 from acme/feature/SHOP-4-gift-cards"\n\nThis reverts commit ${oid('shop-web', 'r')}.`, at: at(6) },
+      ],
+      pullRequests: [{ number: 4, title: 'SHOP-4 gift cards', merge: 'm4', headRefName: 'feature/SHOP-4-gift-cards' }],
+    };
+    const { run } = await start(tinyOrg({ now: NOW, repos: [repo], envs: ['dev', 'staging', 'prod'], deploy: { dev: { 'shop-web': 'rr' }, staging: { 'shop-web': 'x' }, prod: { 'shop-web': 'm4' } } }));
+    const { snapshot } = await run();
+    expect(where(snapshot, 'SHOP-4')).toEqual({ dev: 'in', staging: 'reverted', prod: 'in' });
+    // SHOP-9 rode in on the merge: reverted with it.
+    expect(where(snapshot, 'SHOP-9')).toEqual({ dev: 'in', staging: 'reverted', prod: 'in' });
+    expect(where(snapshot, 'SHOP-7')).toEqual({ dev: 'in', staging: 'in' });
+  });
+});
+
+describe('a cherry-picked hotfix', () => {
+  it('carries its ticket into the environment that runs it, with its provenance, and is not shipped again', async () => {
+    const repo = {
+      name: 'shop-api',
+      head: 'm3',
+      commits: [
+        { id: 'm1', message: 'SHOP-1 catalogue', at: '-30d' },
+        { id: 'm2', message: 'SHOP-4 fix the cart total (#4)', at: '-10d' },
+        { id: 'm3', message: 'SHOP-6 recommendations (#5)', at: '-5d' },
+        // rel/1.0 branches from v1.0.0 (m1); v1.0.1 is `git cherry-pick -x` of m2.
+        { id: 'h1', parents: ['m1'], message: `SHOP-4 fix the cart total (#4)\n\n(cherry picked from commit ${oid('shop-api', 'm2')})`, at: '-9d' },
+      ],
+      tags: { 'v1.0.0': 'm1', 'v1.0.1': 'h1' },
+      branches: { 'rel/1.0': 'h1' },
+      pullRequests: [
+        { number: 4, title: 'SHOP-4 fix the cart total', merge: 'm2', headRefName: 'fix/SHOP-4-cart' },
+        { number: 5, title: 'SHOP-6 recommendations', merge: 'm3', headRefName: 'feature/SHOP-6-recs' },
+      ],
+    };
+    const { run } = await start(tinyOrg({ now: NOW, repos: [repo], envs: ['staging', 'prod'], deploy: { staging: { 'shop-api': 'm3' }, prod: { 'shop-api': 'h1' } } }));
+    const { snapshot } = await run();
+    expect(where(snapshot, 'SHOP-4')).toEqual({ staging: 'in', prod: 'in' });
+    const prod = snapshot.tickets!['SHOP-4'].environments.find((e) => e.environment === 'prod')!;
+    expect(prod.parts).toEqual([{ repository: 'acme/shop-api', service: 'shop-api', status: 'in', via: [{ commit: oid('shop-api', 'h1'), cherryPickOf: oid('shop-api', 'm2') }] }]);
+    expect(snapshot.tickets!['SHOP-4'].changes).toContainEqual(expect.objectContaining({ commit: oid('shop-api', 'h1'), cherryPickOf: oid('shop-api', 'm2') }));
+    const p = pair(snapshot, 'staging', 'prod');
+    expect(p.ahead.tickets).toEqual(['SHOP-6']);
+    expect(p.behind.tickets).toEqual([]);
+    // git: rev-list --count h1..m3 = 2 (m2, m3), m3..h1 = 1 (h1): the commits do differ.
+    expect(p.services[0]).toMatchObject({ status: 'diverged', ahead: { commits: 2 }, behind: { commits: 1 } });
+  });
+});
+
+describe('drift when a side is unknown', () => {
+  it('is unknown, with the reason, not "the same commits"', async () => {
+    const commits: TinyCommit[] = [{ id: 'a', message: 'SHOP-1 start', at: '-3d' }];
+    const fixture = tinyOrg({ now: NOW, repos: [{ name: 'shop', commits }], envs: ['staging', 'prod'], contexts: { staging: 'nonprod', prod: 'prod' }, deploy: { staging: { shop: 'a' }, prod: { shop: 'a' } } });
+    const { run } = await start(fixture);
+    t!.sandbox.kubernetes.cluster('prod').setFaults({ unreachable: true });
+    const { snapshot } = await run();
+    const p = pair(snapshot, 'staging', 'prod');
+    expect(p).toMatchObject({ status: 'unknown', ahead: { commits: 0 }, behind: { commits: 0 }, unknown: [{ service: 'shop', reason: 'prod: its cluster could not be read' }] });
+    expect(where(snapshot, 'SHOP-1')).toEqual({ staging: 'in', prod: 'unknown' });
+    const { promotionLine } = await import('../src/ui/delivery.js');
+    expect(promotionLine('shop', p)).toBe('shop: staging → prod unknown [1 service(s) unknown: shop (prod: its cluster could not be read)]');
+  });
+});
