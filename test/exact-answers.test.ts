@@ -17,9 +17,9 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function start(fixture: Fixture, extra: Record<string, unknown> = {}) {
+async function start(fixture: Fixture, extra: Record<string, unknown> = {}, mutate?: (raw: any) => void) {
   t = await startTestSandbox(fixture);
-  const config = await t.config({ history: { days: fixture.history?.days ?? 60 }, ...extra });
+  const config = await t.config({ history: { days: fixture.history?.days ?? 60 }, ...extra }, mutate);
   const clock = clockAt(fixture.now);
   return { config, run: () => runSnapshot(config, { progress: silentProgress, githubToken: t!.sandbox.githubToken, now: clock }) };
 }
@@ -219,5 +219,132 @@ describe('drift when a side is unknown', () => {
     expect(where(snapshot, 'SHOP-1')).toEqual({ staging: 'in', prod: 'unknown' });
     const { promotionLine } = await import('../src/ui/delivery.js');
     expect(promotionLine('shop', p)).toBe('shop: staging → prod unknown [1 service(s) unknown: shop (prod: its cluster could not be read)]');
+  });
+});
+
+describe('services built from one repository', () => {
+  const repo = {
+    name: 'shop',
+    commits: [
+      { id: 'a', message: 'SHOP-1 first cut (#1)', at: '-9d', files: ['services/api/main.go', 'services/worker/main.go'] },
+      { id: 'b', message: 'SHOP-2 paginate orders (#2)', at: '-5d', files: ['services/api/orders.go'] },
+      { id: 'c', message: 'SHOP-3 retry payouts (#3)', at: '-4d', files: ['services/worker/payouts.go'] },
+      { id: 'd', message: 'Document the release process', at: '-3d', files: ['docs/releasing.md'] },
+    ],
+    pullRequests: [1, 2, 3].map((n) => ({ number: n, title: `SHOP-${n} change`, merge: 'abc'[n - 1] })),
+  };
+  const org = () =>
+    tinyOrg({
+      now: NOW,
+      repos: [repo],
+      envs: ['staging', 'prod'],
+      services: [{ name: 'api', repo: 'shop' }, { name: 'worker', repo: 'shop' }],
+      deploy: { staging: { api: 'd', worker: 'd' }, prod: { api: 'a', worker: 'a' } },
+    });
+
+  it('count shared commits and PRs once per repository', async () => {
+    const { run } = await start(org());
+    const { snapshot } = await run();
+    const p = pair(snapshot, 'staging', 'prod');
+    // git rev-list --count a..d = 3, however many services run them.
+    expect(p.ahead).toEqual({ commits: 3, pullRequests: 2, tickets: ['SHOP-2', 'SHOP-3'] });
+    expect(p.services.map((s) => [s.service, s.ahead.commits])).toEqual([['api', 3], ['worker', 3]]);
+  });
+
+  it('with paths: count only the commits that touch each service, and tie tickets to the services they touch', async () => {
+    const { run } = await start(org(), {}, (raw) => {
+      raw.projects[0].services[0].paths = ['services/api'];
+      raw.projects[0].services[1].paths = ['services/worker/'];
+    });
+    const { snapshot } = await run();
+    const p = pair(snapshot, 'staging', 'prod');
+    // git rev-list --count a..d -- services/api = 1, -- services/worker = 1.
+    expect(p.services.map((s) => [s.service, s.ahead.commits, s.ahead.tickets, s.paths])).toEqual([
+      ['api', 1, ['SHOP-2'], ['services/api']],
+      ['worker', 1, ['SHOP-3'], ['services/worker']],
+    ]);
+    expect(p.ahead).toEqual({ commits: 2, pullRequests: 2, tickets: ['SHOP-2', 'SHOP-3'] });
+    // SHOP-2 touched only the api: it is in staging, with no worker part to miss.
+    expect(snapshot.tickets!['SHOP-2'].environments).toEqual([{ project: 'shop', environment: 'staging', status: 'in' }]);
+    expect(snapshot.repositories!['acme/shop'].services).toEqual({
+      api: { paths: ['services/api'], commitsInWindow: 2 },
+      worker: { paths: ['services/worker'], commitsInWindow: 2 },
+    });
+  });
+});
+
+describe('what is new since the previous snapshot', () => {
+  it('is measured from the last snapshot that read GitHub, not from a run without a token', async () => {
+    const commits: TinyCommit[] = [
+      { id: 'a', message: 'SHOP-1 start (#1)', at: '-9d' },
+      { id: 'b', message: 'SHOP-2 more (#2)', at: '-8d' },
+    ];
+    const fixture = tinyOrg({ now: NOW, repos: [{ name: 'shop', commits, pullRequests: [{ number: 1, title: 'SHOP-1 start', merge: 'a' }, { number: 2, title: 'SHOP-2 more', merge: 'b' }] }], envs: ['prod'], deploy: { prod: { shop: 'b' } } });
+    const { config } = await start(fixture);
+    const clock = clockAt(NOW);
+    const withToken = () => runSnapshot(config, { progress: silentProgress, githubToken: t!.sandbox.githubToken, now: clock });
+    await withToken();
+    const { pushChanges } = await import('../src/sandbox/fixtures/generate.js');
+    pushChanges(t!.sandbox.fixture, 'shop', 2, { now: new Date(Date.parse(NOW) - 3_600_000) });
+    const added = t!.sandbox.fixture.repositories[0].commits.length - 2;
+    const blind = await runSnapshot(config, { progress: silentProgress, now: clock });
+    expect(blind.snapshot.sources.github?.status).toBe('skipped');
+    const next = await withToken();
+    const repo = next.snapshot.repositories!['acme/shop'];
+    expect(repo.newCommits).toBe(added);
+    expect(repo.mergedPullRequests.map((p) => p.number).every((n) => n > 2)).toBe(true);
+  });
+});
+
+describe('a renamed default branch', () => {
+  it('is read again even when the head did not move', async () => {
+    const fixture = tinyOrg({ now: NOW, repos: [{ name: 'shop', defaultBranch: 'master', commits: [{ id: 'a', message: 'SHOP-1 start', at: '-3d' }] }], envs: ['prod'], deploy: { prod: { shop: 'a' } } });
+    const { run } = await start(fixture);
+    expect((await run()).snapshot.repositories!['acme/shop'].defaultBranch).toBe('master');
+    t!.sandbox.fixture.repositories[0].defaultBranch = 'main';
+    expect((await run()).snapshot.repositories!['acme/shop'].defaultBranch).toBe('main');
+  });
+});
+
+describe('ticket extraction on ordinary titles, branches and subjects', () => {
+  const repo = {
+    name: 'shop',
+    commits: [
+      { id: 'a', message: 'Upgrade the summariser to GPT-4 (#1)', at: '-9d' },
+      { id: 'b', message: 'Drop IE-11 support (#2)', at: '-8d' },
+      { id: 'c', message: 'Build images for ARM-64 (#3)', at: '-7d' },
+      { id: 'd', message: 'Keep splits in long millis (#1667).\n\n* Keep splits in long millis (#1667)', at: '-6d' },
+      { id: 'e', message: '[SHOP-7] fix the basket total (#5)', at: '-5d' },
+      { id: 'f', message: 'Bump the NODE-18 base image', at: '-4d' },
+      { id: 'g', message: 'Review fixes', at: '-3d' },
+    ],
+    pullRequests: [
+      { number: 1, title: 'Upgrade the summariser to GPT-4', merge: 'a' },
+      { number: 2, title: 'Drop IE-11 support', merge: 'b' },
+      { number: 3, title: 'Build images for ARM-64', merge: 'c' },
+      { number: 1667, title: 'Keep splits in long millis', merge: 'd' },
+      { number: 5, title: '[SHOP-7] fix the basket total', merge: 'e', headRefName: 'feature/SHOP-7-basket' },
+      { number: 6, title: 'Review fixes', merge: 'g', headRefName: 'PR-123' },
+    ],
+  };
+  const fixture = () => tinyOrg({ now: NOW, repos: [repo], envs: ['prod'], deploy: { prod: { shop: 'g' } } });
+
+  it('finds no tickets in version numbers, PR numbers or branch names like PR-123, and shows which prefixes it took', async () => {
+    const { run } = await start(fixture(), { tickets: { githubIssues: true } });
+    const { snapshot } = await run();
+    expect(Object.keys(snapshot.tickets!)).toEqual(['SHOP-7']);
+    expect(snapshot.ticketKeys).toEqual({
+      mode: 'learned',
+      accepted: [{ prefix: 'SHOP', keys: 1, evidence: expect.stringContaining('SHOP-7') }],
+      ignored: [{ prefix: 'NODE', keys: 1, example: expect.stringContaining('Bump the NODE-18 base image') }],
+    });
+  });
+
+  it('with configured keys: a bracketed lower-case key, and keys with underscores', async () => {
+    const lower = { ...repo, commits: [...repo.commits.slice(0, 6), { id: 'g', message: '[shop-8] tidy the basket', at: '-3d' }, { id: 'h', message: 'MY_PROJ-3 shared config', at: '-2d' }] };
+    const { run } = await start(tinyOrg({ now: NOW, repos: [lower], envs: ['prod'], deploy: { prod: { shop: 'h' } } }), { tickets: { jiraProjects: ['SHOP', 'MY_PROJ'] } });
+    const { snapshot } = await run();
+    expect(Object.keys(snapshot.tickets!)).toEqual(['MY_PROJ-3', 'SHOP-7', 'SHOP-8']);
+    expect(snapshot.ticketKeys?.mode).toBe('configured');
   });
 });

@@ -12,6 +12,8 @@ import { GitIndex } from '../src/sandbox/github/git-index.js';
 import { githubSchema } from '../src/sandbox/github/server.js';
 import { GithubClient } from '../src/sources/github/client.js';
 import { lookupQuery } from '../src/sources/github/queries/commit-lookup.js';
+import { deepenQuery } from '../src/sources/github/queries/deepen.js';
+import { pathQuery } from '../src/sources/github/queries/path-history.js';
 import { pageQuery } from '../src/sources/github/queries/repo-pages.js';
 import { stateQuery } from '../src/sources/github/queries/repo-state.js';
 import { readRunLog } from '../src/store/run-log.js';
@@ -227,6 +229,10 @@ describe('GitHub queries against the published schema', () => {
     const schema = await githubSchema();
     expect(validate(schema, parse(stateQuery(['acme/a', 'acme/b'])))).toEqual([]);
     expect(validate(schema, parse(lookupQuery([{ repository: 'acme/a', expression: 'abc1234' }, { repository: 'acme/b', expression: 'v1.0.0' }])))).toEqual([]);
+    const oid = 'b'.repeat(40);
+    expect(validate(schema, parse(deepenQuery([{ repository: 'acme/a', oid, size: 10 }, { repository: 'acme/a', oid: 'c'.repeat(40), size: 0 }, { repository: 'acme/b', oid, size: 100 }])))).toEqual([]);
+    expect(validate(schema, parse(deepenQuery([{ repository: 'acme/a', oid, size: 0 }])))).toEqual([]);
+    expect(validate(schema, parse(pathQuery([{ task: { repository: 'acme/a', path: 'services/api', from: oid, since: '2026-01-01T00:00:00Z' }, cursor: { done: false, after: 'Y3Vyc29yOjk5' } }])))).toEqual([]);
     // Page queries hold whichever sections are still open: each combination must be valid.
     const open = { done: false, pages: 0 };
     const task = { repository: 'acme/a', head: 'a'.repeat(40) };

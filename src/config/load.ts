@@ -209,7 +209,8 @@ function normalise(
         error([...keys, 'version'], `version.from is "${version.from}" but no key is given`, `add "key:" with the ${version.from} name`);
       }
       if (version.from === 'image-tag' && version.key) warn([...keys, 'version', 'key'], 'key is ignored when version.from is "image-tag"');
-      return { name: s.name, repository: s.repository, workload, version };
+      const paths = s.paths ? [...new Set(s.paths.map((x) => x.replace(/\/+$/, '')))] : undefined;
+      return { name: s.name, repository: s.repository, workload, version, ...(paths ? { paths } : {}) };
     });
     return { name: p.name, environments, services };
   });
@@ -247,7 +248,7 @@ function normalise(
     alerts,
     monitoring: raw.monitoring?.prometheusFile ? { prometheusFile: path.resolve(dir, expandHome(raw.monitoring.prometheusFile, env)) } : {},
     tickets: {
-      ...(raw.tickets?.jiraProjects?.length ? { jiraProjects: [...new Set(raw.tickets.jiraProjects)] } : {}),
+      ...(raw.tickets?.jiraProjects?.length ? { jiraProjects: [...new Set(raw.tickets.jiraProjects.map((k) => k.toUpperCase()))] } : {}),
       githubIssues: raw.tickets?.githubIssues ?? true,
       hosts: raw.tickets?.hosts ?? [],
     },

@@ -52,6 +52,16 @@ export const serviceSchema = z
       .describe('GitHub repository holding the service code, as "owner/name".'),
     workload: workloadSchema.optional(),
     version: versionSchema.optional(),
+    paths: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^*?[\]{}]+$/, 'write a folder or file of the repository, relative to its root, without wildcards (e.g. services/api)'),
+      )
+      .min(1)
+      .optional()
+      .describe('Folders or files of the repository this service is built from (a monorepo). Its new commits, tickets and drift count only commits that touch them.'),
   })
   .describe('One deployable service.');
 
@@ -105,9 +115,9 @@ export const historySchema = z
 export const ticketsSchema = z
   .strictObject({
     jiraProjects: z
-      .array(z.string().regex(/^[A-Z][A-Z0-9]{1,9}$/, 'write Jira project keys in upper case, e.g. PAY'))
+      .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{1,19}$/, 'write a Jira project key: a letter, then letters, digits or underscores, e.g. PAY or MY_PROJ'))
       .optional()
-      .describe('Only keys of these Jira projects count. Default: any KEY-123 that is not a known decoy (UTF-8, SHA-256, CVE ids…).'),
+      .describe('Only keys of these Jira projects count, written in any case (e.g. PAY, MY_PROJ). Default: prefixes learnt from where ticket references stand (branch names, the start of PR titles and commit subjects, after fixes/refs/see), never standards such as UTF-8, SHA-256 or CVE ids.'),
     githubIssues: z.boolean().default(true).describe('Recognise GitHub issue references (#12, owner/repo#12, fixes #12).'),
     hosts: z.array(z.string().min(1)).optional().describe('Hosts whose URLs may carry keys (your Jira host); keys in URLs of other hosts are ignored.'),
   })

@@ -1,4 +1,5 @@
 import type { Project, Service } from '../config/types.js';
+import { ALL_PATHS, type ServicePaths } from './paths.js';
 import type { RepoBook, RepoView } from './repo-book.js';
 import type { DriftPair, DriftService, Snapshot } from './snapshot-schema.js';
 import { compareKeys } from './tickets/compare.js';
@@ -7,8 +8,6 @@ import { requiredChanges, unknownService } from './tickets/presence.js';
 
 type Counts = DriftService['ahead'];
 const empty = (): Counts => ({ commits: 0, pullRequests: [], tickets: [] });
-
-export type Touches = (repository: string, service: Service, commit: string) => boolean;
 
 interface Side {
   commits: string[];
@@ -37,7 +36,7 @@ function ticketsAhead(view: RepoView, service: Service, mine: string, theirs: st
  * Commits and PRs are counted once per repository, however many services are built from it;
  * a service with `paths` counts only the commits that touch them.
  */
-export function buildDrift(projects: readonly Project[], state: Snapshot['projects'], book: RepoBook, touches: Touches = () => true): Record<string, DriftPair[]> {
+export function buildDrift(projects: readonly Project[], state: Snapshot['projects'], book: RepoBook, paths: ServicePaths = ALL_PATHS): Record<string, DriftPair[]> {
   const out: Record<string, DriftPair[]> = {};
   for (const project of projects) {
     const pairs: DriftPair[] = [];
@@ -63,8 +62,8 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
           unknown.push({ service: service.name, reason });
           continue;
         }
-        const own = (commit: string) => touches(service.repository, service, commit);
-        const filter = (commits: string[]) => (service.paths?.length ? commits.filter(own) : commits);
+        const own = (commit: string) => paths.change(service.repository, service, commit);
+        const filter = (commits: string[]) => (service.paths?.length ? commits.filter((c) => paths.commit(service.repository, service, c)) : commits);
         const side = (commits: string[], tickets: string[]): Counts => {
           const pullRequests = [...new Set(commits.map((oid) => view.prByCommit.get(oid)).filter((n): n is number => n !== undefined))].sort((x, y) => x - y);
           return { commits: commits.length, pullRequests, tickets };

@@ -1,3 +1,5 @@
+import type { Project } from '../config/types.js';
+import { ALL_PATHS, type ServicePaths } from './paths.js';
 import type { RepoBook } from './repo-book.js';
 import type { RepositoryState, Snapshot } from './snapshot-schema.js';
 
@@ -6,7 +8,14 @@ import type { RepositoryState, Snapshot } from './snapshot-schema.js';
  * (git's `oldHead..newHead`, exact or left out with the reason), the PRs merged since then, the
  * commits of the head's history dated within the window, and the tags.
  */
-export function buildRepositories(repositories: readonly string[], book: RepoBook, previous: Snapshot | undefined, windowStart: string): Record<string, RepositoryState> {
+export function buildRepositories(
+  repositories: readonly string[],
+  book: RepoBook,
+  previous: Snapshot | undefined,
+  windowStart: string,
+  projects: readonly Project[] = [],
+  paths: ServicePaths = ALL_PATHS,
+): Record<string, RepositoryState> {
   const out: Record<string, RepositoryState> = {};
   const start = Date.parse(windowStart);
   for (const repository of repositories) {
@@ -25,11 +34,21 @@ export function buildRepositories(repositories: readonly string[], book: RepoBoo
     // New since the previous snapshot: merged into the commits the old head did not have.
     const isNew = (mergeCommit: string | undefined) => !before || (fresh !== undefined && mergeCommit !== undefined && fresh.has(mergeCommit));
     let inWindow = 0;
-    if (data.head) for (const oid of graph.ancestors(data.head)) if (Date.parse(graph.get(oid)!.committedAt) >= start) inWindow++;
+    const window: string[] = [];
+    if (data.head) for (const oid of graph.ancestors(data.head)) if (Date.parse(graph.get(oid)!.committedAt) >= start) window.push(oid);
+    inWindow = window.length;
+    // Services built from folders of this repository: their own share of it.
+    const services: NonNullable<RepositoryState['services']> = {};
+    for (const s of projects.flatMap((p) => p.services)) {
+      if (s.repository !== repository || !s.paths?.length) continue;
+      const own = (oid: string) => paths.commit(repository, s, oid);
+      services[s.name] = { paths: s.paths, commitsInWindow: window.filter(own).length, ...(fresh ? { newCommits: [...fresh].filter(own).length } : {}) };
+    }
     out[repository] = {
       defaultBranch: data.defaultBranch,
       ...(data.head ? { head: { oid: data.head, ...(head ? { committedAt: head.committedAt, headline: head.headline } : {}) } } : {}),
       commitsInWindow: inWindow,
+      ...(Object.keys(services).length ? { services } : {}),
       ...(fresh ? { newCommits: fresh.size } : {}),
       ...(unknown ? { newUnknown: unknown } : {}),
       mergedPullRequests: data.pullRequests

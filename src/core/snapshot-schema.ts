@@ -222,6 +222,10 @@ export const repositoryStateSchema = z.object({
   commitsInWindow: z.number().int().describe("Commits of the head's history dated within the history window."),
   newCommits: z.number().int().optional().describe('Commits on the default branch since the previous snapshot with GitHub data (git oldHead..newHead); absent on the first, or when unknown.'),
   newUnknown: z.string().optional().describe('Why the commits and PRs new since the previous snapshot are unknown (mergedPullRequests is then empty).'),
+  services: z
+    .record(z.string(), z.object({ paths: z.array(z.string()), commitsInWindow: z.number().int(), newCommits: z.number().int().optional() }))
+    .optional()
+    .describe('Services built from folders of this repository (`paths`): the commits that touch them.'),
   mergedPullRequests: z
     .array(z.object({ number: z.number().int(), title: z.string(), headRefName: z.string(), mergedAt: z.string(), author: z.string(), mergeCommit: z.string().optional() }))
     .describe('Merged since the previous snapshot (all in the window on the first one).'),

@@ -9,6 +9,7 @@ import { detectDeployments } from './deployments.js';
 import { buildDrift } from './drift.js';
 import { linkCommits } from './link-commits.js';
 import type { ProgressSink } from './progress.js';
+import { servicePaths } from './paths.js';
 import { RepoBook } from './repo-book.js';
 import { buildRepositories } from './repositories.js';
 import { SNAPSHOT_SCHEMA_VERSION, type GithubSourceState, type Snapshot, type SnapshotWarning } from './snapshot-schema.js';
@@ -169,15 +170,23 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
     } catch (error) {
       warnings.push({ code: 'HISTORY_INCOMPLETE', severity: 'warning', scope: { source: 'github' }, message: `reading older history failed: ${errorMessage(error)}; answers that depend on it are unknown in this snapshot` });
     }
+    const paths = new Map<string, string[]>();
+    for (const s of config.projects.flatMap((p) => p.services)) if (s.paths?.length) paths.set(s.repository, [...new Set([...(paths.get(s.repository) ?? []), ...s.paths])]);
+    try {
+      await source.updatePaths(paths, tips);
+    } catch (error) {
+      warnings.push({ code: 'GITHUB_PATHS_FAILED', severity: 'warning', scope: { source: 'github' }, message: `reading which commits touch the services' paths failed: ${errorMessage(error)}; their counts are of the commits known to touch them` });
+    }
     const policy = new TicketKeyPolicy(config.tickets.jiraProjects);
     for (const data of repos.values()) policy.learn(repoReferences(data));
     await source.persist(tips);
     github.state = { ...github.state, ...source.stats(), status: 'ok' };
     warnings.push(...source.warnings.filter((w) => !github.warnings.includes(w)));
     book = new RepoBook(repos, { tips, windowStart: source.windowStart, accepts: (ref) => policy.accepts(ref), incomplete: source.completion?.incomplete });
-    analysis.repositories = buildRepositories(repositories, book, options.previous, source.windowStart);
-    analysis.tickets = buildTickets(config.projects, projects, book);
-    analysis.drift = buildDrift(config.projects, projects, book);
+    const owned = servicePaths(book);
+    analysis.repositories = buildRepositories(repositories, book, options.previous, source.windowStart, config.projects, owned);
+    analysis.tickets = buildTickets(config.projects, projects, book, owned);
+    analysis.drift = buildDrift(config.projects, projects, book, owned);
     analysis.ticketKeys = policy.report();
   }
   analysis.deployments = detectDeployments(projects, options.previous, book);

@@ -1,4 +1,5 @@
 import type { Project, Service } from '../../config/types.js';
+import { ALL_PATHS, type ServicePaths } from '../paths.js';
 import type { RepoBook, RepoView } from '../repo-book.js';
 import type { ServiceState, Snapshot, Ticket, TicketPresence } from '../snapshot-schema.js';
 import { compareKeys } from './compare.js';
@@ -73,7 +74,7 @@ export function presenceOf(project: string, environment: string, parts: readonly
  * others are named); `reverted` when what is there was reverted; `unknown` when a side could not be
  * read or history could not be completed. A rollback to an older commit takes a ticket out again.
  */
-export function buildTickets(projects: readonly Project[], state: Snapshot['projects'], book: RepoBook, touches: (repository: string, service: Service, commit: string) => boolean = () => true): Record<string, Ticket> {
+export function buildTickets(projects: readonly Project[], state: Snapshot['projects'], book: RepoBook, paths: ServicePaths = ALL_PATHS): Record<string, Ticket> {
   const tickets = new Map<string, Ticket>();
   const repositories = [...new Set(projects.flatMap((p) => p.services.map((s) => s.repository)))];
   for (const repository of repositories) {
@@ -100,7 +101,7 @@ export function buildTickets(projects: readonly Project[], state: Snapshot['proj
         for (const service of project.services) {
           const view = book.get(service.repository);
           if (!view?.tickets.changes.has(key)) continue;
-          const required = requiredChanges(view, key, service, (commit) => touches(service.repository, service, commit));
+          const required = requiredChanges(view, key, service, (commit) => paths.change(service.repository, service, commit));
           if (required.length === 0) continue;
           const s = services[service.name];
           const blocked = unknownService(s, view);

@@ -295,6 +295,13 @@ export class GithubSource {
     return result;
   }
 
+  /** Brings the commit sets of services' paths up to date (paths.ts). `paths`: per repository, the paths its services declare. */
+  async updatePaths(paths: ReadonlyMap<string, readonly string[]>, tips: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
+    if (paths.size === 0) return;
+    const { updatePaths } = await import('./paths.js');
+    for (const repository of await updatePaths(this.client, this.repos, paths, tips)) this.dirty.add(repository);
+  }
+
   /** Prunes each repository to what the next run needs (prune.ts), then writes the caches that changed. */
   async persist(tips: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
     for (const [repository, data] of this.repos) {

@@ -67,7 +67,10 @@ export function pruneRepo(data: RepoData, tips: readonly string[], windowStart: 
   const kept = new Set(commits.map((c) => c.oid));
   const counts = Object.fromEntries(Object.entries(data.counts ?? {}).filter(([oid]) => kept.has(oid)));
   const pullRequests = data.pullRequests.filter((pr) => Date.parse(pr.mergedAt) >= start || (pr.mergeCommit !== undefined && kept.has(pr.mergeCommit)));
-  return { ...data, commits, pullRequests, counts };
+  const paths = data.paths
+    ? Object.fromEntries(Object.entries(data.paths).map(([path, p]) => [path, { ...p, touching: p.touching.filter((oid) => kept.has(oid)), heads: p.heads.filter((oid) => kept.has(oid)) }]))
+    : undefined;
+  return { ...data, commits, pullRequests, counts, ...(paths ? { paths } : {}) };
 }
 
 /** The first `n` commits of a walk from `tip` in date order (as GitHub lists history), within the graph. */

@@ -56,6 +56,11 @@ export interface RepoData {
   tagsSignature?: string;
   /** The history read stopped at the page cap: the next run reads it again instead of trusting it. */
   historyIncomplete?: boolean;
+  /**
+   * Per path of a service built from a folder of the repository: the commits that touch it
+   * (`git log -- <path>`), known for the history of `heads` down to `since`.
+   */
+  paths?: Record<string, { touching: string[]; heads: string[]; since: string }>;
   /** Length of a commit's whole history (GitHub's `history.totalCount`), by oid: never changes, so it is kept. */
   counts?: Record<string, number>;
   fetchedAt: string;
