@@ -348,3 +348,45 @@ describe('ticket extraction on ordinary titles, branches and subjects', () => {
     expect(snapshot.ticketKeys?.mode).toBe('configured');
   });
 });
+
+describe('found by the oracle', () => {
+  it('a revert merged through a revert PR, then reverted itself: the work is back, on this run and the next', async () => {
+    const repo = {
+      name: 'lang',
+      commits: [
+        { id: 'a', message: 'Initial import', at: '-20d' },
+        { id: 'b1', parents: ['a'], message: 'Document the CVE patch (part 1)', at: '-10d' },
+        { id: 'm48', parents: ['a', 'b1'], message: 'Merge pull request #48 from acme/bugfix/LANG-567-cve-patch\n\nLANG-567 Document the CVE patch', at: '-9d' },
+        { id: 'r1', parents: ['m48'], message: `Revert "Merge pull request #48 from acme/bugfix/LANG-567-cve-patch"\n\nThis reverts commit ${oid('lang', 'm48')}, reversing\nchanges made to ${oid('lang', 'a')}.`, at: '-5d' },
+        { id: 'm52', parents: ['m48', 'r1'], message: 'Merge pull request #52 from acme/revert-48-bugfix/LANG-567-cve-patch\n\nRevert "LANG-567 Document the CVE patch"', at: '-5d' },
+        { id: 'r2', parents: ['m52'], message: `Revert "Revert "Merge pull request #48 from acme/bugfix/LANG-567-cve-patch""\n\nThis reverts commit ${oid('lang', 'r1')}.`, at: '-4d' },
+      ],
+      pullRequests: [
+        { number: 48, title: 'LANG-567 Document the CVE patch', merge: 'm48', headRefName: 'bugfix/LANG-567-cve-patch' },
+        { number: 52, title: 'Revert "LANG-567 Document the CVE patch"', body: 'Reverts acme/lang#48', merge: 'm52', headRefName: 'revert-48-bugfix/LANG-567-cve-patch' },
+      ],
+    };
+    const { run } = await start(tinyOrg({ now: NOW, repos: [repo], envs: ['dev', 'staging', 'prod'], deploy: { dev: { lang: 'r2' }, staging: { lang: 'm52' }, prod: { lang: 'm48' } } }));
+    const first = await run();
+    expect(where(first.snapshot, 'LANG-567')).toEqual({ dev: 'in', staging: 'reverted', prod: 'in' });
+    // What a commit's message says it reverts is kept in the cache with it.
+    const second = await run();
+    expect(second.snapshot.sources.github).toMatchObject({ requests: 1 });
+    expect(where(second.snapshot, 'LANG-567')).toEqual({ dev: 'in', staging: 'reverted', prod: 'in' });
+  });
+
+  it('a head with a wrong (old) date is read, with the window behind it', async () => {
+    const commits: TinyCommit[] = [
+      { id: 'a', message: 'LANG-1 start', at: '-40d' },
+      { id: 'b', message: 'LANG-2 more', at: '-3d' },
+      { id: 'c', message: 'LANG-3 and more', at: '2024-11-24T10:00:00Z' },
+    ];
+    // Nothing deployed runs the head: only the window's own walk can find it.
+    const { run } = await start(tinyOrg({ now: NOW, repos: [{ name: 'lang', commits }], envs: ['dev', 'prod'], deploy: { dev: { lang: 'b' }, prod: { lang: 'a' } } }));
+    const { snapshot } = await run();
+    expect(snapshot.repositories!['acme/lang'].head?.headline).toBe('LANG-3 and more');
+    expect(snapshot.tickets!['LANG-3']).toMatchObject({ changes: [expect.objectContaining({ commit: oid('lang', 'c') })], environments: [] });
+    expect(where(snapshot, 'LANG-2')).toEqual({ dev: 'in' });
+    expect(pair(snapshot, 'dev', 'prod').services[0]).toMatchObject({ status: 'ahead', ahead: { commits: 1, tickets: ['LANG-2'] } });
+  });
+});

@@ -3,7 +3,7 @@ import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import { formatIssue, type Config } from '../config/types.js';
 import { runSnapshot } from '../core/run.js';
 import { ExitCode, usageError } from '../errors.js';
-import { renderDeployments, renderDrift } from '../ui/delivery.js';
+import { renderDeployments, renderDrift, renderTicketKeys } from '../ui/delivery.js';
 import { writeJson } from '../ui/write-json.js';
 import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
 import { alertLog, colorsFor, progressFor, type CommandIO, type GlobalOptions } from './context.js';
@@ -55,6 +55,7 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
         renderSnapshotTable(snapshot, c),
         snapshot.deployments ? renderDeployments(snapshot.deployments, c) : '',
         snapshot.drift ? renderDrift(snapshot, c) : '',
+        renderTicketKeys(snapshot, c),
         renderWarnings(snapshot.warnings, c),
       ];
       io.stdout.write(`${parts.filter(Boolean).join('\n\n')}\n`);

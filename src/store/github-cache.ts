@@ -12,7 +12,9 @@ import { readJsonOrSetAside } from './read-json.js';
  */
 export const CACHE_FORMAT = 3;
 
-type CommitRow = [oid: string, parents: string[], committedAt: string, author: string, headline: string, tickets?: TicketRef[]];
+/** What a commit's message says beyond its headline and tickets: reverts and cherry-picks. */
+type CommitMarks = Pick<CommitNode, 'reverts' | 'isRevert' | 'cherryPickOf'>;
+type CommitRow = [oid: string, parents: string[], committedAt: string, author: string, headline: string, tickets?: TicketRef[] | null, marks?: CommitMarks];
 
 interface CacheFile extends Omit<RepoData, 'commits'> {
   format: number;
@@ -59,13 +61,14 @@ export async function readRepoCache(cacheDir: string, corruptDir: string, reposi
     status: 'ok',
     data: {
       ...rest,
-      commits: commits.map(([oid, parents, committedAt, author, headline, tickets]): CommitNode => ({
+      commits: commits.map(([oid, parents, committedAt, author, headline, tickets, marks]): CommitNode => ({
         oid,
         parents: parents.map((p) => oids.get(p) ?? p),
         committedAt,
         author: shared(authors, author),
         headline,
         ...(tickets ? { tickets } : {}),
+        ...(marks ?? {}),
       })),
     },
   };
@@ -73,6 +76,11 @@ export async function readRepoCache(cacheDir: string, corruptDir: string, reposi
 
 export async function writeRepoCache(cacheDir: string, data: RepoData, key: string): Promise<void> {
   const { commits, ...rest } = data;
-  const file: CacheFile = { format: CACHE_FORMAT, key, ...rest, commits: commits.map((c): CommitRow => (c.tickets ? [c.oid, c.parents, c.committedAt, c.author, c.headline, c.tickets] : [c.oid, c.parents, c.committedAt, c.author, c.headline])) };
+  const row = (c: CommitNode): CommitRow => {
+    const marks: CommitMarks = { ...(c.reverts ? { reverts: c.reverts } : {}), ...(c.isRevert ? { isRevert: true } : {}), ...(c.cherryPickOf ? { cherryPickOf: c.cherryPickOf } : {}) };
+    if (Object.keys(marks).length) return [c.oid, c.parents, c.committedAt, c.author, c.headline, c.tickets ?? null, marks];
+    return c.tickets ? [c.oid, c.parents, c.committedAt, c.author, c.headline, c.tickets] : [c.oid, c.parents, c.committedAt, c.author, c.headline];
+  };
+  const file: CacheFile = { format: CACHE_FORMAT, key, ...rest, commits: commits.map(row) };
   await writeFileAtomic(cacheFile(cacheDir, data.repository), JSON.stringify(file));
 }

@@ -67,3 +67,15 @@ export function renderDrift(snapshot: Snapshot, c: Colors, only?: { from: string
   const title = only ? `Promotion preview ${only.from} → ${only.to}` : 'Drift between environments';
   return `${c.bold(title)}\n${lines.length ? lines.join('\n') : '  nothing to compare'}`;
 }
+
+/** Which prefixes counted as ticket keys, and which key-like words were taken for noise: one line. */
+export function renderTicketKeys(snapshot: Snapshot, c: Colors, max = 6): string {
+  const keys = snapshot.ticketKeys;
+  if (!keys) return '';
+  const taken = keys.accepted.map((k) => `${k.prefix} (${k.keys})`);
+  const ignored = keys.ignored.map((k) => `${k.prefix} (${k.keys})`);
+  const how = keys.mode === 'configured' ? 'from tickets.jiraProjects' : 'learnt from branch names, title and subject starts';
+  const noise = ignored.length ? `; ignored as noise: ${list(ignored, max)}` : '';
+  const hint = keys.mode === 'learned' && ignored.length ? c.dim(' (set tickets.jiraProjects to choose)') : '';
+  return `${c.bold('Ticket keys')} ${taken.length ? list(taken, max) : 'none'} ${c.dim(`(${how})`)}${noise}${hint}`;
+}

@@ -71,10 +71,13 @@ export function analyseClosure(input: ClosureInput): Closure {
   }
   const complete = new Set(tips.filter((t) => ![...shallow].some((s) => walks.get(t)!.has(s))));
   const base: Closure = { exact: new Set(complete), complete, floorComplete: false, frontier: [], counts: [] };
+  // A head dated before the window (a wrong clock) is not in the window's walk at all: read it.
+  const headMissing = input.head !== undefined && !graph.has(input.head) && !unreadable.has(input.head);
+  if (headMissing) base.frontier = [{ oid: input.head!, kind: 'peek' }];
   if (shallow.size === 0 || tips.length === 0) return { ...base, floorComplete: true };
 
-  const asked = new Set<string>();
-  const frontier: Frontier[] = [];
+  const asked = new Set<string>(headMissing ? [input.head!] : []);
+  const frontier: Frontier[] = [...base.frontier];
   const read = (oid: string, kind: Frontier['kind']) => {
     for (const p of graph.missingParents(oid)) {
       if (asked.has(p) || unreadable.has(p)) continue;

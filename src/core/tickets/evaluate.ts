@@ -15,7 +15,7 @@ export interface ChangeState {
  * only: "missing" only when the ancestry is known; otherwise "unknown" with the reason.
  */
 export function changeState(view: RepoView, tip: string, commit: string): ChangeState {
-  const { ancestry, tickets } = view;
+  const { ancestry } = view;
   const candidates = [commit, ...picksOf(view, commit)];
   const present: { commit: string; cherryPickOf?: string }[] = [];
   let unknown = false;
@@ -32,7 +32,6 @@ export function changeState(view: RepoView, tip: string, commit: string): Change
     if (r === 'unknown') revertUnknown = true;
   }
   if (revertUnknown) return { state: 'unknown', reason: ancestry.whyUnknown(tip) };
-  void tickets;
   return { state: 'reverted', via: present[0] };
 }
 

@@ -56,8 +56,11 @@ const REFERRING = /\b(?:close[sd]?|fix(?:e[sd]|ing)?|resolve[sd]?|refs?|referenc
 const URL = /\bhttps?:\/\/([^\s/)>\]]+)[^\s)>\]]*/gi;
 /** GitHub's squash-merge subject ends with the PR number, `Add refunds (#12)`, often with a full stop: that is the PR, not a ticket. */
 const OWN_PR = /\s\(#(\d+)\)[\s.]*$/;
-/** GitHub's merge-commit subject names the PR and its branch; the PR's own references cover both. */
-const MERGE_SUBJECT = /^Merge (?:pull request|branch) [^\n]*/;
+/**
+ * GitHub's merge-commit subject names the PR and its branch: the PR number is the commit's own, and
+ * the branch name is read as a branch (it is all there is when the PR itself is too old to be read).
+ */
+const MERGE_SUBJECT = /^Merge (?:pull request #\d+ from [^/\s]+\/(\S+)|branch '([^']+)')[^\n]*/;
 /** Start of a title or subject: optional conventional-commit type, then the key, maybe bracketed. */
 const LEADING = /^\s*(?:[a-z]+(?:\([^)]*\))?!?:\s*|[a-z]+\()?[[(]?$/i;
 
@@ -102,11 +105,15 @@ export function extractTickets(text: string, source: TicketSource, options: Tick
   };
   let clean = stripForeignUrls(text, options.ticketHosts ?? []);
   let own: number | undefined;
+  let mergedBranch: string | undefined;
   if (source === 'commit-message') {
     const end = clean.indexOf('\n');
     const subject = end < 0 ? clean : clean.slice(0, end);
     own = ownPullRequest(subject);
-    clean = clean.replace(MERGE_SUBJECT, (m) => ' '.repeat(m.length));
+    clean = clean.replace(MERGE_SUBJECT, (m, pr?: string, branch?: string) => {
+      mergedBranch = pr ?? branch;
+      return ' '.repeat(m.length);
+    });
   }
   const projects = options.jiraProjects?.length ? new Set(options.jiraProjects.map((p) => p.toUpperCase())) : undefined;
   for (const match of clean.matchAll(source === 'branch' ? KEY_IN_BRANCH : KEY)) {
@@ -126,6 +133,7 @@ export function extractTickets(text: string, source: TicketSource, options: Tick
     const candidate = lower && !projects;
     add({ key: `${project}-${match[2]}`, kind: 'jira', source, ...(closes ? { closes } : {}), ...(reference ? { reference } : {}), ...(candidate ? { lower: true } : {}) });
   }
+  if (mergedBranch) for (const ref of extractTickets(mergedBranch, 'branch', options)) if (ref.kind === 'jira') add({ ...ref, source });
   if (options.githubIssues) {
     for (const match of clean.matchAll(GITHUB)) {
       const repository = match[1] ?? options.repository;

@@ -82,7 +82,9 @@ export function indexRepoTickets(repo: RepoData, graph: CommitGraph, accepts: (r
     const viaPr = Number.isFinite(revertedPr) && revertedPr > 0 ? prByNumber.get(revertedPr)?.mergeCommit : undefined;
     if (isRevertCommit(c) || pr?.revertsPr !== undefined || viaPr) revertCommits.add(c.oid);
     for (const sha of c.reverts ?? []) addRevert(c.oid, resolve(sha));
-    if (viaPr) addRevert(c.oid, viaPr);
+    // The merge of a revert PR reverts only through the revert commits it brings, when it brings
+    // any: a later revert of those puts the work back, and the merge must not keep it out.
+    if (viaPr && !(c.parents.length > 1 && broughtBy(graph, c).some((oid) => oid !== c.oid && isRevertCommit(graph.get(oid)!)))) addRevert(c.oid, viaPr);
   }
   const revertedBy = new Map<string, string[]>();
   for (const [by, targets] of reverts) for (const t of targets) revertedBy.set(t, [...(revertedBy.get(t) ?? []), by]);

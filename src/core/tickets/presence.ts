@@ -9,18 +9,15 @@ import type { TicketChange } from './index-repo.js';
 type Part = NonNullable<TicketPresence['parts']>[number];
 
 /**
- * The changes of ticket `key` that a service must run for the ticket to be in: its changes on the
- * default branch (a cherry-pick elsewhere stands in for its original, see evaluate.ts), or, for a
- * ticket worked only off the default branch, those. Changes outside the service's paths do not
- * count for it.
+ * The changes of ticket `key` that a service must run for the ticket to be in: every commit of its
+ * repository that carries it (on the default branch or on a branch snap read because it is
+ * deployed), except cherry-picks, which stand in for their originals (evaluate.ts). Changes outside
+ * the service's paths do not count for it.
  */
 export function requiredChanges(view: RepoView, key: string, service: Pick<Service, 'paths'>, touches: (commit: string) => boolean): TicketChange[] {
   const all = view.tickets.changes.get(key) ?? [];
   const own = all.filter((c) => !(c.cherryPickOf && all.some((o) => o.commit === c.cherryPickOf)));
-  const head = view.data.head;
-  const onBranch = head ? own.filter((c) => view.graph.isAncestor(c.commit, head)) : [];
-  const required = onBranch.length > 0 ? onBranch : own;
-  return service.paths?.length ? required.filter((c) => touches(c.commit)) : required;
+  return service.paths?.length ? own.filter((c) => touches(c.commit)) : own;
 }
 
 /** Why nothing can be said about a service in an environment, or undefined when its commit is known. */

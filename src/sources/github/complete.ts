@@ -16,7 +16,7 @@ const MAX_ROUNDS = 200;
 export interface CompleteOptions {
   client: GithubClient;
   repos: Map<string, RepoData>;
-  /** Per repository, the commits questions will be asked about (deployed commits); the head is added. */
+  /** Per repository, the commits questions will be asked about (deployed commits); the head is added. Every repository is completed: its window at least. */
   tips: ReadonlyMap<string, ReadonlySet<string>>;
   windowStart: string;
   pageSize: number;
@@ -56,25 +56,32 @@ export async function completeHistories(options: CompleteOptions): Promise<Compl
   const askedCounts = new Set<string>();
   let pages = 0;
   let counts = 0;
+  // Repositories whose closure needs nothing more: nothing changes them in later rounds.
+  const settled = new Set<string>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const tasks: DeepenTask[] = [];
-    for (const [repository, tipSet] of options.tips) {
-      const data = repos.get(repository);
-      if (!data) continue;
+    for (const [repository, data] of repos) {
+      if (settled.has(repository)) continue;
+      const tipSet = options.tips.get(repository) ?? new Set<string>();
       const graph = new CommitGraph(data.commits);
       const tips = [...tipSet, ...(data.head ? [data.head] : [])].filter((t) => graph.has(t));
       const closure = analyseClosure({ graph, tips, head: data.head, windowStart, counts: new Map(Object.entries(data.counts ?? {})), unreadable: unreadable.get(repository) });
       closures.set(repository, closure);
+      const before = tasks.length;
       for (const oid of closure.counts) {
         if (askedCounts.has(`${repository}@${oid}`)) continue;
         askedCounts.add(`${repository}@${oid}`);
         tasks.push({ repository, oid, size: 0 });
       }
-      if (closure.frontier.length === 0) continue;
+      if (closure.frontier.length === 0) {
+        if (tasks.length === before) settled.add(repository);
+        continue;
+      }
       const used = pagesUsed.get(repository) ?? 0;
       const left = options.maxPages - used;
       if (left <= 0) {
         incomplete.set(repository, `reading its history stopped after ${options.maxPages} pages (github.maxPages) in this run; the next run goes on from there`);
+        if (tasks.length === before) settled.add(repository);
         continue;
       }
       // Lines of history are read side by side; many open lines share one page's worth of commits.
