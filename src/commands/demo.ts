@@ -9,7 +9,7 @@ import { versionChanges } from '../core/compare.js';
 import { runSnapshot } from '../core/run.js';
 import { usageError } from '../errors.js';
 import type { Fixture } from '../sandbox/fixtures/types.js';
-import { renderDeployments, renderDrift, renderTicketsPerEnvironment } from '../ui/delivery.js';
+import { renderDeployments, renderDrift, renderTicketKeys, renderTicketsPerEnvironment } from '../ui/delivery.js';
 import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
 import { formatDuration } from '../ui/terminal.js';
 import { colorsFor, progressFor, type CommandIO, type GlobalOptions } from './context.js';
@@ -19,6 +19,8 @@ export interface DemoOptions extends GlobalOptions {
   serve?: boolean;
   size?: string;
   fixture?: string;
+  fixtureFromGit?: string;
+  deploy?: string[];
   saveFixture?: string;
   dir?: string;
   json?: boolean;
@@ -29,12 +31,8 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
   const started = Date.now();
   const seed = Number(options.seed ?? 42);
   if (!Number.isInteger(seed) || seed < 0) throw usageError(`--seed must be a whole number, not "${options.seed}"`);
-  const { generateFixture, PRESETS } = await import('../sandbox/fixtures/generate.js');
-  const { loadFixture } = await import('../sandbox/fixtures/load.js');
   const { startSandbox, configForFixture } = await import('../sandbox/index.js');
-  const size = (options.size ?? 'demo') as keyof typeof PRESETS;
-  if (!(size in PRESETS)) throw usageError(`--size takes ${Object.keys(PRESETS).join(', ')}, not "${options.size}"`);
-  const fixture = options.fixture ? await loadFixture(path.resolve(io.cwd, options.fixture)) : generateFixture({ seed, ...PRESETS[size] });
+  const fixture = await demoFixture(options, seed, io.cwd);
   if (options.serve) return serveSandbox(fixture, options, io);
   if (options.saveFixture) await writeFile(path.resolve(io.cwd, options.saveFixture), `${JSON.stringify(fixture, null, 2)}\n`);
 
@@ -53,14 +51,18 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
     say(c.dim(`config ${configFile}\nkubeconfig ${kubeconfig}\n`));
 
     const progress = await progressFor(io, options);
-    const first = await runSnapshot(config, { progress: progress.sink, githubToken: sandbox.githubToken });
+    // The clock runs from the fixture's reference time, so a saved fixture reads the same years later.
+    const startedAt = Date.now();
+    const now = () => new Date(Date.parse(fixture.now) + (Date.now() - startedAt));
+    const first = await runSnapshot(config, { progress: progress.sink, githubToken: sandbox.githubToken, now });
     say(`${c.bold('1.')} ${renderRunHeader(first.snapshot, first.file, first.record.apiCalls, c)}\n`);
 
-    // Promote what dev runs to staging, for the first service where they differ.
+    // Promote what the first environment runs to the second (dev to staging), for the first service where they differ.
+    const envs = fixture.environments.map((e) => e.name);
     const target = (() => {
       for (const [projectName, project] of Object.entries(first.snapshot.projects)) {
-        for (const [name, dev] of Object.entries(project.environments.dev?.services ?? {})) {
-          const staging = project.environments.staging?.services[name];
+        for (const [name, dev] of Object.entries(project.environments[envs[0]]?.services ?? {})) {
+          const staging = envs[1] ? project.environments[envs[1]]?.services[name] : undefined;
           if (dev.container?.tag && staging?.workload && staging.container?.tag !== dev.container.tag) return { projectName, name, dev, staging };
         }
       }
@@ -68,11 +70,11 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
     })();
     if (target) {
       const { workload } = target.staging;
-      say(`${c.bold('2.')} Rolling out ${c.cyan(target.name)} ${target.dev.container!.tag} to staging (the version in dev; staging ran ${target.staging.container?.tag})\n`);
-      sandbox.kubernetes.cluster(workload!.context).store.rollout(workload!.namespace, workload!.name, { tag: target.dev.container!.tag!, digest: target.dev.container!.digest });
+      say(`${c.bold('2.')} Rolling out ${c.cyan(target.name)} ${target.dev.container!.tag} to ${envs[1]} (the version in ${envs[0]}; ${envs[1]} ran ${target.staging.container?.tag})\n`);
+      sandbox.kubernetes.cluster(workload!.context).store.rollout(workload!.namespace, workload!.name, { tag: target.dev.container!.tag!, digest: target.dev.container!.digest, createdAt: now().toISOString() });
     }
 
-    const second = await runSnapshot(config, { progress: progress.sink, githubToken: sandbox.githubToken });
+    const second = await runSnapshot(config, { progress: progress.sink, githubToken: sandbox.githubToken, now });
     progress.stop();
     const changes = versionChanges(first.snapshot, second.snapshot);
     if (options.json) {
@@ -82,8 +84,9 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       say(`${c.bold('3.')} ${renderRunHeader(second.snapshot, second.file, second.record.apiCalls, c)}\n`);
       say(renderSnapshotTable(second.snapshot, c));
       say(`\n${renderTicketsPerEnvironment(second.snapshot, c)}`);
+      if (second.snapshot.ticketKeys) say(renderTicketKeys(second.snapshot, c));
       say(`\n${renderDeployments(second.snapshot.deployments ?? [], c)}`);
-      say(`\n${renderDrift(second.snapshot, c, { from: 'staging', to: 'prod' })}`);
+      if (envs.length > 1) say(`\n${renderDrift(second.snapshot, c, { from: envs[envs.length - 2], to: envs[envs.length - 1] })}`);
       const warnings = renderWarnings(second.snapshot.warnings, c, 8);
       if (warnings) say(`\n${warnings}`);
       say(`\nDemo finished in ${formatDuration(Date.now() - started)}. ${options.dir ? `Files are in ${dir}.` : 'Pass --dir <folder> to keep the files.'}`);
@@ -94,6 +97,25 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
     await sandbox.close();
     if (!options.dir) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The organisation to run on: a fixture file, a local git repository, or a generated one. */
+async function demoFixture(options: DemoOptions, seed: number, cwd: string): Promise<Fixture> {
+  if (options.fixture && options.fixtureFromGit) throw usageError('--fixture and --fixture-from-git cannot be used together');
+  if (options.deploy?.length && !options.fixtureFromGit) throw usageError('--deploy goes with --fixture-from-git <dir>');
+  if (options.fixture) {
+    const { loadFixture } = await import('../sandbox/fixtures/load.js');
+    return loadFixture(path.resolve(cwd, options.fixture));
+  }
+  if (options.fixtureFromGit) {
+    const { fixtureFromGit, parseDeploySpec } = await import('../sandbox/fixtures/from-git.js');
+    const deploy = (options.deploy?.length ? options.deploy : ['dev=HEAD']).map(parseDeploySpec);
+    return fixtureFromGit(path.resolve(cwd, options.fixtureFromGit), { deploy });
+  }
+  const { generateFixture, PRESETS } = await import('../sandbox/fixtures/generate.js');
+  const size = (options.size ?? 'demo') as keyof typeof PRESETS;
+  if (!(size in PRESETS)) throw usageError(`--size takes ${Object.keys(PRESETS).join(', ')}, not "${options.size}"`);
+  return generateFixture({ seed, ...PRESETS[size] });
 }
 
 /**
@@ -136,6 +158,8 @@ export function demoCommand(handle: (options: DemoOptions) => Promise<void>): Co
     .description('run snap on a built-in simulated organisation: snapshot, a staging rollout, snapshot again (no token, cluster or network needed)')
     .option('--seed <n>', 'seed of the generated organisation', '42')
     .option('--fixture <file>', 'use an organisation from a fixture JSON file (format: docs/sandbox.md)')
+    .option('--fixture-from-git <dir>', 'use a local git repository: its history, tags and pull requests (from merge and squash commits)')
+    .option('--deploy <env=rev[,previous...]>', 'with --fixture-from-git: an environment and the revision it runs, then the revisions that ran before it, oldest first (repeatable; default dev=HEAD)', (value: string, all: string[] = []) => [...all, value])
     .option('--save-fixture <file>', 'write the organisation used to a fixture JSON file')
     .option('--dir <folder>', 'keep the config, kubeconfig and data directory in this folder')
     .option('--serve', 'keep the sandbox running and print how to point snap at it (Ctrl-C stops it)')
@@ -143,7 +167,7 @@ export function demoCommand(handle: (options: DemoOptions) => Promise<void>): Co
     .option('--json', 'print the result as JSON on stdout')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ snap demo\n  $ snap demo --dir /tmp/snap-demo && ls /tmp/snap-demo/.snap\n  $ snap demo --save-fixture org.json   # then edit it and: snap demo --fixture org.json\n  $ snap demo --serve                   # a sandbox to try snap onboard and snap run on',
+      '\nExamples:\n  $ snap demo\n  $ snap demo --dir /tmp/snap-demo && ls /tmp/snap-demo/.snap\n  $ snap demo --save-fixture org.json   # then edit it and: snap demo --fixture org.json\n  $ snap demo --serve                   # a sandbox to try snap onboard and snap run on\n  $ snap demo --fixture-from-git ~/src/shop --deploy dev=main --deploy staging=v1.4.0 --deploy prod=v1.3.0,v1.2.0',
     )
     .action(async (_options, command: Command) => handle(command.optsWithGlobals()));
 }

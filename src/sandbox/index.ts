@@ -53,11 +53,12 @@ export async function startSandbox(fixture: Fixture, options: SandboxOptions = {
   };
 }
 
-/** The snap config (as an object, ready for YAML) that fits a fixture organisation. */
+/** The snap config (as an object, ready for YAML) that fits a fixture organisation, with its history window when it has one. */
 export function configForFixture(fixture: Fixture, kubeconfig: string, extra: Record<string, unknown> = {}, githubUrl?: string) {
   return {
     version: 1,
     ...(githubUrl ? { github: { url: githubUrl } } : {}),
+    ...(fixture.history ? { history: { days: fixture.history.days } } : {}),
     environments: fixture.environments.map((e) => ({ name: e.name, context: e.context, namespaces: e.namespaces })),
     projects: fixture.projects.map((p) => ({ name: p.name, services: p.services.map((s) => ({ name: s.name, repository: s.repository, ...(s.version ? { version: s.version } : {}) })) })),
     ...extra,
