@@ -390,3 +390,30 @@ describe('found by the oracle', () => {
     expect(pair(snapshot, 'dev', 'prod').services[0]).toMatchObject({ status: 'ahead', ahead: { commits: 1, tickets: ['LANG-2'] } });
   });
 });
+
+describe('GitHub references', () => {
+  it('count only issues as tickets: a #N that names a pull request, or nothing, is not one', async () => {
+    const repo = {
+      name: 'lang',
+      commits: [
+        { id: 'a', message: 'Add CalendarUtils.toLocalDate() #725', at: '-5d' },
+        { id: 'b', message: 'Fix the parser\n\nSolution from PR #786 but with more tests', at: '-4d' },
+        { id: 'c', message: 'Handle leap years, fixes #12', at: '-3d' },
+        { id: 'd', message: 'Fix NumberUtilsTest#testMaxDouble() #4959', at: '-2d' },
+      ],
+      pullRequests: [
+        { number: 725, title: 'Add CalendarUtils.toLocalDate()', merge: 'a', mergedAt: '-200d' },
+        { number: 786, title: 'DiffBuilder type constraint', merge: 'b', mergedAt: '-300d' },
+      ],
+      issues: [{ number: 12, title: 'Leap years are wrong' }],
+    };
+    const { run } = await start(tinyOrg({ now: NOW, repos: [repo], envs: ['prod'], deploy: { prod: { lang: 'd' } } }), { tickets: { githubIssues: true } });
+    const first = await run();
+    expect(Object.keys(first.snapshot.tickets!)).toEqual(['acme/lang#12']);
+    expect(where(first.snapshot, 'acme/lang#12')).toEqual({ prod: 'in' });
+    // Asked once: the answer is kept.
+    const again = await run();
+    expect(again.snapshot.sources.github).toMatchObject({ requests: 1 });
+    expect(Object.keys(again.snapshot.tickets!)).toEqual(['acme/lang#12']);
+  });
+});

@@ -14,6 +14,7 @@ import { GithubClient } from '../src/sources/github/client.js';
 import { lookupQuery } from '../src/sources/github/queries/commit-lookup.js';
 import { deepenQuery } from '../src/sources/github/queries/deepen.js';
 import { pathQuery } from '../src/sources/github/queries/path-history.js';
+import { referencesQuery } from '../src/sources/github/queries/references.js';
 import { pageQuery } from '../src/sources/github/queries/repo-pages.js';
 import { stateQuery } from '../src/sources/github/queries/repo-state.js';
 import { readRunLog } from '../src/store/run-log.js';
@@ -232,6 +233,7 @@ describe('GitHub queries against the published schema', () => {
     const oid = 'b'.repeat(40);
     expect(validate(schema, parse(deepenQuery([{ repository: 'acme/a', oid, size: 10 }, { repository: 'acme/a', oid: 'c'.repeat(40), size: 0 }, { repository: 'acme/b', oid, size: 100 }])))).toEqual([]);
     expect(validate(schema, parse(deepenQuery([{ repository: 'acme/a', oid, size: 0 }])))).toEqual([]);
+    expect(validate(schema, parse(referencesQuery([{ repository: 'acme/a', number: 12 }, { repository: 'acme/b', number: 7 }, { repository: 'acme/a', number: 725 }])))).toEqual([]);
     expect(validate(schema, parse(pathQuery([{ task: { repository: 'acme/a', path: 'services/api', from: oid, since: '2026-01-01T00:00:00Z' }, cursor: { done: false, after: 'Y3Vyc29yOjk5' } }])))).toEqual([]);
     // Page queries hold whichever sections are still open: each combination must be valid.
     const open = { done: false, pages: 0 };

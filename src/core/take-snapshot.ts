@@ -177,6 +177,13 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
     } catch (error) {
       warnings.push({ code: 'GITHUB_PATHS_FAILED', severity: 'warning', scope: { source: 'github' }, message: `reading which commits touch the services' paths failed: ${errorMessage(error)}; their counts are of the commits known to touch them` });
     }
+    if (config.tickets.githubIssues) {
+      try {
+        await source.classifyReferences();
+      } catch (error) {
+        warnings.push({ code: 'GITHUB_REFERENCES_FAILED', severity: 'warning', scope: { source: 'github' }, message: `asking GitHub which #N references are issues failed: ${errorMessage(error)}; they count as tickets in this snapshot` });
+      }
+    }
     const policy = new TicketKeyPolicy(config.tickets.jiraProjects);
     for (const data of repos.values()) policy.learn(repoReferences(data));
     await source.persist(tips);

@@ -27,6 +27,7 @@ export interface TinyRepo {
   branches?: Record<string, string>;
   tags?: Record<string, string>;
   pullRequests?: { number: number; title: string; body?: string; headRefName?: string; merge: string; mergedAt?: string }[];
+  issues?: { number: number; title: string; state?: 'OPEN' | 'CLOSED' }[];
 }
 
 export interface TinyService {
@@ -85,6 +86,7 @@ export function tinyOrg(org: TinyOrg): Fixture {
         mergeCommit: oid(r.name, pr.merge),
         author: 'ada',
       })),
+      ...(r.issues ? { issues: r.issues.map((i) => ({ number: i.number, title: i.title, state: i.state ?? 'CLOSED' })) } : {}),
     };
   });
   const services = org.services ?? org.repos.map((r) => ({ name: r.name, repo: r.name }));

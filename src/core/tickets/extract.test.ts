@@ -116,3 +116,14 @@ describe('learning ticket keys', () => {
     expect(policy.accepts({ key: 'PAY-1', kind: 'jira', source: 'pr-title' })).toBe(false);
   });
 });
+
+describe('pull request numbers are not tickets', () => {
+  const opts = { githubIssues: true, repository: 'apache/commons-lang' };
+  it('skips (#N) closing any line of a commit message, as real changelog commits write it', () => {
+    // A real commit: the subject wrapped, the PR it records on the second line.
+    expect(keys('Keep StopWatch.formatSplitTime from clamping splits to int millis\n(#1777).', 'commit-message', opts)).toEqual([]);
+    expect(keys('Merge pull request #7 from acme/feat/OPS-787-handle-iso-8601-dates\n\nHandle ISO-8601 dates', 'commit-message', opts)).toEqual(['OPS-787']);
+    // A reference inside a sentence is still one.
+    expect(keys('Fix the parser, see #1500 for the report', 'commit-message', opts)).toEqual(['apache/commons-lang#1500']);
+  });
+});

@@ -57,6 +57,11 @@ const URL = /\bhttps?:\/\/([^\s/)>\]]+)[^\s)>\]]*/gi;
 /** GitHub's squash-merge subject ends with the PR number, `Add refunds (#12)`, often with a full stop: that is the PR, not a ticket. */
 const OWN_PR = /\s\(#(\d+)\)[\s.]*$/;
 /**
+ * `(#12)` closing a line of a commit message — a squash subject, a subject wrapped onto a second
+ * line, a changelog entry naming the PR it records — names a pull request, not a ticket.
+ */
+const PR_AT_LINE_END = /(?:^|\s)\(#(\d+)\)[.,;]?\s*$/gm;
+/**
  * GitHub's merge-commit subject names the PR and its branch: the PR number is the commit's own, and
  * the branch name is read as a branch (it is all there is when the PR itself is too old to be read).
  */
@@ -106,6 +111,8 @@ export function extractTickets(text: string, source: TicketSource, options: Tick
   let clean = stripForeignUrls(text, options.ticketHosts ?? []);
   let own: number | undefined;
   let mergedBranch: string | undefined;
+  const prMentions = new Set<number>();
+  if (source === 'commit-message') for (const m of clean.matchAll(PR_AT_LINE_END)) prMentions.add(Number(m[1]));
   if (source === 'commit-message') {
     const end = clean.indexOf('\n');
     const subject = end < 0 ? clean : clean.slice(0, end);
@@ -139,7 +146,8 @@ export function extractTickets(text: string, source: TicketSource, options: Tick
       const repository = match[1] ?? options.repository;
       if (!repository) continue;
       // The commit's own PR number, wherever the message repeats it, is not a ticket.
-      if (own !== undefined && Number(match[2]) === own && (!match[1] || match[1] === options.repository)) continue;
+      const sameRepo = !match[1] || match[1] === options.repository;
+      if (sameRepo && ((own !== undefined && Number(match[2]) === own) || prMentions.has(Number(match[2])))) continue;
       const closes = CLOSING.test(clean.slice(0, match.index));
       add({ key: `${repository}#${match[2]}`, kind: 'github', source, ...(closes ? { closes } : {}) });
     }

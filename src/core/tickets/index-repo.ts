@@ -110,11 +110,22 @@ export function indexRepoTickets(repo: RepoData, graph: CommitGraph, accepts: (r
   const picks = new Map<string, string[]>();
   for (const [pick, original] of pickOf) picks.set(original, [...(picks.get(original) ?? []), pick]);
 
+  // A GitHub reference to a number the repository knows as a pull request names that PR, not a ticket.
+  const prNumbers = new Set(repo.pullRequests.map((pr) => pr.number));
+  for (const c of graph.commits()) {
+    const own = ownPullRequest(c.headline) ?? Number(/^Merge pull request #(\d+) /.exec(c.headline)?.[1] ?? NaN);
+    if (Number.isFinite(own)) prNumbers.add(own);
+  }
+  // What GitHub said the reference names, when asked; else a number the repository knows as a PR.
+  const isPullRequest = (ref: TicketRef) =>
+    ref.kind === 'github' &&
+    (repo.references?.[ref.key] !== undefined ? repo.references[ref.key] === 'pull-request' || repo.references[ref.key] === 'missing' : ref.key.startsWith(`${repo.repository}#`) && prNumbers.has(Number(ref.key.slice(repo.repository.length + 1))));
+
   // Carriers: PRs' references on their merge commits, commit messages' on their commits; never a revert.
   const kind = new Map<string, 'jira' | 'github'>();
   const byCommit = new Map<string, Map<string, TicketChange>>();
   const add = (ref: TicketRef, commit: string, at: string, pr?: number) => {
-    if (!accepts(ref) || revertCommits.has(commit)) return;
+    if (!accepts(ref) || revertCommits.has(commit) || isPullRequest(ref)) return;
     kind.set(ref.key, ref.kind);
     let perCommit = byCommit.get(commit);
     if (!perCommit) byCommit.set(commit, (perCommit = new Map()));

@@ -121,6 +121,12 @@ function repositoryObject(owner: string, repo: FixtureRepository, git: GitIndex)
     owner: { __typename: 'Organization', login: owner },
     defaultBranchRef: { __typename: 'Ref', name: repo.defaultBranch, prefix: 'refs/heads/', target: () => asCommit(git.head) },
     object: ({ oid, expression }: { oid?: string; expression?: string }) => asCommit(oid ? git.commit(oid) : expression ? git.resolve(expression) : undefined),
+    issueOrPullRequest: ({ number }: { number: number }) => {
+      const pr = repo.pullRequests.find((p) => p.number === number);
+      if (pr) return { __typename: 'PullRequest', number, title: pr.title, state: pr.state };
+      const issue = repo.issues?.find((i) => i.number === number);
+      return issue ? { __typename: 'Issue', number, title: issue.title, state: issue.state } : null;
+    },
     refs: (args: OrderArgs & { refPrefix: string }) => {
       if (args.refPrefix !== 'refs/tags/') return connection([], args, 'refs');
       const tags = repo.tags.map((t) => ({ tag: t, commit: git.commit(t.oid) }));

@@ -302,6 +302,31 @@ export class GithubSource {
     for (const repository of await updatePaths(this.client, this.repos, paths, tips)) this.dirty.add(repository);
   }
 
+  /**
+   * Asks GitHub what each GitHub reference (`owner/repo#N`) not asked about before names: an issue
+   * (a ticket), a pull request or nothing (not tickets). Kept in the cache: the answer never changes.
+   */
+  async classifyReferences(): Promise<void> {
+    const wanted = new Map<string, string[]>();
+    for (const data of this.repos.values()) {
+      const keys = new Set<string>();
+      for (const c of data.commits) for (const r of c.tickets ?? []) if (r.kind === 'github') keys.add(r.key);
+      for (const pr of data.pullRequests) for (const r of pr.tickets ?? []) if (r.kind === 'github') keys.add(r.key);
+      const open = [...keys].filter((k) => !data.references?.[k]);
+      if (open.length) wanted.set(data.repository, open);
+    }
+    if (wanted.size === 0) return;
+    const { classifyReferences } = await import('./queries/references.js');
+    const kinds = await classifyReferences(this.client, [...new Set([...wanted.values()].flat())]);
+    for (const [repository, keys] of wanted) {
+      const data = this.repos.get(repository)!;
+      const found = keys.filter((k) => kinds.has(k));
+      if (found.length === 0) continue;
+      data.references = { ...(data.references ?? {}), ...Object.fromEntries(found.map((k) => [k, kinds.get(k)!])) };
+      this.dirty.add(repository);
+    }
+  }
+
   /** Prunes each repository to what the next run needs (prune.ts), then writes the caches that changed. */
   async persist(tips: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
     for (const [repository, data] of this.repos) {

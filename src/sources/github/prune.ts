@@ -70,7 +70,9 @@ export function pruneRepo(data: RepoData, tips: readonly string[], windowStart: 
   const paths = data.paths
     ? Object.fromEntries(Object.entries(data.paths).map(([path, p]) => [path, { ...p, touching: p.touching.filter((oid) => kept.has(oid)), heads: p.heads.filter((oid) => kept.has(oid)) }]))
     : undefined;
-  return { ...data, commits, pullRequests, counts, ...(paths ? { paths } : {}) };
+  const named = new Set([...commits.flatMap((c) => c.tickets ?? []), ...pullRequests.flatMap((pr) => pr.tickets ?? [])].map((r) => r.key));
+  const references = data.references ? Object.fromEntries(Object.entries(data.references).filter(([key]) => named.has(key))) : undefined;
+  return { ...data, commits, pullRequests, counts, ...(paths ? { paths } : {}), ...(references ? { references } : {}) };
 }
 
 /** The first `n` commits of a walk from `tip` in date order (as GitHub lists history), within the graph. */

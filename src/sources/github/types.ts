@@ -61,6 +61,8 @@ export interface RepoData {
    * (`git log -- <path>`), known for the history of `heads` down to `since`.
    */
   paths?: Record<string, { touching: string[]; heads: string[]; since: string }>;
+  /** What the GitHub references in its commits and PRs name (`owner/repo#N` → issue, pull request, missing): only issues are tickets. */
+  references?: Record<string, 'issue' | 'pull-request' | 'missing' | 'unknown'>;
   /** Length of a commit's whole history (GitHub's `history.totalCount`), by oid: never changes, so it is kept. */
   counts?: Record<string, number>;
   fetchedAt: string;
