@@ -2,7 +2,7 @@ import type { Project, Service } from '../config/types.js';
 import { ALL_PATHS, type ServicePaths } from './paths.js';
 import type { RepoBook, RepoView } from './repo-book.js';
 import type { DriftPair, DriftService, Snapshot } from './snapshot-schema.js';
-import { compareKeys } from './tickets/compare.js';
+import { sortKeys } from './tickets/compare.js';
 import { changeState } from './tickets/evaluate.js';
 import { requiredChanges, unknownService } from './tickets/presence.js';
 
@@ -14,10 +14,20 @@ interface Side {
   tickets: string[];
 }
 
-/** Tickets whose changes `mine` runs and `theirs` lacks (reverted work and cherry-picked work do not count). */
-function ticketsAhead(view: RepoView, service: Service, mine: string, theirs: string, touches: (commit: string) => boolean): string[] {
+/**
+ * Tickets whose changes `mine` runs and `theirs` lacks (reverted work and cherry-picked work do not
+ * count). Such a change, or the cherry-pick that brings it, is among the commits `mine` has and
+ * `theirs` lacks (`ahead`): only their tickets are looked at.
+ */
+function ticketsAhead(view: RepoView, service: Service, mine: string, theirs: string, ahead: readonly string[], touches: (commit: string) => boolean): string[] {
   const out: string[] = [];
-  for (const key of view.tickets.changes.keys()) {
+  const keys = new Set<string>();
+  for (const oid of ahead) {
+    for (const key of view.ticketsByCommit.get(oid) ?? []) keys.add(key);
+    const original = view.tickets.pickOf.get(oid);
+    if (original) for (const key of view.ticketsByCommit.get(original) ?? []) keys.add(key);
+  }
+  for (const key of keys) {
     for (const change of requiredChanges(view, key, service, touches)) {
       if (changeState(view, mine, change.commit).state === 'in' && changeState(view, theirs, change.commit).state === 'missing') {
         out.push(key);
@@ -25,7 +35,7 @@ function ticketsAhead(view: RepoView, service: Service, mine: string, theirs: st
       }
     }
   }
-  return out.sort(compareKeys);
+  return sortKeys(out);
 }
 
 /**
@@ -68,8 +78,8 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
           const pullRequests = [...new Set(commits.map((oid) => view.prByCommit.get(oid)).filter((n): n is number => n !== undefined))].sort((x, y) => x - y);
           return { commits: commits.length, pullRequests, tickets };
         };
-        const ahead: Side = { commits: filter(sides[0]), tickets: ticketsAhead(view, service, a!.commit!.oid, b!.commit!.oid, own) };
-        const behind: Side = { commits: filter(sides[1]), tickets: ticketsAhead(view, service, b!.commit!.oid, a!.commit!.oid, own) };
+        const ahead: Side = { commits: filter(sides[0]), tickets: ticketsAhead(view, service, a!.commit!.oid, b!.commit!.oid, sides[0], own) };
+        const behind: Side = { commits: filter(sides[1]), tickets: ticketsAhead(view, service, b!.commit!.oid, a!.commit!.oid, sides[1], own) };
         const status = ahead.commits.length === 0 && behind.commits.length === 0 ? 'same' : behind.commits.length === 0 ? 'ahead' : ahead.commits.length === 0 ? 'behind' : 'diverged';
         services.push({ ...base, status, ahead: side(ahead.commits, ahead.tickets), behind: side(behind.commits, behind.tickets) });
         const repo = perRepo.get(service.repository) ?? { ahead: new Set<string>(), behind: new Set<string>(), view };
@@ -86,7 +96,7 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
           commits += repo[pick].size;
           pullRequests += new Set([...repo[pick]].map((oid) => repo.view.prByCommit.get(oid)).filter((n) => n !== undefined)).size;
         }
-        return { commits, pullRequests, tickets: [...tickets].sort(compareKeys) };
+        return { commits, pullRequests, tickets: sortKeys(tickets) };
       };
       const ahead = total('ahead', aheadTickets);
       const behind = total('behind', behindTickets);

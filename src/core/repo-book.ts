@@ -5,7 +5,7 @@ import { CommitGraph } from './graph/commit-graph.js';
 import { indexRepoTickets, type RepoTickets } from './tickets/index-repo.js';
 import type { TicketRef } from './tickets/extract.js';
 
-/** Per repository, the views the analysis needs, built once on first use. */
+/** Per repository, the views the analysis needs, each built once, when first used. */
 export interface RepoView {
   data: RepoData;
   graph: CommitGraph;
@@ -44,19 +44,37 @@ export class RepoBook {
     const data = this.repos.get(repository);
     if (!data) return undefined;
     const graph = new CommitGraph(data.commits);
-    const tips = [...(this.options.tips?.get(repository) ?? []), ...(data.head ? [data.head] : [])];
-    const closure = analyseClosure({ graph, tips, head: data.head, windowStart: this.options.windowStart ?? '1970-01-01T00:00:00Z', counts: new Map(Object.entries(data.counts ?? {})) });
-    const tickets = indexRepoTickets(data, graph, this.options.accepts ?? ((ref) => !ref.lower));
-    const ticketsByCommit = new Map<string, string[]>();
-    for (const [key, changes] of tickets.changes) for (const c of changes) ticketsByCommit.set(c.commit, [...(ticketsByCommit.get(c.commit) ?? []), key]);
+    const options = this.options;
+    // Resolving versions needs the graph and the tags only: the rest is built when first asked for.
+    let ancestry: Ancestry | undefined;
+    let tickets: RepoTickets | undefined;
+    let ticketsByCommit: Map<string, string[]> | undefined;
+    let prByCommit: Map<string, number> | undefined;
     const view: RepoView = {
       data,
       graph,
-      ancestry: new Ancestry(graph, closure, this.options.incomplete?.get(repository)),
       tags: new Map(data.tags.map((t) => [t.name, t.oid])),
-      tickets,
-      ticketsByCommit,
-      prByCommit: new Map(data.pullRequests.filter((pr) => pr.mergeCommit).map((pr) => [pr.mergeCommit!, pr.number])),
+      get ancestry() {
+        if (!ancestry) {
+          const tips = [...(options.tips?.get(repository) ?? []), ...(data.head ? [data.head] : [])];
+          const closure = analyseClosure({ graph, tips, head: data.head, windowStart: options.windowStart ?? '1970-01-01T00:00:00Z', counts: new Map(Object.entries(data.counts ?? {})) });
+          ancestry = new Ancestry(graph, closure, options.incomplete?.get(repository));
+        }
+        return ancestry;
+      },
+      get tickets() {
+        return (tickets ??= indexRepoTickets(data, graph, options.accepts ?? ((ref) => !ref.lower)));
+      },
+      get ticketsByCommit() {
+        if (!ticketsByCommit) {
+          ticketsByCommit = new Map();
+          for (const [key, changes] of this.tickets.changes) for (const c of changes) ticketsByCommit.set(c.commit, [...(ticketsByCommit.get(c.commit) ?? []), key]);
+        }
+        return ticketsByCommit;
+      },
+      get prByCommit() {
+        return (prByCommit ??= new Map(data.pullRequests.filter((pr) => pr.mergeCommit).map((pr) => [pr.mergeCommit!, pr.number])));
+      },
     };
     this.views.set(repository, view);
     return view;

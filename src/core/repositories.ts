@@ -1,6 +1,7 @@
 import type { Project } from '../config/types.js';
 import { ALL_PATHS, type ServicePaths } from './paths.js';
 import type { RepoBook } from './repo-book.js';
+import { compareKeys } from './tickets/compare.js';
 import type { RepositoryState, Snapshot } from './snapshot-schema.js';
 
 /**
@@ -17,7 +18,10 @@ export function buildRepositories(
   paths: ServicePaths = ALL_PATHS,
 ): Record<string, RepositoryState> {
   const out: Record<string, RepositoryState> = {};
-  const start = Date.parse(windowStart);
+  const withPaths = new Map<string, Project['services']>();
+  for (const s of projects.flatMap((p) => p.services)) if (s.paths?.length) withPaths.set(s.repository, [...(withPaths.get(s.repository) ?? []), s]);
+  // Commit times are kept as UTC ISO strings (toCommit), so they compare as strings.
+  const start = new Date(Date.parse(windowStart)).toISOString();
   for (const repository of repositories) {
     const view = book.get(repository);
     if (!view) continue;
@@ -35,14 +39,13 @@ export function buildRepositories(
     const isNew = (mergeCommit: string | undefined) => !before || (fresh !== undefined && mergeCommit !== undefined && fresh.has(mergeCommit));
     let inWindow = 0;
     const window: string[] = [];
-    if (data.head) for (const oid of graph.ancestors(data.head)) if (Date.parse(graph.get(oid)!.committedAt) >= start) window.push(oid);
+    if (data.head) for (const oid of graph.ancestors(data.head)) if (graph.get(oid)!.committedAt >= start) window.push(oid);
     inWindow = window.length;
     // Services built from folders of this repository: their own share of it.
     const services: NonNullable<RepositoryState['services']> = {};
-    for (const s of projects.flatMap((p) => p.services)) {
-      if (s.repository !== repository || !s.paths?.length) continue;
+    for (const s of withPaths.get(repository) ?? []) {
       const own = (oid: string) => paths.commit(repository, s, oid);
-      services[s.name] = { paths: s.paths, commitsInWindow: window.filter(own).length, ...(fresh ? { newCommits: [...fresh].filter(own).length } : {}) };
+      services[s.name] = { paths: s.paths!, commitsInWindow: window.filter(own).length, ...(fresh ? { newCommits: [...fresh].filter(own).length } : {}) };
     }
     out[repository] = {
       defaultBranch: data.defaultBranch,
@@ -53,9 +56,9 @@ export function buildRepositories(
       ...(unknown ? { newUnknown: unknown } : {}),
       mergedPullRequests: data.pullRequests
         .filter((pr) => isNew(pr.mergeCommit))
-        .sort((a, b) => a.mergedAt.localeCompare(b.mergedAt))
+        .sort((a, b) => (a.mergedAt < b.mergedAt ? -1 : a.mergedAt > b.mergedAt ? 1 : 0))
         .map((pr) => ({ number: pr.number, title: pr.title, headRefName: pr.headRefName, mergedAt: pr.mergedAt, author: pr.author, ...(pr.mergeCommit ? { mergeCommit: pr.mergeCommit } : {}) })),
-      tags: [...data.tags].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })),
+      tags: [...data.tags].sort((a, b) => compareKeys(a.name, b.name)),
     };
   }
   return out;

@@ -180,7 +180,7 @@ export const ticketSchema = z.object({
             }),
           )
           .optional()
-          .describe('Per repository and service; given unless every part is in directly.'),
+          .describe('Per repository and service, the parts that say more than `missing` does: partly in, reverted, unknown, or in through a cherry-pick.'),
         reason: z.string().optional().describe('Why the status is unknown.'),
       }),
     )

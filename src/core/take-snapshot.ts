@@ -13,7 +13,6 @@ import { servicePaths } from './paths.js';
 import { RepoBook } from './repo-book.js';
 import { buildRepositories } from './repositories.js';
 import { SNAPSHOT_SCHEMA_VERSION, type GithubSourceState, type Snapshot, type SnapshotWarning } from './snapshot-schema.js';
-import { repoReferences } from './tickets/index-repo.js';
 import { TicketKeyPolicy } from './tickets/keys.js';
 import { buildTickets } from './tickets/presence.js';
 import { resolveVersion } from './versions/resolve.js';
@@ -185,7 +184,7 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
       }
     }
     const policy = new TicketKeyPolicy(config.tickets.jiraProjects);
-    for (const data of repos.values()) policy.learn(repoReferences(data));
+    for (const data of repos.values()) policy.learnRepo(data);
     await source.persist(tips);
     github.state = { ...github.state, ...source.stats(), status: 'ok' };
     warnings.push(...source.warnings.filter((w) => !github.warnings.includes(w)));

@@ -29,10 +29,28 @@ export class Ancestry {
     let known = this.whole.get(tip);
     if (known === undefined) {
       known = this.graph.has(tip);
+      if (known && !this.graph.hasShallow()) return true;
       if (known) for (const oid of this.graph.ancestors(tip)) if (this.graph.missingParents(oid).length > 0) { known = false; break; }
       this.whole.set(tip, known);
     }
     return known;
+  }
+
+  private readonly testers = new Map<string, (commit: string) => Answer>();
+
+  /**
+   * `contains(tip, ·)` for many commits: the tip's walk and whether a miss is a sure "no" are
+   * worked out once (a deployed commit is asked about every ticket of its repository).
+   */
+  tester(tip: string): (commit: string) => Answer {
+    let test = this.testers.get(tip);
+    if (!test) {
+      const walk = this.graph.ancestors(tip);
+      const sureNo = this.isWhole(tip) || (this.closure.exact.has(tip) && (this.closure.complete.has(tip) || this.closure.floorComplete));
+      test = sureNo ? (commit) => (walk.has(commit) ? 'yes' : 'no') : (commit) => this.contains(tip, commit);
+      this.testers.set(tip, test);
+    }
+    return test;
   }
 
   /** Whether `commit` is an ancestor of (or is) `tip`. */

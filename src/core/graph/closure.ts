@@ -60,15 +60,14 @@ export function analyseClosure(input: ClosureInput): Closure {
   const { graph, counts } = input;
   const tips = [...new Set(input.tips.filter((t) => graph.has(t)))];
   const unreadable = input.unreadable ?? new Set<string>();
-  const walks = new Map(tips.map((t) => [t, graph.ancestors(t)]));
-  const hits = new Map<string, number>();
-  const shallow = new Set<string>();
-  for (const walk of walks.values()) {
-    for (const oid of walk) {
-      hits.set(oid, (hits.get(oid) ?? 0) + 1);
-      if (!shallow.has(oid) && graph.missingParents(oid).length > 0) shallow.add(oid);
-    }
+  // A graph holding whole histories (every parent read) answers everything: no walk needed.
+  if (!graph.hasShallow() && (input.head === undefined || graph.has(input.head))) {
+    const all = new Set(tips);
+    return { exact: all, complete: all, floorComplete: true, frontier: [], counts: [] };
   }
+  const walks = new Map(tips.map((t) => [t, graph.ancestors(t)]));
+  const shallow = new Set<string>();
+  for (const walk of walks.values()) for (const oid of walk) if (!shallow.has(oid) && graph.missingParents(oid).length > 0) shallow.add(oid);
   const complete = new Set(tips.filter((t) => ![...shallow].some((s) => walks.get(t)!.has(s))));
   const base: Closure = { exact: new Set(complete), complete, floorComplete: false, frontier: [], counts: [] };
   // A head dated before the window (a wrong clock) is not in the window's walk at all: read it.
@@ -92,6 +91,8 @@ export function analyseClosure(input: ClosureInput): Closure {
   const headWalk = input.head ? graph.ancestors(input.head) : undefined;
   for (const s of shallow) if (headWalk?.has(s) && when(graph, s) >= windowStart) read(s, 'peek');
 
+  const hits = new Map<string, number>();
+  for (const walk of walks.values()) for (const oid of walk) hits.set(oid, (hits.get(oid) ?? 0) + 1);
   const common = new Set([...hits].filter(([, n]) => n === tips.length).map(([oid]) => oid));
   const need = [...shallow].filter((s) => !common.has(s));
   if (need.length > 0) {

@@ -9,6 +9,8 @@ import type { CommitNode } from '../../sources/github/types.js';
  * *shallow* (as in a shallow git clone). What a walk from a commit finds is then a lower bound of
  * its real ancestry; `closure.ts` decides when it is the whole answer.
  */
+const NONE: string[] = [];
+
 export class CommitGraph {
   private readonly byOid = new Map<string, CommitNode>();
   private readonly memo = new Map<string, Set<string>>();
@@ -46,10 +48,28 @@ export class CommitGraph {
     return found;
   }
 
+  private shallow?: boolean;
+
+  /** Whether some commit has a parent the graph does not hold (computed once). */
+  hasShallow(): boolean {
+    if (this.shallow === undefined) {
+      this.shallow = false;
+      for (const c of this.byOid.values()) {
+        for (const p of c.parents) if (!this.byOid.has(p)) this.shallow = true;
+        if (this.shallow) break;
+      }
+    }
+    return this.shallow;
+  }
+
   /** Parents of `oid` that the graph does not hold: where its known history stops. */
   missingParents(oid: string): string[] {
     const c = this.byOid.get(oid);
-    return c ? c.parents.filter((p) => !this.byOid.has(p)) : [];
+    if (!c) return [];
+    // Most commits have every parent: answer without allocating.
+    let all = true;
+    for (const p of c.parents) if (!this.byOid.has(p)) all = false;
+    return all ? NONE : c.parents.filter((p) => !this.byOid.has(p));
   }
 
   /** `oid` and every ancestor of it that the graph holds (empty when the graph lacks `oid`). */

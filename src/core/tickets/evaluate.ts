@@ -4,7 +4,7 @@ import type { RepoView } from '../repo-book.js';
 /** Where one change of a ticket stands in what one deployed commit contains. */
 export interface ChangeState {
   state: 'in' | 'reverted' | 'missing' | 'unknown';
-  /** The commit that brings it: the change itself, or a cherry-pick of it. */
+  /** The commit that brings it, when it is not the change itself: a cherry-pick of it. */
   via?: { commit: string; cherryPickOf?: string };
   reason?: string;
 }
@@ -15,8 +15,31 @@ export interface ChangeState {
  * only: "missing" only when the ancestry is known; otherwise "unknown" with the reason.
  */
 export function changeState(view: RepoView, tip: string, commit: string): ChangeState {
+  // Plain changes (no cherry-pick, no revert) are answered straight away; the rest are kept.
+  if (!view.tickets.picks.has(commit) && !view.tickets.revertedBy.has(commit)) return decide(view, tip, commit);
+  let byTip = cache.get(view);
+  if (!byTip) cache.set(view, (byTip = new Map()));
+  let memo = byTip.get(tip);
+  if (!memo) byTip.set(tip, (memo = new Map()));
+  let state = memo.get(commit);
+  if (!state) memo.set(commit, (state = decide(view, tip, commit)));
+  return state;
+}
+
+/** Answers per view (a view is built once per run) and deployed commit, shared by tickets and drift. */
+const cache = new WeakMap<RepoView, Map<string, Map<string, ChangeState>>>();
+
+const MISSING: ChangeState = Object.freeze({ state: 'missing' });
+const IN: ChangeState = Object.freeze({ state: 'in' });
+
+function decide(view: RepoView, tip: string, commit: string): ChangeState {
   const { ancestry } = view;
-  const candidates = [commit, ...picksOf(view, commit)];
+  // The usual case, a change with no cherry-pick and no revert: one set lookup.
+  if (!view.tickets.picks.has(commit) && !view.tickets.revertedBy.has(commit)) {
+    const a = ancestry.tester(tip)(commit);
+    return a === 'yes' ? IN : a === 'no' ? MISSING : { state: 'unknown', reason: ancestry.whyUnknown(tip) };
+  }
+  const candidates = view.tickets.picks.has(commit) ? [commit, ...picksOf(view, commit)] : [commit];
   const present: { commit: string; cherryPickOf?: string }[] = [];
   let unknown = false;
   for (const c of candidates) {
@@ -24,11 +47,11 @@ export function changeState(view: RepoView, tip: string, commit: string): Change
     if (a === 'yes') present.push(c === commit ? { commit: c } : { commit: c, cherryPickOf: commit });
     else if (a === 'unknown') unknown = true;
   }
-  if (present.length === 0) return unknown ? { state: 'unknown', reason: ancestry.whyUnknown(tip) } : { state: 'missing' };
+  if (present.length === 0) return unknown ? { state: 'unknown', reason: ancestry.whyUnknown(tip) } : MISSING;
   let revertUnknown = false;
   for (const p of present) {
     const r = isReverted(view, tip, p.commit, 0);
-    if (r === 'no') return { state: 'in', via: p };
+    if (r === 'no') return p.cherryPickOf ? { state: 'in', via: p } : IN;
     if (r === 'unknown') revertUnknown = true;
   }
   if (revertUnknown) return { state: 'unknown', reason: ancestry.whyUnknown(tip) };

@@ -82,7 +82,7 @@ describe('ticket extraction', () => {
 });
 
 describe('learning ticket keys', () => {
-  const found = (text: string, source: Parameters<typeof extractTickets>[1], where = text) => extractTickets(text, source, { githubIssues: true, repository: 'acme/api' }).map((ref) => ({ ref, where }));
+  const found = (text: string, source: Parameters<typeof extractTickets>[1], where = text) => extractTickets(text, source, { githubIssues: true, repository: 'acme/api' }).map((ref) => ({ ref, where: () => where }));
 
   it('takes prefixes seen where references go, and reports the rest as noise with an example', () => {
     const policy = new TicketKeyPolicy();

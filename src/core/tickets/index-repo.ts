@@ -1,7 +1,6 @@
 import type { CommitNode, RepoData } from '../../sources/github/types.js';
 import type { CommitGraph } from '../graph/commit-graph.js';
 import { ownPullRequest, type TicketRef, type TicketSource } from './extract.js';
-import type { FoundRef } from './keys.js';
 
 /**
  * Which commits carry each ticket in one repository, which commits revert which, and which are
@@ -39,18 +38,8 @@ export interface RepoTickets {
   revertedBy: Map<string, string[]>;
   /** original commit → its cherry-picks (and theirs). */
   picks: Map<string, string[]>;
-}
-
-/** Every reference of a repository with where it was found, for learning ticket keys (keys.ts). */
-export function* repoReferences(repo: RepoData): Generator<FoundRef> {
-  const short = (text: string) => (text.length > 60 ? `${text.slice(0, 59)}…` : text);
-  for (const pr of repo.pullRequests) {
-    for (const ref of pr.tickets ?? []) {
-      const text = ref.source === 'branch' ? pr.headRefName : pr.title;
-      yield { ref, where: `${ref.source === 'branch' ? 'branch' : ref.source === 'pr-title' ? 'PR title' : 'PR body of'} "${short(text)}" in ${repo.repository}` };
-    }
-  }
-  for (const c of repo.commits) for (const ref of c.tickets ?? []) yield { ref, where: `commit ${c.oid.slice(0, 7)} "${short(c.headline)}" in ${repo.repository}` };
+  /** cherry-pick → its original. */
+  pickOf: Map<string, string>;
 }
 
 const REVERT_BRANCH = /(?:^|\/)revert-(\d+)-/;
@@ -77,6 +66,7 @@ export function indexRepoTickets(repo: RepoData, graph: CommitGraph, accepts: (r
   const revertCommits = new Set<string>();
   for (const c of graph.commits()) {
     const pr = prByCommit.get(c.oid);
+    if (!pr && !c.isRevert && !c.reverts && !c.headline.startsWith('Merge pull request')) continue;
     const branch = pr?.headRefName ?? MERGE_FROM.exec(c.headline)?.[1];
     const revertedPr = pr?.revertsPr ?? (branch ? Number(REVERT_BRANCH.exec(branch)?.[1] ?? NaN) : NaN);
     const viaPr = Number.isFinite(revertedPr) && revertedPr > 0 ? prByNumber.get(revertedPr)?.mergeCommit : undefined;
@@ -92,18 +82,25 @@ export function indexRepoTickets(repo: RepoData, graph: CommitGraph, accepts: (r
   // Cherry-picks: the -x trailer, the same squash PR, or the same ticket-carrying subject off the default branch.
   const onBranch = repo.head && graph.has(repo.head) ? graph.ancestors(repo.head) : new Set<string>();
   const pickOf = new Map<string, string>();
-  const bySubject = new Map<string, string>();
-  for (const oid of onBranch) {
-    const c = graph.get(oid)!;
-    if (c.tickets?.length && !isRevertCommit(c)) bySubject.set(`${c.author}\n${c.headline}`, oid);
-  }
+  let bySubject: Map<string, string> | undefined;
+  // Built only when an off-branch commit carries a ticket (most repositories have none).
+  const subjects = () => {
+    if (!bySubject) {
+      bySubject = new Map();
+      for (const oid of onBranch) {
+        const c = graph.get(oid)!;
+        if (c.tickets?.length && !isRevertCommit(c)) bySubject.set(`${c.author}\n${c.headline}`, oid);
+      }
+    }
+    return bySubject;
+  };
   for (const c of graph.commits()) {
-    const trailer = (c.cherryPickOf ?? []).map(resolve).find((o) => o !== undefined && o !== c.oid);
+    const trailer = c.cherryPickOf ? c.cherryPickOf.map(resolve).find((o) => o !== undefined && o !== c.oid) : undefined;
     if (trailer) pickOf.set(c.oid, trailer);
     else if (!onBranch.has(c.oid)) {
       const own = ownPullRequest(c.headline);
       const squash = own !== undefined ? prByNumber.get(own)?.mergeCommit : undefined;
-      const same = squash && squash !== c.oid && onBranch.has(squash) ? squash : c.tickets?.length ? bySubject.get(`${c.author}\n${c.headline}`) : undefined;
+      const same = squash && squash !== c.oid && onBranch.has(squash) ? squash : c.tickets?.length ? subjects().get(`${c.author}\n${c.headline}`) : undefined;
       if (same && same !== c.oid) pickOf.set(c.oid, same);
     }
   }
@@ -113,8 +110,9 @@ export function indexRepoTickets(repo: RepoData, graph: CommitGraph, accepts: (r
   // A GitHub reference to a number the repository knows as a pull request names that PR, not a ticket.
   const prNumbers = new Set(repo.pullRequests.map((pr) => pr.number));
   for (const c of graph.commits()) {
-    const own = ownPullRequest(c.headline) ?? Number(/^Merge pull request #(\d+) /.exec(c.headline)?.[1] ?? NaN);
-    if (Number.isFinite(own)) prNumbers.add(own);
+    const h = c.headline;
+    const own = h.endsWith(')') || h.endsWith('.') ? ownPullRequest(h) : h.startsWith('Merge pull request #') ? Number(/^Merge pull request #(\d+) /.exec(h)?.[1] ?? NaN) : undefined;
+    if (own !== undefined && Number.isFinite(own)) prNumbers.add(own);
   }
   // What GitHub said the reference names, when asked; else a number the repository knows as a PR.
   const isPullRequest = (ref: TicketRef) =>
@@ -153,8 +151,8 @@ export function indexRepoTickets(repo: RepoData, graph: CommitGraph, accepts: (r
       changes.set(key, list ? [...list, change] : [change]);
     }
   }
-  for (const list of changes.values()) list.sort((a, b) => a.at.localeCompare(b.at) || a.commit.localeCompare(b.commit));
-  return { kind, changes, reverts, revertedBy, picks };
+  for (const list of changes.values()) list.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.commit < b.commit ? -1 : a.commit > b.commit ? 1 : 0));
+  return { kind, changes, reverts, revertedBy, picks, pickOf };
 }
 
 /** What a merge brought: its ancestors that its first parent lacks (the merged branch), itself included. */

@@ -1,12 +1,13 @@
 import type { TicketKeys } from '../snapshot-schema.js';
 import { compareKeys } from './compare.js';
+import type { RepoData } from '../../sources/github/types.js';
 import type { TicketRef } from './extract.js';
 
 /** One reference as found, with a few words saying where (for the report). */
 export interface FoundRef {
   ref: TicketRef;
-  /** e.g. `branch feature/PAY-412-refunds in acme/payments-api`. */
-  where: string;
+  /** e.g. `branch feature/PAY-412-refunds in acme/payments-api` (built only when it is reported). */
+  where: () => string;
 }
 
 /**
@@ -26,18 +27,31 @@ export class TicketKeyPolicy {
 
   /** Takes every reference found, before any is used. */
   learn(found: Iterable<FoundRef>): void {
-    for (const { ref, where } of found) {
-      if (ref.kind !== 'jira') continue;
-      const prefix = ref.key.slice(0, ref.key.lastIndexOf('-'));
-      const entry = this.seen.get(prefix) ?? { keys: new Set<string>(), example: where };
-      entry.keys.add(ref.key);
-      this.seen.set(prefix, entry);
-      if (this.configured?.length) continue;
-      if (ref.reference && !ref.lower) {
-        const accepted = this.accepted.get(prefix);
-        if (!accepted) this.accepted.set(prefix, { keys: new Set([ref.key]), evidence: where });
-        else accepted.keys.add(ref.key);
-      }
+    for (const { ref, where } of found) this.take(ref, (_r, w: () => string) => w(), where);
+  }
+
+  /** Every reference of a repository's commits and PRs (what snap keeps of them). */
+  learnRepo(repo: RepoData): void {
+    const short = (text: string) => (text.length > 60 ? `${text.slice(0, 59)}…` : text);
+    const inPr = (ref: TicketRef, pr: RepoData['pullRequests'][number]) =>
+      `${ref.source === 'branch' ? 'branch' : ref.source === 'pr-title' ? 'PR title' : 'PR body of'} "${short(ref.source === 'branch' ? pr.headRefName : pr.title)}" in ${repo.repository}`;
+    const inCommit = (_ref: TicketRef, c: RepoData['commits'][number]) => `commit ${c.oid.slice(0, 7)} "${short(c.headline)}" in ${repo.repository}`;
+    for (const pr of repo.pullRequests) for (const ref of pr.tickets ?? []) this.take(ref, inPr, pr);
+    for (const c of repo.commits) if (c.tickets) for (const ref of c.tickets) this.take(ref, inCommit, c);
+  }
+
+  /** One reference; `where(ref, at)` says where it was found, and is asked only when that is reported. */
+  take<T>(ref: TicketRef, where: (ref: TicketRef, at: T) => string, at: T): void {
+    if (ref.kind !== 'jira') return;
+    const prefix = ref.key.slice(0, ref.key.lastIndexOf('-'));
+    let entry = this.seen.get(prefix);
+    if (!entry) this.seen.set(prefix, (entry = { keys: new Set<string>(), example: where(ref, at) }));
+    entry.keys.add(ref.key);
+    if (this.configured?.length) return;
+    if (ref.reference && !ref.lower) {
+      const accepted = this.accepted.get(prefix);
+      if (!accepted) this.accepted.set(prefix, { keys: new Set([ref.key]), evidence: where(ref, at) });
+      else accepted.keys.add(ref.key);
     }
   }
 

@@ -2,7 +2,7 @@ import type { Project, Service } from '../../config/types.js';
 import { ALL_PATHS, type ServicePaths } from '../paths.js';
 import type { RepoBook, RepoView } from '../repo-book.js';
 import type { ServiceState, Snapshot, Ticket, TicketPresence } from '../snapshot-schema.js';
-import { compareKeys } from './compare.js';
+import { compareKeys, sortKeys } from './compare.js';
 import { changeState, type ChangeState } from './evaluate.js';
 import type { TicketChange } from './index-repo.js';
 
@@ -16,50 +16,76 @@ type Part = NonNullable<TicketPresence['parts']>[number];
  */
 export function requiredChanges(view: RepoView, key: string, service: Pick<Service, 'paths'>, touches: (commit: string) => boolean): TicketChange[] {
   const all = view.tickets.changes.get(key) ?? [];
-  const own = all.filter((c) => !(c.cherryPickOf && all.some((o) => o.commit === c.cherryPickOf)));
+  const own = all.some((c) => c.cherryPickOf) ? all.filter((c) => !(c.cherryPickOf && all.some((o) => o.commit === c.cherryPickOf))) : all;
   return service.paths?.length ? own.filter((c) => touches(c.commit)) : own;
 }
 
+const NOT_DEPLOYED = { status: 'missing', reason: 'not deployed there' } as const;
+const CLUSTER_UNREAD = { status: 'unknown', reason: 'its cluster could not be read' } as const;
+const UNRESOLVED = { status: 'unknown', reason: 'its version did not resolve to a commit' } as const;
+
 /** Why nothing can be said about a service in an environment, or undefined when its commit is known. */
 export function unknownService(state: ServiceState | undefined, view: RepoView | undefined): { status: 'missing' | 'unknown'; reason: string } | undefined {
-  if (!state || state.status === 'not-found') return { status: 'missing', reason: 'not deployed there' };
-  if (state.status === 'unknown') return { status: 'unknown', reason: 'its cluster could not be read' };
+  if (!state || state.status === 'not-found') return NOT_DEPLOYED;
+  if (state.status === 'unknown') return CLUSTER_UNREAD;
   if (!view) return { status: 'unknown', reason: `${state.repository} was not read from GitHub` };
-  if (!state.commit) return { status: 'unknown', reason: 'its version did not resolve to a commit' };
+  if (!state.commit) return UNRESOLVED;
   return undefined;
 }
 
-/** A service's part of a ticket in one environment, from its changes' states. */
-function partOf(repository: string, service: string, states: readonly ChangeState[]): Part {
-  const via = states.filter((s) => s.state === 'in' && s.via).map((s) => ({ commit: s.via!.commit, ...(s.via!.cherryPickOf ? { cherryPickOf: s.via!.cherryPickOf } : {}) }));
-  const unknown = states.find((s) => s.state === 'unknown');
+/**
+ * A service's part of a ticket in one environment, from its changes' states; undefined when none
+ * of them is there (most services lack most tickets: nothing is allocated for them).
+ */
+function partOf(repository: string, service: string, view: RepoView, tip: string, required: readonly TicketChange[]): Part | undefined {
+  let inCount = 0;
+  let reverted = 0;
+  let unknown: ChangeState | undefined;
+  let via: { commit: string; cherryPickOf?: string }[] | undefined;
+  for (const c of required) {
+    const s = changeState(view, tip, c.commit);
+    if (s.state === 'in') {
+      inCount++;
+      // Which commits bring it says something only for a cherry-pick, or when some are missing.
+      if (s.via?.cherryPickOf) (via ??= []).push({ commit: s.via.commit, cherryPickOf: s.via.cherryPickOf });
+      else if (inCount < required.length) (via ??= []).push({ commit: c.commit });
+    } else if (s.state === 'reverted') reverted++;
+    else if (s.state === 'unknown') unknown ??= s;
+  }
   if (unknown) return { repository, service, status: 'unknown', reason: unknown.reason ?? 'history could not be completed' };
-  const inCount = states.filter((s) => s.state === 'in').length;
-  const reverted = states.filter((s) => s.state === 'reverted').length;
-  const status: Part['status'] = inCount === states.length ? 'in' : inCount > 0 ? 'partial' : reverted > 0 ? 'reverted' : 'missing';
-  return { repository, service, status, ...(via.length ? { via } : {}) };
+  if (inCount === 0 && reverted === 0) return undefined;
+  const status: Part['status'] = inCount === required.length ? 'in' : inCount > 0 ? 'partial' : 'reverted';
+  return { repository, service, status, ...(via ? { via } : {}) };
 }
 
+/** A part of a ticket in an environment, or the service that lacks it. */
+type Slot = Part | Pick<Service, 'name' | 'repository'>;
+const isPart = (slot: Slot): slot is Part => 'status' in slot;
+
 /** The environment's status from its parts; undefined when the ticket is simply not there. */
-export function presenceOf(project: string, environment: string, parts: readonly Part[]): TicketPresence | undefined {
-  if (parts.length === 0 || parts.every((p) => p.status === 'missing')) return undefined;
+export function presenceOf(project: string, environment: string, slots: readonly Slot[]): TicketPresence | undefined {
+  const parts = slots.filter(isPart).filter((p) => p.status !== 'missing');
+  if (parts.length === 0) return undefined;
+  const absent = slots.filter((s) => !isPart(s) || s.status === 'missing').map((s) => (isPart(s) ? { repository: s.repository, service: s.service } : { repository: s.repository, service: s.name }));
   const unknown = parts.filter((p) => p.status === 'unknown');
   const status: TicketPresence['status'] = unknown.length
     ? 'unknown'
-    : parts.every((p) => p.status === 'in')
+    : absent.length === 0 && parts.every((p) => p.status === 'in')
       ? 'in'
       : parts.some((p) => p.status === 'in' || p.status === 'partial')
         ? 'partial'
         : 'reverted';
-  const several = (repository: string) => parts.filter((p) => p.repository === repository).length > 1;
-  const missing = parts.filter((p) => p.status !== 'in' && p.status !== 'unknown').map((p) => (several(p.repository) ? `${p.repository} (${p.service})` : p.repository));
-  const showParts = status !== 'in' || parts.some((p) => p.via?.some((v) => v.cherryPickOf));
+  const lacking = [...absent, ...parts.filter((p) => p.status === 'partial' || p.status === 'reverted')];
+  const several = (repository: string) => slots.filter((s) => s.repository === repository).length > 1;
+  const missing = lacking.map((p) => (several(p.repository) ? `${p.repository} (${p.service})` : p.repository));
+  // Parts that say more than `missing` does: a part partly in, reverted or unknown, or in through a cherry-pick.
+  const telling = parts.filter((p) => p.status !== 'in' || p.via?.some((v) => v.cherryPickOf));
   return {
     project,
     environment,
     status,
     ...(status === 'partial' || (status === 'unknown' && missing.length) ? { missing } : {}),
-    ...(showParts ? { parts: [...parts] } : {}),
+    ...(telling.length ? { parts: telling } : {}),
     ...(unknown.length ? { reason: unknown.map((p) => `${p.repository} (${p.service}): ${p.reason}`).join('; ') } : {}),
   };
 }
@@ -77,9 +103,10 @@ export function buildTickets(projects: readonly Project[], state: Snapshot['proj
   for (const repository of repositories) {
     const view = book.get(repository);
     if (!view) continue;
+    const revertedBy = view.tickets.revertedBy;
     for (const [key, changes] of view.tickets.changes) {
-      const withReverts = changes.map((c) => {
-        const by = view.tickets.revertedBy.get(c.commit);
+      const withReverts = revertedBy.size === 0 ? changes : changes.map((c) => {
+        const by = revertedBy.get(c.commit);
         return by?.length ? { ...c, revertedBy: by } : c;
       });
       const ticket = tickets.get(key);
@@ -89,26 +116,45 @@ export function buildTickets(projects: readonly Project[], state: Snapshot['proj
     }
   }
   for (const project of projects) {
-    const keys = new Set<string>();
-    for (const s of project.services) for (const key of book.get(s.repository)?.tickets.changes.keys() ?? []) keys.add(key);
-    for (const environment of project.environments) {
-      const services = state[project.name]?.environments[environment.name]?.services ?? {};
-      for (const key of keys) {
-        const parts: Part[] = [];
-        for (const service of project.services) {
-          const view = book.get(service.repository);
-          if (!view?.tickets.changes.has(key)) continue;
-          const required = requiredChanges(view, key, service, (commit) => paths.change(service.repository, service, commit));
-          if (required.length === 0) continue;
-          const s = services[service.name];
-          const blocked = unknownService(s, view);
-          if (blocked) {
-            parts.push({ repository: service.repository, service: service.name, status: blocked.status, reason: blocked.reason });
-            continue;
-          }
-          parts.push(partOf(service.repository, service.name, required.map((c) => changeState(view, s.commit!.oid, c.commit))));
+    // key → the services that carry it, and per environment the parts of those that have some of it.
+    const found = new Map<string, { carriers: Service[]; parts: Map<string, Part[]> }>();
+    for (const service of project.services) {
+      const view = book.get(service.repository);
+      if (!view) continue;
+      const touches = (commit: string) => paths.change(service.repository, service, commit);
+      const tips = project.environments.map((environment) => {
+        const s = state[project.name]?.environments[environment.name]?.services[service.name];
+        return { environment: environment.name, blocked: unknownService(s, view), tip: s?.commit?.oid };
+      });
+      for (const key of view.tickets.changes.keys()) {
+        const required = requiredChanges(view, key, service, touches);
+        if (required.length === 0) continue;
+        let entry = found.get(key);
+        if (!entry) found.set(key, (entry = { carriers: [], parts: new Map() }));
+        entry.carriers.push(service);
+        for (const { environment, blocked, tip } of tips) {
+          const part =
+            blocked?.status === 'unknown'
+              ? ({ repository: service.repository, service: service.name, status: 'unknown', reason: blocked.reason } satisfies Part)
+              : blocked
+                ? undefined
+                : partOf(service.repository, service.name, view, tip!, required);
+          if (!part) continue;
+          const list = entry.parts.get(environment);
+          if (list) list.push(part);
+          else entry.parts.set(environment, [part]);
         }
-        const presence = presenceOf(project.name, environment.name, parts);
+      }
+    }
+    for (const [key, { carriers, parts }] of found) {
+      for (const environment of project.environments) {
+        const here = parts.get(environment.name);
+        if (!here) continue;
+        // The usual case: one service carries it, and runs all of it.
+        const only = carriers.length === 1 && here[0].status === 'in' && !here[0].via ? here[0] : undefined;
+        const presence: TicketPresence | undefined = only
+          ? { project: project.name, environment: environment.name, status: 'in' }
+          : presenceOf(project.name, environment.name, carriers.map((c) => here.find((p) => p.service === c.name) ?? c));
         if (presence) {
           const ticket = tickets.get(key)!;
           ticket.environments = [...ticket.environments, presence];
@@ -117,9 +163,9 @@ export function buildTickets(projects: readonly Project[], state: Snapshot['proj
     }
   }
   const sorted: Record<string, Ticket> = {};
-  for (const key of [...tickets.keys()].sort(compareKeys)) {
+  for (const key of sortKeys(tickets.keys())) {
     const t = tickets.get(key)!;
-    t.changes.sort((a, b) => a.at.localeCompare(b.at));
+    t.changes.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     sorted[key] = t;
   }
   return sorted;

@@ -6,7 +6,7 @@ import type { SnapshotWarning } from '../../core/snapshot-schema.js';
 import { readRepoCache, writeRepoCache } from '../../store/github-cache.js';
 import { mapLimit } from '../../util/pool.js';
 import { GithubClient, QueryTooLargeError, type RateLimitWait } from './client.js';
-import { completeHistories, type CompleteResult } from './complete.js';
+import { completeHistories, settledKey, type CompleteResult } from './complete.js';
 import { pruneRepo } from './prune.js';
 import { lookupCommits, type Lookup } from './queries/commit-lookup.js';
 import { fetchRepoPages, type PageTask } from './queries/repo-pages.js';
@@ -330,8 +330,13 @@ export class GithubSource {
   /** Prunes each repository to what the next run needs (prune.ts), then writes the caches that changed. */
   async persist(tips: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
     for (const [repository, data] of this.repos) {
-      const pruned = pruneRepo(data, [...(tips.get(repository) ?? [])], this.windowStart);
-      if (pruned.commits.length !== data.commits.length || pruned.pullRequests.length !== data.pullRequests.length) {
+      const own = tips.get(repository) ?? new Set<string>();
+      // Nothing changed since it was last completed and pruned: pruning again would change nothing.
+      if (!this.dirty.has(repository) && data.settled === settledKey(data, own)) continue;
+      let pruned = pruneRepo(data, [...own], this.windowStart);
+      if (this.completion?.settled.has(repository)) pruned = { ...pruned, settled: settledKey(pruned, own) };
+      else if (pruned.settled) pruned = { ...pruned, settled: undefined };
+      if (pruned.commits.length !== data.commits.length || pruned.pullRequests.length !== data.pullRequests.length || pruned.settled !== data.settled) {
         this.repos.set(repository, pruned);
         this.dirty.add(repository);
       }

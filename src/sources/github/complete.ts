@@ -6,6 +6,14 @@ import type { GithubClient } from './client.js';
 import { deepen, type DeepenTask } from './queries/deepen.js';
 import type { CommitNode, RepoData } from './types.js';
 
+/**
+ * What a repository's history was completed for: its head, the deployed commits and how much
+ * history (and how many counts) it holds. The same key later means the same answer: no work.
+ */
+export function settledKey(data: RepoData, tips: Iterable<string>): string {
+  return `${data.head ?? ''}|${[...new Set(tips)].sort().join(',')}|${data.commits.length}|${Object.keys(data.counts ?? {}).length}`;
+}
+
 /** Commits read when peeking past a commit dated before the window. */
 export const PEEK_SIZE = 10;
 /** Aliases in one history query: enough to keep the query cheap and fast. */
@@ -37,6 +45,8 @@ export interface CompleteResult {
   incomplete: Map<string, string>;
   pages: number;
   counts: number;
+  /** Repositories whose history needs nothing more for these tips. */
+  settled: Set<string>;
 }
 
 /**
@@ -63,6 +73,10 @@ export async function completeHistories(options: CompleteOptions): Promise<Compl
     for (const [repository, data] of repos) {
       if (settled.has(repository)) continue;
       const tipSet = options.tips.get(repository) ?? new Set<string>();
+      if (round === 0 && data.settled === settledKey(data, tipSet)) {
+        settled.add(repository);
+        continue;
+      }
       const graph = new CommitGraph(data.commits);
       const tips = [...tipSet, ...(data.head ? [data.head] : [])].filter((t) => graph.has(t));
       const closure = analyseClosure({ graph, tips, head: data.head, windowStart, counts: new Map(Object.entries(data.counts ?? {})), unreadable: unreadable.get(repository) });
@@ -125,5 +139,5 @@ export async function completeHistories(options: CompleteOptions): Promise<Compl
       incomplete.set(repository, gone?.size ? `GitHub has no commit ${[...gone].map((o) => o.slice(0, 7)).join(', ')} that its history needs` : (closure.reason ?? 'its history could not be completed'));
     }
   }
-  return { closures, changed, incomplete, pages, counts };
+  return { closures, changed, incomplete, pages, counts, settled: new Set([...settled].filter((r) => !incomplete.has(r))) };
 }

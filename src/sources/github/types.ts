@@ -65,5 +65,10 @@ export interface RepoData {
   references?: Record<string, 'issue' | 'pull-request' | 'missing' | 'unknown'>;
   /** Length of a commit's whole history (GitHub's `history.totalCount`), by oid: never changes, so it is kept. */
   counts?: Record<string, number>;
+  /**
+   * The head, deployed commits and history size for which the history was last found complete and
+   * pruned (complete.ts `settledKey`): while they are the same, nothing needs analysing again.
+   */
+  settled?: string;
   fetchedAt: string;
 }
