@@ -4,6 +4,7 @@ import { SnapError, errorMessage } from '../errors.js';
 import type { GithubSource, GithubStats } from '../sources/github/collect.js';
 import type { RepoData } from '../sources/github/types.js';
 import { collectKubernetes, planClusters, plannedLists } from '../sources/kubernetes/collect.js';
+import { collectGarbage } from '../util/memory.js';
 import { SNAP_VERSION } from '../version.js';
 import { detectDeployments } from './deployments.js';
 import { buildDrift } from './drift.js';
@@ -186,7 +187,12 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
     const policy = new TicketKeyPolicy(config.tickets.jiraProjects);
     for (const data of repos.values()) policy.learnRepo(data);
     await source.persist(tips);
-    github.state = { ...github.state, ...source.stats(), status: 'ok' };
+    const read = source.stats();
+    // What paging GitHub parsed (histories, older history) is garbage now: collect it before the
+    // analysis builds its graphs and tickets, so the two do not add up to the peak. A run that paged
+    // nothing has little garbage and would only wait for the collector.
+    if (read.fetched > 0 || read.deepened > 0) collectGarbage();
+    github.state = { ...github.state, ...read, status: 'ok' };
     warnings.push(...source.warnings.filter((w) => !github.warnings.includes(w)));
     book = new RepoBook(repos, { tips, windowStart: source.windowStart, accepts: (ref) => policy.accepts(ref), incomplete: source.completion?.incomplete });
     const owned = servicePaths(book);
