@@ -13,11 +13,18 @@ describe('version → commit candidates', () => {
     expect(tagCandidates('main_3f9c2abde01f').sha).toBe('3f9c2abde01f');
     // A short SHA with no letter, in the semver-suffix form.
     expect(tagCandidates('1.3.6-2982527').sha).toBe('2982527');
+    // …alone, as `git rev-parse --short` prints it, or after a sha-/g marker.
+    expect(tagCandidates('6374645').sha).toBe('6374645');
+    expect(tagCandidates('sha-6374645').sha).toBe('6374645');
+    expect(tagCandidates('v1.4.2-4-g6374645').sha).toBe('6374645');
   });
 
   it('does not take build numbers, dates or words for commit ids', () => {
     expect(tagCandidates('1.4.2-20261124').sha).toBeUndefined();
     expect(tagCandidates('build-1234567').sha).toBeUndefined();
+    expect(tagCandidates('20261124').sha).toBeUndefined();
+    expect(tagCandidates('123456').sha).toBeUndefined();
+    expect(tagCandidates('12345678').sha).toBeUndefined();
     expect(tagCandidates('latest').sha).toBeUndefined();
     expect(tagCandidates('release-deadbeefcafe0').sha).toBeUndefined();
   });

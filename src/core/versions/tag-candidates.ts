@@ -12,8 +12,10 @@ export interface TagCandidates {
 }
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
-/** A hex run of 7–12 characters at the end, after a separator, an optional `sha`/`g` prefix; digits alone do not count. */
-const SHA_SUFFIX = /(?:^|[-_.+])(?:sha-?|g)?([0-9a-f]{7,12})$/;
+/** A hex run of 7–12 characters at the end, after a separator and an optional `sha`/`g` marker (group 1). */
+const SHA_SUFFIX = /(?:^|[-_.+])(sha-?|g)?([0-9a-f]{7,12})$/;
+/** The forms in which a run of digits alone is still a short SHA: the whole tag is the 7 characters `git rev-parse --short` prints, or they follow a semantic version, as CI tools write it. */
+const DIGITS_AS_SHA = /^(?:\d{7}|v?\d+\.\d+\.\d+-\d{7})$/;
 
 export function tagCandidates(version: string): TagCandidates {
   const value = version.trim();
@@ -22,8 +24,10 @@ export function tagCandidates(version: string): TagCandidates {
   if (FULL_SHA.test(lower)) return { sha: lower, gitTags };
   const suffix = SHA_SUFFIX.exec(lower);
   // A run of digits is usually a build number or a date, not a commit id. But about one 7-character
-  // short SHA in twenty has no letter, so exactly 7 digits after a semantic version (`1.4.2-2982527`,
-  // the form CI tools write) still counts; a lookup settles it and the git tags are tried next.
-  if (suffix && (/[a-f]/.test(suffix[1]) || /^v?\d+\.\d+\.\d+-\d{7}$/.test(lower))) return { sha: suffix[1], gitTags };
+  // short SHA in 27 has no letter ((10/16)^7), so digits still count where the form says SHA: the
+  // whole tag is 7 digits (`2982527`), a `sha-`/`g` marker precedes them (`sha-2982527`,
+  // `v1.4-3-g2982527`), or they follow a semantic version (`1.4.2-2982527`). A lookup settles it,
+  // and the git tags are tried next.
+  if (suffix && (/[a-f]/.test(suffix[2]) || suffix[1] !== undefined || DIGITS_AS_SHA.test(lower))) return { sha: suffix[2], gitTags };
   return { gitTags };
 }
