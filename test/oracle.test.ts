@@ -9,11 +9,11 @@ import { formatTally, judgeBatch, prepare, shapeOf, shrink, tally, transitions, 
 /**
  * The oracle: random realistic histories made with git (test/helpers/git-history.ts), snap's
  * answers (drift, rollback, ticket status) against git's own (test/helpers/git-answers.ts).
- * ORACLE_HISTORIES: how many (default 100, about 40 s on two cores); ORACLE_BATCH: how many share
+ * ORACLE_HISTORIES: how many (default 300, about two minutes on two cores); ORACLE_BATCH: how many share
  * a sandbox and a pair of snap runs; ORACLE_SEED: the first seed; ORACLE_SHRINK_SECONDS: how long
  * to spend shrinking the disagreements found, one per shape, the most frequent first (0: none).
  */
-const HISTORIES = Number(process.env.ORACLE_HISTORIES ?? 100);
+const HISTORIES = Number(process.env.ORACLE_HISTORIES ?? 300);
 const FIRST_SEED = Number(process.env.ORACLE_SEED ?? 1);
 const SHRINK_SECONDS = Number(process.env.ORACLE_SHRINK_SECONDS ?? 60);
 const BATCH = Number(process.env.ORACLE_BATCH ?? 20);
