@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentProgress } from '../src/core/progress.js';
 import { runSnapshot } from '../src/core/run.js';
@@ -411,5 +413,55 @@ describe('GitHub references', () => {
     const again = await run();
     expect(again.snapshot.sources.github).toMatchObject({ requests: 1 });
     expect(Object.keys(again.snapshot.tickets!)).toEqual(['acme/lang#12']);
+  });
+});
+
+describe('rollback verdicts', () => {
+  // main: 300 commits, the first 250 a year old; release/1 branched at c50 with hotfixes r1–r3 (old
+  // too), off the default branch and outside the window.
+  const main: TinyCommit[] = Array.from({ length: 300 }, (_, i) => ({ id: `c${i}`, message: `Change ${i}`, at: i < 250 ? `-${400 - i * 0.2}d` : `-${10 - (i - 250) * 0.1}d` }));
+  const release: TinyCommit[] = [1, 2, 3].map((j) => ({ id: `r${j}`, parents: [j === 1 ? 'c50' : `r${j - 1}`], message: `REL-${j} hotfix`, at: `-${389 - j * 0.1}d` }));
+  const releasesOf = async (dir: string) => JSON.parse(await readFile(path.join(dir, '.snap', 'releases.json'), 'utf8')).events as NonNullable<Snapshot['deployments']>;
+
+  it('a rollout back to an older release-branch commit is a rollback, though the previous one is off the default branch', async () => {
+    // prod ran r3, then r1: git merge-base --is-ancestor r1 r3 is true.
+    const { run } = await start(
+      tinyOrg({ now: NOW, repos: [{ name: 'shop', commits: [...main, ...release], head: 'c299', branches: { 'release/1': 'r3' } }], envs: ['dev', 'prod'], deploy: { dev: { shop: 'c299' }, prod: { shop: { at: 'r1', previous: ['r3'] } } } }),
+    );
+    const { snapshot } = await run();
+    const prod = snapshot.deployments!.filter((d) => d.environment === 'prod');
+    expect(prod.map((d) => [d.from?.commit, d.to.commit, d.rollback])).toEqual([
+      [undefined, oid('shop', 'r3'), false],
+      [oid('shop', 'r3'), oid('shop', 'r1'), true],
+    ]);
+  });
+
+  it('is unknown when a side did not resolve to a commit, never a roll forward', async () => {
+    const { run } = await start(tinyOrg({ now: NOW, repos: [{ name: 'shop', commits: main }], envs: ['prod'], deploy: { prod: { shop: { at: 'c299', previous: ['c250'] } } } }));
+    // The earlier revision's tag names no commit (a deleted build): the verdict cannot be decided.
+    t!.sandbox.kubernetes.cluster('tiny').store.rollout('prod', 'shop', { tag: 'nightly-build' });
+    await run();
+    t!.sandbox.kubernetes.cluster('tiny').store.rollout('prod', 'shop', { tag: oid('shop', 'c260') });
+    const { snapshot } = await run();
+    expect(snapshot.deployments).toEqual([expect.objectContaining({ environment: 'prod', rollback: 'unknown', rollbackReason: expect.stringContaining('the previous version nightly-build did not resolve') })]);
+  });
+
+  it('left unknown for want of history, is decided by a later run that has read it, in the release history', async () => {
+    // prod ran c280, then c20; one page of older history a run is not enough to reach c20 at once.
+    const { config, run } = await start(
+      tinyOrg({ now: NOW, repos: [{ name: 'shop', commits: main }], envs: ['dev', 'prod'], deploy: { dev: { shop: 'c299' }, prod: { shop: { at: 'c20', previous: ['c280'] } } } }),
+      {},
+      (raw) => {
+        raw.github.maxPages = 1;
+      },
+    );
+    const first = await run();
+    const back = (events: NonNullable<Snapshot['deployments']>) => events.find((d) => d.to.commit === oid('shop', 'c20'))!;
+    expect(back(first.snapshot.deployments!).rollback).toBe('unknown');
+    let updated = 0;
+    for (let i = 0; i < 8 && back(await releasesOf(path.dirname(config.path))).rollback === 'unknown'; i++) updated += (await run()).record.releases?.updated ?? 0;
+    // git merge-base --is-ancestor c20 c280: true.
+    expect(back(await releasesOf(path.dirname(config.path)))).toMatchObject({ rollback: true, rollbackReason: expect.stringContaining('is an ancestor of the previous') });
+    expect(updated).toBe(1);
   });
 });

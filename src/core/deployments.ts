@@ -16,7 +16,8 @@ export function deploymentId(workload: { context: string; namespace: string; nam
     .slice(0, 16);
 }
 
-interface Version {
+/** One side of a rollout: what ran, and its commit when it resolved. */
+export interface Version {
   image?: string;
   version?: string;
   digest?: string;
@@ -50,13 +51,23 @@ function revisionVersion(book: RepoBook, state: ServiceState, r: Revision): Vers
 /**
  * Whether `to` is a rollback from `from`, and why: its commit is a proper ancestor of the previous
  * one (by the graph, exactly: unknown when the ancestry cannot be decided), or it returns to a
- * version that ran before. Without commits on both sides and no earlier version to return to, it
- * is not a rollback as far as anything snap can see says.
+ * version that ran before. When a side's version has no commit (it did not resolve, or GitHub was
+ * not read) and it returns to no earlier version, the verdict is `unknown`, with the reason: a
+ * rollout to an older release is not to be taken for a roll forward. The first rollout seen has no
+ * `from` and is not a rollback; nor is one that keeps the version (a configuration change).
  */
-function rollbackOf(book: RepoBook, repository: string, from: Version | undefined, to: Version, earlier: Version[]): { rollback: boolean | 'unknown'; reason?: string } {
+export function rollbackOf(book: RepoBook, repository: string, from: Version | undefined, to: Version, earlier: Version[]): { rollback: boolean | 'unknown'; reason?: string } {
   if (!from) return { rollback: false };
   const back = earlier.find((v) => v.version !== undefined && v.version === to.version && v.image === to.image);
   const view = book.get(repository);
+  const sameRelease = from.version === to.version && from.image === to.image;
+  if (!sameRelease && (from.commit === undefined || to.commit === undefined)) {
+    if (back) return { rollback: true, reason: `returns to ${to.version ?? to.image}, which ran before` };
+    const sides = [from.commit === undefined ? `the previous version ${from.version ?? from.image ?? '?'}` : '', to.commit === undefined ? `the new version ${to.version ?? to.image ?? '?'}` : ''].filter(Boolean);
+    const missing = sides.join(' and ');
+    const why = view ? 'did not resolve to a commit' : `${sides.length > 1 ? 'have' : 'has'} no commit: ${repository} was not read from GitHub`;
+    return { rollback: 'unknown', reason: `${missing} ${why}, so whether this returns to an older commit is unknown` };
+  }
   if (view && from.commit && to.commit && from.commit !== to.commit) {
     const answer = view.ancestry.contains(from.commit, to.commit);
     if (answer === 'yes') return { rollback: true, reason: `commit ${to.commit.slice(0, 7)} is an ancestor of the previous ${from.commit.slice(0, 7)}` };
@@ -125,4 +136,24 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
     }
   }
   return events.sort((a, b) => (a.at ?? '').localeCompare(b.at ?? '') || a.id.localeCompare(b.id));
+}
+
+/**
+ * Decides again the rollback verdicts left `unknown` by earlier runs (`events`, from the release
+ * history), now that more history may be known. Returns the events whose verdict is now true or
+ * false, with the reason; the others stay as they were. The service's repository is taken from
+ * this snapshot; an event of a service no longer configured stays undecided.
+ */
+export function settleRollbacks(events: readonly DeploymentEvent[], projects: Snapshot['projects'], book: RepoBook): DeploymentEvent[] {
+  const out: DeploymentEvent[] = [];
+  for (const e of events) {
+    if (e.rollback !== 'unknown' || !e.from?.commit || !e.to.commit) continue;
+    const repository = projects[e.project]?.environments[e.environment]?.services[e.service]?.repository;
+    if (!repository) continue;
+    const { rollback, reason } = rollbackOf(book, repository, e.from, e.to, []);
+    if (rollback === 'unknown') continue;
+    const { rollbackReason: _old, ...rest } = e;
+    out.push({ ...rest, rollback, ...(reason ? { rollbackReason: reason } : {}) });
+  }
+  return out;
 }

@@ -25,14 +25,41 @@ function targets(projects: Snapshot['projects']): Target[] {
 }
 
 /**
+ * The versions of the rollout revisions this snapshot reports as deployments (every revision
+ * Kubernetes keeps on a first snapshot, else those newer than the previous snapshot's), which
+ * need commits for the rollback verdict. Resolved later, in detectDeployments.
+ */
+function revisionTargets(projects: Snapshot['projects'], previous: Snapshot | undefined): Array<{ repository: string; value: string; source: string }> {
+  const out: Array<{ repository: string; value: string; source: string }> = [];
+  for (const [project, p] of Object.entries(projects)) {
+    for (const [environment, e] of Object.entries(p.environments)) {
+      for (const [service, state] of Object.entries(e.services)) {
+        if (state.status !== 'running' || !state.version) continue;
+        const before = previous?.projects[project]?.environments[environment]?.services[service];
+        const since = previous ? before?.rollout?.revision : undefined;
+        if (previous && since === undefined) continue;
+        for (const r of state.rollout?.history ?? []) {
+          if (r.version && (since === undefined || (r.revision !== undefined && r.revision > since))) out.push({ repository: state.repository, value: r.version, source: state.version.source });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Sets `commit` on every running service whose version resolves, asking GitHub (through `lookup`)
- * only for SHAs the cached history lacks, in one batch. Returns a warning per unresolved version,
- * naming every strategy tried.
+ * only for SHAs the cached history lacks, in one batch. The same batch asks for the commits of the
+ * rollout revisions reported as deployments (see `previous`) and for `also` (commits of earlier
+ * deployments whose rollback verdict is still unknown), so that rollbacks are decided by ancestry.
+ * Returns a warning per unresolved running version, naming every strategy tried.
  */
 export async function linkCommits(
   projects: Snapshot['projects'],
   book: RepoBook,
   lookup: ((lookups: Lookup[]) => Promise<void>) | undefined,
+  previous?: Snapshot,
+  also: ReadonlyArray<{ repository: string; oid: string }> = [],
 ): Promise<SnapshotWarning[]> {
   const all = targets(projects);
   const resolutions = new Map<Target, Resolution>();
@@ -43,6 +70,14 @@ export async function linkCommits(
     const r = resolveVersion(t.value, t.source, view);
     resolutions.set(t, r);
     if (r.status === 'lookup') pending.set(`${t.repository}@${r.expression}`, { repository: t.repository, expression: r.expression });
+  }
+  for (const t of revisionTargets(projects, previous)) {
+    const view = book.get(t.repository);
+    const r = view ? resolveVersion(t.value, t.source, view) : undefined;
+    if (r?.status === 'lookup') pending.set(`${t.repository}@${r.expression}`, { repository: t.repository, expression: r.expression });
+  }
+  for (const c of also) {
+    if (book.get(c.repository) && !book.get(c.repository)!.graph.has(c.oid)) pending.set(`${c.repository}@${c.oid}`, { repository: c.repository, expression: c.oid });
   }
   if (pending.size > 0 && lookup) {
     await lookup([...pending.values()]);

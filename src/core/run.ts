@@ -5,7 +5,7 @@ import { acquireLock, type LockInfo } from '../store/lock.js';
 import { dataLayout } from '../store/layout.js';
 import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
 import { writePrometheusFile } from '../store/metrics.js';
-import { appendReleases } from '../store/releases.js';
+import { appendReleases, unsettledReleases } from '../store/releases.js';
 import { applyRetention } from '../store/retention.js';
 import { collectGarbage } from '../util/memory.js';
 import { readBaseline, writeBaseline } from '../store/baseline.js';
@@ -96,7 +96,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
     }
     try {
       const previous = previousRead.status === 'ok' ? previousRead.value : undefined;
-      const { snapshot, apiCalls, github, notes } = await takeSnapshot(config, {
+      const { snapshot, apiCalls, github, notes, settled } = await takeSnapshot(config, {
         progress: options.progress,
         warnings,
         eta: estimateDuration(log.records),
@@ -106,10 +106,11 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         cacheDir: layout.cacheDir,
         corruptDir: layout.corruptDir,
         sleep: options.sleep,
+        unsettled: await unsettledReleases(layout.releases),
       });
       // What the sources read is garbage now; collect it before the snapshot is written.
       collectGarbage();
-      const releases = await appendReleases(layout.releases, layout.corruptDir, (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })));
+      const releases = await appendReleases(layout.releases, layout.corruptDir, (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })), settled);
       if (releases.corrupt) notes.push(`release history was unreadable (${releases.corrupt.reason}); moved to ${releases.corrupt.movedTo} and started again`);
       const { file, bytes } = await writeSnapshot(layout, snapshot);
       await writeBaseline(layout, snapshot, bytes, previous);
@@ -142,7 +143,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
             }
           : {}),
         ...(notes.length ? { notes } : {}),
-        releases: { added: releases.added, total: releases.total },
+        releases: { added: releases.added, updated: releases.updated, total: releases.total },
         ...(deleted.length ? { retention: { deleted: deleted.length } } : {}),
       };
       await appendRun(layout.runLog, record, log.records);

@@ -6,14 +6,14 @@ import type { RepoData } from '../sources/github/types.js';
 import { collectKubernetes, planClusters, plannedLists } from '../sources/kubernetes/collect.js';
 import { collectGarbage } from '../util/memory.js';
 import { SNAP_VERSION } from '../version.js';
-import { detectDeployments } from './deployments.js';
+import { detectDeployments, settleRollbacks } from './deployments.js';
 import { buildDrift } from './drift.js';
 import { linkCommits } from './link-commits.js';
 import type { ProgressSink } from './progress.js';
 import { servicePaths } from './paths.js';
 import { RepoBook } from './repo-book.js';
 import { buildRepositories } from './repositories.js';
-import { SNAPSHOT_SCHEMA_VERSION, type GithubSourceState, type Snapshot, type SnapshotWarning } from './snapshot-schema.js';
+import { SNAPSHOT_SCHEMA_VERSION, type DeploymentEvent, type GithubSourceState, type Snapshot, type SnapshotWarning } from './snapshot-schema.js';
 import { TicketKeyPolicy } from './tickets/keys.js';
 import { buildTickets } from './tickets/presence.js';
 import { resolveVersion } from './versions/resolve.js';
@@ -24,6 +24,8 @@ export interface CollectResult {
   github?: GithubStats;
   /** For the run log: cache rebuilds, rate-limit waits, page-size changes. */
   notes: string[];
+  /** Deployments of `unsettled` whose rollback verdict this run could decide, with it. */
+  settled: DeploymentEvent[];
 }
 
 export interface TakeSnapshotOptions {
@@ -41,6 +43,8 @@ export interface TakeSnapshotOptions {
   corruptDir: string;
   /** Waits (rate limits, back-off) go through here; tests pass a fake. */
   sleep?: (ms: number) => Promise<void>;
+  /** Deployments from the release history whose rollback verdict is still `unknown`: decided again once the history allows. */
+  unsettled?: readonly DeploymentEvent[];
 }
 
 interface GithubOutcome {
@@ -161,10 +165,16 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
   const analysis: Partial<Snapshot> = {};
   let book = new RepoBook(repos);
   if (source) {
-    warnings.push(...(await linkCommits(projects, book, lookup)));
+    const also = (options.unsettled ?? []).flatMap((e) => {
+      const repository = projects[e.project]?.environments[e.environment]?.services[e.service]?.repository;
+      return repository ? [e.from?.commit, e.to.commit].filter((oid): oid is string => Boolean(oid)).map((oid) => ({ repository, oid })) : [];
+    });
+    warnings.push(...(await linkCommits(projects, book, lookup, options.previous, also)));
     // The commits ancestry questions are asked about: deployed now, deployed at the previous
-    // snapshot, and the revisions Kubernetes keeps. History is read until each is answered exactly.
+    // snapshot, the revisions Kubernetes keeps, and earlier rollouts still undecided. History is
+    // read until each is answered exactly.
     const tips = tipsOf(projects, options.previous, book);
+    for (const { repository, oid } of also) if (book.get(repository)?.graph.has(oid)) tips.set(repository, (tips.get(repository) ?? new Set()).add(oid));
     try {
       await source.complete(tips);
     } catch (error) {
@@ -202,6 +212,7 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
     analysis.ticketKeys = policy.report();
   }
   analysis.deployments = detectDeployments(projects, options.previous, book);
+  const settled = source ? settleRollbacks(options.unsettled ?? [], projects, book) : [];
   for (const warning of warnings.slice((options.warnings ?? []).length)) progress({ kind: 'warning', warning });
 
   const finished = now();
@@ -225,5 +236,6 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
     apiCalls: { kubernetes: kube.requests, github: github.state.requests },
     ...(github.source ? { github: github.source.stats() } : {}),
     notes: github.source?.notes ?? [],
+    settled,
   };
 }
