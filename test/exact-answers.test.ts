@@ -57,6 +57,7 @@ describe('a deployed commit older than the history window', () => {
     const again = await run();
     expect(again.snapshot.tickets).toEqual(first.snapshot.tickets);
     expect(again.snapshot.drift).toEqual(first.snapshot.drift);
+    expect(again.snapshot.ticketKeys).toEqual(first.snapshot.ticketKeys);
     expect(again.snapshot.sources.github).toMatchObject({ requests: 1, deepened: 0 });
 
     // Back to c15: an ancestor of c20, so a rollback; LANG-1 (c10) stays in prod.
@@ -463,5 +464,28 @@ describe('rollback verdicts', () => {
     // git merge-base --is-ancestor c20 c280: true.
     expect(back(await releasesOf(path.dirname(config.path)))).toMatchObject({ rollback: true, rollbackReason: expect.stringContaining('is an ancestor of the previous') });
     expect(updated).toBe(1);
+  });
+});
+
+describe('pull requests ahead of an environment older than the window', () => {
+  it('are a lower bound, said so, when PRs before the window were not read', async () => {
+    // 100 squash-merged PRs, the first 80 half a year old; prod runs the 11th.
+    const commits: TinyCommit[] = Array.from({ length: 100 }, (_, i) => ({ id: `c${i}`, message: `PRJ-${i + 1} change ${i + 1} (#${i + 1})`, at: i < 80 ? `-${200 - i}d` : `-${10 - (i - 80) * 0.2}d` }));
+    const pullRequests = commits.map((c, i) => ({ number: i + 1, title: `PRJ-${i + 1} change ${i + 1}`, merge: c.id }));
+    const { run } = await start(tinyOrg({ now: NOW, repos: [{ name: 'shop', commits, pullRequests }], envs: ['dev', 'prod'], deploy: { dev: { shop: 'c99' }, prod: { shop: 'c10' } } }));
+    const { snapshot } = await run();
+    const p = pair(snapshot, 'dev', 'prod');
+    // git rev-list --count c10..c99 = 89; the 20 PRs of the window are known, the 69 before it are not.
+    expect(p.ahead).toMatchObject({ commits: 89, pullRequests: 20, pullRequestsSince: expect.any(String) });
+    expect(p.services[0].ahead.pullRequestsSince).toBe(p.ahead.pullRequestsSince);
+    expect(p.behind.pullRequestsSince).toBeUndefined();
+  });
+
+  it('are exact, with no such mark, when every commit ahead is in the window', async () => {
+    const commits: TinyCommit[] = Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, message: `PRJ-${i + 1} change (#${i + 1})`, at: `-${20 - i * 0.5}d` }));
+    const pullRequests = commits.map((c, i) => ({ number: i + 1, title: `PRJ-${i + 1} change`, merge: c.id }));
+    const { run } = await start(tinyOrg({ now: NOW, repos: [{ name: 'shop', commits, pullRequests }], envs: ['dev', 'prod'], deploy: { dev: { shop: 'c29' }, prod: { shop: 'c10' } } }));
+    const p = pair((await run()).snapshot, 'dev', 'prod');
+    expect(p.ahead).toEqual({ commits: 19, pullRequests: 19, tickets: expect.any(Array) });
   });
 });

@@ -35,7 +35,7 @@ function snapshotSummary(snapshot: Snapshot) {
     }
   }
   const drift = Object.entries(snapshot.drift ?? {}).flatMap(([project, pairs]) =>
-    pairs.map((p) => ({ project, from: p.from, to: p.to, status: p.status ?? 'unknown', commits: p.ahead.commits, pullRequests: p.ahead.pullRequests, tickets: p.ahead.tickets.length, ...(p.unknown?.length ? { unknown: p.unknown } : {}) })),
+    pairs.map((p) => ({ project, from: p.from, to: p.to, status: p.status ?? 'unknown', commits: p.ahead.commits, pullRequests: p.ahead.pullRequests, ...(p.ahead.pullRequestsSince ? { pullRequestsSince: p.ahead.pullRequestsSince } : {}), tickets: p.ahead.tickets.length, ...(p.unknown?.length ? { unknown: p.unknown } : {}) })),
   );
   return { id: snapshot.id, takenAt: snapshot.takenAt, outcome: snapshot.outcome, errors: snapshot.warnings.length, projects, drift };
 }
@@ -82,7 +82,7 @@ function render(
         ...drifting.map((d) =>
           d.status === 'unknown'
             ? `  ${d.project}: ${d.from} → ${d.to} unknown (${d.unknown?.[0]?.reason ?? 'see the snapshot'}${(d.unknown?.length ?? 0) > 1 ? `, and ${d.unknown!.length - 1} more` : ''})`
-            : `  ${d.project}: ${d.from} → ${d.to} would ship ${d.commits} commits, ${d.pullRequests} PRs, ${d.tickets} tickets${d.unknown?.length ? ` (${d.unknown.length} service(s) unknown)` : ''}`,
+            : `  ${d.project}: ${d.from} → ${d.to} would ship ${d.commits} commits, ${d.pullRequests}${d.pullRequestsSince ? '+' : ''} PRs, ${d.tickets} tickets${d.unknown?.length ? ` (${d.unknown.length} service(s) unknown)` : ''}`,
         ),
       );
     }

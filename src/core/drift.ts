@@ -44,10 +44,15 @@ function ticketsAhead(view: RepoView, service: Service, mine: string, theirs: st
  * promotion ships), and the reverse ("behind") — git's `to..from` and `from..to`, from the local
  * commit graph when its ancestry is exact (graph/closure.ts), else `unknown` with the reason.
  * Commits and PRs are counted once per repository, however many services are built from it;
- * a service with `paths` counts only the commits that touch them.
+ * a service with `paths` counts only the commits that touch them. PRs are known over the history
+ * window: a set holding older commits says so (`pullRequestsSince`), its PR count a lower bound.
  */
 export function buildDrift(projects: readonly Project[], state: Snapshot['projects'], book: RepoBook, paths: ServicePaths = ALL_PATHS): Record<string, DriftPair[]> {
   const out: Record<string, DriftPair[]> = {};
+  // Merged PRs are read over the history window: among older commits, PRs are not known. The
+  // window's start moves with the clock; the next midnight (UTC) after it keeps the mark the same
+  // between runs of a day, and errs on the side of marking.
+  const since = book.windowStart ? nextMidnight(book.windowStart) : undefined;
   for (const project of projects) {
     const pairs: DriftPair[] = [];
     for (let i = 0; i + 1 < project.environments.length; i++) {
@@ -76,8 +81,9 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
         const filter = (commits: string[]) => (service.paths?.length ? commits.filter((c) => paths.commit(service.repository, service, c)) : commits);
         const side = (commits: string[], tickets: string[]): Counts => {
           const pullRequests = [...new Set(commits.map((oid) => view.prByCommit.get(oid)).filter((n): n is number => n !== undefined))].sort((x, y) => x - y);
-          return { commits: commits.length, pullRequests, tickets };
+          return { commits: commits.length, pullRequests, ...(since && commits.some(older) ? { pullRequestsSince: since } : {}), tickets };
         };
+        const older = (oid: string) => (view.graph.get(oid)?.committedAt ?? '') < since!;
         const ahead: Side = { commits: filter(sides[0]), tickets: ticketsAhead(view, service, a!.commit!.oid, b!.commit!.oid, sides[0], own) };
         const behind: Side = { commits: filter(sides[1]), tickets: ticketsAhead(view, service, b!.commit!.oid, a!.commit!.oid, sides[1], own) };
         const status = ahead.commits.length === 0 && behind.commits.length === 0 ? 'same' : behind.commits.length === 0 ? 'ahead' : ahead.commits.length === 0 ? 'behind' : 'diverged';
@@ -92,11 +98,13 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
       const total = (pick: 'ahead' | 'behind', tickets: Set<string>) => {
         let commits = 0;
         let pullRequests = 0;
+        let partial = false;
         for (const repo of perRepo.values()) {
           commits += repo[pick].size;
           pullRequests += new Set([...repo[pick]].map((oid) => repo.view.prByCommit.get(oid)).filter((n) => n !== undefined)).size;
+          if (since && !partial) for (const oid of repo[pick]) if ((repo.view.graph.get(oid)?.committedAt ?? '') < since) { partial = true; break; }
         }
-        return { commits, pullRequests, tickets: sortKeys(tickets) };
+        return { commits, pullRequests, ...(partial ? { pullRequestsSince: since } : {}), tickets: sortKeys(tickets) };
       };
       const ahead = total('ahead', aheadTickets);
       const behind = total('behind', behindTickets);
@@ -116,4 +124,10 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
     out[project.name] = pairs;
   }
   return out;
+}
+
+/** The first midnight (UTC) at or after `iso`, as an ISO time. */
+function nextMidnight(iso: string): string {
+  const day = 86_400_000;
+  return new Date(Math.ceil(Date.parse(iso) / day) * day).toISOString();
 }

@@ -38,6 +38,11 @@ export class RepoBook {
     private readonly options: RepoBookOptions = {},
   ) {}
 
+  /** Start of the history window (ISO time), when GitHub was read. */
+  get windowStart(): string | undefined {
+    return this.options.windowStart;
+  }
+
   get(repository: string): RepoView | undefined {
     const cached = this.views.get(repository);
     if (cached) return cached;

@@ -107,6 +107,10 @@ export const serviceStateSchema = z.object({
 const countsSchema = z.object({
   commits: z.number().int(),
   pullRequests: z.array(z.number().int()).describe('Numbers of the merged PRs whose merge commit is in the set.'),
+  pullRequestsSince: z
+    .string()
+    .optional()
+    .describe('Set when the set holds commits older than the history window: pull requests are known from this time (ISO; the first midnight UTC after the window starts) on, so earlier ones among those commits are not listed and the list is a lower bound.'),
   tickets: z.array(z.string()),
 });
 
@@ -125,6 +129,10 @@ export const driftServiceSchema = z.object({
 const pairCountsSchema = z.object({
   commits: z.number().int().describe('Commits, counted once per repository (services built from one repository share them).'),
   pullRequests: z.number().int().describe('Merged PRs, counted once per repository.'),
+  pullRequestsSince: z
+    .string()
+    .optional()
+    .describe('Set when the commits include some older than the history window: PRs merged before this time (ISO; the first midnight UTC after the window starts) are not known, so pullRequests is a lower bound.'),
   tickets: z.array(z.string()).describe('Tickets whose presence would change: work this side has that the other lacks (not counting reverted work or work already there as a cherry-pick).'),
 });
 

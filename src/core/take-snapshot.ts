@@ -194,9 +194,11 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
         warnings.push({ code: 'GITHUB_REFERENCES_FAILED', severity: 'warning', scope: { source: 'github' }, message: `asking GitHub which #N references are issues failed: ${errorMessage(error)}; they count as tickets in this snapshot` });
       }
     }
-    const policy = new TicketKeyPolicy(config.tickets.jiraProjects);
-    for (const data of repos.values()) policy.learnRepo(data);
     await source.persist(tips);
+    // Keys are learnt from what the cache keeps (persist prunes it), not from whatever older history
+    // this run happened to read: the next, unchanged run then learns the same.
+    const policy = new TicketKeyPolicy(config.tickets.jiraProjects);
+    for (const data of source.repos.values()) policy.learnRepo(data);
     const read = source.stats();
     // What paging GitHub parsed (histories, older history) is garbage now: collect it before the
     // analysis builds its graphs and tickets, so the two do not add up to the peak. A run that paged

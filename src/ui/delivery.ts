@@ -50,7 +50,7 @@ export function promotionLine(project: string, pair: DriftPair): string {
   const parts: string[] = [];
   if (pair.ahead.commits > 0) {
     const tickets = pair.ahead.tickets.length ? `ships ${list(pair.ahead.tickets, 6)}; ` : '';
-    parts.push(`promoting ${pair.from} → ${pair.to} ${tickets}${pair.ahead.commits} commits, ${pair.ahead.pullRequests} PRs`);
+    parts.push(`promoting ${pair.from} → ${pair.to} ${tickets}${pair.ahead.commits} commits, ${pair.ahead.pullRequests}${pair.ahead.pullRequestsSince ? `+ PRs (PRs merged before ${pair.ahead.pullRequestsSince.slice(0, 10)} not read)` : ' PRs'}`);
   }
   if (pair.behind.commits > 0) parts.push(`${pair.to} has ${pair.behind.commits} commits ${pair.from} lacks (${pair.behind.tickets.length} tickets)`);
   return `${project}: ${parts.join('; ')}${why}`;
