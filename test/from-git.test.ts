@@ -168,7 +168,11 @@ describe('fixtureFromGit', () => {
 
   it('fails with a hint when the folder is not a repository or a revision does not resolve', async () => {
     await expect(fixtureFromGit(root, {})).rejects.toMatchObject({ code: 'NOT_A_GIT_REPOSITORY', exitCode: 2, hint: expect.stringContaining('clone') });
-    await expect(fixtureFromGit(path.join(root, 'missing'), {})).rejects.toMatchObject({ code: 'NOT_A_GIT_REPOSITORY' });
+    await expect(fixtureFromGit(path.join(root, 'missing'), {})).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('does not exist') });
+    // A shallow clone would cut ancestry at its depth: refused, with the fix.
+    const shallow = path.join(root, 'shallow');
+    await sh(root, `git clone -q --depth 2 file://${dir} ${shallow}`);
+    await expect(fixtureFromGit(shallow, {})).rejects.toMatchObject({ code: 'SHALLOW_CLONE', exitCode: 2, hint: expect.stringContaining('--unshallow') });
     const bad = fixtureFromGit(dir, { deploy: [{ env: 'dev', rev: 'main' }, { env: 'prod', rev: 'v9.9.9' }] });
     await expect(bad).rejects.toMatchObject({ code: 'GIT_REVISION_UNKNOWN', exitCode: 2, message: expect.stringContaining('"v9.9.9" (deployed in prod)') });
     await expect(fixtureFromGit(dir, { deploy: [{ env: 'Dev', rev: 'main' }] })).rejects.toMatchObject({ code: 'USAGE' });
@@ -178,6 +182,7 @@ describe('fixtureFromGit', () => {
     expect(parseDeploySpec('dev=HEAD')).toEqual({ env: 'dev', rev: 'HEAD' });
     expect(parseDeploySpec('prod=v1.2.0,v1.0.0,v1.1.0')).toEqual({ env: 'prod', rev: 'v1.2.0', previous: ['v1.0.0', 'v1.1.0'] });
     expect(() => parseDeploySpec('prod')).toThrow(/env=rev/);
+    expect(() => parseDeploySpec('Prod Env=main')).toThrow(/has a space/);
   });
 });
 
@@ -211,7 +216,8 @@ describe('fixtureFromGit on a few thousand commits', () => {
       const ms = Date.now() - started;
       const calls = (await readFile(log, 'utf8')).trim().split('\n');
       process.env.PATH = saved;
-      expect(calls).toHaveLength(3);
+      // Whether it is shallow, then refs, revisions and commits.
+      expect(calls).toHaveLength(4);
       expect(fixture.repositories[0].commits.length).toBe(Number(await sh(big, 'git rev-list --count --branches --tags')));
       expect(fixture.repositories[0].pullRequests.length).toBeGreaterThan(250);
       // Generous for a loaded machine; about 0.2 s on an idle one.
@@ -234,8 +240,10 @@ describe('snap demo --fixture-from-git', () => {
     const { snapshot } = JSON.parse(r.stdout);
     expect(Object.keys(snapshot.projects.shop.environments)).toEqual(['dev', 'staging', 'prod']);
     expect(snapshot.projects.shop.environments.prod.services.shop.commit.oid).toBe(await sh(dir, 'git rev-parse v1.0.0^{commit}'));
-    // The demo promotes what dev runs to staging.
-    expect(snapshot.projects.shop.environments.staging.services.shop.commit.oid).toBe(await sh(dir, 'git rev-parse main'));
+    // What --deploy says runs where is what the demo shows: no rollout of its own.
+    expect(snapshot.projects.shop.environments.staging.services.shop.commit.oid).toBe(await sh(dir, 'git rev-parse v1.0.1^{commit}'));
+    expect(snapshot.projects.shop.environments.dev.services.shop.commit.oid).toBe(await sh(dir, 'git rev-parse main'));
+    expect(JSON.parse(r.stdout).deployments).toEqual([]);
     // The history is eight days long and two years old: the window follows the fixture's clock.
     expect(Object.keys(snapshot.tickets)).toEqual(expect.arrayContaining(['SHOP-7', 'SHOP-8', 'SHOP-9']));
     const broken = await runCli(['demo', '--fixture-from-git', root], { cwd });

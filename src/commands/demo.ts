@@ -57,7 +57,8 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
     const first = await runSnapshot(config, { progress: progress.sink, githubToken: sandbox.githubToken, now });
     say(`${c.bold('1.')} ${renderRunHeader(first.snapshot, first.file, first.record.apiCalls, c)}\n`);
 
-    // Promote what the first environment runs to the second (dev to staging), for the first service where they differ.
+    // Promote what the first environment runs to the second (dev to staging), for the first service
+    // where they differ; not with --fixture-from-git, whose --deploy says what runs where.
     const envs = fixture.environments.map((e) => e.name);
     const target = (() => {
       for (const [projectName, project] of Object.entries(first.snapshot.projects)) {
@@ -68,7 +69,12 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       }
       return undefined;
     })();
-    if (target) {
+    if (options.fixtureFromGit) {
+      // --deploy said what runs where: the demo keeps it, and the second run shows a warm snapshot of it.
+      say(`${c.bold('2.')} No rollout: the environments run what --deploy set (${envs.join(', ')}); the next snapshot is a warm run of the same state\n`);
+    } else if (!target) {
+      say(`${c.bold('2.')} No rollout: ${envs.length > 1 ? `no service runs a different version in ${envs[0]} and ${envs[1]}` : 'one environment, nothing to promote'}\n`);
+    } else {
       const { workload } = target.staging;
       say(`${c.bold('2.')} Rolling out ${c.cyan(target.name)} ${target.dev.container!.tag} to ${envs[1]} (the version in ${envs[0]}; ${envs[1]} ran ${target.staging.container?.tag})\n`);
       sandbox.kubernetes.cluster(workload!.context).store.rollout(workload!.namespace, workload!.name, { tag: target.dev.container!.tag!, digest: target.dev.container!.digest, createdAt: now().toISOString() });
