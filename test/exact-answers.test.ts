@@ -150,6 +150,23 @@ describe('reverts', () => {
     expect(p.ahead.commits).toBe(3);
   });
 
+  it('a revert whose message is only `Revert "<subject>"` undoes the nearest commit with that subject', async () => {
+    const repo = {
+      name: 'shop-api',
+      commits: [
+        { id: 'a', message: 'SHOP-1 catalogue (#1)', at: at(9) },
+        { id: 'b', message: 'SHOP-2 feature (#3)', at: at(6) },
+        { id: 'x', message: 'SHOP-3 search (#4)', at: at(5) },
+        { id: 'r', message: 'Revert "SHOP-2 feature (#3)"', at: at(4) },
+      ],
+    };
+    const { run } = await start(tinyOrg({ now: NOW, repos: [repo], envs: ['staging', 'prod'], deploy: { staging: { 'shop-api': 'r' }, prod: { 'shop-api': 'a' } } }));
+    const { snapshot } = await run();
+    // git: the revert's tree lacks what b added; SHOP-2 is not shipped by promoting staging.
+    expect(where(snapshot, 'SHOP-2')).toEqual({ staging: 'reverted' });
+    expect(pair(snapshot, 'staging', 'prod').ahead.tickets).toEqual(['SHOP-3']);
+  });
+
   it('a revert of a merge undoes what the merge brought; a revert of the revert puts it back', async () => {
     const repo = {
       name: 'shop-web',

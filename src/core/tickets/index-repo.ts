@@ -10,8 +10,8 @@ import { ownPullRequest, type TicketRef, type TicketSource } from './extract.js'
  *   squash commit, or the last commit of a rebase merge); a commit message's to that commit.
  * - A revert (`This reverts commit <sha>.`, a `Revert "…"` subject, GitHub's revert PR with body
  *   `Reverts owner/repo#N` or branch `revert-N-…`) carries no ticket: its mention of a key or PR is
- *   about what it undoes. It is recorded as reverting its target; reverting a merge reverts what the
- *   merge brought.
+ *   about what it undoes. It is recorded as reverting its target (for a bare `Revert "<subject>"`,
+ *   the nearest earlier commit with that subject); reverting a merge reverts what the merge brought.
  * - A cherry-pick is recorded as equivalent to its original: by `git cherry-pick -x`'s trailer, by
  *   the same PR number in a squash subject (`… (#12)`), or — off the default branch — by the same
  *   subject carrying the same ticket.
@@ -72,6 +72,9 @@ export function indexRepoTickets(repo: RepoData, graph: CommitGraph, accepts: (r
     const viaPr = Number.isFinite(revertedPr) && revertedPr > 0 ? prByNumber.get(revertedPr)?.mergeCommit : undefined;
     if (isRevertCommit(c) || pr?.revertsPr !== undefined || viaPr) revertCommits.add(c.oid);
     for (const sha of c.reverts ?? []) addRevert(c.oid, resolve(sha));
+    // A `Revert "<subject>"` whose message lost the `This reverts commit` line (edited, or squashed):
+    // the nearest earlier commit with that very subject.
+    if (c.isRevert && !c.reverts?.length && !viaPr) addRevert(c.oid, bySubjectBefore(graph, c));
     // The merge of a revert PR reverts only through the revert commits it brings, when it brings
     // any: a later revert of those puts the work back, and the merge must not keep it out.
     if (viaPr && !(c.parents.length > 1 && broughtBy(graph, c).some((oid) => oid !== c.oid && isRevertCommit(graph.get(oid)!)))) addRevert(c.oid, viaPr);
@@ -159,4 +162,26 @@ export function indexRepoTickets(repo: RepoData, graph: CommitGraph, accepts: (r
 function broughtBy(graph: CommitGraph, merge: CommitNode): string[] {
   const mainline = graph.ancestors(merge.parents[0]);
   return [...graph.ancestors(merge.oid)].filter((oid) => !mainline.has(oid));
+}
+
+const QUOTED_REVERT = /^Revert "(.+)"$/;
+/** How far back a subject-only revert's target is looked for (commits, nearest first). */
+const SUBJECT_REVERT_REACH = 2000;
+
+/** The nearest ancestor of `revert` whose headline is the subject its `Revert "…"` headline quotes. */
+function bySubjectBefore(graph: CommitGraph, revert: CommitNode): string | undefined {
+  const subject = QUOTED_REVERT.exec(revert.headline)?.[1];
+  if (!subject) return undefined;
+  const seen = new Set<string>();
+  const queue = [...revert.parents];
+  for (let i = 0; i < queue.length && seen.size < SUBJECT_REVERT_REACH; i++) {
+    const oid = queue[i];
+    if (seen.has(oid)) continue;
+    seen.add(oid);
+    const c = graph.get(oid);
+    if (!c) continue;
+    if (c.headline === subject) return oid;
+    queue.push(...c.parents);
+  }
+  return undefined;
 }
