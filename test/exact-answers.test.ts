@@ -236,6 +236,13 @@ describe('drift when a side is unknown', () => {
     const { promotionLine } = await import('../src/ui/delivery.js');
     expect(promotionLine('shop', p)).toBe('shop: staging → prod unknown [1 service(s) unknown: shop (prod: its cluster could not be read)]');
   });
+
+  it('is unknown for every pair, with the reason, when GitHub could not be read', async () => {
+    const commits: TinyCommit[] = [{ id: 'a', message: 'SHOP-1 start', at: '-3d' }];
+    const { config } = await start(tinyOrg({ now: NOW, repos: [{ name: 'shop', commits }], envs: ['staging', 'prod'], deploy: { staging: { shop: 'a' }, prod: { shop: 'a' } } }));
+    const { snapshot } = await runSnapshot(config, { progress: silentProgress, now: clockAt(NOW) });
+    expect(pair(snapshot, 'staging', 'prod')).toMatchObject({ status: 'unknown', unknown: [{ service: 'shop', reason: 'GitHub was not read: no GitHub token' }], services: [{ status: 'unknown' }] });
+  });
 });
 
 describe('services built from one repository', () => {

@@ -131,3 +131,21 @@ function nextMidnight(iso: string): string {
   const day = 86_400_000;
   return new Date(Math.ceil(Date.parse(iso) / day) * day).toISOString();
 }
+
+/**
+ * Drift when GitHub could not be read: every pair and service `unknown`, with `reason` (why GitHub
+ * was not read), so that readers of `drift` find the pairs and the reason rather than nothing.
+ */
+export function unknownDrift(projects: readonly Project[], reason: string): Record<string, DriftPair[]> {
+  const out: Record<string, DriftPair[]> = {};
+  for (const project of projects) {
+    const pairs: DriftPair[] = [];
+    for (let i = 0; i + 1 < project.environments.length; i++) {
+      const services: DriftService[] = project.services.map((service) => ({ service: service.name, repository: service.repository, status: 'unknown', reason, ahead: empty(), behind: empty(), ...(service.paths?.length ? { paths: service.paths } : {}) }));
+      const none = { commits: 0, pullRequests: 0, tickets: [] };
+      pairs.push({ from: project.environments[i].name, to: project.environments[i + 1].name, status: 'unknown', ahead: none, behind: none, unknown: services.map((s) => ({ service: s.service, reason })), services });
+    }
+    out[project.name] = pairs;
+  }
+  return out;
+}

@@ -7,7 +7,7 @@ import { collectKubernetes, planClusters, plannedLists } from '../sources/kubern
 import { collectGarbage } from '../util/memory.js';
 import { SNAP_VERSION } from '../version.js';
 import { detectDeployments, settleRollbacks } from './deployments.js';
-import { buildDrift } from './drift.js';
+import { buildDrift, unknownDrift } from './drift.js';
 import { linkCommits } from './link-commits.js';
 import type { ProgressSink } from './progress.js';
 import { servicePaths } from './paths.js';
@@ -213,6 +213,7 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
     analysis.drift = buildDrift(config.projects, projects, book, owned);
     analysis.ticketKeys = policy.report();
   }
+  if (!source) analysis.drift = unknownDrift(config.projects, `GitHub was not read: ${github.state.error ?? github.state.status}`);
   analysis.deployments = detectDeployments(projects, options.previous, book);
   const settled = source ? settleRollbacks(options.unsettled ?? [], projects, book) : [];
   for (const warning of warnings.slice((options.warnings ?? []).length)) progress({ kind: 'warning', warning });

@@ -44,7 +44,8 @@ export function renderDeployments(events: readonly DeploymentEvent[], c: Colors,
 
 export function promotionLine(project: string, pair: DriftPair): string {
   const unknown = pair.unknown ?? [];
-  const why = unknown.length ? ` [${unknown.length} service(s) unknown: ${list([...new Set(unknown.map((u) => `${u.service} (${u.reason})`))], 2)}]` : '';
+  const reasons = new Set(unknown.map((u) => u.reason));
+  const why = !unknown.length ? '' : reasons.size === 1 && unknown.length > 1 ? ` [${unknown.length} service(s) unknown: ${[...reasons][0]}]` : ` [${unknown.length} service(s) unknown: ${list([...new Set(unknown.map((u) => `${u.service} (${u.reason})`))], 2)}]`;
   if (pair.status === 'unknown') return `${project}: ${pair.from} → ${pair.to} unknown${why}`;
   if (pair.status === 'same') return `${project}: ${pair.from} and ${pair.to} run the same commits`;
   const parts: string[] = [];
