@@ -167,6 +167,26 @@ describe('reverts', () => {
     expect(pair(snapshot, 'staging', 'prod').ahead.tickets).toEqual(['SHOP-3']);
   });
 
+  it('a squash-merged `Revert "<subject>" (#N)` reverts; `Reapply "<subject>"` (git 2.43+) puts the work back', async () => {
+    const repo = {
+      name: 'shop-api',
+      commits: [
+        { id: 'a', message: 'SHOP-1 catalogue (#1)', at: at(9) },
+        { id: 'b', message: 'SHOP-3 fix totals (#7)', at: at(8) },
+        { id: 'c', message: 'SHOP-5 other', at: at(7) },
+        { id: 'r1', message: 'Revert "SHOP-3 fix totals (#7)" (#9)', at: at(6) },
+        { id: 'r2', message: 'Revert "SHOP-5 other"', at: at(5) },
+        { id: 'r3', message: 'Reapply "SHOP-5 other"', at: at(4) },
+      ],
+    };
+    const { run } = await start(tinyOrg({ now: NOW, repos: [repo], envs: ['staging', 'prod'], deploy: { staging: { 'shop-api': 'r3' }, prod: { 'shop-api': 'a' } } }));
+    const { snapshot } = await run();
+    // git: staging's tree lacks what b added and has what c added.
+    expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'reverted' });
+    expect(where(snapshot, 'SHOP-5')).toEqual({ staging: 'in' });
+    expect(pair(snapshot, 'staging', 'prod').ahead.tickets).toEqual(['SHOP-5']);
+  });
+
   it('a revert of a merge undoes what the merge brought; a revert of the revert puts it back', async () => {
     const repo = {
       name: 'shop-web',
@@ -220,6 +240,33 @@ describe('a cherry-picked hotfix', () => {
     expect(p.behind.tickets).toEqual([]);
     // git: rev-list --count h1..m3 = 2 (m2, m3), m3..h1 = 1 (h1): the commits do differ.
     expect(p.services[0]).toMatchObject({ status: 'diverged', ahead: { commits: 2 }, behind: { commits: 1 } });
+  });
+
+  it('made on the release branch and forward-ported to main with -x: in prod, and behind until the port is promoted', async () => {
+    const repo = (head: string) => ({
+      name: 'shop-api',
+      head,
+      commits: [
+        { id: 'm1', message: 'SHOP-1 catalogue', at: '-30d' },
+        { id: 'h1', parents: ['m1'], message: 'SHOP-8 hotfix on release', at: '-9d' },
+        { id: 'm2', parents: ['m1'], message: 'SHOP-6 recommendations', at: '-8d' },
+        { id: 'm3', parents: ['m2'], message: `SHOP-8 hotfix on release\n\n(cherry picked from commit ${oid('shop-api', 'h1')})`, at: '-7d' },
+      ],
+      tags: { 'v1.0.1': 'h1' },
+      branches: { 'rel/1.0': 'h1' },
+    });
+    // Before the port: staging runs m2. git: h1 is in prod only, main..v1.0.1 = h1.
+    const before = await start(tinyOrg({ now: NOW, repos: [repo('m3')], envs: ['staging', 'prod'], deploy: { staging: { 'shop-api': 'm2' }, prod: { 'shop-api': 'h1' } } }));
+    const first = (await before.run()).snapshot;
+    expect(where(first, 'SHOP-8')).toEqual({ prod: 'in' });
+    expect(pair(first, 'staging', 'prod').behind.tickets).toEqual(['SHOP-8']);
+    expect(first.tickets!['SHOP-8'].changes.find((c) => c.commit === oid('shop-api', 'h1'))?.cherryPickOf).toBeUndefined();
+    await t!.close();
+    // After the port: staging runs m3, which carries it as a cherry-pick.
+    const after = await start(tinyOrg({ now: NOW, repos: [repo('m3')], envs: ['staging', 'prod'], deploy: { staging: { 'shop-api': 'm3' }, prod: { 'shop-api': 'h1' } } }));
+    const second = (await after.run()).snapshot;
+    expect(where(second, 'SHOP-8')).toEqual({ staging: 'in', prod: 'in' });
+    expect(pair(second, 'staging', 'prod').behind.tickets).toEqual([]);
   });
 });
 

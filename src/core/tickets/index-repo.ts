@@ -97,15 +97,19 @@ export function indexRepoTickets(repo: RepoData, graph: CommitGraph, accepts: (r
     }
     return bySubject;
   };
+  // The trailers first: they are the facts the guesses below must not contradict.
   for (const c of graph.commits()) {
     const trailer = c.cherryPickOf ? c.cherryPickOf.map(resolve).find((o) => o !== undefined && o !== c.oid) : undefined;
     if (trailer) pickOf.set(c.oid, trailer);
-    else if (!onBranch.has(c.oid)) {
-      const own = ownPullRequest(c.headline);
-      const squash = own !== undefined ? prByNumber.get(own)?.mergeCommit : undefined;
-      const same = squash && squash !== c.oid && onBranch.has(squash) ? squash : c.tickets?.length ? subjects().get(`${c.author}\n${c.headline}`) : undefined;
-      if (same && same !== c.oid) pickOf.set(c.oid, same);
-    }
+  }
+  for (const c of graph.commits()) {
+    if (pickOf.has(c.oid) || onBranch.has(c.oid)) continue;
+    const own = ownPullRequest(c.headline);
+    const squash = own !== undefined ? prByNumber.get(own)?.mergeCommit : undefined;
+    const same = squash && squash !== c.oid && onBranch.has(squash) ? squash : c.tickets?.length ? subjects().get(`${c.author}\n${c.headline}`) : undefined;
+    // A hotfix made on a release branch and forward-ported to main with -x: main's commit is the
+    // pick, this one the original; it must not also be taken for a pick of its own pick.
+    if (same && same !== c.oid && !leadsTo(pickOf, same, c.oid)) pickOf.set(c.oid, same);
   }
   const picks = new Map<string, string[]>();
   for (const [pick, original] of pickOf) picks.set(original, [...(picks.get(original) ?? []), pick]);
@@ -164,14 +168,18 @@ function broughtBy(graph: CommitGraph, merge: CommitNode): string[] {
   return [...graph.ancestors(merge.oid)].filter((oid) => !mainline.has(oid));
 }
 
-const QUOTED_REVERT = /^Revert "(.+)"$/;
+/** `Revert "<subject>"`, squash-merged as `Revert "<subject>" (#N)`; `Reapply "<subject>"` (git 2.43+) reverts `Revert "<subject>"`. */
+const QUOTED_REVERT = /^(Revert|Reapply) "(.+)"(?: \(#\d+\))?$/;
 /** How far back a subject-only revert's target is looked for (commits, nearest first). */
 const SUBJECT_REVERT_REACH = 2000;
 
 /** The nearest ancestor of `revert` whose headline is the subject its `Revert "…"` headline quotes. */
 function bySubjectBefore(graph: CommitGraph, revert: CommitNode): string | undefined {
-  const subject = QUOTED_REVERT.exec(revert.headline)?.[1];
-  if (!subject) return undefined;
+  const m = QUOTED_REVERT.exec(revert.headline);
+  if (!m) return undefined;
+  const subject = m[1] === 'Reapply' ? `Revert "${m[2]}"` : m[2];
+  // The reverted commit's own subject may carry its PR number when it was squash-merged.
+  const matches = (headline: string) => headline === subject || (headline.startsWith(subject) && /^ \(#\d+\)$/.test(headline.slice(subject.length)));
   const seen = new Set<string>();
   const queue = [...revert.parents];
   for (let i = 0; i < queue.length && seen.size < SUBJECT_REVERT_REACH; i++) {
@@ -180,8 +188,18 @@ function bySubjectBefore(graph: CommitGraph, revert: CommitNode): string | undef
     seen.add(oid);
     const c = graph.get(oid);
     if (!c) continue;
-    if (c.headline === subject) return oid;
+    if (matches(c.headline)) return oid;
     queue.push(...c.parents);
   }
   return undefined;
+}
+
+/** Whether following `pickOf` from `from` reaches `to` (a cherry-pick chain back to it). */
+function leadsTo(pickOf: ReadonlyMap<string, string>, from: string, to: string): boolean {
+  const seen = new Set<string>();
+  for (let at: string | undefined = from; at !== undefined && !seen.has(at); at = pickOf.get(at)) {
+    if (at === to) return true;
+    seen.add(at);
+  }
+  return false;
 }
