@@ -536,6 +536,18 @@ describe('rollback verdicts', () => {
     expect(back(await releasesOf(path.dirname(config.path)))).toMatchObject({ rollback: true, rollbackReason: expect.stringContaining('is an ancestor of the previous') });
     expect(updated).toBe(1);
   });
+
+  it('left unknown because GitHub was not read, is decided by the next run that reads it', async () => {
+    const recent: TinyCommit[] = Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, message: `Change ${i}`, at: `-${20 - i * 0.5}d` }));
+    const { config, run } = await start(tinyOrg({ now: NOW, repos: [{ name: 'shop', commits: recent }], envs: ['prod'], deploy: { prod: { shop: { at: 'c5', previous: ['c25'] } } } }));
+    const blind = await runSnapshot(config, { progress: silentProgress, now: clockAt(NOW) });
+    const back = (events: NonNullable<Snapshot['deployments']>) => events.find((d) => d.to.version === oid('shop', 'c5'))!;
+    expect(back(blind.snapshot.deployments!)).toMatchObject({ rollback: 'unknown', rollbackReason: expect.stringContaining('was not read from GitHub') });
+    const next = await run();
+    expect(next.record.releases?.updated).toBe(1);
+    // git merge-base --is-ancestor c5 c25: true.
+    expect(back(await releasesOf(path.dirname(config.path)))).toMatchObject({ rollback: true, to: { commit: oid('shop', 'c5') }, from: { commit: oid('shop', 'c25') } });
+  });
 });
 
 describe('pull requests ahead of an environment older than the window', () => {

@@ -140,20 +140,25 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
 
 /**
  * Decides again the rollback verdicts left `unknown` by earlier runs (`events`, from the release
- * history), now that more history may be known. Returns the events whose verdict is now true or
+ * history), now that more history may be known or a side's version may resolve (GitHub was not read
+ * then, or its git tag was made later; resolved with the service's current `version.from`). Returns the events whose verdict is now true or
  * false, with the reason; the others stay as they were. The service's repository is taken from
  * this snapshot; an event of a service no longer configured stays undecided.
  */
 export function settleRollbacks(events: readonly DeploymentEvent[], projects: Snapshot['projects'], book: RepoBook): DeploymentEvent[] {
   const out: DeploymentEvent[] = [];
   for (const e of events) {
-    if (e.rollback !== 'unknown' || !e.from?.commit || !e.to.commit) continue;
-    const repository = projects[e.project]?.environments[e.environment]?.services[e.service]?.repository;
-    if (!repository) continue;
-    const { rollback, reason } = rollbackOf(book, repository, e.from, e.to, []);
+    if (e.rollback !== 'unknown' || !e.from) continue;
+    const state = projects[e.project]?.environments[e.environment]?.services[e.service];
+    if (!state) continue;
+    // A side whose version did not resolve then (GitHub not read, a tag made later) may now.
+    const withCommit = (side: Version): Version => (side.commit || !side.version ? side : { ...side, ...(commitOf(book, state, side.version) ? { commit: commitOf(book, state, side.version) } : {}) });
+    const from = withCommit(e.from);
+    const to = withCommit(e.to);
+    const { rollback, reason } = rollbackOf(book, state.repository, from, to, []);
     if (rollback === 'unknown') continue;
     const { rollbackReason: _old, ...rest } = e;
-    out.push({ ...rest, rollback, ...(reason ? { rollbackReason: reason } : {}) });
+    out.push({ ...rest, from, to, rollback, ...(reason ? { rollbackReason: reason } : {}) });
   }
   return out;
 }

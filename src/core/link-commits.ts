@@ -50,8 +50,9 @@ function revisionTargets(projects: Snapshot['projects'], previous: Snapshot | un
 /**
  * Sets `commit` on every running service whose version resolves, asking GitHub (through `lookup`)
  * only for SHAs the cached history lacks, in one batch. The same batch asks for the commits of the
- * rollout revisions reported as deployments (see `previous`) and for `also` (commits of earlier
- * deployments whose rollback verdict is still unknown), so that rollbacks are decided by ancestry.
+ * rollout revisions reported as deployments (see `previous`) and for `also` (commits, or versions
+ * with their source, of earlier deployments whose rollback verdict is still unknown), so that
+ * rollbacks are decided by ancestry.
  * Returns a warning per unresolved running version, naming every strategy tried.
  */
 export async function linkCommits(
@@ -59,7 +60,7 @@ export async function linkCommits(
   book: RepoBook,
   lookup: ((lookups: Lookup[]) => Promise<void>) | undefined,
   previous?: Snapshot,
-  also: ReadonlyArray<{ repository: string; oid: string }> = [],
+  also: ReadonlyArray<{ repository: string; oid: string } | { repository: string; value: string; source: string }> = [],
 ): Promise<SnapshotWarning[]> {
   const all = targets(projects);
   const resolutions = new Map<Target, Resolution>();
@@ -77,7 +78,14 @@ export async function linkCommits(
     if (r?.status === 'lookup') pending.set(`${t.repository}@${r.expression}`, { repository: t.repository, expression: r.expression });
   }
   for (const c of also) {
-    if (book.get(c.repository) && !book.get(c.repository)!.graph.has(c.oid)) pending.set(`${c.repository}@${c.oid}`, { repository: c.repository, expression: c.oid });
+    const view = book.get(c.repository);
+    if (!view) continue;
+    if ('oid' in c) {
+      if (!view.graph.has(c.oid)) pending.set(`${c.repository}@${c.oid}`, { repository: c.repository, expression: c.oid });
+      continue;
+    }
+    const r = resolveVersion(c.value, c.source, view);
+    if (r.status === 'lookup') pending.set(`${c.repository}@${r.expression}`, { repository: c.repository, expression: r.expression });
   }
   if (pending.size > 0 && lookup) {
     await lookup([...pending.values()]);

@@ -165,16 +165,27 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
   const analysis: Partial<Snapshot> = {};
   let book = new RepoBook(repos);
   if (source) {
-    const also = (options.unsettled ?? []).flatMap((e) => {
-      const repository = projects[e.project]?.environments[e.environment]?.services[e.service]?.repository;
-      return repository ? [e.from?.commit, e.to.commit].filter((oid): oid is string => Boolean(oid)).map((oid) => ({ repository, oid })) : [];
-    });
+    type Also = { repository: string; oid: string } | { repository: string; value: string; source: string };
+    const also: Also[] = [];
+    for (const e of options.unsettled ?? []) {
+      const state = projects[e.project]?.environments[e.environment]?.services[e.service];
+      if (!state) continue;
+      for (const side of [e.from, e.to]) {
+        if (side?.commit) also.push({ repository: state.repository, oid: side.commit });
+        else if (side?.version && state.version) also.push({ repository: state.repository, value: side.version, source: state.version.source });
+      }
+    }
     warnings.push(...(await linkCommits(projects, book, lookup, options.previous, also)));
     // The commits ancestry questions are asked about: deployed now, deployed at the previous
     // snapshot, the revisions Kubernetes keeps, and earlier rollouts still undecided. History is
     // read until each is answered exactly.
     const tips = tipsOf(projects, options.previous, book);
-    for (const { repository, oid } of also) if (book.get(repository)?.graph.has(oid)) tips.set(repository, (tips.get(repository) ?? new Set()).add(oid));
+    for (const a of also) {
+      const view = book.get(a.repository);
+      const r = view && !('oid' in a) ? resolveVersion(a.value, a.source, view) : undefined;
+      const oid = 'oid' in a ? a.oid : r?.status === 'resolved' ? r.commit.oid : undefined;
+      if (oid && view?.graph.has(oid)) tips.set(a.repository, (tips.get(a.repository) ?? new Set()).add(oid));
+    }
     try {
       await source.complete(tips);
     } catch (error) {
