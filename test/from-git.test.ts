@@ -178,6 +178,14 @@ describe('fixtureFromGit', () => {
     await expect(fixtureFromGit(dir, { deploy: [{ env: 'Dev', rev: 'main' }] })).rejects.toMatchObject({ code: 'USAGE' });
   });
 
+  it('reads history as GitHub has it, not as a local `git replace --graft` rewrites it', async () => {
+    const grafted = path.join(root, 'grafted');
+    await sh(root, `git clone -q file://${dir} ${grafted} && git -C ${grafted} replace --graft $(git -C ${grafted} rev-parse main~2)`);
+    const fixture = await fixtureFromGit(grafted, {});
+    const cut = await sh(grafted, 'git --no-replace-objects rev-parse main~2');
+    expect(fixture.repositories[0].commits.find((c) => c.oid === cut)?.parents).toEqual((await sh(grafted, `git --no-replace-objects rev-parse ${cut}^@`)).split('\n'));
+  });
+
   it('parses --deploy env=rev,previous…', () => {
     expect(parseDeploySpec('dev=HEAD')).toEqual({ env: 'dev', rev: 'HEAD' });
     expect(parseDeploySpec('prod=v1.2.0,v1.0.0,v1.1.0')).toEqual({ env: 'prod', rev: 'v1.2.0', previous: ['v1.0.0', 'v1.1.0'] });
@@ -244,6 +252,11 @@ describe('snap demo --fixture-from-git', () => {
     expect(snapshot.projects.shop.environments.staging.services.shop.commit.oid).toBe(await sh(dir, 'git rev-parse v1.0.1^{commit}'));
     expect(snapshot.projects.shop.environments.dev.services.shop.commit.oid).toBe(await sh(dir, 'git rev-parse main'));
     expect(JSON.parse(r.stdout).deployments).toEqual([]);
+    // Replaying the saved fixture shows the same deployments.
+    expect(saved.demoRollout).toBe(false);
+    const replay = await runCli(['demo', '--fixture', 'shop.json', '--json'], { cwd, timeoutMs: 60_000 });
+    expect(replay.code).toBe(0);
+    expect(JSON.parse(replay.stdout).snapshot.projects.shop.environments.staging.services.shop.commit.oid).toBe(await sh(dir, 'git rev-parse v1.0.1^{commit}'));
     // The history is eight days long and two years old: the window follows the fixture's clock.
     expect(Object.keys(snapshot.tickets)).toEqual(expect.arrayContaining(['SHOP-7', 'SHOP-8', 'SHOP-9']));
     const broken = await runCli(['demo', '--fixture-from-git', root], { cwd });

@@ -58,7 +58,7 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
     say(`${c.bold('1.')} ${renderRunHeader(first.snapshot, first.file, first.record.apiCalls, c)}\n`);
 
     // Promote what the first environment runs to the second (dev to staging), for the first service
-    // where they differ; not with --fixture-from-git, whose --deploy says what runs where.
+    // where they differ; not with --fixture-from-git (or its saved fixture), whose --deploy says what runs where.
     const envs = fixture.environments.map((e) => e.name);
     const target = (() => {
       for (const [projectName, project] of Object.entries(first.snapshot.projects)) {
@@ -69,9 +69,9 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       }
       return undefined;
     })();
-    if (options.fixtureFromGit) {
+    if (options.fixtureFromGit || fixture.demoRollout === false) {
       // --deploy said what runs where: the demo keeps it, and the second run shows a warm snapshot of it.
-      say(`${c.bold('2.')} No rollout: the environments run what --deploy set (${envs.join(', ')}); the next snapshot is a warm run of the same state\n`);
+      say(`${c.bold('2.')} No rollout: the environments run what ${options.fixtureFromGit ? '--deploy' : 'the fixture'} set (${envs.join(', ')}); the next snapshot is a warm run of the same state\n`);
     } else if (!target) {
       say(`${c.bold('2.')} No rollout: ${envs.length > 1 ? `no service runs a different version in ${envs[0]} and ${envs[1]}` : 'one environment, nothing to promote'}\n`);
     } else {
