@@ -104,8 +104,23 @@ export function runFromBin(): void {
   }
   stop('SIGINT', ExitCode.interrupted);
   stop('SIGTERM', 143);
+  let settled = false;
+  // Node exits when nothing is left to wait for, even with the command unfinished (a request that
+  // neither answers nor fails, on a timer that does not hold the process): never as a success.
+  process.once('beforeExit', () => {
+    if (settled) return;
+    runInterruptTasks();
+    process.stderr.write(`internal error: snap ${SNAP_VERSION} stopped before the command finished, with nothing left to wait for (a request that never settled)\nThis is a bug in snap; please report it with the command you ran.\n`);
+    process.exitCode = ExitCode.internal;
+  });
   main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (error) => (process.exitCode = reportError(error, processIO(), false)),
+    (code) => {
+      settled = true;
+      process.exitCode = code;
+    },
+    (error) => {
+      settled = true;
+      process.exitCode = reportError(error, processIO(), false);
+    },
   );
 }

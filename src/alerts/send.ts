@@ -1,6 +1,7 @@
 import type { AlertChannel } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { alertText, type Alert } from './message.js';
+import { timeoutSignal } from '../util/timeout-signal.js';
 
 /**
  * Delivery of one alert to one channel, with retries and exponential backoff. A delivery never
@@ -42,11 +43,14 @@ export function channelName(channel: AlertChannel): string {
 
 async function postJson(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<void> {
   let response: Response;
+  const timeout = timeoutSignal(timeoutMs);
   try {
-    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: timeout.signal });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     throw new DeliveryError(`${new URL(url).host}: ${cause ?? errorMessage(error)}`);
+  } finally {
+    timeout.clear();
   }
   if (response.ok) {
     await response.body?.cancel();

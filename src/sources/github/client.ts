@@ -1,6 +1,7 @@
 import { graphql, GraphqlResponseError } from '@octokit/graphql';
 import { SnapError, errorMessage } from '../../errors.js';
 import { isShrinkable, rateLimitFromGraphql, rateLimitFromHttp, type RateLimitKind, type RateLimitSignal } from './rate-limit.js';
+import { timeoutSignal } from '../../util/timeout-signal.js';
 
 export interface GithubClientOptions {
   /** API base URL; GraphQL is served at `${url}/graphql`. */
@@ -131,13 +132,17 @@ export class GithubClient {
         this.rateLimit.remaining = undefined;
       }
       this.requests++;
+      const timeout = timeoutSignal(this.options.timeoutMs);
       try {
-        const data = await this.request<T>(query, { ...variables, request: { signal: AbortSignal.timeout(this.options.timeoutMs) } });
+        const data = await this.request<T>(query, { ...variables, request: { signal: timeout.signal } });
         this.account(data);
         return { data, errors: [] };
       } catch (error) {
+        timeout.clear();
         const outcome = await this.handle<T>(error, ++failures);
         if (outcome) return outcome;
+      } finally {
+        timeout.clear();
       }
     }
   }
