@@ -87,13 +87,13 @@ describe('deployments and the release history', () => {
     // Nothing changed: no events, nothing appended.
     const quiet = await run();
     expect(quiet.snapshot.deployments).toEqual([]);
-    expect(quiet.record.releases).toEqual({ added: 0, updated: 0, total: revisions + 2 });
+    expect(quiet.record.releases).toEqual({ added: 0, updated: 0, unsettled: 0, total: revisions + 2 });
 
     // Without a previous snapshot the ReplicaSets are read again: the same rollouts get the same ids.
     await rm(path.join(t.dir, '.snap', 'latest.json'));
     const again = await run();
     expect(again.snapshot.deployments!.every((e) => e.detectedBy === 'replicaset-history')).toBe(true);
-    expect(again.record.releases).toEqual({ added: 0, updated: 0, total: revisions + 2 });
+    expect(again.record.releases).toEqual({ added: 0, updated: 0, unsettled: 0, total: revisions + 2 });
     const ids = (await releases()).map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
   });

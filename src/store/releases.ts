@@ -18,6 +18,8 @@ export interface ReleasesUpdate {
   added: number;
   /** Events whose rollback verdict, `unknown` before, was decided by this run. */
   updated: number;
+  /** Events in the history whose rollback verdict is still `unknown` (the next run tries them again). */
+  unsettled: number;
   total: number;
   /** Every event in the history after the update. */
   events: DeploymentEvent[];
@@ -33,7 +35,10 @@ const check = (v: unknown) => (Array.isArray((v as ReleasesFile | null)?.events)
  */
 export async function unsettledReleases(file: string, limit = 1000): Promise<DeploymentEvent[]> {
   try {
-    const value = JSON.parse(await readFile(file, 'utf8')) as ReleasesFile;
+    const text = await readFile(file, 'utf8');
+    // Nearly always there are none: a text search spares parsing a history of thousands of events.
+    if (!/"rollback":\s*"unknown"/.test(text)) return [];
+    const value = JSON.parse(text) as ReleasesFile;
     return Array.isArray(value?.events) ? value.events.filter((e) => e?.rollback === 'unknown').slice(-limit) : [];
   } catch {
     return [];
@@ -58,7 +63,7 @@ export async function appendReleases(file: string, corruptDir: string, events: r
   const ids = new Set(existing.map((e) => e.id));
   const fresh = events.filter((e) => !ids.has(e.id) && ids.add(e.id));
   const all = [...existing, ...fresh].sort((a, b) => (a.at ?? '').localeCompare(b.at ?? '') || a.id.localeCompare(b.id));
-  const result: ReleasesUpdate = { added: fresh.length, updated, total: all.length, events: all, ...(read.status === 'corrupt' ? { corrupt: { movedTo: read.corrupt.movedTo, reason: read.corrupt.reason } } : {}) };
+  const result: ReleasesUpdate = { added: fresh.length, updated, unsettled: all.filter((e) => e.rollback === 'unknown').length, total: all.length, events: all, ...(read.status === 'corrupt' ? { corrupt: { movedTo: read.corrupt.movedTo, reason: read.corrupt.reason } } : {}) };
   if (fresh.length === 0 && updated === 0 && read.status !== 'corrupt') return result;
   await writeJsonAtomic(file, { format: RELEASES_FORMAT, events: all } satisfies ReleasesFile);
   return result;

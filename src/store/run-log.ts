@@ -16,7 +16,7 @@ export interface RunRecord {
   github?: { points: number; remaining?: number; resetAt?: string; waits: { kind: string; at: string; waitMs: number }[]; fetched: number; unchanged: number; rebuilt: number };
   /** Things worth knowing about this run: caches rebuilt, rate-limit waits, page-size changes. */
   notes?: string[];
-  releases?: { added: number; updated?: number; total: number };
+  releases?: { added: number; updated?: number; unsettled?: number; total: number };
   /** Snapshot files deleted by the retention policy after this run. */
   retention?: { deleted: number };
 }
