@@ -6,7 +6,7 @@ import { sha256 } from '../src/sandbox/fixtures/random.js';
 import { fixtureFromGit, parseDeploySpec } from '../src/sandbox/fixtures/from-git.js';
 import { fixtureSchema, type Fixture } from '../src/sandbox/fixtures/types.js';
 import { runCli } from './helpers/cli.js';
-import { runShell } from './helpers/git-history.js';
+import { runScript } from './helpers/git-history.js';
 
 /**
  * The converter from a local git repository to a fixture, checked against git itself on a small
@@ -16,13 +16,7 @@ import { runShell } from './helpers/git-history.js';
 let root: string;
 let dir: string;
 
-async function sh(cwd: string, script: string): Promise<string> {
-  const file = path.join(root, `step-${Math.random().toString(36).slice(2)}.sh`);
-  await writeFile(file, `set -euo pipefail\n${script}\n`);
-  const r = await runShell(file, cwd);
-  if (r.code !== 0) throw new Error(`${script}\n${r.stderr}`);
-  return r.stdout.trim();
-}
+const sh = (cwd: string, script: string) => runScript(root, cwd, script);
 
 const at = (day: number) => `GIT_AUTHOR_DATE='2024-10-${String(day).padStart(2, '0')}T10:00:00Z' GIT_COMMITTER_DATE='2024-10-${String(day).padStart(2, '0')}T10:00:00Z'`;
 const id = 'GIT_AUTHOR_NAME=ada GIT_AUTHOR_EMAIL=ada@example.com GIT_COMMITTER_NAME=ada GIT_COMMITTER_EMAIL=ada@example.com';

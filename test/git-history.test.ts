@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitOracle, ticketStatus } from './helpers/git-answers.js';
-import { buildHistory, generateOps, HISTORY_NOW, runShell, type BuiltHistory, type HistoryTruth, type Op } from './helpers/git-history.js';
+import { buildHistory, generateOps, HISTORY_NOW, runScript, type BuiltHistory, type HistoryTruth, type Op } from './helpers/git-history.js';
 import { mapLimit } from '../src/util/pool.js';
 
 /**
@@ -15,13 +15,7 @@ let root: string;
 const SEEDS = Array.from({ length: 24 }, (_, i) => i + 1);
 let fast: BuiltHistory[];
 
-async function git(dir: string, script: string): Promise<string> {
-  const file = path.join(root, `q-${Math.random().toString(36).slice(2)}.sh`);
-  await writeFile(file, `set -euo pipefail\n${script}\n`);
-  const r = await runShell(file, dir);
-  if (r.code !== 0) throw new Error(`${script}\n${r.stderr}`);
-  return r.stdout.trim();
-}
+const git = (dir: string, script: string) => runScript(root, dir, script);
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'snap-git-history-'));

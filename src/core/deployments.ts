@@ -141,8 +141,8 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
 /**
  * Decides again the rollback verdicts left `unknown` by earlier runs (`events`, from the release
  * history), now that more history may be known or a side's version may resolve (GitHub was not read
- * then, or its git tag was made later; resolved with the service's current `version.from`). Returns the events whose verdict is now true or
- * false, with the reason; the others stay as they were. The service's repository is taken from
+ * then, or its git tag was made later; resolved with the service's current `version.from`). Returns
+ * the events whose verdict is now true or false, with the reason; the others stay as they were. The service's repository is taken from
  * this snapshot; an event of a service no longer configured stays undecided.
  */
 export function settleRollbacks(events: readonly DeploymentEvent[], projects: Snapshot['projects'], book: RepoBook): DeploymentEvent[] {
@@ -152,7 +152,10 @@ export function settleRollbacks(events: readonly DeploymentEvent[], projects: Sn
     const state = projects[e.project]?.environments[e.environment]?.services[e.service];
     if (!state) continue;
     // A side whose version did not resolve then (GitHub not read, a tag made later) may now.
-    const withCommit = (side: Version): Version => (side.commit || !side.version ? side : { ...side, ...(commitOf(book, state, side.version) ? { commit: commitOf(book, state, side.version) } : {}) });
+    const withCommit = (side: Version): Version => {
+      const commit = side.commit ?? commitOf(book, state, side.version);
+      return commit ? { ...side, commit } : side;
+    };
     const from = withCommit(e.from);
     const to = withCommit(e.to);
     const { rollback, reason } = rollbackOf(book, state.repository, from, to, []);

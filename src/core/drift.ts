@@ -81,9 +81,8 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
         const filter = (commits: string[]) => (service.paths?.length ? commits.filter((c) => paths.commit(service.repository, service, c)) : commits);
         const side = (commits: string[], tickets: string[]): Counts => {
           const pullRequests = [...new Set(commits.map((oid) => view.prByCommit.get(oid)).filter((n): n is number => n !== undefined))].sort((x, y) => x - y);
-          return { commits: commits.length, pullRequests, ...(since && commits.some(older) ? { pullRequestsSince: since } : {}), tickets };
+          return { commits: commits.length, pullRequests, ...(since && commits.some((oid) => before(view, oid, since)) ? { pullRequestsSince: since } : {}), tickets };
         };
-        const older = (oid: string) => (view.graph.get(oid)?.committedAt ?? '') < since!;
         const ahead: Side = { commits: filter(sides[0]), tickets: ticketsAhead(view, service, a!.commit!.oid, b!.commit!.oid, sides[0], own) };
         const behind: Side = { commits: filter(sides[1]), tickets: ticketsAhead(view, service, b!.commit!.oid, a!.commit!.oid, sides[1], own) };
         const status = ahead.commits.length === 0 && behind.commits.length === 0 ? 'same' : behind.commits.length === 0 ? 'ahead' : ahead.commits.length === 0 ? 'behind' : 'diverged';
@@ -102,7 +101,7 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
         for (const repo of perRepo.values()) {
           commits += repo[pick].size;
           pullRequests += new Set([...repo[pick]].map((oid) => repo.view.prByCommit.get(oid)).filter((n) => n !== undefined)).size;
-          if (since && !partial) for (const oid of repo[pick]) if ((repo.view.graph.get(oid)?.committedAt ?? '') < since) { partial = true; break; }
+          if (since && !partial) for (const oid of repo[pick]) if (before(repo.view, oid, since)) { partial = true; break; }
         }
         return { commits, pullRequests, ...(partial ? { pullRequestsSince: since } : {}), tickets: sortKeys(tickets) };
       };
@@ -125,6 +124,9 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
   }
   return out;
 }
+
+/** Whether the commit is dated before `time` (ISO), when PRs were not read. */
+const before = (view: RepoView, oid: string, time: string) => (view.graph.get(oid)?.committedAt ?? '') < time;
 
 /** The first midnight (UTC) at or after `iso`, as an ISO time. */
 function nextMidnight(iso: string): string {

@@ -1,6 +1,6 @@
 import type { Lookup } from '../sources/github/queries/commit-lookup.js';
 import type { RepoBook } from './repo-book.js';
-import type { Snapshot, SnapshotWarning } from './snapshot-schema.js';
+import type { DeploymentEvent, Snapshot, SnapshotWarning } from './snapshot-schema.js';
 import { resolveVersion, type Resolution } from './versions/resolve.js';
 
 interface Target {
@@ -19,6 +19,27 @@ function targets(projects: Snapshot['projects']): Target[] {
       for (const [service, state] of Object.entries(e.services)) {
         if (state.status === 'running' && state.version) out.push({ project, environment, service, repository: state.repository, value: state.version.value, source: state.version.source });
       }
+    }
+  }
+  return out;
+}
+
+/** A commit to have in the graph: by its id, or by a version string and where it was read (`version.source`). */
+export type CommitTarget = { repository: string; oid: string } | { repository: string; value: string; source: string };
+
+/**
+ * The commits of earlier rollouts whose rollback verdict is still unknown: a side's commit, or, when
+ * it had none, its version read with the service's current `version.source`. Events of services no
+ * longer configured are left out.
+ */
+export function unsettledTargets(events: readonly DeploymentEvent[], projects: Snapshot['projects']): CommitTarget[] {
+  const out: CommitTarget[] = [];
+  for (const e of events) {
+    const state = projects[e.project]?.environments[e.environment]?.services[e.service];
+    if (!state) continue;
+    for (const side of [e.from, e.to]) {
+      if (side?.commit) out.push({ repository: state.repository, oid: side.commit });
+      else if (side?.version && state.version) out.push({ repository: state.repository, value: side.version, source: state.version.source });
     }
   }
   return out;
@@ -60,7 +81,7 @@ export async function linkCommits(
   book: RepoBook,
   lookup: ((lookups: Lookup[]) => Promise<void>) | undefined,
   previous?: Snapshot,
-  also: ReadonlyArray<{ repository: string; oid: string } | { repository: string; value: string; source: string }> = [],
+  also: readonly CommitTarget[] = [],
 ): Promise<SnapshotWarning[]> {
   const all = targets(projects);
   const resolutions = new Map<Target, Resolution>();

@@ -8,7 +8,7 @@ import { collectGarbage } from '../util/memory.js';
 import { SNAP_VERSION } from '../version.js';
 import { detectDeployments, settleRollbacks } from './deployments.js';
 import { buildDrift, unknownDrift } from './drift.js';
-import { linkCommits } from './link-commits.js';
+import { linkCommits, unsettledTargets, type CommitTarget } from './link-commits.js';
 import type { ProgressSink } from './progress.js';
 import { servicePaths } from './paths.js';
 import { RepoBook } from './repo-book.js';
@@ -103,13 +103,21 @@ async function collectGithub(config: Config, repositories: string[], options: Ta
   }
 }
 
-/** Per repository, the commits deployed now, at the previous snapshot, and in the revisions Kubernetes keeps, that the graph holds. */
-function tipsOf(projects: Snapshot['projects'], previous: Snapshot | undefined, book: RepoBook): Map<string, Set<string>> {
+/**
+ * Per repository, the commits deployed now, at the previous snapshot, in the revisions Kubernetes
+ * keeps, and in `also` (earlier rollouts still undecided), that the graph holds.
+ */
+function tipsOf(projects: Snapshot['projects'], previous: Snapshot | undefined, book: RepoBook, also: readonly CommitTarget[]): Map<string, Set<string>> {
   const tips = new Map<string, Set<string>>();
   const add = (repository: string, oid: string | undefined) => {
     if (!oid || !book.get(repository)?.graph.has(oid)) return;
     tips.set(repository, (tips.get(repository) ?? new Set()).add(oid));
   };
+  for (const a of also) {
+    const view = book.get(a.repository);
+    const r = view && !('oid' in a) ? resolveVersion(a.value, a.source, view) : undefined;
+    add(a.repository, 'oid' in a ? a.oid : r?.status === 'resolved' ? r.commit.oid : undefined);
+  }
   for (const [project, p] of Object.entries(projects)) {
     for (const [environment, e] of Object.entries(p.environments)) {
       for (const [service, s] of Object.entries(e.services)) {
@@ -165,27 +173,12 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
   const analysis: Partial<Snapshot> = {};
   let book = new RepoBook(repos);
   if (source) {
-    type Also = { repository: string; oid: string } | { repository: string; value: string; source: string };
-    const also: Also[] = [];
-    for (const e of options.unsettled ?? []) {
-      const state = projects[e.project]?.environments[e.environment]?.services[e.service];
-      if (!state) continue;
-      for (const side of [e.from, e.to]) {
-        if (side?.commit) also.push({ repository: state.repository, oid: side.commit });
-        else if (side?.version && state.version) also.push({ repository: state.repository, value: side.version, source: state.version.source });
-      }
-    }
+    const also = unsettledTargets(options.unsettled ?? [], projects);
     warnings.push(...(await linkCommits(projects, book, lookup, options.previous, also)));
     // The commits ancestry questions are asked about: deployed now, deployed at the previous
     // snapshot, the revisions Kubernetes keeps, and earlier rollouts still undecided. History is
     // read until each is answered exactly.
-    const tips = tipsOf(projects, options.previous, book);
-    for (const a of also) {
-      const view = book.get(a.repository);
-      const r = view && !('oid' in a) ? resolveVersion(a.value, a.source, view) : undefined;
-      const oid = 'oid' in a ? a.oid : r?.status === 'resolved' ? r.commit.oid : undefined;
-      if (oid && view?.graph.has(oid)) tips.set(a.repository, (tips.get(a.repository) ?? new Set()).add(oid));
-    }
+    const tips = tipsOf(projects, options.previous, book, also);
     try {
       await source.complete(tips);
     } catch (error) {

@@ -74,6 +74,18 @@ export function runShell(file: string, cwd: string): Promise<{ code: number; std
   return run('bash', [file], cwd);
 }
 
+/**
+ * Runs a bash script (strict mode) in `cwd`, written to a file under `scratch`; its standard output,
+ * trimmed. Throws with the script and its standard error when it fails.
+ */
+export async function runScript(scratch: string, cwd: string, script: string): Promise<string> {
+  const file = path.join(scratch, `script-${Math.random().toString(36).slice(2)}.sh`);
+  await writeFile(file, `set -euo pipefail\n${script}\n`);
+  const r = await runShell(file, cwd);
+  if (r.code !== 0) throw new Error(`${script}\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
 function run(command: string, args: string[], cwd: string, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH, HOME: cwd, ...GIT_ENV }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });

@@ -132,18 +132,24 @@ export class GithubClient {
         this.rateLimit.remaining = undefined;
       }
       this.requests++;
-      const timeout = timeoutSignal(this.options.timeoutMs);
       try {
-        const data = await this.request<T>(query, { ...variables, request: { signal: timeout.signal } });
+        const data = await this.requestWithin<T>(query, variables);
         this.account(data);
         return { data, errors: [] };
       } catch (error) {
-        timeout.clear();
         const outcome = await this.handle<T>(error, ++failures);
         if (outcome) return outcome;
-      } finally {
-        timeout.clear();
       }
+    }
+  }
+
+  /** One request under the time limit (`timeoutMs`), its timer stopped once it settles. */
+  private async requestWithin<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+    const timeout = timeoutSignal(this.options.timeoutMs);
+    try {
+      return await this.request<T>(query, { ...variables, request: { signal: timeout.signal } });
+    } finally {
+      timeout.clear();
     }
   }
 
