@@ -18,7 +18,7 @@ import { referencesQuery } from '../src/sources/github/queries/references.js';
 import { pageQuery } from '../src/sources/github/queries/repo-pages.js';
 import { stateQuery } from '../src/sources/github/queries/repo-state.js';
 import { readRunLog } from '../src/store/run-log.js';
-import { demoFixture, startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
+import { demoFixture, startTestSandbox, testClock, type TestSandbox } from './helpers/sandbox.js';
 
 let t: TestSandbox | undefined;
 afterEach(async () => {
@@ -34,7 +34,7 @@ function fakeSleep() {
 
 async function run(extra: Record<string, unknown> = {}, sleep?: (ms: number) => Promise<void>) {
   const config = await t!.config(extra);
-  return runSnapshot(config, { progress: silentProgress, githubToken: t!.sandbox.githubToken, ...(sleep ? { sleep } : {}) });
+  return runSnapshot(config, { progress: silentProgress, githubToken: t!.sandbox.githubToken, now: testClock, ...(sleep ? { sleep } : {}) });
 }
 
 describe('GitHub collector, incremental', () => {
@@ -66,7 +66,7 @@ describe('GitHub collector, incremental', () => {
     expect(warm.snapshot.repositories!['acme/payments-api'].newCommits).toBe(0);
 
     const before = repo.commits.length;
-    pushChanges(t.sandbox.fixture, 'payments-api', 20, { now: new Date() });
+    pushChanges(t.sandbox.fixture, 'payments-api', 20, { now: testClock() });
     const added = repo.commits.length - before;
     const after = await run();
     // The state query, then pages of 10, 20, 40… commits until every new commit's parents are known.

@@ -7,11 +7,12 @@ import { resolveVersion } from './versions/resolve.js';
  * Deployments: rollouts detected since the previous snapshot, or, on the very first snapshot, the
  * revision history Kubernetes keeps (one ReplicaSet per revision). An event's id depends only on
  * the rollout (context, namespace, workload, revision, image), so the same rollout found both ways
- * is one event in the release history.
+ * is one event in the release history; a mutable tag pulled again (a new digest in the same
+ * revision) adds its digest (`repull`), so it is an event of its own.
  */
-export function deploymentId(workload: { context: string; namespace: string; name: string }, revision: number | undefined, image: string | undefined): string {
+export function deploymentId(workload: { context: string; namespace: string; name: string }, revision: number | undefined, image: string | undefined, repull?: string): string {
   return createHash('sha1')
-    .update(`${workload.context}/${workload.namespace}/${workload.name}#${revision ?? '?'}:${image ?? ''}`)
+    .update(`${workload.context}/${workload.namespace}/${workload.name}#${revision ?? '?'}:${image ?? ''}${repull ? `@${repull}` : ''}`)
     .digest('hex')
     .slice(0, 16);
 }
@@ -35,6 +36,11 @@ function commitOf(book: RepoBook, state: ServiceState, version: string | undefin
 }
 
 function currentVersion(state: ServiceState): Version {
+  // While nothing serves (scaled to zero), what ran is the version that served last.
+  const last = state.rolloutStatus?.state === 'scaled-to-zero' ? state.lastServed : undefined;
+  if (last) {
+    return { ...(last.image ? { image: last.image } : {}), ...(last.version ? { version: last.version } : {}), ...(last.digest ? { digest: last.digest } : {}), ...(last.commit ? { commit: last.commit } : {}) };
+  }
   return {
     ...(state.container?.image ? { image: state.container.image } : {}),
     ...(state.version ? { version: state.version.value } : {}),
@@ -85,24 +91,26 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
   for (const [project, p] of Object.entries(projects)) {
     for (const [environment, e] of Object.entries(p.environments)) {
       for (const [service, state] of Object.entries(e.services)) {
-        if (state.status !== 'running' || !state.workload) continue;
+        // A workload scaled to zero serves nothing: a template changed meanwhile is not deployed.
+        if (state.status !== 'running' || !state.workload || state.rolloutStatus?.state === 'scaled-to-zero') continue;
         const workload = { context: state.workload.context, namespace: state.workload.namespace, name: state.workload.name };
         const history = state.rollout?.history ?? [];
         const versions = history.map((r) => revisionVersion(book, state, r));
         const now = currentVersion(state);
         if (versions.length) versions[versions.length - 1] = { ...versions[versions.length - 1], ...now };
-        const event = (i: number | undefined, from: Version | undefined, to: Version, earlier: Version[], detectedBy: DeploymentEvent['detectedBy']): DeploymentEvent => {
+        const event = (i: number | undefined, from: Version | undefined, to: Version, earlier: Version[], detectedBy: DeploymentEvent['detectedBy'], repull?: { digest: string; at?: string }): DeploymentEvent => {
           const r = i === undefined ? undefined : history[i];
           const revision = r?.revision ?? state.rollout?.revision;
           const { rollback, reason } = rollbackOf(book, state.repository, from, to, earlier);
+          const at = repull ? (repull.at ?? r?.at ?? state.rollout?.at) : (r?.at ?? state.rollout?.at);
           return {
-            id: deploymentId(workload, revision, to.image),
+            id: deploymentId(workload, revision, to.image, repull?.digest),
             project,
             environment,
             service,
             workload,
             ...(revision !== undefined ? { revision } : {}),
-            ...((r?.at ?? state.rollout?.at) ? { at: r?.at ?? state.rollout?.at } : {}),
+            ...(at ? { at } : {}),
             ...(from ? { from } : {}),
             to,
             rollback,
@@ -121,7 +129,8 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
         const resolved = seen.commit ?? commitOf(book, before, before.version?.value);
         const was = resolved ? { ...seen, commit: resolved } : seen;
         const sameWorkload = before.workload?.name === workload.name && before.workload?.namespace === workload.namespace && before.workload?.context === workload.context;
-        const prevRevision = sameWorkload ? before.rollout?.revision : undefined;
+        const lastServed = before.rolloutStatus?.state === 'scaled-to-zero' ? before.lastServed : undefined;
+        const prevRevision = sameWorkload ? (lastServed ? lastServed.revision : before.rollout?.revision) : undefined;
         const newer = prevRevision === undefined ? [] : history.map((r, i) => ({ r, i })).filter(({ r }) => r.revision !== undefined && r.revision > prevRevision);
         if (newer.length > 0) {
           let from: Version = was;
@@ -130,7 +139,10 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
             from = versions[i];
           }
         } else if (!same(was, now)) {
-          events.push(event(history.length ? history.length - 1 : undefined, was, now, versions.slice(0, -1), 'snapshot-diff'));
+          // The same revision running another digest: the tag was moved and the pods pulled it again.
+          const repulled = sameWorkload && prevRevision !== undefined && prevRevision === state.rollout?.revision && was.image === now.image && was.version === now.version && now.digest !== undefined && was.digest !== undefined && was.digest !== now.digest;
+          const since = repulled ? state.serving?.find((s) => s.digest === now.digest && s.revision === state.rollout?.revision)?.since : undefined;
+          events.push(event(history.length ? history.length - 1 : undefined, was, now, versions.slice(0, -1), 'snapshot-diff', repulled ? { digest: now.digest!, ...(since ? { at: since } : {}) } : undefined));
         }
       }
     }

@@ -4,7 +4,8 @@ import type { RepoBook, RepoView } from './repo-book.js';
 import type { DriftPair, DriftService, Snapshot } from './snapshot-schema.js';
 import { sortKeys } from './tickets/compare.js';
 import { changeState } from './tickets/evaluate.js';
-import { requiredChanges, unknownService } from './tickets/presence.js';
+import { requiredChanges } from './tickets/presence.js';
+import { floorCommit, servedBy } from './serving.js';
 
 type Counts = DriftService['ahead'];
 const empty = (): Counts => ({ commits: 0, pullRequests: [], tickets: [] });
@@ -68,25 +69,31 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
         const b = state[project.name]?.environments[to]?.services[service.name];
         const view = book.get(service.repository);
         const base = { service: service.name, repository: service.repository, ahead: empty(), behind: empty(), ...(service.paths?.length ? { paths: service.paths } : {}) };
-        const blocked = unknownService(a, view) ?? unknownService(b, view);
-        const sides = !blocked && view ? ([view.ancestry.difference(a!.commit!.oid, b!.commit!.oid), view.ancestry.difference(b!.commit!.oid, a!.commit!.oid)] as const) : undefined;
+        // Each side stands for what every serving pod has (serving.ts).
+        const [fa, fb] = [a, b].map((state) => {
+          const served = servedBy(state, view);
+          return served.status === 'known' ? floorCommit(served, view!) : { reason: served.reason };
+        });
+        const blocked = !fa.commit ? `${from}: ${fa.reason}` : !fb.commit ? `${to}: ${fb.reason}` : undefined;
+        const [ca, cb] = [fa.commit!, fb.commit!];
+        const sides = !blocked && view ? ([view.ancestry.difference(ca, cb), view.ancestry.difference(cb, ca)] as const) : undefined;
         if (blocked || !view || !sides?.[0] || !sides[1]) {
-          const side = unknownService(a, view) ? from : to;
-          const reason = blocked ? `${side}: ${blocked.reason}` : `the history of ${service.repository} could not be completed: ${view!.ancestry.whyUnknown(a!.commit!.oid)}`;
+          const reason = blocked ?? `the history of ${service.repository} could not be completed: ${view!.ancestry.whyUnknown(ca)}`;
           services.push({ ...base, status: 'unknown', reason });
           unknown.push({ service: service.name, reason });
           continue;
         }
+        const notes = [fa.note ? `${from}: ${fa.note}` : '', fb.note ? `${to}: ${fb.note}` : ''].filter(Boolean);
         const own = (commit: string) => paths.change(service.repository, service, commit);
         const filter = (commits: string[]) => (service.paths?.length ? commits.filter((c) => paths.commit(service.repository, service, c)) : commits);
         const side = (commits: string[], tickets: string[]): Counts => {
           const pullRequests = [...new Set(commits.map((oid) => view.prByCommit.get(oid)).filter((n): n is number => n !== undefined))].sort((x, y) => x - y);
           return { commits: commits.length, pullRequests, ...(since && commits.some((oid) => before(view, oid, since)) ? { pullRequestsSince: since } : {}), tickets };
         };
-        const ahead: Side = { commits: filter(sides[0]), tickets: ticketsAhead(view, service, a!.commit!.oid, b!.commit!.oid, sides[0], own) };
-        const behind: Side = { commits: filter(sides[1]), tickets: ticketsAhead(view, service, b!.commit!.oid, a!.commit!.oid, sides[1], own) };
+        const ahead: Side = { commits: filter(sides[0]), tickets: ticketsAhead(view, service, ca, cb, sides[0], own) };
+        const behind: Side = { commits: filter(sides[1]), tickets: ticketsAhead(view, service, cb, ca, sides[1], own) };
         const status = ahead.commits.length === 0 && behind.commits.length === 0 ? 'same' : behind.commits.length === 0 ? 'ahead' : ahead.commits.length === 0 ? 'behind' : 'diverged';
-        services.push({ ...base, status, ahead: side(ahead.commits, ahead.tickets), behind: side(behind.commits, behind.tickets) });
+        services.push({ ...base, status, ahead: side(ahead.commits, ahead.tickets), behind: side(behind.commits, behind.tickets), ...(notes.length ? { note: notes.join('; ') } : {}) });
         const repo = perRepo.get(service.repository) ?? { ahead: new Set<string>(), behind: new Set<string>(), view };
         for (const c of ahead.commits) repo.ahead.add(c);
         for (const c of behind.commits) repo.behind.add(c);

@@ -10,14 +10,25 @@ interface Target {
   repository: string;
   value: string;
   source: string;
+  /** Index in `serving`, for a serving version other than the desired one. */
+  serving?: number;
 }
 
+/**
+ * The versions to resolve: each running service's desired version, and each serving version that
+ * differs from it (a rollout under way or stalled, a rollback in progress).
+ */
 function targets(projects: Snapshot['projects']): Target[] {
   const out: Target[] = [];
   for (const [project, p] of Object.entries(projects)) {
     for (const [environment, e] of Object.entries(p.environments)) {
       for (const [service, state] of Object.entries(e.services)) {
-        if (state.status === 'running' && state.version) out.push({ project, environment, service, repository: state.repository, value: state.version.value, source: state.version.source });
+        if (state.status !== 'running') continue;
+        const source = state.version?.source;
+        if (state.version) out.push({ project, environment, service, repository: state.repository, value: state.version.value, source: state.version.source });
+        (state.serving ?? []).forEach((s, i) => {
+          if (s.version && source && s.version !== state.version?.value) out.push({ project, environment, service, repository: state.repository, value: s.version, source, serving: i });
+        });
       }
     }
   }
@@ -124,13 +135,19 @@ export async function linkCommits(
     const r = resolutions.get(t);
     const scope = { project: t.project, environment: t.environment, service: t.service };
     if (!r) continue; // repository not read from GitHub: reported by the GitHub source
+    const serving = t.serving === undefined ? '' : ` (serving ${state.serving![t.serving].ready} pod${state.serving![t.serving].ready === 1 ? '' : 's'})`;
     if (r.status === 'resolved') {
+      if (t.serving !== undefined) {
+        state.serving![t.serving].commit = r.commit.oid;
+        continue;
+      }
       const commit = book.get(t.repository)!.graph.get(r.commit.oid);
       state.commit = { ...r.commit, ...(commit ? { committedAt: commit.committedAt, headline: commit.headline } : {}) };
+      for (const s of state.serving ?? []) if (s.version === t.value) s.commit = r.commit.oid;
     } else if (r.status === 'unresolved') {
-      warnings.push({ code: 'VERSION_UNRESOLVED', severity: 'warning', scope, message: `version ${t.value} (${t.source}) of ${t.repository} did not resolve to a commit; tried: ${r.tried.join('; ')}` });
+      warnings.push({ code: 'VERSION_UNRESOLVED', severity: 'warning', scope, message: `version ${t.value}${serving} (${t.source}) of ${t.repository} did not resolve to a commit; tried: ${r.tried.join('; ')}` });
     } else {
-      warnings.push({ code: 'VERSION_UNRESOLVED', severity: 'warning', scope, message: `version ${t.value} (${t.source}) of ${t.repository} needs commit ${r.expression}, which GitHub could not be asked for` });
+      warnings.push({ code: 'VERSION_UNRESOLVED', severity: 'warning', scope, message: `version ${t.value}${serving} (${t.source}) of ${t.repository} needs commit ${r.expression}, which GitHub could not be asked for` });
     }
   }
   return warnings;

@@ -51,6 +51,17 @@ export const revisionSchema = z.object({
   at: z.string().optional(),
 });
 
+export const servingSchema = z.object({
+  replicaSet: z.string(),
+  revision: z.number().int().optional(),
+  version: z.string().optional().describe('The version value of that ReplicaSet (image tag, label or annotation, as configured).'),
+  image: z.string().optional().describe('The image reference of the chosen container in that ReplicaSet.'),
+  digest: z.string().optional().describe('The sha256 digest these pods run (their imageID).'),
+  ready: z.number().int().describe('Ready pods running this version.'),
+  since: z.string().optional().describe('Creation time of the oldest of these pods.'),
+  commit: z.string().optional().describe('The commit this version resolves to.'),
+});
+
 export const serviceStateSchema = z.object({
   repository: z.string(),
   status: z
@@ -91,6 +102,23 @@ export const serviceStateSchema = z.object({
     })
     .optional()
     .describe('The git commit the running version was built from.'),
+  serving: z
+    .array(servingSchema)
+    .optional()
+    .describe('What serves: each version that has ready pods (pods → ReplicaSet ownership, split by the digest they run), oldest revision first; empty when nothing serves. The fields container, version and commit describe what is desired (the pod template).'),
+  rolloutStatus: z
+    .object({
+      state: z
+        .enum(['complete', 'progressing', 'stalled', 'paused', 'scaled-to-zero'])
+        .describe('complete: every pod is of the desired revision; progressing: a rollout is under way; stalled: the Progressing condition is False (e.g. ProgressDeadlineExceeded) or ReplicaFailure is True; paused: spec.paused; scaled-to-zero: 0 replicas desired, nothing serves.'),
+      reason: z.string().optional().describe("The condition's reason, e.g. ProgressDeadlineExceeded."),
+      message: z.string().optional().describe("The condition's message."),
+    })
+    .optional(),
+  lastServed: servingSchema
+    .omit({ ready: true })
+    .optional()
+    .describe('Set while nothing serves (scaled to zero): the version that served last, carried from earlier snapshots, so that scaling up again is compared with it.'),
   rollout: z
     .object({
       revision: z.number().int().optional(),
@@ -123,7 +151,8 @@ export const driftServiceSchema = z.object({
   ahead: countsSchema.describe('In the earlier environment, missing from the later one: what promoting would ship.'),
   behind: countsSchema.describe('In the later environment, missing from the earlier one.'),
   paths: z.array(z.string()).optional().describe('Set when the service declares paths: the counts are of commits touching them.'),
-  reason: z.string().optional().describe('Why the status is unknown: a side that could not be read, a version that did not resolve, history that could not be completed.'),
+  reason: z.string().optional().describe('Why the status is unknown: a side that could not be read, a version that did not resolve, nothing serving (scaled to zero, no pod ready), history that could not be completed.'),
+  note: z.string().optional().describe('Set when a side serves several versions (a rollout under way or stalled): which commit stood for it (the one every serving pod has).'),
 });
 
 const pairCountsSchema = z.object({
@@ -174,15 +203,15 @@ export const ticketSchema = z.object({
         project: z.string(),
         environment: z.string(),
         status: z
-          .enum(['in', 'partial', 'reverted', 'unknown'])
-          .describe('in: every change, in every repository of the project that carries it, is in what the environment serves; partial: some are; reverted: its changes are there and reverted; unknown: see reason. Environments without the ticket are not listed.'),
+          .enum(['in', 'partial', 'rolling-out', 'reverted', 'unknown'])
+          .describe('in: every change, in every repository of the project that carries it, is in what the environment serves (every serving pod); rolling-out: it is in what is desired, but not yet in every serving pod (a rollout under way or stalled); partial: some are; reverted: its changes are there and reverted; unknown: see reason. Environments without the ticket are not listed.'),
         missing: z.array(z.string()).optional().describe('For partial: the repositories (and services, when a repository builds several) that lack it.'),
         parts: z
           .array(
             z.object({
               repository: z.string(),
               service: z.string(),
-              status: z.enum(['in', 'partial', 'missing', 'reverted', 'unknown']),
+              status: z.enum(['in', 'partial', 'rolling-out', 'missing', 'reverted', 'unknown']),
               via: z.array(viaSchema).optional().describe('The commits that bring it there.'),
               reason: z.string().optional(),
             }),
@@ -289,6 +318,7 @@ export type ClusterState = z.infer<typeof clusterSchema>;
 export type ServiceState = z.infer<typeof serviceStateSchema>;
 export type EnvironmentState = z.infer<typeof environmentStateSchema>;
 export type Revision = z.infer<typeof revisionSchema>;
+export type Serving = z.infer<typeof servingSchema>;
 export type Ticket = z.infer<typeof ticketSchema>;
 export type DeploymentEvent = z.infer<typeof deploymentEventSchema>;
 export type DriftPair = z.infer<typeof driftPairSchema>;

@@ -122,6 +122,8 @@ function tipsOf(projects: Snapshot['projects'], previous: Snapshot | undefined, 
     for (const [environment, e] of Object.entries(p.environments)) {
       for (const [service, s] of Object.entries(e.services)) {
         add(s.repository, s.commit?.oid);
+        for (const served of s.serving ?? []) add(s.repository, served.commit);
+        add(s.repository, s.lastServed?.commit);
         const before = previous?.projects[project]?.environments[environment]?.services[service];
         const view = book.get(s.repository);
         if (!view) continue;
@@ -137,6 +139,41 @@ function tipsOf(projects: Snapshot['projects'], previous: Snapshot | undefined, 
     }
   }
   return tips;
+}
+
+/**
+ * For each service scaled to zero, the version that served last (`lastServed`): the newest serving
+ * version of the previous snapshot, or what that one carried. A snapshot from before `serving`
+ * existed gives its desired version.
+ */
+export function carryLastServed(projects: Snapshot['projects'], previous: Snapshot | undefined): void {
+  if (!previous) return;
+  for (const [project, p] of Object.entries(projects)) {
+    for (const [environment, e] of Object.entries(p.environments)) {
+      for (const [service, s] of Object.entries(e.services)) {
+        if (s.rolloutStatus?.state !== 'scaled-to-zero') continue;
+        const before = previous.projects[project]?.environments[environment]?.services[service];
+        if (!before || before.status !== 'running') continue;
+        const same = before.workload?.name === s.workload?.name && before.workload?.namespace === s.workload?.namespace && before.workload?.context === s.workload?.context;
+        if (!same) continue;
+        const newest = before.serving?.length ? before.serving[before.serving.length - 1] : undefined;
+        if (newest) {
+          const { ready: _ready, ...rest } = newest;
+          s.lastServed = rest;
+        } else if (before.lastServed) s.lastServed = before.lastServed;
+        else if (!before.serving && before.rollout) {
+          s.lastServed = {
+            replicaSet: before.rollout.replicaSet,
+            ...(before.rollout.revision !== undefined ? { revision: before.rollout.revision } : {}),
+            ...(before.version ? { version: before.version.value } : {}),
+            ...(before.container ? { image: before.container.image } : {}),
+            ...(before.container?.digest ? { digest: before.container.digest } : {}),
+            ...(before.commit ? { commit: before.commit.oid } : {}),
+          };
+        }
+      }
+    }
+  }
 }
 
 /** Reads every source and assembles one snapshot document. Writes only the GitHub cache. */
@@ -158,6 +195,7 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
   const warnings = [...(options.warnings ?? []), ...kube.warnings, ...github.warnings];
   const projects: Snapshot['projects'] = {};
   for (const project of config.projects) projects[project.name] = { environments: kube.environments[project.name] };
+  carryLastServed(projects, options.previous);
 
   const repos: Map<string, RepoData> = github.state.status === 'ok' && github.source ? github.source.repos : new Map();
   const source = github.state.status === 'ok' ? github.source : undefined;

@@ -19,6 +19,9 @@ function slimService(s: ServiceState): ServiceState {
     ...(s.container ? { container: s.container } : {}),
     ...(s.version ? { version: s.version } : {}),
     ...(s.commit ? { commit: { oid: s.commit.oid, resolvedBy: s.commit.resolvedBy, detail: s.commit.detail } } : {}),
+    ...(s.serving ? { serving: s.serving } : {}),
+    ...(s.rolloutStatus ? { rolloutStatus: s.rolloutStatus } : {}),
+    ...(s.lastServed ? { lastServed: s.lastServed } : {}),
     ...(s.rollout ? { rollout: { ...(s.rollout.revision !== undefined ? { revision: s.rollout.revision } : {}), replicaSet: s.rollout.replicaSet, ...(s.rollout.at ? { at: s.rollout.at } : {}) } } : {}),
     // For `snap status`: health at a glance.
     ...(s.replicas ? { replicas: s.replicas } : {}),

@@ -9,7 +9,7 @@ const list = (items: readonly string[], max: number) => (items.length > max ? `$
 /** Tickets per environment: project/environment → keys by status there (by ancestry), most recently merged first. */
 export function ticketsByEnvironment(snapshot: Snapshot): Map<string, Record<TicketPresence['status'], string[]>> {
   const out = new Map<string, Record<TicketPresence['status'], string[]>>();
-  for (const [project, p] of Object.entries(snapshot.projects)) for (const env of Object.keys(p.environments)) out.set(`${project}/${env}`, { in: [], partial: [], reverted: [], unknown: [] });
+  for (const [project, p] of Object.entries(snapshot.projects)) for (const env of Object.keys(p.environments)) out.set(`${project}/${env}`, { in: [], 'rolling-out': [], partial: [], reverted: [], unknown: [] });
   const newest = (key: string) => snapshot.tickets![key].changes.reduce((max, ch) => (ch.at > max ? ch.at : max), '');
   const keys = Object.keys(snapshot.tickets ?? {}).sort((a, b) => newest(b).localeCompare(newest(a)));
   for (const key of keys) {
@@ -20,7 +20,7 @@ export function ticketsByEnvironment(snapshot: Snapshot): Map<string, Record<Tic
 
 export function renderTicketsPerEnvironment(snapshot: Snapshot, c: Colors, max = 8): string {
   const rows = [...ticketsByEnvironment(snapshot)].map(([where, by]) => {
-    const others = (['partial', 'reverted', 'unknown'] as const).filter((s) => by[s].length).map((s) => `${by[s].length} ${s}`);
+    const others = (['rolling-out', 'partial', 'reverted', 'unknown'] as const).filter((s) => by[s].length).map((s) => `${by[s].length} ${s}`);
     return `  ${where.padEnd(24)} ${String(by.in.length).padStart(4)}  ${c.dim(list(by.in, max))}${others.length ? c.yellow(`  (+ ${others.join(', ')})`) : ''}`;
   });
   return `${c.bold('Tickets per environment')} ${c.dim('(in: every change, in every repository, is an ancestor of what runs; most recently merged first)')}\n${rows.join('\n')}`;

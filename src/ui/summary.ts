@@ -6,16 +6,47 @@ const shorten = (text: string, max: number) => (text.length > max ? `${text.slic
 /** A full commit SHA as a tag reads better as its first 12 characters. */
 const shortVersion = (text: string) => (/^[0-9a-f]{40}$/.test(text) ? text.slice(0, 12) : shorten(text, 22));
 
+/** A serving version, short: "1.1.0 2" (its version and ready pods). */
+const servingText = (state: ServiceState) =>
+  (state.serving ?? []).filter((x) => x.version !== state.version?.value || x.image !== state.container?.image).map((x) => `${shortVersion(x.version ?? x.digest?.slice(7, 19) ?? x.replicaSet)}×${x.ready}`);
+
+/**
+ * One table cell: the desired version, its commit and ready/desired pods, and a mark when the
+ * rollout is not complete: `↻` progressing, `✖ stalled`, `‖ paused`, `○ scaled to 0`; other versions
+ * still serving follow as `version×pods`.
+ */
 function cell(state: ServiceState, c: Colors): string {
   if (state.status === 'unknown') return c.dim('? unknown');
   if (state.status === 'not-found') return c.yellow('– not found');
   const version = shortVersion(state.version?.value ?? state.container?.tag ?? state.container?.digest?.slice(0, 19) ?? '?');
+  const commit = state.commit ? c.dim(` @${state.commit.oid.slice(0, 7)}`) : '';
+  const rollout = state.rolloutStatus?.state;
+  if (rollout === 'scaled-to-zero') return `${version}${commit} ${c.yellow('○ scaled to 0')}`;
   const pods = state.pods;
   const desired = state.replicas?.desired ?? 0;
-  const healthy = pods ? pods.ready >= desired && pods.notReady.length === 0 : false;
-  const health = pods ? `${pods.ready}/${desired}` : '';
-  const commit = state.commit ? c.dim(` @${state.commit.oid.slice(0, 7)}`) : '';
-  return `${version}${commit} ${healthy ? c.green(health) : c.red(`${health} !`)}`;
+  const servingDesired = state.serving ? state.serving.filter((x) => x.version === state.version?.value && x.image === state.container?.image).reduce((sum, x) => sum + x.ready, 0) : pods?.ready ?? 0;
+  const healthy = pods ? pods.ready >= desired && pods.notReady.length === 0 && (rollout === undefined || rollout === 'complete') : false;
+  const health = pods ? `${servingDesired}/${desired}` : '';
+  const others = servingText(state);
+  const also = others.length ? ` ${c.dim(`+ ${others.join(' ')}`)}` : '';
+  if (rollout === 'stalled') return `${version}${commit} ${c.red(`${health} ✖ stalled`)}${also}`;
+  if (rollout === 'paused') return `${version}${commit} ${c.yellow(`${health} ‖ paused`)}${also}`;
+  if (rollout === 'progressing') return `${version}${commit} ${c.yellow(`${health} ↻`)}${also}`;
+  return `${version}${commit} ${healthy ? c.green(health) : c.red(`${health} !`)}${also}`;
+}
+
+/** The marks the table uses, for a line under it: only those that appear. */
+export function tableLegend(snapshot: Snapshot, c: Colors): string {
+  const states = Object.values(snapshot.projects).flatMap((p) => Object.values(p.environments).flatMap((e) => Object.values(e.services)));
+  const marks: string[] = [];
+  const has = (f: (s: ServiceState) => boolean) => states.some(f);
+  if (has((s) => servingText(s).length > 0)) marks.push('+ v×n: another version still serving on n pods');
+  if (has((s) => s.rolloutStatus?.state === 'progressing')) marks.push('↻ rolling out');
+  if (has((s) => s.rolloutStatus?.state === 'stalled')) marks.push('✖ rollout stalled');
+  if (has((s) => s.rolloutStatus?.state === 'paused')) marks.push('‖ rollout paused');
+  if (has((s) => s.rolloutStatus?.state === 'scaled-to-zero')) marks.push('○ scaled to zero: nothing serves');
+  if (has((s) => s.status === 'running' && (s.rolloutStatus?.state ?? 'complete') === 'complete' && !!s.pods && (s.pods.notReady.length > 0 || s.pods.ready < (s.replicas?.desired ?? 0)))) marks.push('! pods not ready');
+  return marks.length ? c.dim(['n/m: ready pods of the desired version / desired replicas', ...marks].join(' · ')) : '';
 }
 
 /** What runs where: one table per project, services down, environments across. */
@@ -33,7 +64,8 @@ export function renderSnapshotTable(snapshot: Snapshot, c: Colors): string {
     }
     blocks.push(renderTable(rows, '  '));
   }
-  return blocks.join('\n\n');
+  const legend = tableLegend(snapshot, c);
+  return blocks.join('\n\n') + (legend ? `\n${legend}` : '');
 }
 
 export function renderWarnings(warnings: SnapshotWarning[], c: Colors, max = 20): string {

@@ -10,6 +10,13 @@ import { configForFixture, startSandbox, type Sandbox, type SandboxOptions } fro
 
 export const FIXED_NOW = new Date('2026-11-20T12:00:00Z');
 
+const loaded = Date.now();
+/**
+ * A clock a day after the demo fixture was made, moving with real time: runs against the
+ * demo fixture see the same history window on any date.
+ */
+export const testClock = (): Date => new Date(FIXED_NOW.getTime() + 86_400_000 + (Date.now() - loaded));
+
 export function demoFixture(overrides: Partial<GenerateOptions> = {}): Fixture {
   return generateFixture({ seed: 42, now: FIXED_NOW, ...PRESETS.demo, ...overrides });
 }

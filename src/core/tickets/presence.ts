@@ -4,6 +4,7 @@ import type { RepoBook, RepoView } from '../repo-book.js';
 import type { ServiceState, Snapshot, Ticket, TicketPresence } from '../snapshot-schema.js';
 import { compareKeys, sortKeys } from './compare.js';
 import { changeState, type ChangeState } from './evaluate.js';
+import { servedBy, type Served } from '../serving.js';
 import type { TicketChange } from './index-repo.js';
 
 type Part = NonNullable<TicketPresence['parts']>[number];
@@ -20,17 +21,10 @@ export function requiredChanges(view: RepoView, key: string, service: Pick<Servi
   return service.paths?.length ? own.filter((c) => touches(c.commit)) : own;
 }
 
-const NOT_DEPLOYED = { status: 'missing', reason: 'not deployed there' } as const;
-const CLUSTER_UNREAD = { status: 'unknown', reason: 'its cluster could not be read' } as const;
-const UNRESOLVED = { status: 'unknown', reason: 'its version did not resolve to a commit' } as const;
-
-/** Why nothing can be said about a service in an environment, or undefined when its commit is known. */
+/** Why nothing can be said about a service in an environment, or undefined when what it serves is known. */
 export function unknownService(state: ServiceState | undefined, view: RepoView | undefined): { status: 'missing' | 'unknown'; reason: string } | undefined {
-  if (!state || state.status === 'not-found') return NOT_DEPLOYED;
-  if (state.status === 'unknown') return CLUSTER_UNREAD;
-  if (!view) return { status: 'unknown', reason: `${state.repository} was not read from GitHub` };
-  if (!state.commit) return UNRESOLVED;
-  return undefined;
+  const served = servedBy(state, view);
+  return served.status === 'known' ? undefined : served;
 }
 
 /**
@@ -58,6 +52,30 @@ function partOf(repository: string, service: string, view: RepoView, tip: string
   return { repository, service, status, ...(via ? { via } : {}) };
 }
 
+const RANK: Record<Part['status'], number> = { unknown: -1, missing: 0, reverted: 1, partial: 2, 'rolling-out': 3, in: 4 };
+
+/**
+ * A service's part of a ticket from what it serves: every serving version must have it for it to
+ * be `in` (the weakest serving version decides); when what is desired has it all and what serves
+ * does not yet, it is `rolling-out`. Undefined when none of it is there.
+ */
+function servedPart(repository: string, service: string, view: RepoView, served: Extract<Served, { status: 'known' }>, required: readonly TicketChange[]): Part | undefined {
+  if (served.serving.length === 1 && (served.desired === undefined || served.desired === served.serving[0])) return partOf(repository, service, view, served.serving[0], required);
+  let weakest: Part | undefined;
+  let first = true;
+  for (const tip of served.serving) {
+    const part = partOf(repository, service, view, tip, required);
+    if (part?.status === 'unknown') return part;
+    if (first || (weakest && (!part || RANK[part.status] < RANK[weakest.status]))) weakest = part;
+    first = false;
+  }
+  if (weakest?.status === 'in' || served.desired === undefined) return weakest;
+  const wanted = partOf(repository, service, view, served.desired, required);
+  if (wanted?.status === 'unknown') return wanted;
+  if (wanted?.status === 'in') return { repository, service, status: 'rolling-out', reason: served.serving.length ? 'in the version being rolled out, not yet in every serving pod' : `in the version being rolled out; ${served.nothingServes ?? 'nothing serves yet'}` };
+  return weakest;
+}
+
 /** A part of a ticket in an environment, or the service that lacks it. */
 type Slot = Part | Pick<Service, 'name' | 'repository'>;
 const isPart = (slot: Slot): slot is Part => 'status' in slot;
@@ -72,10 +90,12 @@ export function presenceOf(project: string, environment: string, slots: readonly
     ? 'unknown'
     : absent.length === 0 && parts.every((p) => p.status === 'in')
       ? 'in'
-      : parts.some((p) => p.status === 'in' || p.status === 'partial')
-        ? 'partial'
-        : 'reverted';
-  const lacking = [...absent, ...parts.filter((p) => p.status === 'partial' || p.status === 'reverted')];
+      : absent.length === 0 && parts.every((p) => p.status === 'in' || p.status === 'rolling-out')
+        ? 'rolling-out'
+        : parts.some((p) => p.status === 'in' || p.status === 'partial' || p.status === 'rolling-out')
+          ? 'partial'
+          : 'reverted';
+  const lacking = [...absent, ...parts.filter((p) => p.status === 'partial' || p.status === 'reverted' || (status === 'partial' && p.status === 'rolling-out'))];
   const several = (repository: string) => slots.filter((s) => s.repository === repository).length > 1;
   const missing = lacking.map((p) => (several(p.repository) ? `${p.repository} (${p.service})` : p.repository));
   // Parts that say more than `missing` does: a part partly in, reverted or unknown, or in through a cherry-pick.
@@ -122,23 +142,20 @@ export function buildTickets(projects: readonly Project[], state: Snapshot['proj
       const view = book.get(service.repository);
       if (!view) continue;
       const touches = (commit: string) => paths.change(service.repository, service, commit);
-      const tips = project.environments.map((environment) => {
-        const s = state[project.name]?.environments[environment.name]?.services[service.name];
-        return { environment: environment.name, blocked: unknownService(s, view), tip: s?.commit?.oid };
-      });
+      const tips = project.environments.map((environment) => ({ environment: environment.name, served: servedBy(state[project.name]?.environments[environment.name]?.services[service.name], view) }));
       for (const key of view.tickets.changes.keys()) {
         const required = requiredChanges(view, key, service, touches);
         if (required.length === 0) continue;
         let entry = found.get(key);
         if (!entry) found.set(key, (entry = { carriers: [], parts: new Map() }));
         entry.carriers.push(service);
-        for (const { environment, blocked, tip } of tips) {
+        for (const { environment, served } of tips) {
           const part =
-            blocked?.status === 'unknown'
-              ? ({ repository: service.repository, service: service.name, status: 'unknown', reason: blocked.reason } satisfies Part)
-              : blocked
+            served.status === 'unknown'
+              ? ({ repository: service.repository, service: service.name, status: 'unknown', reason: served.reason } satisfies Part)
+              : served.status === 'missing'
                 ? undefined
-                : partOf(service.repository, service.name, view, tip!, required);
+                : servedPart(service.repository, service.name, view, served as Extract<Served, { status: 'known' }>, required);
           if (!part) continue;
           const list = entry.parts.get(environment);
           if (list) list.push(part);

@@ -1,4 +1,4 @@
-import type { FixtureCluster, FixtureRevision } from '../fixtures/types.js';
+import type { FixtureCluster, FixtureDeployment, FixtureRevision } from '../fixtures/types.js';
 import { sha256 } from '../fixtures/random.js';
 import { materialise, type K8sObject, type WorkloadObjects } from './objects.js';
 
@@ -78,12 +78,27 @@ export class ClusterStore {
     const d = this.fixture.deployments.find((x) => x.namespace === namespace && x.name === name);
     if (!d) throw new Error(`no deployment ${namespace}/${name} in ${this.fixture.context}`);
     d.revisions.push({
-      tag: revision.tag,
-      digest: revision.digest ?? `sha256:${sha256(`${d.image}:${revision.tag}`)}`,
+      ...(revision.tag ? { tag: revision.tag } : {}),
+      digest: revision.digest ?? `sha256:${sha256(`${d.image}:${revision.tag ?? ''}`)}`,
+      ...(revision.pin ? { pin: true } : {}),
       createdAt: revision.createdAt ?? new Date().toISOString(),
       ...(revision.annotations ? { annotations: revision.annotations } : {}),
     });
     delete d.notReady;
+    delete d.pods;
+    delete d.conditions;
+    this.workloads.set(`${namespace}/${name}`, materialise(this.fixture.context, d));
+    this.commit();
+  }
+
+  /**
+   * Changes a Deployment's fixture entry in place (scale it, pause it, replace its pods or
+   * conditions, add a revision…) and serves the result as a new resourceVersion.
+   */
+  change(namespace: string, name: string, edit: (deployment: FixtureDeployment) => void): void {
+    const d = this.fixture.deployments.find((x) => x.namespace === namespace && x.name === name);
+    if (!d) throw new Error(`no deployment ${namespace}/${name} in ${this.fixture.context}`);
+    edit(d);
     this.workloads.set(`${namespace}/${name}`, materialise(this.fixture.context, d));
     this.commit();
   }

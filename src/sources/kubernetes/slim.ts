@@ -18,8 +18,15 @@ export function slim(kind: ListKind, object: KubeObject): KubeObject {
     const d = object as V1Deployment;
     return {
       metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, labels: m?.labels, annotations: m?.annotations, generation: m?.generation },
-      spec: d.spec ? { replicas: d.spec.replicas, selector: d.spec.selector, template: template(d.spec.template)! } : undefined,
-      status: { readyReplicas: d.status?.readyReplicas, availableReplicas: d.status?.availableReplicas, updatedReplicas: d.status?.updatedReplicas },
+      spec: d.spec ? { replicas: d.spec.replicas, paused: d.spec.paused, selector: d.spec.selector, template: template(d.spec.template)! } : undefined,
+      status: {
+        observedGeneration: d.status?.observedGeneration,
+        replicas: d.status?.replicas,
+        readyReplicas: d.status?.readyReplicas,
+        availableReplicas: d.status?.availableReplicas,
+        updatedReplicas: d.status?.updatedReplicas,
+        conditions: d.status?.conditions?.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
+      },
     } as V1Deployment;
   }
   if (kind === 'replicasets') {
@@ -31,7 +38,7 @@ export function slim(kind: ListKind, object: KubeObject): KubeObject {
   }
   const pod = object as V1Pod;
   return {
-    metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, ownerReferences: owners(m?.ownerReferences) },
+    metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, ownerReferences: owners(m?.ownerReferences), creationTimestamp: m?.creationTimestamp },
     status: {
       phase: pod.status?.phase,
       reason: pod.status?.reason,

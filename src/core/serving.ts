@@ -1,0 +1,68 @@
+import type { RepoView } from './repo-book.js';
+import type { ServiceState } from './snapshot-schema.js';
+
+/**
+ * What a service serves in one environment, as commits: the commit of every version that has
+ * ready pods (`serving`), and the commit of what is desired (the pod template), or why nothing can
+ * be said: `missing` (not deployed there, or scaled to zero: nothing serves) or `unknown` (the
+ * cluster was not read, the repository was not read from GitHub, a serving version did not
+ * resolve). A snapshot made before `serving` existed counts its desired commit as serving.
+ */
+export type Served =
+  | { status: 'known'; serving: string[]; desired?: string; nothingServes?: string }
+  | { status: 'missing' | 'unknown'; reason: string };
+
+export const NOT_DEPLOYED = { status: 'missing', reason: 'not deployed there' } as const;
+export const CLUSTER_UNREAD = { status: 'unknown', reason: 'its cluster could not be read' } as const;
+export const UNRESOLVED = { status: 'unknown', reason: 'its version did not resolve to a commit' } as const;
+export const UNREADABLE = { status: 'unknown', reason: 'its version could not be read (see the warnings: container or version not found)' } as const;
+export const SCALED_TO_ZERO = { status: 'missing', reason: 'scaled to zero: nothing serves' } as const;
+
+/** Why nothing serves although replicas are desired, in words: the rollout state and the pods' reasons. */
+function whyNothingServes(state: ServiceState): string {
+  const reasons = [...new Set((state.pods?.notReady ?? []).map((p) => p.reason))];
+  const rollout = state.rolloutStatus?.state === 'stalled' ? `the rollout is stalled${state.rolloutStatus.reason ? ` (${state.rolloutStatus.reason})` : ''}` : '';
+  return ['no pod is ready', rollout, reasons.length ? reasons.join(', ') : ''].filter(Boolean).join('; ');
+}
+
+export function servedBy(state: ServiceState | undefined, view: RepoView | undefined): Served {
+  if (!state || state.status === 'not-found') return NOT_DEPLOYED;
+  if (state.status === 'unknown') return CLUSTER_UNREAD;
+  if (!view) return { status: 'unknown', reason: `${state.repository} was not read from GitHub` };
+  if (state.rolloutStatus?.state === 'scaled-to-zero') return SCALED_TO_ZERO;
+  if (!state.serving) return state.commit ? { status: 'known', serving: [state.commit.oid], desired: state.commit.oid } : UNRESOLVED;
+  if (!state.version && state.serving.some((s) => !s.version)) return UNREADABLE;
+  const commits: string[] = [];
+  for (const s of state.serving) {
+    if (!s.commit) {
+      if (state.serving.length === 1 && s.version === state.version?.value) return UNRESOLVED;
+      return { status: 'unknown', reason: `the version ${s.version ?? s.image ?? s.replicaSet} that ${s.ready} ready pod${s.ready === 1 ? '' : 's'} serve${s.ready === 1 ? 's' : ''} did not resolve to a commit` };
+    }
+    if (!commits.includes(s.commit)) commits.push(s.commit);
+  }
+  return {
+    status: 'known',
+    serving: commits,
+    ...(state.commit ? { desired: state.commit.oid } : {}),
+    ...(commits.length === 0 ? { nothingServes: whyNothingServes(state) } : {}),
+  };
+}
+
+/**
+ * The one commit that stands for what a service serves, for comparing environments: the only
+ * serving commit, or, when several versions serve (a rollout under way or stalled), the one every
+ * other serving commit contains (what all pods have). Undefined with the reason when nothing
+ * serves, when the serving versions diverge, or when their ancestry is unknown.
+ */
+export function floorCommit(served: Extract<Served, { status: 'known' }>, view: RepoView): { commit?: string; reason?: string; note?: string } {
+  if (served.serving.length === 1) return { commit: served.serving[0] };
+  if (served.serving.length === 0) return { reason: `nothing serves: ${served.nothingServes ?? 'no pod is ready'}` };
+  for (const candidate of served.serving) {
+    const answers = served.serving.filter((o) => o !== candidate).map((o) => view.ancestry.contains(o, candidate));
+    if (answers.every((a) => a === 'yes')) {
+      return { commit: candidate, note: `${served.serving.length} versions serve; compared with ${candidate.slice(0, 7)}, which every serving pod has` };
+    }
+    if (answers.includes('unknown')) return { reason: `${served.serving.length} versions serve and their ancestry is unknown: ${view.ancestry.whyUnknown(candidate)}` };
+  }
+  return { reason: `${served.serving.length} versions serve and their histories diverge (${served.serving.map((c) => c.slice(0, 7)).join(', ')})` };
+}

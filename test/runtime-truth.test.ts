@@ -1,0 +1,266 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentProgress } from '../src/core/progress.js';
+import { runSnapshot } from '../src/core/run.js';
+import type { Snapshot } from '../src/core/snapshot-schema.js';
+import { snapshotSchema } from '../src/core/snapshot-schema.js';
+import type { Fixture, FixtureDeployment } from '../src/sandbox/fixtures/types.js';
+import { chooseContainer } from '../src/sources/kubernetes/containers.js';
+import { renderSnapshotTable } from '../src/ui/summary.js';
+import { colors } from '../src/ui/terminal.js';
+import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
+import { clockAt, oid, tinyOrg, type TinyCommit } from './helpers/tiny-org.js';
+
+/**
+ * The failing cases of "runtime truth", each as it was told: what runs where when a sidecar is
+ * listed first, a rollout is stuck half-way, a workload is scaled to zero, a mutable tag is pulled
+ * again, or pods have no image yet. The true answers come from the fixture (which pods of which
+ * ReplicaSet are ready) and from the linear history c1…c5 (SHOP-n lands in cn).
+ */
+const NOW = '2026-11-20T12:00:00.000Z';
+let t: TestSandbox | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+const commits: TinyCommit[] = Array.from({ length: 5 }, (_, i) => ({ id: `c${i + 1}`, message: `SHOP-${i + 1} change ${i + 1}`, at: `-${10 - i}d` }));
+
+/** staging runs c5; prod as `prod` says, after the fixture's Deployment is edited by `edit`. */
+function org(edit: (prod: FixtureDeployment) => void, prod: string | { at: string; previous: string[] } = 'c5'): Fixture {
+  const fixture = tinyOrg({ now: NOW, repos: [{ name: 'shop-api', commits }], envs: ['staging', 'prod'], deploy: { staging: { 'shop-api': 'c5' }, prod: { 'shop-api': prod } } });
+  const d = fixture.clusters[0].deployments.find((x) => x.namespace === 'prod')!;
+  edit(d);
+  return fixture;
+}
+
+async function start(fixture: Fixture, mutate?: (raw: any) => void) {
+  t = await startTestSandbox(fixture);
+  const config = await t.config({ history: { days: 60 } }, mutate);
+  const clock = clockAt(fixture.now);
+  return { config, run: () => runSnapshot(config, { progress: silentProgress, githubToken: t!.sandbox.githubToken, now: clock }) };
+}
+
+const prodOf = (s: Snapshot) => s.projects.shop.environments.prod.services['shop-api'];
+const where = (s: Snapshot, key: string) => Object.fromEntries((s.tickets?.[key]?.environments ?? []).map((e) => [e.environment, e.status]));
+const codes = (s: Snapshot) => s.warnings.filter((w) => w.scope.environment === 'prod').map((w) => w.code);
+const pair = (s: Snapshot) => s.drift!.shop.find((p) => p.from === 'staging' && p.to === 'prod')!;
+const plain = colors(false);
+const sha = (id: string) => oid('shop-api', id);
+const digest = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
+
+describe('a sidecar listed first', () => {
+  const withSidecars = (d: FixtureDeployment) => {
+    d.sidecars = [
+      { name: 'cloud-sql-proxy', image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.8.0', first: true },
+      { name: 'istio-init', image: 'docker.io/istio/proxyv2:1.22.0', init: true },
+      { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.22.0' },
+    ];
+  };
+
+  it('reports the application container, not the sidecar, and init containers never win', async () => {
+    const { run } = await start(org(withSidecars, 'c3'));
+    const { snapshot } = await run();
+    const prod = prodOf(snapshot);
+    expect(prod.container).toMatchObject({ name: 'app', image: `ghcr.io/acme/shop-api:${sha('c3')}` });
+    expect(prod.version?.value).toBe(sha('c3'));
+    expect(prod.commit?.oid).toBe(sha('c3'));
+    expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in', prod: 'in' });
+    expect(where(snapshot, 'SHOP-4')).toEqual({ staging: 'in' });
+    expect(codes(snapshot)).toEqual([]);
+  });
+
+  it('chooses by the config, then the image named like the repository, then the one non-sidecar; else warns and lists them', () => {
+    const service = (extra: Record<string, string> = {}) => ({ name: 'checkout', repository: 'acme/shop-api', workload: { kind: 'Deployment' as const, ...extra } });
+    const proxy = { name: 'cloud-sql-proxy', image: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.8.0' };
+    const app = { name: 'main', image: 'registry.acme.internal:5000/acme/shop-api:1.1.0' };
+    const helper = { name: 'helper', image: 'ghcr.io/acme/report-helper:3' };
+    expect(chooseContainer([proxy, app], service(), 'd').container).toBe(app);
+    expect(chooseContainer([proxy, app, helper], service(), 'd')).toMatchObject({ container: app, by: 'image' });
+    expect(chooseContainer([proxy, { name: 'web', image: 'ghcr.io/acme/storefront:2' }], service(), 'd')).toMatchObject({ container: { name: 'web' }, by: 'not-a-sidecar' });
+    expect(chooseContainer([proxy, app], service({ container: 'cloud-sql-proxy' }), 'd').container).toBe(proxy);
+    expect(chooseContainer([proxy, app], service({ container: 'nope' }), 'd').problem?.code).toBe('CONTAINER_NOT_FOUND');
+    const ambiguous = chooseContainer([{ name: 'web', image: 'ghcr.io/acme/storefront:2' }, helper, proxy], service(), 'Deployment prod/checkout');
+    expect(ambiguous.container).toBeUndefined();
+    expect(ambiguous.problem?.code).toBe('CONTAINER_AMBIGUOUS');
+    expect(ambiguous.problem?.message).toContain('web (ghcr.io/acme/storefront:2), helper (ghcr.io/acme/report-helper:3), cloud-sql-proxy');
+  });
+
+  it('reads no version from a guess when two application containers remain, and the config settles it', async () => {
+    const twoApps = (d: FixtureDeployment) => {
+      d.image = 'ghcr.io/acme/storefront';
+      d.sidecars = [{ name: 'reports', image: 'ghcr.io/acme/report-helper:3', first: true }];
+    };
+    const first = await start(org(twoApps, 'c3'));
+    const { snapshot } = await first.run();
+    expect(prodOf(snapshot).version).toBeUndefined();
+    expect(codes(snapshot)).toContain('CONTAINER_AMBIGUOUS');
+    expect(snapshot.tickets!['SHOP-3'].environments.find((e) => e.environment === 'prod')).toMatchObject({ status: 'unknown' });
+    await t!.close();
+    const second = await start(org(twoApps, 'c3'), (raw) => {
+      raw.projects[0].services[0].workload = { ...raw.projects[0].services[0].workload, container: 'app' };
+    });
+    const fixed = (await second.run()).snapshot;
+    expect(prodOf(fixed).commit?.oid).toBe(sha('c3'));
+    expect(codes(fixed)).toEqual([]);
+  });
+});
+
+describe('a rollout stuck half-way', () => {
+  const stalled = (d: FixtureDeployment) => {
+    d.replicas = 3;
+    d.pods = [
+      { revision: 1, count: 2 },
+      { revision: 2, count: 1, ready: false, reason: 'CrashLoopBackOff' },
+    ];
+    d.conditions = [
+      { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' },
+      { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "shop-api-x" has timed out progressing.` },
+    ];
+  };
+
+  it('reports what serves beside what is desired, the stalled state, and tickets by what serves', async () => {
+    const { run } = await start(org(stalled, { at: 'c5', previous: ['c3'] }));
+    const { snapshot } = await run();
+    expect(snapshotSchema.safeParse(JSON.parse(JSON.stringify(snapshot))).success).toBe(true);
+    const prod = prodOf(snapshot);
+    // Desired: c5 (the template). Serving: c3 on 2 ready pods; the c5 pod crashes.
+    expect(prod.version?.value).toBe(sha('c5'));
+    expect(prod.serving).toEqual([expect.objectContaining({ revision: 1, version: sha('c3'), ready: 2, commit: sha('c3') })]);
+    expect(prod.rolloutStatus).toEqual({ state: 'stalled', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "shop-api-x" has timed out progressing.' });
+    const warning = snapshot.warnings.find((w) => w.code === 'ROLLOUT_STALLED')!;
+    expect(warning.message).toContain(`serving: ${sha('c3')} (2 pods)`);
+    // SHOP-4 and SHOP-5 are only in c5: rolling out, not in prod. SHOP-3 is in what serves.
+    expect(where(snapshot, 'SHOP-5')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    expect(where(snapshot, 'SHOP-4')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in', prod: 'in' });
+    // Drift follows what serves: git rev-list --count c3..c5 = 2.
+    expect(pair(snapshot)).toMatchObject({ status: 'ahead', ahead: { commits: 2, tickets: ['SHOP-4', 'SHOP-5'] } });
+    const table = renderSnapshotTable(snapshot, plain);
+    expect(table).toMatch(/0\/3 ✖ stalled \+ [0-9a-f]{12}×2/);
+    expect(table).toContain('✖ rollout stalled');
+  });
+
+  it('counts a ticket in prod only when every serving version has it, while two serve', async () => {
+    const half = (d: FixtureDeployment) => {
+      d.replicas = 3;
+      d.pods = [
+        { revision: 1, count: 2 },
+        { revision: 2, count: 1 },
+      ];
+    };
+    const { run } = await start(org(half, { at: 'c5', previous: ['c3'] }));
+    const { snapshot } = await run();
+    const prod = prodOf(snapshot);
+    expect(prod.rolloutStatus?.state).toBe('progressing');
+    expect(prod.serving?.map((s) => [s.commit, s.ready])).toEqual([
+      [sha('c3'), 2],
+      [sha('c5'), 1],
+    ]);
+    expect(where(snapshot, 'SHOP-5')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    expect(where(snapshot, 'SHOP-2')).toEqual({ staging: 'in', prod: 'in' });
+    const service = pair(snapshot).services[0];
+    expect(service).toMatchObject({ status: 'ahead', ahead: { commits: 2 } });
+    expect(service.note).toContain(`compared with ${sha('c3').slice(0, 7)}`);
+    expect(renderSnapshotTable(snapshot, plain)).toMatch(/1\/3 ↻ \+ [0-9a-f]{12}×2/);
+  });
+
+  it('a paused rollout says so', async () => {
+    const paused = (d: FixtureDeployment) => {
+      d.replicas = 2;
+      d.paused = true;
+      d.pods = [
+        { revision: 1, count: 1 },
+        { revision: 2, count: 1 },
+      ];
+    };
+    const { run } = await start(org(paused, { at: 'c5', previous: ['c3'] }));
+    const { snapshot } = await run();
+    expect(prodOf(snapshot).rolloutStatus).toMatchObject({ state: 'paused', reason: 'DeploymentPaused' });
+    expect(codes(snapshot)).toEqual(['ROLLOUT_PAUSED']);
+    expect(renderSnapshotTable(snapshot, plain)).toContain('‖ paused');
+  });
+});
+
+describe('scaled to zero', () => {
+  it('serves nothing: no tickets, drift says so, and an image changed at zero is not a deployment', async () => {
+    const { run } = await start(org((d) => (d.replicas = 3), 'c3'));
+    const first = (await run()).snapshot;
+    expect(where(first, 'SHOP-3')).toEqual({ staging: 'in', prod: 'in' });
+    const prodCluster = t!.sandbox.kubernetes.cluster('tiny').store;
+    // Scaled to 0, then the image changed while at 0: a new ReplicaSet, no pods.
+    prodCluster.change('prod', 'shop-api', (d) => {
+      d.replicas = 0;
+      d.revisions.push({ tag: sha('c5'), digest: digest(5), createdAt: new Date(Date.parse(NOW) + 60_000).toISOString() });
+    });
+    const zero = (await run()).snapshot;
+    const prod = prodOf(zero);
+    expect(prod.rolloutStatus).toEqual({ state: 'scaled-to-zero' });
+    expect(prod.serving).toEqual([]);
+    expect(prod.lastServed).toMatchObject({ version: sha('c3'), commit: sha('c3') });
+    expect(codes(zero)).toContain('SCALED_TO_ZERO');
+    expect(where(zero, 'SHOP-3')).toEqual({ staging: 'in' });
+    expect(where(zero, 'SHOP-5')).toEqual({ staging: 'in' });
+    expect(pair(zero)).toMatchObject({ status: 'unknown', unknown: [{ service: 'shop-api', reason: 'prod: scaled to zero: nothing serves' }] });
+    expect(zero.deployments).toEqual([]);
+    expect(renderSnapshotTable(zero, plain)).toContain('○ scaled to 0');
+
+    // Scaled up again: now c5 is deployed, from c3 (what served last).
+    prodCluster.change('prod', 'shop-api', (d) => {
+      d.replicas = 3;
+      delete d.pods;
+    });
+    const up = (await run()).snapshot;
+    expect(up.deployments).toEqual([expect.objectContaining({ environment: 'prod', from: expect.objectContaining({ commit: sha('c3') }), to: expect.objectContaining({ commit: sha('c5') }), rollback: false })]);
+    expect(where(up, 'SHOP-5')).toEqual({ staging: 'in', prod: 'in' });
+  });
+});
+
+describe('a mutable tag pulled again', () => {
+  it('is a deployment of its own: the new digest, dated when its pods started, with its own id', async () => {
+    const latest = (d: FixtureDeployment) => {
+      d.revisions = [{ tag: 'latest', digest: digest(1), createdAt: new Date(Date.parse(NOW) - 30 * 86_400_000).toISOString() }];
+    };
+    const { run } = await start(org(latest));
+    const first = (await run()).snapshot;
+    expect(prodOf(first).container?.digest).toBe(digest(1));
+    const repulled = new Date(Date.parse(NOW) - 5 * 60_000).toISOString();
+    t!.sandbox.kubernetes.cluster('tiny').store.change('prod', 'shop-api', (d) => {
+      d.pods = [{ revision: 1, count: 1, digest: digest(2), createdAt: repulled }];
+    });
+    const second = (await run()).snapshot;
+    expect(prodOf(second).container?.digest).toBe(digest(2));
+    expect(prodOf(second).serving).toEqual([expect.objectContaining({ digest: digest(2), since: repulled })]);
+    const [event] = second.deployments!;
+    expect(second.deployments).toHaveLength(1);
+    expect(event).toMatchObject({ environment: 'prod', revision: 1, at: repulled, from: { digest: digest(1) }, to: { digest: digest(2), version: 'latest' } });
+    const firstEvent = first.deployments!.find((e) => e.environment === 'prod')!;
+    expect(event.id).not.toBe(firstEvent.id);
+    const releases = JSON.parse(await readFile(path.join(t!.dir, '.snap', 'releases.json'), 'utf8'));
+    const prodEvents = (releases.events ?? releases).filter((e: { environment: string }) => e.environment === 'prod');
+    expect(prodEvents.map((e: { to: { digest?: string } }) => e.to.digest)).toEqual([digest(1), digest(2)]);
+  });
+});
+
+describe('pods with no image yet', () => {
+  it('are pending with a clear reason, and do not serve', async () => {
+    const pending = (d: FixtureDeployment) => {
+      d.replicas = 3;
+      d.pods = [
+        { revision: 1, count: 1 },
+        { revision: 1, count: 1, ready: false, noStatus: true },
+        { revision: 1, count: 1, ready: false, imageId: '' },
+      ];
+    };
+    const { run } = await start(org(pending, 'c3'));
+    const { snapshot } = await run();
+    const prod = prodOf(snapshot);
+    expect(prod.pods?.notReady.map((p) => [p.phase, p.reason]).sort()).toEqual([
+      ['Pending', 'ContainerCreating'],
+      ['Pending', 'no container has started yet (Pending)'],
+    ]);
+    expect(prod.serving).toEqual([expect.objectContaining({ ready: 1, commit: sha('c3') })]);
+    expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in', prod: 'in' });
+  });
+});
