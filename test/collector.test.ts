@@ -41,7 +41,7 @@ describe('Kubernetes collector against the sandbox', () => {
       .sort();
     expect(down.length).toBeGreaterThan(0);
     expect(snapshot.warnings.every((w) => w.code === 'NOTHING_SERVING')).toBe(true);
-    expect(snapshot.warnings.map((w) => /of (\S+) is ready/.exec(w.message)![1]).sort()).toEqual(down);
+    expect(snapshot.warnings.map((w) => /of Deployment (\S+) is ready/.exec(w.message)![1]).sort()).toEqual(down);
     expect(snapshotSchema.safeParse(JSON.parse(JSON.stringify(snapshot))).success).toBe(true);
   });
 
@@ -237,6 +237,6 @@ describe('Kubernetes collector against the sandbox', () => {
     expect(snapshot.projects.checkout.environments.prod.services['checkout-legacy']).toEqual({ repository: 'acme/checkout-legacy', status: 'not-found' });
     const missing = snapshot.warnings.filter((w) => w.code === 'WORKLOAD_NOT_FOUND');
     expect(missing).toHaveLength(3);
-    expect(missing[0].message).toBe('no Deployment named "checkout-legacy" in namespace checkout-dev of context sandbox-nonprod');
+    expect(missing[0].message).toBe('no Deployment, StatefulSet, DaemonSet or CronJob named "checkout-legacy" in namespace checkout-dev of context sandbox-nonprod');
   });
 });

@@ -50,8 +50,8 @@ describe('config loading', () => {
       { name: 'dev', context: 'nonprod', namespaces: ['payments-dev'] },
       { name: 'prod', context: 'prod', namespaces: null },
     ]);
-    expect(payments.services[0]).toEqual({ name: 'payments-api', repository: 'acme/payments-api', workload: { kind: 'Deployment', name: 'payments-api' }, version: { from: 'image-tag' } });
-    expect(payments.services[1].workload).toEqual({ kind: 'Deployment', selector: 'app.kubernetes.io/name=ledger,tier!=canary', container: 'app' });
+    expect(payments.services[0]).toEqual({ name: 'payments-api', repository: 'acme/payments-api', workload: { name: 'payments-api' }, version: { from: 'image-tag' } });
+    expect(payments.services[1].workload).toEqual({ selector: 'app.kubernetes.io/name=ledger,tier!=canary', container: 'app' });
     expect(search.environments).toEqual([{ name: 'prod', context: 'prod', namespaces: ['search'] }]);
     expect(config!.hash).toMatch(/^[0-9a-f]{16}$/);
   });

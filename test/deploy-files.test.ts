@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { LIST_KINDS } from '../src/sources/kubernetes/types.js';
 import { Cron } from 'croner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -162,9 +163,13 @@ describe('snap schedule install', () => {
 
     const [, , role, , , configMap, cronJob] = objects;
     expect(role.rules).toEqual([
-      { apiGroups: ['apps'], resources: ['deployments', 'replicasets'], verbs: ['get', 'list'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets', 'controllerrevisions'], verbs: ['get', 'list'] },
+      { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['get', 'list'] },
       { apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list'] },
     ]);
+    // Every list snap makes is allowed, read-only.
+    const allowed = role.rules.flatMap((r: { resources: string[] }) => r.resources);
+    for (const kind of LIST_KINDS) expect(allowed).toContain(kind);
     expect(cronJob.spec).toMatchObject({ schedule: '*/15 * * * *', concurrencyPolicy: 'Forbid' });
     const pod = cronJob.spec.jobTemplate.spec.template.spec;
     expect(pod.containers[0].image).toBe('ghcr.io/acme/snap:0.1.0');

@@ -264,3 +264,97 @@ describe('pods with no image yet', () => {
     expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in', prod: 'in' });
   });
 });
+
+describe('other workload kinds', () => {
+  /** prod runs `kind`, with revisions c3 then c5; `pods` as given. */
+  const kindOrg = (kind: 'StatefulSet' | 'DaemonSet' | 'CronJob', edit: (d: FixtureDeployment) => void = () => {}) =>
+    org((d) => {
+      d.kind = kind;
+      d.replicas = 3;
+      edit(d);
+    }, { at: 'c5', previous: ['c3'] });
+
+  it('reads a StatefulSet mid-rollout from its ControllerRevisions, found without naming its kind', async () => {
+    const { run } = await start(
+      kindOrg('StatefulSet', (d) => {
+        d.pods = [
+          { revision: 1, count: 1 },
+          { revision: 2, count: 2 },
+        ];
+      }),
+    );
+    const { snapshot } = await run();
+    const prod = prodOf(snapshot);
+    expect(prod.workload).toMatchObject({ kind: 'StatefulSet', name: 'shop-api', namespace: 'prod' });
+    expect(prod.rolloutStatus?.state).toBe('progressing');
+    expect(prod.serving?.map((s) => [s.revision, s.commit, s.ready])).toEqual([
+      [1, sha('c3'), 1],
+      [2, sha('c5'), 2],
+    ]);
+    expect(prod.rollout).toMatchObject({ revision: 2, history: [{ revision: 1, version: sha('c3') }, { revision: 2, version: sha('c5') }] });
+    expect(where(snapshot, 'SHOP-5')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in', prod: 'in' });
+    // Deployments and ReplicaSets did not have it: the other kinds were listed too, once each.
+    const lists = snapshot.sources.kubernetes.clusters.tiny.lists.map((l) => l.kind);
+    expect(lists).toEqual(['deployments', 'replicasets', 'pods', 'statefulsets', 'daemonsets', 'controllerrevisions', 'cronjobs', 'jobs']);
+    expect(codes(snapshot)).toEqual([]);
+  });
+
+  it('lists only the kinds the config names', async () => {
+    const { run } = await start(kindOrg('StatefulSet'), (raw) => {
+      raw.projects[0].services[0].workload = { ...raw.projects[0].services[0].workload, kind: 'StatefulSet' };
+    });
+    const { snapshot } = await run();
+    expect(snapshot.sources.kubernetes.clusters.tiny.lists.map((l) => l.kind)).toEqual(['pods', 'statefulsets', 'controllerrevisions']);
+    // staging is a Deployment, but the config says StatefulSet for the service: not found there.
+    expect(snapshot.projects.shop.environments.staging.services['shop-api'].status).toBe('not-found');
+    expect(prodOf(snapshot)).toMatchObject({ status: 'running', rolloutStatus: { state: 'complete' }, commit: { oid: sha('c5') } });
+  });
+
+  it('reads a DaemonSet: its pods by revision hash, complete when every node runs the update', async () => {
+    const { run } = await start(kindOrg('DaemonSet'));
+    const { snapshot } = await run();
+    const prod = prodOf(snapshot);
+    expect(prod).toMatchObject({ workload: { kind: 'DaemonSet' }, rolloutStatus: { state: 'complete' }, replicas: { desired: 3, ready: 3, updated: 3 } });
+    expect(prod.serving).toEqual([expect.objectContaining({ revision: 2, commit: sha('c5'), ready: 3 })]);
+    expect(where(snapshot, 'SHOP-5')).toEqual({ staging: 'in', prod: 'in' });
+  });
+
+  it('reads a CronJob: the template is desired, the last Job is what runs', async () => {
+    const first = await start(kindOrg('CronJob', (d) => (d.jobs = 1)));
+    const { snapshot } = await first.run();
+    const prod = prodOf(snapshot);
+    expect(prod.workload?.kind).toBe('CronJob');
+    expect(prod.version?.value).toBe(sha('c5'));
+    expect(prod.serving).toEqual([expect.objectContaining({ commit: sha('c3') })]);
+    expect(prod.rolloutStatus).toMatchObject({ state: 'progressing', reason: 'NextRun' });
+    expect(where(snapshot, 'SHOP-5')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in', prod: 'in' });
+    await t!.close();
+
+    // Both ran; the last Job failed.
+    const second = await start(kindOrg('CronJob', (d) => (d.pods = [{ revision: 2, ready: false }])));
+    const failed = (await second.run()).snapshot;
+    expect(prodOf(failed).rolloutStatus).toMatchObject({ state: 'stalled', reason: 'BackoffLimitExceeded' });
+    expect(codes(failed)).toContain('ROLLOUT_STALLED');
+    expect(where(failed, 'SHOP-5')).toEqual({ staging: 'in', prod: 'rolling-out' });
+  });
+
+  it('are listed by the real kubectl from the sandbox', async () => {
+    const fixture = kindOrg('StatefulSet');
+    fixture.clusters[0].deployments.push(
+      { ...structuredClone(fixture.clusters[0].deployments[1]), kind: 'DaemonSet', name: 'node-agent' },
+      { ...structuredClone(fixture.clusters[0].deployments[1]), kind: 'CronJob', name: 'nightly-report' },
+    );
+    t = await startTestSandbox(fixture);
+    const { spawnAsync } = await import('./helpers/cli.js');
+    const { code, stdout, stderr } = await spawnAsync('kubectl', ['--context', 'tiny', 'get', 'sts,ds,cj,jobs,controllerrevisions', '-n', 'prod'], { KUBECONFIG: t.kubeconfig, HOME: process.env.HOME ?? '/tmp' });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/statefulset\.apps\/shop-api\s+3\/3/);
+    expect(stdout).toMatch(/daemonset\.apps\/node-agent\s+3\s+3\s+3\s+3\s+3/);
+    expect(stdout).toMatch(/cronjob\.batch\/nightly-report\s+0 \* \* \* \*/);
+    expect(stdout).toMatch(/job\.batch\/nightly-report-\d+\s+Complete\s+1\/1/);
+    expect(stdout).toMatch(/controllerrevision\.apps\/shop-api-[a-z]{10}\s+statefulset\.apps\/shop-api\s+2/);
+  });
+});

@@ -121,7 +121,10 @@ async function demoFixture(options: DemoOptions, seed: number, cwd: string): Pro
   const { generateFixture, PRESETS } = await import('../sandbox/fixtures/generate.js');
   const size = (options.size ?? 'demo') as keyof typeof PRESETS;
   if (!(size in PRESETS)) throw usageError(`--size takes ${Object.keys(PRESETS).join(', ')}, not "${options.size}"`);
-  return generateFixture({ seed, ...PRESETS[size] });
+  const fixture = generateFixture({ seed, ...PRESETS[size] });
+  if (size !== 'demo') return fixture;
+  const { showcaseRuntimeStates } = await import('../sandbox/fixtures/showcase.js');
+  return showcaseRuntimeStates(fixture);
 }
 
 /**

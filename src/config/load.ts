@@ -7,7 +7,7 @@ import { ExitCode, SnapError } from '../errors.js';
 import { LabelSelectorError, parseLabelSelector } from '../sources/kubernetes/label-selector.js';
 import { didYouMean } from './did-you-mean.js';
 import { configSchema, type RawConfig } from './schema.js';
-import { formatIssue, type AlertChannel, type AlertSettings, type Config, type ConfigIssue, type Environment, type Project } from './types.js';
+import { formatIssue, type AlertChannel, type AlertSettings, type Config, type ConfigIssue, type Environment, type Project, type Service } from './types.js';
 
 export interface LoadResult {
   config?: Config;
@@ -194,7 +194,7 @@ function normalise(
       const keys: KeyPath = ['projects', pi, 'services', si];
       if (serviceNames.has(s.name)) error([...keys, 'name'], `service "${s.name}" is listed twice in project "${p.name}"`, 'give each service of a project a unique name');
       serviceNames.add(s.name);
-      const workload = { kind: 'Deployment' as const, ...s.workload };
+      const workload: Service['workload'] = { ...s.workload };
       if (workload.selector) {
         try {
           parseLabelSelector(workload.selector);

@@ -22,14 +22,21 @@ export const environmentSchema = z
 
 export const workloadSchema = z
   .strictObject({
-    kind: z.literal('Deployment').default('Deployment').describe('Workload kind. Deployments are supported.'),
+    kind: z
+      .enum(['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'])
+      .optional()
+      .describe('Workload kind. Omit it to look for a Deployment, and when none matches, for a StatefulSet, DaemonSet or CronJob (which costs their lists in that cluster).'),
     name: z.string().min(1).optional().describe('Workload name. Defaults to the service name when no selector is given.'),
     selector: z
       .string()
       .min(1)
       .optional()
       .describe('Kubernetes label selector matched against the workload labels, e.g. "app.kubernetes.io/name=api".'),
-    container: z.string().min(1).optional().describe('Container whose image is the service version. Defaults to the container named like the service, else the first.'),
+    container: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Container whose image is the service version. Default: the container whose image is named like the repository, else the one named like the service, else the one that is not a known sidecar (istio-proxy, linkerd-proxy, vault-agent, cloud-sql-proxy…); init containers never count.'),
   })
   .describe('How to find the service workload in each environment.');
 

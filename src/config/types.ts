@@ -9,7 +9,8 @@ export interface Environment {
 export interface Service {
   name: string;
   repository: string;
-  workload: { kind: 'Deployment'; name?: string; selector?: string; container?: string };
+  /** kind: undefined when the config names none (a Deployment, else whichever kind matches). */
+  workload: { kind?: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob'; name?: string; selector?: string; container?: string };
   version: { from: 'image-tag' | 'label' | 'annotation'; key?: string };
   /** Folders or files of the repository this service is built from; its commits, tickets and drift count only commits touching them. */
   paths?: string[];

@@ -24,7 +24,7 @@ export const warningSchema = z.object({
 });
 
 const listSchema = z.object({
-  kind: z.enum(['deployments', 'replicasets', 'pods']),
+  kind: z.enum(['deployments', 'replicasets', 'pods', 'statefulsets', 'daemonsets', 'controllerrevisions', 'cronjobs', 'jobs']),
   namespace: z.string().optional().describe('Set when listed per namespace; absent for a cluster-wide list.'),
   resourceVersion: z.string().optional().describe('The list resourceVersion: the point in time the cluster was read at.'),
   pages: z.number().int(),
@@ -68,7 +68,7 @@ export const serviceStateSchema = z.object({
     .enum(['running', 'not-found', 'unknown'])
     .describe('running: workload found; not-found: the cluster was read and has no such workload; unknown: the cluster could not be read.'),
   workload: z
-    .object({ kind: z.literal('Deployment'), name: z.string(), namespace: z.string(), context: z.string(), generation: z.number().int().optional() })
+    .object({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob']), name: z.string(), namespace: z.string(), context: z.string(), generation: z.number().int().optional() })
     .optional(),
   container: z
     .object({

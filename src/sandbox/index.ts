@@ -53,6 +53,13 @@ export async function startSandbox(fixture: Fixture, options: SandboxOptions = {
   };
 }
 
+/** The workload kind a repository's service runs as in every environment, when it is not a Deployment. */
+function kindOf(fixture: Fixture, repository: string): string | undefined {
+  const kinds = new Set(fixture.clusters.flatMap((c) => c.deployments.filter((d) => (d.repository ?? `${fixture.owner}/${d.name}`) === repository).map((d) => d.kind ?? 'Deployment')));
+  const [only] = kinds;
+  return kinds.size === 1 && only !== 'Deployment' ? only : undefined;
+}
+
 /** The snap config (as an object, ready for YAML) that fits a fixture organisation, with its history window when it has one. */
 export function configForFixture(fixture: Fixture, kubeconfig: string, extra: Record<string, unknown> = {}, githubUrl?: string) {
   return {
@@ -60,7 +67,13 @@ export function configForFixture(fixture: Fixture, kubeconfig: string, extra: Re
     ...(githubUrl ? { github: { url: githubUrl } } : {}),
     ...(fixture.history ? { history: { days: fixture.history.days } } : {}),
     environments: fixture.environments.map((e) => ({ name: e.name, context: e.context, namespaces: e.namespaces })),
-    projects: fixture.projects.map((p) => ({ name: p.name, services: p.services.map((s) => ({ name: s.name, repository: s.repository, ...(s.version ? { version: s.version } : {}) })) })),
+    projects: fixture.projects.map((p) => ({
+      name: p.name,
+      services: p.services.map((s) => {
+        const kind = kindOf(fixture, s.repository);
+        return { name: s.name, repository: s.repository, ...(kind ? { workload: { kind } } : {}), ...(s.version ? { version: s.version } : {}) };
+      }),
+    })),
     ...extra,
     kubernetes: { kubeconfig, ...(extra.kubernetes as object | undefined) },
   };

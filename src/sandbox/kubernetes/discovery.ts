@@ -1,7 +1,8 @@
 /**
- * Legacy discovery documents: enough for kubectl to map `deploy`, `rs`, `po`, `ns` to resources, and
- * the kinds of snap's own CronJob manifest for `kubectl apply --dry-run=client` (only the first four
- * are served; a GET of the others is a NotFound, as for an object that does not exist yet).
+ * Legacy discovery documents: enough for kubectl to map `deploy`, `rs`, `sts`, `ds`, `cj`, `job`,
+ * `po`, `ns` and ControllerRevisions to resources, and the kinds of snap's own CronJob manifest for
+ * `kubectl apply --dry-run=client` (the workload kinds are served; a GET of the others is a
+ * NotFound, as for an object that does not exist yet).
  */
 const resource = (name: string, singularName: string, kind: string, namespaced: boolean, shortNames: string[], inAll = namespaced) => ({
   name,
@@ -37,13 +38,19 @@ export const DISCOVERY: Record<string, unknown> = {
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: 'apps/v1',
-    resources: [resource('deployments', 'deployment', 'Deployment', true, ['deploy']), resource('replicasets', 'replicaset', 'ReplicaSet', true, ['rs'])],
+    resources: [
+      resource('deployments', 'deployment', 'Deployment', true, ['deploy']),
+      resource('replicasets', 'replicaset', 'ReplicaSet', true, ['rs']),
+      resource('statefulsets', 'statefulset', 'StatefulSet', true, ['sts']),
+      resource('daemonsets', 'daemonset', 'DaemonSet', true, ['ds']),
+      resource('controllerrevisions', 'controllerrevision', 'ControllerRevision', true, [], false),
+    ],
   },
   '/apis/batch/v1': {
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: 'batch/v1',
-    resources: [resource('cronjobs', 'cronjob', 'CronJob', true, ['cj']), resource('jobs', 'job', 'Job', true, [], false)],
+    resources: [resource('cronjobs', 'cronjob', 'CronJob', true, ['cj']), resource('jobs', 'job', 'Job', true, [])],
   },
   '/apis/rbac.authorization.k8s.io/v1': {
     kind: 'APIResourceList',

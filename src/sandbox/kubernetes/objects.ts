@@ -1,5 +1,6 @@
 import { sha1, sha256 } from '../fixtures/random.js';
 import type { FixtureDeployment, FixturePod, FixtureRevision } from '../fixtures/types.js';
+import { materialiseCronJob, materialiseWithRevisions } from './workloads.js';
 
 /** Plain JSON objects shaped as the Kubernetes API serves them. */
 export type K8sObject = {
@@ -20,18 +21,17 @@ export type K8sObject = {
   status?: any;
 };
 
+/** Every object one fixture workload makes: the workload, what it owns (ReplicaSets, ControllerRevisions, Jobs) and the pods. */
 export interface WorkloadObjects {
-  deployment: K8sObject;
-  replicaSets: K8sObject[];
-  pods: K8sObject[];
+  objects: K8sObject[];
 }
 
 const REVISION = 'deployment.kubernetes.io/revision';
-const uid = (seed: string) => {
+export const uid = (seed: string) => {
   const h = sha1(seed);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
-const suffix = (seed: string, length: number) =>
+export const suffix = (seed: string, length: number) =>
   sha1(seed)
     .slice(0, length)
     .replace(/[0-9]/g, (d) => 'bcdfghjklm'[Number(d)]);
@@ -42,7 +42,7 @@ export function imageReference(image: string, revision: Pick<FixtureRevision, 't
 }
 
 /** The image without tag or digest, as the kubelet reports it in `imageID` (`repository@sha256:…`). */
-const imageName = (reference: string) => {
+export const imageName = (reference: string) => {
   const withoutDigest = reference.split('@')[0];
   const slash = withoutDigest.lastIndexOf('/');
   const colon = withoutDigest.lastIndexOf(':');
@@ -50,7 +50,7 @@ const imageName = (reference: string) => {
 };
 
 /** The pods a fixture entry asks for: its `pods`, else `replicas` pods of the last revision, `notReady.count` of them not ready. */
-function podSpecs(d: FixtureDeployment): FixturePod[] {
+export function podSpecs(d: FixtureDeployment): FixturePod[] {
   if (d.pods) return d.pods;
   const notReady = Math.min(d.notReady?.count ?? 0, d.replicas);
   const last = d.revisions.length;
@@ -67,6 +67,8 @@ function podSpecs(d: FixtureDeployment): FixturePod[] {
  * ProgressDeadlineExceeded, DeploymentPaused).
  */
 export function materialise(context: string, d: FixtureDeployment): WorkloadObjects {
+  if (d.kind === 'StatefulSet' || d.kind === 'DaemonSet') return materialiseWithRevisions(context, d);
+  if (d.kind === 'CronJob') return materialiseCronJob(context, d);
   const base = `${context}/${d.namespace}/${d.name}`;
   const deploymentUid = uid(`deploy:${base}`);
   const firstAt = d.revisions[0]?.createdAt ?? new Date(0).toISOString();
@@ -217,5 +219,5 @@ export function materialise(context: string, d: FixtureDeployment): WorkloadObje
       conditions: conditions.map((c) => ({ ...c, lastUpdateTime: now, lastTransitionTime: now })),
     },
   };
-  return { deployment, replicaSets, pods };
+  return { objects: [deployment, ...replicaSets, ...pods] };
 }

@@ -14,9 +14,14 @@ const KINDS: Record<ResourceKind, { kind: string; group: string; namespaced: boo
   pods: { kind: 'Pod', group: '', namespaced: true },
   deployments: { kind: 'Deployment', group: 'apps', namespaced: true },
   replicasets: { kind: 'ReplicaSet', group: 'apps', namespaced: true },
+  statefulsets: { kind: 'StatefulSet', group: 'apps', namespaced: true },
+  daemonsets: { kind: 'DaemonSet', group: 'apps', namespaced: true },
+  controllerrevisions: { kind: 'ControllerRevision', group: 'apps', namespaced: true },
+  cronjobs: { kind: 'CronJob', group: 'batch', namespaced: true },
+  jobs: { kind: 'Job', group: 'batch', namespaced: true },
 };
 
-const ROUTE = /^\/(?:api\/v1|apis\/apps\/v1)(?:\/namespaces\/([^/]+))?\/(namespaces|pods|deployments|replicasets)(?:\/([^/]+))?$/;
+const ROUTE = /^\/(?:api\/v1|apis\/apps\/v1|apis\/batch\/v1)(?:\/namespaces\/([^/]+))?\/(namespaces|pods|deployments|replicasets|statefulsets|daemonsets|controllerrevisions|cronjobs|jobs)(?:\/([^/]+))?$/;
 const NAMESPACE_GET = /^\/api\/v1\/namespaces\/([^/]+)$/;
 
 export interface ClusterServerOptions {
@@ -130,6 +135,11 @@ export class ClusterServer {
     }
     const [, namespace, resource, name] = match as [string, string | undefined, ResourceKind, string | undefined];
     const spec = KINDS[resource];
+    const prefix = spec.group ? `/apis/${spec.group}/v1/` : '/api/v1/';
+    if (!url.pathname.startsWith(prefix)) {
+      count(this.counters, 'not-found');
+      return this.send(res, 404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
+    }
     const asTable = (req.headers.accept ?? '').includes('as=Table');
     if (faults.forbidden === 'all' || (faults.forbidden === 'cluster-scope' && !namespace && spec.namespaced)) {
       count(this.counters, `forbidden ${resource}`);

@@ -2,7 +2,19 @@ import type { FixtureCluster, FixtureDeployment, FixtureRevision } from '../fixt
 import { sha256 } from '../fixtures/random.js';
 import { materialise, type K8sObject, type WorkloadObjects } from './objects.js';
 
-export type ResourceKind = 'namespaces' | 'deployments' | 'replicasets' | 'pods';
+export type ResourceKind = 'namespaces' | 'deployments' | 'replicasets' | 'pods' | 'statefulsets' | 'daemonsets' | 'controllerrevisions' | 'cronjobs' | 'jobs';
+
+/** The resource (plural) each kind is listed as. */
+export const RESOURCE_OF: Record<string, Exclude<ResourceKind, 'namespaces'>> = {
+  Deployment: 'deployments',
+  ReplicaSet: 'replicasets',
+  Pod: 'pods',
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+  ControllerRevision: 'controllerrevisions',
+  CronJob: 'cronjobs',
+  Job: 'jobs',
+};
 
 export interface ClusterVersion {
   resourceVersion: number;
@@ -51,24 +63,20 @@ export class ClusterStore {
       metadata: { name, uid: sha256(`ns:${this.fixture.context}:${name}`).slice(0, 36), creationTimestamp: '2025-01-01T00:00:00.000Z', resourceVersion: '1', labels: { 'kubernetes.io/metadata.name': name } },
       status: { phase: 'Active' },
     }));
-    const version: ClusterVersion = {
-      resourceVersion: this.resourceVersion,
-      objects: {
-        namespaces: namespaces.sort(byKey),
-        deployments: all.map((w) => stamp(w.deployment)).sort(byKey),
-        replicasets: all.flatMap((w) => w.replicaSets.map(stamp)).sort(byKey),
-        pods: all.flatMap((w) => w.pods.map(stamp)).sort(byKey),
-      },
-    };
-    // Keep stamped objects so their resourceVersion stays the one of their last change.
-    for (const [key, w] of this.workloads) {
-      const find = (list: K8sObject[], o: K8sObject) => list.find((x) => x.metadata.uid === o.metadata.uid) ?? o;
-      this.workloads.set(key, {
-        deployment: find(version.objects.deployments, w.deployment),
-        replicaSets: w.replicaSets.map((o) => find(version.objects.replicasets, o)),
-        pods: w.pods.map((o) => find(version.objects.pods, o)),
-      });
+    const objects = Object.fromEntries([...new Set(Object.values(RESOURCE_OF))].map((r) => [r, [] as K8sObject[]])) as Record<ResourceKind, K8sObject[]>;
+    const stamped = new Map<string, K8sObject>();
+    for (const w of all) {
+      for (const o of w.objects) {
+        const done = stamp(o);
+        stamped.set(o.metadata.uid, done);
+        objects[RESOURCE_OF[o.kind]].push(done);
+      }
     }
+    for (const list of Object.values(objects)) list.sort(byKey);
+    objects.namespaces = namespaces.sort(byKey);
+    const version: ClusterVersion = { resourceVersion: this.resourceVersion, objects };
+    // Keep stamped objects so their resourceVersion stays the one of their last change.
+    for (const [key, w] of this.workloads) this.workloads.set(key, { objects: w.objects.map((o) => stamped.get(o.metadata.uid) ?? o) });
     this.versions.set(this.resourceVersion, version);
     for (const old of this.versions.keys()) if (old <= this.resourceVersion - KEEP_VERSIONS) this.versions.delete(old);
   }

@@ -54,6 +54,62 @@ const TABLES: Record<string, { columns: Column[]; cells: (o: K8sObject) => unkno
       selectorText(o),
     ],
   },
+  StatefulSet: {
+    columns: [col('Name', 0, 'string', 'name'), col('Ready'), col('Age'), col('Containers', 1), col('Images', 1)],
+    cells: (o) => [o.metadata.name, `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 0}`, humanAge(o.metadata.creationTimestamp), containers(o).map((c) => c.name).join(','), containers(o).map((c) => c.image).join(',')],
+  },
+  DaemonSet: {
+    columns: [col('Name', 0, 'string', 'name'), col('Desired', 0, 'integer'), col('Current', 0, 'integer'), col('Ready', 0, 'integer'), col('Up-to-date', 0, 'integer'), col('Available', 0, 'integer'), col('Node Selector'), col('Age'), col('Containers', 1), col('Images', 1), col('Selector', 1)],
+    cells: (o) => [
+      o.metadata.name,
+      o.status?.desiredNumberScheduled ?? 0,
+      o.status?.currentNumberScheduled ?? 0,
+      o.status?.numberReady ?? 0,
+      o.status?.updatedNumberScheduled ?? 0,
+      o.status?.numberAvailable ?? 0,
+      '<none>',
+      humanAge(o.metadata.creationTimestamp),
+      containers(o).map((c) => c.name).join(','),
+      containers(o).map((c) => c.image).join(','),
+      selectorText(o),
+    ],
+  },
+  ControllerRevision: {
+    columns: [col('Name', 0, 'string', 'name'), col('Controller'), col('Revision', 0, 'integer'), col('Age')],
+    cells: (o) => {
+      const owner = o.metadata.ownerReferences?.[0];
+      return [o.metadata.name, owner ? `${owner.kind.toLowerCase()}.apps/${owner.name}` : '<none>', (o as K8sObject & { revision?: number }).revision ?? 0, humanAge(o.metadata.creationTimestamp)];
+    },
+  },
+  CronJob: {
+    columns: [col('Name', 0, 'string', 'name'), col('Schedule'), col('Timezone'), col('Suspend', 0, 'boolean'), col('Active', 0, 'integer'), col('Last Schedule', 0, 'date'), col('Age'), col('Containers', 1), col('Images', 1)],
+    cells: (o) => {
+      const template = o.spec?.jobTemplate?.spec?.template?.spec?.containers ?? [];
+      return [
+        o.metadata.name,
+        o.spec?.schedule ?? '',
+        o.spec?.timeZone ?? '<none>',
+        Boolean(o.spec?.suspend),
+        (o.status?.active ?? []).length,
+        o.status?.lastScheduleTime ? humanAge(o.status.lastScheduleTime) : '<none>',
+        humanAge(o.metadata.creationTimestamp),
+        template.map((c: { name: string }) => c.name).join(','),
+        template.map((c: { image: string }) => c.image).join(','),
+      ];
+    },
+  },
+  Job: {
+    columns: [col('Name', 0, 'string', 'name'), col('Status'), col('Completions'), col('Duration'), col('Age'), col('Containers', 1), col('Images', 1)],
+    cells: (o) => [
+      o.metadata.name,
+      o.status?.succeeded ? 'Complete' : o.status?.failed ? 'Failed' : 'Running',
+      `${o.status?.succeeded ?? 0}/${o.spec?.completions ?? 1}`,
+      o.status?.completionTime && o.status?.startTime ? `${Math.round((Date.parse(o.status.completionTime) - Date.parse(o.status.startTime)) / 1000)}s` : '',
+      humanAge(o.metadata.creationTimestamp),
+      containers(o).map((c) => c.name).join(','),
+      containers(o).map((c) => c.image).join(','),
+    ],
+  },
   Pod: {
     columns: [col('Name', 0, 'string', 'name'), col('Ready'), col('Status'), col('Restarts'), col('Age'), col('IP', 1), col('Node', 1), col('Nominated Node', 1), col('Readiness Gates', 1)],
     cells: (o) => {

@@ -73,6 +73,11 @@ const PATHS: Record<ListKind, { prefix: string; plural: string }> = {
   deployments: { prefix: '/apis/apps/v1', plural: 'deployments' },
   replicasets: { prefix: '/apis/apps/v1', plural: 'replicasets' },
   pods: { prefix: '/api/v1', plural: 'pods' },
+  statefulsets: { prefix: '/apis/apps/v1', plural: 'statefulsets' },
+  daemonsets: { prefix: '/apis/apps/v1', plural: 'daemonsets' },
+  controllerrevisions: { prefix: '/apis/apps/v1', plural: 'controllerrevisions' },
+  cronjobs: { prefix: '/apis/batch/v1', plural: 'cronjobs' },
+  jobs: { prefix: '/apis/batch/v1', plural: 'jobs' },
 };
 
 /** One GET, with its own time limit; resolves with the status and the body text. */

@@ -1,8 +1,9 @@
 import type { Config } from '../../config/types.js';
 import type { ClusterState, EnvironmentState, SnapshotWarning } from '../../core/snapshot-schema.js';
 import { mapLimit } from '../../util/pool.js';
-import type { ClusterPlan, ClusterRead } from './read-cluster.js';
-import { indexCluster, serviceState } from './workload-state.js';
+import { noObjects, type ClusterPlan, type ClusterRead } from './read-cluster.js';
+import { LIST_KINDS, LISTS_OF, WORKLOAD_KINDS, type ListKind } from './types.js';
+import { indexCluster, needsOtherKinds, serviceState } from './workload-state.js';
 
 export interface KubernetesProgress {
   onStep(context: string, call: string, done: number, total: number): void;
@@ -18,12 +19,19 @@ export interface KubernetesResult {
   partial: boolean;
 }
 
-/** One plan per kube context: which namespaces the configured environments need there. */
+/**
+ * One plan per kube context: which namespaces the configured environments need there, and which
+ * lists: pods, and per workload kind the services name (a service naming none: Deployments and
+ * ReplicaSets; other kinds are listed later only when it is not found among them, see
+ * collectKubernetes).
+ */
 export function planClusters(config: Config): ClusterPlan[] {
   const byContext = new Map<string, ClusterPlan>();
   for (const project of config.projects) {
+    const kinds = new Set<ListKind>(['pods', ...project.services.flatMap((s) => LISTS_OF[s.workload.kind ?? 'Deployment'])]);
     for (const env of project.environments) {
-      const plan = byContext.get(env.context) ?? { context: env.context, namespaces: [], scope: config.kubernetes.listScope };
+      const plan = byContext.get(env.context) ?? { context: env.context, kinds: [], namespaces: [], scope: config.kubernetes.listScope };
+      plan.kinds = LIST_KINDS.filter((k) => plan.kinds.includes(k) || kinds.has(k));
       if (env.namespaces === null || plan.namespaces === null) plan.namespaces = null;
       else plan.namespaces = [...new Set([...plan.namespaces, ...env.namespaces])].sort();
       byContext.set(env.context, plan);
@@ -32,10 +40,13 @@ export function planClusters(config: Config): ClusterPlan[] {
   return [...byContext.values()];
 }
 
-/** Lists per cluster: 3 kinds, times the namespaces when listed per namespace. */
+/** Lists per cluster: one per kind, times the namespaces when listed per namespace. */
 export function plannedLists(plan: ClusterPlan): number {
-  return plan.scope === 'namespace' && plan.namespaces ? 3 * plan.namespaces.length : 3;
+  return plan.kinds.length * (plan.scope === 'namespace' && plan.namespaces ? plan.namespaces.length : 1);
 }
+
+/** The workload kinds whose lists a plan reads. */
+const kindsRead = (lists: readonly ListKind[]) => WORKLOAD_KINDS.filter((k) => LISTS_OF[k].every((l) => lists.includes(l)));
 
 const FAILURE_TEXT: Record<string, string> = {
   unreachable: 'cannot be reached',
@@ -48,7 +59,7 @@ const FAILURE_TEXT: Record<string, string> = {
 const FAILURE_HINT: Record<string, string> = {
   unreachable: 'check the network path and the server address in the kubeconfig',
   unauthorized: 'refresh the credentials of this context',
-  forbidden: 'grant get/list on deployments, replicasets and pods (see templates/ RBAC), or set kubernetes.listScope: namespace',
+  forbidden: 'grant get/list on the workload kinds, their ReplicaSets, ControllerRevisions and Jobs, and pods (see templates/ RBAC), or set kubernetes.listScope: namespace',
   error: 'retry; if it persists, check the API server health',
   'unknown-context': 'run `kubectl config get-contexts` and fix the environment context in the config',
 };
@@ -69,7 +80,7 @@ export async function collectKubernetes(config: Config, progress: KubernetesProg
       step(plan.context, 'unknown context');
       return {
         state: { context: plan.context, status: 'unknown-context', error: `no context "${plan.context}" in the kubeconfig`, lists: [], requests: 0, durationMs: 0 },
-        objects: { deployments: [], replicasets: [], pods: [] },
+        objects: noObjects(),
         notes: [],
       };
     }
@@ -88,6 +99,39 @@ export async function collectKubernetes(config: Config, progress: KubernetesProg
     return read;
   });
 
+  // A service whose config names no kind and that no Deployment matched may be a StatefulSet,
+  // DaemonSet or CronJob: list those kinds too, in the clusters where that happened (once each).
+  const more = new Map<string, ClusterPlan>();
+  for (const read of reads) {
+    if (read.state.status !== 'ok') continue;
+    const plan = plans.find((p) => p.context === read.state.context)!;
+    const index = indexCluster(read.objects, kindsRead(plan.kinds));
+    const missing = config.projects.some((project) => project.environments.some((env) => env.context === plan.context && project.services.some((service) => needsOtherKinds(index, service, env))));
+    if (missing) more.set(plan.context, { ...plan, kinds: LIST_KINDS.filter((k) => !plan.kinds.includes(k)) });
+  }
+  const extraTotal = [...more.values()].reduce((sum, p) => sum + plannedLists(p), 0);
+  const extraNotes = new Map<string, string>();
+  await mapLimit([...more.values()], config.kubernetes.concurrency, async (plan) => {
+    const read = reads.find((r) => r.state.context === plan.context)!;
+    const client = createClusterClient(kubeconfig, plan.context, config.kubernetes.requestTimeoutMs)!;
+    const second = await readCluster(client, plan, {
+      pageSize: config.kubernetes.pageSize,
+      onCall: (call) => progress.onStep(plan.context, call, Math.min(done, total + extraTotal), total + extraTotal),
+      onListDone: () => {
+        done++;
+      },
+    });
+    read.state.requests += second.state.requests;
+    read.state.durationMs += second.state.durationMs;
+    if (second.state.status !== 'ok') {
+      extraNotes.set(plan.context, `listing ${plan.kinds.join(', ')} failed (${second.state.error ?? second.state.status}): services not found as Deployments may be of another kind`);
+      return;
+    }
+    for (const kind of plan.kinds) read.objects[kind] = second.objects[kind];
+    read.state.lists = [...read.state.lists, ...second.state.lists].sort((a, b) => LIST_KINDS.indexOf(a.kind) - LIST_KINDS.indexOf(b.kind) || (a.namespace ?? '').localeCompare(b.namespace ?? ''));
+    read.notes.push(...second.notes);
+  });
+
   const clusters: Record<string, ClusterState> = {};
   const warnings: SnapshotWarning[] = [];
   const indexes = new Map<string, ReturnType<typeof indexCluster>>();
@@ -99,7 +143,10 @@ export async function collectKubernetes(config: Config, progress: KubernetesProg
     for (const list of state.lists.filter((l) => l.restarts > 0)) {
       warnings.push({ code: 'LIST_RESTARTED', severity: 'info', scope: { source }, message: `the ${list.kind} list was restarted ${list.restarts}× after its continue token expired (410)` });
     }
-    if (state.status === 'ok') indexes.set(state.context, indexCluster(read.objects));
+    const note = extraNotes.get(state.context);
+    if (note) warnings.push({ code: 'KINDS_UNREAD', severity: 'warning', scope: { source }, message: note });
+    const lists = [...new Set(state.lists.map((l) => l.kind))];
+    if (state.status === 'ok') indexes.set(state.context, indexCluster(read.objects, kindsRead(lists)));
   }
 
   const environments: KubernetesResult['environments'] = {};

@@ -4,16 +4,17 @@ import { LIST_KINDS, type KubeObject, type ListKind } from './types.js';
 
 export interface ClusterPlan {
   context: string;
+  /** The lists to read (pods always among them). */
+  kinds: ListKind[];
   /** null: every namespace is needed, so lists must be cluster-wide. */
   namespaces: string[] | null;
   scope: 'auto' | 'cluster' | 'namespace';
 }
 
-export interface ClusterObjects {
-  deployments: KubeObject[];
-  replicasets: KubeObject[];
-  pods: KubeObject[];
-}
+export type ClusterObjects = Record<ListKind, KubeObject[]>;
+
+/** No objects of any kind. */
+export const noObjects = (): ClusterObjects => Object.fromEntries(LIST_KINDS.map((k) => [k, []])) as unknown as ClusterObjects;
 
 export interface ClusterRead {
   state: ClusterState;
@@ -76,12 +77,12 @@ async function listAll(client: ClusterClient, kind: ListKind, namespace: string 
   }
 }
 
-async function readLists(client: ClusterClient, namespaces: (string | undefined)[], options: ReadOptions, counters: { requests: number }) {
-  const objects: ClusterObjects = { deployments: [], replicasets: [], pods: [] };
+async function readLists(client: ClusterClient, kinds: readonly ListKind[], namespaces: (string | undefined)[], options: ReadOptions, counters: { requests: number }) {
+  const objects = noObjects();
   const lists: ClusterState['lists'] = [];
   // Kinds in parallel; namespaces of one kind one after another, to stay gentle on the API server.
   await Promise.all(
-    LIST_KINDS.map(async (kind) => {
+    kinds.map(async (kind) => {
       for (const namespace of namespaces) {
         const result = await listAll(client, kind, namespace, options, counters);
         objects[kind].push(...result.items);
@@ -105,15 +106,15 @@ export async function readCluster(client: ClusterClient, plan: ClusterPlan, opti
     objects,
     notes,
   });
-  const empty: ClusterObjects = { deployments: [], replicasets: [], pods: [] };
+  const empty = noObjects();
   try {
-    const { objects, lists } = await readLists(client, byNamespace ? plan.namespaces! : [undefined], options, counters);
+    const { objects, lists } = await readLists(client, plan.kinds, byNamespace ? plan.namespaces! : [undefined], options, counters);
     return finish({ status: 'ok', listScope: byNamespace ? 'namespace' : 'cluster', lists }, objects);
   } catch (error) {
     const failure = error instanceof KubeRequestError ? error : new KubeRequestError('error', String(error));
     if (failure.failure === 'forbidden' && !byNamespace && plan.scope === 'auto' && plan.namespaces !== null) {
       try {
-        const { objects, lists } = await readLists(client, plan.namespaces, options, counters);
+        const { objects, lists } = await readLists(client, plan.kinds, plan.namespaces, options, counters);
         notes.push(`cluster-wide lists are forbidden (${failure.message}); listed the ${plan.namespaces.length} configured namespaces instead`);
         return finish({ status: 'ok', listScope: 'namespace', lists }, objects);
       } catch (second) {

@@ -1,4 +1,4 @@
-import type { V1Container, V1Deployment, V1Pod, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1Container, V1ControllerRevision, V1CronJob, V1DaemonSet, V1Deployment, V1Job, V1Pod, V1PodTemplateSpec, V1ReplicaSet, V1StatefulSet } from '@kubernetes/client-node';
 import type { KubeList, KubeObject, ListKind } from './types.js';
 
 /**
@@ -36,9 +36,63 @@ export function slim(kind: ListKind, object: KubeObject): KubeObject {
       spec: rs.spec ? { selector: rs.spec.selector, template: template(rs.spec.template) } : undefined,
     } as V1ReplicaSet;
   }
+  if (kind === 'statefulsets') {
+    const sts = object as V1StatefulSet;
+    return {
+      metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, labels: m?.labels, annotations: m?.annotations, generation: m?.generation },
+      spec: sts.spec ? { replicas: sts.spec.replicas, selector: sts.spec.selector, serviceName: sts.spec.serviceName, template: template(sts.spec.template)! } : undefined,
+      status: sts.status
+        ? { replicas: sts.status.replicas, readyReplicas: sts.status.readyReplicas, availableReplicas: sts.status.availableReplicas, updatedReplicas: sts.status.updatedReplicas, currentRevision: sts.status.currentRevision, updateRevision: sts.status.updateRevision, observedGeneration: sts.status.observedGeneration }
+        : undefined,
+    } as V1StatefulSet;
+  }
+  if (kind === 'daemonsets') {
+    const ds = object as V1DaemonSet;
+    return {
+      metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, labels: m?.labels, annotations: m?.annotations, generation: m?.generation },
+      spec: ds.spec ? { selector: ds.spec.selector, template: template(ds.spec.template)! } : undefined,
+      status: ds.status
+        ? { desiredNumberScheduled: ds.status.desiredNumberScheduled, currentNumberScheduled: ds.status.currentNumberScheduled, numberMisscheduled: ds.status.numberMisscheduled, numberReady: ds.status.numberReady, numberAvailable: ds.status.numberAvailable, updatedNumberScheduled: ds.status.updatedNumberScheduled, observedGeneration: ds.status.observedGeneration }
+        : undefined,
+    } as V1DaemonSet;
+  }
+  if (kind === 'controllerrevisions') {
+    const cr = object as V1ControllerRevision & { data?: { spec?: { template?: V1PodTemplateSpec } } };
+    return {
+      metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, labels: m?.labels, ownerReferences: owners(m?.ownerReferences), creationTimestamp: m?.creationTimestamp },
+      revision: cr.revision,
+      data: { spec: { template: template(cr.data?.spec?.template) } },
+    } as unknown as V1ControllerRevision;
+  }
+  if (kind === 'cronjobs') {
+    const cj = object as V1CronJob;
+    return {
+      metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, labels: m?.labels, annotations: m?.annotations, generation: m?.generation },
+      spec: cj.spec ? { schedule: cj.spec.schedule, suspend: cj.spec.suspend, jobTemplate: { spec: { template: template(cj.spec.jobTemplate?.spec?.template)! } } } : undefined,
+      status: { lastScheduleTime: cj.status?.lastScheduleTime, lastSuccessfulTime: cj.status?.lastSuccessfulTime, active: cj.status?.active?.map((a) => ({ name: a.name, uid: a.uid })) },
+    } as V1CronJob;
+  }
+  if (kind === 'jobs') {
+    const job = object as V1Job;
+    return {
+      metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, ownerReferences: owners(m?.ownerReferences), creationTimestamp: m?.creationTimestamp },
+      spec: job.spec ? { template: template(job.spec.template)! } : undefined,
+      status: {
+        startTime: job.status?.startTime,
+        completionTime: job.status?.completionTime,
+        succeeded: job.status?.succeeded,
+        failed: job.status?.failed,
+        active: job.status?.active,
+        conditions: job.status?.conditions?.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
+      },
+    } as V1Job;
+  }
   const pod = object as V1Pod;
+  // Pods a ReplicaSet owns are read through their ReplicaSet's template; others (StatefulSets,
+  // DaemonSets, Jobs) keep their labels, which say which revision they belong to.
+  const ownedByReplicaSet = m?.ownerReferences?.some((o) => o.kind === 'ReplicaSet');
   return {
-    metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, ownerReferences: owners(m?.ownerReferences), creationTimestamp: m?.creationTimestamp },
+    metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, ownerReferences: owners(m?.ownerReferences), creationTimestamp: m?.creationTimestamp, ...(ownedByReplicaSet ? {} : { labels: m?.labels }) },
     status: {
       phase: pod.status?.phase,
       reason: pod.status?.reason,

@@ -1,17 +1,26 @@
-import type { V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1ControllerRevision, V1CronJob, V1DaemonSet, V1Deployment, V1Job, V1ObjectMeta, V1Pod, V1PodTemplateSpec, V1ReplicaSet, V1StatefulSet } from '@kubernetes/client-node';
 import type { Environment, Service } from '../../config/types.js';
 import type { Revision, ServiceState, Serving, SnapshotWarning } from '../../core/snapshot-schema.js';
 import { chooseContainer } from './containers.js';
 import { matchesLabelSelector, parseLabelSelector } from './label-selector.js';
 import type { ClusterObjects } from './read-cluster.js';
+import { WORKLOAD_KINDS, type WorkloadKind } from './types.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 
+type Workload = V1Deployment | V1StatefulSet | V1DaemonSet | V1CronJob;
+
 /** Cluster objects indexed once, so each service lookup is a few map reads. */
 export interface ClusterIndex {
-  deploymentsByNamespace: Map<string, V1Deployment[]>;
-  replicaSetsByOwner: Map<string, V1ReplicaSet[]>;
-  podsByOwner: Map<string, V1Pod[]>;
+  /** kind → namespace → workloads. */
+  workloads: Map<WorkloadKind, Map<string, Workload[]>>;
+  /** Controller uid → what it owns, per kind. */
+  replicaSets: Map<string, V1ReplicaSet[]>;
+  revisions: Map<string, V1ControllerRevision[]>;
+  jobs: Map<string, V1Job[]>;
+  pods: Map<string, V1Pod[]>;
+  /** The workload kinds whose lists were read. */
+  read: Set<WorkloadKind>;
 }
 
 function push<T>(map: Map<string, T[]>, key: string | undefined, value: T): void {
@@ -21,13 +30,24 @@ function push<T>(map: Map<string, T[]>, key: string | undefined, value: T): void
   else map.set(key, [value]);
 }
 
-export function indexCluster(objects: ClusterObjects): ClusterIndex {
-  const index: ClusterIndex = { deploymentsByNamespace: new Map(), replicaSetsByOwner: new Map(), podsByOwner: new Map() };
-  for (const d of objects.deployments as V1Deployment[]) push(index.deploymentsByNamespace, d.metadata?.namespace, d);
-  for (const rs of objects.replicasets as V1ReplicaSet[]) {
-    push(index.replicaSetsByOwner, rs.metadata?.ownerReferences?.find((o) => o.kind === 'Deployment')?.uid, rs);
-  }
-  for (const pod of objects.pods as V1Pod[]) push(index.podsByOwner, pod.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.uid, pod);
+const controller = (o: { metadata?: V1ObjectMeta }) => (o.metadata?.ownerReferences?.find((r) => r.controller !== false) ?? o.metadata?.ownerReferences?.[0])?.uid;
+
+/** Indexes what was listed; `read` names the workload kinds whose lists are among them. */
+export function indexCluster(objects: ClusterObjects, read: Iterable<WorkloadKind> = ['Deployment']): ClusterIndex {
+  const index: ClusterIndex = { workloads: new Map(), replicaSets: new Map(), revisions: new Map(), jobs: new Map(), pods: new Map(), read: new Set(read) };
+  const add = (kind: WorkloadKind, list: Workload[]) => {
+    const byNamespace = index.workloads.get(kind) ?? new Map<string, Workload[]>();
+    for (const w of list) push(byNamespace, w.metadata?.namespace, w);
+    index.workloads.set(kind, byNamespace);
+  };
+  add('Deployment', objects.deployments as V1Deployment[]);
+  add('StatefulSet', objects.statefulsets as V1StatefulSet[]);
+  add('DaemonSet', objects.daemonsets as V1DaemonSet[]);
+  add('CronJob', objects.cronjobs as V1CronJob[]);
+  for (const rs of objects.replicasets as V1ReplicaSet[]) push(index.replicaSets, controller(rs), rs);
+  for (const cr of objects.controllerrevisions as V1ControllerRevision[]) push(index.revisions, controller(cr), cr);
+  for (const job of objects.jobs as V1Job[]) push(index.jobs, controller(job), job);
+  for (const pod of objects.pods as V1Pod[]) push(index.pods, controller(pod), pod);
   return index;
 }
 
@@ -78,34 +98,6 @@ export function notReadyReason(pod: V1Pod, app?: string): string {
   return pod.status?.reason ?? condition?.reason ?? pod.status?.phase ?? 'Unknown';
 }
 
-/** The revisions Kubernetes keeps for a Deployment (one ReplicaSet each), oldest first. */
-function revisionHistory(replicaSets: V1ReplicaSet[], containerName: string | undefined, service: Service): Revision[] {
-  const key = service.version.key ?? '';
-  return replicaSets
-    .map((rs): Revision => {
-      const containers = rs.spec?.template?.spec?.containers ?? [];
-      const c = containerName ? containers.find((x) => x.name === containerName) : undefined;
-      const template = rs.spec?.template?.metadata;
-      const version =
-        service.version.from === 'image-tag'
-          ? c?.image
-            ? parseImage(c.image).tag
-            : undefined
-          : service.version.from === 'label'
-            ? template?.labels?.[key]
-            : template?.annotations?.[key];
-      const revision = Number(rs.metadata?.annotations?.[REVISION]);
-      return {
-        ...(Number.isFinite(revision) && revision > 0 ? { revision } : {}),
-        replicaSet: rs.metadata?.name ?? '',
-        ...(c?.image ? { image: c.image } : {}),
-        ...(version ? { version } : {}),
-        ...(rs.metadata?.creationTimestamp ? { at: new Date(rs.metadata.creationTimestamp).toISOString() } : {}),
-      };
-    })
-    .sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0) || (a.at ?? '').localeCompare(b.at ?? ''));
-}
-
 export interface StateResult {
   state: ServiceState;
   warnings: SnapshotWarning[];
@@ -117,80 +109,34 @@ interface Scope {
   service: Service;
 }
 
-function findDeployments(index: ClusterIndex, service: Service, environment: Environment): V1Deployment[] {
-  const selector = service.workload.selector ? parseLabelSelector(service.workload.selector) : undefined;
-  const namespaces = environment.namespaces ?? [...index.deploymentsByNamespace.keys()];
-  const found: V1Deployment[] = [];
-  for (const namespace of namespaces) {
-    for (const d of index.deploymentsByNamespace.get(namespace) ?? []) {
-      if (service.workload.name && d.metadata?.name !== service.workload.name) continue;
-      if (selector && !matchesLabelSelector(selector, d.metadata?.labels)) continue;
-      found.push(d);
-    }
-  }
-  return found.sort((a, b) => `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`));
-}
-
-function describeLookup(service: Service, environment: Environment): string {
-  const what = [service.workload.name ? `named "${service.workload.name}"` : '', service.workload.selector ? `matching "${service.workload.selector}"` : '']
-    .filter(Boolean)
-    .join(' and ');
-  const where = environment.namespaces ? `namespace${environment.namespaces.length > 1 ? 's' : ''} ${environment.namespaces.join(', ')}` : 'any namespace';
-  return `no Deployment ${what} in ${where} of context ${environment.context}`;
-}
-
-type Template = V1ReplicaSet['spec'] extends infer S ? (S extends { template?: infer T } ? T : never) : never;
-
-/** The version value a pod template gives, as the service's `version.from` says. */
-function templateVersion(service: Service, template: Template | undefined, containerName: string | undefined): string | undefined {
-  const key = service.version.key ?? '';
-  if (service.version.from === 'label') return template?.metadata?.labels?.[key];
-  if (service.version.from === 'annotation') return template?.metadata?.annotations?.[key];
-  const c = containerName ? template?.spec?.containers?.find((x) => x.name === containerName) : undefined;
-  return c?.image ? parseImage(c.image).tag : undefined;
-}
-
-const appImage = (template: Template | undefined, containerName: string | undefined) =>
-  containerName ? template?.spec?.containers?.find((x) => x.name === containerName)?.image : undefined;
-
-const podDigest = (pod: V1Pod, containerName: string | undefined) =>
-  containerName ? digestFromImageId(pod.status?.containerStatuses?.find((s) => s.name === containerName)?.imageID) : undefined;
-
-/**
- * What serves: the ready pods of each ReplicaSet (by owner reference), split by the digest the
- * application container runs (a mutable tag pulled again runs a new digest in the same
- * ReplicaSet), oldest revision first.
- */
-function servingOf(replicaSets: V1ReplicaSet[], index: ClusterIndex, service: Service, containerName: string | undefined): Serving[] {
-  const out: Serving[] = [];
-  for (const rs of replicaSets) {
-    const ready = (index.podsByOwner.get(rs.metadata?.uid ?? '') ?? []).filter(isPodReady);
-    if (ready.length === 0) continue;
-    const groups = new Map<string, V1Pod[]>();
-    for (const pod of ready) {
-      const digest = podDigest(pod, containerName) ?? '';
-      groups.set(digest, [...(groups.get(digest) ?? []), pod]);
-    }
-    const revision = Number(rs.metadata?.annotations?.[REVISION]);
-    const version = templateVersion(service, rs.spec?.template, containerName);
-    const image = appImage(rs.spec?.template, containerName);
-    for (const [digest, pods] of groups) {
-      const since = pods.map((p) => (p.metadata?.creationTimestamp ? new Date(p.metadata.creationTimestamp).toISOString() : '')).filter(Boolean).sort()[0];
-      out.push({
-        replicaSet: rs.metadata?.name ?? '',
-        ...(Number.isFinite(revision) && revision > 0 ? { revision } : {}),
-        ...(version ? { version } : {}),
-        ...(image ? { image } : {}),
-        ...(digest ? { digest } : {}),
-        ready: pods.length,
-        ...(since ? { since } : {}),
-      });
-    }
-  }
-  return out.sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0) || (a.since ?? '').localeCompare(b.since ?? ''));
-}
-
+type Template = V1PodTemplateSpec;
 type RolloutStatus = NonNullable<ServiceState['rolloutStatus']>;
+
+/** One revision of a workload: a ReplicaSet, a ControllerRevision or (for a CronJob) a Job, with its pods. */
+interface RevisionView {
+  name: string;
+  revision?: number;
+  template?: Template;
+  createdAt?: string;
+  pods: V1Pod[];
+}
+
+/** A workload of any kind, seen the same way: its template, its revisions and pods, its rollout state. */
+interface WorkloadView {
+  kind: WorkloadKind;
+  meta: V1ObjectMeta;
+  template?: Template;
+  revisions: RevisionView[];
+  /** The revision of the template; undefined when it has none yet (a CronJob whose template has not run). */
+  current?: RevisionView;
+  replicas: { desired: number; ready: number; available: number; updated: number };
+  rolloutStatus: RolloutStatus;
+  /** CronJob: its last Job stands for what runs; pods that succeeded or run count as serving. */
+  lastRun?: RevisionView;
+}
+
+const iso = (t: Date | string | undefined) => (t ? new Date(t).toISOString() : undefined);
+const seenSpec = (meta: V1ObjectMeta, observed: number | undefined) => (observed ?? meta.generation ?? 0) >= (meta.generation ?? 0);
 
 /**
  * The rollout state of a Deployment, from its spec and status as the Deployment controller keeps
@@ -211,10 +157,233 @@ export function deploymentRolloutStatus(deployment: V1Deployment, oldPods: numbe
   if (deployment.spec?.paused) return { state: 'paused', ...why(progressing?.reason === 'DeploymentPaused' ? progressing : undefined) };
   if (progressing?.status === 'False') return { state: 'stalled', ...why(progressing) };
   if (failure) return { state: 'stalled', ...why(failure) };
-  const seen = (deployment.status?.observedGeneration ?? deployment.metadata?.generation ?? 0) >= (deployment.metadata?.generation ?? 0);
   const finished = progressing ? progressing.reason === 'NewReplicaSetAvailable' : currentPods >= desired;
-  if (seen && oldPods === 0 && finished) return { state: 'complete' };
+  if (seenSpec(deployment.metadata ?? {}, deployment.status?.observedGeneration) && oldPods === 0 && finished) return { state: 'complete' };
   return { state: 'progressing', ...why(progressing?.reason === 'NewReplicaSetAvailable' ? undefined : progressing) };
+}
+
+function deploymentView(d: V1Deployment, index: ClusterIndex): WorkloadView {
+  const meta = d.metadata ?? {};
+  const replicaSets = index.replicaSets.get(meta.uid ?? '') ?? [];
+  const wanted = meta.annotations?.[REVISION];
+  const currentRs = replicaSets.find((rs) => wanted !== undefined && rs.metadata?.annotations?.[REVISION] === wanted) ?? [...replicaSets].sort((a, b) => createdAt(b) - createdAt(a))[0];
+  const revisions = replicaSets.map((rs): RevisionView => {
+    const n = Number(rs.metadata?.annotations?.[REVISION]);
+    return { name: rs.metadata?.name ?? '', ...(Number.isFinite(n) && n > 0 ? { revision: n } : {}), template: rs.spec?.template, createdAt: iso(rs.metadata?.creationTimestamp), pods: index.pods.get(rs.metadata?.uid ?? '') ?? [] };
+  });
+  const current = currentRs ? revisions[replicaSets.indexOf(currentRs)] : undefined;
+  const all = revisions.reduce((n, r) => n + r.pods.length, 0);
+  return {
+    kind: 'Deployment',
+    meta,
+    template: d.spec?.template,
+    revisions,
+    current,
+    replicas: { desired: d.spec?.replicas ?? 1, ready: d.status?.readyReplicas ?? 0, available: d.status?.availableReplicas ?? 0, updated: d.status?.updatedReplicas ?? 0 },
+    rolloutStatus: deploymentRolloutStatus(d, all - (current?.pods.length ?? 0), current?.pods.length ?? 0),
+  };
+}
+
+/**
+ * A StatefulSet or DaemonSet: its ControllerRevisions (`revision`, `data.spec.template`), and its
+ * pods by their `controller-revision-hash` label (a StatefulSet's pods carry the revision's name, a
+ * DaemonSet's its hash). The state (Kubernetes docs, "StatefulSets" → rolling updates; "Perform a
+ * Rolling Update on a DaemonSet"): 0 replicas (a DaemonSet: no node scheduled) is scaled-to-zero;
+ * complete when the controller has seen the spec and every pod is of the update revision
+ * (StatefulSet: currentRevision = updateRevision and updatedReplicas = replicas; DaemonSet:
+ * updatedNumberScheduled = numberAvailable = desiredNumberScheduled); else progressing. These kinds
+ * have no progress deadline, so no condition says stalled.
+ */
+function revisionedView(kind: 'StatefulSet' | 'DaemonSet', w: V1StatefulSet | V1DaemonSet, index: ClusterIndex): WorkloadView {
+  const meta = w.metadata ?? {};
+  const owned = (index.revisions.get(meta.uid ?? '') ?? []) as (V1ControllerRevision & { data?: { spec?: { template?: Template } } })[];
+  const pods = index.pods.get(meta.uid ?? '') ?? [];
+  const hashOf = (cr: V1ControllerRevision) => cr.metadata?.labels?.['controller-revision-hash'] ?? cr.metadata?.name?.slice((meta.name ?? '').length + 1) ?? '';
+  const revisions = owned.map((cr): RevisionView => {
+    const name = cr.metadata?.name ?? '';
+    const hash = hashOf(cr);
+    return {
+      name,
+      ...(cr.revision ? { revision: Number(cr.revision) } : {}),
+      template: cr.data?.spec?.template,
+      createdAt: iso(cr.metadata?.creationTimestamp),
+      pods: pods.filter((p) => {
+        const label = p.metadata?.labels?.['controller-revision-hash'];
+        return label === name || label === hash;
+      }),
+    };
+  });
+  const newest = [...revisions].sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0))[0];
+  if (kind === 'StatefulSet') {
+    const sts = w as V1StatefulSet;
+    const current = revisions.find((r) => r.name === sts.status?.updateRevision) ?? newest;
+    const desired = sts.spec?.replicas ?? 1;
+    const others = pods.length - (current?.pods.length ?? 0);
+    const done = seenSpec(meta, sts.status?.observedGeneration) && others === 0 && (sts.status?.currentRevision ?? current?.name) === (sts.status?.updateRevision ?? current?.name) && (sts.status?.updatedReplicas ?? current?.pods.length ?? 0) >= desired;
+    return {
+      kind,
+      meta,
+      template: sts.spec?.template,
+      revisions,
+      current,
+      replicas: { desired, ready: sts.status?.readyReplicas ?? 0, available: sts.status?.availableReplicas ?? 0, updated: sts.status?.updatedReplicas ?? 0 },
+      rolloutStatus: desired === 0 ? { state: 'scaled-to-zero' } : done ? { state: 'complete' } : { state: 'progressing', ...(sts.status?.updateRevision ? { message: `${sts.status.updatedReplicas ?? 0} of ${desired} pods are of revision ${sts.status.updateRevision}` } : {}) },
+    };
+  }
+  const ds = w as V1DaemonSet;
+  const current = newest;
+  const desired = ds.status?.desiredNumberScheduled ?? 0;
+  const updated = ds.status?.updatedNumberScheduled ?? 0;
+  const done = seenSpec(meta, ds.status?.observedGeneration) && updated >= desired && (ds.status?.numberAvailable ?? 0) >= desired && pods.length === (current?.pods.length ?? 0);
+  return {
+    kind,
+    meta,
+    template: ds.spec?.template,
+    revisions,
+    current,
+    replicas: { desired, ready: ds.status?.numberReady ?? 0, available: ds.status?.numberAvailable ?? 0, updated },
+    rolloutStatus: desired === 0 ? { state: 'scaled-to-zero', message: 'no node is scheduled to run it' } : done ? { state: 'complete' } : { state: 'progressing', message: `${updated} of ${desired} nodes run the updated pod` },
+  };
+}
+
+/**
+ * A CronJob: its template (`spec.jobTemplate`) is what is desired; the Jobs it owns (kept per
+ * successfulJobsHistoryLimit / failedJobsHistoryLimit) are its runs, and the last one stands for
+ * what runs (Kubernetes docs, "CronJob"). suspend is paused; no Job yet, or a last Job of another
+ * version than the template, is progressing (the next scheduled run uses the template); a last Job
+ * that failed (its Failed condition, e.g. BackoffLimitExceeded) is stalled; else complete.
+ */
+function cronJobView(cj: V1CronJob, index: ClusterIndex, versionOf: (t: Template | undefined) => string | undefined): WorkloadView {
+  const meta = cj.metadata ?? {};
+  const jobs = [...(index.jobs.get(meta.uid ?? '') ?? [])].sort((a, b) => createdAt(a) - createdAt(b));
+  const runs = jobs.map((job): RevisionView => ({ name: job.metadata?.name ?? '', template: job.spec?.template, createdAt: iso(job.status?.startTime ?? job.metadata?.creationTimestamp), pods: index.pods.get(job.metadata?.uid ?? '') ?? [] }));
+  const template = cj.spec?.jobTemplate?.spec?.template;
+  const wanted = versionOf(template);
+  const lastJob = jobs[jobs.length - 1];
+  const lastRun = runs[runs.length - 1];
+  // The first run of the template's version since it last changed: when it reached the schedule.
+  let firstOfCurrent: RevisionView | undefined;
+  for (let i = runs.length - 1; i >= 0 && versionOf(runs[i].template) === wanted; i--) firstOfCurrent = runs[i];
+  const failed = lastJob?.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  const rolloutStatus: RolloutStatus = cj.spec?.suspend
+    ? { state: 'paused', reason: 'Suspended', message: 'spec.suspend is true: no Job is scheduled' }
+    : !lastRun
+      ? { state: 'progressing', reason: 'NotRunYet', message: 'no Job has run yet' }
+      : failed
+        ? { state: 'stalled', ...(failed.reason ? { reason: failed.reason } : {}), message: `the last Job ${lastRun.name} failed${failed.message ? `: ${failed.message}` : ''}` }
+        : versionOf(lastRun.template) !== wanted
+          ? { state: 'progressing', reason: 'NextRun', message: `the last Job ${lastRun.name} ran an earlier version; the next scheduled run uses the template` }
+          : { state: 'complete' };
+  const succeeded = lastJob?.status?.succeeded ?? 0;
+  return {
+    kind: 'CronJob',
+    meta,
+    template,
+    // One entry per change of version, in the order they ran.
+    revisions: runs.filter((r, i) => i === 0 || versionOf(r.template) !== versionOf(runs[i - 1].template)),
+    current: firstOfCurrent,
+    replicas: { desired: 1, ready: succeeded > 0 ? 1 : 0, available: succeeded > 0 ? 1 : 0, updated: firstOfCurrent ? 1 : 0 },
+    rolloutStatus,
+    ...(lastRun ? { lastRun } : {}),
+  };
+}
+
+/** The version value a pod template gives, as the service's `version.from` says. */
+function templateVersion(service: Service, template: Template | undefined, containerName: string | undefined): string | undefined {
+  const key = service.version.key ?? '';
+  if (service.version.from === 'label') return template?.metadata?.labels?.[key];
+  if (service.version.from === 'annotation') return template?.metadata?.annotations?.[key];
+  const c = containerName ? template?.spec?.containers?.find((x) => x.name === containerName) : undefined;
+  return c?.image ? parseImage(c.image).tag : undefined;
+}
+
+const appImage = (template: Template | undefined, containerName: string | undefined) => (containerName ? template?.spec?.containers?.find((x) => x.name === containerName)?.image : undefined);
+
+const podDigest = (pod: V1Pod, containerName: string | undefined) => (containerName ? digestFromImageId(pod.status?.containerStatuses?.find((s) => s.name === containerName)?.imageID) : undefined);
+
+/** A CronJob's pod serves (has run) when it succeeded or runs; any other pod when it is Ready. */
+const serves = (view: WorkloadView, pod: V1Pod) => (view.kind === 'CronJob' ? pod.status?.phase === 'Succeeded' || isPodReady(pod) : isPodReady(pod));
+
+/**
+ * What serves: the serving pods of each revision (by owner reference or revision label), split by
+ * the digest the application container runs (a mutable tag pulled again runs a new digest in the
+ * same revision), oldest revision first. A CronJob: its last Job.
+ */
+function servingOf(view: WorkloadView, service: Service, containerName: string | undefined): Serving[] {
+  const out: Serving[] = [];
+  for (const r of view.lastRun ? [view.lastRun] : view.revisions) {
+    const ready = r.pods.filter((p) => serves(view, p));
+    if (ready.length === 0) continue;
+    const groups = new Map<string, V1Pod[]>();
+    for (const pod of ready) {
+      const digest = podDigest(pod, containerName) ?? '';
+      groups.set(digest, [...(groups.get(digest) ?? []), pod]);
+    }
+    const version = templateVersion(service, r.template, containerName);
+    const image = appImage(r.template, containerName);
+    for (const [digest, pods] of groups) {
+      const since = pods.map((p) => iso(p.metadata?.creationTimestamp) ?? '').filter(Boolean).sort()[0];
+      out.push({
+        replicaSet: r.name,
+        ...(r.revision !== undefined ? { revision: r.revision } : {}),
+        ...(version ? { version } : {}),
+        ...(image ? { image } : {}),
+        ...(digest ? { digest } : {}),
+        ready: pods.length,
+        ...(since ? { since } : {}),
+      });
+    }
+  }
+  return out.sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0) || (a.since ?? '').localeCompare(b.since ?? ''));
+}
+
+/** The revisions Kubernetes keeps (ReplicaSets, ControllerRevisions, or a CronJob's Jobs by version), oldest first. */
+function revisionHistory(view: WorkloadView, containerName: string | undefined, service: Service): Revision[] {
+  return view.revisions
+    .map((r): Revision => {
+      const image = appImage(r.template, containerName);
+      const version = templateVersion(service, r.template, containerName);
+      return { ...(r.revision !== undefined ? { revision: r.revision } : {}), replicaSet: r.name, ...(image ? { image } : {}), ...(version ? { version } : {}), ...(r.createdAt ? { at: r.createdAt } : {}) };
+    })
+    .sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0) || (a.at ?? '').localeCompare(b.at ?? ''));
+}
+
+/**
+ * The workloads a service's config points at: of its `workload.kind`, or, when it names none, the
+ * Deployments, and failing those the first other kind (StatefulSet, DaemonSet, CronJob) with a match
+ * among the kinds that were read.
+ */
+function findWorkloads(index: ClusterIndex, service: Service, environment: Environment): { kind: WorkloadKind; found: Workload[] } {
+  const selector = service.workload.selector ? parseLabelSelector(service.workload.selector) : undefined;
+  const kinds = service.workload.kind ? [service.workload.kind] : WORKLOAD_KINDS.filter((k) => index.read.has(k));
+  for (const kind of kinds) {
+    const byNamespace = index.workloads.get(kind) ?? new Map<string, Workload[]>();
+    const namespaces = environment.namespaces ?? [...byNamespace.keys()];
+    const found: Workload[] = [];
+    for (const namespace of namespaces) {
+      for (const w of byNamespace.get(namespace) ?? []) {
+        if (service.workload.name && w.metadata?.name !== service.workload.name) continue;
+        if (selector && !matchesLabelSelector(selector, w.metadata?.labels)) continue;
+        found.push(w);
+      }
+    }
+    if (found.length) return { kind, found: found.sort((a, b) => `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`)) };
+  }
+  return { kind: kinds[0] ?? 'Deployment', found: [] };
+}
+
+/** Whether the service's workload may be of a kind that was not read yet (its config names no kind, and no Deployment matched). */
+export function needsOtherKinds(index: ClusterIndex, service: Service, environment: Environment): boolean {
+  return !service.workload.kind && findWorkloads(index, service, environment).found.length === 0 && WORKLOAD_KINDS.some((k) => !index.read.has(k));
+}
+
+function describeLookup(service: Service, environment: Environment, index: ClusterIndex): string {
+  const what = [service.workload.name ? `named "${service.workload.name}"` : '', service.workload.selector ? `matching "${service.workload.selector}"` : '']
+    .filter(Boolean)
+    .join(' and ');
+  const where = environment.namespaces ? `namespace${environment.namespaces.length > 1 ? 's' : ''} ${environment.namespaces.join(', ')}` : 'any namespace';
+  const kinds = service.workload.kind ? [service.workload.kind] : WORKLOAD_KINDS.filter((k) => index.read.has(k));
+  return `no ${kinds.join(', ').replace(/, ([^,]*)$/, ' or $1')} ${what} in ${where} of context ${environment.context}`;
 }
 
 /** "1.0.0 (2 pods)", for messages. */
@@ -225,35 +394,37 @@ export function serviceState(index: ClusterIndex, { project, environment, servic
   const scope = { project, environment: environment.name, service: service.name };
   const warnings: SnapshotWarning[] = [];
   const warn = (code: string, message: string, severity: SnapshotWarning['severity'] = 'warning') => warnings.push({ code, severity, scope, message });
-  const candidates = findDeployments(index, service, environment);
-  if (candidates.length === 0) {
-    warn('WORKLOAD_NOT_FOUND', describeLookup(service, environment));
+  const { kind, found } = findWorkloads(index, service, environment);
+  if (found.length === 0) {
+    warn('WORKLOAD_NOT_FOUND', describeLookup(service, environment, index));
     return { state: { repository: service.repository, status: 'not-found' }, warnings };
   }
-  const deployment = candidates[0];
-  if (candidates.length > 1) {
-    const names = candidates.map((d) => `${d.metadata?.namespace}/${d.metadata?.name}`).join(', ');
-    warn('WORKLOAD_AMBIGUOUS', `${candidates.length} Deployments match (${names}); using ${names.split(', ')[0]}. Narrow workload.name or workload.selector.`);
+  if (found.length > 1) {
+    const names = found.map((d) => `${d.metadata?.namespace}/${d.metadata?.name}`).join(', ');
+    warn('WORKLOAD_AMBIGUOUS', `${found.length} ${kind}s match (${names}); using ${names.split(', ')[0]}. Narrow workload.name or workload.selector.`);
   }
-  const meta = deployment.metadata!;
-  const containers = deployment.spec?.template?.spec?.containers ?? [];
-  const choice = chooseContainer(containers, service, `Deployment ${meta.namespace}/${meta.name}`);
+  const workload = found[0];
+  const meta = workload.metadata!;
+  const kindTemplate = kind === 'CronJob' ? (workload as V1CronJob).spec?.jobTemplate?.spec?.template : (workload as V1Deployment).spec?.template;
+  const containers = kindTemplate?.spec?.containers ?? [];
+  const choice = chooseContainer(containers, service, `${kind} ${meta.namespace}/${meta.name}`);
   if (choice.problem) warn(choice.problem.code, choice.problem.message);
   const container = choice.container;
-
-  const replicaSets = index.replicaSetsByOwner.get(meta.uid ?? '') ?? [];
-  const revision = meta.annotations?.[REVISION];
-  const current =
-    replicaSets.find((rs) => revision !== undefined && rs.metadata?.annotations?.[REVISION] === revision) ??
-    [...replicaSets].sort((a, b) => createdAt(b) - createdAt(a))[0];
-  const pods = replicaSets.flatMap((rs) => index.podsByOwner.get(rs.metadata?.uid ?? '') ?? []);
-  const currentPods = current ? (index.podsByOwner.get(current.metadata?.uid ?? '') ?? []) : [];
+  const versionOf = (t: Template | undefined) => templateVersion(service, t, container?.name);
+  const view =
+    kind === 'Deployment'
+      ? deploymentView(workload as V1Deployment, index)
+      : kind === 'CronJob'
+        ? cronJobView(workload as V1CronJob, index, versionOf)
+        : revisionedView(kind, workload as V1StatefulSet | V1DaemonSet, index);
+  const pods = view.lastRun ? view.lastRun.pods : view.revisions.flatMap((r) => r.pods);
+  const currentPods = view.current?.pods ?? [];
 
   const image = container?.image ? parseImage(container.image) : undefined;
-  // The digest of the desired image: from its reference, else from the newest ready pods of the current ReplicaSet.
+  // The digest of the desired image: from its reference, else from the newest serving pods of the current revision.
   const newestFirst = [...currentPods].sort((a, b) => createdAt(b) - createdAt(a));
   const runningDigest = container
-    ? (newestFirst.filter(isPodReady).map((p) => podDigest(p, container.name)).find(Boolean) ?? newestFirst.map((p) => podDigest(p, container.name)).find(Boolean))
+    ? (newestFirst.filter((p) => serves(view, p)).map((p) => podDigest(p, container.name)).find(Boolean) ?? newestFirst.map((p) => podDigest(p, container.name)).find(Boolean))
     : undefined;
   const digest = image?.digest ?? runningDigest;
 
@@ -261,50 +432,46 @@ export function serviceState(index: ClusterIndex, { project, environment, servic
   const key = service.version.key ?? '';
   if (service.version.from === 'image-tag') version = image?.tag ? { value: image.tag, source: 'image-tag' } : undefined;
   else if (service.version.from === 'label') {
-    const value = meta.labels?.[key] ?? deployment.spec?.template?.metadata?.labels?.[key];
+    const value = meta.labels?.[key] ?? kindTemplate?.metadata?.labels?.[key];
     version = value ? { value, source: `label:${key}` } : undefined;
   } else {
-    const value = meta.annotations?.[key] ?? deployment.spec?.template?.metadata?.annotations?.[key];
+    const value = meta.annotations?.[key] ?? kindTemplate?.metadata?.annotations?.[key];
     version = value ? { value, source: `annotation:${key}` } : undefined;
   }
   if (!version && container) {
-    const tried = service.version.from === 'image-tag' ? `image ${container.image} has no tag${image?.digest ? ' (it is pinned by digest only)' : ''}` : `no ${service.version.from} "${key}" on Deployment ${meta.namespace}/${meta.name} or its pod template`;
+    const tried = service.version.from === 'image-tag' ? `image ${container.image} has no tag${image?.digest ? ' (it is pinned by digest only)' : ''}` : `no ${service.version.from} "${key}" on ${kind} ${meta.namespace}/${meta.name} or its pod template`;
     warn('VERSION_NOT_FOUND', `cannot read the version: ${tried}`);
   }
 
-  const history = revisionHistory(replicaSets, container?.name, service);
-  const notReady = pods.filter((p) => !isPodReady(p));
-  const currentRevision = current?.metadata?.annotations?.[REVISION];
-  const serving = servingOf(replicaSets, index, service, container?.name);
-  const rolloutStatus = deploymentRolloutStatus(deployment, pods.length - currentPods.length, currentPods.length);
-  const desired = deployment.spec?.replicas ?? 1;
+  const history = revisionHistory(view, container?.name, service);
+  const notReady = pods.filter((p) => !serves(view, p));
+  const serving = servingOf(view, service, container?.name);
+  const { rolloutStatus } = view;
+  const desired = view.replicas.desired;
   const want = version?.value ?? container?.image ?? 'the desired version';
+  const name = `${kind} ${meta.namespace}/${meta.name}`;
   if (rolloutStatus.state === 'scaled-to-zero') {
-    warn('SCALED_TO_ZERO', `${meta.namespace}/${meta.name} is scaled to 0 replicas: nothing serves, so ${want} counts as not deployed here (no tickets, no drift) until it is scaled up`);
+    warn('SCALED_TO_ZERO', `${name} ${kind === 'DaemonSet' ? 'runs on no node' : 'is scaled to 0 replicas'}: nothing serves, so ${want} counts as not deployed here (no tickets, no drift) until it is scaled up`);
   } else if (rolloutStatus.state === 'stalled') {
     const why = [rolloutStatus.reason, rolloutStatus.message].filter(Boolean).join(': ');
     warn('ROLLOUT_STALLED', `the rollout of ${want} is stalled${why ? ` (${why})` : ''}; ${serving.length ? `serving: ${describeServing(serving)}` : 'nothing serves: no pod is ready'}`);
-  } else if (serving.length === 0) {
-    warn('NOTHING_SERVING', `no pod of ${meta.namespace}/${meta.name} is ready (${desired} desired): nothing serves${notReady.length ? `; ${notReady.length} not ready: ${[...new Set(notReady.map((p) => notReadyReason(p, container?.name)))].join(', ')}` : ''}`);
+  } else if (serving.length === 0 && !(kind === 'CronJob' && rolloutStatus.reason === 'NotRunYet')) {
+    warn('NOTHING_SERVING', `no pod of ${name} is ready (${desired} desired): nothing serves${notReady.length ? `; ${notReady.length} not ready: ${[...new Set(notReady.map((p) => notReadyReason(p, container?.name)))].join(', ')}` : ''}`);
   } else if (rolloutStatus.state === 'paused') {
-    warn('ROLLOUT_PAUSED', `the rollout of ${meta.namespace}/${meta.name} is paused; serving: ${describeServing(serving)}`, 'info');
+    warn('ROLLOUT_PAUSED', `the rollout of ${name} is paused${rolloutStatus.message ? ` (${rolloutStatus.message})` : ''}; serving: ${describeServing(serving)}`, 'info');
   }
+  const current = view.current;
   const state: ServiceState = {
     repository: service.repository,
     status: 'running',
-    workload: { kind: 'Deployment', name: meta.name!, namespace: meta.namespace!, context: environment.context, ...(meta.generation ? { generation: meta.generation } : {}) },
+    workload: { kind, name: meta.name!, namespace: meta.namespace!, context: environment.context, ...(meta.generation ? { generation: meta.generation } : {}) },
     ...(container && image
       ? { container: { name: container.name, image: container.image!, repository: image.repository, ...(image.tag ? { tag: image.tag } : {}), ...(digest ? { digest } : {}) } }
       : {}),
     ...(version ? { version } : {}),
     serving,
     rolloutStatus,
-    replicas: {
-      desired,
-      ready: deployment.status?.readyReplicas ?? 0,
-      available: deployment.status?.availableReplicas ?? 0,
-      updated: deployment.status?.updatedReplicas ?? 0,
-    },
+    replicas: view.replicas,
     pods: {
       total: pods.length,
       running: pods.filter((p) => p.status?.phase === 'Running').length,
@@ -317,9 +484,9 @@ export function serviceState(index: ClusterIndex, { project, environment, servic
     ...(current
       ? {
           rollout: {
-            ...(currentRevision && Number.isFinite(Number(currentRevision)) ? { revision: Number(currentRevision) } : {}),
-            replicaSet: current.metadata?.name ?? '',
-            ...(current.metadata?.creationTimestamp ? { at: new Date(current.metadata.creationTimestamp).toISOString() } : {}),
+            ...(current.revision !== undefined ? { revision: current.revision } : {}),
+            replicaSet: current.name,
+            ...(current.createdAt ? { at: current.createdAt } : {}),
             ...(history.length ? { history } : {}),
           },
         }
