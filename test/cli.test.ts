@@ -58,8 +58,8 @@ describe('snap CLI (spawned)', () => {
     t = await startTestSandbox();
     await t.writeConfig();
     const result = await runCli(['run'], { cwd: t.dir });
-    expect(result.stderr).toContain('snap: snapshot started: kubernetes 6 lists, github 15 repositories; first run, no estimate yet');
-    expect(result.stderr).toMatch(/snap: kubernetes sandbox-prod: list pods \[\d\/6\]/);
+    expect(result.stderr).toContain('snap: snapshot started: kubernetes 8 lists, github 15 repositories; first run, no estimate yet');
+    expect(result.stderr).toMatch(/snap: kubernetes sandbox-prod: list pods \[\d\/8\]/);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Snapshot \S+ ok in /);
     expect(result.stdout).toMatch(/payments-api\s+\S+ @[0-9a-f]{7} 1\/1/);
@@ -70,7 +70,7 @@ describe('snap CLI (spawned)', () => {
     expect(latest).toEqual(JSON.parse(await readFile(path.join(data, 'snapshots', files[0]), 'utf8')));
     expect(latest.schemaVersion).toBe(2);
     const runs = (await readFile(path.join(data, 'runs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(runs).toEqual([expect.objectContaining({ id: latest.id, outcome: 'ok', apiCalls: { kubernetes: 6, github: expect.any(Number) }, github: expect.objectContaining({ fetched: 15, rebuilt: 15 }), counts: expect.objectContaining({ services: 45, running: 45 }) })]);
+    expect(runs).toEqual([expect.objectContaining({ id: latest.id, outcome: 'ok', apiCalls: { kubernetes: 8, github: expect.any(Number) }, github: expect.objectContaining({ fetched: 15, rebuilt: 15 }), counts: expect.objectContaining({ services: 45, running: 45 }) })]);
     expect(existsSync(path.join(data, 'lock'))).toBe(false);
     expect(existsSync(path.join(data, 'cache', 'github', 'acme', 'payments-api.json'))).toBe(true);
     expect(JSON.parse(await readFile(path.join(data, 'releases.json'), 'utf8')).events.length).toBe(runs[0].releases.total);
@@ -100,7 +100,7 @@ describe('snap CLI (spawned)', () => {
     const result = await runCli(['run', '--log-format', 'json', '--json'], { cwd: t.dir });
     expect(result.code).toBe(0);
     const events = result.stderr.trim().split('\n').map((l) => JSON.parse(l));
-    expect(events[0]).toMatchObject({ kind: 'start', sources: [{ source: 'kubernetes', total: 6 }, { source: 'github', total: 15 }] });
+    expect(events[0]).toMatchObject({ kind: 'start', sources: [{ source: 'kubernetes', total: 8 }, { source: 'github', total: 15 }] });
     expect(events.at(-1)).toMatchObject({ kind: 'finish', outcome: 'ok' });
     expect(events.filter((e) => e.kind === 'step').length).toBeGreaterThanOrEqual(6);
   });

@@ -23,12 +23,14 @@ describe('Kubernetes collector against the sandbox', () => {
     const { snapshot, apiCalls } = await snapshotOf(await t.config());
     expect(snapshot.outcome).toBe('ok');
     expect(Object.keys(snapshot.sources.kubernetes.clusters).sort()).toEqual(['sandbox-nonprod', 'sandbox-prod']);
-    expect(apiCalls.kubernetes).toBe(6);
-    expect(t.sandbox.kubernetes.requests()).toBe(6);
+    // Deployments, ReplicaSets, pods, and Argo CD Applications (not installed: one 404 answer each).
+    expect(apiCalls.kubernetes).toBe(8);
+    expect(t.sandbox.kubernetes.requests()).toBe(8);
     for (const cluster of Object.values(snapshot.sources.kubernetes.clusters)) {
       expect(cluster.status).toBe('ok');
-      expect(cluster.lists.map((l) => l.kind)).toEqual(['deployments', 'replicasets', 'pods']);
-      for (const list of cluster.lists) expect(list.resourceVersion).toMatch(/^\d+$/);
+      expect(cluster.lists.map((l) => l.kind)).toEqual(['deployments', 'replicasets', 'pods', 'applications']);
+      expect(cluster.lists.find((l) => l.kind === 'applications')).toMatchObject({ absent: true, items: 0 });
+      for (const list of cluster.lists.filter((l) => !l.absent)) expect(list.resourceVersion).toMatch(/^\d+$/);
     }
     const states = Object.values(snapshot.projects).flatMap((p) => Object.values(p.environments).flatMap((e) => Object.values(e.services)));
     expect(states).toHaveLength(45);
@@ -52,7 +54,7 @@ describe('Kubernetes collector against the sandbox', () => {
     const paged = await snapshotOf(await t.config({ kubernetes: { pageSize: 4 } }));
     const lists = Object.values(paged.snapshot.sources.kubernetes.clusters).flatMap((c) => c.lists);
     expect(lists.every((l) => l.pages === Math.ceil(l.items / 4))).toBe(true);
-    expect(lists.reduce((n, l) => n + l.pages, 0)).toBe(t.sandbox.kubernetes.requests() - before);
+    expect(lists.reduce((n, l) => n + (l.absent ? 1 : l.pages), 0)).toBe(t.sandbox.kubernetes.requests() - before);
     expect(paged.apiCalls.kubernetes).toBeGreaterThan(20);
     expect(paged.snapshot.projects).toEqual(big.snapshot.projects);
   });
@@ -191,8 +193,8 @@ describe('Kubernetes collector against the sandbox', () => {
   it('lists per namespace from the start with listScope: namespace', async () => {
     t = await startTestSandbox();
     const { snapshot, apiCalls } = await snapshotOf(await t.config({ kubernetes: { listScope: 'namespace' } }));
-    expect(apiCalls.kubernetes).toBe((6 + 3) * 3); // nonprod: 6 namespaces, prod: 3; 3 kinds each
-    expect(snapshot.sources.kubernetes.clusters['sandbox-nonprod'].lists).toHaveLength(18);
+    expect(apiCalls.kubernetes).toBe((6 + 3) * 3 + 2); // nonprod: 6 namespaces, prod: 3; 3 kinds each; Argo CD Applications once per cluster
+    expect(snapshot.sources.kubernetes.clusters['sandbox-nonprod'].lists).toHaveLength(19);
     expect(snapshot.warnings.filter(serving)).toEqual([]);
   });
 
@@ -237,6 +239,6 @@ describe('Kubernetes collector against the sandbox', () => {
     expect(snapshot.projects.checkout.environments.prod.services['checkout-legacy']).toEqual({ repository: 'acme/checkout-legacy', status: 'not-found' });
     const missing = snapshot.warnings.filter((w) => w.code === 'WORKLOAD_NOT_FOUND');
     expect(missing).toHaveLength(3);
-    expect(missing[0].message).toBe('no Deployment, StatefulSet, DaemonSet or CronJob named "checkout-legacy" in namespace checkout-dev of context sandbox-nonprod');
+    expect(missing[0].message).toBe('no Deployment, Rollout, StatefulSet, DaemonSet or CronJob named "checkout-legacy" in namespace checkout-dev of context sandbox-nonprod');
   });
 });

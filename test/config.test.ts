@@ -47,12 +47,12 @@ describe('config loading', () => {
     expect(config!.kubernetes).toEqual({ kubeconfig: undefined, concurrency: 4, pageSize: 500, requestTimeoutMs: 20_000, listScope: 'auto' });
     const [payments, search] = config!.projects;
     expect(payments.environments).toEqual([
-      { name: 'dev', context: 'nonprod', namespaces: ['payments-dev'] },
-      { name: 'prod', context: 'prod', namespaces: null },
+      { name: 'dev', context: 'nonprod', namespaces: ['payments-dev'], targets: [{ context: 'nonprod', namespaces: ['payments-dev'] }] },
+      { name: 'prod', context: 'prod', namespaces: null, targets: [{ context: 'prod', namespaces: null }] },
     ]);
     expect(payments.services[0]).toEqual({ name: 'payments-api', repository: 'acme/payments-api', workload: { name: 'payments-api' }, version: { from: 'image-tag' } });
     expect(payments.services[1].workload).toEqual({ selector: 'app.kubernetes.io/name=ledger,tier!=canary', container: 'app' });
-    expect(search.environments).toEqual([{ name: 'prod', context: 'prod', namespaces: ['search'] }]);
+    expect(search.environments).toEqual([{ name: 'prod', context: 'prod', namespaces: ['search'], targets: [{ context: 'prod', namespaces: ['search'] }] }]);
     expect(config!.hash).toMatch(/^[0-9a-f]{16}$/);
   });
 
@@ -151,5 +151,26 @@ describe('the example config in templates/', () => {
     expect(errors).toEqual([]);
     expect(warnings).toEqual([]);
     expect(config!.projects.map((p) => p.name)).toEqual(['payments', 'search']);
+  });
+});
+
+describe('environments on several clusters', () => {
+  const base = (env: string) => `version: 1\nenvironments:\n${env}\nprojects:\n  - name: shop\n    services:\n      - name: api\n        repository: acme/api\n`;
+
+  it('normalises targets, and a plain environment as one target', () => {
+    const { config, errors } = load(base('  - name: dev\n    context: dev-ctx\n  - name: prod\n    targets:\n      - context: prod-eu\n        namespaces: ["{project}"]\n      - context: prod-us'));
+    expect(errors).toEqual([]);
+    const [dev, prod] = config!.projects[0].environments;
+    expect(dev).toEqual({ name: 'dev', context: 'dev-ctx', namespaces: null, targets: [{ context: 'dev-ctx', namespaces: null }] });
+    expect(prod).toEqual({ name: 'prod', context: 'prod-eu', namespaces: ['shop'], targets: [{ context: 'prod-eu', namespaces: ['shop'] }, { context: 'prod-us', namespaces: null }] });
+  });
+
+  it('rejects targets beside context, no context at all, and a context listed twice, naming the fix', () => {
+    const both = load(base('  - name: prod\n    context: prod-eu\n    targets:\n      - context: prod-us'));
+    expect(both.errors.map(formatIssue).join('\n')).toMatch(/environments\[0\]\.targets: environment "prod" has both targets and context\/namespaces \(list every cluster under targets/);
+    const none = load(base('  - name: prod'));
+    expect(none.errors.map(formatIssue).join('\n')).toMatch(/environment "prod" has no context \(add "context:"/);
+    const twice = load(base('  - name: prod\n    targets:\n      - context: a\n      - context: a'));
+    expect(twice.errors.map(formatIssue).join('\n')).toMatch(/targets\[1\]\.context: context "a" is listed twice/);
   });
 });

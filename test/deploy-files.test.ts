@@ -165,6 +165,7 @@ describe('snap schedule install', () => {
     expect(role.rules).toEqual([
       { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets', 'controllerrevisions'], verbs: ['get', 'list'] },
       { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['get', 'list'] },
+      { apiGroups: ['argoproj.io'], resources: ['rollouts', 'applications'], verbs: ['get', 'list'] },
       { apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list'] },
     ]);
     // Every list snap makes is allowed, read-only.

@@ -38,7 +38,7 @@ describe('Prometheus textfile export', () => {
     expect(m.get('snap_runs_total{outcome="ok"}')).toBe(2);
     expect(m.get('snap_runs_total{outcome="failed"}')).toBe(0);
     expect(m.get('snap_last_run_outcome{outcome="ok"}')).toBe(1);
-    expect(m.get('snap_last_run_api_requests{source="kubernetes"}')).toBe(6);
+    expect(m.get('snap_last_run_api_requests{source="kubernetes"}')).toBe(8);
     expect(m.get('snap_last_run_api_requests{source="github"}')).toBe(1);
     expect(m.get('snap_github_rate_limit_remaining')).toBeGreaterThan(4900);
     expect(m.get('snap_last_success_timestamp_seconds')).toBeGreaterThanOrEqual(Math.floor(Date.parse(first.record.finishedAt) / 1000));

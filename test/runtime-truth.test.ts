@@ -296,7 +296,7 @@ describe('other workload kinds', () => {
     expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in', prod: 'in' });
     // Deployments and ReplicaSets did not have it: the other kinds were listed too, once each.
     const lists = snapshot.sources.kubernetes.clusters.tiny.lists.map((l) => l.kind);
-    expect(lists).toEqual(['deployments', 'replicasets', 'pods', 'statefulsets', 'daemonsets', 'controllerrevisions', 'cronjobs', 'jobs']);
+    expect(lists).toEqual(['deployments', 'replicasets', 'pods', 'statefulsets', 'daemonsets', 'controllerrevisions', 'cronjobs', 'jobs', 'rollouts', 'applications']);
     expect(codes(snapshot)).toEqual([]);
   });
 
@@ -305,7 +305,7 @@ describe('other workload kinds', () => {
       raw.projects[0].services[0].workload = { ...raw.projects[0].services[0].workload, kind: 'StatefulSet' };
     });
     const { snapshot } = await run();
-    expect(snapshot.sources.kubernetes.clusters.tiny.lists.map((l) => l.kind)).toEqual(['pods', 'statefulsets', 'controllerrevisions']);
+    expect(snapshot.sources.kubernetes.clusters.tiny.lists.map((l) => l.kind)).toEqual(['pods', 'statefulsets', 'controllerrevisions', 'applications']);
     // staging is a Deployment, but the config says StatefulSet for the service: not found there.
     expect(snapshot.projects.shop.environments.staging.services['shop-api'].status).toBe('not-found');
     expect(prodOf(snapshot)).toMatchObject({ status: 'running', rolloutStatus: { state: 'complete' }, commit: { oid: sha('c5') } });
@@ -356,5 +356,182 @@ describe('other workload kinds', () => {
     expect(stdout).toMatch(/cronjob\.batch\/nightly-report\s+0 \* \* \* \*/);
     expect(stdout).toMatch(/job\.batch\/nightly-report-\d+\s+Complete\s+1\/1/);
     expect(stdout).toMatch(/controllerrevision\.apps\/shop-api-[a-z]{10}\s+statefulset\.apps\/shop-api\s+2/);
+  });
+});
+
+describe('one environment on several clusters', () => {
+  /** prod runs in prod-eu (at `eu`) and prod-us (at `us`); staging in its own cluster at c5. */
+  function regions(eu: string, usAt: string): Fixture {
+    const fixture = tinyOrg({
+      now: NOW,
+      repos: [{ name: 'shop-api', commits }],
+      envs: ['staging', 'prod'],
+      contexts: { staging: 'staging', prod: 'prod-eu' },
+      deploy: { staging: { 'shop-api': 'c5' }, prod: { 'shop-api': eu } },
+    });
+    const euCluster = fixture.clusters.find((c) => c.context === 'prod-eu')!;
+    const us = structuredClone(euCluster);
+    us.context = 'prod-us';
+    const d = us.deployments[0];
+    d.revisions = [{ tag: sha(usAt), digest: digest(7), createdAt: new Date(Date.parse(NOW) - 7_200_000).toISOString() }];
+    d.replicas = 2;
+    fixture.clusters.push(us);
+    const prod = fixture.environments.find((e) => e.name === 'prod')!;
+    prod.targets = [
+      { context: 'prod-eu', namespaces: ['prod'] },
+      { context: 'prod-us', namespaces: ['prod'] },
+    ];
+    return fixture;
+  }
+
+  it('reports each cluster, flags versions that differ, and counts a ticket in prod only where every region serves it', async () => {
+    const { run } = await start(regions('c5', 'c3'));
+    const { snapshot } = await run();
+    expect(snapshotSchema.safeParse(JSON.parse(JSON.stringify(snapshot))).success).toBe(true);
+    const prod = prodOf(snapshot);
+    expect(snapshot.projects.shop.environments.prod.targets?.map((t) => t.context)).toEqual(['prod-eu', 'prod-us']);
+    expect(prod.targets?.map((t) => [t.context, t.status, t.commit?.oid])).toEqual([
+      ['prod-eu', 'running', sha('c5')],
+      ['prod-us', 'running', sha('c3')],
+    ]);
+    expect(prod.serving?.map((s) => [s.context, s.commit, s.ready])).toEqual([
+      ['prod-eu', sha('c5'), 1],
+      ['prod-us', sha('c3'), 2],
+    ]);
+    expect(prod.replicas?.desired).toBe(3);
+    expect(codes(snapshot)).toEqual(['TARGETS_DIFFER']);
+    // SHOP-5 is in prod-eu only: rolling out, not in prod. SHOP-3 is in both.
+    expect(where(snapshot, 'SHOP-5')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in', prod: 'in' });
+    // Drift against what every region has: git rev-list --count c3..c5 = 2.
+    expect(pair(snapshot)).toMatchObject({ status: 'ahead', ahead: { commits: 2 } });
+    // No promotion between the two regions: one environment, two clusters.
+    expect(snapshot.drift!.shop.map((p) => `${p.from}→${p.to}`)).toEqual(['staging→prod']);
+  });
+
+  it('a rollout in one region is a deployment of that region', async () => {
+    const { run } = await start(regions('c5', 'c5'));
+    const first = (await run()).snapshot;
+    expect(codes(first)).toEqual([]);
+    expect(where(first, 'SHOP-5')).toEqual({ staging: 'in', prod: 'in' });
+    t!.sandbox.kubernetes.cluster('prod-us').store.rollout('prod', 'shop-api', { tag: sha('c4') });
+    const second = (await run()).snapshot;
+    expect(second.deployments).toEqual([expect.objectContaining({ environment: 'prod', workload: expect.objectContaining({ context: 'prod-us' }), rollback: true })]);
+    expect(where(second, 'SHOP-5')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    expect(where(second, 'SHOP-4')).toEqual({ staging: 'in', prod: 'in' });
+  });
+
+  it('a region that cannot be read makes the environment unknown, not what the other region says', async () => {
+    const fixture = regions('c5', 'c5');
+    t = await startTestSandbox(fixture, { kubeFaults: { 'prod-us': { unauthorized: true } } });
+    const config = await t.config({ history: { days: 60 } });
+    const { snapshot } = await runSnapshot(config, { progress: silentProgress, githubToken: t.sandbox.githubToken, now: clockAt(fixture.now) });
+    expect(prodOf(snapshot).targets?.map((x) => x.status)).toEqual(['running', 'unknown']);
+    expect(snapshot.tickets!['SHOP-5'].environments.find((e) => e.environment === 'prod')).toMatchObject({ status: 'unknown', reason: expect.stringContaining('prod-us') });
+    expect(pair(snapshot).status).toBe('unknown');
+  });
+});
+
+describe('Argo Rollouts', () => {
+  const rollout = (edit: (d: FixtureDeployment) => void) =>
+    org((d) => {
+      d.kind = 'Rollout';
+      d.replicas = 4;
+      edit(d);
+    }, { at: 'c5', previous: ['c3'] });
+
+  it('a Rollout with workloadRef to a Deployment at 0 replicas: the Rollout runs, not the 0/0 Deployment', async () => {
+    const { run } = await start(
+      rollout((d) => {
+        d.workloadRef = true;
+        d.step = { index: 1, total: 4, weight: 25 };
+        d.pods = [
+          { revision: 1, count: 3 },
+          { revision: 2, count: 1 },
+        ];
+      }),
+    );
+    const { snapshot } = await run();
+    const prod = prodOf(snapshot);
+    expect(prod.workload).toMatchObject({ kind: 'Rollout', name: 'shop-api' });
+    expect(prod.version?.value).toBe(sha('c5'));
+    expect(prod.rolloutStatus).toEqual({ state: 'paused', reason: 'CanaryPauseStep', message: 'CanaryPauseStep', strategy: 'canary', step: { index: 1, total: 4, weight: 25 } });
+    expect(prod.serving?.map((s) => [s.role, s.commit, s.ready])).toEqual([
+      ['stable', sha('c3'), 3],
+      ['canary', sha('c5'), 1],
+    ]);
+    // The canary takes traffic too: SHOP-5 is rolling out, not in prod; SHOP-3 is in both.
+    expect(where(snapshot, 'SHOP-5')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in', prod: 'in' });
+    expect(pair(snapshot)).toMatchObject({ status: 'ahead', ahead: { commits: 2 } });
+    expect(snapshot.sources.kubernetes.clusters.tiny.lists.map((l) => l.kind)).toContain('rollouts');
+  });
+
+  it('a blue-green preview serves no traffic, and an aborted rollout is stalled', async () => {
+    const blue = await start(
+      rollout((d) => {
+        d.strategy = 'blueGreen';
+        d.paused = true;
+        d.pods = [
+          { revision: 1, count: 4 },
+          { revision: 2, count: 4 },
+        ];
+      }),
+      (raw) => {
+        raw.projects[0].services[0].workload = { ...raw.projects[0].services[0].workload };
+      },
+    );
+    const bg = (await blue.run()).snapshot;
+    expect(prodOf(bg).serving?.map((s) => [s.role, s.commit])).toEqual([
+      ['active', sha('c3')],
+      ['preview', sha('c5')],
+    ]);
+    expect(prodOf(bg).rolloutStatus).toMatchObject({ state: 'paused', strategy: 'blueGreen', reason: 'BlueGreenPause' });
+    // Only the active version serves: SHOP-4 is not in prod (the preview has it), and drift counts from c3.
+    expect(where(bg, 'SHOP-4')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    expect(pair(bg)).toMatchObject({ ahead: { commits: 2 } });
+    await t!.close();
+
+    const aborted = await start(
+      rollout((d) => {
+        d.abort = true;
+        d.pods = [{ revision: 1, count: 4 }];
+      }),
+    );
+    const ab = (await aborted.run()).snapshot;
+    expect(prodOf(ab).rolloutStatus).toMatchObject({ state: 'stalled', reason: 'RolloutAborted' });
+    expect(codes(ab)).toContain('ROLLOUT_STALLED');
+    expect(where(ab, 'SHOP-5')).toEqual({ staging: 'in', prod: 'rolling-out' });
+  });
+});
+
+describe('Argo CD applications', () => {
+  it('shows sync status, health and target revision, and an out-of-sync application is a warning', async () => {
+    const fixture = org(() => {}, 'c3');
+    fixture.clusters[0].applications = [
+      { name: 'shop-api-prod', repoURL: 'https://github.com/acme/shop-deploy.git', path: 'prod/shop-api', targetRevision: 'main', destinationNamespace: 'prod', sync: 'OutOfSync', revision: 'f'.repeat(40), health: 'Healthy', workloads: [{ kind: 'Deployment', name: 'shop-api' }] },
+      { name: 'shop-api-staging', repoURL: 'https://github.com/acme/shop-deploy.git', path: 'staging/shop-api', targetRevision: 'main', destinationNamespace: 'staging', sync: 'Synced', revision: 'e'.repeat(40), health: 'Healthy', workloads: [{ kind: 'Deployment', name: 'shop-api' }] },
+    ];
+    const { run } = await start(fixture);
+    const { snapshot } = await run();
+    expect(prodOf(snapshot).argocd).toEqual({ application: 'argocd/shop-api-prod', repoURL: 'https://github.com/acme/shop-deploy.git', path: 'prod/shop-api', targetRevision: 'main', sync: 'OutOfSync', revision: 'f'.repeat(40), health: 'Healthy' });
+    expect(snapshot.projects.shop.environments.staging.services['shop-api'].argocd).toMatchObject({ sync: 'Synced' });
+    expect(codes(snapshot)).toEqual(['ARGOCD_OUT_OF_SYNC']);
+    // One list of Applications for the cluster, not one request per application.
+    expect(snapshot.sources.kubernetes.clusters.tiny.lists.filter((l) => l.kind === 'applications')).toEqual([expect.objectContaining({ items: 2 })]);
+    expect(t!.sandbox.kubernetes.cluster('tiny').counters.byRoute['list applications']).toBe(1);
+  });
+
+  it('Rollouts and Applications are listed by the real kubectl where their CRDs are installed', async () => {
+    const fixture = org((d) => (d.kind = 'Rollout'), { at: 'c5', previous: ['c3'] });
+    fixture.clusters[0].applications = [{ name: 'shop', repoURL: 'https://github.com/acme/shop-deploy.git', targetRevision: 'main', destinationNamespace: 'prod', sync: 'Synced', health: 'Healthy', workloads: [{ kind: 'Rollout', name: 'shop-api' }] }];
+    t = await startTestSandbox(fixture);
+    const { spawnAsync } = await import('./helpers/cli.js');
+    const env = { KUBECONFIG: t.kubeconfig, HOME: process.env.HOME ?? '/tmp' };
+    const ro = await spawnAsync('kubectl', ['--context', 'tiny', 'get', 'rollouts', '-n', 'prod'], env);
+    expect(ro.stderr).toBe('');
+    expect(ro.stdout).toMatch(/shop-api\s+1\s+1\s+1\s+1/);
+    const apps = await spawnAsync('kubectl', ['--context', 'tiny', 'get', 'applications', '-A'], env);
+    expect(apps.stdout).toMatch(/argocd\s+shop\s+Synced\s+Healthy/);
   });
 });

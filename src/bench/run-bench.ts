@@ -150,6 +150,48 @@ async function benchOld(size: 'S' | 'L') {
   }
 }
 
+/**
+ * "every workload kind": the same organisation with a share of its services run as StatefulSets,
+ * DaemonSets, CronJobs and Argo Rollouts (with workloadRef), and a config that names no kind, so
+ * snap looks for Deployments first and lists the other kinds in each cluster once.
+ */
+async function benchKinds(size: 'S' | 'L') {
+  const fixture = generateFixture({ seed: 2026, ...PRESETS[size] });
+  const kinds = ['StatefulSet', 'DaemonSet', 'CronJob', 'Rollout'] as const;
+  let changed = 0;
+  fixture.projects.forEach((project) =>
+    project.services.forEach((service, i) => {
+      if (i % 10 !== 3) return;
+      const kind = kinds[changed++ % kinds.length];
+      for (const d of fixture.clusters.flatMap((c) => c.deployments).filter((x) => (x.repository ?? `${fixture.owner}/${x.name}`) === service.repository)) {
+        d.kind = kind;
+        if (kind === 'Rollout') d.workloadRef = true;
+      }
+    }),
+  );
+  const shape = describeFixture(fixture);
+  process.stderr.write(`bench ${size} with every kind: ${changed} services are StatefulSets, DaemonSets, CronJobs or Rollouts\n`);
+  const sandbox = await startSandbox(fixture, { githubLatencyMs: GITHUB_LATENCY_MS, kubeLatencyMs: KUBE_LATENCY_MS });
+  const dir = await mkdtemp(path.join(tmpdir(), `snap-bench-${size}-kinds-`));
+  try {
+    await sandbox.writeKubeconfig(dir);
+    const config = configForFixture(fixture, 'kubeconfig.yaml', {}, sandbox.githubUrl);
+    // Name no kind: the case where snap has to find them.
+    for (const project of config.projects) for (const service of project.services as { workload?: unknown }[]) delete service.workload;
+    await writeFile(path.join(dir, 'snap.config.yaml'), stringify(config));
+    const runs: RunFigures[] = [];
+    for (const name of ['cold, every kind', 'warm, every kind']) {
+      const figures = await measure(name, dir, sandbox);
+      runs.push(figures);
+      process.stderr.write(`bench ${size} ${name}: ${(figures.wallMs / 1000).toFixed(2)} s, ${JSON.stringify(figures.requests)} requests, ${figures.points} points, ${figures.rssMb} MB\n`);
+    }
+    return { size: `${size}, every kind`, shape: { ...shape, otherKinds: changed }, runs };
+  } finally {
+    await sandbox.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function benchSize(size: 'S' | 'L') {
   const t0 = Date.now();
   const fixture = generateFixture({ seed: 2026, ...PRESETS[size] });
@@ -258,11 +300,22 @@ function oldVerdicts(size: string, runs: RunFigures[]): string[] {
   return out;
 }
 
-function markdown(results: { size: string; shape: ReturnType<typeof describeFixture> & { oldProd?: number }; runs: RunFigures[] }[], lines: string[]): string {
+/** Every kind: within the size's cold and warm targets, with every service found. */
+function kindVerdicts(size: string, runs: RunFigures[]): string[] {
+  const targets = TARGETS[size.startsWith('S') ? 'S' : 'L'];
+  const [cold, warm] = runs;
+  return [
+    `${cold.wallMs <= targets.cold.wallMs! ? 'met' : 'NOT met'}: ${size} cold ${(cold.wallMs / 1000).toFixed(2)} s ≤ ${targets.cold.wallMs! / 1000} s`,
+    `${warm.wallMs <= targets.warm.wallMs! ? 'met' : 'NOT met'}: ${size} warm ${(warm.wallMs / 1000).toFixed(2)} s ≤ ${targets.warm.wallMs! / 1000} s (${warm.requests.kubernetes} Kubernetes requests)`,
+    `${Math.max(...runs.map((r) => r.rssMb)) <= RSS_LIMIT_MB ? 'met' : 'NOT met'}: ${size} peak RSS ${Math.max(...runs.map((r) => r.rssMb))} MB ≤ ${RSS_LIMIT_MB} MB`,
+  ];
+}
+
+function markdown(results: { size: string; shape: ReturnType<typeof describeFixture> & { oldProd?: number; otherKinds?: number }; runs: RunFigures[] }[], lines: string[]): string {
   const rows = results.flatMap(({ size, runs }) =>
     runs.map((r) => `| ${size} | ${r.run} | ${(r.wallMs / 1000).toFixed(2)} s | ${r.requests.github ?? 0} | ${r.requests.kubernetes ?? 0} | ${r.points} | ${r.deepened} | ${r.unknown} (${r.historyUnknown}) | ${r.rssMb} MB |`),
   );
-  const shapes = results.map(({ size, shape }) => `- ${size}: ${shape.repositories} repositories, ${shape.commits.toLocaleString('en')} commits, ${shape.environments} environments, ${shape.clusters} clusters, ${shape.namespaces} namespaces, ${shape.deployments.toLocaleString('en')} deployments${'oldProd' in shape ? `, ${shape.oldProd} services whose prod runs a release about 2 years old` : ''}`);
+  const shapes = results.map(({ size, shape }) => `- ${size}: ${shape.repositories} repositories, ${shape.commits.toLocaleString('en')} commits, ${shape.environments} environments, ${shape.clusters} clusters, ${shape.namespaces} namespaces, ${shape.deployments.toLocaleString('en')} deployments${'oldProd' in shape ? `, ${shape.oldProd} services whose prod runs a release about 2 years old` : ''}${'otherKinds' in shape ? `, ${shape.otherKinds} services run as StatefulSets, DaemonSets, CronJobs or Argo Rollouts (the config names no kind)` : ''}`);
   return [
     `Latency injected: ${GITHUB_LATENCY_MS} ms per GitHub request, ${KUBE_LATENCY_MS} ms per Kubernetes request. Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     '',
@@ -281,12 +334,13 @@ async function mainBench() {
   const arg = process.argv.slice(2).find((a) => a.startsWith('--size='))?.slice(7) ?? 'all';
   const sizes = (arg === 'all' ? ['S', 'L'] : arg.split(',')) as ('S' | 'L')[];
   if (sizes.some((s) => s !== 'S' && s !== 'L')) throw new Error(`--size takes S, L or all, not ${arg}`);
-  const results: (Awaited<ReturnType<typeof benchSize>> | Awaited<ReturnType<typeof benchOld>>)[] = [];
+  const results: (Awaited<ReturnType<typeof benchSize>> | Awaited<ReturnType<typeof benchOld>> | Awaited<ReturnType<typeof benchKinds>>)[] = [];
   for (const size of sizes) {
     results.push(await benchSize(size));
     results.push(await benchOld(size));
+    if (size === 'L') results.push(await benchKinds(size));
   }
-  const lines = results.flatMap((r) => (r.size === 'S' || r.size === 'L' ? verdicts(r.size, r.runs) : oldVerdicts(r.size, r.runs)));
+  const lines = results.flatMap((r) => (r.size === 'S' || r.size === 'L' ? verdicts(r.size, r.runs) : r.size.endsWith('every kind') ? kindVerdicts(r.size, r.runs) : oldVerdicts(r.size, r.runs)));
   for (const r of results) {
     if (!('status' in r) || !r.status) continue;
     lines.push(`${r.status.wallMs <= 500 ? 'met' : 'NOT met'}: snap status with 10,000 runs in the log ${(r.status.wallMs / 1000).toFixed(2)} s ≤ 0.5 s`);

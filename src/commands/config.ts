@@ -24,7 +24,7 @@ export async function runConfigValidate(options: ValidateOptions, io: CommandIO)
   if (valid) {
     const config = result.config!;
     const services = config.projects.reduce((n, p) => n + p.services.length, 0);
-    const contexts = new Set(config.projects.flatMap((p) => p.environments.map((e) => e.context)));
+    const contexts = new Set(config.projects.flatMap((p) => p.environments.flatMap((e) => e.targets.map((t) => t.context))));
     io.stdout.write(`${c.green('valid')} ${file}: ${config.projects.length} project(s), ${services} service(s), ${contexts.size} kube context(s); data in ${config.dataDir}\n`);
   } else io.stdout.write(`${result.errors.length} error(s) in ${file}\n`);
   return valid ? ExitCode.ok : ExitCode.usage;

@@ -171,6 +171,16 @@ function normalise(
     list?.forEach((e, i) => {
       if (seen.has(e.name)) error([...keys, i, 'name'], `environment "${e.name}" is listed twice`, 'give each environment a unique name');
       seen.add(e.name);
+      if (e.targets && (e.context || e.namespaces)) {
+        error([...keys, i, 'targets'], `environment "${e.name}" has both targets and context/namespaces`, 'list every cluster under targets (each with its context and namespaces), or use context and namespaces alone');
+      } else if (!e.targets && !e.context) {
+        error([...keys, i], `environment "${e.name}" has no context`, 'add "context:" with the kubeconfig context, or "targets:" with one entry per cluster');
+      }
+      const contexts = new Set<string>();
+      e.targets?.forEach((t, ti) => {
+        if (contexts.has(t.context)) error([...keys, i, 'targets', ti, 'context'], `context "${t.context}" is listed twice in environment "${e.name}"`, 'list each cluster once, with all its namespaces');
+        contexts.add(t.context);
+      });
     });
   };
   checkEnvironments(raw.environments, ['environments']);
@@ -184,11 +194,11 @@ function normalise(
     if (!source || source.length === 0) {
       error(['projects', pi], `project "${p.name}" has no environments`, 'add a top-level "environments:" list or one inside the project');
     }
-    const environments: Environment[] = (source ?? []).map((e) => ({
-      name: e.name,
-      context: e.context,
-      namespaces: e.namespaces ? [...new Set(e.namespaces.map((ns) => ns.replaceAll('{project}', p.name)))] : null,
-    }));
+    const namespacesOf = (list: string[] | undefined) => (list ? [...new Set(list.map((ns) => ns.replaceAll('{project}', p.name)))] : null);
+    const environments: Environment[] = (source ?? []).map((e) => {
+      const targets = (e.targets ?? [{ context: e.context ?? '', namespaces: e.namespaces }]).map((t) => ({ context: t.context, namespaces: namespacesOf(t.namespaces) }));
+      return { name: e.name, context: targets[0].context, namespaces: targets[0].namespaces, targets };
+    });
     const serviceNames = new Set<string>();
     const services = p.services.map((s, si) => {
       const keys: KeyPath = ['projects', pi, 'services', si];

@@ -9,23 +9,37 @@ const name = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/i, 'use letters, digits, ".", "_" and "-", starting and ending with a letter or digit');
 
+const namespacesSchema = z
+  .array(z.string().min(1))
+  .optional()
+  .describe('Namespaces to look in; "{project}" is replaced by the project name. Omit to look in all namespaces.');
+
+export const targetSchema = z
+  .strictObject({
+    context: z.string().min(1).describe('kubeconfig context of one cluster of the environment.'),
+    namespaces: namespacesSchema,
+  })
+  .describe('One cluster (and its namespaces) an environment runs in.');
+
 export const environmentSchema = z
   .strictObject({
     name: name.describe('Environment name, e.g. dev, staging, prod. Order in the list is promotion order.'),
-    context: z.string().min(1).describe('kubeconfig context of the cluster this environment runs in.'),
-    namespaces: z
-      .array(z.string().min(1))
+    context: z.string().min(1).optional().describe('kubeconfig context of the cluster this environment runs in (or use targets for several).'),
+    namespaces: namespacesSchema,
+    targets: z
+      .array(targetSchema)
+      .min(1)
       .optional()
-      .describe('Namespaces to look in; "{project}" is replaced by the project name. Omit to look in all namespaces.'),
+      .describe('The clusters this environment runs in, when there are several (regions: prod-eu, prod-us). Each service reports per target; what serves anywhere counts.'),
   })
-  .describe('One environment: a kube context and the namespaces that belong to it.');
+  .describe('One environment: a kube context and the namespaces that belong to it, or several such targets.');
 
 export const workloadSchema = z
   .strictObject({
     kind: z
-      .enum(['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'])
+      .enum(['Deployment', 'Rollout', 'StatefulSet', 'DaemonSet', 'CronJob'])
       .optional()
-      .describe('Workload kind. Omit it to look for a Deployment, and when none matches, for a StatefulSet, DaemonSet or CronJob (which costs their lists in that cluster).'),
+      .describe('Workload kind (Rollout: Argo Rollouts). Omit it to look for a Deployment, and when none matches (or it has 0 replicas, as under a Rollout\'s workloadRef), for a Rollout, StatefulSet, DaemonSet or CronJob (which costs their lists in that cluster).'),
     name: z.string().min(1).optional().describe('Workload name. Defaults to the service name when no selector is given.'),
     selector: z
       .string()

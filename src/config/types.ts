@@ -1,16 +1,25 @@
 /** The normalised config that the engine works with: defaults applied, paths resolved, placeholders expanded. */
+/** One cluster of an environment and the namespaces that belong to it (null: all namespaces). */
+export interface Target {
+  context: string;
+  namespaces: string[] | null;
+}
+
 export interface Environment {
   name: string;
+  /** The first target's context and namespaces (the only ones, for most environments). */
   context: string;
   /** null: all namespaces of the cluster. */
   namespaces: string[] | null;
+  /** Every cluster the environment runs in, in config order; one for most environments. */
+  targets: Target[];
 }
 
 export interface Service {
   name: string;
   repository: string;
   /** kind: undefined when the config names none (a Deployment, else whichever kind matches). */
-  workload: { kind?: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob'; name?: string; selector?: string; container?: string };
+  workload: { kind?: 'Deployment' | 'Rollout' | 'StatefulSet' | 'DaemonSet' | 'CronJob'; name?: string; selector?: string; container?: string };
   version: { from: 'image-tag' | 'label' | 'annotation'; key?: string };
   /** Folders or files of the repository this service is built from; its commits, tickets and drift count only commits touching them. */
   paths?: string[];

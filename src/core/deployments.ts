@@ -90,7 +90,9 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
   const events: DeploymentEvent[] = [];
   for (const [project, p] of Object.entries(projects)) {
     for (const [environment, e] of Object.entries(p.environments)) {
-      for (const [service, state] of Object.entries(e.services)) {
+      // An environment of several clusters: each cluster's rollouts are deployments of their own.
+      const units: [string, ServiceState][] = Object.entries(e.services).flatMap(([service, s]): [string, ServiceState][] => (s.targets ? s.targets.map((t): [string, ServiceState] => [service, t]) : [[service, s]]));
+      for (const [service, state] of units) {
         // A workload scaled to zero serves nothing: a template changed meanwhile is not deployed.
         if (state.status !== 'running' || !state.workload || state.rolloutStatus?.state === 'scaled-to-zero') continue;
         const workload = { context: state.workload.context, namespace: state.workload.namespace, name: state.workload.name };
@@ -122,7 +124,9 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
           versions.forEach((v, i) => events.push(event(i, versions[i - 1], v, versions.slice(0, Math.max(0, i - 1)), 'replicaset-history')));
           continue;
         }
-        const before = previous.projects[project]?.environments[environment]?.services[service];
+        const was0 = previous.projects[project]?.environments[environment]?.services[service];
+        // The same cluster's state in the previous snapshot.
+        const before = was0?.targets ? was0.targets.find((t) => t.workload?.context === state.workload!.context) : was0;
         if (!before || before.status !== 'running') continue;
         // A previous snapshot taken without GitHub has no commits: resolve its version now.
         const seen = currentVersion(before);

@@ -12,6 +12,8 @@ interface Target {
   source: string;
   /** Index in `serving`, for a serving version other than the desired one. */
   serving?: number;
+  /** Index in `targets`, for the desired version of one cluster of an environment of several. */
+  unit?: number;
 }
 
 /**
@@ -28,6 +30,9 @@ function targets(projects: Snapshot['projects']): Target[] {
         if (state.version) out.push({ project, environment, service, repository: state.repository, value: state.version.value, source: state.version.source });
         (state.serving ?? []).forEach((s, i) => {
           if (s.version && source && s.version !== state.version?.value) out.push({ project, environment, service, repository: state.repository, value: s.version, source, serving: i });
+        });
+        (state.targets ?? []).forEach((unit, i) => {
+          if (unit.status === 'running' && unit.version) out.push({ project, environment, service, repository: state.repository, value: unit.version.value, source: unit.version.source, unit: i });
         });
       }
     }
@@ -131,11 +136,14 @@ export async function linkCommits(
   }
   const warnings: SnapshotWarning[] = [];
   for (const t of all) {
-    const state = projects[t.project].environments[t.environment].services[t.service];
+    const service = projects[t.project].environments[t.environment].services[t.service];
+    const state = t.unit === undefined ? service : service.targets![t.unit];
     const r = resolutions.get(t);
     const scope = { project: t.project, environment: t.environment, service: t.service };
     if (!r) continue; // repository not read from GitHub: reported by the GitHub source
     const serving = t.serving === undefined ? '' : ` (serving ${state.serving![t.serving].ready} pod${state.serving![t.serving].ready === 1 ? '' : 's'})`;
+    // A cluster's own version: its commit, and no second warning for a version warned about already.
+    if (t.unit !== undefined && r.status !== 'resolved' && all.some((o) => o !== t && o.unit === undefined && o.project === t.project && o.environment === t.environment && o.service === t.service && o.value === t.value)) continue;
     if (r.status === 'resolved') {
       if (t.serving !== undefined) {
         state.serving![t.serving].commit = r.commit.oid;

@@ -29,11 +29,14 @@ export function servedBy(state: ServiceState | undefined, view: RepoView | undef
   if (!state || state.status === 'not-found') return NOT_DEPLOYED;
   if (state.status === 'unknown') return CLUSTER_UNREAD;
   if (!view) return { status: 'unknown', reason: `${state.repository} was not read from GitHub` };
+  const unread = state.targets?.filter((t) => t.status === 'unknown').map((t) => t.context) ?? [];
+  if (unread.length) return { status: 'unknown', reason: `cluster ${unread.join(', ')} of this environment could not be read` };
   if (state.rolloutStatus?.state === 'scaled-to-zero') return SCALED_TO_ZERO;
   if (!state.serving) return state.commit ? { status: 'known', serving: [state.commit.oid], desired: state.commit.oid } : UNRESOLVED;
   if (!state.version && state.serving.some((s) => !s.version)) return UNREADABLE;
   const commits: string[] = [];
-  for (const s of state.serving) {
+  // A blue-green preview takes no production traffic: it does not serve.
+  for (const s of state.serving.filter((x) => x.role !== 'preview')) {
     if (!s.commit) {
       if (state.serving.length === 1 && s.version === state.version?.value) return UNRESOLVED;
       return { status: 'unknown', reason: `the version ${s.version ?? s.image ?? s.replicaSet} that ${s.ready} ready pod${s.ready === 1 ? '' : 's'} serve${s.ready === 1 ? 's' : ''} did not resolve to a commit` };

@@ -24,7 +24,8 @@ export const warningSchema = z.object({
 });
 
 const listSchema = z.object({
-  kind: z.enum(['deployments', 'replicasets', 'pods', 'statefulsets', 'daemonsets', 'controllerrevisions', 'cronjobs', 'jobs']),
+  kind: z.enum(['deployments', 'replicasets', 'pods', 'statefulsets', 'daemonsets', 'controllerrevisions', 'cronjobs', 'jobs', 'rollouts', 'applications']),
+  absent: z.boolean().optional().describe('A custom resource (Argo Rollouts, Argo CD) whose API the cluster does not serve (404), or may not be listed (403): none are read.'),
   namespace: z.string().optional().describe('Set when listed per namespace; absent for a cluster-wide list.'),
   resourceVersion: z.string().optional().describe('The list resourceVersion: the point in time the cluster was read at.'),
   pages: z.number().int(),
@@ -60,15 +61,20 @@ export const servingSchema = z.object({
   ready: z.number().int().describe('Ready pods running this version.'),
   since: z.string().optional().describe('Creation time of the oldest of these pods.'),
   commit: z.string().optional().describe('The commit this version resolves to.'),
+  context: z.string().optional().describe('The cluster these pods run in, when the environment has several targets.'),
+  role: z
+    .enum(['stable', 'canary', 'active', 'preview'])
+    .optional()
+    .describe('An Argo Rollouts Rollout: the stable or canary ReplicaSet (both take traffic), or the blue-green active one or preview (which takes none, so it does not count as serving).'),
 });
 
-export const serviceStateSchema = z.object({
+const serviceStateBase = z.object({
   repository: z.string(),
   status: z
     .enum(['running', 'not-found', 'unknown'])
     .describe('running: workload found; not-found: the cluster was read and has no such workload; unknown: the cluster could not be read.'),
   workload: z
-    .object({ kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob']), name: z.string(), namespace: z.string(), context: z.string(), generation: z.number().int().optional() })
+    .object({ kind: z.enum(['Deployment', 'Rollout', 'StatefulSet', 'DaemonSet', 'CronJob']), name: z.string(), namespace: z.string(), context: z.string(), generation: z.number().int().optional() })
     .optional(),
   container: z
     .object({
@@ -113,8 +119,26 @@ export const serviceStateSchema = z.object({
         .describe('complete: every pod is of the desired revision; progressing: a rollout is under way; stalled: the Progressing condition is False (e.g. ProgressDeadlineExceeded) or ReplicaFailure is True; paused: spec.paused; scaled-to-zero: 0 replicas desired, nothing serves.'),
       reason: z.string().optional().describe("The condition's reason, e.g. ProgressDeadlineExceeded."),
       message: z.string().optional().describe("The condition's message."),
+      strategy: z.enum(['canary', 'blueGreen']).optional().describe('An Argo Rollouts Rollout: its strategy.'),
+      step: z
+        .object({ index: z.number().int(), total: z.number().int(), weight: z.number().int().optional() })
+        .optional()
+        .describe('An Argo Rollouts canary: the step it is at (status.currentStepIndex) of how many, and the canary traffic weight (%).'),
     })
     .optional(),
+  argocd: z
+    .object({
+      application: z.string().describe('namespace/name of the Argo CD Application that manages this workload.'),
+      repoURL: z.string().optional(),
+      path: z.string().optional(),
+      targetRevision: z.string().optional().describe('What git says should run: spec.source.targetRevision.'),
+      sync: z.string().describe('Synced, OutOfSync or Unknown: whether the live objects match git.'),
+      revision: z.string().optional().describe('The commit of the deploy repository it last synced.'),
+      health: z.string().optional().describe('Healthy, Progressing, Degraded, Suspended, Missing or Unknown.'),
+      message: z.string().optional(),
+    })
+    .optional()
+    .describe('Set when an Argo CD Application manages the workload: desired (git) beside live.'),
   lastServed: servingSchema
     .omit({ ready: true })
     .optional()
@@ -140,6 +164,13 @@ const countsSchema = z.object({
     .optional()
     .describe('Set when the set holds commits older than the history window: pull requests are known from this time (ISO; the first midnight UTC after the window starts) on, so earlier ones among those commits are not listed and the list is a lower bound.'),
   tickets: z.array(z.string()),
+});
+
+export const serviceStateSchema = serviceStateBase.extend({
+  targets: z
+    .array(serviceStateBase.extend({ context: z.string() }))
+    .optional()
+    .describe('Set when the environment runs in several clusters: the state in each (context), in config order. The service state itself is the first found one, with `serving`, replicas and pods over all of them.'),
 });
 
 export const driftServiceSchema = z.object({
@@ -288,6 +319,7 @@ export const githubSourceSchema = z.object({
 export const environmentStateSchema = z.object({
   context: z.string(),
   namespaces: z.array(z.string()).nullable(),
+  targets: z.array(z.object({ context: z.string(), namespaces: z.array(z.string()).nullable() })).optional().describe('Set when the environment runs in several clusters.'),
   services: z.record(z.string(), serviceStateSchema),
 });
 

@@ -13,7 +13,7 @@ import type { ProgressSink } from './progress.js';
 import { servicePaths } from './paths.js';
 import { RepoBook } from './repo-book.js';
 import { buildRepositories } from './repositories.js';
-import { SNAPSHOT_SCHEMA_VERSION, type DeploymentEvent, type GithubSourceState, type Snapshot, type SnapshotWarning } from './snapshot-schema.js';
+import { SNAPSHOT_SCHEMA_VERSION, type ServiceState, type DeploymentEvent, type GithubSourceState, type Snapshot, type SnapshotWarning } from './snapshot-schema.js';
 import { TicketKeyPolicy } from './tickets/keys.js';
 import { buildTickets } from './tickets/presence.js';
 import { resolveVersion } from './versions/resolve.js';
@@ -135,6 +135,14 @@ function tipsOf(projects: Snapshot['projects'], previous: Snapshot | undefined, 
         add(s.repository, before?.commit?.oid ?? resolve(before?.version?.value));
         add(s.repository, previous?.repositories?.[s.repository]?.head?.oid);
         for (const r of s.rollout?.history ?? []) add(s.repository, resolve(r.version));
+        // The other clusters of an environment of several: their own commits and revisions.
+        for (const t of s.targets ?? []) {
+          add(s.repository, t.commit?.oid);
+          add(s.repository, t.lastServed?.commit);
+          for (const r of t.rollout?.history ?? []) add(s.repository, resolve(r.version));
+          const was = before?.targets?.find((b) => b.workload?.context === t.workload?.context);
+          add(s.repository, was?.commit?.oid ?? resolve(was?.version?.value));
+        }
       }
     }
   }
@@ -150,9 +158,11 @@ export function carryLastServed(projects: Snapshot['projects'], previous: Snapsh
   if (!previous) return;
   for (const [project, p] of Object.entries(projects)) {
     for (const [environment, e] of Object.entries(p.environments)) {
-      for (const [service, s] of Object.entries(e.services)) {
+      const units = Object.entries(e.services).flatMap(([service, s]): [string, ServiceState][] => (s.targets ? s.targets.map((t): [string, ServiceState] => [service, t]) : [[service, s]]));
+      for (const [service, s] of units) {
         if (s.rolloutStatus?.state !== 'scaled-to-zero') continue;
-        const before = previous.projects[project]?.environments[environment]?.services[service];
+        const was = previous.projects[project]?.environments[environment]?.services[service];
+        const before = was?.targets ? was.targets.find((t) => t.workload?.context === s.workload?.context) : was;
         if (!before || before.status !== 'running') continue;
         const same = before.workload?.name === s.workload?.name && before.workload?.namespace === s.workload?.namespace && before.workload?.context === s.workload?.context;
         if (!same) continue;

@@ -67,7 +67,7 @@ function shellQuote(word: string): string {
 
 /** Contexts that every environment of the config names, in order. */
 export function contextsOf(config: Config): string[] {
-  return [...new Set(config.projects.flatMap((p) => p.environments.map((e) => e.context)))];
+  return [...new Set(config.projects.flatMap((p) => p.environments.flatMap((e) => e.targets.map((t) => t.context))))];
 }
 
 /** Non-secret settings that came from this shell's environment and must travel with the files. */

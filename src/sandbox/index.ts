@@ -66,7 +66,7 @@ export function configForFixture(fixture: Fixture, kubeconfig: string, extra: Re
     version: 1,
     ...(githubUrl ? { github: { url: githubUrl } } : {}),
     ...(fixture.history ? { history: { days: fixture.history.days } } : {}),
-    environments: fixture.environments.map((e) => ({ name: e.name, context: e.context, namespaces: e.namespaces })),
+    environments: fixture.environments.map((e) => (e.targets ? { name: e.name, targets: e.targets } : { name: e.name, context: e.context, namespaces: e.namespaces })),
     projects: fixture.projects.map((p) => ({
       name: p.name,
       services: p.services.map((s) => {

@@ -13,6 +13,13 @@ import { checkSnapshot, readLatest } from './snapshots.js';
  */
 function slimService(s: ServiceState): ServiceState {
   return {
+    ...slimOne(s),
+    ...(s.targets ? { targets: s.targets.map((t) => ({ ...slimOne(t), context: t.context })) } : {}),
+  };
+}
+
+function slimOne(s: ServiceState): ServiceState {
+  return {
     repository: s.repository,
     status: s.status,
     ...(s.workload ? { workload: s.workload } : {}),
@@ -34,7 +41,7 @@ export function baselineOf(snapshot: Snapshot): Snapshot {
   for (const [name, p] of Object.entries(snapshot.projects)) {
     projects[name] = { environments: {} };
     for (const [env, e] of Object.entries(p.environments)) {
-      projects[name].environments[env] = { context: e.context, namespaces: e.namespaces, services: Object.fromEntries(Object.entries(e.services).map(([k, s]) => [k, slimService(s)])) };
+      projects[name].environments[env] = { context: e.context, namespaces: e.namespaces, ...(e.targets ? { targets: e.targets } : {}), services: Object.fromEntries(Object.entries(e.services).map(([k, s]) => [k, slimService(s)])) };
     }
   }
   const repositories: Snapshot['repositories'] = {};

@@ -8,7 +8,9 @@ const shortVersion = (text: string) => (/^[0-9a-f]{40}$/.test(text) ? text.slice
 
 /** A serving version, short: "1.1.0 2" (its version and ready pods). */
 const servingText = (state: ServiceState) =>
-  (state.serving ?? []).filter((x) => x.version !== state.version?.value || x.image !== state.container?.image).map((x) => `${shortVersion(x.version ?? x.digest?.slice(7, 19) ?? x.replicaSet)}×${x.ready}`);
+  (state.serving ?? [])
+    .filter((x) => x.version !== state.version?.value || x.image !== state.container?.image)
+    .map((x) => `${shortVersion(x.version ?? x.digest?.slice(7, 19) ?? x.replicaSet)}×${x.ready}${x.role === 'preview' ? ' (preview)' : ''}${x.context ? ` in ${x.context}` : ''}`);
 
 /**
  * One table cell: the desired version, its commit and ready/desired pods, and a mark when the
@@ -29,10 +31,13 @@ function cell(state: ServiceState, c: Colors): string {
   const health = pods ? `${servingDesired}/${desired}` : '';
   const others = servingText(state);
   const also = others.length ? ` ${c.dim(`+ ${others.join(' ')}`)}` : '';
-  if (rollout === 'stalled') return `${version}${commit} ${c.red(`${health} ✖ stalled`)}${also}`;
-  if (rollout === 'paused') return `${version}${commit} ${c.yellow(`${health} ‖ paused`)}${also}`;
-  if (rollout === 'progressing') return `${version}${commit} ${c.yellow(`${health} ↻`)}${also}`;
-  return `${version}${commit} ${healthy ? c.green(health) : c.red(`${health} !`)}${also}`;
+  const step = state.rolloutStatus?.step;
+  const at = step ? ` step ${step.index}/${step.total}${step.weight !== undefined ? ` ${step.weight}%` : ''}` : '';
+  const git = state.argocd && state.argocd.sync !== 'Synced' ? ` ${c.yellow('≠ git')}` : '';
+  if (rollout === 'stalled') return `${version}${commit} ${c.red(`${health} ✖ stalled`)}${also}${git}`;
+  if (rollout === 'paused') return `${version}${commit} ${c.yellow(`${health} ‖ paused${at}`)}${also}${git}`;
+  if (rollout === 'progressing') return `${version}${commit} ${c.yellow(`${health} ↻${at}`)}${also}${git}`;
+  return `${version}${commit} ${healthy ? c.green(health) : c.red(`${health} !`)}${also}${git}`;
 }
 
 /** The marks the table uses, for a line under it: only those that appear. */
@@ -45,6 +50,7 @@ export function tableLegend(snapshot: Snapshot, c: Colors): string {
   if (has((s) => s.rolloutStatus?.state === 'stalled')) marks.push('✖ rollout stalled');
   if (has((s) => s.rolloutStatus?.state === 'paused')) marks.push('‖ rollout paused');
   if (has((s) => s.rolloutStatus?.state === 'scaled-to-zero')) marks.push('○ scaled to zero: nothing serves');
+  if (has((s) => !!s.argocd && s.argocd.sync !== 'Synced')) marks.push('≠ git: Argo CD says out of sync');
   if (has((s) => s.status === 'running' && (s.rolloutStatus?.state ?? 'complete') === 'complete' && !!s.pods && (s.pods.notReady.length > 0 || s.pods.ready < (s.replicas?.desired ?? 0)))) marks.push('! pods not ready');
   return marks.length ? c.dim(['n/m: ready pods of the desired version / desired replicas', ...marks].join(' · ')) : '';
 }

@@ -68,7 +68,7 @@ const data = repoData();
 const config = (envs: string[]): Project[] => [
   {
     name: 'payments',
-    environments: envs.map((name) => ({ name, context: 'ctx', namespaces: null })),
+    environments: envs.map((name) => ({ name, context: 'ctx', namespaces: null, targets: [{ context: 'ctx', namespaces: null }] })),
     services: [{ name: 'api', repository: REPO, workload: { kind: 'Deployment', name: 'api' }, version: { from: 'image-tag' } }],
   },
 ];
@@ -137,7 +137,7 @@ describe('tickets by git ancestry', () => {
 describe('drift between environments', () => {
   const project: Project = {
     name: 'payments',
-    environments: ['dev', 'staging', 'prod'].map((name) => ({ name, context: 'ctx', namespaces: null })),
+    environments: ['dev', 'staging', 'prod'].map((name) => ({ name, context: 'ctx', namespaces: null, targets: [{ context: 'ctx', namespaces: null }] })),
     services: [{ name: 'api', repository: REPO, workload: { kind: 'Deployment', name: 'api' }, version: { from: 'image-tag' } }],
   };
   const book = new RepoBook(new Map([[REPO, data]]));

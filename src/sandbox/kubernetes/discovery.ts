@@ -64,3 +64,29 @@ export const DISCOVERY: Record<string, unknown> = {
     ],
   },
 };
+
+/**
+ * The discovery document at `path` for a cluster with the given custom resources installed: the
+ * argoproj.io group (Argo Rollouts' `rollouts`, Argo CD's `applications`) is listed only where its
+ * CRDs are, as on a real API server.
+ */
+export function discoveryFor(path: string, crds: readonly ('rollouts' | 'applications')[]): unknown {
+  if (crds.length === 0) return DISCOVERY[path];
+  if (path === '/apis') {
+    const list = DISCOVERY['/apis'] as { groups: unknown[] };
+    const argo = { name: 'argoproj.io', versions: [{ groupVersion: 'argoproj.io/v1alpha1', version: 'v1alpha1' }], preferredVersion: { groupVersion: 'argoproj.io/v1alpha1', version: 'v1alpha1' } };
+    return { ...list, groups: [...list.groups, argo] };
+  }
+  if (path === '/apis/argoproj.io/v1alpha1') {
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: 'argoproj.io/v1alpha1',
+      resources: [
+        ...(crds.includes('rollouts') ? [resource('rollouts', 'rollout', 'Rollout', true, ['ro'])] : []),
+        ...(crds.includes('applications') ? [resource('applications', 'application', 'Application', true, ['app', 'apps'])] : []),
+      ],
+    };
+  }
+  return DISCOVERY[path];
+}

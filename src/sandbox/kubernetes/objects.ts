@@ -1,6 +1,6 @@
 import { sha1, sha256 } from '../fixtures/random.js';
 import type { FixtureDeployment, FixturePod, FixtureRevision } from '../fixtures/types.js';
-import { materialiseCronJob, materialiseWithRevisions } from './workloads.js';
+import { materialiseCronJob, materialiseRollout, materialiseWithRevisions } from './workloads.js';
 
 /** Plain JSON objects shaped as the Kubernetes API serves them. */
 export type K8sObject = {
@@ -69,6 +69,7 @@ export function podSpecs(d: FixtureDeployment): FixturePod[] {
 export function materialise(context: string, d: FixtureDeployment): WorkloadObjects {
   if (d.kind === 'StatefulSet' || d.kind === 'DaemonSet') return materialiseWithRevisions(context, d);
   if (d.kind === 'CronJob') return materialiseCronJob(context, d);
+  if (d.kind === 'Rollout') return materialiseRollout(context, d);
   const base = `${context}/${d.namespace}/${d.name}`;
   const deploymentUid = uid(`deploy:${base}`);
   const firstAt = d.revisions[0]?.createdAt ?? new Date(0).toISOString();

@@ -4,12 +4,12 @@ import { LabelSelectorError, matchesLabelSelector, parseLabelSelector } from '..
 import { count, delay, newCounters, type KubeFaults, type RequestCounters } from '../faults.js';
 import { Random } from '../fixtures/random.js';
 import type { FixtureCluster } from '../fixtures/types.js';
-import { DISCOVERY } from './discovery.js';
+import { discoveryFor } from './discovery.js';
 import type { K8sObject } from './objects.js';
 import { ClusterStore, type ResourceKind } from './store.js';
 import { toTable } from './table.js';
 
-const KINDS: Record<ResourceKind, { kind: string; group: string; namespaced: boolean }> = {
+const KINDS: Record<ResourceKind, { kind: string; group: string; namespaced: boolean; version?: string }> = {
   namespaces: { kind: 'Namespace', group: '', namespaced: false },
   pods: { kind: 'Pod', group: '', namespaced: true },
   deployments: { kind: 'Deployment', group: 'apps', namespaced: true },
@@ -19,9 +19,11 @@ const KINDS: Record<ResourceKind, { kind: string; group: string; namespaced: boo
   controllerrevisions: { kind: 'ControllerRevision', group: 'apps', namespaced: true },
   cronjobs: { kind: 'CronJob', group: 'batch', namespaced: true },
   jobs: { kind: 'Job', group: 'batch', namespaced: true },
+  rollouts: { kind: 'Rollout', group: 'argoproj.io', namespaced: true, version: 'v1alpha1' },
+  applications: { kind: 'Application', group: 'argoproj.io', namespaced: true, version: 'v1alpha1' },
 };
 
-const ROUTE = /^\/(?:api\/v1|apis\/apps\/v1|apis\/batch\/v1)(?:\/namespaces\/([^/]+))?\/(namespaces|pods|deployments|replicasets|statefulsets|daemonsets|controllerrevisions|cronjobs|jobs)(?:\/([^/]+))?$/;
+const ROUTE = /^\/(?:api\/v1|apis\/apps\/v1|apis\/batch\/v1|apis\/argoproj\.io\/v1alpha1)(?:\/namespaces\/([^/]+))?\/(namespaces|pods|deployments|replicasets|statefulsets|daemonsets|controllerrevisions|cronjobs|jobs|rollouts|applications)(?:\/([^/]+))?$/;
 const NAMESPACE_GET = /^\/api\/v1\/namespaces\/([^/]+)$/;
 
 export interface ClusterServerOptions {
@@ -116,7 +118,7 @@ export class ClusterServer {
       return this.send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     }
     if (req.method !== 'GET') return this.send(res, 405, status(405, 'MethodNotAllowed', `${req.method} is not supported by the sandbox`));
-    const discovery = DISCOVERY[url.pathname];
+    const discovery = discoveryFor(url.pathname, this.store.crds);
     if (discovery) {
       count(this.counters, 'discovery');
       return this.send(res, 200, discovery);
@@ -135,8 +137,9 @@ export class ClusterServer {
     }
     const [, namespace, resource, name] = match as [string, string | undefined, ResourceKind, string | undefined];
     const spec = KINDS[resource];
-    const prefix = spec.group ? `/apis/${spec.group}/v1/` : '/api/v1/';
-    if (!url.pathname.startsWith(prefix)) {
+    const prefix = spec.group ? `/apis/${spec.group}/${spec.version ?? 'v1'}/` : '/api/v1/';
+    // A custom resource exists only where its CRD is installed (Argo Rollouts, Argo CD).
+    if (!url.pathname.startsWith(prefix) || (spec.group === 'argoproj.io' && !this.store.crds.includes(resource as 'rollouts' | 'applications'))) {
       count(this.counters, 'not-found');
       return this.send(res, 404, status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`));
     }
@@ -214,7 +217,7 @@ export class ClusterServer {
     if (asTable) return this.send(res, 200, toTable(spec.kind, page, rv, next));
     this.send(res, 200, {
       kind: `${spec.kind}List`,
-      apiVersion: spec.group ? `${spec.group}/v1` : 'v1',
+      apiVersion: spec.group ? `${spec.group}/${spec.version ?? 'v1'}` : 'v1',
       metadata: { resourceVersion: rv, ...(next ? { continue: next, remainingItemCount: items.length - end } : {}) },
       items: page,
     });

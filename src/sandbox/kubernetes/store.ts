@@ -1,8 +1,9 @@
 import type { FixtureCluster, FixtureDeployment, FixtureRevision } from '../fixtures/types.js';
 import { sha256 } from '../fixtures/random.js';
 import { materialise, type K8sObject, type WorkloadObjects } from './objects.js';
+import { materialiseApplication } from './workloads.js';
 
-export type ResourceKind = 'namespaces' | 'deployments' | 'replicasets' | 'pods' | 'statefulsets' | 'daemonsets' | 'controllerrevisions' | 'cronjobs' | 'jobs';
+export type ResourceKind = 'namespaces' | 'deployments' | 'replicasets' | 'pods' | 'statefulsets' | 'daemonsets' | 'controllerrevisions' | 'cronjobs' | 'jobs' | 'rollouts' | 'applications';
 
 /** The resource (plural) each kind is listed as. */
 export const RESOURCE_OF: Record<string, Exclude<ResourceKind, 'namespaces'>> = {
@@ -14,6 +15,8 @@ export const RESOURCE_OF: Record<string, Exclude<ResourceKind, 'namespaces'>> = 
   ControllerRevision: 'controllerrevisions',
   CronJob: 'cronjobs',
   Job: 'jobs',
+  Rollout: 'rollouts',
+  Application: 'applications',
 };
 
 export interface ClusterVersion {
@@ -34,13 +37,21 @@ export class ClusterStore {
   private readonly workloads = new Map<string, WorkloadObjects>();
   private readonly versions = new Map<number, ClusterVersion>();
   private resourceVersion: number;
+  /** The custom resources installed: where the fixture has Rollouts or Argo CD Applications (or says so). */
+  readonly crds: ('rollouts' | 'applications')[];
 
   constructor(
     readonly fixture: FixtureCluster,
     firstResourceVersion = 1000,
   ) {
     this.resourceVersion = firstResourceVersion;
+    this.crds = [
+      ...(fixture.crds?.includes('rollouts') || fixture.deployments.some((d) => d.kind === 'Rollout') ? (['rollouts'] as const) : []),
+      ...(fixture.crds?.includes('applications') || (fixture.applications?.length ?? 0) > 0 ? (['applications'] as const) : []),
+    ];
     for (const d of fixture.deployments) this.workloads.set(`${d.namespace}/${d.name}`, materialise(fixture.context, d));
+    const appsAt = fixture.deployments[0]?.revisions[0]?.createdAt ?? '2025-01-01T00:00:00.000Z';
+    for (const app of fixture.applications ?? []) this.workloads.set(`application:${app.name}`, { objects: [materialiseApplication(fixture.context, app, appsAt)] });
     this.commit();
   }
 

@@ -110,6 +110,16 @@ const TABLES: Record<string, { columns: Column[]; cells: (o: K8sObject) => unkno
       containers(o).map((c) => c.image).join(','),
     ],
   },
+  // Custom resources: the CRDs' additionalPrinterColumns (Argo Rollouts: Desired, Current, Up-to-date,
+  // Available; Argo CD: Sync Status, Health Status).
+  Rollout: {
+    columns: [col('Name', 0, 'string', 'name'), col('Desired', 0, 'integer'), col('Current', 0, 'integer'), col('Up-to-date', 0, 'integer'), col('Available', 0, 'integer'), col('Age', 0, 'date')],
+    cells: (o) => [o.metadata.name, o.spec?.replicas ?? 0, o.status?.replicas ?? 0, o.status?.updatedReplicas ?? 0, o.status?.availableReplicas ?? 0, humanAge(o.metadata.creationTimestamp)],
+  },
+  Application: {
+    columns: [col('Name', 0, 'string', 'name'), col('Sync Status'), col('Health Status'), col('Revision', 1), col('Project', 1)],
+    cells: (o) => [o.metadata.name, o.status?.sync?.status ?? '', o.status?.health?.status ?? '', o.status?.sync?.revision ?? '', o.spec?.project ?? ''],
+  },
   Pod: {
     columns: [col('Name', 0, 'string', 'name'), col('Ready'), col('Status'), col('Restarts'), col('Age'), col('IP', 1), col('Node', 1), col('Nominated Node', 1), col('Readiness Gates', 1)],
     cells: (o) => {

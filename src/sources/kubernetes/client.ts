@@ -78,6 +78,8 @@ const PATHS: Record<ListKind, { prefix: string; plural: string }> = {
   controllerrevisions: { prefix: '/apis/apps/v1', plural: 'controllerrevisions' },
   cronjobs: { prefix: '/apis/batch/v1', plural: 'cronjobs' },
   jobs: { prefix: '/apis/batch/v1', plural: 'jobs' },
+  rollouts: { prefix: '/apis/argoproj.io/v1alpha1', plural: 'rollouts' },
+  applications: { prefix: '/apis/argoproj.io/v1alpha1', plural: 'applications' },
 };
 
 /** One GET, with its own time limit; resolves with the status and the body text. */

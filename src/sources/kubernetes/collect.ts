@@ -3,6 +3,7 @@ import type { ClusterState, EnvironmentState, SnapshotWarning } from '../../core
 import { mapLimit } from '../../util/pool.js';
 import { noObjects, type ClusterPlan, type ClusterRead } from './read-cluster.js';
 import { LIST_KINDS, LISTS_OF, WORKLOAD_KINDS, type ListKind } from './types.js';
+import { mergeTargets } from './targets.js';
 import { indexCluster, needsOtherKinds, serviceState } from './workload-state.js';
 
 export interface KubernetesProgress {
@@ -28,8 +29,9 @@ export interface KubernetesResult {
 export function planClusters(config: Config): ClusterPlan[] {
   const byContext = new Map<string, ClusterPlan>();
   for (const project of config.projects) {
-    const kinds = new Set<ListKind>(['pods', ...project.services.flatMap((s) => LISTS_OF[s.workload.kind ?? 'Deployment'])]);
-    for (const env of project.environments) {
+    // Argo CD Applications: one list per cluster (a 404 where Argo CD is not installed).
+    const kinds = new Set<ListKind>(['pods', 'applications', ...project.services.flatMap((s) => LISTS_OF[s.workload.kind ?? 'Deployment'])]);
+    for (const env of project.environments.flatMap((e) => e.targets)) {
       const plan = byContext.get(env.context) ?? { context: env.context, kinds: [], namespaces: [], scope: config.kubernetes.listScope };
       plan.kinds = LIST_KINDS.filter((k) => plan.kinds.includes(k) || kinds.has(k));
       if (env.namespaces === null || plan.namespaces === null) plan.namespaces = null;
@@ -106,7 +108,9 @@ export async function collectKubernetes(config: Config, progress: KubernetesProg
     if (read.state.status !== 'ok') continue;
     const plan = plans.find((p) => p.context === read.state.context)!;
     const index = indexCluster(read.objects, kindsRead(plan.kinds));
-    const missing = config.projects.some((project) => project.environments.some((env) => env.context === plan.context && project.services.some((service) => needsOtherKinds(index, service, env))));
+    const missing = config.projects.some((project) =>
+      project.environments.some((env) => env.targets.some((target) => target.context === plan.context && project.services.some((service) => needsOtherKinds(index, service, { ...env, ...target })))),
+    );
     if (missing) more.set(plan.context, { ...plan, kinds: LIST_KINDS.filter((k) => !plan.kinds.includes(k)) });
   }
   const extraTotal = [...more.values()].reduce((sum, p) => sum + plannedLists(p), 0);
@@ -153,24 +157,41 @@ export async function collectKubernetes(config: Config, progress: KubernetesProg
   for (const project of config.projects) {
     environments[project.name] = {};
     for (const environment of project.environments) {
-      const envState: EnvironmentState = { context: environment.context, namespaces: environment.namespaces, services: {} };
+      const several = environment.targets.length > 1;
+      const envState: EnvironmentState = {
+        context: environment.context,
+        namespaces: environment.namespaces,
+        ...(several ? { targets: environment.targets.map((t) => ({ context: t.context, namespaces: t.namespaces })) } : {}),
+        services: {},
+      };
       environments[project.name][environment.name] = envState;
-      const index = indexes.get(environment.context);
-      if (!index) {
-        const cluster = clusters[environment.context];
-        warnings.push({
-          code: `CLUSTER_${cluster.status.toUpperCase().replace('-', '_')}`,
-          severity: 'error',
-          scope: { project: project.name, environment: environment.name, source: `kubernetes:${environment.context}` },
-          message: `context ${environment.context} ${FAILURE_TEXT[cluster.status] ?? 'failed'}${cluster.error && cluster.status !== 'unknown-context' ? ` (${cluster.error})` : ''}; the ${project.services.length} service(s) of ${project.name}/${environment.name} are unknown in this snapshot. ${FAILURE_HINT[cluster.status] ?? ''}`.trim(),
-        });
-        for (const service of project.services) envState.services[service.name] = { repository: service.repository, status: 'unknown' };
-        continue;
-      }
+      const perTarget = environment.targets.map((target) => {
+        const index = indexes.get(target.context);
+        if (!index) {
+          const cluster = clusters[target.context];
+          warnings.push({
+            code: `CLUSTER_${cluster.status.toUpperCase().replace('-', '_')}`,
+            severity: 'error',
+            scope: { project: project.name, environment: environment.name, source: `kubernetes:${target.context}` },
+            message: `context ${target.context} ${FAILURE_TEXT[cluster.status] ?? 'failed'}${cluster.error && cluster.status !== 'unknown-context' ? ` (${cluster.error})` : ''}; the ${project.services.length} service(s) of ${project.name}/${environment.name}${several ? ` in ${target.context}` : ''} are unknown in this snapshot. ${FAILURE_HINT[cluster.status] ?? ''}`.trim(),
+          });
+        }
+        return { target, index };
+      });
       for (const service of project.services) {
-        const result = serviceState(index, { project: project.name, environment, service });
-        envState.services[service.name] = result.state;
-        warnings.push(...result.warnings);
+        const states = perTarget.map(({ target, index }) => {
+          if (!index) return { context: target.context, state: { repository: service.repository, status: 'unknown' as const }, warnings: [] };
+          const result = serviceState(index, { project: project.name, environment: { ...environment, ...target }, service });
+          return { context: target.context, ...result };
+        });
+        for (const s of states) warnings.push(...s.warnings);
+        if (!several) {
+          envState.services[service.name] = states[0].state;
+          continue;
+        }
+        const merged = mergeTargets(states.map((s) => ({ ...s.state, context: s.context })), { project: project.name, environment: environment.name, service: service.name });
+        envState.services[service.name] = merged.state;
+        warnings.push(...merged.warnings);
       }
     }
   }

@@ -1,6 +1,6 @@
 import type { ClusterState } from '../../core/snapshot-schema.js';
 import { KubeRequestError, type ClusterClient } from './client.js';
-import { LIST_KINDS, type KubeObject, type ListKind } from './types.js';
+import { CUSTOM_KINDS, LIST_KINDS, type KubeObject, type ListKind } from './types.js';
 
 export interface ClusterPlan {
   context: string;
@@ -72,6 +72,10 @@ async function listAll(client: ClusterClient, kind: ListKind, namespace: string 
       return { items, list: { kind, ...(namespace ? { namespace } : {}), resourceVersion, pages, items: items.length, restarts } };
     } catch (error) {
       if (error instanceof KubeRequestError && error.failure === 'expired' && restarts < maxRestarts) continue;
+      // A custom resource the cluster does not serve (no CRD: 404) or lets snap list (403): none here.
+      if (error instanceof KubeRequestError && CUSTOM_KINDS.includes(kind) && (error.status === 404 || error.failure === 'forbidden')) {
+        return { items: [] as KubeObject[], list: { kind, ...(namespace ? { namespace } : {}), pages: 0, items: 0, restarts, absent: true } };
+      }
       throw error;
     }
   }
@@ -83,7 +87,8 @@ async function readLists(client: ClusterClient, kinds: readonly ListKind[], name
   // Kinds in parallel; namespaces of one kind one after another, to stay gentle on the API server.
   await Promise.all(
     kinds.map(async (kind) => {
-      for (const namespace of namespaces) {
+      // Argo CD Applications live in its own namespace (argocd), whatever the environments' are.
+      for (const namespace of kind === 'applications' ? [undefined] : namespaces) {
         const result = await listAll(client, kind, namespace, options, counters);
         objects[kind].push(...result.items);
         lists.push(result.list);

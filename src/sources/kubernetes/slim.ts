@@ -1,5 +1,5 @@
 import type { V1Container, V1ControllerRevision, V1CronJob, V1DaemonSet, V1Deployment, V1Job, V1Pod, V1PodTemplateSpec, V1ReplicaSet, V1StatefulSet } from '@kubernetes/client-node';
-import type { KubeList, KubeObject, ListKind } from './types.js';
+import type { Application, KubeList, KubeObject, ListKind, Rollout } from './types.js';
 
 /**
  * Keeps only the fields snap reads from each listed object (workload-state.ts), page by page, so a
@@ -9,6 +9,9 @@ const containers = (list: V1Container[] | undefined) => list?.map((c) => ({ name
 
 const template = (t: V1PodTemplateSpec | undefined) =>
   t ? { metadata: { labels: t.metadata?.labels, annotations: t.metadata?.annotations }, spec: { containers: containers(t.spec?.containers) ?? [] } } : undefined;
+
+/** Status conditions, as the rollout state reads them. */
+const conditions = (list: { type?: string; status?: string; reason?: string; message?: string }[] | undefined) => list?.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message }));
 
 const owners = (o: { kind: string; uid: string; name: string; apiVersion: string }[] | undefined) => o?.map((r) => ({ kind: r.kind, uid: r.uid, name: r.name, apiVersion: r.apiVersion }));
 
@@ -25,14 +28,23 @@ export function slim(kind: ListKind, object: KubeObject): KubeObject {
         readyReplicas: d.status?.readyReplicas,
         availableReplicas: d.status?.availableReplicas,
         updatedReplicas: d.status?.updatedReplicas,
-        conditions: d.status?.conditions?.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
+        conditions: conditions(d.status?.conditions),
       },
     } as V1Deployment;
   }
   if (kind === 'replicasets') {
     const rs = object as V1ReplicaSet;
     return {
-      metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, annotations: m?.annotations, ownerReferences: owners(m?.ownerReferences), creationTimestamp: m?.creationTimestamp },
+      metadata: {
+        name: m?.name,
+        namespace: m?.namespace,
+        uid: m?.uid,
+        annotations: m?.annotations,
+        ownerReferences: owners(m?.ownerReferences),
+        creationTimestamp: m?.creationTimestamp,
+        // An Argo Rollouts ReplicaSet: its pod-template hash says whether it is stable, canary, active or preview.
+        ...(m?.labels?.['rollouts-pod-template-hash'] ? { labels: { 'rollouts-pod-template-hash': m.labels['rollouts-pod-template-hash'] } } : {}),
+      },
       spec: rs.spec ? { selector: rs.spec.selector, template: template(rs.spec.template) } : undefined,
     } as V1ReplicaSet;
   }
@@ -83,9 +95,58 @@ export function slim(kind: ListKind, object: KubeObject): KubeObject {
         succeeded: job.status?.succeeded,
         failed: job.status?.failed,
         active: job.status?.active,
-        conditions: job.status?.conditions?.map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
+        conditions: conditions(job.status?.conditions),
       },
     } as V1Job;
+  }
+  if (kind === 'rollouts') {
+    const ro = object as unknown as Rollout;
+    const st = ro.status;
+    return {
+      metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, labels: m?.labels, annotations: m?.annotations, generation: m?.generation },
+      spec: {
+        replicas: ro.spec?.replicas,
+        selector: ro.spec?.selector,
+        ...(ro.spec?.template ? { template: template(ro.spec.template) } : {}),
+        ...(ro.spec?.workloadRef ? { workloadRef: { kind: ro.spec.workloadRef.kind, name: ro.spec.workloadRef.name } } : {}),
+        strategy: ro.spec?.strategy?.blueGreen ? { blueGreen: {} } : { canary: { steps: ro.spec?.strategy?.canary?.steps?.map(() => ({})) ?? [] } },
+        paused: ro.spec?.paused,
+      },
+      status: st
+        ? {
+            observedGeneration: st.observedGeneration,
+            currentPodHash: st.currentPodHash,
+            stableRS: st.stableRS,
+            currentStepIndex: st.currentStepIndex,
+            phase: st.phase,
+            message: st.message,
+            replicas: st.replicas,
+            updatedReplicas: st.updatedReplicas,
+            readyReplicas: st.readyReplicas,
+            availableReplicas: st.availableReplicas,
+            abort: st.abort,
+            pauseConditions: st.pauseConditions?.map((c) => ({ reason: c.reason })),
+            blueGreen: st.blueGreen ? { activeSelector: st.blueGreen.activeSelector, previewSelector: st.blueGreen.previewSelector } : undefined,
+            canary: st.canary?.weights ? { weights: st.canary.weights } : undefined,
+            conditions: conditions(st.conditions),
+          }
+        : undefined,
+    } as unknown as KubeObject;
+  }
+  if (kind === 'applications') {
+    const app = object as unknown as Application;
+    const source = app.spec?.source ?? app.spec?.sources?.[0];
+    return {
+      metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid },
+      spec: { project: app.spec?.project, source: source ? { repoURL: source.repoURL, path: source.path, targetRevision: source.targetRevision } : undefined, destination: app.spec?.destination },
+      status: {
+        sync: { status: app.status?.sync?.status, revision: app.status?.sync?.revision },
+        health: { status: app.status?.health?.status },
+        resources: app.status?.resources?.map((r) => ({ kind: r.kind, name: r.name, namespace: r.namespace })),
+        conditions: app.status?.conditions?.map((c) => ({ type: c.type, message: c.message })),
+        operationState: app.status?.operationState ? { phase: app.status.operationState.phase, message: app.status.operationState.message } : undefined,
+      },
+    } as unknown as KubeObject;
   }
   const pod = object as V1Pod;
   // Pods a ReplicaSet owns are read through their ReplicaSet's template; others (StatefulSets,

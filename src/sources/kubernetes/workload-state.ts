@@ -4,11 +4,11 @@ import type { Revision, ServiceState, Serving, SnapshotWarning } from '../../cor
 import { chooseContainer } from './containers.js';
 import { matchesLabelSelector, parseLabelSelector } from './label-selector.js';
 import type { ClusterObjects } from './read-cluster.js';
-import { WORKLOAD_KINDS, type WorkloadKind } from './types.js';
+import { WORKLOAD_KINDS, type Application, type Rollout, type WorkloadKind } from './types.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 
-type Workload = V1Deployment | V1StatefulSet | V1DaemonSet | V1CronJob;
+type Workload = V1Deployment | V1StatefulSet | V1DaemonSet | V1CronJob | Rollout;
 
 /** Cluster objects indexed once, so each service lookup is a few map reads. */
 export interface ClusterIndex {
@@ -19,6 +19,8 @@ export interface ClusterIndex {
   revisions: Map<string, V1ControllerRevision[]>;
   jobs: Map<string, V1Job[]>;
   pods: Map<string, V1Pod[]>;
+  /** Argo CD Applications by the workloads they manage: `Kind/namespace/name`. */
+  applications: Map<string, Application>;
   /** The workload kinds whose lists were read. */
   read: Set<WorkloadKind>;
 }
@@ -34,7 +36,7 @@ const controller = (o: { metadata?: V1ObjectMeta }) => (o.metadata?.ownerReferen
 
 /** Indexes what was listed; `read` names the workload kinds whose lists are among them. */
 export function indexCluster(objects: ClusterObjects, read: Iterable<WorkloadKind> = ['Deployment']): ClusterIndex {
-  const index: ClusterIndex = { workloads: new Map(), replicaSets: new Map(), revisions: new Map(), jobs: new Map(), pods: new Map(), read: new Set(read) };
+  const index: ClusterIndex = { workloads: new Map(), replicaSets: new Map(), revisions: new Map(), jobs: new Map(), pods: new Map(), applications: new Map(), read: new Set(read) };
   const add = (kind: WorkloadKind, list: Workload[]) => {
     const byNamespace = index.workloads.get(kind) ?? new Map<string, Workload[]>();
     for (const w of list) push(byNamespace, w.metadata?.namespace, w);
@@ -44,6 +46,10 @@ export function indexCluster(objects: ClusterObjects, read: Iterable<WorkloadKin
   add('StatefulSet', objects.statefulsets as V1StatefulSet[]);
   add('DaemonSet', objects.daemonsets as V1DaemonSet[]);
   add('CronJob', objects.cronjobs as V1CronJob[]);
+  add('Rollout', objects.rollouts as unknown as Rollout[]);
+  for (const app of objects.applications as unknown as Application[]) {
+    for (const r of app.status?.resources ?? []) if (r.kind && r.name) index.applications.set(`${r.kind}/${r.namespace ?? app.spec?.destination?.namespace ?? ''}/${r.name}`, app);
+  }
   for (const rs of objects.replicasets as V1ReplicaSet[]) push(index.replicaSets, controller(rs), rs);
   for (const cr of objects.controllerrevisions as V1ControllerRevision[]) push(index.revisions, controller(cr), cr);
   for (const job of objects.jobs as V1Job[]) push(index.jobs, controller(job), job);
@@ -288,6 +294,70 @@ function cronJobView(cj: V1CronJob, index: ClusterIndex, versionOf: (t: Template
   };
 }
 
+const ROLLOUT_REVISION = 'rollout.argoproj.io/revision';
+const ROLLOUT_HASH = 'rollouts-pod-template-hash';
+
+/**
+ * An Argo Rollouts Rollout: its ReplicaSets (owned by the Rollout, `rollout.argoproj.io/revision`),
+ * its template (inline, or the Deployment `spec.workloadRef` names), and its state from
+ * `status.phase` (argo-rollouts types.go: Healthy is complete, Progressing, Paused with its pause
+ * reason, Degraded is stalled with the Progressing condition's reason, e.g. RolloutAborted or
+ * ProgressDeadlineExceeded), the canary step and weight, and which ReplicaSet is stable, canary,
+ * active or preview (by pod-template hash).
+ */
+function rolloutView(ro: Rollout, index: ClusterIndex): WorkloadView & { roles: Map<string, NonNullable<Serving['role']>> } {
+  const meta = ro.metadata ?? {};
+  const replicaSets = index.replicaSets.get(meta.uid ?? '') ?? [];
+  const hashOf = (rs: V1ReplicaSet) => rs.metadata?.labels?.[ROLLOUT_HASH] ?? '';
+  const revisions = replicaSets.map((rs): RevisionView => {
+    const n = Number(rs.metadata?.annotations?.[ROLLOUT_REVISION]);
+    return { name: rs.metadata?.name ?? '', ...(Number.isFinite(n) && n > 0 ? { revision: n } : {}), template: rs.spec?.template, createdAt: iso(rs.metadata?.creationTimestamp), pods: index.pods.get(rs.metadata?.uid ?? '') ?? [] };
+  });
+  const st = ro.status ?? {};
+  const currentRs = replicaSets.find((rs) => hashOf(rs) === st.currentPodHash) ?? [...replicaSets].sort((a, b) => createdAt(b) - createdAt(a))[0];
+  const current = currentRs ? revisions[replicaSets.indexOf(currentRs)] : undefined;
+  const ref = ro.spec?.workloadRef;
+  const refDeployment = ref?.name ? ((index.workloads.get('Deployment')?.get(meta.namespace ?? '') ?? []) as V1Deployment[]).find((d) => d.metadata?.name === ref.name) : undefined;
+  const template = ro.spec?.template ?? refDeployment?.spec?.template;
+  const blueGreen = ro.spec?.strategy?.blueGreen !== undefined;
+  const roles = new Map<string, NonNullable<Serving['role']>>();
+  for (const rs of replicaSets) {
+    const hash = hashOf(rs);
+    const name = rs.metadata?.name ?? '';
+    if (blueGreen) {
+      if (hash === st.blueGreen?.activeSelector) roles.set(name, 'active');
+      else if (hash === st.blueGreen?.previewSelector) roles.set(name, 'preview');
+    } else if (hash === st.stableRS) roles.set(name, 'stable');
+    else if (hash === st.currentPodHash) roles.set(name, 'canary');
+  }
+  const steps = ro.spec?.strategy?.canary?.steps?.length ?? 0;
+  const strategy = blueGreen ? ('blueGreen' as const) : ('canary' as const);
+  const step = !blueGreen && steps > 0 && st.currentStepIndex !== undefined ? { index: st.currentStepIndex, total: steps, ...(st.canary?.weights?.canary?.weight !== undefined ? { weight: st.canary.weights.canary.weight } : {}) } : undefined;
+  const progressing = st.conditions?.find((c) => c.type === 'Progressing');
+  const desired = ro.spec?.replicas ?? 1;
+  const base = { strategy, ...(step ? { step } : {}) };
+  const rolloutStatus: RolloutStatus =
+    desired === 0
+      ? { state: 'scaled-to-zero', ...base }
+      : st.abort || st.phase === 'Degraded'
+        ? { state: 'stalled', reason: st.abort ? 'RolloutAborted' : (progressing?.reason ?? 'Degraded'), ...(st.message || progressing?.message ? { message: st.message || progressing?.message } : {}), ...base }
+        : st.phase === 'Paused' || ro.spec?.paused
+          ? { state: 'paused', ...(st.pauseConditions?.[0]?.reason ? { reason: st.pauseConditions[0].reason } : {}), ...(st.message ? { message: st.message } : {}), ...base }
+          : st.phase === 'Healthy'
+            ? { state: 'complete', ...base }
+            : { state: 'progressing', ...(st.message ? { message: st.message } : {}), ...base };
+  return {
+    kind: 'Rollout',
+    meta,
+    ...(template ? { template } : {}),
+    revisions,
+    current,
+    replicas: { desired, ready: st.readyReplicas ?? 0, available: st.availableReplicas ?? 0, updated: st.updatedReplicas ?? 0 },
+    rolloutStatus,
+    roles,
+  };
+}
+
 /** The version value a pod template gives, as the service's `version.from` says. */
 function templateVersion(service: Service, template: Template | undefined, containerName: string | undefined): string | undefined {
   const key = service.version.key ?? '';
@@ -309,7 +379,7 @@ const serves = (view: WorkloadView, pod: V1Pod) => (view.kind === 'CronJob' ? po
  * the digest the application container runs (a mutable tag pulled again runs a new digest in the
  * same revision), oldest revision first. A CronJob: its last Job.
  */
-function servingOf(view: WorkloadView, service: Service, containerName: string | undefined): Serving[] {
+function servingOf(view: WorkloadView & { roles?: Map<string, NonNullable<Serving['role']>> }, service: Service, containerName: string | undefined): Serving[] {
   const out: Serving[] = [];
   for (const r of view.lastRun ? [view.lastRun] : view.revisions) {
     const ready = r.pods.filter((p) => serves(view, p));
@@ -331,6 +401,7 @@ function servingOf(view: WorkloadView, service: Service, containerName: string |
         ...(digest ? { digest } : {}),
         ready: pods.length,
         ...(since ? { since } : {}),
+        ...(view.roles?.get(r.name) ? { role: view.roles.get(r.name) } : {}),
       });
     }
   }
@@ -367,14 +438,25 @@ function findWorkloads(index: ClusterIndex, service: Service, environment: Envir
         found.push(w);
       }
     }
-    if (found.length) return { kind, found: found.sort((a, b) => `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`)) };
+    if (found.length === 0) continue;
+    found.sort((a, b) => `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`));
+    // A Deployment kept at 0 replicas whose template a Rollout uses (spec.workloadRef): the Rollout runs it.
+    if (kind === 'Deployment' && !service.workload.kind) {
+      const rollouts = [...(index.workloads.get('Rollout')?.values() ?? [])].flat() as Rollout[];
+      const owner = found.map((d) => rollouts.find((ro) => ro.metadata?.namespace === d.metadata?.namespace && ro.spec?.workloadRef?.name === d.metadata?.name)).find(Boolean);
+      if (owner) return { kind: 'Rollout', found: [owner] };
+    }
+    return { kind, found };
   }
   return { kind: kinds[0] ?? 'Deployment', found: [] };
 }
 
 /** Whether the service's workload may be of a kind that was not read yet (its config names no kind, and no Deployment matched). */
 export function needsOtherKinds(index: ClusterIndex, service: Service, environment: Environment): boolean {
-  return !service.workload.kind && findWorkloads(index, service, environment).found.length === 0 && WORKLOAD_KINDS.some((k) => !index.read.has(k));
+  if (service.workload.kind || WORKLOAD_KINDS.every((k) => index.read.has(k))) return false;
+  const { kind, found } = findWorkloads(index, service, environment);
+  // Not found, or a Deployment at 0 replicas that an unread Rollout may run (spec.workloadRef).
+  return found.length === 0 || (kind === 'Deployment' && !index.read.has('Rollout') && found.every((d) => (d as V1Deployment).spec?.replicas === 0));
 }
 
 function describeLookup(service: Service, environment: Environment, index: ClusterIndex): string {
@@ -405,7 +487,8 @@ export function serviceState(index: ClusterIndex, { project, environment, servic
   }
   const workload = found[0];
   const meta = workload.metadata!;
-  const kindTemplate = kind === 'CronJob' ? (workload as V1CronJob).spec?.jobTemplate?.spec?.template : (workload as V1Deployment).spec?.template;
+  const rolloutView_ = kind === 'Rollout' ? rolloutView(workload as Rollout, index) : undefined;
+  const kindTemplate = kind === 'CronJob' ? (workload as V1CronJob).spec?.jobTemplate?.spec?.template : kind === 'Rollout' ? rolloutView_!.template : (workload as V1Deployment).spec?.template;
   const containers = kindTemplate?.spec?.containers ?? [];
   const choice = chooseContainer(containers, service, `${kind} ${meta.namespace}/${meta.name}`);
   if (choice.problem) warn(choice.problem.code, choice.problem.message);
@@ -414,9 +497,11 @@ export function serviceState(index: ClusterIndex, { project, environment, servic
   const view =
     kind === 'Deployment'
       ? deploymentView(workload as V1Deployment, index)
-      : kind === 'CronJob'
-        ? cronJobView(workload as V1CronJob, index, versionOf)
-        : revisionedView(kind, workload as V1StatefulSet | V1DaemonSet, index);
+      : kind === 'Rollout'
+        ? rolloutView_!
+        : kind === 'CronJob'
+          ? cronJobView(workload as V1CronJob, index, versionOf)
+          : revisionedView(kind, workload as V1StatefulSet | V1DaemonSet, index);
   const pods = view.lastRun ? view.lastRun.pods : view.revisions.flatMap((r) => r.pods);
   const currentPods = view.current?.pods ?? [];
 
@@ -461,6 +546,24 @@ export function serviceState(index: ClusterIndex, { project, environment, servic
     warn('ROLLOUT_PAUSED', `the rollout of ${name} is paused${rolloutStatus.message ? ` (${rolloutStatus.message})` : ''}; serving: ${describeServing(serving)}`, 'info');
   }
   const current = view.current;
+  const app = index.applications.get(`${kind}/${meta.namespace}/${meta.name}`);
+  const argocd = app
+    ? {
+        application: `${app.metadata?.namespace ?? ''}/${app.metadata?.name ?? ''}`,
+        ...(app.spec?.source?.repoURL ? { repoURL: app.spec.source.repoURL } : {}),
+        ...(app.spec?.source?.path ? { path: app.spec.source.path } : {}),
+        ...(app.spec?.source?.targetRevision ? { targetRevision: app.spec.source.targetRevision } : {}),
+        sync: app.status?.sync?.status ?? 'Unknown',
+        ...(app.status?.sync?.revision ? { revision: app.status.sync.revision } : {}),
+        ...(app.status?.health?.status ? { health: app.status.health.status } : {}),
+        ...(app.status?.conditions?.[0]?.message || app.status?.operationState?.message ? { message: app.status?.conditions?.[0]?.message ?? app.status?.operationState?.message } : {}),
+      }
+    : undefined;
+  if (argocd && argocd.sync !== 'Synced') {
+    warn('ARGOCD_OUT_OF_SYNC', `Argo CD Application ${argocd.application} is ${argocd.sync}${argocd.targetRevision ? ` with ${argocd.targetRevision}` : ''}${argocd.revision ? ` (last synced ${argocd.revision.slice(0, 12)})` : ''}: what runs may not be what git says${argocd.message ? `; ${argocd.message}` : ''}`);
+  } else if (argocd && argocd.health && argocd.health !== 'Healthy') {
+    warn('ARGOCD_UNHEALTHY', `Argo CD Application ${argocd.application} is ${argocd.health}${argocd.message ? `: ${argocd.message}` : ''}`, 'info');
+  }
   const state: ServiceState = {
     repository: service.repository,
     status: 'running',
@@ -471,6 +574,7 @@ export function serviceState(index: ClusterIndex, { project, environment, servic
     ...(version ? { version } : {}),
     serving,
     rolloutStatus,
+    ...(argocd ? { argocd } : {}),
     replicas: view.replicas,
     pods: {
       total: pods.length,
