@@ -535,3 +535,17 @@ describe('Argo CD applications', () => {
     expect(apps.stdout).toMatch(/argocd\s+shop\s+Synced\s+Healthy/);
   });
 });
+
+describe('nothing serving although replicas are wanted', () => {
+  it('keeps tickets out (rolling-out) and compares drift by the version wanted, saying so', async () => {
+    const { run } = await start(org((d) => (d.pods = [{ revision: 1, count: 1, ready: false, reason: 'CrashLoopBackOff' }]), 'c3'));
+    const { snapshot } = await run();
+    expect(prodOf(snapshot).serving).toEqual([]);
+    expect(codes(snapshot)).toEqual(['NOTHING_SERVING']);
+    expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    const service = pair(snapshot).services[0];
+    // git rev-list --count c3..c5 = 2, against what prod wants.
+    expect(service).toMatchObject({ status: 'ahead', ahead: { commits: 2 } });
+    expect(service.note).toMatch(/^prod: nothing serves \(no pod is ready; CrashLoopBackOff\); compared with the version it wants/);
+  });
+});

@@ -99,8 +99,8 @@ async function measure(name: string, dir: string, sandbox: Sandbox): Promise<Run
   };
 }
 
-/** Reasons that are about a side that could not be read, not about history (see src/core/tickets/presence.ts). */
-const NOT_HISTORY = /cluster could not be read|did not resolve to a commit|was not read from GitHub|not deployed there/;
+/** Reasons that are about a side that could not be read or serves nothing, not about history (see src/core/serving.ts). */
+const NOT_HISTORY = /cluster could not be read|did not resolve to a commit|was not read from GitHub|not deployed there|nothing serves|versions serve and their histories diverge|could not be read/;
 
 function unknownAnswers(snapshot: Snapshot, historyOnly = false): number {
   const counts = (reason: string | undefined) => !historyOnly || !NOT_HISTORY.test(reason ?? '');

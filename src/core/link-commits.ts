@@ -70,13 +70,17 @@ function revisionTargets(projects: Snapshot['projects'], previous: Snapshot | un
   const out: Array<{ repository: string; value: string; source: string }> = [];
   for (const [project, p] of Object.entries(projects)) {
     for (const [environment, e] of Object.entries(p.environments)) {
-      for (const [service, state] of Object.entries(e.services)) {
-        if (state.status !== 'running' || !state.version) continue;
-        const before = previous?.projects[project]?.environments[environment]?.services[service];
-        const since = previous ? before?.rollout?.revision : undefined;
-        if (previous && since === undefined) continue;
-        for (const r of state.rollout?.history ?? []) {
-          if (r.version && (since === undefined || (r.revision !== undefined && r.revision > since))) out.push({ repository: state.repository, value: r.version, source: state.version.source });
+      for (const [service, merged] of Object.entries(e.services)) {
+        const was = previous?.projects[project]?.environments[environment]?.services[service];
+        // An environment of several clusters: each cluster's revisions, against its own previous state.
+        for (const state of merged.targets ?? [merged]) {
+          if (state.status !== 'running' || !state.version) continue;
+          const before = was?.targets ? was.targets.find((t) => t.workload?.context === state.workload?.context) : was;
+          const since = previous ? before?.rollout?.revision : undefined;
+          if (previous && since === undefined) continue;
+          for (const r of state.rollout?.history ?? []) {
+            if (r.version && (since === undefined || (r.revision !== undefined && r.revision > since))) out.push({ repository: state.repository, value: r.version, source: state.version.source });
+          }
         }
       }
     }

@@ -54,12 +54,18 @@ export function servedBy(state: ServiceState | undefined, view: RepoView | undef
 /**
  * The one commit that stands for what a service serves, for comparing environments: the only
  * serving commit, or, when several versions serve (a rollout under way or stalled), the one every
- * other serving commit contains (what all pods have). Undefined with the reason when nothing
- * serves, when the serving versions diverge, or when their ancestry is unknown.
+ * other serving commit contains (what all pods have); when replicas are wanted and none is ready,
+ * the desired commit, with a note. Undefined with the reason when the serving versions diverge, or
+ * when their ancestry is unknown (a workload scaled to zero never gets here: it is `missing`).
  */
 export function floorCommit(served: Extract<Served, { status: 'known' }>, view: RepoView): { commit?: string; reason?: string; note?: string } {
   if (served.serving.length === 1) return { commit: served.serving[0] };
-  if (served.serving.length === 0) return { reason: `nothing serves: ${served.nothingServes ?? 'no pod is ready'}` };
+  // Replicas are wanted but none is ready (a rollout that never came up): what a promotion would
+  // take from it, or bring to it, is measured against what it wants, and the note says so.
+  if (served.serving.length === 0) {
+    const why = served.nothingServes ?? 'no pod is ready';
+    return served.desired ? { commit: served.desired, note: `nothing serves (${why}); compared with the version it wants, ${served.desired.slice(0, 7)}` } : { reason: `nothing serves: ${why}` };
+  }
   for (const candidate of served.serving) {
     const answers = served.serving.filter((o) => o !== candidate).map((o) => view.ancestry.contains(o, candidate));
     if (answers.every((a) => a === 'yes')) {

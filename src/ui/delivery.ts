@@ -23,7 +23,7 @@ export function renderTicketsPerEnvironment(snapshot: Snapshot, c: Colors, max =
     const others = (['rolling-out', 'partial', 'reverted', 'unknown'] as const).filter((s) => by[s].length).map((s) => `${by[s].length} ${s}`);
     return `  ${where.padEnd(24)} ${String(by.in.length).padStart(4)}  ${c.dim(list(by.in, max))}${others.length ? c.yellow(`  (+ ${others.join(', ')})`) : ''}`;
   });
-  return `${c.bold('Tickets per environment')} ${c.dim('(in: every change, in every repository, is an ancestor of what runs; most recently merged first)')}\n${rows.join('\n')}`;
+  return `${c.bold('Tickets per environment')} ${c.dim('(in: every change, in every repository, is an ancestor of what every serving pod runs; rolling-out: of what is desired, not yet of all that serves; most recently merged first)')}\n${rows.join('\n')}`;
 }
 
 export function renderDeployment(d: DeploymentEvent, c: Colors): string {
