@@ -537,15 +537,106 @@ describe('Argo CD applications', () => {
 });
 
 describe('nothing serving although replicas are wanted', () => {
-  it('keeps tickets out (rolling-out) and compares drift by the version wanted, saying so', async () => {
+  it('keeps tickets out (nothing is there, nor rolling out) and compares drift by the version wanted, saying so', async () => {
     const { run } = await start(org((d) => (d.pods = [{ revision: 1, count: 1, ready: false, reason: 'CrashLoopBackOff' }]), 'c3'));
     const { snapshot } = await run();
     expect(prodOf(snapshot).serving).toEqual([]);
     expect(codes(snapshot)).toEqual(['NOTHING_SERVING']);
-    expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in' });
     const service = pair(snapshot).services[0];
     // git rev-list --count c3..c5 = 2, against what prod wants.
     expect(service).toMatchObject({ status: 'ahead', ahead: { commits: 2 } });
     expect(service.note).toMatch(/^prod: nothing serves \(no pod is ready; CrashLoopBackOff\); compared with the version it wants/);
+  });
+});
+
+describe('what a new user found', () => {
+  it('a pod that says Ready but has no container status, or an empty imageID, does not serve', async () => {
+    const { indexCluster, serviceState } = await import('../src/sources/kubernetes/workload-state.js');
+    const { noObjects } = await import('../src/sources/kubernetes/read-cluster.js');
+    const objects = noObjects();
+    const template = { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'ghcr.io/acme/api:1.0.0' }] } };
+    objects.deployments.push({ metadata: { name: 'api', namespace: 'prod', uid: 'd1', generation: 1, annotations: { 'deployment.kubernetes.io/revision': '1' } }, spec: { replicas: 3, selector: {}, template }, status: { observedGeneration: 1 } } as never);
+    objects.replicasets.push({ metadata: { name: 'api-1', namespace: 'prod', uid: 'r1', annotations: { 'deployment.kubernetes.io/revision': '1' }, ownerReferences: [{ kind: 'Deployment', uid: 'd1', name: 'api', apiVersion: 'apps/v1' }] }, spec: { selector: {}, template } } as never);
+    const ready = [{ type: 'Ready', status: 'True' }];
+    const pod = (name: string, containerStatuses?: object[]) => ({ metadata: { name, namespace: 'prod', uid: name, ownerReferences: [{ kind: 'ReplicaSet', uid: 'r1', name: 'api-1', apiVersion: 'apps/v1' }] }, status: { phase: 'Running', conditions: ready, ...(containerStatuses ? { containerStatuses } : {}) } });
+    objects.pods.push(
+      pod('ok', [{ name: 'api', imageID: `ghcr.io/acme/api@${digest(1)}`, ready: true, restartCount: 0, state: {} }]) as never,
+      pod('nostatus') as never,
+      pod('noimage', [{ name: 'api', imageID: '', ready: true, restartCount: 0, state: {} }]) as never,
+    );
+    const environment = { name: 'prod', context: 'c', namespaces: ['prod'], targets: [{ context: 'c', namespaces: ['prod'] }] };
+    const service = { name: 'api', repository: 'acme/api', workload: { name: 'api' }, version: { from: 'image-tag' as const } };
+    const { state } = serviceState(indexCluster(objects), { project: 'p', environment, service });
+    expect(state.serving).toEqual([expect.objectContaining({ ready: 1, digest: digest(1) })]);
+    expect(state.pods?.notReady.map((p) => [p.name, p.reason])).toEqual([
+      ['noimage', 'image not pulled yet (empty imageID)'],
+      ['nostatus', 'no container has started yet (Running)'],
+    ]);
+  });
+
+  it('a workload first seen at zero records a deployment when it scales up', async () => {
+    const { run } = await start(org((d) => (d.replicas = 0), 'c3'));
+    const zero = (await run()).snapshot;
+    expect(zero.deployments!.filter((e) => e.environment === 'prod')).toEqual([]);
+    t!.sandbox.kubernetes.cluster('tiny').store.change('prod', 'shop-api', (d) => (d.replicas = 2));
+    const up = (await run()).snapshot;
+    expect(up.deployments).toEqual([expect.objectContaining({ environment: 'prod', to: expect.objectContaining({ commit: sha('c3') }), rollback: false })]);
+    expect(up.deployments![0].from).toBeUndefined();
+  });
+
+  it('a rollout undo that reuses an old ReplicaSet is dated when its pods started, after the deployment it undoes', async () => {
+    const { run } = await start(org(() => {}, { at: 'c5', previous: ['c3'] }));
+    const first = (await run()).snapshot;
+    const undone = new Date(Date.parse(first.takenAt) + 60_000).toISOString();
+    t!.sandbox.kubernetes.cluster('tiny').store.change('prod', 'shop-api', (d) => {
+      // kubectl rollout undo: revision 1's ReplicaSet (created long ago) becomes revision 3.
+      d.revisions.push({ ...d.revisions[0] });
+      d.pods = [{ revision: 3, count: 1, createdAt: undone }];
+    });
+    const second = (await run()).snapshot;
+    const [event] = second.deployments!;
+    expect(event).toMatchObject({ environment: 'prod', rollback: true, at: undone });
+    expect(event.at! > first.takenAt).toBe(true);
+  });
+
+  it('shows a mutable tag pulled again, and a blue-green preview, for what they are', async () => {
+    const { run } = await start(org((d) => {
+      d.replicas = 2;
+      d.revisions = [{ tag: 'latest', digest: digest(1), createdAt: new Date(Date.parse(NOW) - 86_400_000).toISOString() }];
+      d.pods = [{ revision: 1, count: 1 }, { revision: 1, count: 1, digest: digest(2), createdAt: new Date(Date.parse(NOW) - 60_000).toISOString() }];
+    }));
+    const half = (await run()).snapshot;
+    // The newest pods' digest is the desired one; the other digest still serves one pod.
+    expect(renderSnapshotTable(half, plain)).toContain(`latest 1/2 ! + ${digest(1).slice(0, 15)}×1`);
+    await t!.close();
+
+    const blue = await start(org((d) => {
+      d.kind = 'Rollout';
+      d.strategy = 'blueGreen';
+      d.paused = true;
+      d.replicas = 2;
+      d.pods = [{ revision: 1, count: 2 }, { revision: 2, count: 2 }];
+    }, { at: 'c5', previous: ['c3'] }));
+    const bg = (await blue.run()).snapshot;
+    expect(renderSnapshotTable(bg, plain)).toMatch(/0\/2 \(preview 2\) ‖ paused \+ [0-9a-f]{12}×2 \(active\)/);
+  });
+
+  it('a fixture whose pods name a revision that does not exist, or with another kind\'s fields, is refused with the JSON path', async () => {
+    const { fixtureSchema } = await import('../src/sandbox/fixtures/types.js');
+    const bad = org((d) => {
+      d.pods = [{ revision: 7 }];
+      d.step = { index: 1, total: 2 };
+    });
+    const result = fixtureSchema.safeParse(bad);
+    expect(result.success).toBe(false);
+    const issues = result.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issues).toContain('clusters.0.deployments.1.pods.0.revision: names revision 7, but there are 1 (revisions are numbered from 1, oldest first)');
+    expect(issues).toContain('clusters.0.deployments.1.step: is for Rollout entries, and this one is a Deployment (set kind)');
+  });
+
+  it('onboarding refuses one environment named twice in --env, naming targets as the way', async () => {
+    const { chooseEnvironments } = await import('../src/onboard/steps/environments.js');
+    await expect(chooseEnvironments([], ['prod=prod-eu/shop', 'prod=prod-us/shop'], undefined, () => {})).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('--env names environment "prod" twice') });
   });
 });

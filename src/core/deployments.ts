@@ -104,7 +104,15 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
           const r = i === undefined ? undefined : history[i];
           const revision = r?.revision ?? state.rollout?.revision;
           const { rollback, reason } = rollbackOf(book, state.repository, from, to, earlier);
-          const at = repull ? (repull.at ?? r?.at ?? state.rollout?.at) : (r?.at ?? state.rollout?.at);
+          let at = repull ? (repull.at ?? r?.at ?? state.rollout?.at) : (r?.at ?? state.rollout?.at);
+          // A ReplicaSet older than the previous snapshot rolled out again (kubectl rollout undo reuses
+          // it; a scale-up from zero): dated when its serving pods started, not when it was created.
+          if (!repull && previous && at && at < previous.takenAt) {
+            const since = state.serving?.filter((x) => x.revision === revision && x.since).map((x) => x.since!).sort()[0];
+            if (since && since > previous.takenAt) at = since;
+          }
+          const current = revision !== undefined && revision === state.rollout?.revision;
+          const rollout = current && state.rolloutStatus && state.rolloutStatus.state !== 'complete' ? { state: state.rolloutStatus.state, ...(state.rolloutStatus.reason ? { reason: state.rolloutStatus.reason } : {}) } : undefined;
           return {
             id: deploymentId(workload, revision, to.image, repull?.digest),
             project,
@@ -117,6 +125,7 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
             to,
             rollback,
             ...(reason ? { rollbackReason: reason } : {}),
+            ...(rollout ? { rolloutStatus: rollout } : {}),
             detectedBy,
           };
         };
@@ -134,6 +143,11 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
         const was = resolved ? { ...seen, commit: resolved } : seen;
         const sameWorkload = before.workload?.name === workload.name && before.workload?.namespace === workload.namespace && before.workload?.context === workload.context;
         const lastServed = before.rolloutStatus?.state === 'scaled-to-zero' ? before.lastServed : undefined;
+        if (sameWorkload && before.rolloutStatus?.state === 'scaled-to-zero' && !lastServed) {
+          // Seen only at zero until now: scaling up deploys what it wants, from nothing known.
+          events.push(event(history.length ? history.length - 1 : undefined, undefined, now, [], 'snapshot-diff'));
+          continue;
+        }
         const prevRevision = sameWorkload ? (lastServed ? lastServed.revision : before.rollout?.revision) : undefined;
         const newer = prevRevision === undefined ? [] : history.map((r, i) => ({ r, i })).filter(({ r }) => r.revision !== undefined && r.revision > prevRevision);
         if (newer.length > 0) {

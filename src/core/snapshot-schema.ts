@@ -274,6 +274,10 @@ export const deploymentEventSchema = z.object({
   to: deployedVersionSchema,
   rollback: z.union([z.boolean(), z.literal('unknown')]).describe('true: the new commit is an ancestor of the previous one (or a version that ran before); unknown: their ancestry could not be decided (see rollbackReason).'),
   rollbackReason: z.string().optional(),
+  rolloutStatus: z
+    .object({ state: z.enum(['progressing', 'stalled', 'paused', 'scaled-to-zero']), reason: z.string().optional() })
+    .optional()
+    .describe('Set when the rollout was not complete when this deployment was recorded (e.g. stalled: ProgressDeadlineExceeded).'),
   detectedBy: z.enum(['snapshot-diff', 'replicaset-history']),
   snapshot: z.string().optional().describe('Id of the snapshot that first recorded this deployment (in the release history).'),
 });

@@ -32,7 +32,12 @@ export async function startSandbox(fixture: Fixture, options: SandboxOptions = {
   const kubernetes = await startKubernetesSandbox(fixture, { latencyMs: options.kubeLatencyMs, faults: options.kubeFaults, continueTtlMs: options.continueTtlMs });
   const githubToken = 'sandbox-github-token';
   const github = new GithubServer(fixture, await githubSchema(), githubToken, { latencyMs: options.githubLatencyMs, ...options.githubFaults });
-  await github.start();
+  try {
+    await github.start();
+  } catch (error) {
+    await kubernetes.close();
+    throw error;
+  }
   return {
     fixture,
     kubernetes,

@@ -27,10 +27,14 @@ export function renderTicketsPerEnvironment(snapshot: Snapshot, c: Colors, max =
 }
 
 export function renderDeployment(d: DeploymentEvent, c: Colors): string {
-  const from = d.from ? `${version(d.from.version) ?? d.from.image ?? '?'} (${short(d.from.commit)})` : '–';
-  const to = `${version(d.to.version) ?? d.to.image ?? '?'} (${short(d.to.commit)})`;
+  // The same version on another digest: a mutable tag pulled again; the digests tell them apart.
+  const repull = d.from && d.from.version === d.to.version && d.from.image === d.to.image && d.from.digest && d.to.digest && d.from.digest !== d.to.digest;
+  const digest = (v: { digest?: string }) => (repull && v.digest ? ` ${v.digest.slice(0, 15)}` : '');
+  const from = d.from ? `${version(d.from.version) ?? d.from.image ?? '?'}${digest(d.from)} (${short(d.from.commit)})` : '–';
+  const to = `${version(d.to.version) ?? d.to.image ?? '?'}${digest(d.to)} (${short(d.to.commit)})${repull ? ' pulled again' : ''}`;
   const mark = d.rollback === true ? c.yellow(' rollback') : d.rollback === 'unknown' ? c.yellow(' rollback unknown') : '';
-  return `  ${d.project}/${d.environment}/${d.service}: ${from} → ${c.green(to)}${mark}${d.at ? c.dim(` at ${d.at}`) : ''}${d.rollbackReason ? c.dim(` (${d.rollbackReason})`) : ''}`;
+  const state = d.rolloutStatus ? c.yellow(` ${d.rolloutStatus.state}${d.rolloutStatus.reason ? ` (${d.rolloutStatus.reason})` : ''}`) : '';
+  return `  ${d.project}/${d.environment}/${d.service}${c.dim(` in ${d.workload.context}`)}: ${from} → ${c.green(to)}${mark}${state}${d.at ? c.dim(` at ${d.at}`) : ''}${d.rollbackReason ? c.dim(` (${d.rollbackReason})`) : ''}`;
 }
 
 export function renderDeployments(events: readonly DeploymentEvent[], c: Colors, max = 10): string {

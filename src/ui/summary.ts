@@ -6,38 +6,52 @@ const shorten = (text: string, max: number) => (text.length > max ? `${text.slic
 /** A full commit SHA as a tag reads better as its first 12 characters. */
 const shortVersion = (text: string) => (/^[0-9a-f]{40}$/.test(text) ? text.slice(0, 12) : shorten(text, 22));
 
-/** A serving version, short: "1.1.0 2" (its version and ready pods). */
+/** Whether a serving entry runs the desired version (same version and image, and the desired digest when both are known). */
+const isDesired = (state: ServiceState, x: NonNullable<ServiceState['serving']>[number]) =>
+  x.version === state.version?.value && x.image === state.container?.image && (x.digest === undefined || state.container?.digest === undefined || x.digest === state.container.digest);
+
+/** Other versions serving, short: "1.1.0×2", "1.1.0×2 (active)", "sha256:3f9c2ab1×1" for another digest of the same tag, "… in prod-us". */
 const servingText = (state: ServiceState) =>
   (state.serving ?? [])
-    .filter((x) => x.version !== state.version?.value || x.image !== state.container?.image)
-    .map((x) => `${shortVersion(x.version ?? x.digest?.slice(7, 19) ?? x.replicaSet)}×${x.ready}${x.role === 'preview' ? ' (preview)' : ''}${x.context ? ` in ${x.context}` : ''}`);
+    .filter((x) => !isDesired(state, x))
+    .map((x) => {
+      const label = x.version === state.version?.value && x.digest ? `${x.digest.slice(0, 15)}` : shortVersion(x.version ?? x.digest?.slice(7, 19) ?? x.replicaSet);
+      const role = x.role === 'active' ? ' (active)' : x.role === 'stable' ? ' (stable)' : '';
+      return `${label}×${x.ready}${role}${x.context ? ` in ${x.context}` : ''}`;
+    });
 
 /**
  * One table cell: the desired version, its commit and ready/desired pods, and a mark when the
  * rollout is not complete: `↻` progressing, `✖ stalled`, `‖ paused`, `○ scaled to 0`; other versions
- * still serving follow as `version×pods`.
+ * still serving follow as `version×pods`; a blue-green preview says so; `≠ git` when Argo CD says
+ * out of sync; `? <context>` when a cluster of the environment could not be read.
  */
 function cell(state: ServiceState, c: Colors): string {
   if (state.status === 'unknown') return c.dim('? unknown');
   if (state.status === 'not-found') return c.yellow('– not found');
   const version = shortVersion(state.version?.value ?? state.container?.tag ?? state.container?.digest?.slice(0, 19) ?? '?');
   const commit = state.commit ? c.dim(` @${state.commit.oid.slice(0, 7)}`) : '';
+  const unread = state.targets?.filter((t) => t.status === 'unknown').map((t) => t.context) ?? [];
+  const missing = unread.length ? ` ${c.dim(`? ${unread.join(', ')} unread`)}` : '';
   const rollout = state.rolloutStatus?.state;
-  if (rollout === 'scaled-to-zero') return `${version}${commit} ${c.yellow('○ scaled to 0')}`;
+  if (rollout === 'scaled-to-zero') return `${version}${commit} ${c.yellow('○ scaled to 0')}${missing}`;
   const pods = state.pods;
   const desired = state.replicas?.desired ?? 0;
-  const servingDesired = state.serving ? state.serving.filter((x) => x.version === state.version?.value && x.image === state.container?.image).reduce((sum, x) => sum + x.ready, 0) : pods?.ready ?? 0;
-  const healthy = pods ? pods.ready >= desired && pods.notReady.length === 0 && (rollout === undefined || rollout === 'complete') : false;
-  const health = pods ? `${servingDesired}/${desired}` : '';
+  const mine = state.serving?.filter((x) => isDesired(state, x)) ?? [];
+  const preview = mine.filter((x) => x.role === 'preview').reduce((sum, x) => sum + x.ready, 0);
+  const servingDesired = state.serving ? mine.filter((x) => x.role !== 'preview').reduce((sum, x) => sum + x.ready, 0) : (pods?.ready ?? 0);
+  const healthy = pods ? servingDesired >= desired && pods.notReady.length === 0 && (rollout === undefined || rollout === 'complete') : false;
+  const health = pods ? `${servingDesired}/${desired}${preview ? ` (preview ${preview})` : ''}` : '';
   const others = servingText(state);
   const also = others.length ? ` ${c.dim(`+ ${others.join(' ')}`)}` : '';
   const step = state.rolloutStatus?.step;
   const at = step ? ` step ${step.index}/${step.total}${step.weight !== undefined ? ` ${step.weight}%` : ''}` : '';
   const git = state.argocd && state.argocd.sync !== 'Synced' ? ` ${c.yellow('≠ git')}` : '';
-  if (rollout === 'stalled') return `${version}${commit} ${c.red(`${health} ✖ stalled`)}${also}${git}`;
-  if (rollout === 'paused') return `${version}${commit} ${c.yellow(`${health} ‖ paused${at}`)}${also}${git}`;
-  if (rollout === 'progressing') return `${version}${commit} ${c.yellow(`${health} ↻${at}`)}${also}${git}`;
-  return `${version}${commit} ${healthy ? c.green(health) : c.red(`${health} !`)}${also}${git}`;
+  const tail = `${also}${git}${missing}`;
+  if (rollout === 'stalled') return `${version}${commit} ${c.red(`${health} ✖ stalled`)}${tail}`;
+  if (rollout === 'paused') return `${version}${commit} ${c.yellow(`${health} ‖ paused${at}`)}${tail}`;
+  if (rollout === 'progressing') return `${version}${commit} ${c.yellow(`${health} ↻${at}`)}${tail}`;
+  return `${version}${commit} ${healthy ? c.green(health) : c.red(`${health} !`)}${tail}`;
 }
 
 /** The marks the table uses, for a line under it: only those that appear. */
@@ -51,6 +65,8 @@ export function tableLegend(snapshot: Snapshot, c: Colors): string {
   if (has((s) => s.rolloutStatus?.state === 'paused')) marks.push('‖ rollout paused');
   if (has((s) => s.rolloutStatus?.state === 'scaled-to-zero')) marks.push('○ scaled to zero: nothing serves');
   if (has((s) => !!s.argocd && s.argocd.sync !== 'Synced')) marks.push('≠ git: Argo CD says out of sync');
+  if (has((s) => s.status === 'unknown' || !!s.targets?.some((t) => t.status === 'unknown'))) marks.push('? a cluster could not be read');
+  if (has((s) => s.status === 'not-found')) marks.push('– no workload found');
   if (has((s) => s.status === 'running' && (s.rolloutStatus?.state ?? 'complete') === 'complete' && !!s.pods && (s.pods.notReady.length > 0 || s.pods.ready < (s.replicas?.desired ?? 0)))) marks.push('! pods not ready');
   return marks.length ? c.dim(['n/m: ready pods of the desired version / desired replicas', ...marks].join(' · ')) : '';
 }

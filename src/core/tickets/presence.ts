@@ -57,9 +57,11 @@ const RANK: Record<Part['status'], number> = { unknown: -1, missing: 0, reverted
 /**
  * A service's part of a ticket from what it serves: every serving version must have it for it to
  * be `in` (the weakest serving version decides); when what is desired has it all and what serves
- * does not yet, it is `rolling-out`. Undefined when none of it is there.
+ * does not yet, it is `rolling-out`. Undefined when none of it is there, or when nothing serves.
  */
 function servedPart(repository: string, service: string, view: RepoView, served: Extract<Served, { status: 'known' }>, required: readonly TicketChange[]): Part | undefined {
+  // Nothing serves (no pod is ready): no ticket is there, nor on its way (NOTHING_SERVING says why).
+  if (served.serving.length === 0) return undefined;
   if (served.serving.length === 1 && (served.desired === undefined || served.desired === served.serving[0])) return partOf(repository, service, view, served.serving[0], required);
   let weakest: Part | undefined;
   let first = true;
@@ -72,7 +74,7 @@ function servedPart(repository: string, service: string, view: RepoView, served:
   if (weakest?.status === 'in' || served.desired === undefined) return weakest;
   const wanted = partOf(repository, service, view, served.desired, required);
   if (wanted?.status === 'unknown') return wanted;
-  if (wanted?.status === 'in') return { repository, service, status: 'rolling-out', reason: served.serving.length ? 'in the version being rolled out, not yet in every serving pod' : `in the version being rolled out; ${served.nothingServes ?? 'nothing serves yet'}` };
+  if (wanted?.status === 'in') return { repository, service, status: 'rolling-out', reason: 'in the version being rolled out, not yet in every serving pod' };
   return weakest;
 }
 

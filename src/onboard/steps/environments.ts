@@ -1,3 +1,4 @@
+import { usageError } from '../../errors.js';
 import { parse, stringify } from 'yaml';
 import { parseEnvFlag } from '../env-flag.js';
 import type { Prompts } from '../../ui/prompts.js';
@@ -5,7 +6,17 @@ import type { EnvironmentProposal } from '../types.js';
 
 /** Environments: --env flags, else the proposals, confirmed or edited (rename, reorder, change) as YAML. */
 export async function chooseEnvironments(proposals: EnvironmentProposal[], flags: string[] | undefined, prompts: Prompts | undefined, say: (text: string) => void): Promise<EnvironmentProposal[]> {
-  if (flags?.length) return flags.map((f) => ({ ...parseEnvFlag(f), reason: 'from --env' }));
+  if (flags?.length) {
+    const envs = flags.map((f) => ({ ...parseEnvFlag(f), reason: 'from --env' }));
+    const twice = envs.find((e, i) => envs.findIndex((x) => x.name === e.name) !== i);
+    if (twice) {
+      throw usageError(
+        `--env names environment "${twice.name}" twice`,
+        `give each --env its own environment; an environment on several clusters (prod-eu and prod-us) is written as "targets:" in the config (see the README, Configuration): onboard one cluster, then add the other under targets`,
+      );
+    }
+    return envs;
+  }
   if (!prompts) return proposals;
   let current = proposals;
   for (;;) {

@@ -21,12 +21,18 @@ export interface KubernetesSandboxOptions {
 export async function startKubernetesSandbox(fixture: Fixture, options: KubernetesSandboxOptions = {}): Promise<KubernetesSandbox> {
   const clusters = new Map<string, ClusterServer>();
   let seed = 1;
-  for (const cluster of fixture.clusters) {
-    const faults = { ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}), ...(options.faults?.[cluster.context] ?? {}) };
-    const server = new ClusterServer(structuredClone(cluster), { token: `sandbox-token-${cluster.context}`, faults, continueTtlMs: options.continueTtlMs, seed: seed++ });
-    await server.start();
-    if (faults.unreachable) await server.setFaults(faults);
-    clusters.set(cluster.context, server);
+  try {
+    for (const cluster of fixture.clusters) {
+      const faults = { ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}), ...(options.faults?.[cluster.context] ?? {}) };
+      const server = new ClusterServer(structuredClone(cluster), { token: `sandbox-token-${cluster.context}`, faults, continueTtlMs: options.continueTtlMs, seed: seed++ });
+      await server.start();
+      if (faults.unreachable) await server.setFaults(faults);
+      clusters.set(cluster.context, server);
+    }
+  } catch (error) {
+    // Nothing may keep listening (and the process alive) after a cluster failed to start.
+    await Promise.all([...clusters.values()].map((c) => c.stop()));
+    throw error;
   }
   return {
     clusters,

@@ -92,7 +92,8 @@ export function materialise(context: string, d: FixtureDeployment): WorkloadObje
   });
   const specs = podSpecs(d);
   const podsOf = (i: number) => specs.filter((p) => p.revision === i + 1).reduce((sum, p) => sum + (p.count ?? 1), 0);
-  const readyOf = (i: number) => specs.filter((p) => p.revision === i + 1 && p.ready !== false).reduce((sum, p) => sum + (p.count ?? 1), 0);
+  const isReady = (p: FixturePod) => p.ready !== false && !p.noStatus && p.imageId !== '';
+  const readyOf = (i: number) => specs.filter((p) => p.revision === i + 1 && isReady(p)).reduce((sum, p) => sum + (p.count ?? 1), 0);
 
   const replicaSets = d.revisions.map((revision, i) => {
     const hash = suffix(`${base}:${revision.tag ?? revision.digest}:${i}`, 10);
@@ -126,7 +127,8 @@ export function materialise(context: string, d: FixtureDeployment): WorkloadObje
     for (let n = 0; n < (spec.count ?? 1); n++) {
       const seed = `${base}:${revision.tag ?? revision.digest}:${i}:pod:${group}:${n}`;
       const name = `${rs.metadata.name}-${suffix(seed, 5)}`;
-      const ready = spec.ready !== false;
+      // A pod whose image is not pulled yet, or that has no container status, cannot be Ready.
+      const ready = spec.ready !== false && !spec.noStatus && spec.imageId !== '';
       const started = created;
       const appImage = imageReference(d.image, revision);
       const digest = spec.digest ?? revision.digest;
@@ -173,7 +175,7 @@ export function materialise(context: string, d: FixtureDeployment): WorkloadObje
   });
 
   const total = pods.length;
-  const ready = specs.filter((p) => p.ready !== false).reduce((sum, p) => sum + (p.count ?? 1), 0);
+  const ready = specs.filter(isReady).reduce((sum, p) => sum + (p.count ?? 1), 0);
   const updated = podsOf(revisionCount - 1);
   const currentRs = replicaSets[revisionCount - 1];
   const now = current.createdAt;
@@ -217,7 +219,8 @@ export function materialise(context: string, d: FixtureDeployment): WorkloadObje
       ...(updated ? { updatedReplicas: updated } : {}),
       ...(ready ? { readyReplicas: ready, availableReplicas: ready } : {}),
       ...(total - ready > 0 || d.replicas - ready > 0 ? { unavailableReplicas: Math.max(total, d.replicas) - ready } : {}),
-      conditions: conditions.map((c) => ({ ...c, lastUpdateTime: now, lastTransitionTime: now })),
+      // "{replicaSet}" in a fixture's condition message stands for the current ReplicaSet's name.
+      conditions: conditions.map((c) => ({ ...c, ...(c.message ? { message: c.message.replaceAll('{replicaSet}', currentRs.metadata.name) } : {}), lastUpdateTime: now, lastTransitionTime: now })),
     },
   };
   return { objects: [deployment, ...replicaSets, ...pods] };

@@ -69,7 +69,7 @@ function pod(o: PodOptions): K8sObject {
           : ok
             ? { running: { startedAt: o.created } }
             : { waiting: { reason: o.reason ?? 'ContainerCreating' } };
-        return { name: c.name, image: c.image, imageID, ready: !o.finished && ok, started: !o.finished && ok, restartCount: app && !ok ? (o.d.restarts ?? 5) : 0, state };
+        return { name: c.name, image: c.image, imageID, ready: !o.finished && ok, started: !o.finished && ok, restartCount: app && !ok && !o.finished ? (o.d.restarts ?? 5) : 0, state };
       });
   const pending = o.noStatus || (!o.ready && !o.finished && (o.reason === 'ImagePullBackOff' || o.reason === 'ErrImagePull' || o.reason === undefined || o.imageId === ''));
   const ready = !o.finished && o.ready;
@@ -133,7 +133,7 @@ export function materialiseWithRevisions(context: string, d: FixtureDeployment):
           labels: { ...selector, ...d.labels, 'controller-revision-hash': podLabel(i), ...(kind === 'DaemonSet' ? { 'pod-template-generation': String(i + 1) } : { 'statefulset.kubernetes.io/pod-name': name }) },
           owner,
           created: spec.createdAt ?? new Date(Date.parse(revision.createdAt) + 30_000).toISOString(),
-          ready: spec.ready !== false,
+          ready: spec.ready !== false && !spec.noStatus && spec.imageId !== '',
           ...(spec.reason ? { reason: spec.reason } : {}),
           ...(spec.digest ? { digest: spec.digest } : {}),
           ...(spec.imageId !== undefined ? { imageId: spec.imageId } : {}),
@@ -145,7 +145,7 @@ export function materialiseWithRevisions(context: string, d: FixtureDeployment):
   const last = d.revisions.length - 1;
   const current = d.revisions[last];
   const count = (f: (p: (typeof specs)[number]) => boolean) => specs.filter(f).reduce((sum, p) => sum + (p.count ?? 1), 0);
-  const ready = count((p) => p.ready !== false);
+  const ready = count((p) => p.ready !== false && !p.noStatus && p.imageId !== '');
   const updated = count((p) => p.revision === last + 1);
   const oldest = specs.length ? Math.min(...specs.map((p) => p.revision)) - 1 : last;
   const generation = d.revisions.length;

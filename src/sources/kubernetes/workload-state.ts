@@ -257,7 +257,8 @@ function revisionedView(kind: 'StatefulSet' | 'DaemonSet', w: V1StatefulSet | V1
  * successfulJobsHistoryLimit / failedJobsHistoryLimit) are its runs, and the last one stands for
  * what runs (Kubernetes docs, "CronJob"). suspend is paused; no Job yet, or a last Job of another
  * version than the template, is progressing (the next scheduled run uses the template); a last Job
- * that failed (its Failed condition, e.g. BackoffLimitExceeded) is stalled; else complete.
+ * that failed (its Failed condition, e.g. BackoffLimitExceeded) is stalled, and what runs is then the
+ * newest Job that succeeded; else complete.
  */
 function cronJobView(cj: V1CronJob, index: ClusterIndex, versionOf: (t: Template | undefined) => string | undefined): WorkloadView {
   const meta = cj.metadata ?? {};
@@ -267,6 +268,8 @@ function cronJobView(cj: V1CronJob, index: ClusterIndex, versionOf: (t: Template
   const wanted = versionOf(template);
   const lastJob = jobs[jobs.length - 1];
   const lastRun = runs[runs.length - 1];
+  // What runs: the newest Job that ran (succeeded, or runs); a failed last Job leaves the one before.
+  const ran = [...runs].reverse().find((r) => r.pods.some((p) => p.status?.phase === 'Succeeded' || isPodReady(p))) ?? lastRun;
   // The first run of the template's version since it last changed: when it reached the schedule.
   let firstOfCurrent: RevisionView | undefined;
   for (let i = runs.length - 1; i >= 0 && versionOf(runs[i].template) === wanted; i--) firstOfCurrent = runs[i];
@@ -290,7 +293,7 @@ function cronJobView(cj: V1CronJob, index: ClusterIndex, versionOf: (t: Template
     current: firstOfCurrent,
     replicas: { desired: 1, ready: succeeded > 0 ? 1 : 0, available: succeeded > 0 ? 1 : 0, updated: firstOfCurrent ? 1 : 0 },
     rolloutStatus,
-    ...(lastRun ? { lastRun } : {}),
+    ...(ran ? { lastRun: ran } : {}),
   };
 }
 
@@ -371,8 +374,18 @@ const appImage = (template: Template | undefined, containerName: string | undefi
 
 const podDigest = (pod: V1Pod, containerName: string | undefined) => (containerName ? digestFromImageId(pod.status?.containerStatuses?.find((s) => s.name === containerName)?.imageID) : undefined);
 
-/** A CronJob's pod serves (has run) when it succeeded or runs; any other pod when it is Ready. */
-const serves = (view: WorkloadView, pod: V1Pod) => (view.kind === 'CronJob' ? pod.status?.phase === 'Succeeded' || isPodReady(pod) : isPodReady(pod));
+/**
+ * Whether a pod serves: Ready, and (when the application container is known) with a status for it
+ * that names the image it runs — a pod with no container status or an empty `imageID` has not
+ * started it, whatever its conditions say. A CronJob's pod serves (has run) when it succeeded or runs.
+ */
+function serves(view: WorkloadView, pod: V1Pod, containerName?: string): boolean {
+  if (view.kind === 'CronJob' && pod.status?.phase === 'Succeeded') return true;
+  if (!isPodReady(pod)) return false;
+  if (!containerName) return true;
+  const status = pod.status?.containerStatuses?.find((s) => s.name === containerName);
+  return status !== undefined && status.imageID !== '';
+}
 
 /**
  * What serves: the serving pods of each revision (by owner reference or revision label), split by
@@ -382,7 +395,7 @@ const serves = (view: WorkloadView, pod: V1Pod) => (view.kind === 'CronJob' ? po
 function servingOf(view: WorkloadView & { roles?: Map<string, NonNullable<Serving['role']>> }, service: Service, containerName: string | undefined): Serving[] {
   const out: Serving[] = [];
   for (const r of view.lastRun ? [view.lastRun] : view.revisions) {
-    const ready = r.pods.filter((p) => serves(view, p));
+    const ready = r.pods.filter((p) => serves(view, p, containerName));
     if (ready.length === 0) continue;
     const groups = new Map<string, V1Pod[]>();
     for (const pod of ready) {
@@ -509,7 +522,7 @@ export function serviceState(index: ClusterIndex, { project, environment, servic
   // The digest of the desired image: from its reference, else from the newest serving pods of the current revision.
   const newestFirst = [...currentPods].sort((a, b) => createdAt(b) - createdAt(a));
   const runningDigest = container
-    ? (newestFirst.filter((p) => serves(view, p)).map((p) => podDigest(p, container.name)).find(Boolean) ?? newestFirst.map((p) => podDigest(p, container.name)).find(Boolean))
+    ? (newestFirst.filter((p) => serves(view, p, container.name)).map((p) => podDigest(p, container.name)).find(Boolean) ?? newestFirst.map((p) => podDigest(p, container.name)).find(Boolean))
     : undefined;
   const digest = image?.digest ?? runningDigest;
 
@@ -529,16 +542,19 @@ export function serviceState(index: ClusterIndex, { project, environment, servic
   }
 
   const history = revisionHistory(view, container?.name, service);
-  const notReady = pods.filter((p) => !serves(view, p));
+  const notReady = pods.filter((p) => !serves(view, p, container?.name));
   const serving = servingOf(view, service, container?.name);
   const { rolloutStatus } = view;
   const desired = view.replicas.desired;
   const want = version?.value ?? container?.image ?? 'the desired version';
   const name = `${kind} ${meta.namespace}/${meta.name}`;
   if (rolloutStatus.state === 'scaled-to-zero') {
-    warn('SCALED_TO_ZERO', `${name} ${kind === 'DaemonSet' ? 'runs on no node' : 'is scaled to 0 replicas'}: nothing serves, so ${want} counts as not deployed here (no tickets, no drift) until it is scaled up`);
+    const underRollout = kind === 'Deployment' && service.workload.kind === 'Deployment' ? '. If an Argo Rollout runs its template (spec.workloadRef), set workload.kind: Rollout, or leave workload.kind out and snap finds it' : '';
+    warn('SCALED_TO_ZERO', `${name} ${kind === 'DaemonSet' ? 'runs on no node' : 'is scaled to 0 replicas'}: nothing serves, so ${want} counts as not deployed here (no tickets, no drift) until it is scaled up${underRollout}`);
   } else if (rolloutStatus.state === 'stalled') {
-    const why = [rolloutStatus.reason, rolloutStatus.message].filter(Boolean).join(': ');
+    // Argo Rollouts' message repeats its reason ("RolloutAborted: …"): say it once.
+    const message = rolloutStatus.reason && rolloutStatus.message?.startsWith(`${rolloutStatus.reason}: `) ? rolloutStatus.message.slice(rolloutStatus.reason.length + 2) : rolloutStatus.message;
+    const why = [rolloutStatus.reason, message].filter(Boolean).join(': ');
     warn('ROLLOUT_STALLED', `the rollout of ${want} is stalled${why ? ` (${why})` : ''}; ${serving.length ? `serving: ${describeServing(serving)}` : 'nothing serves: no pod is ready'}`);
   } else if (serving.length === 0 && !(kind === 'CronJob' && rolloutStatus.reason === 'NotRunYet')) {
     warn('NOTHING_SERVING', `no pod of ${name} is ready (${desired} desired): nothing serves${notReady.length ? `; ${notReady.length} not ready: ${[...new Set(notReady.map((p) => notReadyReason(p, container?.name)))].join(', ')}` : ''}`);
