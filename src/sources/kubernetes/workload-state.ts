@@ -14,6 +14,8 @@ type Workload = V1Deployment | V1StatefulSet | V1DaemonSet | V1CronJob | Rollout
 export interface ClusterIndex {
   /** kind → namespace → workloads. */
   workloads: Map<WorkloadKind, Map<string, Workload[]>>;
+  /** kind → `namespace/name` → workload: the lookup of a service that names its workload. */
+  byName: Map<WorkloadKind, Map<string, Workload>>;
   /** Controller uid → what it owns, per kind. */
   replicaSets: Map<string, V1ReplicaSet[]>;
   revisions: Map<string, V1ControllerRevision[]>;
@@ -36,11 +38,16 @@ const controller = (o: { metadata?: V1ObjectMeta }) => (o.metadata?.ownerReferen
 
 /** Indexes what was listed; `read` names the workload kinds whose lists are among them. */
 export function indexCluster(objects: ClusterObjects, read: Iterable<WorkloadKind> = ['Deployment']): ClusterIndex {
-  const index: ClusterIndex = { workloads: new Map(), replicaSets: new Map(), revisions: new Map(), jobs: new Map(), pods: new Map(), applications: new Map(), read: new Set(read) };
+  const index: ClusterIndex = { workloads: new Map(), byName: new Map(), replicaSets: new Map(), revisions: new Map(), jobs: new Map(), pods: new Map(), applications: new Map(), read: new Set(read) };
   const add = (kind: WorkloadKind, list: Workload[]) => {
     const byNamespace = index.workloads.get(kind) ?? new Map<string, Workload[]>();
-    for (const w of list) push(byNamespace, w.metadata?.namespace, w);
+    const byName = index.byName.get(kind) ?? new Map<string, Workload>();
+    for (const w of list) {
+      push(byNamespace, w.metadata?.namespace, w);
+      byName.set(`${w.metadata?.namespace}/${w.metadata?.name}`, w);
+    }
     index.workloads.set(kind, byNamespace);
+    index.byName.set(kind, byName);
   };
   add('Deployment', objects.deployments as V1Deployment[]);
   add('StatefulSet', objects.statefulsets as V1StatefulSet[]);
@@ -405,7 +412,9 @@ function servingOf(view: WorkloadView & { roles?: Map<string, NonNullable<Servin
     const version = templateVersion(service, r.template, containerName);
     const image = appImage(r.template, containerName);
     for (const [digest, pods] of groups) {
-      const since = pods.map((p) => iso(p.metadata?.creationTimestamp) ?? '').filter(Boolean).sort()[0];
+      let first = Infinity;
+      for (const p of pods) if (p.metadata?.creationTimestamp) first = Math.min(first, createdAt(p));
+      const since = first < Infinity ? new Date(first).toISOString() : undefined;
       out.push({
         replicaSet: r.name,
         ...(r.revision !== undefined ? { revision: r.revision } : {}),
@@ -445,8 +454,13 @@ function findWorkloads(index: ClusterIndex, service: Service, environment: Envir
     const namespaces = environment.namespaces ?? [...byNamespace.keys()];
     const found: Workload[] = [];
     for (const namespace of namespaces) {
+      if (service.workload.name) {
+        // By name: one map read per namespace.
+        const w = index.byName.get(kind)?.get(`${namespace}/${service.workload.name}`);
+        if (w && (!selector || matchesLabelSelector(selector, w.metadata?.labels))) found.push(w);
+        continue;
+      }
       for (const w of byNamespace.get(namespace) ?? []) {
-        if (service.workload.name && w.metadata?.name !== service.workload.name) continue;
         if (selector && !matchesLabelSelector(selector, w.metadata?.labels)) continue;
         found.push(w);
       }
