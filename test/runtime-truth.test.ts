@@ -235,6 +235,8 @@ describe('a mutable tag pulled again', () => {
     const [event] = second.deployments!;
     expect(second.deployments).toHaveLength(1);
     expect(event).toMatchObject({ environment: 'prod', revision: 1, at: repulled, from: { digest: digest(1) }, to: { digest: digest(2), version: 'latest' } });
+    // Which way the tag moved is not known without the commits: never "not a rollback" for want of them.
+    expect(event.rollback).toBe('unknown');
     const firstEvent = first.deployments!.find((e) => e.environment === 'prod')!;
     expect(event.id).not.toBe(firstEvent.id);
     const releases = JSON.parse(await readFile(path.join(t!.dir, '.snap', 'releases.json'), 'utf8'));
@@ -400,11 +402,16 @@ describe('one environment on several clusters', () => {
     ]);
     expect(prod.replicas?.desired).toBe(3);
     expect(codes(snapshot)).toEqual(['TARGETS_DIFFER']);
-    // SHOP-5 is in prod-eu only: rolling out, not in prod. SHOP-3 is in both.
-    expect(where(snapshot, 'SHOP-5')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    // SHOP-5 is in prod-eu only, and prod-us wants c3: partly in prod, naming what lacks it. SHOP-3 is in both.
+    expect(where(snapshot, 'SHOP-5')).toEqual({ staging: 'in', prod: 'partial' });
+    expect(snapshot.tickets!['SHOP-5'].environments.find((e) => e.environment === 'prod')!.parts).toEqual([
+      expect.objectContaining({ status: 'partial', reason: `not in what serves as ${sha('c3')} in prod-us` }),
+    ]);
     expect(where(snapshot, 'SHOP-3')).toEqual({ staging: 'in', prod: 'in' });
     // Drift against what every region has: git rev-list --count c3..c5 = 2.
     expect(pair(snapshot)).toMatchObject({ status: 'ahead', ahead: { commits: 2 } });
+    // The table marks the short count, and the legend says what the mark means.
+    expect(renderSnapshotTable(snapshot, plain)).toMatch(/1\/3 ! \+ [0-9a-f]{12}×2 in prod-us[\s\S]*! fewer ready pods of the desired version than wanted/);
     // No promotion between the two regions: one environment, two clusters.
     expect(snapshot.drift!.shop.map((p) => `${p.from}→${p.to}`)).toEqual(['staging→prod']);
   });
@@ -417,7 +424,8 @@ describe('one environment on several clusters', () => {
     t!.sandbox.kubernetes.cluster('prod-us').store.rollout('prod', 'shop-api', { tag: sha('c4') });
     const second = (await run()).snapshot;
     expect(second.deployments).toEqual([expect.objectContaining({ environment: 'prod', workload: expect.objectContaining({ context: 'prod-us' }), rollback: true })]);
-    expect(where(second, 'SHOP-5')).toEqual({ staging: 'in', prod: 'rolling-out' });
+    // prod-us went back to c4 and wants it: SHOP-5 is partly in prod, not on its way.
+    expect(where(second, 'SHOP-5')).toEqual({ staging: 'in', prod: 'partial' });
     expect(where(second, 'SHOP-4')).toEqual({ staging: 'in', prod: 'in' });
   });
 
@@ -638,5 +646,57 @@ describe('what a new user found', () => {
   it('onboarding refuses one environment named twice in --env, naming targets as the way', async () => {
     const { chooseEnvironments } = await import('../src/onboard/steps/environments.js');
     await expect(chooseEnvironments([], ['prod=prod-eu/shop', 'prod=prod-us/shop'], undefined, () => {})).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('--env names environment "prod" twice') });
+  });
+});
+
+describe('what a second new user found', () => {
+  it('one region at zero beside one that serves: the warning names the cluster, and the environment still has the service', async () => {
+    const fixture = tinyOrg({ now: NOW, repos: [{ name: 'shop-api', commits }], envs: ['staging', 'prod'], contexts: { staging: 'staging', prod: 'prod-eu' }, deploy: { staging: { 'shop-api': 'c5' }, prod: { 'shop-api': 'c5' } } });
+    const us = structuredClone(fixture.clusters.find((c) => c.context === 'prod-eu')!);
+    us.context = 'prod-us';
+    us.deployments[0].replicas = 0;
+    fixture.clusters.push(us);
+    fixture.environments.find((e) => e.name === 'prod')!.targets = [
+      { context: 'prod-eu', namespaces: ['prod'] },
+      { context: 'prod-us', namespaces: ['prod'] },
+    ];
+    const { run } = await start(fixture);
+    const { snapshot } = await run();
+    expect(snapshot.warnings.filter((w) => w.code === 'SCALED_TO_ZERO').map((w) => [w.scope.source, w.message])).toEqual([['kubernetes:prod-us', 'in prod-us: Deployment is scaled to 0 replicas here; prod-eu still serves it']]);
+    expect(where(snapshot, 'SHOP-5')).toEqual({ staging: 'in', prod: 'in' });
+    expect(pair(snapshot).status).toBe('same');
+  });
+
+  it('the legend explains every mark the table shows', async () => {
+    const { run } = await start(org((d) => {
+      d.replicas = 3;
+      d.notReady = { count: 1, reason: 'CrashLoopBackOff' };
+    }, 'c3'));
+    const table = renderSnapshotTable((await run()).snapshot, plain);
+    expect(table).toContain('2/3 !');
+    expect(table).toContain('! fewer ready pods of the desired version than wanted');
+  });
+
+  it('a CronJob template that has not run yet is a deployment with no time yet, listed last, marked progressing', async () => {
+    const { run } = await start(org((d) => {
+      d.kind = 'CronJob';
+    }, { at: 'c3', previous: ['c2'] }));
+    await run();
+    t!.sandbox.kubernetes.cluster('tiny').store.change('prod', 'shop-api', (d) => {
+      d.revisions.push({ tag: sha('c5'), digest: digest(5), createdAt: new Date(Date.parse(NOW) + 60_000).toISOString() });
+      d.jobs = 2;
+    });
+    const second = (await run()).snapshot;
+    const events = second.deployments!;
+    expect(events.at(-1)).toMatchObject({ environment: 'prod', to: { commit: sha('c5') }, rolloutStatus: { state: 'progressing', reason: 'NextRun' } });
+    expect(events.at(-1)!.at).toBeUndefined();
+  });
+
+  it('an image with neither tag nor digest runs latest', async () => {
+    const { run } = await start(org((d) => {
+      d.revisions = [{ digest: digest(3), createdAt: new Date(Date.parse(NOW) - 3_600_000).toISOString() }];
+    }));
+    const prod = prodOf((await run()).snapshot);
+    expect(prod.version).toEqual({ value: 'latest', source: 'image-tag' });
   });
 });

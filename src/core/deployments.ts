@@ -64,6 +64,10 @@ function revisionVersion(book: RepoBook, state: ServiceState, r: Revision): Vers
  */
 export function rollbackOf(book: RepoBook, repository: string, from: Version | undefined, to: Version, earlier: Version[]): { rollback: boolean | 'unknown'; reason?: string } {
   if (!from) return { rollback: false };
+  // The same tag pulled again with another digest: only the commits can say which way it went.
+  if (from.version === to.version && from.image === to.image && from.digest && to.digest && from.digest !== to.digest && (from.commit === undefined || to.commit === undefined)) {
+    return { rollback: 'unknown', reason: `${to.version ?? to.image ?? 'the tag'} was pulled again with another digest, and the commit of ${from.commit === undefined && to.commit === undefined ? 'neither digest' : 'one of them'} is known` };
+  }
   const back = earlier.find((v) => v.version !== undefined && v.version === to.version && v.image === to.image);
   const view = book.get(repository);
   const sameRelease = from.version === to.version && from.image === to.image;
@@ -111,7 +115,7 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
             const since = state.serving?.filter((x) => x.revision === revision && x.since).map((x) => x.since!).sort()[0];
             if (since && since > previous.takenAt) at = since;
           }
-          const current = revision !== undefined && revision === state.rollout?.revision;
+          const current = (revision !== undefined && revision === state.rollout?.revision) || (i === undefined && revision === undefined);
           const rollout = current && state.rolloutStatus && state.rolloutStatus.state !== 'complete' ? { state: state.rolloutStatus.state, ...(state.rolloutStatus.reason ? { reason: state.rolloutStatus.reason } : {}) } : undefined;
           return {
             id: deploymentId(workload, revision, to.image, repull?.digest),
@@ -160,12 +164,15 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
           // The same revision running another digest: the tag was moved and the pods pulled it again.
           const repulled = sameWorkload && prevRevision !== undefined && prevRevision === state.rollout?.revision && was.image === now.image && was.version === now.version && now.digest !== undefined && was.digest !== undefined && was.digest !== now.digest;
           const since = repulled ? state.serving?.find((s) => s.digest === now.digest && s.revision === state.rollout?.revision)?.since : undefined;
-          events.push(event(history.length ? history.length - 1 : undefined, was, now, versions.slice(0, -1), 'snapshot-diff', repulled ? { digest: now.digest!, ...(since ? { at: since } : {}) } : undefined));
+          // A CronJob has no revision numbers: its template change is dated by the first Job that ran it (if any yet).
+          const index = state.workload.kind === 'CronJob' || !history.length ? undefined : history.length - 1;
+          events.push(event(index, was, now, versions.slice(0, -1), 'snapshot-diff', repulled ? { digest: now.digest!, ...(since ? { at: since } : {}) } : undefined));
         }
       }
     }
   }
-  return events.sort((a, b) => (a.at ?? '').localeCompare(b.at ?? '') || a.id.localeCompare(b.id));
+  // Oldest first; an event with no time yet (a CronJob template that has not run) last.
+  return events.sort((a, b) => (a.at ?? '\uffff').localeCompare(b.at ?? '\uffff') || a.id.localeCompare(b.id));
 }
 
 /**

@@ -9,7 +9,16 @@ import type { ServiceState } from './snapshot-schema.js';
  * resolve). A snapshot made before `serving` existed counts its desired commit as serving.
  */
 export type Served =
-  | { status: 'known'; serving: string[]; desired?: string; nothingServes?: string }
+  | {
+      status: 'known';
+      serving: string[];
+      desired?: string;
+      /** What every cluster of the environment wants (one commit for most); empty when one of them is not known. */
+      wanted: string[];
+      /** Per serving commit, how to name it: its version, and its cluster when there are several. */
+      labels: Record<string, string>;
+      nothingServes?: string;
+    }
   | { status: 'missing' | 'unknown'; reason: string };
 
 export const NOT_DEPLOYED = { status: 'missing', reason: 'not deployed there' } as const;
@@ -32,20 +41,27 @@ export function servedBy(state: ServiceState | undefined, view: RepoView | undef
   const unread = state.targets?.filter((t) => t.status === 'unknown').map((t) => t.context) ?? [];
   if (unread.length) return { status: 'unknown', reason: `cluster ${unread.join(', ')} of this environment could not be read` };
   if (state.rolloutStatus?.state === 'scaled-to-zero') return SCALED_TO_ZERO;
-  if (!state.serving) return state.commit ? { status: 'known', serving: [state.commit.oid], desired: state.commit.oid } : UNRESOLVED;
+  if (!state.serving) return state.commit ? { status: 'known', serving: [state.commit.oid], desired: state.commit.oid, wanted: [state.commit.oid], labels: {} } : UNRESOLVED;
   if (!state.version && state.serving.some((s) => !s.version)) return UNREADABLE;
   const commits: string[] = [];
+  const labels: Record<string, string> = {};
   // A blue-green preview takes no production traffic: it does not serve.
   for (const s of state.serving.filter((x) => x.role !== 'preview')) {
+    if (s.commit) labels[s.commit] = [labels[s.commit], `${s.version ?? s.commit.slice(0, 7)}${s.context ? ` in ${s.context}` : ''}`].filter(Boolean).join(', ');
     if (!s.commit) {
       if (state.serving.length === 1 && s.version === state.version?.value) return UNRESOLVED;
       return { status: 'unknown', reason: `the version ${s.version ?? s.image ?? s.replicaSet} that ${s.ready} ready pod${s.ready === 1 ? '' : 's'} serve${s.ready === 1 ? 's' : ''} did not resolve to a commit` };
     }
     if (!commits.includes(s.commit)) commits.push(s.commit);
   }
+  // What the environment wants: each running cluster's desired commit (a cluster rolled back wants the older one).
+  const units = state.targets ? state.targets.filter((t) => t.status === 'running' && t.rolloutStatus?.state !== 'scaled-to-zero') : [state];
+  const wanted = units.every((u) => u.commit) ? [...new Set(units.map((u) => u.commit!.oid))] : [];
   return {
     status: 'known',
     serving: commits,
+    wanted,
+    labels,
     ...(state.commit ? { desired: state.commit.oid } : {}),
     ...(commits.length === 0 ? { nothingServes: whyNothingServes(state) } : {}),
   };

@@ -20,21 +20,37 @@ const servingText = (state: ServiceState) =>
       return `${label}×${x.ready}${role}${x.context ? ` in ${x.context}` : ''}`;
     });
 
+/** The marks a table can show, and what each means (the legend lists those used). */
+const LEGEND = {
+  others: '+ v×n: another version serving on n pods',
+  progressing: '↻ rolling out',
+  stalled: '✖ rollout stalled',
+  paused: '‖ rollout paused',
+  zero: '○ scaled to zero: nothing serves',
+  short: '! fewer ready pods of the desired version than wanted',
+  git: '≠ git: Argo CD says out of sync',
+  unread: '? a cluster could not be read',
+  missing: '– no workload found',
+} as const;
+type Mark = keyof typeof LEGEND;
+
 /**
  * One table cell: the desired version, its commit and ready/desired pods, and a mark when the
- * rollout is not complete: `↻` progressing, `✖ stalled`, `‖ paused`, `○ scaled to 0`; other versions
- * still serving follow as `version×pods`; a blue-green preview says so; `≠ git` when Argo CD says
- * out of sync; `? <context>` when a cluster of the environment could not be read.
+ * rollout is not complete: `↻` progressing, `✖ stalled`, `‖ paused`, `○ scaled to 0`; `!` when fewer
+ * pods serve the desired version than are wanted; other versions still serving follow as
+ * `version×pods`; a blue-green preview says so; `≠ git` when Argo CD says out of sync; `? <context>`
+ * when a cluster of the environment could not be read. Adds the marks it uses to `used`.
  */
-function cell(state: ServiceState, c: Colors): string {
-  if (state.status === 'unknown') return c.dim('? unknown');
-  if (state.status === 'not-found') return c.yellow('– not found');
+function cell(state: ServiceState, c: Colors, used: Set<Mark>): string {
+  if (state.status === 'unknown') return used.add('unread'), c.dim('? unknown');
+  if (state.status === 'not-found') return used.add('missing'), c.yellow('– not found');
   const version = shortVersion(state.version?.value ?? state.container?.tag ?? state.container?.digest?.slice(0, 19) ?? '?');
   const commit = state.commit ? c.dim(` @${state.commit.oid.slice(0, 7)}`) : '';
   const unread = state.targets?.filter((t) => t.status === 'unknown').map((t) => t.context) ?? [];
+  if (unread.length) used.add('unread');
   const missing = unread.length ? ` ${c.dim(`? ${unread.join(', ')} unread`)}` : '';
   const rollout = state.rolloutStatus?.state;
-  if (rollout === 'scaled-to-zero') return `${version}${commit} ${c.yellow('○ scaled to 0')}${missing}`;
+  if (rollout === 'scaled-to-zero') return used.add('zero'), `${version}${commit} ${c.yellow('○ scaled to 0')}${missing}`;
   const pods = state.pods;
   const desired = state.replicas?.desired ?? 0;
   const mine = state.serving?.filter((x) => isDesired(state, x)) ?? [];
@@ -43,37 +59,24 @@ function cell(state: ServiceState, c: Colors): string {
   const healthy = pods ? servingDesired >= desired && pods.notReady.length === 0 && (rollout === undefined || rollout === 'complete') : false;
   const health = pods ? `${servingDesired}/${desired}${preview ? ` (preview ${preview})` : ''}` : '';
   const others = servingText(state);
+  if (others.length) used.add('others');
   const also = others.length ? ` ${c.dim(`+ ${others.join(' ')}`)}` : '';
   const step = state.rolloutStatus?.step;
   const at = step ? ` step ${step.index}/${step.total}${step.weight !== undefined ? ` ${step.weight}%` : ''}` : '';
-  const git = state.argocd && state.argocd.sync !== 'Synced' ? ` ${c.yellow('≠ git')}` : '';
-  const tail = `${also}${git}${missing}`;
-  if (rollout === 'stalled') return `${version}${commit} ${c.red(`${health} ✖ stalled`)}${tail}`;
-  if (rollout === 'paused') return `${version}${commit} ${c.yellow(`${health} ‖ paused${at}`)}${tail}`;
-  if (rollout === 'progressing') return `${version}${commit} ${c.yellow(`${health} ↻${at}`)}${tail}`;
+  const outOfSync = !!state.argocd && state.argocd.sync !== 'Synced';
+  if (outOfSync) used.add('git');
+  const tail = `${also}${outOfSync ? ` ${c.yellow('≠ git')}` : ''}${missing}`;
+  if (rollout === 'stalled') return used.add('stalled'), `${version}${commit} ${c.red(`${health} ✖ stalled`)}${tail}`;
+  if (rollout === 'paused') return used.add('paused'), `${version}${commit} ${c.yellow(`${health} ‖ paused${at}`)}${tail}`;
+  if (rollout === 'progressing') return used.add('progressing'), `${version}${commit} ${c.yellow(`${health} ↻${at}`)}${tail}`;
+  if (!healthy) used.add('short');
   return `${version}${commit} ${healthy ? c.green(health) : c.red(`${health} !`)}${tail}`;
 }
 
-/** The marks the table uses, for a line under it: only those that appear. */
-export function tableLegend(snapshot: Snapshot, c: Colors): string {
-  const states = Object.values(snapshot.projects).flatMap((p) => Object.values(p.environments).flatMap((e) => Object.values(e.services)));
-  const marks: string[] = [];
-  const has = (f: (s: ServiceState) => boolean) => states.some(f);
-  if (has((s) => servingText(s).length > 0)) marks.push('+ v×n: another version still serving on n pods');
-  if (has((s) => s.rolloutStatus?.state === 'progressing')) marks.push('↻ rolling out');
-  if (has((s) => s.rolloutStatus?.state === 'stalled')) marks.push('✖ rollout stalled');
-  if (has((s) => s.rolloutStatus?.state === 'paused')) marks.push('‖ rollout paused');
-  if (has((s) => s.rolloutStatus?.state === 'scaled-to-zero')) marks.push('○ scaled to zero: nothing serves');
-  if (has((s) => !!s.argocd && s.argocd.sync !== 'Synced')) marks.push('≠ git: Argo CD says out of sync');
-  if (has((s) => s.status === 'unknown' || !!s.targets?.some((t) => t.status === 'unknown'))) marks.push('? a cluster could not be read');
-  if (has((s) => s.status === 'not-found')) marks.push('– no workload found');
-  if (has((s) => s.status === 'running' && (s.rolloutStatus?.state ?? 'complete') === 'complete' && !!s.pods && (s.pods.notReady.length > 0 || s.pods.ready < (s.replicas?.desired ?? 0)))) marks.push('! pods not ready');
-  return marks.length ? c.dim(['n/m: ready pods of the desired version / desired replicas', ...marks].join(' · ')) : '';
-}
-
-/** What runs where: one table per project, services down, environments across. */
+/** What runs where: one table per project, services down, environments across, and a legend of the marks used. */
 export function renderSnapshotTable(snapshot: Snapshot, c: Colors): string {
   const blocks: string[] = [];
+  const used = new Set<Mark>();
   for (const [projectName, project] of Object.entries(snapshot.projects)) {
     const envNames = Object.keys(project.environments);
     const services = [...new Set(envNames.flatMap((e) => Object.keys(project.environments[e].services)))];
@@ -81,12 +84,13 @@ export function renderSnapshotTable(snapshot: Snapshot, c: Colors): string {
     for (const service of services) {
       rows.push([service, ...envNames.map((e) => {
         const state = project.environments[e].services[service];
-        return state ? cell(state, c) : '';
+        return state ? cell(state, c, used) : '';
       })]);
     }
     blocks.push(renderTable(rows, '  '));
   }
-  const legend = tableLegend(snapshot, c);
+  const marks = (Object.keys(LEGEND) as Mark[]).filter((m) => used.has(m)).map((m) => LEGEND[m]);
+  const legend = marks.length ? c.dim(['n/m: ready pods of the desired version / desired replicas', ...marks].join(' · ')) : '';
   return blocks.join('\n\n') + (legend ? `\n${legend}` : '');
 }
 

@@ -55,26 +55,33 @@ function partOf(repository: string, service: string, view: RepoView, tip: string
 const RANK: Record<Part['status'], number> = { unknown: -1, missing: 0, reverted: 1, partial: 2, 'rolling-out': 3, in: 4 };
 
 /**
- * A service's part of a ticket from what it serves: every serving version must have it for it to
- * be `in` (the weakest serving version decides); when what is desired has it all and what serves
- * does not yet, it is `rolling-out`. Undefined when none of it is there, or when nothing serves.
+ * A service's part of a ticket from what it serves: `in` when every serving version has it all;
+ * `rolling-out` when what every cluster wants has it all and not every serving version does yet;
+ * `partial` when some serving versions have it and others lack it (naming those); otherwise the
+ * weakest of them (reverted, or nothing). Undefined when none of it is there, or when nothing serves.
  */
 function servedPart(repository: string, service: string, view: RepoView, served: Extract<Served, { status: 'known' }>, required: readonly TicketChange[]): Part | undefined {
   // Nothing serves (no pod is ready): no ticket is there, nor on its way (NOTHING_SERVING says why).
   if (served.serving.length === 0) return undefined;
-  if (served.serving.length === 1 && (served.desired === undefined || served.desired === served.serving[0])) return partOf(repository, service, view, served.serving[0], required);
-  let weakest: Part | undefined;
-  let first = true;
-  for (const tip of served.serving) {
-    const part = partOf(repository, service, view, tip, required);
-    if (part?.status === 'unknown') return part;
-    if (first || (weakest && (!part || RANK[part.status] < RANK[weakest.status]))) weakest = part;
-    first = false;
+  if (served.serving.length === 1 && served.wanted.length === 1 && served.wanted[0] === served.serving[0]) return partOf(repository, service, view, served.serving[0], required);
+  const parts = new Map<string, Part | undefined>();
+  const part = (tip: string) => {
+    if (!parts.has(tip)) parts.set(tip, partOf(repository, service, view, tip, required));
+    return parts.get(tip);
+  };
+  const serving = served.serving.map(part);
+  const unknown = serving.find((p) => p?.status === 'unknown');
+  if (unknown) return unknown;
+  if (serving.every((p) => p?.status === 'in')) return serving[0];
+  const wanted = served.wanted.map(part);
+  if (wanted.find((p) => p?.status === 'unknown')) return wanted.find((p) => p?.status === 'unknown');
+  if (wanted.length > 0 && wanted.every((p) => p?.status === 'in')) return { repository, service, status: 'rolling-out', reason: 'in the version being rolled out, not yet in every serving pod' };
+  if (serving.some((p) => p?.status === 'in' || p?.status === 'partial')) {
+    const lacking = served.serving.filter((tip, i) => serving[i]?.status !== 'in').map((tip) => served.labels[tip] ?? tip.slice(0, 7));
+    return { repository, service, status: 'partial', reason: `not in what serves as ${lacking.join('; ')}` };
   }
-  if (weakest?.status === 'in' || served.desired === undefined) return weakest;
-  const wanted = partOf(repository, service, view, served.desired, required);
-  if (wanted?.status === 'unknown') return wanted;
-  if (wanted?.status === 'in') return { repository, service, status: 'rolling-out', reason: 'in the version being rolled out, not yet in every serving pod' };
+  let weakest = serving[0];
+  for (const p of serving) if (!p || (weakest && RANK[p.status] < RANK[weakest.status])) weakest = p;
   return weakest;
 }
 

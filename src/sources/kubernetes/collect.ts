@@ -184,7 +184,19 @@ export async function collectKubernetes(config: Config, progress: KubernetesProg
           const result = serviceState(index, { project: project.name, environment: { ...environment, ...target }, service });
           return { context: target.context, ...result };
         });
-        for (const s of states) warnings.push(...s.warnings);
+        if (!several) warnings.push(...states[0].warnings);
+        else {
+          // Each cluster's warnings say which cluster; a cluster at zero beside others that serve does
+          // not take the service out of the environment.
+          const live = states.filter((s) => s.state.status === 'running' && (s.state.serving?.length ?? 0) > 0).map((s) => s.context);
+          for (const s of states) {
+            for (const w of s.warnings) {
+              const elsewhere = live.filter((c) => c !== s.context);
+              const message = w.code === 'SCALED_TO_ZERO' && elsewhere.length ? `${s.state.workload?.kind ?? 'the workload'} is scaled to 0 replicas here; ${elsewhere.join(', ')} still serve${elsewhere.length === 1 ? 's' : ''} it` : w.message;
+              warnings.push({ ...w, scope: { ...w.scope, source: `kubernetes:${s.context}` }, message: `in ${s.context}: ${message}` });
+            }
+          }
+        }
         if (!several) {
           envState.services[service.name] = states[0].state;
           continue;

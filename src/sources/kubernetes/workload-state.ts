@@ -374,7 +374,13 @@ function templateVersion(service: Service, template: Template | undefined, conta
   if (service.version.from === 'label') return template?.metadata?.labels?.[key];
   if (service.version.from === 'annotation') return template?.metadata?.annotations?.[key];
   const c = containerName ? template?.spec?.containers?.find((x) => x.name === containerName) : undefined;
-  return c?.image ? parseImage(c.image).tag : undefined;
+  return c?.image ? tagOf(c.image) : undefined;
+}
+
+/** The tag of an image reference; a reference with neither tag nor digest means `latest` (as the container runtime reads it). */
+function tagOf(image: string): string | undefined {
+  const parsed = parseImage(image);
+  return parsed.tag ?? (parsed.digest ? undefined : 'latest');
 }
 
 const appImage = (template: Template | undefined, containerName: string | undefined) => (containerName ? template?.spec?.containers?.find((x) => x.name === containerName)?.image : undefined);
@@ -542,7 +548,10 @@ export function serviceState(index: ClusterIndex, { project, environment, servic
 
   let version: ServiceState['version'];
   const key = service.version.key ?? '';
-  if (service.version.from === 'image-tag') version = image?.tag ? { value: image.tag, source: 'image-tag' } : undefined;
+  if (service.version.from === 'image-tag') {
+    const tag = container?.image ? tagOf(container.image) : undefined;
+    version = tag ? { value: tag, source: 'image-tag' } : undefined;
+  }
   else if (service.version.from === 'label') {
     const value = meta.labels?.[key] ?? kindTemplate?.metadata?.labels?.[key];
     version = value ? { value, source: `label:${key}` } : undefined;
