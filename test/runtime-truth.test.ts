@@ -700,3 +700,64 @@ describe('what a second new user found', () => {
     expect(prod.version).toEqual({ value: 'latest', source: 'image-tag' });
   });
 });
+
+describe('the release history keeps up with rollouts', () => {
+  const releases = async () => JSON.parse(await readFile(path.join(t!.dir, '.snap', 'releases.json'), 'utf8')).events as Snapshot['deployments'] & object[];
+
+  it('a stalled rollout recorded as stalled is brought up to date when it completes, and an aborted canary says so', async () => {
+    const { run } = await start(org((d) => (d.replicas = 2), 'c3'));
+    await run();
+    const store = t!.sandbox.kubernetes.cluster('tiny').store;
+    // Roll out c5; it stalls.
+    store.change('prod', 'shop-api', (d) => {
+      d.revisions.push({ tag: sha('c5'), digest: digest(5), createdAt: new Date(Date.parse(NOW) + 60_000).toISOString() });
+      d.pods = [{ revision: 1, count: 2 }, { revision: 2, count: 1, ready: false, reason: 'CrashLoopBackOff' }];
+      d.conditions = [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "{replicaSet}" has timed out progressing.' }];
+    });
+    const stalled = (await run()).snapshot;
+    const id = stalled.deployments!.find((e) => e.environment === 'prod')!.id;
+    expect((await releases()).find((e) => e.id === id)).toMatchObject({ rolloutStatus: { state: 'stalled', reason: 'ProgressDeadlineExceeded' } });
+    // Fixed: every pod of c5 ready.
+    const done = new Date(Date.parse(NOW) + 600_000).toISOString();
+    store.change('prod', 'shop-api', (d) => {
+      d.pods = [{ revision: 2, count: 2, createdAt: done }];
+      delete d.conditions;
+    });
+    const complete = await run();
+    const event = (await releases()).find((e) => e.id === id)!;
+    expect(event.rolloutStatus).toBeUndefined();
+    expect(event.completedAt).toBe(done);
+    expect(complete.record.releases).toMatchObject({ updated: 1, unsettled: 0 });
+  });
+
+  it('a canary paused at a step, then aborted, then replaced: the event follows it and ends final', async () => {
+    const { run } = await start(org((d) => {
+      d.kind = 'Rollout';
+      d.replicas = 4;
+    }, 'c3'));
+    await run();
+    const store = t!.sandbox.kubernetes.cluster('tiny').store;
+    store.change('prod', 'shop-api', (d) => {
+      d.revisions.push({ tag: sha('c5'), digest: digest(5), createdAt: new Date(Date.parse(NOW) + 60_000).toISOString() });
+      d.step = { index: 1, total: 4, weight: 25 };
+      d.pods = [{ revision: 1, count: 3 }, { revision: 2, count: 1 }];
+    });
+    const paused = (await run()).snapshot;
+    const id = paused.deployments!.find((e) => e.environment === 'prod')!.id;
+    expect((await releases()).find((e) => e.id === id)).toMatchObject({ rolloutStatus: { state: 'paused', reason: 'CanaryPauseStep' } });
+    store.change('prod', 'shop-api', (d) => {
+      d.abort = true;
+      d.pods = [{ revision: 1, count: 4 }];
+    });
+    await run();
+    expect((await releases()).find((e) => e.id === id)).toMatchObject({ rolloutStatus: { state: 'stalled', reason: 'RolloutAborted' } });
+    store.change('prod', 'shop-api', (d) => {
+      delete d.abort;
+      delete d.step;
+      d.revisions.push({ tag: sha('c4'), digest: digest(4), createdAt: new Date(Date.parse(NOW) + 900_000).toISOString() });
+      d.pods = [{ revision: 3, count: 4 }];
+    });
+    await run();
+    expect((await releases()).find((e) => e.id === id)).toMatchObject({ rolloutStatus: { state: 'stalled', reason: 'RolloutAborted', final: true } });
+  });
+});

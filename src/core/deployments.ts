@@ -202,3 +202,36 @@ export function settleRollbacks(events: readonly DeploymentEvent[], projects: Sn
   }
   return out;
 }
+
+/**
+ * Brings up to date the rollout state of earlier deployments recorded before their rollout
+ * completed (`rolloutStatus`, from the release history): the same cluster's workload still on that
+ * revision gives its state now — complete removes it and sets `completedAt` (when its newest serving
+ * pod started, else `now`); a stall, an abort or a pause replaces it — and a newer revision marks it
+ * `final` (replaced before it completed). Returns the events that changed.
+ */
+export function settleRollouts(events: readonly DeploymentEvent[], projects: Snapshot['projects'], now: string): DeploymentEvent[] {
+  const out: DeploymentEvent[] = [];
+  for (const e of events) {
+    if (!e.rolloutStatus || e.rolloutStatus.final) continue;
+    const merged = projects[e.project]?.environments[e.environment]?.services[e.service];
+    const unit = merged?.targets ? merged.targets.find((t) => t.workload?.context === e.workload.context) : merged;
+    if (!unit || unit.status !== 'running' || unit.workload?.name !== e.workload.name || unit.workload?.namespace !== e.workload.namespace || unit.workload?.context !== e.workload.context) continue;
+    const same = e.revision !== undefined ? unit.rollout?.revision === e.revision : unit.version?.value === e.to.version;
+    const { rolloutStatus: old, ...rest } = e;
+    if (!same) {
+      // Replaced by a newer revision (or another template) before it completed.
+      out.push({ ...rest, rolloutStatus: { ...old!, final: true } });
+      continue;
+    }
+    const state = unit.rolloutStatus;
+    if (!state || state.state === 'complete') {
+      const since = (unit.serving ?? []).filter((x) => x.revision === e.revision).map((x) => x.since ?? '').sort().at(-1);
+      out.push({ ...rest, completedAt: since || now });
+      continue;
+    }
+    if (state.state === old!.state && (state.reason ?? '') === (old!.reason ?? '')) continue;
+    out.push({ ...rest, rolloutStatus: { state: state.state, ...(state.reason ? { reason: state.reason } : {}) } });
+  }
+  return out;
+}

@@ -51,6 +51,7 @@ export type CommitTarget = { repository: string; oid: string } | { repository: s
 export function unsettledTargets(events: readonly DeploymentEvent[], projects: Snapshot['projects']): CommitTarget[] {
   const out: CommitTarget[] = [];
   for (const e of events) {
+    if (e.rollback !== 'unknown') continue;
     const state = projects[e.project]?.environments[e.environment]?.services[e.service];
     if (!state) continue;
     for (const side of [e.from, e.to]) {

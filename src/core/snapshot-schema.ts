@@ -275,9 +275,14 @@ export const deploymentEventSchema = z.object({
   rollback: z.union([z.boolean(), z.literal('unknown')]).describe('true: the new commit is an ancestor of the previous one (or a version that ran before); unknown: their ancestry could not be decided (see rollbackReason).'),
   rollbackReason: z.string().optional(),
   rolloutStatus: z
-    .object({ state: z.enum(['progressing', 'stalled', 'paused', 'scaled-to-zero']), reason: z.string().optional() })
+    .object({
+      state: z.enum(['progressing', 'stalled', 'paused', 'scaled-to-zero']),
+      reason: z.string().optional(),
+      final: z.boolean().optional().describe('A newer revision replaced it before it completed: this is the last state it had.'),
+    })
     .optional()
-    .describe('Set when the rollout was not complete when this deployment was recorded (e.g. stalled: ProgressDeadlineExceeded).'),
+    .describe('Set while the rollout is not complete (e.g. stalled: ProgressDeadlineExceeded; a canary paused at a step; a blue-green preview), kept up to date by later runs; removed when it completes (see completedAt).'),
+  completedAt: z.string().optional().describe('When a rollout recorded before it completed was first seen complete (its newest serving pod, else that run).'),
   detectedBy: z.enum(['snapshot-diff', 'replicaset-history']),
   snapshot: z.string().optional().describe('Id of the snapshot that first recorded this deployment (in the release history).'),
 });

@@ -6,7 +6,7 @@ import type { RepoData } from '../sources/github/types.js';
 import { collectKubernetes, planClusters, plannedLists } from '../sources/kubernetes/collect.js';
 import { collectGarbage } from '../util/memory.js';
 import { SNAP_VERSION } from '../version.js';
-import { detectDeployments, settleRollbacks } from './deployments.js';
+import { detectDeployments, settleRollbacks, settleRollouts } from './deployments.js';
 import { buildDrift, unknownDrift } from './drift.js';
 import { linkCommits, unsettledTargets, type CommitTarget } from './link-commits.js';
 import type { ProgressSink } from './progress.js';
@@ -24,7 +24,7 @@ export interface CollectResult {
   github?: GithubStats;
   /** For the run log: cache rebuilds, rate-limit waits, page-size changes. */
   notes: string[];
-  /** Deployments of `unsettled` whose rollback verdict this run could decide, with it. */
+  /** Earlier deployments (of `unsettled`) this run settled further: a rollback verdict decided, or a rollout state brought up to date. */
   settled: DeploymentEvent[];
 }
 
@@ -267,7 +267,10 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
   }
   if (!source) analysis.drift = unknownDrift(config.projects, `GitHub was not read: ${github.state.error ?? github.state.status}`);
   analysis.deployments = detectDeployments(projects, options.previous, book);
-  const settled = source ? settleRollbacks(options.unsettled ?? [], projects, book) : [];
+  // Earlier events settled further: rollback verdicts (with GitHub), and rollout states (from the clusters).
+  const decided = new Map((source ? settleRollbacks(options.unsettled ?? [], projects, book) : []).map((e) => [e.id, e]));
+  for (const r of settleRollouts((options.unsettled ?? []).map((e) => decided.get(e.id) ?? e), projects, now().toISOString())) decided.set(r.id, r);
+  const settled = [...decided.values()];
   for (const warning of warnings.slice((options.warnings ?? []).length)) progress({ kind: 'warning', warning });
 
   const finished = now();

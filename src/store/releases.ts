@@ -16,9 +16,9 @@ interface ReleasesFile {
 
 export interface ReleasesUpdate {
   added: number;
-  /** Events whose rollback verdict, `unknown` before, was decided by this run. */
+  /** Events this run settled further: a rollback verdict decided, or a rollout's state brought up to date. */
   updated: number;
-  /** Events in the history whose rollback verdict is still `unknown` (the next run tries them again). */
+  /** Events in the history still unsettled: rollback `unknown`, or a rollout not yet complete (the next run looks again). */
   unsettled: number;
   total: number;
   /** Every event in the history after the update. */
@@ -29,22 +29,30 @@ export interface ReleasesUpdate {
 
 const check = (v: unknown) => (Array.isArray((v as ReleasesFile | null)?.events) ? undefined : 'no "events" list');
 
+/** An event a later run looks at again: its rollback verdict is unknown, or its rollout had not completed. */
+const unsettled = (e: DeploymentEvent | undefined) => e?.rollback === 'unknown' || (e?.rolloutStatus !== undefined && !e.rolloutStatus.final);
+
+/** What a later run may change in an event: compared to tell an update from the same event. */
+const settledPart = (e: DeploymentEvent) => JSON.stringify([e.rollback, e.rollbackReason ?? '', e.rolloutStatus ?? null, e.completedAt ?? '']);
+
 /**
- * Reads the events of the release history whose rollback verdict is `unknown` (at most `limit`, the
- * most recent), for the next run to decide again. An unreadable or missing file has none.
+ * Reads the events of the release history that a later run may settle — a rollback verdict that is
+ * `unknown`, or a rollout that had not completed (at most `limit`, the most recent). An unreadable or
+ * missing file has none.
  */
 export async function unsettledReleases(file: string, limit = 1000): Promise<DeploymentEvent[]> {
   try {
     const value = JSON.parse(await readFile(file, 'utf8')) as ReleasesFile;
-    return Array.isArray(value?.events) ? value.events.filter((e) => e?.rollback === 'unknown').slice(-limit) : [];
+    return Array.isArray(value?.events) ? value.events.filter(unsettled).slice(-limit) : [];
   } catch {
     return [];
   }
 }
 
 /**
- * Adds `events` not yet in the history (by id) and replaces those in `updates` (a verdict decided
- * later: same id, the new rollback and reason), rewriting the file atomically when anything changed.
+ * Adds `events` not yet in the history (by id) and replaces those in `updates` (settled later: same
+ * id, a decided rollback verdict or a rollout state brought up to date), rewriting the file
+ * atomically when anything changed. Oldest first; events with no time yet last.
  * An unreadable file is set aside (see read-json.ts) and the history starts again from `events`.
  */
 export async function appendReleases(file: string, corruptDir: string, events: readonly DeploymentEvent[], updates: readonly DeploymentEvent[] = []): Promise<ReleasesUpdate> {
@@ -53,14 +61,14 @@ export async function appendReleases(file: string, corruptDir: string, events: r
   let updated = 0;
   const existing = (read.status === 'ok' ? read.value.events : []).map((e) => {
     const u = byId.get(e.id);
-    if (!u || u.rollback === e.rollback) return e;
+    if (!u || settledPart(u) === settledPart(e)) return e;
     updated++;
     return { ...u, ...(e.snapshot ? { snapshot: e.snapshot } : {}) };
   });
   const ids = new Set(existing.map((e) => e.id));
   const fresh = events.filter((e) => !ids.has(e.id) && ids.add(e.id));
-  const all = [...existing, ...fresh].sort((a, b) => (a.at ?? '').localeCompare(b.at ?? '') || a.id.localeCompare(b.id));
-  const result: ReleasesUpdate = { added: fresh.length, updated, unsettled: all.filter((e) => e.rollback === 'unknown').length, total: all.length, events: all, ...(read.status === 'corrupt' ? { corrupt: { movedTo: read.corrupt.movedTo, reason: read.corrupt.reason } } : {}) };
+  const all = [...existing, ...fresh].sort((a, b) => (a.at ?? '\uffff').localeCompare(b.at ?? '\uffff') || a.id.localeCompare(b.id));
+  const result: ReleasesUpdate = { added: fresh.length, updated, unsettled: all.filter(unsettled).length, total: all.length, events: all, ...(read.status === 'corrupt' ? { corrupt: { movedTo: read.corrupt.movedTo, reason: read.corrupt.reason } } : {}) };
   if (fresh.length === 0 && updated === 0 && read.status !== 'corrupt') return result;
   await writeJsonAtomic(file, { format: RELEASES_FORMAT, events: all } satisfies ReleasesFile);
   return result;
