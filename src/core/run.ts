@@ -82,7 +82,9 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         code: 'STALE_LOCK_RECOVERED',
         severity: 'info',
         scope: { source: 'store' },
-        message: `took over a lock left by process ${lock.recovered.pid} on ${lock.recovered.host} (started ${lock.recovered.startedAt})`,
+        message: lock.recovered.unreadable
+          ? `took over an empty or unreadable lock (last written ${lock.recovered.startedAt}), left half-written by a run that could not finish writing it`
+          : `took over a lock left by process ${lock.recovered.pid} on ${lock.recovered.host} (started ${lock.recovered.startedAt})`,
       });
     }
     const log = await readRunLog(layout.runLog);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { readFileSync, rmSync } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, SnapError } from '../errors.js';
 import { onInterrupt } from '../util/cleanup.js';
@@ -19,6 +19,8 @@ export interface LockInfo {
   token: string;
   command: string;
   startedAt: string;
+  /** Set on a recovered lock that was empty or unreadable (left half-written). */
+  unreadable?: boolean;
 }
 
 export interface LockOptions {
@@ -65,10 +67,71 @@ async function readLock(file: string): Promise<{ info?: LockInfo; mtimeMs: numbe
   }
 }
 
+/**
+ * A live holder writes its lock within milliseconds of creating it: an empty or unreadable lock older
+ * than this was left half-written (a full disk, a kill between create and write) and is stale.
+ */
+const UNREADABLE_GRACE_MS = 2_000;
+
 function isStale(found: { info?: LockInfo; mtimeMs: number }, staleAfterMs: number): boolean {
-  if (found.info && found.info.host === hostname() && !isAlive(found.info.pid)) return true;
+  if (!found.info) return Date.now() - found.mtimeMs > UNREADABLE_GRACE_MS;
+  if (found.info.host === hostname() && !isAlive(found.info.pid)) return true;
   return Date.now() - found.mtimeMs > staleAfterMs;
 }
+
+/**
+ * A lock path that is not a regular file (a dangling or planted symlink, a directory, a device):
+ * snap did not write it and cannot take it; an error (exit 4) naming it, at once.
+ */
+async function checkLockPath(file: string): Promise<void> {
+  let kind: string | undefined;
+  try {
+    const stats = await lstat(file);
+    kind = stats.isSymbolicLink() ? 'a symbolic link' : stats.isDirectory() ? 'a directory' : stats.isFile() ? undefined : 'not a regular file';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw unusable(file, (error as NodeJS.ErrnoException).code ?? String(error));
+  }
+  if (kind) throw unusable(file, kind);
+}
+
+function unusable(file: string, what: string): SnapError {
+  return new SnapError('LOCK_UNUSABLE', `the lock ${file} cannot be taken: it is ${what}, not a lock file snap wrote`, {
+    exitCode: ExitCode.locked,
+    hint: `if no snap run is using this data directory, remove it (rm -r ${JSON.stringify(file)}) and run again; check that --data-dir is a writable directory of its own`,
+  });
+}
+
+/**
+ * Why the data directory cannot be made, in words a user can act on: a dangling symbolic link (an
+ * unmounted volume: exit 1, the run failed and nothing was written), a file where the directory
+ * should be (exit 2, a wrong --data-dir), or what the file system said.
+ */
+async function dataDirProblem(dir: string, error: unknown): Promise<unknown> {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  let what: string | undefined;
+  try {
+    const stats = await lstat(dir);
+    if (stats.isSymbolicLink()) {
+      const { readlink } = await import('node:fs/promises');
+      what = `a symbolic link to ${await readlink(dir).catch(() => '?')}, which does not exist (an unmounted volume?)`;
+    } else if (!stats.isDirectory()) what = 'a file, not a directory';
+  } catch {
+    // fall through to the file system's word
+  }
+  if (!what && code !== 'EEXIST' && code !== 'ENOTDIR') return translateFsError(error, dir);
+  // A file where the directory should be is a wrong --data-dir (usage, exit 2); a volume that is not
+  // there is a failed run (exit 1).
+  const usage = what === 'a file, not a directory' || !what;
+  return new SnapError('DATA_DIR_UNUSABLE', `the data directory ${dir} cannot be used: ${what ?? `a part of the path is not a directory (${code})`}`, {
+    exitCode: usage ? ExitCode.usage : ExitCode.failed,
+    cause: error,
+    hint: 'mount the volume or create the directory, or point --data-dir / SNAP_DATA_DIR at a writable directory',
+  });
+}
+
+/** Attempts without progress (the lock vanishes between create and read) before giving up: no loop may be unbounded. */
+const MAX_VANISHED = 50;
 
 async function tryCreate(file: string, info: LockInfo): Promise<boolean> {
   try {
@@ -111,8 +174,8 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const pollMs = options.pollMs ?? 250;
   const deadline = Date.now() + (options.waitMs ?? 0);
-  await mkdir(path.dirname(file), { recursive: true }).catch((error) => {
-    throw translateFsError(error, path.dirname(file));
+  await mkdir(path.dirname(file), { recursive: true }).catch(async (error) => {
+    throw await dataDirProblem(path.dirname(file), error);
   });
   const info: LockInfo = {
     pid: process.pid,
@@ -131,13 +194,20 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   });
   let recovered: LockInfo | undefined;
   let waitedOnce = false;
+  let vanished = 0;
   try {
+    await checkLockPath(file);
     for (;;) {
       if (await tryCreate(file, info).catch((error) => Promise.reject(translateFsError(error, file)))) break;
-      const found = await readLock(file);
-      if (!found) continue;
+      // EEXIST: something is there; a symlink or directory is not a lock to wait for.
+      await checkLockPath(file);
+      const found = await readLock(file).catch((error) => Promise.reject(unusable(file, `unreadable (${(error as NodeJS.ErrnoException).code ?? error})`)));
+      if (!found) {
+        if (++vanished > MAX_VANISHED) throw unusable(file, 'there and not there by turns (create says it exists, read says it does not)');
+        continue;
+      }
       if (isStale(found, staleAfterMs)) {
-        if (await takeOverStale(file, found)) recovered = found.info ?? recovered;
+        if (await takeOverStale(file, found)) recovered = found.info ?? { pid: 0, host: 'unknown', token: '', command: 'unknown', startedAt: new Date(found.mtimeMs).toISOString(), unreadable: true };
         continue;
       }
       if (Date.now() >= deadline) {

@@ -1,0 +1,76 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireLock } from '../../src/store/lock.js';
+
+/**
+ * Faults of the fault campaign around the lock and the data directory (issue "nothing lost, nothing
+ * hanging"): every case ends, within a second, with the documented exit code and a hint.
+ */
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'snap-faults-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const timed = async <T>(f: () => Promise<T>) => {
+  const started = Date.now();
+  try {
+    return { value: await f(), ms: Date.now() - started };
+  } catch (error) {
+    return { error: error as { code?: string; exitCode?: number; message: string; hint?: string }, ms: Date.now() - started };
+  }
+};
+
+describe('lock and data directory faults', () => {
+  it('a lock that is a dangling symlink is an error (exit 4) with a hint, at once, not a spin', async () => {
+    const lock = path.join(dir, 'lock');
+    await symlink(path.join(dir, 'nowhere', 'x'), lock);
+    const { error, ms } = await timed(() => acquireLock(lock));
+    expect(ms).toBeLessThan(1000);
+    expect(error).toMatchObject({ code: 'LOCK_UNUSABLE', exitCode: 4 });
+    expect(error!.message).toContain('a symbolic link');
+    expect(error!.hint).toContain('remove it');
+  });
+
+  it('a lock that is a directory is an error (exit 4), not a stack trace', async () => {
+    const lock = path.join(dir, 'lock');
+    await mkdir(lock);
+    const { error } = await timed(() => acquireLock(lock));
+    expect(error).toMatchObject({ code: 'LOCK_UNUSABLE', exitCode: 4 });
+    expect(error!.message).toContain('a directory');
+  });
+
+  it('an empty or garbage lock left by a full disk is stale at once, and its takeover is reported', async () => {
+    for (const content of ['', '{"pid": 12']) {
+      const lock = path.join(dir, `lock-${content.length}`);
+      await writeFile(lock, content);
+      const old = new Date(Date.now() - 5_000);
+      await utimes(lock, old, old);
+      const { value, ms } = await timed(() => acquireLock(lock));
+      expect(ms).toBeLessThan(1000);
+      expect(value!.recovered).toMatchObject({ unreadable: true });
+      await value!.release();
+    }
+  });
+
+  it('a data directory that is a dangling symlink (an unmounted volume) is a clear failure (exit 1)', async () => {
+    const data = path.join(dir, 'data');
+    await symlink(path.join(dir, 'unmounted'), data);
+    const { error } = await timed(() => acquireLock(path.join(data, 'lock')));
+    expect(error).toMatchObject({ code: 'DATA_DIR_UNUSABLE', exitCode: 1 });
+    expect(error!.message).toContain('a symbolic link to');
+    expect(error!.message).toContain('an unmounted volume?');
+  });
+
+  it('a data directory that is a file is a usage error (exit 2)', async () => {
+    const data = path.join(dir, 'data');
+    await writeFile(data, 'not a directory');
+    const { error } = await timed(() => acquireLock(path.join(data, 'lock')));
+    expect(error).toMatchObject({ code: 'DATA_DIR_UNUSABLE', exitCode: 2 });
+    expect(error!.message).toContain('a file, not a directory');
+  });
+});
