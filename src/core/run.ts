@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { formatIssue, type Config, type ConfigIssue } from '../config/types.js';
 import { SnapError, errorMessage } from '../errors.js';
-import { acquireLock, type LockInfo } from '../store/lock.js';
+import { acquireLock, isAlive, type LockInfo } from '../store/lock.js';
+import { removeStaleTempFiles } from '../store/atomic.js';
 import { dataLayout } from '../store/layout.js';
 import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
 import { writePrometheusFile } from '../store/metrics.js';
@@ -85,6 +86,16 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         message: lock.recovered.unreadable
           ? `took over an empty or unreadable lock (last written ${lock.recovered.startedAt}), left half-written by a run that could not finish writing it`
           : `took over a lock left by process ${lock.recovered.pid} on ${lock.recovered.host} (started ${lock.recovered.startedAt})`,
+      });
+    }
+    // Temp files of writers killed mid-write (kill -9): ours to clean while we hold the lock.
+    const leftovers = await removeStaleTempFiles(config.dataDir, isAlive);
+    if (leftovers.files.length) {
+      warnings.push({
+        code: 'TEMP_FILES_REMOVED',
+        severity: 'info',
+        scope: { source: 'store' },
+        message: `removed ${leftovers.files.length} temp file(s) (${Math.round(leftovers.bytes / 1024)} KB) left by runs that were killed while writing`,
       });
     }
     const log = await readRunLog(layout.runLog);

@@ -112,3 +112,47 @@ async function syncDirectory(dir: string): Promise<void> {
     // Some file systems refuse fsync on a directory; the rename itself is still atomic.
   }
 }
+
+/** The temp files `writeAtomically` makes: `.<name>.<pid>.<8 hex>.tmp`. */
+const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+/** A temp file of a live process older than this is left over too (the pid was reused). */
+const TEMP_MAX_AGE_MS = 3_600_000;
+
+/**
+ * Removes the temp files that writers killed mid-write (`kill -9`, a lost node) left in `dir` and
+ * the folders below it (at most `depth` levels): those of processes that are gone, and any older
+ * than an hour. Run with the data directory's lock held, so no writer of it is at work. Returns the
+ * files removed and their total size (bytes); a file that cannot be removed is skipped.
+ */
+export async function removeStaleTempFiles(dir: string, isAlive: (pid: number) => boolean, depth = 4): Promise<{ files: string[]; bytes: number }> {
+  const { readdir, stat: statFile } = await import('node:fs/promises');
+  const removed: string[] = [];
+  let bytes = 0;
+  const walk = async (folder: string, level: number): Promise<void> => {
+    const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const full = path.join(folder, entry.name);
+      // Never follow a symbolic link out of the data directory.
+      if (entry.isDirectory() && !entry.isSymbolicLink()) {
+        if (level < depth) await walk(full, level + 1);
+        continue;
+      }
+      const match = entry.isFile() ? TEMP_FILE.exec(entry.name) : null;
+      if (!match) continue;
+      const stats = await statFile(full).catch(() => undefined);
+      if (!stats) continue;
+      const pid = Number(match[1]);
+      if (pid !== process.pid && (!isAlive(pid) || Date.now() - stats.mtimeMs > TEMP_MAX_AGE_MS)) {
+        try {
+          await rm(full, { force: true });
+          removed.push(full);
+          bytes += stats.size;
+        } catch {
+          // left for the next run
+        }
+      }
+    }
+  };
+  await walk(dir, 0);
+  return { files: removed, bytes };
+}

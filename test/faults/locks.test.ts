@@ -74,3 +74,23 @@ describe('lock and data directory faults', () => {
     expect(error!.message).toContain('a file, not a directory');
   });
 });
+
+describe('temp files left by kill -9', () => {
+  it('are removed when their writer is gone (or older than an hour), and a live writer\'s are kept', async () => {
+    const { removeStaleTempFiles } = await import('../../src/store/atomic.js');
+    await mkdir(path.join(dir, 'snapshots'), { recursive: true });
+    await mkdir(path.join(dir, 'cache', 'github', 'acme'), { recursive: true });
+    const dead = [path.join(dir, '.latest.json.999991.0a1b2c3d.tmp'), path.join(dir, 'cache', 'github', 'acme', '.api.json.999992.deadbeef.tmp')];
+    const live = path.join(dir, 'snapshots', `.s.json.${process.pid + 1}.01234567.tmp`);
+    const old = path.join(dir, 'snapshots', `.t.json.${process.pid + 1}.89abcdef.tmp`);
+    for (const f of [...dead, live, old]) await writeFile(f, 'x'.repeat(1000));
+    const hourAgo = new Date(Date.now() - 2 * 3_600_000);
+    await utimes(old, hourAgo, hourAgo);
+    const alive = (pid: number) => pid === process.pid + 1;
+    const { files, bytes } = await removeStaleTempFiles(dir, alive);
+    expect(files.sort()).toEqual([...dead, old].sort());
+    expect(bytes).toBe(3000);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(live)).toBe(true);
+  });
+});
