@@ -1,3 +1,4 @@
+import { redactIn, redactUrl } from '../util/redact.js';
 import type { AlertChannel } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { alertText, type Alert } from './message.js';
@@ -41,14 +42,30 @@ export function channelName(channel: AlertChannel): string {
   return channel.kind === 'email' ? `email (${channel.to.join(', ')})` : channel.kind;
 }
 
-async function postJson(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<void> {
+/**
+ * POSTs JSON to a webhook URL. Credentials in the URL (`https://user:pass@host/…`) are sent as HTTP
+ * basic auth, as curl does, and never printed: messages name the URL without user info or query
+ * string (redact.ts). A URL that cannot be used at all is a permanent failure, not retried.
+ */
+async function postJson(raw: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new DeliveryError(`not a URL: ${redactUrl(raw)}`, true);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new DeliveryError(`not an http(s) URL: ${redactUrl(raw)}`, true);
+  const auth: Record<string, string> = url.username || url.password ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` } : {};
+  url.username = '';
+  url.password = '';
   let response: Response;
   const timeout = timeoutSignal(timeoutMs);
   try {
-    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: timeout.signal });
+    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth, ...headers }, body: JSON.stringify(body), signal: timeout.signal });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    throw new DeliveryError(`${new URL(url).host}: ${cause ?? errorMessage(error)}`);
+    // No system error code: the request could not be made at all (a TypeError), and never will.
+    throw new DeliveryError(`${url.host}: ${redactIn(cause ?? errorMessage(error), raw)}`, cause === undefined && error instanceof TypeError);
   } finally {
     timeout.clear();
   }
@@ -56,7 +73,7 @@ async function postJson(url: string, body: unknown, headers: Record<string, stri
     await response.body?.cancel();
     return;
   }
-  const text = (await response.text().catch(() => '')).slice(0, 200).trim();
+  const text = redactIn((await response.text().catch(() => '')).slice(0, 200).trim(), raw);
   const retryAfter = Number(response.headers.get('retry-after'));
   const retryable = response.status === 429 || response.status === 408 || response.status >= 500;
   throw new DeliveryError(`HTTP ${response.status}${text ? `: ${text}` : ''}`, !retryable, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);

@@ -225,7 +225,7 @@ function normalise(
     return { name: p.name, environments, services };
   });
 
-  const alerts = normaliseAlerts(raw.alerts, env, warn);
+  const alerts = normaliseAlerts(raw.alerts, env, warn, error);
   if (errors.length > 0) return { errors, warnings };
 
   const dataDir = options.dataDir || env.SNAP_DATA_DIR || raw.dataDir || '.snap';
@@ -275,7 +275,10 @@ function normalise(
  * Alert channels with their defaults. Secrets stay in environment variables: a channel whose variable is
  * unset is kept (the variable may be set where snap runs) and warned about.
  */
-function normaliseAlerts(raw: RawConfig['alerts'], env: NodeJS.ProcessEnv, warn: (keys: KeyPath, message: string, hint?: string) => void): AlertSettings {
+/** Hosts where plain-text SMTP never leaves the machine. */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
+
+function normaliseAlerts(raw: RawConfig['alerts'], env: NodeJS.ProcessEnv, warn: (keys: KeyPath, message: string, hint?: string) => void, error: (keys: KeyPath, message: string, hint?: string) => void = warn): AlertSettings {
   const channels: AlertChannel[] = [];
   const unset = (name: string) => !env[name];
   if (raw?.slack) {
@@ -290,6 +293,10 @@ function normaliseAlerts(raw: RawConfig['alerts'], env: NodeJS.ProcessEnv, warn:
     const e = raw.email;
     channels.push({ kind: 'email', host: e.host, port: e.port, tls: e.tls ?? (e.port === 465 ? 'implicit' : 'starttls'), from: e.from, to: e.to, userEnv: e.userEnv, passwordEnv: e.passwordEnv });
     if (!unset(e.userEnv) && unset(e.passwordEnv)) warn(['alerts', 'email'], `${e.userEnv} is set but ${e.passwordEnv} is not`, `export ${e.passwordEnv}`);
+    // Plain text beyond this machine would send the SMTP login and the alerts in clear.
+    if (e.tls === 'none' && !LOOPBACK.test(e.host) && !e.allowPlaintext) {
+      error(['alerts', 'email', 'tls'], `tls: none sends the SMTP login and the alerts in clear to ${e.host}, which is not this machine`, 'use tls: starttls (port 587) or implicit (465); if the network is trusted, set allowPlaintext: true');
+    }
   }
   return {
     on: raw?.on ? [...new Set(raw.on)] : ['failure', 'recovery', 'stale', 'anomaly'],

@@ -116,6 +116,7 @@ export const githubSchema = z
     url: z
       .string()
       .url('write the API base URL, e.g. https://api.github.com or https://github.example.com/api')
+      .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL, e.g. https://api.github.com or https://github.example.com/api')
       .optional()
       .describe('GitHub API base URL. Default https://api.github.com; GitHub Enterprise Server: https://HOST/api. GraphQL is served at <url>/graphql.'),
     concurrency: z.number().int().min(1).max(20).default(4).describe('GraphQL requests in flight at once (GitHub allows at most 100).'),
@@ -186,7 +187,12 @@ export const alertsSchema = z
       .describe('Slack incoming webhook. The URL is a secret: it is read from an environment variable, never from this file.'),
     webhook: z
       .strictObject({
-        url: z.string().url().optional().describe('Endpoint that receives a JSON POST per alert. Or set urlEnv.'),
+        url: z
+          .string()
+          .url()
+          .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL')
+          .optional()
+          .describe('Endpoint that receives a JSON POST per alert. Or set urlEnv. Credentials in it are sent as basic auth and never printed.'),
         urlEnv: envName.default('SNAP_WEBHOOK_URL').describe('Environment variable holding the endpoint, used when url is not given.'),
         tokenEnv: envName.default('SNAP_WEBHOOK_TOKEN').describe('Environment variable holding a bearer token to send, if set.'),
       })
@@ -204,6 +210,7 @@ export const alertsSchema = z
         to: z.array(z.string().min(3)).min(1).describe('Recipients.'),
         userEnv: envName.default('SNAP_SMTP_USER').describe('Environment variable holding the SMTP user name (no login when unset).'),
         passwordEnv: envName.default('SNAP_SMTP_PASSWORD').describe('Environment variable holding the SMTP password.'),
+        allowPlaintext: z.boolean().optional().describe('Allow tls: none to a host other than this machine (the login and alerts then cross the network in clear).'),
       })
       .optional()
       .describe('Email over SMTP.'),

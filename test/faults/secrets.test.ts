@@ -1,0 +1,75 @@
+import { createServer } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../src/alerts/message.js';
+import { deliver } from '../../src/alerts/send.js';
+import { redactUrl } from '../../src/util/redact.js';
+
+/** Secrets in webhook URLs: used, never printed; a URL that can never work is not retried. */
+const alert: Alert = {
+  id: 'a1',
+  event: 'test',
+  severity: 'info',
+  title: 'snap: test',
+  lines: ['a test'],
+  at: '2026-12-07T00:00:00.000Z',
+  host: 'h',
+  dataDir: '/d',
+  config: '/c',
+  status: { health: 'ok', problems: [] } as unknown as Alert['status'],
+};
+
+describe('webhook URLs with credentials', () => {
+  it('sends the credentials as basic auth and never prints them', async () => {
+    let authorization: string | undefined;
+    const server = createServer((req, res) => {
+      authorization = req.headers.authorization;
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as { port: number }).port;
+    const logs: string[] = [];
+    try {
+      const result = await deliver({ kind: 'webhook', url: `http://ops:S3cret%21@127.0.0.1:${port}/hook?token=abc`, urlEnv: 'X', tokenEnv: 'Y' }, alert, { env: {}, retries: 2, timeoutMs: 2000, log: (l) => logs.push(l) });
+      expect(result).toMatchObject({ ok: true, attempts: 1 });
+      expect(authorization).toBe(`Basic ${Buffer.from('ops:S3cret!').toString('base64')}`);
+    } finally {
+      server.close();
+    }
+    expect(logs.join('\n')).not.toContain('S3cret');
+  });
+
+  it('a URL that can never work fails once, permanently, with the secret redacted', async () => {
+    const logs: string[] = [];
+    const result = await deliver({ kind: 'webhook', url: 'ftp://ops:S3cret@example.invalid/x?token=abc', urlEnv: 'X', tokenEnv: 'Y' }, alert, { env: {}, retries: 3, timeoutMs: 1000, log: (l) => logs.push(l), sleep: async () => {} });
+    expect(result).toMatchObject({ ok: false, attempts: 1 });
+    expect(`${result.error}\n${logs.join('\n')}`).not.toMatch(/S3cret|token=abc/);
+  });
+
+  it('redacts user info and query strings', () => {
+    expect(redactUrl('https://u:p@hooks.example.com/services/T0/B0/xyz?k=v')).toBe('https://hooks.example.com/services/T0/B0/xyz?…');
+    expect(redactUrl('not a url with http://u:p@h/x inside')).toBe('not a url with http://h/x inside');
+  });
+});
+
+describe('URLs in the config', () => {
+  it('github.url and alerts.webhook.url must be http(s)', async () => {
+    const { parseConfig } = await import('../../src/config/load.js');
+    const base = 'version: 1\nenvironments:\n  - name: dev\n    context: c\nprojects:\n  - name: p\n    services:\n      - name: a\n        repository: acme/a\n';
+    for (const bad of ['github:\n  url: "ftp://example.com/api"\n', 'github:\n  url: "javascript:alert(1)"\n', 'alerts:\n  webhook:\n    url: "ftp://x.example/y"\n']) {
+      const { errors } = parseConfig(base + bad, '/tmp/snap.config.yaml', { env: {} });
+      expect(errors.map((e) => e.message).join('\n'), bad).toMatch(/must be an http\(s\) URL|Invalid URL|invalid/i);
+    }
+  });
+});
+
+describe('plain-text SMTP', () => {
+  it('tls: none to another machine is refused unless allowPlaintext, and a loopback relay is fine', async () => {
+    const { parseConfig } = await import('../../src/config/load.js');
+    const base = 'version: 1\nenvironments:\n  - name: dev\n    context: c\nprojects:\n  - name: p\n    services:\n      - name: a\n        repository: acme/a\nalerts:\n  email:\n    from: snap@example.com\n    to: [ops@example.com]\n    tls: none\n';
+    const remote = parseConfig(`${base}    host: smtp.example.com\n`, '/tmp/snap.config.yaml', { env: {} });
+    expect(remote.errors.map((e) => `${e.path}: ${e.message} (${e.hint})`)).toEqual([expect.stringMatching(/^alerts\.email\.tls: tls: none sends the SMTP login and the alerts in clear to smtp\.example\.com.*allowPlaintext: true/)]);
+    expect(parseConfig(`${base}    host: smtp.example.com\n    allowPlaintext: true\n`, '/tmp/snap.config.yaml', { env: {} }).errors).toEqual([]);
+    expect(parseConfig(`${base}    host: 127.0.0.1\n`, '/tmp/snap.config.yaml', { env: {} }).errors).toEqual([]);
+  });
+});
