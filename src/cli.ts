@@ -55,7 +55,12 @@ The binary is also installed as "snapshotctl", for machines where "snap" is Ubun
   program.addCommand(onboardCommand(handle(runOnboard)));
   program.addCommand(demoCommand(handle(runDemo)));
   program.addCommand(configCommand(handle(runConfigValidate), () => io));
-  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  // Every command at every depth (`config validate`, `schedule install`…): usage errors end as exit 2, not commander's 1.
+  const override = (command: Command): void => {
+    command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    command.commands.forEach(override);
+  };
+  program.commands.forEach(override);
   return program;
 }
 

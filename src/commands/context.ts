@@ -21,9 +21,9 @@ export interface GlobalOptions {
   color?: boolean;
 }
 
-export function assertLogFormat(value: string | undefined): 'text' | 'json' {
+export function assertLogFormat(value: string | undefined, from = '--log-format'): 'text' | 'json' {
   const format = value ?? 'text';
-  if (format !== 'text' && format !== 'json') throw usageError(`--log-format must be "text" or "json", not "${format}"`, 'use --log-format json for JSON lines on stderr');
+  if (format !== 'text' && format !== 'json') throw usageError(`${from} must be "text" or "json", not "${format}"`, 'use json for JSON lines on stderr, text for plain lines');
   return format;
 }
 
@@ -33,14 +33,14 @@ export function colorsFor(io: CommandIO, options: GlobalOptions, stream: { isTTY
 
 /** Bars on a terminal; plain lines with --plain, CI, TERM=dumb or no TTY; JSON lines with --log-format json. */
 export async function progressFor(io: CommandIO, options: GlobalOptions): Promise<ProgressRenderer> {
-  const format = assertLogFormat(options.logFormat ?? (io.env.SNAP_LOG_FORMAT || undefined));
+  const format = assertLogFormat(options.logFormat ?? (io.env.SNAP_LOG_FORMAT || undefined), options.logFormat ? '--log-format' : 'SNAP_LOG_FORMAT');
   if (format === 'json') return createProgress('json', io.stderr);
   return createProgress(isInteractive(io.stderr, io.env, options.plain) ? 'bars' : 'plain', io.stderr);
 }
 
 /** Alert deliveries on stderr: `snap: …` lines, or JSON lines with --log-format json. */
 export function alertLog(io: CommandIO, options: GlobalOptions): (line: string) => void {
-  const format = assertLogFormat(options.logFormat ?? (io.env.SNAP_LOG_FORMAT || undefined));
+  const format = assertLogFormat(options.logFormat ?? (io.env.SNAP_LOG_FORMAT || undefined), options.logFormat ? '--log-format' : 'SNAP_LOG_FORMAT');
   return format === 'json'
     ? (line) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), kind: 'alert', message: line })}\n`)
     : (line) => io.stderr.write(`snap: ${line}\n`);

@@ -61,6 +61,10 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
 
 export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadResult {
   const env = options.env ?? process.env;
+  // Binary or UTF-16 (NUL bytes), or not UTF-8 (replacement characters): say so, not 4 KB of escapes.
+  if (text.includes('\u0000') || text.includes('\ufffd')) {
+    return { warnings: [], errors: [{ severity: 'error', file, path: '', message: 'the file is not UTF-8 text (it is binary, or UTF-16)', hint: 'save the config as UTF-8 YAML' }] };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => (offset === undefined ? {} : { line: lineCounter.linePos(offset).line, column: lineCounter.linePos(offset).col });
@@ -70,7 +74,17 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
       errors: doc.errors.map((e) => ({ severity: 'error', file, path: '', ...at(e.pos[0]), message: `YAML: ${e.message.split('\n')[0]}`, hint: 'fix the YAML syntax' })),
     };
   }
-  const raw = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // Aliases are expanded here: an alias bomb or an alias to no anchor is a YAML error like any other.
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    const message = (error as Error).message.replace(/ indicates a resource exhaustion attack/, ' (an alias bomb?)');
+    return { warnings: [], errors: [{ severity: 'error', file, path: '', message: `YAML: ${message}`, hint: 'fix the YAML: define each anchor (&name) before its alias (*name), and do not nest aliases deeply' }] };
+  }
+  if (doc.contents === null) {
+    return { warnings: [], errors: [{ severity: 'error', file, path: '', message: 'the file is empty', hint: 'run `snap onboard` to write a config, or start from templates/snap.config.example.yaml' }] };
+  }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     return { warnings: [], errors: parsed.error.issues.flatMap((issue) => describeIssue(issue, raw, doc, file, at)) };
@@ -148,6 +162,7 @@ function describeIssue(
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value} (not a finite number)`;
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${JSON.stringify(value)}`;

@@ -1,0 +1,37 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { spawnAsync } from '../helpers/cli.js';
+
+/**
+ * The bad-config corpus: one file per case in test/faults/configs/, its first line
+ * `# expect: <regular expression>` that one error message (with its hint) must match. Each is an
+ * error with a named fix (exit 2), never a crash.
+ */
+const dir = path.join(import.meta.dirname, 'configs');
+
+describe('bad configs', async () => {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort();
+  it.each(files)('%s is refused with a named problem', async (file) => {
+    const text = await readFile(path.join(dir, file), 'utf8');
+    const expected = new RegExp(/^# expect: (.*)$/m.exec(text)![1]);
+    const { errors } = parseConfig(text, file, { env: {} });
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}${e.hint ? ` (${e.hint})` : ''}`).join('\n')).toMatch(expected);
+  });
+
+  it('binary and UTF-16 files are named as such, not printed', () => {
+    const { errors } = parseConfig('\ufffd\ufffdv\u0000e\u0000', 'u16.yaml', { env: {} });
+    expect(errors).toEqual([expect.objectContaining({ message: 'the file is not UTF-8 text (it is binary, or UTF-16)' })]);
+  });
+
+  it('snap config validate exits 2 on them, and on an extra argument', async () => {
+    const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'snap.js');
+    const bomb = await spawnAsync(process.execPath, [bin, 'config', 'validate', '--config', path.join(dir, 'alias-bomb.yaml')], {});
+    expect(bomb.code).toBe(2);
+    expect(bomb.stderr + bomb.stdout).not.toContain('internal error');
+    const extra = await spawnAsync(process.execPath, [bin, 'config', 'validate', 'extra'], {});
+    expect(extra.code).toBe(2);
+  });
+});
