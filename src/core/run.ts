@@ -6,7 +6,7 @@ import { removeStaleTempFiles } from '../store/atomic.js';
 import { dataLayout } from '../store/layout.js';
 import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
 import { writePrometheusFile } from '../store/metrics.js';
-import { appendReleases, unsettledReleases } from '../store/releases.js';
+import { appendReleases, deploymentsFromSnapshots, unsettledReleases } from '../store/releases.js';
 import { applyRetention } from '../store/retention.js';
 import { collectGarbage } from '../util/memory.js';
 import { readBaseline, writeBaseline } from '../store/baseline.js';
@@ -102,7 +102,9 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
     if (log.skippedLines > 0) {
       warnings.push({ code: 'RUN_LOG_LINES_SKIPPED', severity: 'warning', scope: { source: 'store' }, message: `${log.skippedLines} unreadable line(s) in ${layout.runLog} were dropped` });
     }
-    const previousRead = await readBaseline(layout);
+    const previousRead = await readBaseline(layout, (c) =>
+      warnings.push({ code: 'CORRUPT_FILE', severity: 'warning', scope: { source: 'store' }, message: `${c.file} was unreadable (${c.reason}); moved to ${c.movedTo}; the previous snapshot was read from latest.json instead` }),
+    );
     if (previousRead.status === 'corrupt') {
       const c = previousRead.corrupt;
       warnings.push({ code: 'CORRUPT_FILE', severity: 'warning', scope: { source: 'store' }, message: `${c.file} was unreadable (${c.reason}); moved to ${c.movedTo}` });
@@ -124,8 +126,15 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       });
       // What the sources read is garbage now; collect it before the snapshot is written.
       collectGarbage();
-      const releases = await appendReleases(layout.releases, layout.corruptDir, (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })), settled);
-      if (releases.corrupt) notes.push(`release history was unreadable (${releases.corrupt.reason}); moved to ${releases.corrupt.movedTo} and started again`);
+      const releases = await appendReleases(layout.releases, layout.corruptDir, (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })), settled, () =>
+        deploymentsFromSnapshots(layout.snapshotsDir),
+      );
+      if (releases.corrupt) {
+        const message = `${layout.releases} was unreadable (${releases.corrupt.reason}); moved to ${releases.corrupt.movedTo}, and the release history was rebuilt from the snapshot files (${releases.corrupt.recovered} deployments recovered, ${releases.total} now)`;
+        // The snapshot is not written yet: the warning goes in it, and in the run log.
+        snapshot.warnings.push({ code: 'CORRUPT_FILE', severity: 'warning', scope: { source: 'store' }, message });
+        notes.push(message);
+      }
       const { file, bytes } = await writeSnapshot(layout, snapshot);
       await writeBaseline(layout, snapshot, bytes, previous);
       // Retention: the snapshots the release history refers to stay, as does this one.

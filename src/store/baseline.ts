@@ -86,9 +86,10 @@ const checkBaseline = (v: unknown) => {
 
 /**
  * The previous snapshot's baseline: from baseline.json when it matches the newest snapshot file and
- * latest.json is the size it wrote, else from latest.json (which sets a corrupt one aside).
+ * latest.json is the size it wrote, else from latest.json (which sets a corrupt one aside). A corrupt
+ * baseline.json is set aside and reported through `onCorrupt`.
  */
-export async function readBaseline(layout: DataLayout): Promise<ReadJsonResult<Snapshot>> {
+export async function readBaseline(layout: DataLayout, onCorrupt?: (corrupt: { file: string; movedTo: string; reason: string }) => void): Promise<ReadJsonResult<Snapshot>> {
   const newest = await readdir(layout.snapshotsDir).then(
     (files) => files.filter((f) => f.endsWith('.json')).sort().at(-1),
     () => undefined,
@@ -100,6 +101,8 @@ export async function readBaseline(layout: DataLayout): Promise<ReadJsonResult<S
   if (newest && latestBytes >= 0) {
     const read = await readJsonOrSetAside<BaselineFile>(layout.baseline, layout.corruptDir, checkBaseline);
     if (read.status === 'ok' && read.value.file === newest && read.value.bytes === latestBytes) return { status: 'ok', value: read.value.snapshot };
+    // Set aside: say so (the run reads latest.json instead, and writes a new baseline).
+    if (read.status === 'corrupt') onCorrupt?.({ file: layout.baseline, movedTo: read.corrupt.movedTo, reason: read.corrupt.reason });
   }
   const latest = await readLatest(layout);
   return latest.status === 'ok' ? { status: 'ok', value: baselineOf(latest.value) } : latest;

@@ -23,8 +23,8 @@ export interface ReleasesUpdate {
   total: number;
   /** Every event in the history after the update. */
   events: DeploymentEvent[];
-  /** The file was unreadable and set aside; it starts again from this run's events. */
-  corrupt?: { movedTo: string; reason: string };
+  /** The file was unreadable and set aside; the history was rebuilt from `recovered` events (the snapshot files) and this run's. */
+  corrupt?: { movedTo: string; reason: string; recovered: number };
 }
 
 const check = (v: unknown) => (Array.isArray((v as ReleasesFile | null)?.events) ? undefined : 'no "events" list');
@@ -55,11 +55,19 @@ export async function unsettledReleases(file: string, limit = 1000): Promise<Dep
  * atomically when anything changed. Oldest first; events with no time yet last.
  * An unreadable file is set aside (see read-json.ts) and the history starts again from `events`.
  */
-export async function appendReleases(file: string, corruptDir: string, events: readonly DeploymentEvent[], updates: readonly DeploymentEvent[] = []): Promise<ReleasesUpdate> {
+export async function appendReleases(
+  file: string,
+  corruptDir: string,
+  events: readonly DeploymentEvent[],
+  updates: readonly DeploymentEvent[] = [],
+  recover?: () => Promise<DeploymentEvent[]>,
+): Promise<ReleasesUpdate> {
   const read = await readJsonOrSetAside<ReleasesFile>(file, corruptDir, check);
+  // An unreadable history is set aside and rebuilt from what is left (the snapshot files), never emptied.
+  const recovered = read.status === 'corrupt' && recover ? await recover() : [];
   const byId = new Map(updates.map((u) => [u.id, u]));
   let updated = 0;
-  const existing = (read.status === 'ok' ? read.value.events : []).map((e) => {
+  const existing = (read.status === 'ok' ? read.value.events : recovered).map((e) => {
     const u = byId.get(e.id);
     if (!u || settledPart(u) === settledPart(e)) return e;
     updated++;
@@ -68,8 +76,35 @@ export async function appendReleases(file: string, corruptDir: string, events: r
   const ids = new Set(existing.map((e) => e.id));
   const fresh = events.filter((e) => !ids.has(e.id) && ids.add(e.id));
   const all = [...existing, ...fresh].sort((a, b) => (a.at ?? '\uffff').localeCompare(b.at ?? '\uffff') || a.id.localeCompare(b.id));
-  const result: ReleasesUpdate = { added: fresh.length, updated, unsettled: all.filter(unsettled).length, total: all.length, events: all, ...(read.status === 'corrupt' ? { corrupt: { movedTo: read.corrupt.movedTo, reason: read.corrupt.reason } } : {}) };
+  const result: ReleasesUpdate = {
+    added: fresh.length,
+    updated,
+    unsettled: all.filter(unsettled).length,
+    total: all.length,
+    events: all,
+    ...(read.status === 'corrupt' ? { corrupt: { movedTo: read.corrupt.movedTo, reason: read.corrupt.reason, recovered: recovered.length } } : {}),
+  };
   if (fresh.length === 0 && updated === 0 && read.status !== 'corrupt') return result;
   await writeJsonAtomic(file, { format: RELEASES_FORMAT, events: all } satisfies ReleasesFile);
   return result;
+}
+
+/**
+ * The deployments the snapshot files in `dir` recorded (each snapshot's `deployments`, with its id),
+ * oldest first, deduplicated by id: what can be recovered of a release history that was lost.
+ * Unreadable files are skipped. Reads every file, one at a time (a repair, not a routine path).
+ */
+export async function deploymentsFromSnapshots(dir: string): Promise<DeploymentEvent[]> {
+  const { readdir } = await import('node:fs/promises');
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort();
+  const byId = new Map<string, DeploymentEvent>();
+  for (const name of files) {
+    try {
+      const snapshot = JSON.parse(await readFile(`${dir}/${name}`, 'utf8')) as { id?: string; deployments?: DeploymentEvent[] };
+      for (const e of snapshot.deployments ?? []) if (e?.id && !byId.has(e.id)) byId.set(e.id, { ...e, ...(snapshot.id ? { snapshot: snapshot.id } : {}) });
+    } catch {
+      // unreadable: nothing to recover from it
+    }
+  }
+  return [...byId.values()];
 }

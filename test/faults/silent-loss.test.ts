@@ -1,0 +1,61 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentProgress } from '../../src/core/progress.js';
+import { runSnapshot } from '../../src/core/run.js';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { clockAt, oid, tinyOrg } from '../helpers/tiny-org.js';
+
+/** Nothing lost silently: a corrupt file is set aside with a warning, and what it held is rebuilt. */
+const NOW = '2026-11-20T12:00:00.000Z';
+let t: TestSandbox | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+async function start() {
+  const fixture = tinyOrg({
+    now: NOW,
+    repos: [{ name: 'shop', commits: Array.from({ length: 5 }, (_, i) => ({ id: `c${i + 1}`, message: `SHOP-${i + 1} change`, at: `-${5 - i}d` })) }],
+    envs: ['dev', 'prod'],
+    deploy: { dev: { shop: { at: 'c5', previous: ['c3', 'c4'] } }, prod: { shop: { at: 'c3', previous: ['c1', 'c2'] } } },
+  });
+  t = await startTestSandbox(fixture);
+  const config = await t.config({ history: { days: 60 } });
+  const clock = clockAt(NOW);
+  return { run: () => runSnapshot(config, { progress: silentProgress, githubToken: t!.sandbox.githubToken, now: clock }), dir: path.join(t.dir, '.snap') };
+}
+
+describe('a corrupt release history', () => {
+  for (const [name, spoil] of [
+    ['truncated', (text: string) => text.slice(0, Math.floor(text.length / 2))],
+    ['empty', () => ''],
+  ] as const) {
+    it(`${name}: is set aside with a warning in the snapshot and the run log, and rebuilt from the snapshots`, async () => {
+      const { run, dir } = await start();
+      const first = await run();
+      const file = path.join(dir, 'releases.json');
+      const before = JSON.parse(await readFile(file, 'utf8')).events.length;
+      expect(before).toBe(first.snapshot.deployments!.length);
+      expect(before).toBeGreaterThan(3);
+      await writeFile(file, spoil(await readFile(file, 'utf8')));
+      t!.sandbox.kubernetes.cluster('tiny').store.rollout('prod', 'shop', { tag: oid('shop', 'c4') });
+      const second = await run();
+      const warning = second.snapshot.warnings.find((w) => w.code === 'CORRUPT_FILE');
+      expect(warning?.message).toMatch(/releases\.json was unreadable .*rebuilt from the snapshot files \(\d+ deployments recovered/);
+      expect(second.record.notes?.join('\n')).toContain('rebuilt from the snapshot files');
+      const after = JSON.parse(await readFile(file, 'utf8')).events;
+      expect(after.length).toBe(before + 1);
+    });
+  }
+
+  it('a corrupt baseline.json is set aside with a warning, and latest.json read instead', async () => {
+    const { run, dir } = await start();
+    await run();
+    await writeFile(path.join(dir, 'baseline.json'), '{"file": 1');
+    const second = await run();
+    expect(second.snapshot.warnings.find((w) => w.code === 'CORRUPT_FILE')?.message).toMatch(/baseline\.json was unreadable .*read from latest\.json instead/);
+    expect(second.snapshot.deployments).toEqual([]);
+  });
+});
