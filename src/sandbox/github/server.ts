@@ -13,6 +13,8 @@ export interface GithubFaults {
   badGateway?: number;
   /** Queries asking for more than this many items in one connection fail as GitHub's do when they run too long. */
   maxPageSize?: number;
+  /** Answer the next `times` requests with status 200 and an HTML page, or JSON cut in half. */
+  garbled?: { kind: 'html' | 'truncated'; times: number };
 }
 
 export interface GithubStats extends RequestCounters {
@@ -104,6 +106,14 @@ export class GithubServer {
       this.faults.badGateway--;
       count(this.stats, 'bad-gateway');
       return this.send(res, 502, { message: 'Server Error' });
+    }
+    const garbled = this.faults.garbled;
+    if (garbled && garbled.times > 0) {
+      garbled.times--;
+      count(this.stats, `garbled ${garbled.kind}`);
+      const body = garbled.kind === 'html' ? '<!DOCTYPE html><html><head><title>Unicorn! · GitHub</title></head><body>No server is currently available to service your request.</body></html>' : '{"data":{"rateLimit":{"cost":1,"remaining":4999},"r0":{"name":"pay';
+      res.writeHead(200, { 'content-type': garbled.kind === 'html' ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      return void res.end(body);
     }
     const limit = this.faults.rateLimit;
     if (limit && limit.times > 0) {

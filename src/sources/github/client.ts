@@ -44,6 +44,13 @@ export interface RateLimitState {
 }
 
 /** The query was too big or too slow for GitHub; ask again with smaller pages. */
+/** An answer with status 200 that is not GraphQL's JSON (an HTML page, a cut-off body). */
+class NotAnAnswer extends Error {
+  constructor() {
+    super('not a GraphQL answer');
+  }
+}
+
 export class QueryTooLargeError extends Error {
   constructor(message: string) {
     super(message);
@@ -134,6 +141,8 @@ export class GithubClient {
       this.requests++;
       try {
         const data = await this.requestWithin<T>(query, variables);
+        // An HTML page or cut-off JSON with status 200 (a proxy, a GitHub incident) is no answer.
+        if (data === null || typeof data !== 'object') throw new NotAnAnswer();
         this.account(data);
         return { data, errors: [] };
       } catch (error) {
@@ -179,6 +188,16 @@ export class GithubClient {
 
   /** Returns a result to hand back, returns undefined to try again, or throws. */
   private async handle<T>(error: unknown, failures: number): Promise<QueryResult<T> | undefined> {
+    if (error instanceof NotAnAnswer || (error instanceof SyntaxError && /JSON/.test(error.message))) {
+      // Retried like a 5xx; if it persists, said in words.
+      if (failures >= RETRIES) {
+        throw new SnapError('GITHUB_ERROR', `GitHub answered ${failures} times with something that is not a GraphQL answer (an HTML page, or JSON cut off)`, {
+          hint: 'a proxy or load balancer in between may be answering instead of GitHub; check github.url and https://www.githubstatus.com',
+        });
+      }
+      await this.sleep(250 * 2 ** (failures - 1));
+      return undefined;
+    }
     if (error instanceof GraphqlResponseError) {
       const errors = (error.errors ?? []) as GraphqlError[];
       const limited = rateLimitFromGraphql(errors, error.headers as Record<string, string>, this.now());
