@@ -84,14 +84,14 @@ describe('snap CLI (spawned)', () => {
     expect(parsed.run.outcome).toBe('ok');
   });
 
-  it('exits 1 with a clear message when the data directory cannot be written', async () => {
+  it('exits 2 with a clear message when the data directory is under a file (a wrong --data-dir)', async () => {
     t = await startTestSandbox();
     await t.writeConfig();
     await writeFile(path.join(t.dir, 'not-a-dir'), 'x');
     const result = await runCli(['run', '--data-dir', 'not-a-dir/data'], { cwd: t.dir });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/error: cannot write .*not-a-dir.*: a part of the path is not a directory \(ENOTDIR\)/);
-    expect(result.stderr).toContain('hint: point --data-dir or SNAP_DATA_DIR at a writable directory');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/error: the data directory .*not-a-dir\/data cannot be used: a part of the path is not a directory \(ENOTDIR\)/);
+    expect(result.stderr).toContain('point --data-dir / SNAP_DATA_DIR at a writable directory');
   });
 
   it('writes JSON progress lines with --log-format json', async () => {

@@ -274,7 +274,7 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
   for (const warning of warnings.slice((options.warnings ?? []).length)) progress({ kind: 'warning', warning });
 
   const finished = now();
-  const partial = kube.partial || github.state.status !== 'ok';
+  const partial = kube.partial || github.state.status !== 'ok' || (github.source?.failedRepositories.length ?? 0) > 0;
   const snapshot: Snapshot = {
     schemaVersion: SNAPSHOT_SCHEMA_VERSION,
     id: `${finished.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '')}-${randomBytes(3).toString('hex')}`,

@@ -32,3 +32,27 @@ describe('GitHub answers that are not GraphQL', () => {
     });
   }
 });
+
+describe('one repository answered with an error', () => {
+  it('once: asked again, and the run is whole', async () => {
+    t = await startTestSandbox();
+    t.sandbox.github.faults.repositoryError = { repository: 'acme/payments-api', times: 1 };
+    const { snapshot } = await run();
+    expect(snapshot.outcome).toBe('ok');
+    expect(Object.keys(snapshot.repositories!)).toHaveLength(15);
+  });
+
+  it('persisting: falls back to its cache with a warning naming the real error, and the snapshot is partial', async () => {
+    t = await startTestSandbox();
+    const first = await run();
+    const tickets = Object.keys(first.snapshot.tickets!).length;
+    t.sandbox.github.faults.repositoryError = { repository: 'acme/payments-api', times: 1000 };
+    const { snapshot } = await run();
+    expect(snapshot.outcome).toBe('partial');
+    const warning = snapshot.warnings.find((w) => w.code === "REPOSITORY_ERROR");
+    expect(warning?.message).toMatch(/^acme\/payments-api: GitHub answered INTERNAL: Something went wrong.*its cached history .* is used in this snapshot/);
+    expect(snapshot.warnings.some((w) => w.code === 'REPOSITORY_NOT_FOUND')).toBe(false);
+    expect(Object.keys(snapshot.repositories!)).toHaveLength(15);
+    expect(Object.keys(snapshot.tickets!)).toHaveLength(tickets);
+  });
+});

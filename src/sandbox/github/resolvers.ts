@@ -6,6 +6,8 @@ import { GitIndex } from './git-index.js';
 export interface GithubContext {
   cost: number;
   rateLimit: { limit: number; remaining: number; resetAt: string; used: number };
+  /** A fault: answer this repository with an error of this type (GitHub's INTERNAL, a timeout…), as GitHub does for one alias of a query. */
+  failRepository?: (owner: string, name: string) => string | undefined;
 }
 
 interface PageArgs {
@@ -210,7 +212,9 @@ export function rootValue(fixture: Fixture) {
     rateLimit: (_args: unknown, ctx: GithubContext) => ({ __typename: 'RateLimit', limit: ctx.rateLimit.limit, cost: ctx.cost, remaining: ctx.rateLimit.remaining, resetAt: ctx.rateLimit.resetAt, used: ctx.rateLimit.used, nodeCount: 0 }),
     organization: ({ login }: { login: string }) => (login.toLowerCase() === fixture.owner.toLowerCase() ? organization : null),
     repositoryOwner: ({ login }: { login: string }) => (login.toLowerCase() === fixture.owner.toLowerCase() ? organization : null),
-    repository: ({ owner, name }: { owner: string; name: string }) => {
+    repository: ({ owner, name }: { owner: string; name: string }, ctx: GithubContext) => {
+      const fault = ctx?.failRepository?.(owner, name);
+      if (fault) throw new GraphQLError('Something went wrong while executing your query. Please include `8A2C:1F3E:5D` when reporting this issue.', { extensions: { type: fault } });
       const repo = find(owner, name);
       if (!repo) throw new GraphQLError(`Could not resolve to a Repository with the name '${owner}/${name}'.`, { extensions: { type: 'NOT_FOUND' } });
       return repositoryObject(fixture.owner, repo, gitOf(repo));

@@ -15,6 +15,8 @@ export interface GithubFaults {
   maxPageSize?: number;
   /** Answer the next `times` requests with status 200 and an HTML page, or JSON cut in half. */
   garbled?: { kind: 'html' | 'truncated'; times: number };
+  /** Answer the next `times` lookups of this repository (`owner/name`) with `data.rN = null` and an error of `type` (default INTERNAL). */
+  repositoryError?: { repository: string; times: number; type?: string };
 }
 
 export interface GithubStats extends RequestCounters {
@@ -152,7 +154,17 @@ export class GithubServer {
     if (nodes > 500_000) return this.send(res, 200, { errors: [{ type: 'MAX_NODE_LIMIT_EXCEEDED', message: `This query requests up to ${nodes} possible nodes which exceeds the maximum limit of 500,000.` }] });
     this.budget.used += cost;
     this.stats.points += cost;
-    const context: GithubContext = { cost, rateLimit: { ...this.budget, remaining: Math.max(0, this.budget.limit - this.budget.used) } };
+    const failing = this.faults.repositoryError;
+    const context: GithubContext = {
+      cost,
+      rateLimit: { ...this.budget, remaining: Math.max(0, this.budget.limit - this.budget.used) },
+      failRepository: (owner, name) => {
+        if (!failing || failing.times <= 0 || `${owner}/${name}`.toLowerCase() !== failing.repository.toLowerCase()) return undefined;
+        failing.times--;
+        count(this.stats, 'repository error');
+        return failing.type ?? 'INTERNAL';
+      },
+    };
     const result = await execute({ schema: this.schema, document, rootValue: this.root, contextValue: context, variableValues: body.variables, operationName: body.operationName });
     const errors = result.errors?.map((e) => ({ message: e.message, locations: e.locations, path: e.path, ...(e.extensions?.type ? { type: e.extensions.type } : {}) }));
     this.send(res, 200, { data: result.data ?? null, ...(errors?.length ? { errors } : {}) });

@@ -205,11 +205,13 @@ export class GithubClient {
         await this.waitFor(limited);
         return undefined;
       }
-      if (isShrinkable(errors)) throw new QueryTooLargeError(errors.map((e) => e.message).join('; '));
+      // Errors of some aliases beside data for the others (one repository's INTERNAL error): hand both
+      // back, for that repository to be handled alone. A timeout of the whole query has no data.
       if (error.data && errors.every((e) => e.path && e.path.length > 0)) {
         this.account(error.data);
         return { data: error.data as T, errors };
       }
+      if (isShrinkable(errors)) throw new QueryTooLargeError(errors.map((e) => e.message).join('; '));
       throw new SnapError('GITHUB_QUERY_FAILED', `GitHub rejected a query: ${errors.map((e) => e.message).join('; ')}`, {
         hint: 'this is a bug in snap if it persists; report it with the message above',
       });

@@ -56,6 +56,8 @@ export class GithubSource {
   readonly warnings: SnapshotWarning[] = [];
   /** For the run log: caches rebuilt and why, page caps hit. */
   readonly notes: string[] = [];
+  /** Repositories GitHub answered with an error this run (their cache, if any, stands in): the snapshot is partial. */
+  readonly failedRepositories: string[] = [];
   private readonly dirty = new Set<string>();
   /** Start of the history window (ISO time): commits and merged PRs before it are not kept. */
   readonly windowStart: string;
@@ -132,7 +134,13 @@ export class GithubSource {
       }
     });
     const [stateLists] = await Promise.all([statesDone, cachesDone]);
-    const states = stateLists.flat();
+    let states = stateLists.flat();
+    // A repository GitHub answered with an error (not "not found"): asked once more, on its own.
+    const failed = states.filter((s) => s.status === 'error').map((s) => s.repository);
+    if (failed.length) {
+      const again = new Map((await this.statesOf(failed)).map((s) => [s.repository, s]));
+      states = states.map((s) => again.get(s.repository) ?? s);
+    }
     const stateOf = new Map(states.map((s) => [s.repository, s]));
 
     const tasks: PageTask[] = [];
@@ -165,7 +173,12 @@ export class GithubSource {
         const cache = cached.get(result.repository);
         done++;
         if (result.error) {
-          this.warn('REPOSITORY_NOT_FOUND', `${result.repository} disappeared while it was read: ${result.error}`, 'error');
+          if (/could not resolve to a repository/i.test(result.error)) this.warn('REPOSITORY_NOT_FOUND', `${result.repository} disappeared while it was read: ${result.error}`, 'error');
+          else {
+            this.failedRepositories.push(result.repository);
+            if (cache) this.repos.set(result.repository, cache);
+            this.warn('REPOSITORY_ERROR', `${result.repository}: GitHub answered ${result.error} while its history was read${cache ? '; its cached history is used in this snapshot' : ''}`, 'error');
+          }
           continue;
         }
         for (const kind of result.capped) this.warn('GITHUB_PAGE_CAP', `${result.repository}: stopped reading ${kind} after ${settings.maxPages} pages (github.maxPages); older ${kind} are missing from this snapshot`);
@@ -193,6 +206,13 @@ export class GithubSource {
 
   /** What to fetch for one repository; undefined when it cannot be read at all. */
   private plan(state: RepoState, cache: RepoData | undefined): PageTask | undefined {
+    if (state.status === 'error') {
+      // Not read this time: what the cache holds stands in for it, and the snapshot says so (partial).
+      this.failedRepositories.push(state.repository);
+      if (cache) this.repos.set(state.repository, cache);
+      this.warn('REPOSITORY_ERROR', `${state.repository}: GitHub answered ${state.message}${cache ? `; its cached history (read ${cache.fetchedAt ?? 'earlier'}) is used in this snapshot` : '; it has no cached history, so its commits and tickets are missing from this snapshot'}`, 'error');
+      return undefined;
+    }
     if (state.status !== 'ok') {
       this.warn(state.status === 'not-found' ? 'REPOSITORY_NOT_FOUND' : 'REPOSITORY_EMPTY', state.message ?? state.repository, state.status === 'not-found' ? 'error' : 'warning');
       return undefined;

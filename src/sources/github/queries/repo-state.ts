@@ -10,7 +10,8 @@ export const STATE_BATCH = 50;
 
 export interface RepoState {
   repository: string;
-  status: 'ok' | 'not-found' | 'empty';
+  /** error: GitHub answered this repository with an error other than "not found" (INTERNAL, a timeout…). */
+  status: 'ok' | 'not-found' | 'empty' | 'error';
   defaultBranch?: string;
   head?: string;
   headCommittedAt?: string;
@@ -42,7 +43,11 @@ export async function fetchRepoStates(client: GithubClient, repositories: readon
   return repositories.map((repository, i): RepoState => {
     const raw = data[`r${i}`];
     const error = errors.find((e) => e.path?.[0] === `r${i}`);
-    if (!raw) return { repository, status: 'not-found', message: error?.message ?? `GitHub has no repository ${repository} (or the token cannot see it)` };
+    if (!raw) {
+      // NOT_FOUND (or no error at all) means it is not there; any other error says nothing about that.
+      if (error && error.type !== 'NOT_FOUND' && !/could not resolve to a repository/i.test(error.message ?? '')) return { repository, status: 'error', message: `${error.type ? `${error.type}: ` : ''}${error.message ?? 'an error'}` };
+      return { repository, status: 'not-found', message: error?.message ?? `GitHub has no repository ${repository} (or the token cannot see it)` };
+    }
     const head = raw.defaultBranchRef?.target;
     if (!raw.defaultBranchRef || !head) return { repository, status: 'empty', message: `${repository} has no default branch yet` };
     return {
