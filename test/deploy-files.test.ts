@@ -109,7 +109,7 @@ describe('snap schedule install', () => {
     expect(user.stderr).toBe('');
     expect(user.code).toBe(0);
     const service = read('systemd/snap.service');
-    expect(service).toContain(`ExecStart=${process.execPath} ${path.join(PACKAGE_ROOT, 'bin/snap.js')} run --config ${path.join(t.dir, 'snap.config.yaml')} --plain`);
+    expect(service).toContain(`ExecStart="${process.execPath}" "${path.join(PACKAGE_ROOT, 'bin/snap.js')}" run --config "${path.join(t.dir, 'snap.config.yaml')}" --plain`);
     expect(service).toContain('SuccessExitStatus=3 4');
     expect(service).not.toMatch(/TOKEN=|hooks\.slack/);
     expect(read('systemd/snap.timer')).toMatch(/\nOnCalendar=\*-\*-\* \*:00\/15:00\n/);

@@ -80,6 +80,7 @@ export async function runScheduleInstall(targetArgs: string[], options: Schedule
   const strange = inCluster.filter((c) => !contexts.includes(c));
   if (strange.length) throw usageError(`--in-cluster "${strange[0]}" is not a context of ${config.path}`, `its contexts: ${contexts.join(', ')}`);
 
+  checkDeployFlags(options);
   const outputDir = path.resolve(io.cwd, options.output ?? 'deploy');
   const files = renderDeployFiles(config, targets, {
     schedule: { cron, onCalendar, describe, scheduleArgs },
@@ -146,4 +147,27 @@ Files name the node and snap of this machine and the config's absolute path; sec
 the environment (an env file, a Kubernetes Secret, repository secrets), never written into them.`,
     )
     .action(async (targets: string[], _options, cmd: Command) => handle(targets, cmd.optsWithGlobals()));
+}
+
+/**
+ * Kubernetes and container rules for the flags that go into manifests and Dockerfiles, so that a
+ * value cannot add lines or keys: a namespace is a DNS-1123 label (Kubernetes docs, "Object Names and
+ * IDs": at most 63 lowercase letters, digits and "-", starting and ending alphanumeric); a storage
+ * size a Kubernetes quantity (e.g. 1Gi, 500Mi); an image a reference in the grammar of
+ * distribution/reference (registry[:port]/path[:tag][@sha256:digest], no spaces or line breaks).
+ * Throws a usage error (exit 2) naming the flag and the rule.
+ */
+export function checkDeployFlags(options: { namespace?: string; storage?: string; image?: string }): void {
+  const { namespace, storage, image } = options;
+  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
+    throw usageError(`--namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name`, 'use at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. --namespace snap');
+  }
+  if (storage !== undefined && !/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(storage)) {
+    throw usageError(`--storage ${JSON.stringify(storage)} is not a Kubernetes quantity`, 'write a size such as 1Gi, 500Mi or 10Gi');
+  }
+  const component = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
+  const reference = new RegExp(`^(?:(?:[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?)/)?${component}(?:/${component})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`);
+  if (image !== undefined && (!image || !reference.test(image))) {
+    throw usageError(`--image ${JSON.stringify(image)} is not an image reference`, 'write it as registry/path:tag, e.g. --image ghcr.io/acme/snap:0.2.0 (lowercase path, no spaces or line breaks)');
+  }
 }

@@ -62,7 +62,36 @@ function fill(template: string, values: Record<string, string>): string {
 
 /** A shell word, quoted only when it needs to be. */
 function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+  return /^[\w@+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A shell word in a crontab command: quoted, and `%` escaped (cron turns a bare % into a line break). */
+const cronWord = (word: string) => shellQuote(word).replaceAll('%', '\\%');
+
+/** Specifiers (`%`) and variables (`$`) escaped, as systemd.unit(5) and systemd.service(5) expand them in most settings. */
+const systemdEscape = (text: string) => text.replaceAll('%', '%%').replaceAll('$', '$$$$');
+
+/** One argument of a systemd command line: double-quoted, with backslashes and quotes escaped (systemd.service(5), "Command lines"). */
+const systemdArg = (word: string) => `"${systemdEscape(word).replace(/[\\"]/g, '\\$&')}"`;
+
+/** Values as each kind of file must have them: shell words for cron, quoted arguments for systemd. */
+function quotedFor(target: Target, values: Record<string, string>): Record<string, string> {
+  if (target === 'cron') {
+    return { ...values, ...Object.fromEntries(['workdir', 'logDir', 'envFile', 'node', 'snap', 'config', 'logFile'].map((k) => [k, cronWord(values[k])])), environmentInline: values.environmentInlineCron };
+  }
+  if (target === 'systemd' || target === 'systemd-user') {
+    return {
+      ...values,
+      node: systemdArg(values.node),
+      snap: systemdArg(values.snap),
+      config: systemdArg(values.config),
+      workdir: systemdEscape(values.workdir),
+      envFile: systemdEscape(values.envFile),
+      docs: encodeURI(values.docs),
+      writable: values.writableList,
+    };
+  }
+  return values;
 }
 
 /** Contexts that every environment of the config names, in order. */
@@ -137,11 +166,13 @@ export function renderDeployFiles(config: Config, targets: readonly Target[], op
     docs: path.join(PACKAGE_ROOT, 'docs', 'deployment.md'),
     user: userInfo().username,
     envFile: '/etc/snap/snap.env',
-    environment: carried.map(([k, v]) => `Environment=${JSON.stringify(`${k}=${v}`)}`).join('\n'),
+    environment: carried.map(([k, v]) => `Environment=${JSON.stringify(systemdEscape(`${k}=${v}`))}`).join('\n'),
     writable: writable.map((p) => `-${p}`).join(' '),
+    writableList: writable.map((p) => `"-${systemdEscape(p).replace(/[\\"]/g, '\\$&')}"`).join(' '),
     // A private /tmp would hide a data directory that lives in /tmp.
     privateTmp: writable.some((p) => /^\/(var\/)?tmp\//.test(p)) ? 'no' : 'yes',
     environmentInline: carried.map(([k, v]) => `${k}=${shellQuote(v)} `).join(''),
+    environmentInlineCron: carried.map(([k, v]) => `${k}=${cronWord(v)} `).join(''),
     logFile: path.join(config.dataDir, 'cron.log'),
     logDir: config.dataDir,
     watchdogPrefix: config.alerts.channels.length ? '' : '# The watchdog needs alert channels (config "alerts:"); add them, then uncomment the next line.\n# ',
@@ -165,7 +196,7 @@ export function renderDeployFiles(config: Config, targets: readonly Target[], op
   };
   return targets.flatMap((target) =>
     FILES[target].map((file) => {
-      const content = fill(readFileSync(path.join(TEMPLATES, file), 'utf8'), { ...values, envFile: target === 'cron' ? userEnvFile : values.envFile });
+      const content = fill(readFileSync(path.join(TEMPLATES, file), 'utf8'), quotedFor(target, { ...values, envFile: target === 'cron' ? userEnvFile : values.envFile }));
       return { target, path: file, content: content.replace(/\n{3,}/g, '\n\n') };
     }),
   );
