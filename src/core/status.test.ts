@@ -44,7 +44,7 @@ describe('snapshot health from the run log', () => {
     const slow = runStatus(log(['ok', 'ok', 'ok', 'ok', 'ok', 'ok'], { durations: [1000, 1000, 1000, 1000, 1000, 5000] }), NOW);
     expect(slow).toMatchObject({ health: 'degraded', anomaly: { id: 'run-5', durationMs: 5000, medianMs: 1000, factor: 5 } });
     expect(runStatus([], NOW)).toMatchObject({ health: 'never-run', problems: ['no run is recorded yet: run `snap run`'] });
-    expect(runStatus(log(['failed', 'failed']), NOW)).toMatchObject({ health: 'stale', problems: ['no run has succeeded yet', expect.stringMatching(/the last run failed/)] });
+    expect(runStatus(log(['failed', 'failed']), NOW)).toMatchObject({ health: 'failing', problems: ['no run has succeeded yet', expect.stringMatching(/the last run failed/)] });
   });
 
   it('takes the staleness threshold from the option, and counts only the last 7 days and 24 hours', () => {

@@ -73,7 +73,8 @@ export function runStatus(records: readonly RunRecord[], now: Date, options: { s
   const failed = [...records].reverse().find((r) => r.outcome === 'failed' && r.error);
   const factor = options.anomalyFactor ?? 3;
   const anomalyRun = last && succeeded(last) && medianMs && done.length >= 5 && last.durationMs > factor * medianMs ? last : undefined;
-  const isStale = records.length > 0 && (!lastOk || at - Date.parse(lastOk.finishedAt) > thresholdMs);
+  // Stale: no success for longer than the threshold — since the last success, or, with none yet, since the first run.
+  const isStale = records.length > 0 && at - Date.parse(lastOk ? lastOk.finishedAt : records[0].startedAt) > thresholdMs;
 
   const problems: string[] = [];
   let health: Health = 'ok';
@@ -85,8 +86,10 @@ export function runStatus(records: readonly RunRecord[], now: Date, options: { s
       health = 'stale';
       problems.push(lastOk ? `no successful snapshot for ${formatAge(at - Date.parse(lastOk.finishedAt))} (threshold ${formatAge(thresholdMs)})` : 'no run has succeeded yet');
     }
+    if (!lastOk && !isStale) problems.push('no run has succeeded yet');
     if (last.outcome === 'failed') {
-      if (health === 'ok') health = 'failing';
+      // Every run failed, or the last one: failing, whatever the age.
+      if (health === 'ok' || !lastOk) health = 'failing';
       problems.push(`the last run failed: ${last.error?.code ?? 'error'}: ${last.error?.message ?? ''}`.trim());
     } else if (last.outcome === 'partial' && health === 'ok') {
       health = 'degraded';

@@ -94,3 +94,14 @@ describe('temp files left by kill -9', () => {
     expect(existsSync(live)).toBe(true);
   });
 });
+
+describe('status of a data directory whose runs all failed', () => {
+  it('is failing (not stale) a minute after two failed first runs', async () => {
+    const { runStatus } = await import('../../src/core/status.js');
+    const now = new Date('2026-12-07T12:00:00Z');
+    const failed = (minutesAgo: number) => ({ id: `f${minutesAgo}`, startedAt: new Date(now.getTime() - minutesAgo * 60_000).toISOString(), finishedAt: new Date(now.getTime() - minutesAgo * 60_000 + 500).toISOString(), durationMs: 500, outcome: 'failed' as const, error: { code: 'GITHUB_UNAUTHORIZED', message: 'bad token' } });
+    const status = runStatus([failed(2), failed(1)] as never, now);
+    expect(status.health).toBe('failing');
+    expect(status.problems.join('\n')).toContain('no run has succeeded yet');
+  });
+});
