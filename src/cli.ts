@@ -64,19 +64,26 @@ The binary is also installed as "snapshotctl", for machines where "snap" is Ubun
   return program;
 }
 
-export function reportError(error: unknown, io: CommandIO, json: boolean): number {
+export function reportError(error: unknown, io: CommandIO, json: boolean, logJson = false): number {
   if (error instanceof CommanderError) {
     // Help and version end in a CommanderError with exit code 0; usage errors were already printed.
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
+  if (logJson) {
+    // --log-format json: the last line on stderr is JSON too.
+    const body = error instanceof SnapError ? { ...error.toJSON(), exitCode: error.exitCode } : { code: 'INTERNAL', message: String((error as Error)?.message ?? error), stack: (error as Error)?.stack, exitCode: ExitCode.internal };
+    io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', kind: 'error', ...body })}\n`);
+  }
   if (error instanceof SnapError) {
     if (json) io.stdout.write(`${JSON.stringify({ error: error.toJSON() }, null, 2)}\n`);
+    if (logJson) return error.exitCode;
     io.stderr.write(`error: ${error.message}\n`);
     for (const detail of error.details) io.stderr.write(`  ${detail}\n`);
     if (error.hint) io.stderr.write(`hint: ${error.hint}\n`);
     return error.exitCode;
   }
   if (json) io.stdout.write(`${JSON.stringify({ error: { code: 'INTERNAL', message: String((error as Error)?.message ?? error) } }, null, 2)}\n`);
+  if (logJson) return ExitCode.internal;
   io.stderr.write(`internal error: ${(error as Error)?.stack ?? String(error)}\nThis is a bug in snap ${SNAP_VERSION}; please report it with the command you ran.\n`);
   return ExitCode.internal;
 }
@@ -88,7 +95,9 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    return reportError(error, io, argv.includes('--json'));
+    const i = argv.indexOf('--log-format');
+    const format = argv.find((a) => a.startsWith('--log-format='))?.slice(13) ?? (i >= 0 ? argv[i + 1] : undefined) ?? io.env.SNAP_LOG_FORMAT;
+    return reportError(error, io, argv.includes('--json'), format === 'json');
   }
 }
 

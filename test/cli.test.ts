@@ -101,8 +101,19 @@ describe('snap CLI (spawned)', () => {
     expect(result.code).toBe(0);
     const events = result.stderr.trim().split('\n').map((l) => JSON.parse(l));
     expect(events[0]).toMatchObject({ kind: 'start', sources: [{ source: 'kubernetes', total: 8 }, { source: 'github', total: 15 }] });
-    expect(events.at(-1)).toMatchObject({ kind: 'finish', outcome: 'ok' });
+    expect(events.at(-1)).toMatchObject({ kind: 'finish', outcome: 'ok', level: 'info' });
     expect(events.filter((e) => e.kind === 'step').length).toBeGreaterThanOrEqual(6);
+    // Every line has a level; nothing comes after the finish; one duration on both streams.
+    expect(events.every((e) => ['info', 'warning', 'error'].includes(e.level))).toBe(true);
+    expect(events.findIndex((e) => e.kind === 'finish')).toBe(events.length - 1);
+    const run = JSON.parse(result.stdout).run;
+    expect(events.at(-1).durationMs).toBe(run.durationMs);
+
+    // A failure ends with a JSON line too, not plain "error:" and "hint:" lines.
+    const failed = await runCli(['run', '--log-format', 'json', '--data-dir', 'snap.config.yaml/x'], { cwd: t.dir });
+    expect(failed.code).toBe(2);
+    const lines = failed.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.at(-1)).toMatchObject({ level: 'error', kind: 'error', code: 'DATA_DIR_UNUSABLE', hint: expect.any(String), exitCode: 2 });
   });
 
   it('exits 3 with a partial snapshot when a cluster is unreachable', async () => {

@@ -55,7 +55,7 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
     const startedAt = Date.now();
     const now = () => new Date(Date.parse(fixture.now) + (Date.now() - startedAt));
     const first = await runSnapshot(config, { progress: progress.sink, githubToken: sandbox.githubToken, now });
-    say(`${c.bold('1.')} ${renderRunHeader(first.snapshot, first.file, first.record.apiCalls, c)}\n`);
+    say(`${c.bold('1.')} ${renderRunHeader(first.snapshot, first.file, first.record.apiCalls, c, first.record.durationMs)}\n`);
 
     // Promote what the first environment runs to the second (dev to staging), for the first service
     // where they differ; not with --fixture-from-git (or its saved fixture), whose --deploy says what runs where.
@@ -87,7 +87,7 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       const deployments = second.snapshot.deployments ?? [];
       io.stdout.write(`${JSON.stringify({ dir, config: configFile, snapshots: [first.file, second.file], changes, deployments, snapshot: second.snapshot }, null, 2)}\n`);
     } else {
-      say(`${c.bold('3.')} ${renderRunHeader(second.snapshot, second.file, second.record.apiCalls, c)}\n`);
+      say(`${c.bold('3.')} ${renderRunHeader(second.snapshot, second.file, second.record.apiCalls, c, second.record.durationMs)}\n`);
       say(renderSnapshotTable(second.snapshot, c));
       say(`\n${renderTicketsPerEnvironment(second.snapshot, c)}`);
       if (second.snapshot.ticketKeys) say(renderTicketKeys(second.snapshot, c));

@@ -51,7 +51,7 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
       const c = colorsFor(io, options);
       const { snapshot } = result;
       const parts = [
-        renderRunHeader(snapshot, result.file, result.record.apiCalls, c),
+        renderRunHeader(snapshot, result.file, result.record.apiCalls, c, result.record.durationMs),
         renderSnapshotTable(snapshot, c),
         snapshot.deployments ? renderDeployments(snapshot.deployments, c) : '',
         snapshot.drift ? renderDrift(snapshot, c) : '',

@@ -9,13 +9,26 @@ export interface ProgressRenderer {
   stop(): void;
 }
 
+/** The level of a JSON progress line: a warning's severity, `error` for a failed run, else `info`. */
+export function levelOf(event: ProgressEvent): 'info' | 'warning' | 'error' {
+  if (event.kind === 'warning') return event.warning.severity === 'error' ? 'error' : event.warning.severity === 'warning' ? 'warning' : 'info';
+  if (event.kind === 'finish' && event.outcome === 'failed') return 'error';
+  if (event.kind === 'finish' && event.outcome === 'partial') return 'warning';
+  return 'info';
+}
+
 /** Plain lines (or JSON lines) on stderr: one per API call, readable in CI logs and journald. */
 export function lineRenderer(stream: NodeJS.WritableStream, format: 'plain' | 'json', now: () => number = Date.now): ProgressRenderer {
   let started = now();
   let eta: number | undefined;
+  let finished = false;
   const sink: ProgressSink = (event) => {
+    // Nothing after the run's last line: a late step of a source still winding down is noise.
+    if (finished && event.kind === 'step') return;
+    if (event.kind === 'finish') finished = true;
+    if (event.kind === 'start') finished = false;
     if (format === 'json') {
-      stream.write(`${JSON.stringify({ time: new Date(now()).toISOString(), ...event })}\n`);
+      stream.write(`${JSON.stringify({ time: new Date(now()).toISOString(), level: levelOf(event), ...event })}\n`);
       return;
     }
     const line = describe(event);

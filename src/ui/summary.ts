@@ -105,8 +105,9 @@ export function renderWarnings(warnings: SnapshotWarning[], c: Colors, max = 20)
   return `${c.bold(`Warnings (${warnings.length})`)}\n${lines.join('\n')}`;
 }
 
-export function renderRunHeader(snapshot: Snapshot, file: string, apiCalls: Record<string, number>, c: Colors): string {
+/** The run's first line: its id, outcome and duration — the whole run's (`durationMs`, as the run log and the progress lines give it) — and requests. */
+export function renderRunHeader(snapshot: Snapshot, file: string, apiCalls: Record<string, number>, c: Colors, durationMs: number = snapshot.durationMs): string {
   const outcome = snapshot.outcome === 'ok' ? c.green('ok') : c.yellow('partial');
   const calls = Object.entries(apiCalls).map(([source, n]) => `${source} ${n} request${n === 1 ? '' : 's'}`).join(', ');
-  return `Snapshot ${c.bold(snapshot.id)} ${outcome} in ${formatDuration(snapshot.durationMs)} (${calls})\n${c.dim(`saved ${file}`)}`;
+  return `Snapshot ${c.bold(snapshot.id)} ${outcome} in ${formatDuration(durationMs)} (${calls})\n${c.dim(`saved ${file}`)}`;
 }
