@@ -3,7 +3,7 @@ import { formatIssue, type Config, type ConfigIssue } from '../config/types.js';
 import { SnapError, errorMessage } from '../errors.js';
 import { acquireLock, isAlive, type LockInfo } from '../store/lock.js';
 import { removeStaleTempFiles } from '../store/atomic.js';
-import { dataLayout } from '../store/layout.js';
+import { checkConfinement, dataLayout } from '../store/layout.js';
 import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
 import { writePrometheusFile } from '../store/metrics.js';
 import { appendReleases, deploymentsFromSnapshots, unsettledReleases } from '../store/releases.js';
@@ -88,6 +88,8 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
           : `took over a lock left by process ${lock.recovered.pid} on ${lock.recovered.host} (started ${lock.recovered.startedAt})`,
       });
     }
+    // Nothing inside the data directory may lead out of it.
+    await checkConfinement(layout);
     // Temp files of writers killed mid-write (kill -9): ours to clean while we hold the lock.
     const leftovers = await removeStaleTempFiles(config.dataDir, isAlive);
     if (leftovers.files.length) {

@@ -40,3 +40,34 @@ export function dataLayout(root: string): DataLayout {
 export function snapshotFileName(takenAt: string): string {
   return `${takenAt.replaceAll(':', '-')}.json`;
 }
+
+/**
+ * Refuses a data directory with a symbolic link to a folder inside it (snapshots, cache, corrupt, or a
+ * folder of the cache): writes, retention and setting corrupt files aside would happen wherever it
+ * points. Links to files are harmless (they are replaced, not followed). Throws a usage error (exit 2)
+ * naming the link and the fix. Reads a handful of folders: cheap enough for every run.
+ */
+export async function checkConfinement(layout: DataLayout): Promise<void> {
+  const { lstat, readdir, readlink } = await import('node:fs/promises');
+  const { SnapError, ExitCode } = await import('../errors.js');
+  const refuse = async (dir: string) => {
+    const target = await readlink(dir).catch(() => '?');
+    throw new SnapError('DATA_DIR_SYMLINK', `${dir} is a symbolic link (to ${target}); snap does not follow links inside its data directory`, {
+      exitCode: ExitCode.usage,
+      hint: `replace it with a directory (rm ${JSON.stringify(dir)}), or point --data-dir at the volume itself`,
+    });
+  };
+  const check = async (dir: string) => {
+    const stats = await lstat(dir).catch(() => undefined);
+    if (stats?.isSymbolicLink()) await refuse(dir);
+    return stats?.isDirectory() ?? false;
+  };
+  for (const dir of [layout.snapshotsDir, layout.corruptDir]) await check(dir);
+  if (!(await check(layout.cacheDir))) return;
+  // cache/<source>/<owner>/<repository>.json
+  for (const source of await readdir(layout.cacheDir).catch(() => [] as string[])) {
+    const sourceDir = path.join(layout.cacheDir, source);
+    if (!(await check(sourceDir))) continue;
+    for (const owner of await readdir(sourceDir).catch(() => [] as string[])) await check(path.join(sourceDir, owner));
+  }
+}

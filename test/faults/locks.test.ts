@@ -105,3 +105,20 @@ describe('status of a data directory whose runs all failed', () => {
     expect(status.problems.join('\n')).toContain('no run has succeeded yet');
   });
 });
+
+describe('symbolic links inside the data directory', () => {
+  it('a folder linked out of the data directory is refused (exit 2), and nothing is written where it points', async () => {
+    const { checkConfinement, dataLayout } = await import('../../src/store/layout.js');
+    const { readdir } = await import('node:fs/promises');
+    const layout = dataLayout(path.join(dir, 'data'));
+    const outside = path.join(dir, 'outside');
+    await mkdir(outside, { recursive: true });
+    await mkdir(path.join(layout.cacheDir, 'github'), { recursive: true });
+    await symlink(outside, path.join(layout.cacheDir, 'github', 'acme'));
+    await expect(checkConfinement(layout)).rejects.toMatchObject({ code: 'DATA_DIR_SYMLINK', exitCode: 2, message: expect.stringContaining('cache/github/acme is a symbolic link') });
+    await rm(path.join(layout.cacheDir, 'github', 'acme'));
+    await symlink(outside, layout.snapshotsDir);
+    await expect(checkConfinement(layout)).rejects.toMatchObject({ code: 'DATA_DIR_SYMLINK' });
+    expect(await readdir(outside)).toEqual([]);
+  });
+});
