@@ -12,7 +12,7 @@ import { collectGarbage } from '../util/memory.js';
 import { readBaseline, writeBaseline } from '../store/baseline.js';
 import { writeSnapshot } from '../store/snapshots.js';
 import type { ProgressSink } from './progress.js';
-import type { Snapshot, SnapshotWarning } from './snapshot-schema.js';
+import type { DeploymentEvent, Snapshot, SnapshotWarning } from './snapshot-schema.js';
 import { takeSnapshot } from './take-snapshot.js';
 
 export interface RunOptions {
@@ -33,6 +33,37 @@ export interface RunResult {
   file: string;
   record: RunRecord;
   previous?: Snapshot;
+}
+
+/**
+ * The run record of the newest snapshot file when the run log lacks it (its run was stopped between
+ * writing it and logging itself), and the deployments it recorded; nothing when the log has it.
+ */
+async function recoverUnlogged(layout: ReturnType<typeof dataLayout>, records: readonly RunRecord[], previous: Snapshot | undefined): Promise<{ unlogged?: RunRecord; events: DeploymentEvent[] }> {
+  if (!previous || records.some((r) => r.id === previous.id)) return { events: [] };
+  const { readdir, readFile } = await import('node:fs/promises');
+  const newest = (await readdir(layout.snapshotsDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort().at(-1);
+  if (!newest) return { events: [] };
+  const file = path.join(layout.snapshotsDir, newest);
+  let snapshot: Snapshot;
+  try {
+    snapshot = JSON.parse(await readFile(file, 'utf8')) as Snapshot;
+  } catch {
+    return { events: [] };
+  }
+  if (snapshot.id !== previous.id) return { events: [] };
+  const unlogged: RunRecord = {
+    id: snapshot.id,
+    startedAt: snapshot.startedAt,
+    finishedAt: snapshot.takenAt,
+    durationMs: snapshot.durationMs,
+    outcome: snapshot.outcome,
+    snapshot: file,
+    counts: countServices(snapshot),
+    apiCalls: {},
+    notes: ['recorded by the next run: this run was stopped after writing its snapshot, before it logged itself'],
+  };
+  return { unlogged, events: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })) };
 }
 
 function countServices(snapshot: Snapshot) {
@@ -111,6 +142,10 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       const c = previousRead.corrupt;
       warnings.push({ code: 'CORRUPT_FILE', severity: 'warning', scope: { source: 'store' }, message: `${c.file} was unreadable (${c.reason}); moved to ${c.movedTo}` });
     }
+    // The previous snapshot was written by a run stopped before it logged itself: record it now, with
+    // the deployments it found, so the release history names it and retention keeps it.
+    const { unlogged, events: recoveredEvents } = await recoverUnlogged(layout, log.records, previousRead.status === 'ok' ? previousRead.value : undefined);
+    if (unlogged) warnings.push({ code: 'UNLOGGED_RUN_RECOVERED', severity: 'info', scope: { source: 'store' }, message: `snapshot ${unlogged.id} was written by a run stopped before it logged itself; it is now in the run log, with its ${recoveredEvents.length} deployment(s) in the release history` });
     try {
       const previous = previousRead.status === 'ok' ? previousRead.value : undefined;
       const { snapshot, apiCalls, github, notes, settled } = await takeSnapshot(config, {
@@ -128,7 +163,13 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       });
       // What the sources read is garbage now; collect it before the snapshot is written.
       collectGarbage();
-      const releases = await appendReleases(layout.releases, layout.corruptDir, (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })), settled, () =>
+      // Write order: the snapshot (and latest.json, the baseline) first, then the release history that
+      // names it, then retention, then the run log. A run stopped in between leaves a snapshot the log
+      // lacks: the next run records it (recoverUnlogged). A snapshot that cannot be written leaves
+      // nothing else written.
+      const { file, bytes } = await writeSnapshot(layout, snapshot);
+      await writeBaseline(layout, snapshot, bytes, previous);
+      const releases = await appendReleases(layout.releases, layout.corruptDir, [...recoveredEvents, ...(snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id }))], settled, () =>
         deploymentsFromSnapshots(layout.snapshotsDir),
       );
       if (releases.corrupt) {
@@ -137,10 +178,8 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         snapshot.warnings.push({ code: 'CORRUPT_FILE', severity: 'warning', scope: { source: 'store' }, message });
         notes.push(message);
       }
-      const { file, bytes } = await writeSnapshot(layout, snapshot);
-      await writeBaseline(layout, snapshot, bytes, previous);
       // Retention: the snapshots the release history refers to stay, as does this one.
-      const fileOf = new Map(log.records.filter((r) => r.snapshot).map((r) => [r.id, path.basename(r.snapshot!)]));
+      const fileOf = new Map([...log.records, ...(unlogged ? [unlogged] : [])].filter((r) => r.snapshot).map((r) => [r.id, path.basename(r.snapshot!)]));
       fileOf.set(snapshot.id, path.basename(file));
       const referenced = new Set(releases.events.map((e) => (e.snapshot ? fileOf.get(e.snapshot) : undefined)).filter((f): f is string => Boolean(f)));
       const deleted = await applyRetention(layout, config.retention, referenced, now());
@@ -171,7 +210,8 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         releases: { added: releases.added, updated: releases.updated, unsettled: releases.unsettled, total: releases.total },
         ...(deleted.length ? { retention: { deleted: deleted.length } } : {}),
       };
-      await appendRun(layout.runLog, record, log.records);
+      if (unlogged) await appendRun(layout.runLog, unlogged, log.records);
+      await appendRun(layout.runLog, record, unlogged ? [...log.records, unlogged] : log.records);
       await exportMetrics(config, [...log.records, record], options.progress);
       options.progress({ kind: 'finish', durationMs: record.durationMs, outcome: record.outcome });
       return { snapshot, file, record, previous };

@@ -59,3 +59,41 @@ describe('a corrupt release history', () => {
     expect(second.snapshot.deployments).toEqual([]);
   });
 });
+
+describe('write order', () => {
+  it('a run stopped after writing its snapshot and before logging itself is recorded by the next run, with its deployments', async () => {
+    const { run, dir } = await start();
+    await run();
+    // The second run's snapshot is written, then it is killed: no releases, no run-log line.
+    t!.sandbox.kubernetes.cluster('tiny').store.rollout('prod', 'shop', { tag: oid('shop', 'c4') });
+    const second = await run();
+    const log = path.join(dir, 'runs.jsonl');
+    const lines = (await readFile(log, 'utf8')).trim().split('\n');
+    await writeFile(log, `${lines.slice(0, -1).join('\n')}\n`);
+    const releases = path.join(dir, 'releases.json');
+    const history = JSON.parse(await readFile(releases, 'utf8'));
+    history.events = history.events.filter((e: { snapshot?: string }) => e.snapshot !== second.snapshot.id);
+    await writeFile(releases, JSON.stringify(history));
+
+    const third = await run();
+    expect(third.snapshot.warnings.find((w) => w.code === 'UNLOGGED_RUN_RECOVERED')?.message).toContain(second.snapshot.id);
+    const ids = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(ids.slice(-2)).toEqual([second.snapshot.id, third.snapshot.id]);
+    const events = JSON.parse(await readFile(releases, 'utf8')).events;
+    expect(events.filter((e: { snapshot?: string }) => e.snapshot === second.snapshot.id)).toHaveLength(second.snapshot.deployments!.length);
+  });
+
+  it('a snapshot that cannot be written leaves the release history as it was ("nothing was written")', async () => {
+    const { run, dir } = await start();
+    await run();
+    const releases = path.join(dir, 'releases.json');
+    const before = await readFile(releases, 'utf8');
+    t!.sandbox.kubernetes.cluster('tiny').store.rollout('prod', 'shop', { tag: oid('shop', 'c4') });
+    // The snapshots folder replaced by a file: no snapshot can be written (whoever runs the test).
+    const { rm } = await import('node:fs/promises');
+    await rm(path.join(dir, 'snapshots'), { recursive: true });
+    await writeFile(path.join(dir, 'snapshots'), 'not a folder');
+    await expect(run()).rejects.toMatchObject({ code: 'WRITE_FAILED' });
+    expect(await readFile(releases, 'utf8')).toBe(before);
+  });
+});
