@@ -41,3 +41,18 @@ describe('snap status', () => {
     expect((await runCli(['status', '--stale-after', 'soon'], { cwd: t.dir })).code).toBe(2);
   });
 });
+
+describe('partial run after run (an expired token)', () => {
+  it('status --check passes one partial run and fails when partial runs last', async () => {
+    t = await startTestSandbox();
+    await t.writeConfig();
+    const env = { GITHUB_TOKEN: 'expired-token', GH_TOKEN: '' };
+    expect((await runCli(['run'], { cwd: t.dir, env })).code).toBe(3);
+    expect((await runCli(['status', '--check'], { cwd: t.dir, env })).code).toBe(0);
+    expect((await runCli(['run'], { cwd: t.dir, env })).code).toBe(3);
+    expect((await runCli(['run'], { cwd: t.dir, env })).code).toBe(3);
+    const check = await runCli(['status', '--check'], { cwd: t.dir, env });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(/snap status: degraded[\s\S]*the last 3 snapshots are partial/);
+  });
+});

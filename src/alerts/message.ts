@@ -14,10 +14,10 @@ export interface Alert {
   host: string;
   dataDir: string;
   config: string;
-  status: Pick<RunStatus, 'health' | 'problems' | 'lastRun' | 'lastSuccess' | 'lastError' | 'anomaly'>;
+  status: Pick<RunStatus, 'health' | 'problems' | 'lastRun' | 'lastSuccess' | 'lastError' | 'anomaly' | 'degraded'>;
 }
 
-const SEVERITY: Record<Alert['event'], Alert['severity']> = { failure: 'critical', stale: 'critical', anomaly: 'warning', recovery: 'resolved', test: 'info' };
+const SEVERITY: Record<Alert['event'], Alert['severity']> = { failure: 'critical', stale: 'critical', anomaly: 'warning', degraded: 'warning', recovery: 'resolved', test: 'info' };
 
 export function buildAlert(event: Alert['event'], status: RunStatus, where: { dataDir: string; config: string }, now: Date): Alert {
   const last = status.lastRun;
@@ -41,6 +41,11 @@ export function buildAlert(event: Alert['event'], status: RunStatus, where: { da
     case 'anomaly':
       title = 'snap: a snapshot run was unusually slow';
       if (status.anomaly) lines.push(`Run ${status.anomaly.id} took ${formatAge(status.anomaly.durationMs)}, ${status.anomaly.factor}× the median of ${formatAge(status.anomaly.medianMs)}.`);
+      break;
+    case 'degraded':
+      title = 'snap: snapshots are partial, run after run';
+      if (status.degraded) lines.push(`The last ${status.degraded.runs} snapshots are partial, since ${status.degraded.since}: a cluster or GitHub stays unreadable (an expired token, a cluster gone), so tickets, drift or services are missing.`);
+      lines.push('See the warnings of the latest snapshot (`snap run` prints them), or `snap status`.');
       break;
     case 'recovery':
       title = 'snap: snapshots recovered';
@@ -73,6 +78,7 @@ export function buildAlert(event: Alert['event'], status: RunStatus, where: { da
       ...(status.lastSuccess ? { lastSuccess: status.lastSuccess } : {}),
       ...(status.lastError ? { lastError: status.lastError } : {}),
       ...(status.anomaly ? { anomaly: status.anomaly } : {}),
+      ...(status.degraded ? { degraded: status.degraded } : {}),
     },
   };
 }

@@ -54,7 +54,7 @@ export async function notifyOnChange(config: Config, options: NotifyOptions): Pr
     const [{ records }, read] = await Promise.all([readRunLog(layout.runLog), readAlertState(layout.alerts, layout.corruptDir)]);
     if (read.corrupt) options.log(`alerts: ${read.corrupt.file} was unreadable (${read.corrupt.reason}); moved to ${read.corrupt.movedTo}`);
     const state: AlertStateFile = read.state ?? { conditions: NO_CONDITIONS, evaluatedAt: now().toISOString(), pending: [], history: [] };
-    const status = runStatus(records, now(), { staleAfterMs: options.staleAfterMs ?? config.alerts.staleAfterMs, anomalyFactor: config.alerts.anomalyFactor });
+    const status = runStatus(records, now(), { staleAfterMs: options.staleAfterMs ?? config.alerts.staleAfterMs, anomalyFactor: config.alerts.anomalyFactor, degradedAfter: config.alerts.degradedAfter });
     const conditions = conditionsOf(status);
     const events = transitions(state.conditions, conditions).filter((e) => config.alerts.on.includes(e));
     const where = { dataDir: layout.root, config: config.path };

@@ -11,6 +11,8 @@ export interface AlertConditions {
   stale: boolean;
   /** Id of the run that was an anomaly, if the last run was one. */
   anomaly?: string;
+  /** Partial snapshots for long enough (status `degraded.sustained`). */
+  degraded?: boolean;
 }
 
 export const NO_CONDITIONS: AlertConditions = { failing: false, stale: false };
@@ -19,6 +21,7 @@ export function conditionsOf(status: RunStatus): AlertConditions {
   return {
     failing: status.lastRun?.outcome === 'failed',
     stale: status.stale.isStale,
+    ...(status.degraded?.sustained && status.lastRun?.outcome === 'partial' ? { degraded: true } : {}),
     ...(status.anomaly ? { anomaly: status.anomaly.id } : {}),
   };
 }
@@ -30,6 +33,7 @@ export function transitions(before: AlertConditions, after: AlertConditions): Al
   // Failing and stale at once (a first run that fails) is one problem: the failure says it.
   else if (after.stale && !before.stale) events.push('stale');
   if (after.anomaly && after.anomaly !== before.anomaly) events.push('anomaly');
-  if ((before.failing || before.stale) && !after.failing && !after.stale) events.push('recovery');
+  if (after.degraded && !before.degraded && !after.failing && !after.stale) events.push('degraded');
+  if ((before.failing || before.stale || before.degraded) && !after.failing && !after.stale && !after.degraded) events.push('recovery');
   return events;
 }

@@ -20,7 +20,7 @@ export async function runAlertsTest(options: AlertsTestOptions, io: CommandIO): 
   const { buildAlert } = await import('../alerts/message.js');
   const { channelName, deliver } = await import('../alerts/send.js');
   const layout = dataLayout(config.dataDir);
-  const status = runStatus((await readRunLog(layout.runLog)).records, new Date(), { staleAfterMs: config.alerts.staleAfterMs, anomalyFactor: config.alerts.anomalyFactor });
+  const status = runStatus((await readRunLog(layout.runLog)).records, new Date(), { staleAfterMs: config.alerts.staleAfterMs, anomalyFactor: config.alerts.anomalyFactor, degradedAfter: config.alerts.degradedAfter });
   const alert = buildAlert('test', status, { dataDir: layout.root, config: config.path }, new Date());
   const log = alertLog(io, options);
   const results = await Promise.all(

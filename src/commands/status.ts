@@ -113,19 +113,21 @@ export async function runStatusCommand(options: StatusOptions, io: CommandIO, no
     readSchedulerState(layout.root),
     config.alerts.channels.length ? peekAlertState(layout.alerts) : undefined,
   ]);
-  const status = notified ?? runStatus(log!.records, now, { staleAfterMs: staleAfterMs ?? config.alerts.staleAfterMs, anomalyFactor: config.alerts.anomalyFactor });
+  const status = notified ?? runStatus(log!.records, now, { staleAfterMs: staleAfterMs ?? config.alerts.staleAfterMs, anomalyFactor: config.alerts.anomalyFactor, degradedAfter: config.alerts.degradedAfter });
   const summary = latest?.status === 'ok' ? snapshotSummary(latest.value) : undefined;
   const alertInfo: AlertInfo | undefined = alerts ? { channels: config.alerts.channels.map((c) => c.kind), ...alerts } : undefined;
   if (options.json) io.stdout.write(`${JSON.stringify({ ...status, dataDir: layout.root, ...(scheduler ? { scheduler } : {}), ...(alertInfo ? { alerts: alertInfo } : {}), ...(summary ? { snapshot: summary } : {}) }, null, 2)}\n`);
   else io.stdout.write(`${render(status, summary, io, options, scheduler, now, alertInfo)}\n`);
-  return options.check && UNHEALTHY.has(status.health) ? ExitCode.failed : ExitCode.ok;
+  // Partial snapshots that last (degradedAfterRuns / degradedAfterMinutes) fail the check too.
+  const unhealthy = UNHEALTHY.has(status.health) || (status.health === 'degraded' && status.degraded?.sustained === true);
+  return options.check && unhealthy ? ExitCode.failed : ExitCode.ok;
 }
 
 export function statusCommand(handle: (options: StatusOptions) => Promise<void>): Command {
   return new Command('status')
     .description('are snapshots healthy? last run, success rate, runtime trend, last error, staleness, and the latest snapshot at a glance')
     .option('--json', 'print the status as JSON')
-    .option('--check', 'exit 1 when unhealthy (failing, stale or never run): for monitoring')
+    .option('--check', 'exit 1 when unhealthy (failing, stale, never run, or partial run after run): for monitoring')
     .option('--stale-after <minutes>', 'no success for this long is stale (default: alerts.staleAfterMinutes, else twice the usual interval between runs (at least 10 min), else 2 hours)')
     .option('--notify', 'send the alerts that a change of state calls for (config "alerts:"): a watchdog for cron')
     .addHelpText(
@@ -137,7 +139,8 @@ Examples:
   $ snap status --check --stale-after 45 || echo "snapshots are unhealthy"
   $ snap status --check --notify >/dev/null     watchdog from cron: alerts when snapshots stop
 
-Exit codes: 0, or with --check 1 when the last run failed, no success is recent enough, or nothing ran yet.`,
+Exit codes: 0, or with --check 1 when the last run failed, no success is recent enough, nothing ran yet,
+            or snapshots have been partial for alerts.degradedAfterRuns runs (3) or degradedAfterMinutes (60).`,
     )
     .action(async (_options, command: Command) => handle(command.optsWithGlobals()));
 }

@@ -314,7 +314,8 @@ function normaliseAlerts(raw: RawConfig['alerts'], env: NodeJS.ProcessEnv, warn:
     }
   }
   return {
-    on: raw?.on ? [...new Set(raw.on)] : ['failure', 'recovery', 'stale', 'anomaly'],
+    on: raw?.on ? [...new Set(raw.on)] : ['failure', 'recovery', 'stale', 'anomaly', 'degraded'],
+    degradedAfter: { runs: raw?.degradedAfterRuns ?? 3, ms: Math.round((raw?.degradedAfterMinutes ?? 60) * 60_000) },
     ...(raw?.staleAfterMinutes ? { staleAfterMs: Math.round(raw.staleAfterMinutes * 60_000) } : {}),
     anomalyFactor: raw?.anomalyFactor ?? 3,
     retries: raw?.retries ?? 3,

@@ -167,10 +167,12 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'write the name of 
 export const alertsSchema = z
   .strictObject({
     on: z
-      .array(z.enum(['failure', 'recovery', 'stale', 'anomaly']))
+      .array(z.enum(['failure', 'recovery', 'stale', 'anomaly', 'degraded']))
       .min(1)
       .optional()
-      .describe('Which changes of state send an alert. Default: all four.'),
+      .describe('Which changes of state send an alert. Default: all five.'),
+    degradedAfterRuns: z.number().int().min(1).max(1000).default(3).describe('Partial snapshots in a row (a source that stays unreadable: an expired token, a cluster gone) that make a lasting degradation: an alert, and `snap status --check` fails.'),
+    degradedAfterMinutes: z.number().positive().default(60).describe('…or partial snapshots for this long, whichever comes first.'),
     staleAfterMinutes: z
       .number()
       .positive()

@@ -58,7 +58,7 @@ export interface TicketSettings {
   hosts: string[];
 }
 
-export type AlertEvent = 'failure' | 'recovery' | 'stale' | 'anomaly';
+export type AlertEvent = 'failure' | 'recovery' | 'stale' | 'anomaly' | 'degraded';
 
 export type AlertChannel =
   | { kind: 'slack'; webhookUrlEnv: string }
@@ -69,6 +69,8 @@ export interface AlertSettings {
   on: AlertEvent[];
   staleAfterMs?: number;
   anomalyFactor: number;
+  /** Partial runs in a row (or for this long) that make a lasting degradation: an alert, and `status --check` fails. */
+  degradedAfter: { runs: number; ms: number };
   retries: number;
   timeoutMs: number;
   /** Empty: alerts are off. */

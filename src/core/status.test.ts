@@ -63,3 +63,21 @@ describe('snapshot health from the run log', () => {
     expect(sparkline([2, 2])).toBe('▄▄');
   });
 });
+
+describe('partial snapshots that last', () => {
+  it('are a sustained degradation after 3 partial runs (or an hour), which status --check and alerts count', async () => {
+    const { conditionsOf, transitions } = await import('../alerts/state.js');
+    const now = new Date('2026-12-07T12:00:00Z');
+    const run = (minutesAgo: number, outcome: 'ok' | 'partial') => ({ id: `r${minutesAgo}`, startedAt: new Date(now.getTime() - minutesAgo * 60_000).toISOString(), finishedAt: new Date(now.getTime() - minutesAgo * 60_000 + 1000).toISOString(), durationMs: 1000, outcome, counts: {}, apiCalls: {} });
+    const two = runStatus([run(45, 'ok'), run(30, 'partial'), run(15, 'partial')] as never, now);
+    expect(two.degraded).toEqual({ runs: 2, since: expect.any(String), sustained: false });
+    const three = runStatus([run(60, 'ok'), run(45, 'partial'), run(30, 'partial'), run(15, 'partial')] as never, now);
+    expect(three).toMatchObject({ health: 'degraded', degraded: { runs: 3, sustained: true } });
+    expect(three.problems.join('\n')).toContain('the last 3 snapshots are partial');
+    expect(transitions(conditionsOf(two), conditionsOf(three))).toEqual(['degraded']);
+    const longAgo = runStatus([run(90, 'partial'), run(15, 'partial')] as never, now);
+    expect(longAgo.degraded?.sustained).toBe(true);
+    const back = runStatus([run(45, 'partial'), run(30, 'partial'), run(15, 'partial'), run(1, 'ok')] as never, now);
+    expect(transitions(conditionsOf(three), conditionsOf(back))).toEqual(['recovery']);
+  });
+});

@@ -16,6 +16,8 @@ export interface RunStatus {
   durations: { medianMs?: number; p95Ms?: number; recentMs: number[]; sparkline: string };
   lastError?: { at: string; code: string; message: string; hint?: string };
   stale: { thresholdMs: number; thresholdFrom: 'option' | 'observed interval' | 'default'; isStale: boolean };
+  /** The partial runs at the end of the log: how many in a row, since when, and whether that lasts long enough to count (`degradedAfter`). */
+  degraded?: { runs: number; since: string; sustained: boolean };
   anomaly?: { id: string; durationMs: number; medianMs: number; factor: number };
 }
 
@@ -56,7 +58,7 @@ function rate(records: readonly RunRecord[], since: number): Rate {
  * `staleAfterMs`: no success for longer than this is stale. Default: twice the usual interval between
  * runs (the median of the last 20 gaps; at least 10 minutes), or 2 hours when there are too few runs to tell.
  */
-export function runStatus(records: readonly RunRecord[], now: Date, options: { staleAfterMs?: number; anomalyFactor?: number } = {}): RunStatus {
+export function runStatus(records: readonly RunRecord[], now: Date, options: { staleAfterMs?: number; anomalyFactor?: number; degradedAfter?: { runs: number; ms: number } } = {}): RunStatus {
   const at = now.getTime();
   const last = records.at(-1);
   const lastOk = [...records].reverse().find(succeeded);
@@ -76,6 +78,13 @@ export function runStatus(records: readonly RunRecord[], now: Date, options: { s
   // Stale: no success for longer than the threshold — since the last success, or, with none yet, since the first run.
   const isStale = records.length > 0 && at - Date.parse(lastOk ? lastOk.finishedAt : records[0].startedAt) > thresholdMs;
 
+  // Partial runs at the end of the log: a source that stays unreadable (an expired token, a cluster gone).
+  let streak = 0;
+  while (streak < records.length && records[records.length - 1 - streak].outcome === 'partial') streak++;
+  const since = streak ? records[records.length - streak].startedAt : undefined;
+  const after = options.degradedAfter ?? { runs: 3, ms: 3_600_000 };
+  const degraded = since ? { runs: streak, since, sustained: streak >= after.runs || at - Date.parse(since) >= after.ms } : undefined;
+
   const problems: string[] = [];
   let health: Health = 'ok';
   if (!last) {
@@ -93,7 +102,7 @@ export function runStatus(records: readonly RunRecord[], now: Date, options: { s
       problems.push(`the last run failed: ${last.error?.code ?? 'error'}: ${last.error?.message ?? ''}`.trim());
     } else if (last.outcome === 'partial' && health === 'ok') {
       health = 'degraded';
-      problems.push('the last snapshot is partial (a cluster or GitHub could not be read; see its warnings)');
+      problems.push(degraded?.sustained ? `the last ${degraded.runs} snapshots are partial, since ${since} (a cluster or GitHub stays unreadable; see their warnings)` : 'the last snapshot is partial (a cluster or GitHub could not be read; see its warnings)');
     }
     if (anomalyRun && health === 'ok') health = 'degraded';
     if (anomalyRun) problems.push(`the last run took ${formatAge(anomalyRun.durationMs)}, ${(anomalyRun.durationMs / medianMs!).toFixed(1)}× the median of ${formatAge(medianMs!)}`);
@@ -108,6 +117,7 @@ export function runStatus(records: readonly RunRecord[], now: Date, options: { s
     durations: { ...(medianMs !== undefined ? { medianMs } : {}), ...(p95Ms !== undefined ? { p95Ms } : {}), recentMs: recent, sparkline: sparkline(recent) },
     ...(failed?.error ? { lastError: { at: failed.startedAt, code: failed.error.code, message: failed.error.message, ...(failed.error.hint ? { hint: failed.error.hint } : {}) } } : {}),
     stale: { thresholdMs, thresholdFrom, isStale },
+    ...(degraded ? { degraded } : {}),
     ...(anomalyRun && medianMs ? { anomaly: { id: anomalyRun.id, durationMs: anomalyRun.durationMs, medianMs, factor: Math.round((anomalyRun.durationMs / medianMs) * 10) / 10 } } : {}),
   };
 }
