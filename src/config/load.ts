@@ -269,7 +269,8 @@ function normalise(
       maxWaitMs: Math.round((g?.maxWaitSeconds ?? 900) * 1000),
     },
     history: { days: raw.history?.days ?? 60 },
-    retention: { ...(raw.retention?.keep ? { keep: raw.retention.keep } : {}), ...(raw.retention?.maxAgeDays ? { maxAgeDays: raw.retention.maxAgeDays } : {}) },
+    // Default: 30 days of snapshot files (those the release history names are kept regardless).
+    retention: raw.retention?.keep || raw.retention?.maxAgeDays ? { ...(raw.retention?.keep ? { keep: raw.retention.keep } : {}), ...(raw.retention?.maxAgeDays ? { maxAgeDays: raw.retention.maxAgeDays } : {}) } : { maxAgeDays: DEFAULT_RETENTION_DAYS },
     alerts,
     monitoring: raw.monitoring?.prometheusFile ? { prometheusFile: path.resolve(dir, expandHome(raw.monitoring.prometheusFile, env)) } : {},
     tickets: {
@@ -290,6 +291,9 @@ function normalise(
  * Alert channels with their defaults. Secrets stay in environment variables: a channel whose variable is
  * unset is kept (the variable may be set where snap runs) and warned about.
  */
+/** Snapshot files older than this are deleted when the config sets no retention (a 1 GiB volume holds about two weeks of a mid-size organisation at 15-minute runs). */
+const DEFAULT_RETENTION_DAYS = 30;
+
 /** Hosts where plain-text SMTP never leaves the machine. */
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
 

@@ -158,7 +158,7 @@ export const monitoringSchema = z
 export const retentionSchema = z
   .strictObject({
     keep: z.number().int().min(1).optional().describe('Keep at most this many snapshot files (the newest).'),
-    maxAgeDays: z.number().positive().optional().describe('Delete snapshot files older than this many days.'),
+    maxAgeDays: z.number().positive().optional().describe('Delete snapshot files older than this many days. Default 30 when neither this nor keep is set.'),
   })
   .describe('Which snapshot files to keep. The latest, and any the release history refers to, are always kept.');
 

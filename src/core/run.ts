@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { formatIssue, type Config, type ConfigIssue } from '../config/types.js';
 import { SnapError, errorMessage } from '../errors.js';
@@ -64,6 +66,35 @@ async function recoverUnlogged(layout: ReturnType<typeof dataLayout>, records: r
     notes: ['recorded by the next run: this run was stopped after writing its snapshot, before it logged itself'],
   };
   return { unlogged, events: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })) };
+}
+
+/** The size (bytes) of the newest snapshot file, the measure of the next one; 0 when there is none. */
+function previousBytes(layout: ReturnType<typeof dataLayout>): number {
+  try {
+    return statSync(layout.latest).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * DISK_SPACE_LOW when the data directory's volume has room for fewer than 20 more snapshots of the
+ * last one's size (or less than 5 % free): a warning in the snapshot, runs ahead of the failure.
+ */
+export async function diskWarning(dir: string, snapshotBytes: number): Promise<SnapshotWarning | undefined> {
+  const stats = await statfs(dir).catch(() => undefined);
+  if (!stats) return undefined;
+  const free = stats.bavail * stats.bsize;
+  const total = stats.blocks * stats.bsize;
+  const room = snapshotBytes > 0 ? Math.floor(free / snapshotBytes) : Infinity;
+  if (room >= 20 && free >= total * 0.05) return undefined;
+  const mb = (n: number) => `${Math.round(n / 1_048_576)} MB`;
+  return {
+    code: 'DISK_SPACE_LOW',
+    severity: 'warning',
+    scope: { source: 'store' },
+    message: `${mb(free)} free of ${mb(total)} on the volume of ${dir}${Number.isFinite(room) ? `: room for about ${room} more snapshots of ${mb(snapshotBytes)}` : ''}; set retention.keep or retention.maxAgeDays lower, or grow the volume`,
+  };
 }
 
 function countServices(snapshot: Snapshot) {
@@ -167,6 +198,9 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       // names it, then retention, then the run log. A run stopped in between leaves a snapshot the log
       // lacks: the next run records it (recoverUnlogged). A snapshot that cannot be written leaves
       // nothing else written.
+      // A volume about to fill: said before it does (free space is cheap to read).
+      const disk = await diskWarning(layout.root, previousBytes(layout));
+      if (disk) snapshot.warnings.push(disk);
       const { file, bytes } = await writeSnapshot(layout, snapshot);
       await writeBaseline(layout, snapshot, bytes, previous);
       const releases = await appendReleases(layout.releases, layout.corruptDir, [...recoveredEvents, ...(snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id }))], settled, () =>

@@ -122,3 +122,22 @@ describe('symbolic links inside the data directory', () => {
     expect(await readdir(outside)).toEqual([]);
   });
 });
+
+describe('a volume about to fill', () => {
+  it('is a DISK_SPACE_LOW warning when fewer than 20 more snapshots fit, and nothing otherwise', async () => {
+    const { diskWarning } = await import('../../src/core/run.js');
+    const { statfs } = await import('node:fs/promises');
+    const stats = await statfs(dir);
+    const free = stats.bavail * stats.bsize;
+    expect(await diskWarning(dir, 1024)).toBeUndefined();
+    const warning = await diskWarning(dir, Math.ceil(free / 10));
+    expect(warning).toMatchObject({ code: 'DISK_SPACE_LOW', severity: 'warning' });
+    expect(warning!.message).toMatch(/room for about (9|10) more snapshots .* set retention\.keep or retention\.maxAgeDays lower, or grow the volume/);
+  });
+
+  it('retention defaults to 30 days when the config sets none', async () => {
+    const { parseConfig } = await import('../../src/config/load.js');
+    const { config } = parseConfig('version: 1\nenvironments:\n  - name: dev\n    context: c\nprojects:\n  - name: p\n    services:\n      - name: a\n        repository: acme/a\n', '/tmp/c.yaml', { env: {} });
+    expect(config!.retention).toEqual({ maxAgeDays: 30 });
+  });
+});
