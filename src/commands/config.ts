@@ -9,10 +9,43 @@ export interface ValidateOptions extends GlobalOptions {
   json?: boolean;
 }
 
+/**
+ * The config's kube contexts against the kubeconfig it will use (read locally, no cluster is
+ * contacted): a kubeconfig named in the config that cannot be read, or a context it does not have,
+ * is an error; no kubeconfig at all on this machine is a warning (contexts unchecked).
+ */
+async function checkContexts(result: Awaited<ReturnType<typeof loadConfig>>, file: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const config = result.config!;
+  const { readKubeconfig } = await import('../sources/kubernetes/kubeconfig.js');
+  let kubeconfig;
+  try {
+    kubeconfig = readKubeconfig(config.kubernetes.kubeconfig, env);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (config.kubernetes.kubeconfig) result.errors.push({ severity: 'error', file, path: 'kubernetes.kubeconfig', message, hint: 'point kubernetes.kubeconfig at a readable kubeconfig file' });
+    else result.warnings.push({ severity: 'warning', file, path: '', message: `${message}; the contexts were not checked`, hint: 'set KUBECONFIG (or kubernetes.kubeconfig) to check them' });
+    return;
+  }
+  if (kubeconfig.files.length === 0) {
+    result.warnings.push({ severity: 'warning', file, path: '', message: 'no kubeconfig on this machine; the contexts were not checked', hint: 'set KUBECONFIG (or kubernetes.kubeconfig) to check them' });
+    return;
+  }
+  config.projects.forEach((p) =>
+    p.environments.forEach((e) =>
+      e.targets.forEach((t) => {
+        if (kubeconfig.context(t.context)) return;
+        const already = result.errors.some((x) => x.message.startsWith(`context "${t.context}"`));
+        if (!already) result.errors.push({ severity: 'error', file, path: `environments (${e.name})`, message: `context "${t.context}" is not in the kubeconfig (${kubeconfig.files.join(', ')})`, hint: `its contexts: ${kubeconfig.contexts.join(', ') || 'none'}; run \`kubectl config get-contexts\`` });
+      }),
+    ),
+  );
+}
+
 /** Checks a config file without touching any cluster; exit 0 when valid, 2 when not. */
 export async function runConfigValidate(options: ValidateOptions, io: CommandIO): Promise<number> {
   const file = await findConfigPath(options.config, io.env, io.cwd);
   const result = await loadConfig(file, { env: io.env, dataDir: options.dataDir });
+  if (result.config) await checkContexts(result, file, io.env);
   const valid = result.errors.length === 0 && result.config !== undefined;
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ file, valid, errors: result.errors, warnings: result.warnings, config: result.config }, null, 2)}\n`);

@@ -35,3 +35,23 @@ describe('bad configs', async () => {
     expect(extra.code).toBe(2);
   });
 });
+
+describe('contexts and kubeconfig', () => {
+  it('config validate names a context the kubeconfig lacks, and a kubeconfig named in the config that does not exist', async () => {
+    const { mkdtemp, writeFile: write } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const work = await mkdtemp(path.join(tmpdir(), 'snap-validate-'));
+    const kubeconfig = path.join(work, 'kubeconfig.yaml');
+    await write(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters:\n  - name: a\n    cluster: { server: "https://127.0.0.1:1" }\nusers:\n  - name: u\n    user: { token: t }\ncontexts:\n  - name: prod\n    context: { cluster: a, user: u }\ncurrent-context: prod\n');
+    const base = 'version: 1\nenvironments:\n  - name: dev\n    context: nosuchctx\nprojects:\n  - name: p\n    services:\n      - name: a\n        repository: acme/a\n';
+    await write(path.join(work, 'a.yaml'), base);
+    const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'snap.js');
+    const missingContext = await spawnAsync(process.execPath, [bin, 'config', 'validate', '--config', path.join(work, 'a.yaml')], { KUBECONFIG: kubeconfig });
+    expect(missingContext.code).toBe(2);
+    expect(missingContext.stdout).toMatch(/context "nosuchctx" is not in the kubeconfig .*its contexts: prod/);
+    await write(path.join(work, 'b.yaml'), `${base}kubernetes:\n  kubeconfig: ./nope.yaml\n`);
+    const missingFile = await spawnAsync(process.execPath, [bin, 'config', 'validate', '--config', path.join(work, 'b.yaml')], {});
+    expect(missingFile.code).toBe(2);
+    expect(missingFile.stdout).toMatch(/kubernetes\.kubeconfig: cannot load the kubeconfig: .*nope\.yaml does not exist/);
+  });
+});
