@@ -99,3 +99,16 @@ describe('snap demo --serve', () => {
     expect(existsSync(env.KUBECONFIG)).toBe(false);
   });
 });
+
+describe('bad onboarding flags', () => {
+  it('a Jira key that is no key, and an environment on a context the kubeconfig lacks, are usage errors (exit 2), not bugs', async () => {
+    t = await startTestSandbox();
+    const jira = await runCli(['onboard', '--yes', '--dry-run', '--jira', 'pay,123'], { cwd: t.dir, env: sandboxEnv(t) });
+    expect(jira.code).toBe(2);
+    expect(jira.stderr).toContain('--jira "123" is not a Jira project key');
+    expect(jira.stderr).not.toContain('bug in snap');
+    const env = await runCli(['onboard', '--yes', '--dry-run', '--env', 'dev=nosuchctx/ns'], { cwd: t.dir, env: sandboxEnv(t) });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/environment "dev" names context "nosuchctx", which is not in the kubeconfig[\s\S]*its contexts: sandbox-nonprod, sandbox-prod/);
+  });
+});

@@ -96,6 +96,11 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   const selected = await selectRepositories(discovery.repos, options, prompts);
   const proposal = propose(discovery, selected);
   const environments = await chooseEnvironments(proposal.environments, options.env, prompts, say);
+  // An environment on a context the kubeconfig lacks would make a config that can never be read.
+  const unknownContext = environments.find((e) => !available.contexts.includes(e.context));
+  if (unknownContext) {
+    throw usageError(`environment "${unknownContext.name}" names context "${unknownContext.context}", which is not in the kubeconfig`, `its contexts: ${available.contexts.join(', ')}; fix --env (e.g. --env ${unknownContext.name}=${available.contexts[0]}/<namespace>)`);
+  }
   const mappings = await reviewMappings(proposal.mappings, prompts, (text) => prompts && say(text));
   const tickets = await chooseTickets(proposal.tickets, options, prompts);
   const output = path.resolve(io.cwd, options.output ?? 'snap.config.yaml');

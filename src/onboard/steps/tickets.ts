@@ -1,3 +1,4 @@
+import { usageError } from '../../errors.js';
 import type { Prompts } from '../../ui/prompts.js';
 
 /** Jira keys (proposed from recent PRs, with counts) and GitHub issue references: flags, else a question. */
@@ -7,6 +8,9 @@ export async function chooseTickets(
   prompts: Prompts | undefined,
 ): Promise<{ jiraProjects: string[]; githubIssues: boolean }> {
   const fromFlag = flags.jira?.split(',').map((k) => k.trim().toUpperCase()).filter(Boolean);
+  // The same rule as tickets.jiraProjects in the config: a bad key is the user's to fix (exit 2), not a bug.
+  const bad = fromFlag?.find((k) => !/^[A-Z][A-Z0-9_]{1,19}$/.test(k));
+  if (bad !== undefined) throw usageError(`--jira "${bad}" is not a Jira project key`, 'a key is a letter, then letters, digits or underscores (2 to 20 characters), e.g. --jira PAY,MY_PROJ');
   const githubIssues = flags.githubIssues === false ? false : proposal.githubIssues;
   if (fromFlag || !prompts) return { jiraProjects: fromFlag ?? proposal.jiraProjects.map((j) => j.key), githubIssues };
   const jiraProjects = proposal.jiraProjects.length
