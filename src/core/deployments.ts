@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RepoBook } from './repo-book.js';
 import type { DeploymentEvent, Revision, ServiceState, Snapshot } from './snapshot-schema.js';
+import { inCluster, unitsOf } from './serving.js';
 import { resolveVersion } from './versions/resolve.js';
 
 /**
@@ -95,7 +96,7 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
   for (const [project, p] of Object.entries(projects)) {
     for (const [environment, e] of Object.entries(p.environments)) {
       // An environment of several clusters: each cluster's rollouts are deployments of their own.
-      const units: [string, ServiceState][] = Object.entries(e.services).flatMap(([service, s]): [string, ServiceState][] => (s.targets ? s.targets.map((t): [string, ServiceState] => [service, t]) : [[service, s]]));
+      const units = Object.entries(e.services).flatMap(([service, s]) => unitsOf(s).map((u) => [service, u] as const));
       for (const [service, state] of units) {
         // A workload scaled to zero serves nothing: a template changed meanwhile is not deployed.
         if (state.status !== 'running' || !state.workload || state.rolloutStatus?.state === 'scaled-to-zero') continue;
@@ -137,9 +138,8 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
           versions.forEach((v, i) => events.push(event(i, versions[i - 1], v, versions.slice(0, Math.max(0, i - 1)), 'replicaset-history')));
           continue;
         }
-        const was0 = previous.projects[project]?.environments[environment]?.services[service];
         // The same cluster's state in the previous snapshot.
-        const before = was0?.targets ? was0.targets.find((t) => t.workload?.context === state.workload!.context) : was0;
+        const before = inCluster(previous.projects[project]?.environments[environment]?.services[service], state.workload.context);
         if (!before || before.status !== 'running') continue;
         // A previous snapshot taken without GitHub has no commits: resolve its version now.
         const seen = currentVersion(before);
@@ -215,7 +215,7 @@ export function settleRollouts(events: readonly DeploymentEvent[], projects: Sna
   for (const e of events) {
     if (!e.rolloutStatus || e.rolloutStatus.final) continue;
     const merged = projects[e.project]?.environments[e.environment]?.services[e.service];
-    const unit = merged?.targets ? merged.targets.find((t) => t.workload?.context === e.workload.context) : merged;
+    const unit = inCluster(merged, e.workload.context);
     if (!unit || unit.status !== 'running' || unit.workload?.name !== e.workload.name || unit.workload?.namespace !== e.workload.namespace || unit.workload?.context !== e.workload.context) continue;
     const same = e.revision !== undefined ? unit.rollout?.revision === e.revision : unit.version?.value === e.to.version;
     const { rolloutStatus: old, ...rest } = e;

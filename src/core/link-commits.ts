@@ -1,6 +1,7 @@
 import type { Lookup } from '../sources/github/queries/commit-lookup.js';
 import type { RepoBook } from './repo-book.js';
 import type { DeploymentEvent, Snapshot, SnapshotWarning } from './snapshot-schema.js';
+import { inCluster, unitsOf } from './serving.js';
 import { resolveVersion, type Resolution } from './versions/resolve.js';
 
 interface Target {
@@ -74,9 +75,9 @@ function revisionTargets(projects: Snapshot['projects'], previous: Snapshot | un
       for (const [service, merged] of Object.entries(e.services)) {
         const was = previous?.projects[project]?.environments[environment]?.services[service];
         // An environment of several clusters: each cluster's revisions, against its own previous state.
-        for (const state of merged.targets ?? [merged]) {
+        for (const state of unitsOf(merged)) {
           if (state.status !== 'running' || !state.version) continue;
-          const before = was?.targets ? was.targets.find((t) => t.workload?.context === state.workload?.context) : was;
+          const before = inCluster(was, state.workload?.context);
           const since = previous ? before?.rollout?.revision : undefined;
           if (previous && since === undefined) continue;
           for (const r of state.rollout?.history ?? []) {

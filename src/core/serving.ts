@@ -91,3 +91,10 @@ export function floorCommit(served: Extract<Served, { status: 'known' }>, view: 
   }
   return { reason: `${served.serving.length} versions serve and their histories diverge (${served.serving.map((c) => c.slice(0, 7)).join(', ')})` };
 }
+
+/** The states a service has per cluster: its `targets` for an environment on several clusters, else itself. */
+export const unitsOf = (state: ServiceState): ServiceState[] => state.targets ?? [state];
+
+/** The state of `state` in one cluster (`context`): the matching target, or the state itself when it has none. */
+export const inCluster = (state: ServiceState | undefined, context: string | undefined): ServiceState | undefined =>
+  state?.targets ? state.targets.find((t) => t.workload?.context === context) : state;

@@ -13,8 +13,9 @@ import type { ProgressSink } from './progress.js';
 import { servicePaths } from './paths.js';
 import { RepoBook } from './repo-book.js';
 import { buildRepositories } from './repositories.js';
-import { SNAPSHOT_SCHEMA_VERSION, type ServiceState, type DeploymentEvent, type GithubSourceState, type Snapshot, type SnapshotWarning } from './snapshot-schema.js';
+import { SNAPSHOT_SCHEMA_VERSION, type DeploymentEvent, type GithubSourceState, type Snapshot, type SnapshotWarning } from './snapshot-schema.js';
 import { TicketKeyPolicy } from './tickets/keys.js';
+import { inCluster, unitsOf } from './serving.js';
 import { buildTickets } from './tickets/presence.js';
 import { resolveVersion } from './versions/resolve.js';
 
@@ -158,11 +159,10 @@ export function carryLastServed(projects: Snapshot['projects'], previous: Snapsh
   if (!previous) return;
   for (const [project, p] of Object.entries(projects)) {
     for (const [environment, e] of Object.entries(p.environments)) {
-      const units = Object.entries(e.services).flatMap(([service, s]): [string, ServiceState][] => (s.targets ? s.targets.map((t): [string, ServiceState] => [service, t]) : [[service, s]]));
+      const units = Object.entries(e.services).flatMap(([service, s]) => unitsOf(s).map((u) => [service, u] as const));
       for (const [service, s] of units) {
         if (s.rolloutStatus?.state !== 'scaled-to-zero') continue;
-        const was = previous.projects[project]?.environments[environment]?.services[service];
-        const before = was?.targets ? was.targets.find((t) => t.workload?.context === s.workload?.context) : was;
+        const before = inCluster(previous.projects[project]?.environments[environment]?.services[service], s.workload?.context);
         if (!before || before.status !== 'running') continue;
         const same = before.workload?.name === s.workload?.name && before.workload?.namespace === s.workload?.namespace && before.workload?.context === s.workload?.context;
         if (!same) continue;

@@ -77,7 +77,7 @@ function servedPart(repository: string, service: string, view: RepoView, served:
   if (wanted.find((p) => p?.status === 'unknown')) return wanted.find((p) => p?.status === 'unknown');
   if (wanted.length > 0 && wanted.every((p) => p?.status === 'in')) return { repository, service, status: 'rolling-out', reason: 'in the version being rolled out, not yet in every serving pod' };
   if (serving.some((p) => p?.status === 'in' || p?.status === 'partial')) {
-    const lacking = served.serving.filter((tip, i) => serving[i]?.status !== 'in').map((tip) => served.labels[tip] ?? tip.slice(0, 7));
+    const lacking = served.serving.filter((_tip, i) => serving[i]?.status !== 'in').map((tip) => served.labels[tip] ?? tip.slice(0, 7));
     return { repository, service, status: 'partial', reason: `not in what serves as ${lacking.join('; ')}` };
   }
   let weakest = serving[0];

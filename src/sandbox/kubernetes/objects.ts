@@ -1,6 +1,7 @@
 import { sha1, sha256 } from '../fixtures/random.js';
 import type { FixtureDeployment, FixturePod, FixtureRevision } from '../fixtures/types.js';
-import { materialiseCronJob, materialiseRollout, materialiseWithRevisions } from './workloads.js';
+import { materialiseRollout } from './argo.js';
+import { materialiseCronJob, materialiseWithRevisions } from './workloads.js';
 
 /** Plain JSON objects shaped as the Kubernetes API serves them. */
 export type K8sObject = {

@@ -1,7 +1,7 @@
 import type { FixtureCluster, FixtureDeployment, FixtureRevision } from '../fixtures/types.js';
 import { sha256 } from '../fixtures/random.js';
 import { materialise, type K8sObject, type WorkloadObjects } from './objects.js';
-import { materialiseApplication } from './workloads.js';
+import { materialiseApplication } from './argo.js';
 
 export type ResourceKind = 'namespaces' | 'deployments' | 'replicasets' | 'pods' | 'statefulsets' | 'daemonsets' | 'controllerrevisions' | 'cronjobs' | 'jobs' | 'rollouts' | 'applications';
 

@@ -104,10 +104,13 @@ export async function collectKubernetes(config: Config, progress: KubernetesProg
   // A service whose config names no kind and that no Deployment matched may be a StatefulSet,
   // DaemonSet or CronJob: list those kinds too, in the clusters where that happened (once each).
   const more = new Map<string, ClusterPlan>();
+  // Each cluster is indexed once; again only where more kinds were listed.
+  const firstIndexes = new Map<string, ReturnType<typeof indexCluster>>();
   for (const read of reads) {
     if (read.state.status !== 'ok') continue;
     const plan = plans.find((p) => p.context === read.state.context)!;
     const index = indexCluster(read.objects, kindsRead(plan.kinds));
+    firstIndexes.set(plan.context, index);
     const missing = config.projects.some((project) =>
       project.environments.some((env) => env.targets.some((target) => target.context === plan.context && project.services.some((service) => needsOtherKinds(index, service, { ...env, ...target })))),
     );
@@ -150,7 +153,7 @@ export async function collectKubernetes(config: Config, progress: KubernetesProg
     const note = extraNotes.get(state.context);
     if (note) warnings.push({ code: 'KINDS_UNREAD', severity: 'warning', scope: { source }, message: note });
     const lists = [...new Set(state.lists.map((l) => l.kind))];
-    if (state.status === 'ok') indexes.set(state.context, indexCluster(read.objects, kindsRead(lists)));
+    if (state.status === 'ok') indexes.set(state.context, more.has(state.context) ? indexCluster(read.objects, kindsRead(lists)) : firstIndexes.get(state.context)!);
   }
 
   const environments: KubernetesResult['environments'] = {};
