@@ -5,14 +5,14 @@ import { formatIssue, type Config, type ConfigIssue } from '../config/types.js';
 import { SnapError, errorMessage } from '../errors.js';
 import { acquireLock, isAlive, type LockInfo } from '../store/lock.js';
 import { removeStaleTempFiles } from '../store/atomic.js';
-import { checkConfinement, dataLayout } from '../store/layout.js';
+import { checkConfinement, dataLayout, snapshotFileName } from '../store/layout.js';
 import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
 import { writePrometheusFile } from '../store/metrics.js';
 import { appendReleases, deploymentsFromSnapshots, unsettledReleases } from '../store/releases.js';
 import { applyRetention } from '../store/retention.js';
 import { collectGarbage } from '../util/memory.js';
-import { readBaseline, writeBaseline } from '../store/baseline.js';
-import { writeSnapshot } from '../store/snapshots.js';
+import { baselineOf, readBaseline, writeBaseline } from '../store/baseline.js';
+import { checkSnapshot, writeSnapshot } from '../store/snapshots.js';
 import type { ProgressSink } from './progress.js';
 import type { DeploymentEvent, Snapshot, SnapshotWarning } from './snapshot-schema.js';
 import { takeSnapshot } from './take-snapshot.js';
@@ -38,14 +38,24 @@ export interface RunResult {
 }
 
 /**
- * The run record of the newest snapshot file when the run log lacks it (its run was stopped between
- * writing it and logging itself), and the deployments it recorded; nothing when the log has it.
+ * The run record of the newest snapshot file when the run log lacks it, and the deployments it
+ * recorded; nothing when the log has it. Two ways to get there: a run stopped between writing its
+ * snapshot (and latest.json) and logging itself — the snapshot is the previous one already —, or a run
+ * stopped between writing its snapshot file and latest.json — the file is newer than latest.json, and
+ * becomes the previous snapshot (`previous`) so that what it saw is not counted again. Reads the file
+ * only when its name is not in the log (a snapshot's name is its time).
  */
-async function recoverUnlogged(layout: ReturnType<typeof dataLayout>, records: readonly RunRecord[], previous: Snapshot | undefined): Promise<{ unlogged?: RunRecord; events: DeploymentEvent[] }> {
-  if (!previous || records.some((r) => r.id === previous.id)) return { events: [] };
+async function recoverUnlogged(
+  layout: ReturnType<typeof dataLayout>,
+  records: readonly RunRecord[],
+  previous: Snapshot | undefined,
+): Promise<{ unlogged?: RunRecord; events: DeploymentEvent[]; previous?: Snapshot }> {
   const { readdir, readFile } = await import('node:fs/promises');
   const newest = (await readdir(layout.snapshotsDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort().at(-1);
-  if (!newest) return { events: [] };
+  if (!newest || records.some((r) => r.snapshot && path.basename(r.snapshot) === newest)) return { events: [] };
+  // Older than latest.json and unknown to the log: not a run's last word; retention deals with it.
+  if (previous && newest < snapshotFileName(previous.takenAt)) return { events: [] };
+  if (previous && newest === snapshotFileName(previous.takenAt) && records.some((r) => r.id === previous.id)) return { events: [] };
   const file = path.join(layout.snapshotsDir, newest);
   let snapshot: Snapshot;
   try {
@@ -53,7 +63,9 @@ async function recoverUnlogged(layout: ReturnType<typeof dataLayout>, records: r
   } catch {
     return { events: [] };
   }
-  if (snapshot.id !== previous.id) return { events: [] };
+  if (checkSnapshot(snapshot)) return { events: [] };
+  const isPrevious = snapshot.id === previous?.id;
+  if (!isPrevious && previous && snapshot.takenAt <= previous.takenAt) return { events: [] };
   const unlogged: RunRecord = {
     id: snapshot.id,
     startedAt: snapshot.startedAt,
@@ -63,9 +75,13 @@ async function recoverUnlogged(layout: ReturnType<typeof dataLayout>, records: r
     snapshot: file,
     counts: countServices(snapshot),
     apiCalls: {},
-    notes: ['recorded by the next run: this run was stopped after writing its snapshot, before it logged itself'],
+    notes: [
+      isPrevious
+        ? 'recorded by the next run: this run was stopped after writing its snapshot, before it logged itself'
+        : 'recorded by the next run: this run was stopped after writing its snapshot file, before latest.json and its log line',
+    ],
   };
-  return { unlogged, events: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })) };
+  return { unlogged, events: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })), ...(isPrevious ? {} : { previous: baselineOf(snapshot) }) };
 }
 
 /** The size (bytes) of the newest snapshot file, the measure of the next one; 0 when there is none. */
@@ -175,10 +191,14 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
     }
     // The previous snapshot was written by a run stopped before it logged itself: record it now, with
     // the deployments it found, so the release history names it and retention keeps it.
-    const { unlogged, events: recoveredEvents } = await recoverUnlogged(layout, log.records, previousRead.status === 'ok' ? previousRead.value : undefined);
-    if (unlogged) warnings.push({ code: 'UNLOGGED_RUN_RECOVERED', severity: 'info', scope: { source: 'store' }, message: `snapshot ${unlogged.id} was written by a run stopped before it logged itself; it is now in the run log, with its ${recoveredEvents.length} deployment(s) in the release history` });
+    const recovered = await recoverUnlogged(layout, log.records, previousRead.status === 'ok' ? previousRead.value : undefined);
+    const { unlogged, events: recoveredEvents } = recovered;
+    if (unlogged) {
+      const how = recovered.previous ? 'before it wrote latest.json and logged itself; it is the previous snapshot now, ' : 'before it logged itself; it is now ';
+      warnings.push({ code: 'UNLOGGED_RUN_RECOVERED', severity: 'info', scope: { source: 'store' }, message: `snapshot ${unlogged.id} was written by a run stopped ${how}in the run log, with its ${recoveredEvents.length} deployment(s) in the release history` });
+    }
     try {
-      const previous = previousRead.status === 'ok' ? previousRead.value : undefined;
+      const previous = recovered.previous ?? (previousRead.status === 'ok' ? previousRead.value : undefined);
       const { snapshot, apiCalls, github, notes, settled } = await takeSnapshot(config, {
         progress: options.progress,
         warnings,

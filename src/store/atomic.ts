@@ -1,21 +1,57 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import path from 'node:path';
+import writeFileAtomicLib from 'write-file-atomic';
 import { SnapError } from '../errors.js';
 import { onInterrupt } from '../util/cleanup.js';
 
+/** How a write treats a symbolic link where the file should be. */
+export interface WriteOptions {
+  /**
+   * true: write where the link points (a config kept in a dotfiles folder). false (the default, for
+   * everything inside the data directory): replace the link with the file, never write through it.
+   */
+  followLinks?: boolean;
+}
+
 /**
- * The one way snap writes a file: a temp file in the same directory, fsync, rename over the target,
- * fsync the directory. A reader sees the old file or the new one, never half of either.
+ * Writes a whole file atomically: a reader sees the old file or the new one, never half of either.
+ *
+ * A string or bytes go through write-file-atomic (temp file `<name>.<number>` beside the target,
+ * fsync, rename; the temp file removed on exit and on signals). A document too large to hold as one
+ * string — an iterable of chunks — goes through the one streaming writer (`writeStreamAtomic`) with
+ * the same guarantees. Either way the directory is created when missing and fsynced after the rename.
+ * Throws SnapError WRITE_FAILED (permission, read-only, full disk, a file where a folder should be)
+ * naming the file; other errors pass through.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array | Iterable<string>): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array | Iterable<string>, options: WriteOptions = {}): Promise<void> {
   try {
-    await writeAtomically(file, data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await writeWhole(file, data, options);
+    else await writeStreamAtomic(file, data);
   } catch (error) {
     throw translateFsError(error, file);
   }
+}
+
+async function writeWhole(file: string, data: string | Uint8Array, options: WriteOptions): Promise<void> {
+  const dir = path.dirname(file);
+  await makeDirectory(dir);
+  if (!options.followLinks) {
+    // write-file-atomic writes where a link points; inside the data directory a link is replaced instead.
+    const stats = await lstat(file).catch(() => undefined);
+    if (stats?.isSymbolicLink()) await unlink(file);
+  }
+  await writeFileAtomicLib(file, typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  await syncDirectory(dir);
+}
+
+async function makeDirectory(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true }).catch((error) => {
+    // A file where the directory should be: say so in the same words as ENOTDIR.
+    throw (error as NodeJS.ErrnoException).code === 'EEXIST' ? Object.assign(new Error(`${dir} is a file`), { code: 'ENOTDIR' }) : error;
+  });
 }
 
 const FS_PROBLEMS: Record<string, string> = {
@@ -25,6 +61,8 @@ const FS_PROBLEMS: Record<string, string> = {
   ENOSPC: 'no space left on the device',
   EDQUOT: 'disk quota exceeded',
   ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'a folder is where the file should be',
+  ENOTEMPTY: 'a folder is where the file should be',
 };
 
 /** A file-system refusal, in words a user can act on; anything else passes through unchanged. */
@@ -58,20 +96,22 @@ async function writeChunks(handle: import('node:fs/promises').FileHandle, chunks
   if (used > 0) await handle.write(buffer, 0, used);
 }
 
-async function writeAtomically(file: string, data: string | Uint8Array | Iterable<string> | Readable): Promise<void> {
+/**
+ * The streaming writer, for a document written as it is produced (a snapshot of tens of MB as
+ * chunks, a copy of a finished file): temp file `.<name>.<pid>.<8 hex>.tmp` beside the target,
+ * written, fsynced, renamed over the target (a link there is replaced, not followed), directory
+ * fsynced. Stopped by SIGINT / SIGTERM, the temp file is removed; after `kill -9` the next run's
+ * `removeStaleTempFiles` removes it.
+ */
+export async function writeStreamAtomic(file: string, data: Iterable<string> | Readable): Promise<void> {
   const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true }).catch((error) => {
-    // A file where the directory should be: say so in the same words as ENOTDIR.
-    throw (error as NodeJS.ErrnoException).code === 'EEXIST' ? Object.assign(new Error(`${dir} is a file`), { code: 'ENOTDIR' }) : error;
-  });
+  await makeDirectory(dir);
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  // Stopped mid-write (SIGINT / SIGTERM): the target is untouched; remove the half-written temp file too.
   const forget = onInterrupt(() => rmSync(temp, { force: true }));
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
-      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
-      else if (data instanceof Readable) for await (const chunk of data) await handle.write(chunk as Buffer);
+      if (data instanceof Readable) for await (const chunk of data) await handle.write(chunk as Buffer);
       else await writeChunks(handle, data);
       await handle.sync();
     } finally {
@@ -90,7 +130,7 @@ async function writeAtomically(file: string, data: string | Uint8Array | Iterabl
 /** Copies a finished file to another name, atomically: the same temp-file, fsync and rename as any write. */
 export async function copyFileAtomic(from: string, to: string): Promise<void> {
   try {
-    await writeAtomically(to, createReadStream(from));
+    await writeStreamAtomic(to, createReadStream(from));
   } catch (error) {
     throw translateFsError(error, to);
   }
@@ -113,21 +153,37 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** The temp files `writeAtomically` makes: `.<name>.<pid>.<8 hex>.tmp`. */
+/** The streaming writer's temp files: `.<name>.<pid>.<8 hex>.tmp`. */
 const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
-/** A temp file of a live process older than this is left over too (the pid was reused). */
+/**
+ * write-file-atomic's temp files: `<name>.<32-bit number>` (a hash of pid, thread and call count, so
+ * the writer cannot be told from the name), for the kinds of file snap writes whole.
+ */
+const LIBRARY_TEMP_FILE = /^([^.].*\.(?:json|jsonl|prom))\.\d{1,10}$/;
+/** Files written under a lock other than the run's, or none: their temp files are left to age. */
+const NOT_RUN_LOCKED = new Set(['alerts.json', 'scheduler.json']);
+/** A temp file of a live process, or one the run lock does not guard, older than this is left over too. */
 const TEMP_MAX_AGE_MS = 3_600_000;
 
 /**
  * Removes the temp files that writers killed mid-write (`kill -9`, a lost node) left in `dir` and
- * the folders below it (at most `depth` levels): those of processes that are gone, and any older
- * than an hour. Run with the data directory's lock held, so no writer of it is at work. Returns the
- * files removed and their total size (bytes); a file that cannot be removed is skipped.
+ * the folders below it (at most `depth` levels): the streaming writer's of processes that are gone;
+ * write-file-atomic's of files that only a run writes (the caller holds the run lock, so no such
+ * writer is at work); and any older than an hour. Run with the data directory's lock held. Returns
+ * the files removed and their total size (bytes); a file that cannot be removed is skipped.
  */
 export async function removeStaleTempFiles(dir: string, isAlive: (pid: number) => boolean, depth = 4): Promise<{ files: string[]; bytes: number }> {
   const { readdir, stat: statFile } = await import('node:fs/promises');
   const removed: string[] = [];
   let bytes = 0;
+  const stale = (name: string, mtimeMs: number): boolean => {
+    const old = Date.now() - mtimeMs > TEMP_MAX_AGE_MS;
+    const ours = TEMP_FILE.exec(name);
+    if (ours) return Number(ours[1]) !== process.pid && (old || !isAlive(Number(ours[1])));
+    const library = LIBRARY_TEMP_FILE.exec(name);
+    if (library) return old || !NOT_RUN_LOCKED.has(library[1]!);
+    return false;
+  };
   const walk = async (folder: string, level: number): Promise<void> => {
     const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
@@ -137,19 +193,15 @@ export async function removeStaleTempFiles(dir: string, isAlive: (pid: number) =
         if (level < depth) await walk(full, level + 1);
         continue;
       }
-      const match = entry.isFile() ? TEMP_FILE.exec(entry.name) : null;
-      if (!match) continue;
+      if (!entry.isFile() || !(TEMP_FILE.test(entry.name) || LIBRARY_TEMP_FILE.test(entry.name))) continue;
       const stats = await statFile(full).catch(() => undefined);
-      if (!stats) continue;
-      const pid = Number(match[1]);
-      if (pid !== process.pid && (!isAlive(pid) || Date.now() - stats.mtimeMs > TEMP_MAX_AGE_MS)) {
-        try {
-          await rm(full, { force: true });
-          removed.push(full);
-          bytes += stats.size;
-        } catch {
-          // left for the next run
-        }
+      if (!stats || !stale(entry.name, stats.mtimeMs)) continue;
+      try {
+        await rm(full, { force: true });
+        removed.push(full);
+        bytes += stats.size;
+      } catch {
+        // left for the next run
       }
     }
   };

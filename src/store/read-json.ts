@@ -14,7 +14,8 @@ export type ReadJsonResult<T> =
 
 /**
  * Reads a JSON file. A file that does not parse (or fails `check`) is moved into `corruptDir`
- * and reported, so the next run starts clean and the evidence is kept.
+ * and reported, so the next run starts clean and the evidence is kept. A folder where the file
+ * should be is not snap's to move: SnapError DATA_DIR_UNUSABLE (exit 1) naming it and the fix.
  */
 export async function readJsonOrSetAside<T>(
   file: string,
@@ -26,6 +27,14 @@ export async function readJsonOrSetAside<T>(
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
+      const { SnapError, ExitCode } = await import('../errors.js');
+      throw new SnapError('DATA_DIR_UNUSABLE', `${file} is a folder, not a file`, {
+        exitCode: ExitCode.failed,
+        cause: error,
+        hint: `snap never makes a folder there: move it out of the data directory (mv ${JSON.stringify(file)} /tmp/) and run again`,
+      });
+    }
     throw error;
   }
   let reason: string | undefined;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { READABLE_SCHEMA_VERSIONS, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../core/snapshot-schema.js';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { copyFileAtomic, writeFileAtomic } from './atomic.js';
 import { jsonChunks } from './json-chunks.js';
 import { snapshotFileName, type DataLayout } from './layout.js';
@@ -18,7 +18,9 @@ export function checkSnapshot(value: unknown): string | undefined {
 /**
  * Writes the snapshot file, then latest.json (a copy); each atomically. Compact JSON, written member
  * by member: a large organisation's snapshot never has to exist as one string, and `jq .` prints it
- * readably. Returns the snapshot's path and size.
+ * readably. Returns the snapshot's path and size. When latest.json cannot be written the snapshot
+ * file is removed again before the error (WRITE_FAILED naming latest.json) is thrown: a failed run
+ * leaves no snapshot that latest.json and the run log do not know.
  */
 export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot): Promise<{ file: string; bytes: number }> {
   const file = path.join(layout.snapshotsDir, snapshotFileName(snapshot.takenAt));
@@ -26,7 +28,12 @@ export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot): Pro
     yield* jsonChunks(snapshot, 3);
     yield '\n';
   })());
-  await copyFileAtomic(file, layout.latest);
+  try {
+    await copyFileAtomic(file, layout.latest);
+  } catch (error) {
+    await rm(file, { force: true });
+    throw error;
+  }
   return { file, bytes: (await stat(file)).size };
 }
 

@@ -96,4 +96,52 @@ describe('write order', () => {
     await expect(run()).rejects.toMatchObject({ code: 'WRITE_FAILED' });
     expect(await readFile(releases, 'utf8')).toBe(before);
   });
+
+  it('latest.json that cannot be written: the run fails, the run log says why, and the snapshot file is taken back', async () => {
+    const { run, dir } = await start();
+    await run();
+    const { mkdir, readdir, rm, stat } = await import('node:fs/promises');
+    const releases = path.join(dir, 'releases.json');
+    const before = await readFile(releases, 'utf8');
+    const snapshotsBefore = await readdir(path.join(dir, 'snapshots'));
+    t!.sandbox.kubernetes.cluster('tiny').store.rollout('prod', 'shop', { tag: oid('shop', 'c4') });
+    // A folder where latest.json should be: the snapshot file is written, latest.json cannot be. (The
+    // baseline is made to match the folder, so the run reads it and not latest.json before writing.)
+    await rm(path.join(dir, 'latest.json'));
+    await mkdir(path.join(dir, 'latest.json', 'x'), { recursive: true });
+    const baseline = JSON.parse(await readFile(path.join(dir, 'baseline.json'), 'utf8'));
+    baseline.bytes = (await stat(path.join(dir, 'latest.json'))).size;
+    await writeFile(path.join(dir, 'baseline.json'), JSON.stringify(baseline));
+    await expect(run()).rejects.toMatchObject({ code: 'WRITE_FAILED', message: expect.stringContaining('latest.json') });
+    const last = JSON.parse((await readFile(path.join(dir, 'runs.jsonl'), 'utf8')).trim().split('\n').at(-1)!);
+    expect(last.outcome).toBe('failed');
+    expect(last.error.message).toContain('latest.json');
+    expect(await readdir(path.join(dir, 'snapshots'))).toEqual(snapshotsBefore);
+    expect(await readFile(releases, 'utf8')).toBe(before);
+    // Reading it (no baseline to stand in) is a failure naming the folder, not a stack trace.
+    await rm(path.join(dir, 'baseline.json'));
+    await expect(run()).rejects.toMatchObject({ code: 'DATA_DIR_UNUSABLE', message: expect.stringContaining('latest.json is a folder') });
+  });
+
+  it('a run stopped between its snapshot file and latest.json: the next run takes that snapshot as the previous one and records it', async () => {
+    const { run, dir } = await start();
+    await run();
+    const { copyFile } = await import('node:fs/promises');
+    const saved = ['latest.json', 'baseline.json', 'runs.jsonl', 'releases.json'];
+    for (const f of saved) await copyFile(path.join(dir, f), path.join(dir, `${f}.saved`));
+    t!.sandbox.kubernetes.cluster('tiny').store.rollout('prod', 'shop', { tag: oid('shop', 'c4') });
+    const second = await run();
+    expect(second.snapshot.deployments!.length).toBe(1);
+    // Back to how the data directory looked after the snapshot file was written, before latest.json.
+    for (const f of saved) await copyFile(path.join(dir, `${f}.saved`), path.join(dir, f));
+
+    const third = await run();
+    expect(third.snapshot.warnings.find((w) => w.code === 'UNLOGGED_RUN_RECOVERED')?.message).toMatch(new RegExp(`${second.snapshot.id}.*before it wrote latest\\.json`));
+    // The rollout was seen by the second run: not counted again.
+    expect(third.snapshot.deployments).toEqual([]);
+    const ids = (await readFile(path.join(dir, 'runs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(ids.slice(-2)).toEqual([second.snapshot.id, third.snapshot.id]);
+    const events = JSON.parse(await readFile(path.join(dir, 'releases.json'), 'utf8')).events;
+    expect(events.filter((e: { snapshot?: string }) => e.snapshot === second.snapshot.id)).toHaveLength(1);
+  });
 });

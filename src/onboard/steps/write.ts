@@ -14,6 +14,6 @@ export async function writeConfig(output: string, yaml: string, say: (text: stri
       await copyFile(output, backup);
     }
   }
-  await writeFileAtomic(output, yaml);
+  await writeFileAtomic(output, yaml, { followLinks: true });
   return backup ? { backup } : {};
 }
