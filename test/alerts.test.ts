@@ -215,4 +215,37 @@ describe('alerts', () => {
     expect(notify.stderr).toMatch(/configures no alert channel/);
     expect((await runCli(['alerts', 'test'], { cwd: t.dir })).code).toBe(2);
   });
+
+  it('a data directory that cannot be used at all (an unmounted volume) alerts without its run log: once, then a recovery', async () => {
+    [t, http] = await Promise.all([startTestSandbox(), startHttpListener()]);
+    const { mkdtemp, symlink } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    // The volume: a link to a folder that is not there yet.
+    const volume = path.join(t.dir, 'volume');
+    await symlink(volume, path.join(t.dir, 'data'));
+    await t.writeConfig({ dataDir: 'data', alerts: { webhook: { url: `${http.url}/hook` } } });
+    // Where snap keeps "this data directory is unusable" (outside it): a temp directory of the test's own.
+    const env = { TMPDIR: await mkdtemp(path.join(tmpdir(), 'snap-marker-')) };
+    const run = () => runCli(['run'], { cwd: t!.dir, env });
+
+    const failed = await run();
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/DATA_DIR_UNUSABLE|cannot be used: a symbolic link to .*volume/);
+    expect(failed.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(failed.stderr).toMatch(/alert failure sent to webhook/);
+    expect(http.requests).toHaveLength(1);
+    expect(http.requests[0].body).toMatchObject({ event: 'failure', severity: 'critical', title: 'snap: the data directory is unusable', status: { health: 'failing', lastError: { code: 'DATA_DIR_UNUSABLE' } } });
+    expect(http.requests[0].body.lines.join('\n')).toMatch(/What to do: mount the volume/);
+
+    // Still unmounted: not sent again at every run.
+    expect((await run()).code).toBe(1);
+    expect(http.requests).toHaveLength(1);
+
+    // Mounted again: the run succeeds, and the recovery is sent.
+    await mkdir(volume);
+    const back = await run();
+    expect(back.code).toBe(0);
+    expect(http.requests).toHaveLength(2);
+    expect(http.requests[1].body).toMatchObject({ event: 'recovery', title: 'snap: the data directory is usable again' });
+  });
 });

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AlertChannel, Config } from '../config/types.js';
 import { runStatus, type RunStatus } from '../core/status.js';
@@ -114,5 +117,111 @@ export async function notifyAfterRun(config: Config, options: NotifyOptions): Pr
   } catch (error) {
     options.log(`alerts: not evaluated: ${errorMessage(error)} (${path.join(config.dataDir, 'alerts.json')})`);
     return { events: [], deliveries: [] };
+  }
+}
+
+/** While the data directory stays unusable, its alert is sent again after this long (not at every run). */
+export const UNUSABLE_REPEAT_MS = 6 * 3_600_000;
+
+/** Errors that stop a run before it can write anything, its run log included. */
+export const DATA_DIR_FAILURES = new Set(['DATA_DIR_UNUSABLE', 'WRITE_FAILED', 'LOCK_UNUSABLE']);
+
+interface UnusableMarker {
+  dataDir: string;
+  since: string;
+  sentAt?: string;
+  code: string;
+}
+
+/**
+ * Where the fact "this data directory is unusable" is kept while it is: outside it (it may not exist),
+ * in the system's temp directory, one small file per data directory. A CronJob pod starts with an empty
+ * temp directory, so there the alert is sent at every run while it lasts.
+ */
+export function unusableMarkerFile(dataDir: string): string {
+  return path.join(tmpdir(), `snap-unusable-${createHash('sha1').update(path.resolve(dataDir)).digest('hex').slice(0, 12)}.json`);
+}
+
+/**
+ * A run that could not use its data directory at all (an unmounted volume, a read-only or full disk, a
+ * lock that is no file): nothing can go in its run log or its alert state, so the alert is sent from
+ * here — a `failure` naming the error and its fix, to every channel, again after `UNUSABLE_REPEAT_MS`
+ * while it lasts. The next run that can use the directory sends the `recovery` (`recoverDataDir`).
+ * Never throws.
+ */
+export async function notifyDataDirUnusable(config: Config, error: SnapError, options: NotifyOptions): Promise<NotifyResult> {
+  const { channels } = config.alerts;
+  if (channels.length === 0 || !config.alerts.on.includes('failure')) return { events: [], deliveries: [] };
+  const now = options.now ?? (() => new Date());
+  const file = unusableMarkerFile(config.dataDir);
+  const marker = await readMarker(file);
+  const since = marker?.since ?? now().toISOString();
+  if (marker?.sentAt && now().getTime() - Date.parse(marker.sentAt) < UNUSABLE_REPEAT_MS) {
+    options.log(`alerts: the data directory is still unusable; the alert sent at ${marker.sentAt} is repeated after ${UNUSABLE_REPEAT_MS / 3_600_000} h`);
+    return { events: [], deliveries: [] };
+  }
+  const alert: Alert = {
+    id: `failure:data-dir:${since}`,
+    event: 'failure',
+    severity: 'critical',
+    title: 'snap: the data directory is unusable',
+    lines: [
+      `${error.code}: ${error.message}`,
+      ...(error.hint ? [`What to do: ${error.hint}`] : []),
+      `Since ${since}. No run can be recorded until it is usable again; this alert is repeated every ${UNUSABLE_REPEAT_MS / 3_600_000} hours while it lasts.`,
+    ],
+    at: now().toISOString(),
+    host: hostname(),
+    dataDir: config.dataDir,
+    config: config.path,
+    status: { health: 'failing', problems: [error.message], lastError: { at: since, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } },
+  };
+  const sendOptions = { env: options.env, retries: config.alerts.retries, timeoutMs: config.alerts.timeoutMs, sleep: options.sleep, backoffMs: options.backoffMs, log: options.log };
+  const deliveries = await Promise.all(channels.map((channel) => deliver(channel, alert, sendOptions)));
+  for (const [i, d] of deliveries.entries()) {
+    const name = channelName(channels[i]!);
+    options.log(d.ok ? `alert failure sent to ${name} (the data directory is unusable)` : `alert failure → ${name} failed after ${d.attempts} attempt(s): ${d.error}`);
+  }
+  const sent = deliveries.some((d) => d.ok);
+  await writeFile(file, JSON.stringify({ dataDir: path.resolve(config.dataDir), since, code: error.code, ...(sent ? { sentAt: alert.at } : {}) } satisfies UnusableMarker)).catch(() => undefined);
+  return { events: ['failure'], deliveries: deliveries.map((d) => ({ ...d, event: 'failure' as const })) };
+}
+
+/**
+ * After a run that could use the data directory again: the `recovery` for a `notifyDataDirUnusable`
+ * alert sent from this machine, and the marker removed. Nothing when there was none. Never throws.
+ */
+export async function recoverDataDir(config: Config, options: NotifyOptions): Promise<NotifyResult> {
+  const file = unusableMarkerFile(config.dataDir);
+  const marker = await readMarker(file);
+  if (!marker) return { events: [], deliveries: [] };
+  await rm(file, { force: true }).catch(() => undefined);
+  const { channels } = config.alerts;
+  if (!marker.sentAt || channels.length === 0 || !config.alerts.on.includes('recovery')) return { events: [], deliveries: [] };
+  const now = options.now ?? (() => new Date());
+  const alert: Alert = {
+    id: `recovery:data-dir:${marker.since}`,
+    event: 'recovery',
+    severity: 'resolved',
+    title: 'snap: the data directory is usable again',
+    lines: [`It was unusable (${marker.code}) from ${marker.since}; a run has used it again.`],
+    at: now().toISOString(),
+    host: hostname(),
+    dataDir: config.dataDir,
+    config: config.path,
+    status: { health: 'ok', problems: [] },
+  };
+  const sendOptions = { env: options.env, retries: config.alerts.retries, timeoutMs: config.alerts.timeoutMs, sleep: options.sleep, backoffMs: options.backoffMs, log: options.log };
+  const deliveries = await Promise.all(channels.map((channel) => deliver(channel, alert, sendOptions)));
+  for (const [i, d] of deliveries.entries()) options.log(d.ok ? `alert recovery sent to ${channelName(channels[i]!)} (the data directory is usable again)` : `alert recovery → ${channelName(channels[i]!)} failed: ${d.error}`);
+  return { events: ['recovery'], deliveries: deliveries.map((d) => ({ ...d, event: 'recovery' as const })) };
+}
+
+async function readMarker(file: string): Promise<UnusableMarker | undefined> {
+  try {
+    const value = JSON.parse(await readFile(file, 'utf8')) as UnusableMarker;
+    return typeof value.since === 'string' ? value : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import { formatIssue, type Config } from '../config/types.js';
 import { runSnapshot } from '../core/run.js';
-import { ExitCode, usageError } from '../errors.js';
+import { ExitCode, SnapError, usageError } from '../errors.js';
 import { renderDeployments, renderDrift, renderTicketKeys } from '../ui/delivery.js';
 import { writeJson } from '../ui/write-json.js';
 import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
@@ -44,7 +44,7 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
       onStart: () => (ran = true),
     });
     progress.stop();
-    await alertAfterRun(config, io, options);
+    await alertAfterRun(config, io, options, { ran: true });
     if (options.json) {
       await writeJson(io.stdout, { file: result.file, run: result.record, snapshot: result.snapshot });
     } else {
@@ -63,17 +63,29 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
     return result.snapshot.outcome === 'ok' ? ExitCode.ok : ExitCode.partial;
   } catch (error) {
     progress.stop();
-    // A run that took the lock and failed is a state change worth an alert; a refused one is not.
-    if (ran) await alertAfterRun(config, io, options);
+    // A run that took the lock and failed is a state change worth an alert, as is a data directory that
+    // cannot be used at all; a run refused because another holds the lock is not.
+    await alertAfterRun(config, io, options, { ran, error });
     throw error;
   }
 }
 
-/** Sends the alerts that this run's outcome calls for (config `alerts:`); never fails the run. */
-export async function alertAfterRun(config: Config, io: CommandIO, options: GlobalOptions): Promise<void> {
+/**
+ * Sends the alerts that this run's outcome calls for (config `alerts:`); never fails the run. `ran`: the
+ * run took the lock (its outcome is in the run log). A run stopped before that by a data directory it
+ * cannot use (DATA_DIR_UNUSABLE, WRITE_FAILED, LOCK_UNUSABLE) alerts without the run log.
+ */
+export async function alertAfterRun(config: Config, io: CommandIO, options: GlobalOptions, outcome: { ran: boolean; error?: unknown }): Promise<void> {
   if (config.alerts.channels.length === 0) return;
-  const { notifyAfterRun } = await import('../alerts/notify.js');
-  await notifyAfterRun(config, { env: io.env, log: alertLog(io, options) });
+  const notify = await import('../alerts/notify.js');
+  const notifyOptions = { env: io.env, log: alertLog(io, options) };
+  if (!outcome.ran) {
+    const { error } = outcome;
+    if (error instanceof SnapError && notify.DATA_DIR_FAILURES.has(error.code)) await notify.notifyDataDirUnusable(config, error, notifyOptions).catch(() => undefined);
+    return;
+  }
+  await notify.recoverDataDir(config, notifyOptions).catch(() => undefined);
+  await notify.notifyAfterRun(config, notifyOptions);
 }
 
 export function runCommand(handle: (options: RunCommandOptions) => Promise<void>): Command {

@@ -51,14 +51,16 @@ export async function runScheduleRun(options: ScheduleRunOptions, io: CommandIO,
     const { config, warnings } = await loadConfigOrThrow(configFile, { env: io.env, dataDir: options.dataDir });
     const token = await findGithubToken(io.env, githubHost(config.github.url));
     let ran = false;
+    let failure: unknown;
     try {
       const result = await runSnapshot(config, { progress: () => undefined, configWarnings: warnings, githubToken: token?.token, onStart: () => (ran = true) });
       return result.snapshot.outcome;
     } catch (error) {
-      if (error instanceof SnapError && error.exitCode === ExitCode.locked) return 'locked' as const;
+      failure = error;
+      if (error instanceof SnapError && error.code === 'LOCKED') return 'locked' as const;
       throw error;
     } finally {
-      if (ran) await alertAfterRun(config, io, options);
+      await alertAfterRun(config, io, options, { ran, error: failure });
     }
   };
   await runScheduler({
