@@ -56,3 +56,24 @@ describe('one repository answered with an error', () => {
     expect(Object.keys(snapshot.tickets!)).toHaveLength(tickets);
   });
 });
+
+describe('an answer far larger than usual', () => {
+  it('a 20 MB commit message is read (it overflowed the stack of the JSON parser before): its ticket is found, the run is ok', async () => {
+    const { tinyOrg, clockAt } = await import('../helpers/tiny-org.js');
+    const NOW = '2026-11-20T12:00:00.000Z';
+    const huge = `SHOP-4 import the catalogue\n\n${'catalogue line\n'.repeat((20 * 1024 * 1024) / 15)}`;
+    t = await startTestSandbox(
+      tinyOrg({
+        now: NOW,
+        repos: [{ name: 'shop', commits: Array.from({ length: 5 }, (_, i) => ({ id: `c${i + 1}`, message: i === 3 ? huge : `SHOP-${i + 1} change`, at: `-${5 - i}d` })) }],
+        envs: ['dev', 'prod'],
+        deploy: { dev: { shop: { at: 'c5', previous: ['c4'] } }, prod: { shop: { at: 'c3' } } },
+      }),
+    );
+    const { snapshot } = await runSnapshot(await t.config({ history: { days: 60 } }), { progress: silentProgress, githubToken: t.sandbox.githubToken, now: clockAt(NOW) });
+    expect(snapshot.outcome).toBe('ok');
+    const ticket = snapshot.tickets?.['SHOP-4'];
+    expect(ticket?.environments.find((e) => e.environment === 'dev')?.status).toBe('in');
+    expect(ticket?.environments.find((e) => e.environment === 'prod')).toBeUndefined();
+  }, 60_000);
+});
