@@ -1,13 +1,15 @@
 import { Command } from 'commander';
-import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { constants, rmSync } from 'node:fs';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { translateFsError } from '../store/atomic.js';
+import { makeDirectory } from '../util/make-dir.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfigOrThrow } from '../config/load.js';
 import { versionChanges } from '../core/compare.js';
 import { runSnapshot } from '../core/run.js';
-import { usageError } from '../errors.js';
+import { errorMessage, usageError } from '../errors.js';
 import type { Fixture } from '../sandbox/fixtures/types.js';
 import { renderDeployments, renderDrift, renderTicketKeys, renderTicketsPerEnvironment } from '../ui/delivery.js';
 import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
@@ -34,10 +36,15 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
   const { startSandbox, configForFixture } = await import('../sandbox/index.js');
   const fixture = await demoFixture(options, seed, io.cwd);
   if (options.serve) return serveSandbox(fixture, options, io);
-  if (options.saveFixture) await writeFile(path.resolve(io.cwd, options.saveFixture), `${JSON.stringify(fixture, null, 2)}\n`);
+  if (options.saveFixture) {
+    const target = path.resolve(io.cwd, options.saveFixture);
+    await writeFile(target, `${JSON.stringify(fixture, null, 2)}\n`).catch((error) => {
+      throw usageError(`--save-fixture ${target} cannot be written: ${errorMessage(translateFsError(error, target))}`, 'name a file in a folder you can write');
+    });
+  }
 
   const dir = options.dir ? path.resolve(io.cwd, options.dir) : await mkdtemp(path.join(tmpdir(), 'snap-demo-'));
-  await mkdir(dir, { recursive: true });
+  await demoDirectory(dir);
   const c = colorsFor(io, options);
   const say = (text: string) => !options.json && io.stdout.write(`${text}\n`);
   const sandbox = await startSandbox(fixture);
@@ -135,7 +142,7 @@ async function serveSandbox(fixture: Fixture, options: DemoOptions, io: CommandI
   const { startSandbox } = await import('../sandbox/index.js');
   const { onInterrupt } = await import('../util/cleanup.js');
   const dir = options.dir ? path.resolve(io.cwd, options.dir) : await mkdtemp(path.join(tmpdir(), 'snap-sandbox-'));
-  await mkdir(dir, { recursive: true });
+  await demoDirectory(dir);
   const sandbox = await startSandbox(fixture);
   const kubeconfig = await sandbox.writeKubeconfig(dir);
   if (!options.dir) onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
@@ -179,4 +186,16 @@ export function demoCommand(handle: (options: DemoOptions) => Promise<void>): Co
       '\nExamples:\n  $ snap demo\n  $ snap demo --dir /tmp/snap-demo && ls /tmp/snap-demo/.snap\n  $ snap demo --save-fixture org.json   # then edit it and: snap demo --fixture org.json\n  $ snap demo --serve                   # a sandbox to try snap onboard and snap run on\n  $ snap demo --fixture-from-git ~/src/shop --deploy dev=main --deploy staging=v1.4.0 --deploy prod=v1.3.0,v1.2.0',
     )
     .action(async (_options, command: Command) => handle(command.optsWithGlobals()));
+}
+
+/** Makes the folder of `--dir`; one that cannot be made or written is a usage error naming why (exit 2). */
+async function demoDirectory(dir: string): Promise<void> {
+  try {
+    await makeDirectory(dir);
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = errorMessage(translateFsError(error, dir)).replace(/^cannot write [^:]*: /, '');
+    throw usageError(`--dir ${dir} cannot be used: ${code === 'ENOENT' ? `the file system refused to create it (ENOENT)` : why}`, 'point --dir at a folder you can write, or leave it out for a temporary one');
+  }
 }

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { makeDirectory } from '../util/make-dir.js';
 import path from 'node:path';
 import type { KubeFaults } from './faults.js';
 import type { Fixture } from './fixtures/types.js';
@@ -47,7 +48,7 @@ export async function startSandbox(fixture: Fixture, options: SandboxOptions = {
       return github.url.replace(/\/graphql$/, '');
     },
     async writeKubeconfig(dir) {
-      await mkdir(dir, { recursive: true });
+      await makeDirectory(dir);
       const file = path.join(dir, 'kubeconfig.yaml');
       await writeFile(file, kubernetes.kubeconfig(), { mode: 0o600 });
       return file;

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
-import { lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
+import { lstat, open, rename, rm, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import path from 'node:path';
 import writeFileAtomicLib from 'write-file-atomic';
 import { SnapError } from '../errors.js';
 import { onInterrupt } from '../util/cleanup.js';
+import { makeDirectory as makeDirectoryBounded } from '../util/make-dir.js';
 
 /** How a write treats a symbolic link where the file should be. */
 export interface WriteOptions {
@@ -48,10 +49,7 @@ async function writeWhole(file: string, data: string | Uint8Array, options: Writ
 }
 
 async function makeDirectory(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true }).catch((error) => {
-    // A file where the directory should be: say so in the same words as ENOTDIR.
-    throw (error as NodeJS.ErrnoException).code === 'EEXIST' ? Object.assign(new Error(`${dir} is a file`), { code: 'ENOTDIR' }) : error;
-  });
+  await makeDirectoryBounded(dir);
 }
 
 const FS_PROBLEMS: Record<string, string> = {

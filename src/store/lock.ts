@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { readFileSync, rmSync } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { link, lstat, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, SnapError } from '../errors.js';
 import { onInterrupt } from '../util/cleanup.js';
+import { makeDirectory } from '../util/make-dir.js';
 import { translateFsError } from './atomic.js';
 
 /**
@@ -103,26 +104,32 @@ function unusable(file: string, what: string): SnapError {
 }
 
 /**
- * Why the data directory cannot be made, in words a user can act on: a dangling symbolic link (an
- * unmounted volume: exit 1, the run failed and nothing was written), a file where the directory
- * should be (exit 2, a wrong --data-dir), or what the file system said.
+ * Why the data directory cannot be made or written, in words a user can act on: a dangling symbolic
+ * link (an unmounted volume: exit 1, the run failed and nothing was written), a file where the
+ * directory should be (exit 2, a wrong --data-dir), a refusal with a known cause (WRITE_FAILED:
+ * permission, read-only, full disk), or a file system that makes no folders or files there at all
+ * (`/proc`: exit 2, a wrong --data-dir).
  */
-async function dataDirProblem(dir: string, error: unknown): Promise<unknown> {
+async function dataDirProblem(dir: string, error: unknown, doing = 'create it'): Promise<unknown> {
   const code = (error as NodeJS.ErrnoException)?.code;
   let what: string | undefined;
   try {
-    const stats = await lstat(dir);
-    if (stats.isSymbolicLink()) {
+    const link = await lstat(dir);
+    const stats = link.isSymbolicLink() ? await stat(dir).catch(() => undefined) : link;
+    if (!stats) {
       const { readlink } = await import('node:fs/promises');
       what = `a symbolic link to ${await readlink(dir).catch(() => '?')}, which does not exist (an unmounted volume?)`;
     } else if (!stats.isDirectory()) what = 'a file, not a directory';
   } catch {
     // fall through to the file system's word
   }
-  if (!what && code !== 'EEXIST' && code !== 'ENOTDIR') return translateFsError(error, dir);
-  // A file where the directory should be is a wrong --data-dir (usage, exit 2); a volume that is not
-  // there is a failed run (exit 1).
-  const usage = what === 'a file, not a directory' || !what;
+  if (!what && code !== 'EEXIST' && code !== 'ENOTDIR') {
+    const translated = translateFsError(error, dir);
+    if (translated !== error || !code) return translated;
+    what = `the file system refused to ${doing} (${code}); it does not hold ordinary files there`;
+  }
+  // A volume that is not there is a failed run (exit 1); anything else is a wrong --data-dir (exit 2).
+  const usage = !what?.startsWith('a symbolic link');
   return new SnapError('DATA_DIR_UNUSABLE', `the data directory ${dir} cannot be used: ${what ?? `a part of the path is not a directory (${code})`}`, {
     exitCode: usage ? ExitCode.usage : ExitCode.failed,
     cause: error,
@@ -174,7 +181,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const pollMs = options.pollMs ?? 250;
   const deadline = Date.now() + (options.waitMs ?? 0);
-  await mkdir(path.dirname(file), { recursive: true }).catch(async (error) => {
+  await makeDirectory(path.dirname(file)).catch(async (error) => {
     throw await dataDirProblem(path.dirname(file), error);
   });
   const info: LockInfo = {
@@ -198,7 +205,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   try {
     await checkLockPath(file);
     for (;;) {
-      if (await tryCreate(file, info).catch((error) => Promise.reject(translateFsError(error, file)))) break;
+      if (await tryCreate(file, info).catch(async (error) => Promise.reject(await dataDirProblem(path.dirname(file), error, 'create a file in it')))) break;
       // EEXIST: something is there; a symlink or directory is not a lock to wait for.
       await checkLockPath(file);
       const found = await readLock(file).catch((error) => Promise.reject(unusable(file, `unreadable (${(error as NodeJS.ErrnoException).code ?? error})`)));

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
+import { makeDirectory } from '../util/make-dir.js';
 import path from 'node:path';
 
 export interface CorruptFile {
@@ -50,7 +51,7 @@ export async function readJsonOrSetAside<T>(
 }
 
 export async function setAside(file: string, corruptDir: string, reason: string): Promise<CorruptFile> {
-  await mkdir(corruptDir, { recursive: true });
+  await makeDirectory(corruptDir);
   const stamp = new Date().toISOString().replaceAll(':', '-');
   const movedTo = path.join(corruptDir, `${path.basename(file)}.${stamp}`);
   try {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,6 +65,16 @@ describe('lock and data directory faults', () => {
     expect(error).toMatchObject({ code: 'DATA_DIR_UNUSABLE', exitCode: 1 });
     expect(error!.message).toContain('a symbolic link to');
     expect(error!.message).toContain('an unmounted volume?');
+  });
+
+  it.runIf(existsSync('/proc/self'))('a data directory under /proc is a usage error (exit 2) within a second, not an endless mkdir', async () => {
+    // Node's recursive mkdir loops forever on /proc/1/snap (ENOENT under a parent that exists).
+    for (const data of ['/proc/1/snap', '/proc/self', '/proc/self/x/y']) {
+      const { error, ms } = await timed(() => acquireLock(path.join(data, 'lock')));
+      expect(ms).toBeLessThan(1000);
+      expect(error).toMatchObject({ code: 'DATA_DIR_UNUSABLE', exitCode: 2 });
+      expect(error!.message).toMatch(/refused to create (it|a file in it) \(ENOENT\)/);
+    }
   });
 
   it('a data directory that is a file is a usage error (exit 2)', async () => {
@@ -139,5 +150,21 @@ describe('a volume about to fill', () => {
     const { parseConfig } = await import('../../src/config/load.js');
     const { config } = parseConfig('version: 1\nenvironments:\n  - name: dev\n    context: c\nprojects:\n  - name: p\n    services:\n      - name: a\n        repository: acme/a\n', '/tmp/c.yaml', { env: {} });
     expect(config!.retention).toEqual({ maxAgeDays: 30 });
+  });
+});
+
+describe('folders snap cannot make', () => {
+  it.runIf(existsSync('/proc/self'))('snap demo --dir under /proc or below a file: exit 2 naming why, at once', async () => {
+    const { runCli } = await import('../helpers/cli.js');
+    for (const [target, why] of [
+      ['/proc/1/demo', /--dir \/proc\/1\/demo cannot be used: the file system refused to create it \(ENOENT\)/],
+      [path.join(dir, 'file', 'demo'), /cannot be used: a part of the path is not a directory/],
+    ] as const) {
+      await writeFile(path.join(dir, 'file'), 'x');
+      const result = await runCli(['demo', '--dir', target], { cwd: dir, timeoutMs: 10_000 });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(why);
+      expect(result.stderr).not.toMatch(/a bug in snap/);
+    }
   });
 });
