@@ -9,8 +9,36 @@ const name = z
   .string()
   .regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/i, 'use letters, digits, ".", "_" and "-", starting and ending with a letter or digit');
 
+/** A Kubernetes namespace name (RFC 1123 label: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/); "{project}" may stand for the project name. */
+const namespaceName = z
+  .string()
+  .min(1)
+  .refine((n) => /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n.replaceAll('{project}', 'p')) && n.replaceAll('{project}', 'p').length <= 63, 'is not a Kubernetes namespace name: lower-case letters, digits and "-", at most 63 characters (e.g. payments-prod)');
+
+/** A Kubernetes object name (RFC 1123 subdomain): lower-case letters, digits, "-" and ".", at most 253 characters. */
+const objectName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'is not a Kubernetes object name: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit (e.g. payments-api)');
+
+/**
+ * A label or annotation key: an optional DNS-subdomain prefix and "/", then a name of at most 63
+ * letters, digits, "-", "_" and "." (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set).
+ */
+const labelKey = z
+  .string()
+  .min(1)
+  .refine((k) => {
+    const slash = k.lastIndexOf('/');
+    const prefix = slash >= 0 ? k.slice(0, slash) : undefined;
+    const key = slash >= 0 ? k.slice(slash + 1) : k;
+    return (prefix === undefined || (prefix.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(prefix))) && key.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(key);
+  }, 'is not a label or annotation key: an optional prefix and "/", then letters, digits, "-", "_" and "." (e.g. app.kubernetes.io/version)');
+
 const namespacesSchema = z
-  .array(z.string().min(1))
+  .array(namespaceName)
+  .min(1, 'the list is empty, so no namespace would be read: list the namespaces, or remove the key to look in all of them')
   .optional()
   .describe('Namespaces to look in; "{project}" is replaced by the project name. Omit to look in all namespaces.');
 
@@ -40,7 +68,7 @@ export const workloadSchema = z
       .enum(['Deployment', 'Rollout', 'StatefulSet', 'DaemonSet', 'CronJob'])
       .optional()
       .describe('Workload kind (Rollout: Argo Rollouts). Omit it to look for a Deployment, and when none matches (or it has 0 replicas, as under a Rollout\'s workloadRef), for a Rollout, StatefulSet, DaemonSet or CronJob (which costs their lists in that cluster).'),
-    name: z.string().min(1).optional().describe('Workload name. Defaults to the service name when no selector is given.'),
+    name: objectName.optional().describe('Workload name. Defaults to the service name when no selector is given.'),
     selector: z
       .string()
       .min(1)
@@ -60,16 +88,17 @@ export const versionSchema = z
       .enum(['image-tag', 'label', 'annotation'])
       .default('image-tag')
       .describe('Where the deployed version is read: the container image tag, a workload label or a workload annotation.'),
-    key: z.string().min(1).optional().describe('Label or annotation key holding the version (required for label and annotation).'),
+    key: labelKey.optional().describe('Label or annotation key holding the version (required for label and annotation).'),
   })
   .describe('How to read the deployed version of the service.');
 
 export const serviceSchema = z
   .strictObject({
-    name: name.describe('Service name, unique inside its project.'),
+    name: name.max(253, 'is longer than 253 characters, the most a Kubernetes name (its default workload name) can have').describe('Service name, unique inside its project.'),
     repository: z
       .string()
       .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'write the repository as "owner/name"')
+      .refine((r) => !r.split('/').some((part) => part === '.' || part === '..'), 'write the repository as "owner/name" ("." and ".." name no repository)')
       .describe('GitHub repository holding the service code, as "owner/name".'),
     workload: workloadSchema.optional(),
     version: versionSchema.optional(),
@@ -117,6 +146,8 @@ export const githubSchema = z
       .string()
       .url('write the API base URL, e.g. https://api.github.com or https://github.example.com/api')
       .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL, e.g. https://api.github.com or https://github.example.com/api')
+      .refine((u) => !/^https?:\/\/[^/]*@/i.test(u), 'must not hold credentials: the token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`, never from this file')
+      .refine((u) => !/^https?:\/\/(www\.)?github\.com\/?$/i.test(u), 'is the website, not the API: write https://api.github.com (or leave github.url out)')
       .optional()
       .describe('GitHub API base URL. Default https://api.github.com; GitHub Enterprise Server: https://HOST/api. GraphQL is served at <url>/graphql.'),
     concurrency: z.number().int().min(1).max(20).default(4).describe('GraphQL requests in flight at once (GitHub allows at most 100).'),
@@ -141,7 +172,7 @@ export const ticketsSchema = z
       .optional()
       .describe('Only keys of these Jira projects count, written in any case (e.g. PAY, MY_PROJ). Default: prefixes learnt from where ticket references stand (branch names, the start of PR titles and commit subjects, after fixes/refs/see), never standards such as UTF-8, SHA-256 or CVE ids.'),
     githubIssues: z.boolean().default(true).describe('Recognise GitHub issue references (#12, owner/repo#12, fixes #12).'),
-    hosts: z.array(z.string().min(1)).optional().describe('Hosts whose URLs may carry keys (your Jira host); keys in URLs of other hosts are ignored.'),
+    hosts: z.array(z.string().min(1).regex(/^[^\s/:]+(:\d+)?$/, 'write the host only, e.g. jira.example.com (no https:// and no path)')).optional().describe('Hosts whose URLs may carry keys (your Jira host); keys in URLs of other hosts are ignored.'),
   })
   .describe('Ticket extraction from PR titles, branch names, PR bodies and commit messages.');
 
@@ -161,6 +192,9 @@ export const retentionSchema = z
     maxAgeDays: z.number().positive().optional().describe('Delete snapshot files older than this many days. Default 30 when neither this nor keep is set.'),
   })
   .describe('Which snapshot files to keep. The latest, and any the release history refers to, are always kept.');
+
+/** An address, alone or as `Name <address>`: something@domain. */
+const emailAddress = z.string().regex(/^(?:[^<>]*<\s*)?[^\s@<>]+@[^\s@<>.][^\s@<>]*(?:\s*>)?$/, 'is not an email address: write e.g. release@example.com or "snap <snap@example.com>"');
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'write the name of an environment variable, e.g. SNAP_SLACK_WEBHOOK_URL');
 
@@ -191,8 +225,9 @@ export const alertsSchema = z
       .strictObject({
         url: z
           .string()
-          .url()
+          .url('write an http(s) URL, e.g. https://alerts.example.com/snap')
           .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL')
+          .refine((u) => !/\s/.test(u), 'contains a space: write the URL without spaces (%20 where one belongs in the path)')
           .optional()
           .describe('Endpoint that receives a JSON POST per alert. Or set urlEnv. Credentials in it are sent as basic auth and never printed.'),
         urlEnv: envName.default('SNAP_WEBHOOK_URL').describe('Environment variable holding the endpoint, used when url is not given.'),
@@ -202,14 +237,19 @@ export const alertsSchema = z
       .describe('Generic JSON webhook (PagerDuty, Opsgenie, your own service).'),
     email: z
       .strictObject({
-        host: z.string().min(1).describe('SMTP server host.'),
+        host: z
+          .string()
+          .min(1)
+          .refine((h) => !h.includes('://'), 'write the host name only, e.g. smtp.example.com (no smtp:// or https://)')
+          .refine((h) => !/:\d+$/.test(h), 'write the host name only: the port goes in "port:"')
+          .describe('SMTP server host.'),
         port: z.number().int().min(1).max(65535).default(587).describe('SMTP port: 587 (STARTTLS), 465 (TLS) or 25.'),
         tls: z
           .enum(['starttls', 'implicit', 'none'])
           .optional()
           .describe('starttls: upgrade and require TLS (default); implicit: TLS from the start (default on port 465); none: plain text (loopback relays only).'),
-        from: z.string().min(3).describe('Sender address, e.g. "snap <snap@example.com>".'),
-        to: z.array(z.string().min(3)).min(1).describe('Recipients.'),
+        from: emailAddress.describe('Sender address, e.g. "snap <snap@example.com>".'),
+        to: z.array(emailAddress).min(1).describe('Recipients.'),
         userEnv: envName.default('SNAP_SMTP_USER').describe('Environment variable holding the SMTP user name (no login when unset).'),
         passwordEnv: envName.default('SNAP_SMTP_PASSWORD').describe('Environment variable holding the SMTP password.'),
         allowPlaintext: z.boolean().optional().describe('Allow tls: none to a host other than this machine (the login and alerts then cross the network in clear).'),

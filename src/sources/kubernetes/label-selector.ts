@@ -42,6 +42,9 @@ function assertValue(value: string, selector: string): void {
 export function parseLabelSelector(selector: string): LabelSelector {
   const text = selector.trim();
   if (text === '') return [];
+  const open = (text.match(/\(/g) ?? []).length;
+  const close = (text.match(/\)/g) ?? []).length;
+  if (open !== close) throw new LabelSelectorError(`${open > close ? 'a "(" is not closed' : 'a ")" has no "("'} in selector "${selector}"`);
   const requirements: LabelSelector = [];
   for (const part of splitTopLevel(text)) {
     if (part === '') throw new LabelSelectorError(`empty requirement in selector "${selector}"`);
