@@ -14,6 +14,18 @@ const base = (): Fixture =>
     deploy: { dev: { shop: 'c2' } },
   });
 
+const pr = (number: number, extra: Partial<Fixture['repositories'][number]['pullRequests'][number]> = {}): Fixture['repositories'][number]['pullRequests'][number] => ({
+  number,
+  title: `change ${number}`,
+  body: '',
+  headRefName: `b${number}`,
+  state: 'MERGED',
+  mergedAt: '2026-11-19T00:00:00.000Z',
+  mergeCommit: oid('shop', 'c2'),
+  author: 'dev',
+  ...extra,
+});
+
 const CASES: [string, (f: Fixture) => void, RegExp][] = [
   ['a cluster listed twice', (f) => f.clusters.push(structuredClone(f.clusters[0])), /clusters\.1\.context: cluster "tiny" is listed twice/],
   ['a parent that is no commit', (f) => (f.repositories[0].commits[1].parents = [oid('shop', 'ghost')]), /commits\.1\.parents: commit \w+ names parent \w+, which is not an earlier commit of shop/],
@@ -22,6 +34,16 @@ const CASES: [string, (f: Fixture) => void, RegExp][] = [
   ['a service naming a missing repository', (f) => (f.projects[0].services[0].repository = 'acme/nope'), /services\.0\.repository: service "shop" names repository acme\/nope, which the fixture does not have/],
   ['an environment naming a missing context', (f) => (f.environments[0].context = 'elsewhere'), /environments\.0: environment "dev" names context "elsewhere", which no cluster has/],
   ['a repository listed twice', (f) => f.repositories.push(structuredClone(f.repositories[0])), /repositories\.1\.name: repository "shop" is listed twice/],
+  ['a merge commit that is no commit', (f) => (f.repositories[0].pullRequests = [pr(1, { mergeCommit: oid('shop', 'ghost') })]), /pullRequests\.0\.mergeCommit: pull request #1 names merge commit \w+, not a commit of shop/],
+  ['a pull request number twice', (f) => (f.repositories[0].pullRequests = [pr(1), pr(1)]), /pullRequests\.1\.number: pull request #1 of shop is listed twice/],
+  ['a merged pull request with no merge time', (f) => (f.repositories[0].pullRequests = [pr(1, { mergedAt: undefined })]), /pullRequests\.0\.mergedAt: pull request #1 is MERGED without mergedAt/],
+  ['a workload in a namespace the cluster lacks', (f) => (f.clusters[0].deployments[0].namespace = 'nowhere'), /deployments\.0\.namespace: Deployment shop is in namespace "nowhere", which cluster "tiny" does not list/],
+  ['a workload twice', (f) => f.clusters[0].deployments.push(structuredClone(f.clusters[0].deployments[0])), /deployments\.1\.name: Deployment dev\/shop is listed twice/],
+  ['a namespace twice', (f) => f.clusters[0].namespaces.push(f.clusters[0].namespaces[0]), /namespaces\.1: namespace "dev" is listed twice/],
+  ['a project twice', (f) => f.projects.push(structuredClone(f.projects[0])), /projects\.1\.name: project "shop" is listed twice/],
+  ['an environment twice', (f) => f.environments.push(structuredClone(f.environments[0])), /environments\.1\.name: environment "dev" is listed twice/],
+  ['a service twice', (f) => f.projects[0].services.push(structuredClone(f.projects[0].services[0])), /services\.1\.name: service "shop" of project shop is listed twice/],
+  ['a tag twice', (f) => f.repositories[0].tags.push(structuredClone(f.repositories[0].tags[0])), /tags\.1\.name: tag v1\.0\.0 of shop is listed twice/],
 ];
 
 describe('bad fixtures', () => {
