@@ -111,4 +111,14 @@ describe('bad onboarding flags', () => {
     expect(env.code).toBe(2);
     expect(env.stderr).toMatch(/environment "dev" names context "nosuchctx", which is not in the kubeconfig[\s\S]*its contexts: sandbox-nonprod, sandbox-prod/);
   });
+
+  it('a GitHub URL that is no URL, and an owner GitHub does not have, are usage errors naming them', async () => {
+    t = await startTestSandbox();
+    const url = await runCli(['onboard', '--yes', '--dry-run', '--no-check', '--github-url', 'not a url'], { cwd: t.dir, env: sandboxEnv(t) });
+    expect(url.code).toBe(2);
+    expect(url.stderr).toContain('--github-url "not a url" is not an http(s) URL');
+    const owner = await runCli(['onboard', '--yes', '--dry-run', '--no-check', '--owner', 'nobody-here-xyz'], { cwd: t.dir, env: sandboxEnv(t) });
+    expect(owner.code).toBe(2);
+    expect(owner.stderr).toContain('GitHub has no user or organisation "nobody-here-xyz" that this token can see');
+  });
 });

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { configJsonSchema } from '../config/json-schema.js';
 import { findConfigPath, loadConfig } from '../config/load.js';
-import { formatIssue } from '../config/types.js';
+import { formatIssue, type Config } from '../config/types.js';
+import { redactUrl } from '../util/redact.js';
 import { ExitCode } from '../errors.js';
 import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
 
@@ -48,7 +49,7 @@ export async function runConfigValidate(options: ValidateOptions, io: CommandIO)
   if (result.config) await checkContexts(result, file, io.env);
   const valid = result.errors.length === 0 && result.config !== undefined;
   if (options.json) {
-    io.stdout.write(`${JSON.stringify({ file, valid, errors: result.errors, warnings: result.warnings, config: result.config }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ file, valid, errors: result.errors, warnings: result.warnings, config: result.config && printable(result.config) }, null, 2)}\n`);
     return valid ? ExitCode.ok : ExitCode.usage;
   }
   const c = colorsFor(io, options);
@@ -81,4 +82,12 @@ export function configCommand(handleValidate: (options: ValidateOptions) => Prom
       io().stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     });
   return command;
+}
+
+/** The config fit to print: a webhook URL without its user info and query string (where its secrets are). */
+function printable(config: Config): Config {
+  return {
+    ...config,
+    alerts: { ...config.alerts, channels: config.alerts.channels.map((c) => (c.kind === 'webhook' && c.url ? { ...c, url: redactUrl(c.url) } : c)) },
+  };
 }

@@ -1,3 +1,4 @@
+import { redactUrl } from '../util/redact.js';
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { ExitCode, SnapError, usageError } from '../errors.js';
@@ -49,6 +50,9 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   const { findGithubToken, githubHost } = await import('../sources/github/token.js');
   const { githubApiUrl, parseConfig } = await import('../config/load.js');
   const githubUrl = githubApiUrl(options.githubUrl || io.env.SNAP_GITHUB_URL);
+  if (!URL.canParse(githubUrl) || !/^https?:$/.test(new URL(githubUrl).protocol)) {
+    throw usageError(`${options.githubUrl ? '--github-url' : 'SNAP_GITHUB_URL'} "${redactUrl(githubUrl)}" is not an http(s) URL`, 'e.g. https://api.github.com, or https://github.example.com/api for GitHub Enterprise Server');
+  }
   const token = await findGithubToken(io.env, githubHost(githubUrl));
   const kubeconfig = options.kubeconfig ?? (io.env.SNAP_KUBECONFIG || undefined);
   const { listContexts } = await import('../onboard/discover/kubernetes.js');

@@ -473,6 +473,10 @@ function normaliseAlerts(raw: RawConfig['alerts'], env: NodeJS.ProcessEnv, warn:
   if (raw?.webhook) {
     channels.push({ kind: 'webhook', ...(raw.webhook.url ? { url: raw.webhook.url } : {}), urlEnv: raw.webhook.urlEnv, tokenEnv: raw.webhook.tokenEnv });
     if (!raw.webhook.url && unset(raw.webhook.urlEnv)) warn(['alerts', 'webhook'], `no url and ${raw.webhook.urlEnv} is not set: webhook alerts cannot be sent`, `add "url:" or export ${raw.webhook.urlEnv}`);
+    const url = raw.webhook.url ?? env[raw.webhook.urlEnv];
+    if (url && /^https?:\/\/[^/@]+@/i.test(url) && !unset(raw.webhook.tokenEnv)) {
+      warn(['alerts', 'webhook'], `the URL's user name and password are not sent: the bearer token from ${raw.webhook.tokenEnv} takes the Authorization header`, `use one of the two: unset ${raw.webhook.tokenEnv}, or take the credentials out of the URL`);
+    }
   }
   if (raw?.email) {
     const e = raw.email;

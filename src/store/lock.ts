@@ -121,7 +121,14 @@ async function dataDirProblem(dir: string, error: unknown, doing = 'create it'):
       what = `a symbolic link to ${await readlink(dir).catch(() => '?')}, which does not exist (an unmounted volume?)`;
     } else if (!stats.isDirectory()) what = 'a file, not a directory';
   } catch {
-    // fall through to the file system's word
+    // Not there: is it under a link to nowhere (the data directory inside an unmounted volume)?
+    for (let up = path.dirname(dir); up !== path.dirname(up) && !what; up = path.dirname(up)) {
+      const stats = await lstat(up).catch(() => undefined);
+      if (stats?.isSymbolicLink() && !(await stat(up).catch(() => undefined))) {
+        const { readlink } = await import('node:fs/promises');
+        what = `a symbolic link to ${await readlink(up).catch(() => '?')}, which does not exist (an unmounted volume?), is on its path (${up})`;
+      }
+    }
   }
   if (!what && code !== 'EEXIST' && code !== 'ENOTDIR') {
     const translated = translateFsError(error, dir);
@@ -129,7 +136,7 @@ async function dataDirProblem(dir: string, error: unknown, doing = 'create it'):
     what = `the file system refused to ${doing} (${code}); it does not hold ordinary files there`;
   }
   // A volume that is not there is a failed run (exit 1); anything else is a wrong --data-dir (exit 2).
-  const usage = !what?.startsWith('a symbolic link');
+  const usage = !what?.includes('an unmounted volume?');
   return new SnapError('DATA_DIR_UNUSABLE', `the data directory ${dir} cannot be used: ${what ?? `a part of the path is not a directory (${code})`}`, {
     exitCode: usage ? ExitCode.usage : ExitCode.failed,
     cause: error,

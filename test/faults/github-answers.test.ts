@@ -55,6 +55,14 @@ describe('one repository answered with an error', () => {
     expect(Object.keys(snapshot.repositories!)).toHaveLength(15);
     expect(Object.keys(snapshot.tickets!)).toHaveLength(tickets);
   });
+
+  it('a warning always names its repository, whatever GitHub says', async () => {
+    t = await startTestSandbox();
+    t.sandbox.github.faults.repositoryError = { repository: 'acme/payments-api', times: 1000, type: 'NOT_FOUND' };
+    const { snapshot } = await run();
+    const warning = snapshot.warnings.find((w) => w.code === 'REPOSITORY_NOT_FOUND');
+    expect(warning?.message).toContain('acme/payments-api');
+  });
 });
 
 describe('an answer far larger than usual', () => {

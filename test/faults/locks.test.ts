@@ -77,6 +77,13 @@ describe('lock and data directory faults', () => {
     }
   });
 
+  it('a data directory below a dangling symlink (inside an unmounted volume) is a clear failure (exit 1) naming the link', async () => {
+    await symlink(path.join(dir, 'unmounted'), path.join(dir, 'volume'));
+    const { error } = await timed(() => acquireLock(path.join(dir, 'volume', 'snap', 'lock')));
+    expect(error).toMatchObject({ code: 'DATA_DIR_UNUSABLE', exitCode: 1 });
+    expect(error!.message).toContain(`is on its path (${path.join(dir, 'volume')})`);
+  });
+
   it('a data directory that is a file is a usage error (exit 2)', async () => {
     const data = path.join(dir, 'data');
     await writeFile(data, 'not a directory');

@@ -63,6 +63,25 @@ describe('URLs in the config', () => {
   });
 });
 
+describe('the config printed back', () => {
+  it('config validate --json prints a webhook URL without its password and query token', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { spawnAsync } = await import('../helpers/cli.js');
+    const dir = await mkdtemp(path.join(tmpdir(), 'snap-secrets-'));
+    const config = path.join(dir, 'snap.config.yaml');
+    await writeFile(config, 'version: 1\nenvironments:\n  - name: dev\n    context: c\nprojects:\n  - name: p\n    services:\n      - name: a\n        repository: acme/a\nalerts:\n  webhook:\n    url: "https://alertbot:pa55-WORD@hooks.example.com/snap?token=qu3ry-TOKEN"\n');
+    const bin = path.join(import.meta.dirname, '..', '..', 'bin', 'snap.js');
+    const result = await spawnAsync(process.execPath, [bin, 'config', 'validate', '--json', '--config', config], { KUBECONFIG: path.join(dir, 'none'), SNAP_WEBHOOK_TOKEN: 'bearer-T0KEN' });
+    const out = result.stdout + result.stderr;
+    for (const secret of ['pa55-WORD', 'qu3ry-TOKEN', 'bearer-T0KEN']) expect(out).not.toContain(secret);
+    expect(JSON.parse(result.stdout).config.alerts.channels[0].url).toBe('https://hooks.example.com/snap?…');
+    // Both a password in the URL and a bearer token: one Authorization header, so say which one is sent.
+    expect(out).toMatch(/the URL's user name and password are not sent: the bearer token from SNAP_WEBHOOK_TOKEN takes the Authorization header/);
+  });
+});
+
 describe('plain-text SMTP', () => {
   it('tls: none to another machine is refused unless allowPlaintext, and a loopback relay is fine', async () => {
     const { parseConfig } = await import('../../src/config/load.js');

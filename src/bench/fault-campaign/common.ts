@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,20 @@ import { configForFixture, startSandbox, type Sandbox, type SandboxOptions } fro
 
 /** The project folder (dist/bench/fault-campaign/common.js → ../../..). */
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-export const SNAP_BIN = path.join(ROOT, 'bin', 'snap.js');
+let snapBin = path.join(ROOT, 'bin', 'snap.js');
+
+/**
+ * Copies the built snap (bin, dist, templates, schema, package.json; node_modules linked) into `into`
+ * and runs that copy from then on: a rebuild of dist/ while the campaign runs (someone else editing
+ * src/) cannot put a half-written build under test.
+ */
+export async function freezeSnap(into: string): Promise<string> {
+  for (const folder of ['bin', 'dist', 'templates', 'schema']) await cp(path.join(ROOT, folder), path.join(into, folder), { recursive: true });
+  await cp(path.join(ROOT, 'package.json'), path.join(into, 'package.json'));
+  await symlink(path.join(ROOT, 'node_modules'), path.join(into, 'node_modules'), 'dir');
+  snapBin = path.join(into, 'bin', 'snap.js');
+  return snapBin;
+}
 
 /** One case of an area that did not hold: what was done and what happened. */
 export interface Failure {
@@ -150,7 +163,7 @@ export function shellQuote(arg: string): string {
  */
 export function startSnap(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; label?: string }): SnapProcess {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [SNAP_BIN, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [snapBin, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const command = options.label ?? `snap ${args.map(shellQuote).join(' ')}`;
   let stdout = '';
   let stderr = '';

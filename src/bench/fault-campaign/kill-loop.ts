@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { atomicityProblems, danglingReleaseRefs, DataDirChecker, deploymentsMissingFromReleases, isLogged, newestSnapshot, type Scan } from './invariants.js';
 import { bugSigns, describeProc, mutateOrg, Random, runSnap, sleep, startOrg, startSnap, Tally, type AreaResult, type Org, type ProcResult } from './common.js';
@@ -13,6 +14,8 @@ import { bugSigns, describeProc, mutateOrg, Random, runSnap, sleep, startOrg, st
  */
 export interface KillLoopOptions {
   kills: number;
+  /** Share of kills followed at once by a completed run; the others come 2 or 3 in a row. */
+  singleKillShare: number;
   seed: number;
   log: (line: string) => void;
 }
@@ -47,6 +50,26 @@ function lastProgressLine(stderr: string): string {
   } catch {
     return last.slice(0, 160);
   }
+}
+
+/** A coarse phase from the JSON progress lines a killed run printed. */
+function phaseOf(stderr: string): string {
+  const events = stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => {
+      try {
+        return JSON.parse(l) as { kind?: string; source?: string };
+      } catch {
+        return {};
+      }
+    });
+  if (events.length === 0) return 'starting (no progress yet)';
+  if (events.some((e) => e.kind === 'finish')) return 'after finish (exiting)';
+  const done = events.filter((e) => e.kind === 'source-done').length;
+  if (done >= 2) return 'both sources read (analysing, writing)';
+  const last = events.filter((e) => e.kind === 'step').at(-1);
+  return last?.source ? `reading ${last.source}` : 'started';
 }
 
 /** Runs `snap run` to completion, retrying while it exits 4 (a stale lock must be taken over within STALE_LOCK_GRACE_MS). */
@@ -102,9 +125,13 @@ export async function killLoop(options: KillLoopOptions): Promise<AreaResult> {
     let finishedFirst = 0;
     let bursts = 0;
     let slowestLockMs = 0;
+    // Where the kills landed (the last progress line before each), and what they left for the next run.
+    const landed = new Map<string, number>();
+    const left = { temps: 0, unloggedSnapshot: 0, danglingUntilRepaired: 0 };
+    const repairs = new Map<string, number>();
     const corruptAtStart = (await checker.scan()).corrupt.length;
     while (kills < options.kills && attempts < options.kills * 3) {
-      const burstSize = random.next() < 0.7 ? 1 : random.next() < 0.5 ? 2 : 3;
+      const burstSize = random.next() < options.singleKillShare ? 1 : random.next() < 0.5 ? 2 : 3;
       const burst: KillCase[] = [];
       for (let b = 0; b < burstSize && kills < options.kills; b++) {
         attempts++;
@@ -134,6 +161,11 @@ export async function killLoop(options: KillLoopOptions): Promise<AreaResult> {
         kills++;
         const scan = await checker.scan();
         const newest = newestSnapshot(scan);
+        const phase = phaseOf(r.stderr);
+        landed.set(phase, (landed.get(phase) ?? 0) + 1);
+        if (scan.temps.length) left.temps++;
+        if (newest && !isLogged(scan, newest)) left.unloggedSnapshot++;
+        if (danglingReleaseRefs(scan).length) left.danglingUntilRepaired++;
         burst.push({
           n: kills,
           mode,
@@ -152,6 +184,12 @@ export async function killLoop(options: KillLoopOptions): Promise<AreaResult> {
       const unloggedBefore = newestSnapshot(before);
       const { result: next, lockedForMs, attempts: tries } = await completedRun(org);
       slowestLockMs = Math.max(slowestLockMs, lockedForMs);
+      if (next.code === 0 || next.code === 3) {
+        const warnings = await readFile(path.join(dataDir, 'latest.json'), 'utf8')
+          .then((t) => (JSON.parse(t) as { warnings?: { code: string }[] }).warnings ?? [])
+          .catch(() => []);
+        for (const w of warnings) if (['STALE_LOCK_RECOVERED', 'TEMP_FILES_REMOVED', 'UNLOGGED_RUN_RECOVERED', 'CORRUPT_FILE', 'RUN_LOG_LINES_SKIPPED'].includes(w.code)) repairs.set(w.code, (repairs.get(w.code) ?? 0) + 1);
+      }
       const after = await checker.scan();
       const afterProblems: string[] = [];
       if (next.code !== 0 && next.code !== 3) afterProblems.push(`the next run did not complete (exit ${next.code}${next.code === 4 ? `, still locked after ${lockedForMs} ms and ${tries} attempts` : ''}):\n${describeProc(next)}`);
@@ -175,7 +213,10 @@ export async function killLoop(options: KillLoopOptions): Promise<AreaResult> {
       }
       if (kills % 25 === 0 || kills === options.kills) options.log(`  ${kills}/${options.kills} kills, ${tally.tried - tally.held} not held`);
     }
-    tally.note(`${kills} kills delivered in ${bursts} bursts (1–3 kills in a row, then a completed run); ${finishedFirst} run(s) finished before their kill (not counted); slowest takeover of a dead run's lock: ${slowestLockMs} ms; retention.keep 20`);
+    tally.note(`${kills} kills delivered in ${bursts} bursts (1–3 kills in a row, then a completed run; ${Math.round(options.singleKillShare * 100)}% single kills); ${finishedFirst} run(s) finished before their kill (not counted); slowest takeover of a dead run's lock: ${slowestLockMs} ms; retention.keep 20`);
+    tally.note(`where the kills landed (last progress line before the kill): ${[...landed].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    tally.note(`what kills left: temp files after ${left.temps} kill(s); a snapshot file not yet in the run log after ${left.unloggedSnapshot}; a release event naming a snapshot not yet there after ${left.danglingUntilRepaired}`);
+    tally.note(`what the next completed runs reported: ${[...repairs].map(([k, v]) => `${k} ×${v}`).join(', ') || 'nothing'}`);
     const final = await checker.scan();
     tally.note(`data directory at the end: ${final.snapshots.size} snapshot files, ${final.runRecords.length} run records, ${final.releases?.length ?? 0} release events, ${final.corrupt.length} file(s) in corrupt/`);
     return tally.result();

@@ -1,6 +1,7 @@
 import type { GithubClient } from '../../sources/github/client.js';
 import { RATE_LIMIT, str } from '../../sources/github/queries/fragments.js';
 import type { DiscoveredRepo } from '../types.js';
+import { usageError } from '../../errors.js';
 
 /**
  * Repositories, owners and teams, through the engine's rate-limit-aware GraphQL client. One page of
@@ -53,6 +54,9 @@ export async function listRepositories(client: GithubClient, owner: string, onPa
       { after },
     );
     const connection = result.data.repositoryOwner?.repositories;
+    if (!connection && page === 0) {
+      throw usageError(`GitHub has no user or organisation "${owner}" that this token can see`, 'check --owner (the login, as in github.com/<owner>); a private organisation needs a token it has approved');
+    }
     if (!connection) break;
     for (const r of connection.nodes) {
       repos.push({

@@ -214,6 +214,8 @@ export function rootValue(fixture: Fixture) {
     repositoryOwner: ({ login }: { login: string }) => (login.toLowerCase() === fixture.owner.toLowerCase() ? organization : null),
     repository: ({ owner, name }: { owner: string; name: string }, ctx: GithubContext) => {
       const fault = ctx?.failRepository?.(owner, name);
+      // GitHub's words for each kind: NOT_FOUND names the repository, an internal error does not.
+      if (fault === 'NOT_FOUND') throw new GraphQLError(`Could not resolve to a Repository with the name '${owner}/${name}'.`, { extensions: { type: fault } });
       if (fault) throw new GraphQLError('Something went wrong while executing your query. Please include `8A2C:1F3E:5D` when reporting this issue.', { extensions: { type: fault } });
       const repo = find(owner, name);
       if (!repo) throw new GraphQLError(`Could not resolve to a Repository with the name '${owner}/${name}'.`, { extensions: { type: 'NOT_FOUND' } });

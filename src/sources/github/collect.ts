@@ -214,7 +214,9 @@ export class GithubSource {
       return undefined;
     }
     if (state.status !== 'ok') {
-      this.warn(state.status === 'not-found' ? 'REPOSITORY_NOT_FOUND' : 'REPOSITORY_EMPTY', state.message ?? state.repository, state.status === 'not-found' ? 'error' : 'warning');
+      // Always named: GitHub's message may not say which repository it is about.
+      const said = state.message && !state.message.includes(state.repository) ? `${state.repository}: ${state.message}` : (state.message ?? state.repository);
+      this.warn(state.status === 'not-found' ? 'REPOSITORY_NOT_FOUND' : 'REPOSITORY_EMPTY', said, state.status === 'not-found' ? 'error' : 'warning');
       return undefined;
     }
     const headChanged = !cache || cache.head !== state.head || cache.historyIncomplete === true;
