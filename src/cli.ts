@@ -16,7 +16,7 @@ import { SNAP_VERSION } from './version.js';
  * The commander program. This is the one place that catches errors and decides the exit code;
  * commands return their exit code or throw.
  */
-export function buildProgram(io: CommandIO, setExit: (code: number) => void): Command {
+export function buildProgram(io: CommandIO, setExit: (code: number) => void, logJson = false): Command {
   const handle =
     <T>(fn: (options: T, io: CommandIO) => Promise<number>) =>
     async (options: T) => setExit(await fn(options, io));
@@ -57,7 +57,9 @@ The binary is also installed as "snapshotctl", for machines where "snap" is Ubun
   program.addCommand(configCommand(handle(runConfigValidate), () => io));
   // Every command at every depth (`config validate`, `schedule install`…): usage errors end as exit 2, not commander's 1.
   const override = (command: Command): void => {
-    command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    // --log-format json: a usage error is a JSON line too.
+    const writeErr = (s: string) => (logJson ? io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', kind: 'usage', message: s.trim() })}\n`) : io.stderr.write(s));
+    command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr });
     command.commands.forEach(override);
   };
   program.commands.forEach(override);
@@ -90,13 +92,13 @@ export function reportError(error: unknown, io: CommandIO, json: boolean, logJso
 
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const program = buildProgram(io, (code) => (exitCode = code));
+  const i = argv.indexOf('--log-format');
+  const format = argv.find((a) => a.startsWith('--log-format='))?.slice(13) ?? (i >= 0 ? argv[i + 1] : undefined) ?? io.env.SNAP_LOG_FORMAT;
+  const program = buildProgram(io, (code) => (exitCode = code), format === 'json');
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    const i = argv.indexOf('--log-format');
-    const format = argv.find((a) => a.startsWith('--log-format='))?.slice(13) ?? (i >= 0 ? argv[i + 1] : undefined) ?? io.env.SNAP_LOG_FORMAT;
     return reportError(error, io, argv.includes('--json'), format === 'json');
   }
 }

@@ -103,7 +103,9 @@ async function sendOnce(channel: AlertChannel, alert: Alert, options: SendOption
       return postJson(secret(options.env, channel.webhookUrlEnv), slackPayload(alert), {}, options.timeoutMs);
     case 'webhook': {
       const url = channel.url ?? secret(options.env, channel.urlEnv);
-      const token = options.env[channel.tokenEnv];
+      const token = options.env[channel.tokenEnv]?.trim();
+      // A line break in the token would break the header, and the error would quote it.
+      if (token && !/^[\x21-\x7e]+$/.test(token)) throw new DeliveryError(`${channel.tokenEnv} holds a line break, a space or a character that cannot go in an HTTP header (its value is not shown)`, true);
       return postJson(url, { source: 'snap', ...alert }, token ? { authorization: `Bearer ${token}` } : {}, options.timeoutMs);
     }
     case 'email': {

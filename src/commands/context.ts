@@ -38,6 +38,17 @@ export async function progressFor(io: CommandIO, options: GlobalOptions): Promis
   return createProgress(isInteractive(io.stderr, io.env, options.plain) ? 'bars' : 'plain', io.stderr);
 }
 
+/**
+ * A line on stderr in the chosen log format: `<prefix><text>` (e.g. `warning: …`), or with
+ * --log-format json one JSON object `{ time, level, kind, message }`.
+ */
+export function stderrLog(io: CommandIO, options: GlobalOptions): (level: 'info' | 'warning' | 'error', kind: string, text: string, prefix?: string) => void {
+  const format = assertLogFormat(options.logFormat ?? (io.env.SNAP_LOG_FORMAT || undefined), options.logFormat ? '--log-format' : 'SNAP_LOG_FORMAT');
+  return format === 'json'
+    ? (level, kind, text) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, kind, message: text })}\n`)
+    : (_level, _kind, text, prefix = '') => io.stderr.write(`${prefix}${text}\n`);
+}
+
 /** Alert deliveries on stderr: `snap: …` lines, or JSON lines with --log-format json. */
 export function alertLog(io: CommandIO, options: GlobalOptions): (line: string) => void {
   const format = assertLogFormat(options.logFormat ?? (io.env.SNAP_LOG_FORMAT || undefined), options.logFormat ? '--log-format' : 'SNAP_LOG_FORMAT');

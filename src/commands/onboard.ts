@@ -45,6 +45,8 @@ export async function runOnboard(options: OnboardOptions, io: CommandIO, prompts
 }
 
 async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts | undefined): Promise<number> {
+  // Before anything is asked: an --output that can never be written.
+  await (await import('../onboard/steps/write.js')).checkOutput(path.resolve(io.cwd, options.output ?? 'snap.config.yaml'));
   const c = colorsFor(io, options);
   const say = (text: string) => !options.json && io.stderr.write(`${text}\n`);
   const { findGithubToken, githubHost } = await import('../sources/github/token.js');

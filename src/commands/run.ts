@@ -6,7 +6,7 @@ import { ExitCode, SnapError, usageError } from '../errors.js';
 import { renderDeployments, renderDrift, renderTicketKeys } from '../ui/delivery.js';
 import { writeJson } from '../ui/write-json.js';
 import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
-import { alertLog, colorsFor, progressFor, type CommandIO, type GlobalOptions } from './context.js';
+import { alertLog, colorsFor, progressFor, stderrLog, type CommandIO, type GlobalOptions } from './context.js';
 
 export interface RunCommandOptions extends GlobalOptions {
   json?: boolean;
@@ -29,7 +29,8 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
   const waitMs = parseWait(options.wait);
   const file = await findConfigPath(options.config, io.env, io.cwd);
   const { config, warnings } = await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir });
-  for (const warning of warnings) io.stderr.write(`warning: ${formatIssue(warning)}\n`);
+  const log = stderrLog(io, options);
+  for (const warning of warnings) log('warning', 'config', formatIssue(warning), 'warning: ');
   const { findGithubToken, githubHost } = await import('../sources/github/token.js');
   const token = await findGithubToken(io.env, githubHost(config.github.url));
   const progress = await progressFor(io, options);

@@ -105,7 +105,7 @@ export async function runScheduleInstall(targetArgs: string[], options: Schedule
     });
   }
   const { writeFileAtomic } = await import('../store/atomic.js');
-  for (const f of files) await writeFileAtomic(path.join(outputDir, f.path), f.content, { followLinks: true });
+  for (const f of files) await writeFileAtomic(path.join(outputDir, f.path), f.content, { followLinks: true, hint: 'pass --output a folder you can write' });
   if (options.json) {
     io.stdout.write(`${JSON.stringify({ outputDir, schedule: { cron, onCalendar, describe }, files: files.map((f) => ({ target: f.target, path: path.join(outputDir, f.path), bytes: Buffer.byteLength(f.content) })) }, null, 2)}\n`);
     return 0;

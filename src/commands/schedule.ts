@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import { ExitCode, SnapError, errorMessage, usageError } from '../errors.js';
 import { formatDuration, isInteractive } from '../ui/terminal.js';
-import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
+import { assertLogFormat, colorsFor, stderrLog, type CommandIO, type GlobalOptions } from './context.js';
 import { alertAfterRun } from './run.js';
 import { scheduleInstallCommand, type ScheduleInstallOptions } from './schedule-install.js';
 
@@ -40,8 +40,10 @@ export async function runScheduleRun(options: ScheduleRunOptions, io: CommandIO,
   const clearState = clearSchedulerStateOnExit(initial.dataDir);
   const startedAt = new Date().toISOString();
   const c = colorsFor(io, options);
-  const live = isInteractive(io.stderr, io.env, options.plain);
-  const say = (text: string) => io.stderr.write(`${live ? '\r\x1b[2K' : ''}snap schedule: ${text}\n`);
+  const log = stderrLog(io, options);
+  const json = assertLogFormat(options.logFormat ?? (io.env.SNAP_LOG_FORMAT || undefined)) === 'json';
+  const live = !json && isInteractive(io.stderr, io.env, options.plain);
+  const say = (text: string, level: 'info' | 'warning' | 'error' = 'info') => (json ? log(level, 'schedule', text) : io.stderr.write(`${live ? '\r\x1b[2K' : ''}snap schedule: ${text}\n`));
   say(`${schedule.describe}${jitterMs ? ` (+ up to ${options.jitter} jitter)` : ''}; Ctrl-C or SIGTERM stops`);
 
   let countdown: NodeJS.Timeout | undefined;
@@ -84,8 +86,9 @@ export async function runScheduleRun(options: ScheduleRunOptions, io: CommandIO,
         } else say(line());
       } else if (event.kind === 'run-start') say('taking a snapshot');
       else {
-        const text = { ok: c.green('ok'), partial: c.yellow('partial'), failed: c.red('failed'), locked: c.yellow('skipped: another run holds the lock') }[event.outcome];
-        say(`${text} in ${formatDuration(event.durationMs)}${event.error ? ` (${event.error})` : ''}`);
+        const paint = json ? { green: String, yellow: String, red: String } : c;
+        const text = { ok: paint.green('ok'), partial: paint.yellow('partial'), failed: paint.red('failed'), locked: paint.yellow('skipped: another run holds the lock') }[event.outcome];
+        say(`${text} in ${formatDuration(event.durationMs)}${event.error ? ` (${event.error})` : ''}`, event.outcome === 'failed' ? 'error' : event.outcome === 'ok' ? 'info' : 'warning');
       }
     },
   });

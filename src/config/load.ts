@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readRegularFile } from '../util/read-file.js';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
@@ -54,7 +55,7 @@ export async function findConfigPath(explicit: string | undefined, env: NodeJS.P
   for (const candidate of ['snap.config.yaml', 'snap.config.yml']) {
     const full = path.join(cwd, candidate);
     try {
-      await readFile(full);
+      await stat(full);
       return full;
     } catch {
       // try the next name
@@ -70,10 +71,11 @@ export async function findConfigPath(explicit: string | undefined, env: NodeJS.P
 export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadResult> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // A named pipe or a device would block for ever (and the exit with it); a config is small.
+    text = await readRegularFile(file, 4 * 1048576);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? 'config file not found' : `cannot read config file (${code ?? String(error)})`;
+    const message = code === 'ENOENT' ? 'config file not found' : ['EISDIR', 'ENOTREG', 'EFBIG'].includes(code ?? '') ? `cannot use it as a config: ${(error as Error).message}` : `cannot read config file (${code ?? String(error)})`;
     return { warnings: [], errors: [{ severity: 'error', file, path: '', message, hint: 'pass --config <file> or run `snap onboard`' }] };
   }
   return parseConfig(text, file, options);
@@ -407,6 +409,18 @@ function normalise(
   });
 
   const alerts = normaliseAlerts(raw.alerts, env, warn, error);
+  // Settings from the environment (and --data-dir) are checked like the file's: they end up in the
+  // same places (requests, crontabs, unit files), where a line break would start a new line.
+  const fromOutside: [string, string | undefined][] = [['--data-dir', options.dataDir], ['SNAP_DATA_DIR', env.SNAP_DATA_DIR], ['SNAP_GITHUB_URL', env.SNAP_GITHUB_URL], ['SNAP_KUBECONFIG', env.SNAP_KUBECONFIG], ['KUBECONFIG', env.KUBECONFIG]];
+  for (const [name, value] of fromOutside) {
+    // eslint-disable-next-line no-control-regex
+    if (value && /[\u0000-\u001f\u007f]/.test(value)) errors.push({ severity: 'error', file, path: name, message: `${name} holds a line break or another control character`, hint: `set ${name} to the value alone, on one line` });
+  }
+  if (env.SNAP_GITHUB_URL && !errors.some((e) => e.path === 'SNAP_GITHUB_URL')) {
+    const url = URL.canParse(env.SNAP_GITHUB_URL) ? new URL(env.SNAP_GITHUB_URL) : undefined;
+    if (!url || !/^https?:$/.test(url.protocol)) errors.push({ severity: 'error', file, path: 'SNAP_GITHUB_URL', message: 'SNAP_GITHUB_URL is not an http(s) URL', hint: 'e.g. https://api.github.com, or https://github.example.com/api for GitHub Enterprise Server; it beats github.url in the file' });
+    else if (url.username || url.password) errors.push({ severity: 'error', file, path: 'SNAP_GITHUB_URL', message: 'SNAP_GITHUB_URL must not hold credentials', hint: 'the token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`' });
+  }
   if (errors.length > 0) return { errors, warnings };
 
   const dataDir = options.dataDir || env.SNAP_DATA_DIR || raw.dataDir || '.snap';

@@ -5,7 +5,7 @@ import { formatIssue, type Config, type ConfigIssue } from '../config/types.js';
 import { SnapError, errorMessage } from '../errors.js';
 import { acquireLock, isAlive, type LockInfo } from '../store/lock.js';
 import { removeStaleTempFiles } from '../store/atomic.js';
-import { checkConfinement, dataLayout, snapshotFileName } from '../store/layout.js';
+import { checkConfinement, dataLayout, snapshotFileName, snapshotFiles } from '../store/layout.js';
 import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
 import { writePrometheusFile } from '../store/metrics.js';
 import { appendReleases, deploymentsFromSnapshots, unsettledReleases } from '../store/releases.js';
@@ -50,8 +50,8 @@ async function recoverUnlogged(
   records: readonly RunRecord[],
   previous: Snapshot | undefined,
 ): Promise<{ unlogged?: RunRecord; events: DeploymentEvent[]; previous?: Snapshot }> {
-  const { readdir, readFile } = await import('node:fs/promises');
-  const newest = (await readdir(layout.snapshotsDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort().at(-1);
+  const { readFile } = await import('node:fs/promises');
+  const newest = (await snapshotFiles(layout.snapshotsDir)).at(-1);
   if (!newest || records.some((r) => r.snapshot && path.basename(r.snapshot) === newest)) return { events: [] };
   // Older than latest.json and unknown to the log: not a run's last word; retention deals with it.
   if (previous && newest < snapshotFileName(previous.takenAt)) return { events: [] };
@@ -129,13 +129,19 @@ function countServices(snapshot: Snapshot) {
   return { projects: Object.keys(snapshot.projects).length, environments, services, running, warnings: snapshot.warnings.length };
 }
 
-/** Writes the Prometheus textfile when configured; a failure to write it is a warning, never a failed run. */
-async function exportMetrics(config: Config, records: RunRecord[], progress: ProgressSink): Promise<void> {
-  if (!config.monitoring.prometheusFile) return;
+/**
+ * Writes the Prometheus textfile when configured; a failure to write it is a warning (printed, and a
+ * note of the run), never a failed run. Returns the warning's message, if any.
+ */
+async function exportMetrics(config: Config, records: RunRecord[], progress: ProgressSink): Promise<string | undefined> {
+  if (!config.monitoring.prometheusFile) return undefined;
   try {
     await writePrometheusFile(config.monitoring.prometheusFile, records);
+    return undefined;
   } catch (error) {
-    progress({ kind: 'warning', warning: { code: 'METRICS_WRITE_FAILED', severity: 'warning', scope: { source: 'store' }, message: `cannot write ${config.monitoring.prometheusFile}: ${errorMessage(error)}` } });
+    const message = `cannot write ${config.monitoring.prometheusFile}: ${errorMessage(error)}`;
+    progress({ kind: 'warning', afterSnapshot: true, warning: { code: 'METRICS_WRITE_FAILED', severity: 'warning', scope: { source: 'store' }, message } });
+    return message;
   }
 }
 
@@ -149,6 +155,27 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
   options.onStart?.();
   const now = options.now ?? (() => new Date());
   const started = now();
+  let recorded = false;
+  /** A failed run in the run log (best effort) and the metrics file; the progress hears it finished. */
+  const recordFailure = async (error: unknown, records: RunRecord[]) => {
+    recorded = true;
+    const finished = now();
+    const code = error instanceof SnapError ? error.code : 'INTERNAL';
+    const hint = error instanceof SnapError ? error.hint : undefined;
+    const failure: RunRecord = {
+      id: `failed-${started.toISOString()}`,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      outcome: 'failed',
+      error: { code, message: errorMessage(error), ...(hint ? { hint } : {}) },
+      counts: { projects: config.projects.length, environments: 0, services: 0, running: 0, warnings: 0 },
+      apiCalls: {},
+    };
+    await appendRun(layout.runLog, failure, records).catch(() => undefined);
+    await exportMetrics(config, [...records, failure], options.progress);
+    options.progress({ kind: 'finish', durationMs: finished.getTime() - started.getTime(), outcome: 'failed' });
+  };
   try {
     const warnings: SnapshotWarning[] = (options.configWarnings ?? []).map((issue) => ({
       code: 'CONFIG_WARNING',
@@ -180,7 +207,12 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
     }
     const log = await readRunLog(layout.runLog);
     if (log.skippedLines > 0) {
-      warnings.push({ code: 'RUN_LOG_LINES_SKIPPED', severity: 'warning', scope: { source: 'store' }, message: `${log.skippedLines} unreadable line(s) in ${layout.runLog} were dropped` });
+      // The log is rewritten without them: the file as it was is kept in corrupt/ first.
+      const { copyFile } = await import('node:fs/promises');
+      const { makeDirectory } = await import('../util/make-dir.js');
+      const kept = path.join(layout.corruptDir, `runs.jsonl.${new Date().toISOString().replaceAll(':', '-')}`);
+      const copied = await makeDirectory(layout.corruptDir).then(() => copyFile(layout.runLog, kept)).then(() => true, () => false);
+      warnings.push({ code: 'RUN_LOG_LINES_SKIPPED', severity: 'warning', scope: { source: 'store' }, message: `${log.skippedLines} unreadable line(s) in ${layout.runLog} were dropped${copied ? `; the file as it was is in ${kept}` : ''}` });
     }
     const previousRead = await readBaseline(layout, (c) =>
       warnings.push({ code: 'CORRUPT_FILE', severity: 'warning', scope: { source: 'store' }, message: `${c.file} was unreadable (${c.reason}); moved to ${c.movedTo}; the previous snapshot was read from latest.json instead` }),
@@ -264,30 +296,22 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         releases: { added: releases.added, updated: releases.updated, unsettled: releases.unsettled, total: releases.total },
         ...(deleted.length ? { retention: { deleted: deleted.length } } : {}),
       };
+      // The metrics file before the log line, so that a failure to write it is in the run log.
+      const metricsProblem = await exportMetrics(config, [...log.records, record], options.progress);
+      if (metricsProblem) record.notes = [...(record.notes ?? []), `METRICS_WRITE_FAILED: ${metricsProblem}`];
       if (unlogged) await appendRun(layout.runLog, unlogged, log.records);
       await appendRun(layout.runLog, record, unlogged ? [...log.records, unlogged] : log.records);
-      await exportMetrics(config, [...log.records, record], options.progress);
       options.progress({ kind: 'finish', durationMs: record.durationMs, outcome: record.outcome });
       return { snapshot, file, record, previous };
     } catch (error) {
-      const finished = now();
-      const code = error instanceof SnapError ? error.code : 'INTERNAL';
-      const hint = error instanceof SnapError ? error.hint : undefined;
-      const failure: RunRecord = {
-        id: `failed-${started.toISOString()}`,
-        startedAt: started.toISOString(),
-        finishedAt: finished.toISOString(),
-        durationMs: finished.getTime() - started.getTime(),
-        outcome: 'failed',
-        error: { code, message: errorMessage(error), ...(hint ? { hint } : {}) },
-        counts: { projects: config.projects.length, environments: 0, services: 0, running: 0, warnings: 0 },
-        apiCalls: {},
-      };
-      await appendRun(layout.runLog, failure, log.records).catch(() => undefined);
-      await exportMetrics(config, [...log.records, failure], options.progress);
-      options.progress({ kind: 'finish', durationMs: finished.getTime() - started.getTime(), outcome: 'failed' });
+      await recordFailure(error, log.records);
       throw error;
     }
+  } catch (error) {
+    // Before the run log was read (a data directory with a file where a folder should be): logged too,
+    // as far as the log can be written, so that status and alerts see the failure.
+    if (!recorded) await recordFailure(error, (await readRunLog(layout.runLog).catch(() => ({ records: [] as RunRecord[] }))).records);
+    throw error;
   } finally {
     await lock.release();
   }

@@ -49,9 +49,12 @@ export function everySchedule(ms: number, text: string): Schedule {
   return { describe: `every ${text}`, next: (after) => after + ms };
 }
 
+/** A cron schedule; throws when the expression does not parse, or matches no date (`0 0 30 2 *`). */
 export async function cronSchedule(expression: string): Promise<Schedule> {
   const { Cron } = await import('croner');
   const cron = new Cron(expression, { paused: true });
+  // "0 0 30 2 *" (the 30th of February) parses, and never fires.
+  if (!cron.nextRun()) throw new Error('it never fires (no date matches it)');
   return {
     describe: `cron "${expression}"`,
     next: (after) => {
@@ -62,12 +65,23 @@ export async function cronSchedule(expression: string): Promise<Schedule> {
   };
 }
 
+/** The longest delay setTimeout takes (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const realClock: Clock = {
   now: () => Date.now(),
+  // Long waits (`--every 30d`) in steps setTimeout can take: a longer delay would fire at once, and the
+  // scheduler would run back to back.
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
       if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
+      const until = Date.now() + ms;
+      let timer = setTimeout(step, Math.min(ms, MAX_TIMER_MS));
+      function step() {
+        const left = until - Date.now();
+        if (left > 0) timer = setTimeout(step, Math.min(left, MAX_TIMER_MS));
+        else done();
+      }
       function done() {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);

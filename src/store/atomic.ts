@@ -15,6 +15,8 @@ export interface WriteOptions {
    * everything inside the data directory): replace the link with the file, never write through it.
    */
   followLinks?: boolean;
+  /** What to do when the file cannot be written (default: the data directory's hint). */
+  hint?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array | 
     if (typeof data === 'string' || data instanceof Uint8Array) await writeWhole(file, data, options);
     else await writeStreamAtomic(file, data);
   } catch (error) {
-    throw translateFsError(error, file);
+    throw translateFsError(error, file, options.hint);
   }
 }
 
@@ -64,13 +66,10 @@ const FS_PROBLEMS: Record<string, string> = {
 };
 
 /** A file-system refusal, in words a user can act on; anything else passes through unchanged. */
-export function translateFsError(error: unknown, file: string): unknown {
+export function translateFsError(error: unknown, file: string, hint = 'point --data-dir or SNAP_DATA_DIR at a writable directory with free space'): unknown {
   const code = (error as NodeJS.ErrnoException)?.code;
   if (!code || !FS_PROBLEMS[code]) return error;
-  return new SnapError('WRITE_FAILED', `cannot write ${file}: ${FS_PROBLEMS[code]} (${code})`, {
-    cause: error,
-    hint: 'point --data-dir or SNAP_DATA_DIR at a writable directory with free space',
-  });
+  return new SnapError('WRITE_FAILED', `cannot write ${file}: ${FS_PROBLEMS[code]} (${code})`, { cause: error, hint });
 }
 
 /**
@@ -154,10 +153,21 @@ async function syncDirectory(dir: string): Promise<void> {
 /** The streaming writer's temp files: `.<name>.<pid>.<8 hex>.tmp`. */
 const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 /**
- * write-file-atomic's temp files: `<name>.<32-bit number>` (a hash of pid, thread and call count, so
- * the writer cannot be told from the name), for the kinds of file snap writes whole.
+ * write-file-atomic's temp files: `<name>.<32-bit number>` (a hash of pid, thread and call count, so the
+ * writer cannot be told from the name), only of the files snap writes whole, where it writes them: the
+ * data directory's own files, and the GitHub cache (`cache/github/<owner>/<repository>.json`). At
+ * least 5 digits: a rotated `runs.jsonl.1` or a copy `releases.json.2` is someone's, not a temp file
+ * (a hash below 10,000 comes once in 400,000 writes, and is left).
  */
-const LIBRARY_TEMP_FILE = /^([^.].*\.(?:json|jsonl|prom))\.\d{1,10}$/;
+const LIBRARY_TEMP_FILE = /^(.+)\.\d{5,10}$/;
+const WHOLE_FILES = new Set(['releases.json', 'baseline.json', 'runs.jsonl', 'alerts.json', 'scheduler.json']);
+const isLibraryTemp = (name: string, folder: string[]): string | undefined => {
+  const target = LIBRARY_TEMP_FILE.exec(name)?.[1];
+  if (!target) return undefined;
+  if (folder.length === 0 && WHOLE_FILES.has(target)) return target;
+  if (folder.length === 3 && folder[0] === 'cache' && folder[1] === 'github' && /^[^.][^/]*\.json$/.test(target)) return target;
+  return undefined;
+};
 /** Files written under a lock other than the run's, or none: their temp files are left to age. */
 const NOT_RUN_LOCKED = new Set(['alerts.json', 'scheduler.json']);
 /** A temp file of a live process, or one the run lock does not guard, older than this is left over too. */
@@ -166,34 +176,34 @@ const TEMP_MAX_AGE_MS = 3_600_000;
 /**
  * Removes the temp files that writers killed mid-write (`kill -9`, a lost node) left in `dir` and
  * the folders below it (at most `depth` levels): the streaming writer's of processes that are gone;
- * write-file-atomic's of files that only a run writes (the caller holds the run lock, so no such
- * writer is at work); and any older than an hour. Run with the data directory's lock held. Returns
+ * write-file-atomic's of the files that only a run writes (the caller holds the run lock, so no such
+ * writer is at work), where they are written; and any of those older than an hour. Run with the data directory's lock held. Returns
  * the files removed and their total size (bytes); a file that cannot be removed is skipped.
  */
 export async function removeStaleTempFiles(dir: string, isAlive: (pid: number) => boolean, depth = 4): Promise<{ files: string[]; bytes: number }> {
   const { readdir, stat: statFile } = await import('node:fs/promises');
   const removed: string[] = [];
   let bytes = 0;
-  const stale = (name: string, mtimeMs: number): boolean => {
+  const stale = (name: string, folder: string[], mtimeMs: number): boolean => {
     const old = Date.now() - mtimeMs > TEMP_MAX_AGE_MS;
     const ours = TEMP_FILE.exec(name);
     if (ours) return Number(ours[1]) !== process.pid && (old || !isAlive(Number(ours[1])));
-    const library = LIBRARY_TEMP_FILE.exec(name);
-    if (library) return old || !NOT_RUN_LOCKED.has(library[1]!);
+    const library = isLibraryTemp(name, folder);
+    if (library) return old || !NOT_RUN_LOCKED.has(library);
     return false;
   };
-  const walk = async (folder: string, level: number): Promise<void> => {
+  const walk = async (folder: string, relative: string[]): Promise<void> => {
     const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       const full = path.join(folder, entry.name);
       // Never follow a symbolic link out of the data directory.
       if (entry.isDirectory() && !entry.isSymbolicLink()) {
-        if (level < depth) await walk(full, level + 1);
+        if (relative.length < depth) await walk(full, [...relative, entry.name]);
         continue;
       }
-      if (!entry.isFile() || !(TEMP_FILE.test(entry.name) || LIBRARY_TEMP_FILE.test(entry.name))) continue;
+      if (!entry.isFile() || !(TEMP_FILE.test(entry.name) || isLibraryTemp(entry.name, relative))) continue;
       const stats = await statFile(full).catch(() => undefined);
-      if (!stats || !stale(entry.name, stats.mtimeMs)) continue;
+      if (!stats || !stale(entry.name, relative, stats.mtimeMs)) continue;
       try {
         await rm(full, { force: true });
         removed.push(full);
@@ -203,6 +213,6 @@ export async function removeStaleTempFiles(dir: string, isAlive: (pid: number) =
       }
     }
   };
-  await walk(dir, 0);
+  await walk(dir, []);
   return { files: removed, bytes };
 }

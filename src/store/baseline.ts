@@ -1,7 +1,7 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { ServiceState, Snapshot } from '../core/snapshot-schema.js';
 import { writeFileAtomic } from './atomic.js';
-import { snapshotFileName, type DataLayout } from './layout.js';
+import { snapshotFileName, snapshotFiles, type DataLayout } from './layout.js';
 import { readJsonOrSetAside, type ReadJsonResult } from './read-json.js';
 import { checkSnapshot, readLatest } from './snapshots.js';
 
@@ -90,10 +90,7 @@ const checkBaseline = (v: unknown) => {
  * baseline.json is set aside and reported through `onCorrupt`.
  */
 export async function readBaseline(layout: DataLayout, onCorrupt?: (corrupt: { file: string; movedTo: string; reason: string }) => void): Promise<ReadJsonResult<Snapshot>> {
-  const newest = await readdir(layout.snapshotsDir).then(
-    (files) => files.filter((f) => f.endsWith('.json')).sort().at(-1),
-    () => undefined,
-  );
+  const newest = (await snapshotFiles(layout.snapshotsDir)).at(-1);
   const latestBytes = await stat(layout.latest).then(
     (s) => s.size,
     () => -1,

@@ -36,6 +36,16 @@ export function dataLayout(root: string): DataLayout {
   };
 }
 
+/**
+ * The snapshot files in `dir`, by name (oldest first): regular files named `*.json` only — a folder or
+ * a link named like a snapshot is not one. Empty when the folder is missing or unreadable.
+ */
+export async function snapshotFiles(dir: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && e.name.endsWith('.json')).map((e) => e.name).sort();
+}
+
 /** Snapshot file names sort by time: 2026-11-24T18-32-28.123Z.json */
 export function snapshotFileName(takenAt: string): string {
   return `${takenAt.replaceAll(':', '-')}.json`;
@@ -57,9 +67,16 @@ export async function checkConfinement(layout: DataLayout): Promise<void> {
       hint: `replace it with a directory (rm ${JSON.stringify(dir)}), or point --data-dir at the volume itself`,
     });
   };
-  const check = async (dir: string) => {
+  const check = async (dir: string, mustBeFolder = true) => {
     const stats = await lstat(dir).catch(() => undefined);
     if (stats?.isSymbolicLink()) await refuse(dir);
+    if (stats && !stats.isDirectory() && mustBeFolder) {
+      // A file where snap keeps a folder (snapshots/, cache/, corrupt/): nothing there can be written.
+      throw new SnapError('DATA_DIR_UNUSABLE', `${dir} is a file, where snap keeps a folder`, {
+        exitCode: ExitCode.failed,
+        hint: `move it out of the data directory (mv ${JSON.stringify(dir)} /tmp/); snap makes the folder again`,
+      });
+    }
     return stats?.isDirectory() ?? false;
   };
   for (const dir of [layout.snapshotsDir, layout.corruptDir]) await check(dir);
@@ -67,7 +84,7 @@ export async function checkConfinement(layout: DataLayout): Promise<void> {
   // cache/<source>/<owner>/<repository>.json
   for (const source of await readdir(layout.cacheDir).catch(() => [] as string[])) {
     const sourceDir = path.join(layout.cacheDir, source);
-    if (!(await check(sourceDir))) continue;
-    for (const owner of await readdir(sourceDir).catch(() => [] as string[])) await check(path.join(sourceDir, owner));
+    if (!(await check(sourceDir, false))) continue;
+    for (const owner of await readdir(sourceDir).catch(() => [] as string[])) await check(path.join(sourceDir, owner), false);
   }
 }

@@ -153,9 +153,13 @@ async function tryCreate(file: string, info: LockInfo): Promise<boolean> {
     try {
       await handle.writeFile(JSON.stringify(info));
       await handle.sync();
-    } finally {
-      await handle.close();
+    } catch (error) {
+      // A full disk: no half-written lock left behind for the next run to wait on.
+      await handle.close().catch(() => undefined);
+      await rm(file, { force: true });
+      throw error;
     }
+    await handle.close();
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -226,7 +230,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
       }
       if (Date.now() >= deadline) {
         const holder = found.info;
-        const who = holder ? `process ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.startedAt})` : 'another process';
+        const who = holder ? `process ${holder.pid} on ${holder.host ?? 'an unknown host'} (${holder.command ?? 'an unknown command'}, since ${holder.startedAt ?? 'an unknown time'})` : 'another process';
         throw new SnapError('LOCKED', `another snap run holds the lock: ${who}`, {
           exitCode: ExitCode.locked,
           hint: `wait for it to finish, or pass --wait to queue behind it; the lock file is ${file}`,

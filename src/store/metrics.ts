@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.js';
 import type { RunRecord } from './run-log.js';
 
@@ -28,6 +29,12 @@ export function prometheusText(records: readonly RunRecord[]): string {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * Writes the textfile atomically. Refuses (throws) a target that exists and is not a regular file:
+ * renaming over `/dev/full` or a folder would replace a device node, or fail half-way.
+ */
 export async function writePrometheusFile(file: string, records: readonly RunRecord[]): Promise<void> {
-  await writeFileAtomic(file, prometheusText(records));
+  const stats = await stat(file).catch(() => undefined);
+  if (stats && !stats.isFile()) throw new Error(`${file} is ${stats.isDirectory() ? 'a folder' : 'not a regular file (a device, a pipe or a socket)'}; snap writes the metrics as a file of its own`);
+  await writeFileAtomic(file, prometheusText(records), { followLinks: true });
 }

@@ -1,4 +1,4 @@
-import { readFile, rename } from 'node:fs/promises';
+import { readFile, rename, stat } from 'node:fs/promises';
 import { makeDirectory } from '../util/make-dir.js';
 import path from 'node:path';
 
@@ -7,6 +7,9 @@ export interface CorruptFile {
   movedTo: string;
   reason: string;
 }
+
+/** The largest data file read (bytes): a large organisation's snapshot is tens of MB; a JavaScript string cannot exceed about 512 MB. */
+export const MAX_DATA_FILE_BYTES = 256 * 1048576;
 
 export type ReadJsonResult<T> =
   | { status: 'ok'; value: T }
@@ -25,6 +28,9 @@ export async function readJsonOrSetAside<T>(
 ): Promise<ReadJsonResult<T>> {
   let text: string;
   try {
+    // Far larger than snap writes it (a runaway copy, a file of zeros): not read into memory at all.
+    const { size } = await stat(file);
+    if (size > MAX_DATA_FILE_BYTES) return { status: 'corrupt', corrupt: await setAside(file, corruptDir, `${Math.round(size / 1048576)} MB, far larger than snap writes it`) };
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { snapshotFiles } from './layout.js';
 import type { DeploymentEvent } from '../core/snapshot-schema.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readJsonOrSetAside } from './read-json.js';
@@ -95,8 +96,7 @@ export async function appendReleases(
  * Unreadable files are skipped. Reads every file, one at a time (a repair, not a routine path).
  */
 export async function deploymentsFromSnapshots(dir: string): Promise<DeploymentEvent[]> {
-  const { readdir } = await import('node:fs/promises');
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort();
+  const files = await snapshotFiles(dir);
   const byId = new Map<string, DeploymentEvent>();
   for (const name of files) {
     try {

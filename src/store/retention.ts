@@ -1,6 +1,6 @@
-import { readdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { DataLayout } from './layout.js';
+import { snapshotFiles, type DataLayout } from './layout.js';
 
 export interface RetentionPolicy {
   keep?: number;
@@ -27,8 +27,12 @@ export function expiredSnapshots(files: readonly string[], policy: RetentionPoli
 /** Applies the policy to the data directory (under the run's lock). `referenced`: snapshot file names the release history needs. Returns the files deleted. */
 export async function applyRetention(layout: DataLayout, policy: RetentionPolicy, referenced: ReadonlySet<string>, now: Date): Promise<string[]> {
   if (!policy.keep && !policy.maxAgeDays) return [];
-  const files = await readdir(layout.snapshotsDir).catch(() => [] as string[]);
+  const files = await snapshotFiles(layout.snapshotsDir);
   const expired = expiredSnapshots(files, policy, referenced, now);
-  for (const f of expired) await rm(path.join(layout.snapshotsDir, f), { force: true });
-  return expired;
+  const deleted: string[] = [];
+  for (const f of expired) {
+    // One that cannot be deleted is tried again next run; retention never fails a run.
+    if (await rm(path.join(layout.snapshotsDir, f), { force: true }).then(() => true, () => false)) deleted.push(f);
+  }
+  return deleted;
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.js';
 
 /** One line of runs.jsonl: what one `snap run` did. */
@@ -29,10 +28,29 @@ export interface RunLog {
 
 export const RUN_LOG_MAX_ENTRIES = 10_000;
 
+/** The most of the run log read (bytes): its newest 10,000 runs take a few MB; a larger file is read from its end. */
+const RUN_LOG_MAX_READ_BYTES = 64 * 1048576;
+
+/** The whole file, or its last `maxBytes` from the start of a line when it is larger. */
+async function readTail(file: string, maxBytes: number): Promise<string> {
+  const { open } = await import('node:fs/promises');
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size <= maxBytes) return await handle.readFile('utf8');
+    const buffer = Buffer.alloc(maxBytes);
+    await handle.read(buffer, 0, maxBytes, size - maxBytes);
+    const text = buffer.toString('utf8');
+    return text.slice(text.indexOf('\n') + 1);
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function readRunLog(file: string): Promise<RunLog> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTail(file, RUN_LOG_MAX_READ_BYTES);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], skippedLines: 0 };
     throw error;

@@ -49,7 +49,7 @@ export function lineRenderer(stream: NodeJS.WritableStream, format: 'plain' | 'j
       case 'source-done':
         return `${event.source}: ${event.ok ? 'done' : 'done with failures'}`;
       case 'warning':
-        return undefined;
+        return event.afterSnapshot ? `warning: ${event.warning.code}: ${event.warning.message}` : undefined;
       case 'finish':
         return `snapshot ${event.outcome} in ${formatDuration(event.durationMs)}`;
     }
@@ -86,6 +86,9 @@ export async function barRenderer(stream: NodeJS.WritableStream): Promise<Progre
     } else if (event.kind === 'finish') {
       multi?.stop();
       multi = undefined;
+    } else if (event.kind === 'warning' && event.afterSnapshot) {
+      if (multi) multi.log(`warning: ${event.warning.code}: ${event.warning.message}\n`);
+      else stream.write(`warning: ${event.warning.code}: ${event.warning.message}\n`);
     }
   };
   return { sink, stop: () => multi?.stop() };

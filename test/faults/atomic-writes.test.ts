@@ -83,11 +83,16 @@ describe('atomic writes under kill -9', () => {
     expect(files.length).toBeGreaterThanOrEqual(leftBehind);
   }, 60_000);
 
-  it('a temp file of a file another lock guards (alerts.json, scheduler.json) is left until it is an hour old', async () => {
+  it('a temp file of a file another lock guards (alerts.json, scheduler.json) is left until it is an hour old; files of people are never touched', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'snap-atomic-'));
-    for (const f of ['alerts.json.123456', 'scheduler.json.99', 'releases.json.4242', 'notes.txt.5']) await writeFile(path.join(dir, f), 'x');
+    const { mkdir } = await import('node:fs/promises');
+    for (const f of ['snapshots', 'backup', 'cache/github/acme']) await mkdir(path.join(dir, f), { recursive: true });
+    const temps = ['releases.json.4242424', 'cache/github/acme/api.json.3141592653'];
+    // A rotated log, copies kept by hand, a snapshot-named copy: not temp files, whatever the digits.
+    const kept = ['alerts.json.123456', 'scheduler.json.99999', 'notes.txt.55555', 'runs.jsonl.1', 'releases.json.2', 'snapshots/keep.json.77777', 'backup/releases.json.34567'];
+    for (const f of [...temps, ...kept]) await writeFile(path.join(dir, f), 'x');
     const { files } = await removeStaleTempFiles(dir, isAlive);
-    expect(files.map((f) => path.basename(f))).toEqual(['releases.json.4242']);
+    expect(files.map((f) => path.relative(dir, f)).sort()).toEqual([...temps].sort());
   });
 
   it('a link where a data file should be is replaced, not written through; a config may be a link', async () => {

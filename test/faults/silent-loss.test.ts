@@ -93,7 +93,9 @@ describe('write order', () => {
     const { rm } = await import('node:fs/promises');
     await rm(path.join(dir, 'snapshots'), { recursive: true });
     await writeFile(path.join(dir, 'snapshots'), 'not a folder');
-    await expect(run()).rejects.toMatchObject({ code: 'WRITE_FAILED' });
+    await expect(run()).rejects.toMatchObject({ code: 'DATA_DIR_UNUSABLE', message: expect.stringContaining('snapshots is a file, where snap keeps a folder') });
+    const last = JSON.parse((await readFile(path.join(dir, 'runs.jsonl'), 'utf8')).trim().split('\n').at(-1)!);
+    expect(last).toMatchObject({ outcome: 'failed', error: { code: 'DATA_DIR_UNUSABLE' } });
     expect(await readFile(releases, 'utf8')).toBe(before);
   });
 

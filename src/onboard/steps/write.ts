@@ -5,6 +5,7 @@ import { lineDiff } from '../../ui/diff.js';
 
 /** Writes the config atomically; an existing, different file is shown as a diff and kept as a .bak copy. */
 export async function writeConfig(output: string, yaml: string, say: (text: string) => void, now = new Date()): Promise<{ backup?: string }> {
+  await checkOutput(output);
   let backup: string | undefined;
   if (existsSync(output)) {
     const before = await readFile(output, 'utf8');
@@ -14,6 +15,17 @@ export async function writeConfig(output: string, yaml: string, say: (text: stri
       await copyFile(output, backup);
     }
   }
-  await writeFileAtomic(output, yaml, { followLinks: true });
+  await writeFileAtomic(output, yaml, { followLinks: true, hint: 'pass --output a file in a folder you can write' });
   return backup ? { backup } : {};
+}
+
+/**
+ * Refuses an --output that exists and is not a regular file (a folder, /dev/full, a pipe): throws a
+ * usage error (exit 2) naming it. Called before the wizard asks anything, and again before writing.
+ */
+export async function checkOutput(output: string): Promise<void> {
+  const { stat } = await import('node:fs/promises');
+  const { usageError } = await import('../../errors.js');
+  const stats = await stat(output).catch(() => undefined);
+  if (stats && !stats.isFile()) throw usageError(`--output ${output} is ${stats.isDirectory() ? 'a folder' : 'not a regular file'}`, 'name the config file to write, e.g. --output snap.config.yaml');
 }

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularFileSync } from '../../util/read-file.js';
 import type https from 'node:https';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -66,7 +67,7 @@ export function readKubeconfig(file: string | undefined, env: NodeJS.ProcessEnv 
     }
     let raw: RawConfig;
     try {
-      raw = (parse(readFileSync(f, 'utf8')) ?? {}) as RawConfig;
+      raw = (parse(readRegularFileSync(f, MAX_KUBECONFIG_BYTES)) ?? {}) as RawConfig;
     } catch (error) {
       throw invalid(`${f}: ${(error as Error).message}`);
     }
@@ -102,8 +103,11 @@ export function readKubeconfig(file: string | undefined, env: NodeJS.ProcessEnv 
   };
 }
 
+/** Kubeconfigs, certificates and token files are small; anything larger (or a pipe, a device) is refused. */
+const MAX_KUBECONFIG_BYTES = 16 * 1048576;
+
 const fileOrData = (dir: string, fileKey: unknown, dataKey: unknown): Buffer | undefined =>
-  typeof dataKey === 'string' ? Buffer.from(dataKey, 'base64') : typeof fileKey === 'string' ? readFileSync(path.resolve(dir, fileKey)) : undefined;
+  typeof dataKey === 'string' ? Buffer.from(dataKey, 'base64') : typeof fileKey === 'string' ? Buffer.from(readRegularFileSync(path.resolve(dir, fileKey), MAX_KUBECONFIG_BYTES), 'utf8') : undefined;
 
 /** TLS and credentials of a context with static credentials, as request options. */
 export function staticRequestOptions(ctx: KubeContext): https.RequestOptions {
@@ -117,7 +121,7 @@ export function staticRequestOptions(ctx: KubeContext): https.RequestOptions {
   const key = fileOrData(ctx.userDir, user['client-key'], user['client-key-data']);
   if (cert) options.cert = cert;
   if (key) options.key = key;
-  const token = typeof user.token === 'string' ? user.token : typeof user.tokenFile === 'string' ? readFileSync(path.resolve(ctx.userDir, user.tokenFile), 'utf8').trim() : undefined;
+  const token = typeof user.token === 'string' ? user.token : typeof user.tokenFile === 'string' ? readRegularFileSync(path.resolve(ctx.userDir, user.tokenFile), MAX_KUBECONFIG_BYTES).trim() : undefined;
   if (token) (options.headers as Record<string, string>).authorization = `Bearer ${token}`;
   else if (typeof user.username === 'string') options.auth = `${user.username}:${String(user.password ?? '')}`;
   return options;
