@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { generateFixture, PRESETS, pushCommits } from '../../sandbox/fixtures/generate.js';
 import type { Fixture } from '../../sandbox/fixtures/types.js';
 import { configForFixture, startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
+import { Random } from '../../sandbox/fixtures/random.js';
 
 /** The project folder (dist/bench/fault-campaign/common.js → ../../..). */
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -90,26 +91,8 @@ export function indent(text: string, n: number): string {
     .join('\n');
 }
 
-/** mulberry32: a small seeded generator, so a campaign with the same --seed makes the same choices. */
-export class Random {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0 || 1;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-}
+/** The sandbox's seeded generator: a campaign with the same --seed makes the same choices. */
+export { Random };
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
