@@ -174,7 +174,7 @@ export async function secrets(options: SecretsOptions): Promise<AreaResult> {
     checks.push({ name: 'check: the SMTP server accepted the login and a message', problems: smtp.logins.some((l) => l.ok) && smtp.messages > 0 ? [] : [`logins ${JSON.stringify(smtp.logins)}, messages ${smtp.messages}`] });
     const both = hooks.slice(0, hooksWithBoth);
     if (both.length && both.every((h) => h.authorization === `Bearer ${bearer}`)) {
-      tally.note(`with both user:password in SNAP_WEBHOOK_URL and SNAP_WEBHOOK_TOKEN set, all ${both.length} webhook requests carried only the bearer token: the URL's credentials were dropped without a word (one Authorization header; src/alerts/send.ts lets the bearer header replace the basic one)`);
+      tally.note(`with both user:password in SNAP_WEBHOOK_URL and SNAP_WEBHOOK_TOKEN set, all ${both.length} webhook requests carried only the bearer token: one Authorization header, which the bearer token takes (the config warns that the URL's user name and password are not sent)`);
     }
     tally.note(`deliveries seen: webhook ${hooks.length} (with the URL's basic auth: ${hooks.filter((h) => h.authorization === basic).length}, with SNAP_WEBHOOK_TOKEN as bearer: ${hooks.filter((h) => h.authorization === `Bearer ${bearer}`).length}), Slack ${http.received.slack}, SMTP logins ${smtp.logins.length} (${smtp.logins.filter((l) => l.ok).length} accepted), messages ${smtp.messages}`);
 
