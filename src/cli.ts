@@ -62,7 +62,7 @@ The binary is also installed as "snapshotctl", for machines where "snap" is Ubun
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr });
     command.commands.forEach(override);
   };
-  program.commands.forEach(override);
+  override(program);
   return program;
 }
 
@@ -108,7 +108,10 @@ export function runFromBin(): void {
   const stop = (signal: NodeJS.Signals, code: number) =>
     process.once(signal, () => {
       runInterruptTasks();
-      process.stderr.write(`\nsnap: stopped by ${signal}\n`);
+      const argv = process.argv;
+      const i = argv.indexOf('--log-format');
+      const json = (argv.find((a) => a.startsWith('--log-format='))?.slice(13) ?? (i >= 0 ? argv[i + 1] : undefined) ?? process.env.SNAP_LOG_FORMAT) === 'json';
+      process.stderr.write(json ? `${JSON.stringify({ time: new Date().toISOString(), level: 'warning', kind: 'stopped', signal, exitCode: code, message: `stopped by ${signal}` })}\n` : `\nsnap: stopped by ${signal}\n`);
       process.exit(code);
     });
   // `snap run --json | head`: a reader that stops early is not an error.

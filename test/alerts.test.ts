@@ -155,7 +155,7 @@ describe('alerts', () => {
     const json = await runCli(['run', '--log-format', 'json'], { cwd: t.dir, env });
     expect(json.code).toBe(0);
     const alertLines = json.stderr.split('\n').filter((l) => l.includes('"kind":"alert"')).map((l) => JSON.parse(l));
-    expect(alertLines).toEqual([{ time: expect.any(String), kind: 'alert', message: 'alert recovery sent to slack' }]);
+    expect(alertLines).toEqual([{ time: expect.any(String), level: 'info', kind: 'alert', message: 'alert recovery sent to slack' }]);
   });
 
   it('reach Slack from a running scheduler: one message when runs start failing, one when they recover', async () => {

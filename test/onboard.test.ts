@@ -117,6 +117,9 @@ describe('bad onboarding flags', () => {
     const url = await runCli(['onboard', '--yes', '--dry-run', '--no-check', '--github-url', 'not a url'], { cwd: t.dir, env: sandboxEnv(t) });
     expect(url.code).toBe(2);
     expect(url.stderr).toContain('--github-url "not a url" is not an http(s) URL');
+    const namespace = await runCli(['onboard', '--yes', '--dry-run', '--no-check', '--env', 'dev=sandbox-nonprod/Bad_NS!'], { cwd: t.dir, env: sandboxEnv(t) });
+    expect(namespace.code).toBe(2);
+    expect(namespace.stderr).toContain('--env dev: "Bad_NS!" is not a Kubernetes namespace name');
     const owner = await runCli(['onboard', '--yes', '--dry-run', '--no-check', '--owner', 'nobody-here-xyz'], { cwd: t.dir, env: sandboxEnv(t) });
     expect(owner.code).toBe(2);
     expect(owner.stderr).toContain('GitHub has no user or organisation "nobody-here-xyz" that this token can see');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AlertChannel, Config } from '../config/types.js';
@@ -12,6 +12,7 @@ import { readRunLog } from '../store/run-log.js';
 import { buildAlert, type Alert } from './message.js';
 import { channelName, deliver, type Delivery } from './send.js';
 import { NO_CONDITIONS, conditionsOf, transitions } from './state.js';
+import { readRegularFile } from '../util/read-file.js';
 
 export interface NotifyOptions {
   env: NodeJS.ProcessEnv;
@@ -219,7 +220,7 @@ export async function recoverDataDir(config: Config, options: NotifyOptions): Pr
 
 async function readMarker(file: string): Promise<UnusableMarker | undefined> {
   try {
-    const value = JSON.parse(await readFile(file, 'utf8')) as UnusableMarker;
+    const value = JSON.parse(await readRegularFile(file, 65536)) as UnusableMarker;
     return typeof value.since === 'string' ? value : undefined;
   } catch {
     return undefined;

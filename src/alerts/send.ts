@@ -1,4 +1,4 @@
-import { redactIn, redactUrl } from '../util/redact.js';
+import { redactIn } from '../util/redact.js';
 import type { AlertChannel } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { alertText, type Alert } from './message.js';
@@ -52,9 +52,10 @@ async function postJson(raw: string, body: unknown, headers: Record<string, stri
   try {
     url = new URL(raw);
   } catch {
-    throw new DeliveryError(`not a URL: ${redactUrl(raw)}`, true);
+    // Slack and webhook URLs are secrets: not even a broken one is echoed.
+    throw new DeliveryError('the URL is not a URL (its value is not shown)', true);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new DeliveryError(`not an http(s) URL: ${redactUrl(raw)}`, true);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new DeliveryError(`the URL is not an http(s) URL (it starts ${url.protocol}; the rest is not shown)`, true);
   const auth: Record<string, string> = url.username || url.password ? { authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` } : {};
   url.username = '';
   url.password = '';

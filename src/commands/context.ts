@@ -53,6 +53,6 @@ export function stderrLog(io: CommandIO, options: GlobalOptions): (level: 'info'
 export function alertLog(io: CommandIO, options: GlobalOptions): (line: string) => void {
   const format = assertLogFormat(options.logFormat ?? (io.env.SNAP_LOG_FORMAT || undefined), options.logFormat ? '--log-format' : 'SNAP_LOG_FORMAT');
   return format === 'json'
-    ? (line) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), kind: 'alert', message: line })}\n`)
+    ? (line) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: /failed|dropped|not evaluated|unusable/.test(line) ? 'warning' : 'info', kind: 'alert', message: line })}\n`)
     : (line) => io.stderr.write(`snap: ${line}\n`);
 }

@@ -82,6 +82,14 @@ export async function runScheduleInstall(targetArgs: string[], options: Schedule
 
   checkDeployFlags(options);
   const outputDir = path.resolve(io.cwd, options.output ?? 'deploy');
+  // The Kubernetes files carry the config in a ConfigMap, which anyone who can read the namespace reads.
+  const hook = config.alerts.channels.find((c) => c.kind === 'webhook');
+  if (targets.includes('kubernetes') && hook?.kind === 'webhook' && hook.url && /^[a-z]+:\/\/[^/]*@|[?#]/i.test(hook.url)) {
+    throw usageError(
+      'alerts.webhook.url holds credentials or a query string, and the Kubernetes files would put it in a ConfigMap, readable by anyone who can read the namespace',
+      'take "url:" out of the config and put the URL in the snap-secrets Secret as SNAP_WEBHOOK_URL (alerts.webhook.urlEnv names the variable)',
+    );
+  }
   const files = renderDeployFiles(config, targets, {
     schedule: { cron, onCalendar, describe, scheduleArgs },
     outputDir,
@@ -164,6 +172,9 @@ export function checkDeployFlags(options: { namespace?: string; storage?: string
   }
   if (storage !== undefined && !/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(storage)) {
     throw usageError(`--storage ${JSON.stringify(storage)} is not a Kubernetes quantity`, 'write a size such as 1Gi, 500Mi or 10Gi');
+  }
+  if (storage !== undefined && Number.parseFloat(storage) === 0) {
+    throw usageError('--storage 0 is no room for the data directory', 'write a size such as 1Gi, 500Mi or 10Gi');
   }
   const component = '[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*';
   const reference = new RegExp(`^(?:(?:[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?)/)?${component}(?:/${component})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`);

@@ -102,9 +102,11 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   }
   let raw: unknown;
   try {
+    // Nested thousands deep, the document would overflow the stack on the way (a RangeError below).
     // Aliases are expanded here: an alias bomb or an alias to no anchor is a YAML error like any other.
     raw = emptySectionsAsDefaults(doc.toJS({ maxAliasCount: 100 }));
   } catch (error) {
+    if (error instanceof RangeError) return { warnings: [], errors: [{ severity: 'error', file, path: '', message: 'YAML: the document is nested too deeply to read', hint: 'a config is a few levels deep: check the indentation, or for brackets that are never closed' }] };
     const message = (error as Error).message.replace(/ indicates a resource exhaustion attack/, ' (an alias bomb?)');
     return { warnings: [], errors: [{ severity: 'error', file, path: '', message: `YAML: ${message}`, hint: 'fix the YAML: define each anchor (&name) before its alias (*name), and do not nest aliases deeply' }] };
   }
@@ -187,7 +189,7 @@ function describeIssue(
     const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
     if (missing) return issueAt('is required', `add "${last}: ${String(issue.values[0])}"`);
     if (issue.values.every((v) => typeof v === 'number')) {
-      return issueAt(`${JSON.stringify(value)} is not allowed`, typeof value === 'string' && issue.values.map(String).includes(value) ? `write the number without quotes: ${last}: ${value}` : `write ${last}: ${String(issue.values[0])}`);
+      return issueAt(`${typeof value === 'number' ? describeValue(value) : JSON.stringify(value)} is not allowed`, typeof value === 'string' && issue.values.map(String).includes(value) ? `write the number without quotes: ${last}: ${value}` : `write ${last}: ${String(issue.values[0])}`);
     }
     const suggestion = typeof value === 'string' ? didYouMean(value, issue.values.map(String)) : undefined;
     return issueAt(`${JSON.stringify(value)} is not allowed`, suggestion ? `did you mean "${suggestion}"? (allowed: ${allowed})` : `allowed: ${allowed}`);
@@ -269,6 +271,7 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  */
 function explainYamlError(error: { code: string; message: string; pos: [number, number] }, text: string, lines: LineCounter): { message: string; hint: string } {
   const first = error.message.split('\n')[0]!;
+  if (/Maximum call stack/i.test(first)) return { message: 'YAML: the document is nested too deeply to read', hint: 'a config is a few levels deep: check the indentation, or for brackets that are never closed' };
   const all = text.split(/\r?\n/);
   const { line } = lines.linePos(error.pos[0]);
   const source = all[line - 1] ?? '';
@@ -419,7 +422,7 @@ function normalise(
   if (env.SNAP_GITHUB_URL && !errors.some((e) => e.path === 'SNAP_GITHUB_URL')) {
     const url = URL.canParse(env.SNAP_GITHUB_URL) ? new URL(env.SNAP_GITHUB_URL) : undefined;
     if (!url || !/^https?:$/.test(url.protocol)) errors.push({ severity: 'error', file, path: 'SNAP_GITHUB_URL', message: 'SNAP_GITHUB_URL is not an http(s) URL', hint: 'e.g. https://api.github.com, or https://github.example.com/api for GitHub Enterprise Server; it beats github.url in the file' });
-    else if (url.username || url.password) errors.push({ severity: 'error', file, path: 'SNAP_GITHUB_URL', message: 'SNAP_GITHUB_URL must not hold credentials', hint: 'the token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`' });
+    else if (url.username || url.password || url.search || url.hash) errors.push({ severity: 'error', file, path: 'SNAP_GITHUB_URL', message: 'SNAP_GITHUB_URL must not hold credentials or a query string (they would be printed and saved)', hint: 'the token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`' });
   }
   if (errors.length > 0) return { errors, warnings };
 
@@ -450,7 +453,7 @@ function normalise(
     },
     history: { days: raw.history?.days ?? 60 },
     // Default: 30 days of snapshot files (those the release history names are kept regardless).
-    retention: raw.retention?.keep || raw.retention?.maxAgeDays ? { ...(raw.retention?.keep ? { keep: raw.retention.keep } : {}), ...(raw.retention?.maxAgeDays ? { maxAgeDays: raw.retention.maxAgeDays } : {}) } : { maxAgeDays: DEFAULT_RETENTION_DAYS },
+    retention: raw.retention?.keep || raw.retention?.maxAgeDays ? { ...(raw.retention?.keep ? { keep: raw.retention.keep } : {}), ...(raw.retention?.maxAgeDays ? { maxAgeDays: raw.retention.maxAgeDays } : {}) } : { maxAgeDays: DEFAULT_RETENTION_DAYS, keep: DEFAULT_RETENTION_KEEP },
     alerts,
     monitoring: raw.monitoring?.prometheusFile ? { prometheusFile: path.resolve(dir, expandHome(raw.monitoring.prometheusFile, env)) } : {},
     tickets: {
@@ -471,8 +474,14 @@ function normalise(
  * Alert channels with their defaults. Secrets stay in environment variables: a channel whose variable is
  * unset is kept (the variable may be set where snap runs) and warned about.
  */
-/** Snapshot files older than this are deleted when the config sets no retention (a 1 GiB volume holds about two weeks of a mid-size organisation at 15-minute runs). */
+/**
+ * When the config sets no retention: snapshot files older than 30 days, or beyond the newest 800, are
+ * deleted, whichever comes first. A mid-size organisation's snapshot (40 services) is about 0.75 MB, so
+ * 800 take about 600 MB of the CronJob template's 1 GiB volume (8 days at 15-minute runs, a month at
+ * hourly ones); DISK_SPACE_LOW warns before a larger organisation fills it.
+ */
 const DEFAULT_RETENTION_DAYS = 30;
+const DEFAULT_RETENTION_KEEP = 800;
 
 /** Hosts where plain-text SMTP never leaves the machine. */
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;

@@ -147,6 +147,7 @@ export const githubSchema = z
       .url('write the API base URL, e.g. https://api.github.com or https://github.example.com/api')
       .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL, e.g. https://api.github.com or https://github.example.com/api')
       .refine((u) => !/^https?:\/\/[^/]*@/i.test(u), 'must not hold credentials: the token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`, never from this file')
+      .refine((u) => !/[?#]/.test(u), 'must not carry a query string (a token there would be printed and saved): the token comes from GITHUB_TOKEN, GH_TOKEN or `gh auth token`')
       .refine((u) => !/^https?:\/\/(www\.)?github\.com\/?$/i.test(u), 'is the website, not the API: write https://api.github.com (or leave github.url out)')
       .optional()
       .describe('GitHub API base URL. Default https://api.github.com; GitHub Enterprise Server: https://HOST/api. GraphQL is served at <url>/graphql.'),
@@ -241,7 +242,7 @@ export const alertsSchema = z
           .string()
           .min(1)
           .refine((h) => !h.includes('://'), 'write the host name only, e.g. smtp.example.com (no smtp:// or https://)')
-          .refine((h) => !/:\d+$/.test(h), 'write the host name only: the port goes in "port:"')
+          .refine((h) => !/^[^:]+:\d+$/.test(h), 'write the host name only: the port goes in "port:"')
           .describe('SMTP server host.'),
         port: z.number().int().min(1).max(65535).default(587).describe('SMTP port: 587 (STARTTLS), 465 (TLS) or 25.'),
         tls: z

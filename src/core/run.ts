@@ -50,7 +50,7 @@ async function recoverUnlogged(
   records: readonly RunRecord[],
   previous: Snapshot | undefined,
 ): Promise<{ unlogged?: RunRecord; events: DeploymentEvent[]; previous?: Snapshot }> {
-  const { readFile } = await import('node:fs/promises');
+  const { readRegularFile } = await import('../util/read-file.js');
   const newest = (await snapshotFiles(layout.snapshotsDir)).at(-1);
   if (!newest || records.some((r) => r.snapshot && path.basename(r.snapshot) === newest)) return { events: [] };
   // Older than latest.json and unknown to the log: not a run's last word; retention deals with it.
@@ -59,7 +59,7 @@ async function recoverUnlogged(
   const file = path.join(layout.snapshotsDir, newest);
   let snapshot: Snapshot;
   try {
-    snapshot = JSON.parse(await readFile(file, 'utf8')) as Snapshot;
+    snapshot = JSON.parse(await readRegularFile(file, 256 * 1048576)) as Snapshot;
   } catch {
     return { events: [] };
   }
@@ -104,7 +104,7 @@ export async function diskWarning(dir: string, snapshotBytes: number): Promise<S
   const total = stats.blocks * stats.bsize;
   const room = snapshotBytes > 0 ? Math.floor(free / snapshotBytes) : Infinity;
   if (room >= 20 && free >= total * 0.05) return undefined;
-  const mb = (n: number) => `${Math.round(n / 1_048_576)} MB`;
+  const mb = (n: number) => (n >= 1_048_576 ? `${Math.round(n / 1_048_576)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
   return {
     code: 'DISK_SPACE_LOW',
     severity: 'warning',
@@ -258,6 +258,10 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       const releases = await appendReleases(layout.releases, layout.corruptDir, [...recoveredEvents, ...(snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id }))], settled, () =>
         deploymentsFromSnapshots(layout.snapshotsDir),
       );
+      if (releases.rebuilt) {
+        const message = `${layout.releases} was missing; the release history was rebuilt from the snapshot files (${releases.rebuilt} deployments recovered, ${releases.total} now)`;
+        snapshot.warnings.push({ code: 'RELEASES_REBUILT', severity: 'warning', scope: { source: 'store' }, message });
+      }
       if (releases.corrupt) {
         const message = `${layout.releases} was unreadable (${releases.corrupt.reason}); moved to ${releases.corrupt.movedTo}, and the release history was rebuilt from the snapshot files (${releases.corrupt.recovered} deployments recovered, ${releases.total} now)`;
         // The snapshot is not written yet: the warning goes in it, and in the run log.
@@ -292,7 +296,12 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
               },
             }
           : {}),
-        ...(notes.length ? { notes } : {}),
+        // What happened to the data directory (files set aside, locks taken over, runs completed) is in
+        // the run log too, not only in the snapshot.
+        ...(() => {
+          const all = [...notes, ...snapshot.warnings.filter((w) => w.scope.source === 'store' && !notes.includes(w.message)).map((w) => `${w.code}: ${w.message}`)];
+          return all.length ? { notes: all } : {};
+        })(),
         releases: { added: releases.added, updated: releases.updated, unsettled: releases.unsettled, total: releases.total },
         ...(deleted.length ? { retention: { deleted: deleted.length } } : {}),
       };

@@ -52,6 +52,10 @@ export function everySchedule(ms: number, text: string): Schedule {
 /** A cron schedule; throws when the expression does not parse, or matches no date (`0 0 30 2 *`). */
 export async function cronSchedule(expression: string): Promise<Schedule> {
   const { Cron } = await import('croner');
+  // Five fields, as cron, systemd's translation, Kubernetes and GitHub Actions read them: croner also
+  // takes a sixth (seconds), which a crontab would run as the start of the command.
+  const fields = expression.trim().split(/\s+/).length;
+  if (fields !== 5) throw new Error(`it has ${fields} field${fields === 1 ? '' : 's'}, not 5`);
   const cron = new Cron(expression, { paused: true });
   // "0 0 30 2 *" (the 30th of February) parses, and never fires.
   if (!cron.nextRun()) throw new Error('it never fires (no date matches it)');

@@ -68,11 +68,14 @@ function shellQuote(word: string): string {
 /** A shell word in a crontab command: quoted, and `%` escaped (cron turns a bare % into a line break). */
 const cronWord = (word: string) => shellQuote(word).replaceAll('%', '\\%');
 
-/** Specifiers (`%`) and variables (`$`) escaped, as systemd.unit(5) and systemd.service(5) expand them in most settings. */
-const systemdEscape = (text: string) => text.replaceAll('%', '%%').replaceAll('$', '$$$$');
+/** Specifiers (`%`) escaped, as systemd.unit(5) expands them in most settings (a `$` is literal outside command lines). */
+const systemdEscape = (text: string) => text.replaceAll('%', '%%');
 
-/** One argument of a systemd command line: double-quoted, with backslashes and quotes escaped (systemd.service(5), "Command lines"). */
-const systemdArg = (word: string) => `"${systemdEscape(word).replace(/[\\"]/g, '\\$&')}"`;
+/**
+ * One argument of a systemd command line: specifiers and variables (`$`, expanded only on command lines)
+ * escaped, double-quoted, with backslashes and quotes escaped (systemd.service(5), "Command lines").
+ */
+const systemdArg = (word: string) => `"${systemdEscape(word).replaceAll('$', '$$$$').replace(/[\\"]/g, '\\$&')}"`;
 
 /** Values as each kind of file must have them: shell words for cron, quoted arguments for systemd. */
 function quotedFor(target: Target, values: Record<string, string>): Record<string, string> {

@@ -1,9 +1,9 @@
 import type { AlertConditions } from '../alerts/state.js';
 import type { Alert } from '../alerts/message.js';
 import type { AlertChannel } from '../config/types.js';
-import { readFile } from 'node:fs/promises';
 import { writeJsonAtomic } from './atomic.js';
 import { readJsonOrSetAside, type CorruptFile } from './read-json.js';
+import { readRegularFile } from '../util/read-file.js';
 
 /** `alerts.json`: what the alerts remember between runs. */
 export interface AlertStateFile {
@@ -42,7 +42,7 @@ export async function writeAlertState(file: string, state: AlertStateFile): Prom
 /** For readers that change nothing (`snap status`): the last delivery and how many wait, or nothing known. */
 export async function peekAlertState(file: string): Promise<{ lastDelivery?: AlertDeliveryRecord; pending: number }> {
   try {
-    const state = JSON.parse(await readFile(file, 'utf8')) as AlertStateFile;
+    const state = JSON.parse(await readRegularFile(file, 256 * 1048576)) as AlertStateFile;
     return { lastDelivery: state.history.at(-1), pending: state.pending.length };
   } catch {
     return { pending: 0 };

@@ -57,7 +57,10 @@ async function readLock(file: string): Promise<{ info?: LockInfo; mtimeMs: numbe
   try {
     const [text, stats] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
     try {
-      return { info: JSON.parse(text) as LockInfo, mtimeMs: stats.mtimeMs };
+      const info = JSON.parse(text) as Partial<LockInfo> | null;
+      // JSON, but no lock snap wrote (`[]`, `"x"`, a pid that is no process id): unreadable, like garbage.
+      const valid = info !== null && typeof info === 'object' && Number.isInteger(info.pid) && (info.pid as number) > 0 && typeof info.host === 'string' && typeof info.token === 'string';
+      return valid ? { info: info as LockInfo, mtimeMs: stats.mtimeMs } : { mtimeMs: stats.mtimeMs };
     } catch {
       // Half-written by a holder that died between create and write: stale by age only.
       return { mtimeMs: stats.mtimeMs };

@@ -29,17 +29,20 @@ export async function readJsonOrSetAside<T>(
   let text: string;
   try {
     // Far larger than snap writes it (a runaway copy, a file of zeros): not read into memory at all.
-    const { size } = await stat(file);
+    const stats = await stat(file);
+    const { size } = stats;
+    if (!stats.isFile() && !stats.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
     if (size > MAX_DATA_FILE_BYTES) return { status: 'corrupt', corrupt: await setAside(file, corruptDir, `${Math.round(size / 1048576)} MB, far larger than snap writes it`) };
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
-    if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR' || (error as NodeJS.ErrnoException).code === 'ENOTREG') {
       const { SnapError, ExitCode } = await import('../errors.js');
-      throw new SnapError('DATA_DIR_UNUSABLE', `${file} is a folder, not a file`, {
+      // A named pipe would block the read for ever (and the exit on SIGTERM with it).
+      throw new SnapError('DATA_DIR_UNUSABLE', `${file} is ${(error as NodeJS.ErrnoException).code === 'EISDIR' ? 'a folder' : 'not a regular file (a named pipe, a device or a socket)'}, not a file snap wrote`, {
         exitCode: ExitCode.failed,
         cause: error,
-        hint: `snap never makes a folder there: move it out of the data directory (mv ${JSON.stringify(file)} /tmp/) and run again`,
+        hint: `snap only writes files there: move it out of the data directory (mv ${JSON.stringify(file)} /tmp/) and run again`,
       });
     }
     throw error;

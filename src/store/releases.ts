@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { snapshotFiles } from './layout.js';
 import type { DeploymentEvent } from '../core/snapshot-schema.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readJsonOrSetAside } from './read-json.js';
+import { readRegularFile } from '../util/read-file.js';
 
 /**
  * The release history: every deployment snap has seen, oldest first, deduplicated by event id, and
@@ -25,6 +25,8 @@ export interface ReleasesUpdate {
   /** Every event in the history after the update. */
   events: DeploymentEvent[];
   /** The file was unreadable and set aside; the history was rebuilt from `recovered` events (the snapshot files) and this run's. */
+  /** The file was missing and older snapshot files recorded deployments: this many were recovered from them. */
+  rebuilt?: number;
   corrupt?: { movedTo: string; reason: string; recovered: number };
 }
 
@@ -43,7 +45,7 @@ const settledPart = (e: DeploymentEvent) => JSON.stringify([e.rollback, e.rollba
  */
 export async function unsettledReleases(file: string, limit = 1000): Promise<DeploymentEvent[]> {
   try {
-    const value = JSON.parse(await readFile(file, 'utf8')) as ReleasesFile;
+    const value = JSON.parse(await readRegularFile(file, 256 * 1048576)) as ReleasesFile;
     return Array.isArray(value?.events) ? value.events.filter(unsettled).slice(-limit) : [];
   } catch {
     return [];
@@ -64,11 +66,14 @@ export async function appendReleases(
   recover?: () => Promise<DeploymentEvent[]>,
 ): Promise<ReleasesUpdate> {
   const read = await readJsonOrSetAside<ReleasesFile>(file, corruptDir, check);
-  // An unreadable history is set aside and rebuilt from what is left (the snapshot files), never emptied.
-  const recovered = read.status === 'corrupt' && recover ? await recover() : [];
+  // An unreadable history is set aside and rebuilt from what is left (the snapshot files), never emptied;
+  // so is a missing one (deleted by hand) when older snapshot files recorded deployments.
+  const recovered = read.status !== 'ok' && recover ? await recover() : [];
+  const given = new Set(events.map((e) => e.id));
+  const rebuilt = read.status === 'missing' ? recovered.filter((e) => !given.has(e.id)).length : 0;
   const byId = new Map(updates.map((u) => [u.id, u]));
   let updated = 0;
-  const existing = (read.status === 'ok' ? read.value.events : recovered).map((e) => {
+  const existing = (read.status === 'ok' ? read.value.events : recovered.filter((e) => read.status === 'corrupt' || !given.has(e.id))).map((e) => {
     const u = byId.get(e.id);
     if (!u || settledPart(u) === settledPart(e)) return e;
     updated++;
@@ -84,8 +89,9 @@ export async function appendReleases(
     total: all.length,
     events: all,
     ...(read.status === 'corrupt' ? { corrupt: { movedTo: read.corrupt.movedTo, reason: read.corrupt.reason, recovered: recovered.length } } : {}),
+    ...(rebuilt > 0 ? { rebuilt } : {}),
   };
-  if (fresh.length === 0 && updated === 0 && read.status !== 'corrupt') return result;
+  if (fresh.length === 0 && updated === 0 && read.status !== 'corrupt' && rebuilt === 0) return result;
   await writeJsonAtomic(file, { format: RELEASES_FORMAT, events: all } satisfies ReleasesFile);
   return result;
 }
@@ -100,7 +106,7 @@ export async function deploymentsFromSnapshots(dir: string): Promise<DeploymentE
   const byId = new Map<string, DeploymentEvent>();
   for (const name of files) {
     try {
-      const snapshot = JSON.parse(await readFile(`${dir}/${name}`, 'utf8')) as { id?: string; deployments?: DeploymentEvent[] };
+      const snapshot = JSON.parse(await readRegularFile(`${dir}/${name}`, 256 * 1048576)) as { id?: string; deployments?: DeploymentEvent[] };
       for (const e of snapshot.deployments ?? []) if (e?.id && !byId.has(e.id)) byId.set(e.id, { ...e, ...(snapshot.id ? { snapshot: snapshot.id } : {}) });
     } catch {
       // unreadable: nothing to recover from it

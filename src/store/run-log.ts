@@ -33,7 +33,16 @@ const RUN_LOG_MAX_READ_BYTES = 64 * 1048576;
 
 /** The whole file, or its last `maxBytes` from the start of a line when it is larger. */
 async function readTail(file: string, maxBytes: number): Promise<string> {
-  const { open } = await import('node:fs/promises');
+  const { open, stat } = await import('node:fs/promises');
+  // Opening a named pipe would block until something writes to it: only a regular file is opened.
+  const stats = await stat(file);
+  if (!stats.isFile()) {
+    const { SnapError, ExitCode } = await import('../errors.js');
+    throw new SnapError('DATA_DIR_UNUSABLE', `${file} is ${stats.isDirectory() ? 'a folder' : 'not a regular file (a named pipe, a device or a socket)'}, not the run log snap wrote`, {
+      exitCode: ExitCode.failed,
+      hint: `move it out of the data directory (mv ${JSON.stringify(file)} /tmp/) and run again`,
+    });
+  }
   const handle = await open(file, 'r');
   try {
     const { size } = await handle.stat();

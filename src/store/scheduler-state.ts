@@ -1,10 +1,11 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { onInterrupt } from '../util/cleanup.js';
 import { writeFileAtomic } from './atomic.js';
 import { isAlive } from './lock.js';
+import { readRegularFile } from '../util/read-file.js';
 
 /**
  * `scheduler.json` in the data directory: a running `snap schedule run` says when its next run is, so
@@ -36,7 +37,7 @@ export function clearSchedulerStateOnExit(dataDir: string): () => Promise<void> 
 /** The scheduler's state, if one is running (on this host: its process must be alive). */
 export async function readSchedulerState(dataDir: string): Promise<SchedulerState | undefined> {
   try {
-    const state = JSON.parse(await readFile(schedulerFile(dataDir), 'utf8')) as SchedulerState;
+    const state = JSON.parse(await readRegularFile(schedulerFile(dataDir), 1048576)) as SchedulerState;
     if (typeof state.next !== 'string' || typeof state.pid !== 'number') return undefined;
     if (state.host === hostname() && !isAlive(state.pid)) return undefined;
     return state;

@@ -13,7 +13,7 @@ afterEach(async () => {
 const run = async () => runSnapshot(await t!.config(), { progress: silentProgress, githubToken: t!.sandbox.githubToken, now: testClock, sleep: async () => {} });
 
 describe('GitHub answers that are not GraphQL', () => {
-  for (const kind of ['html', 'truncated'] as const) {
+  for (const kind of ['html', 'truncated', 'null'] as const) {
     it(`${kind}, once: retried, and the run is ok`, async () => {
       t = await startTestSandbox();
       t.sandbox.github.faults.garbled = { kind, times: 1 };
@@ -56,12 +56,20 @@ describe('one repository answered with an error', () => {
     expect(Object.keys(snapshot.tickets!)).toHaveLength(tickets);
   });
 
-  it('a warning always names its repository, whatever GitHub says', async () => {
+  it('NOT_FOUND: named; a repository read before stands in from its cache and the snapshot is partial', async () => {
     t = await startTestSandbox();
     t.sandbox.github.faults.repositoryError = { repository: 'acme/payments-api', times: 1000, type: 'NOT_FOUND' };
+    const cold = await run();
+    expect(cold.snapshot.warnings.find((w) => w.code === 'REPOSITORY_NOT_FOUND')?.message).toContain('acme/payments-api');
+    t.sandbox.github.faults.repositoryError = undefined;
+    const first = await run();
+    const tickets = Object.keys(first.snapshot.tickets!).length;
+    t.sandbox.github.faults.repositoryError = { repository: 'acme/payments-api', times: 1000, type: 'NOT_FOUND' };
     const { snapshot } = await run();
-    const warning = snapshot.warnings.find((w) => w.code === 'REPOSITORY_NOT_FOUND');
-    expect(warning?.message).toContain('acme/payments-api');
+    expect(snapshot.outcome).toBe('partial');
+    expect(snapshot.warnings.find((w) => w.code === 'REPOSITORY_NOT_FOUND')?.message).toMatch(/^acme\/payments-api: GitHub no longer finds it .*its cached history .* is used in this snapshot/);
+    expect(Object.keys(snapshot.repositories!)).toHaveLength(15);
+    expect(Object.keys(snapshot.tickets!)).toHaveLength(tickets);
   });
 });
 

@@ -50,7 +50,13 @@ describe('values written into schedules', () => {
     const service = path.join(dir, 'deploy', 'systemd', 'snap.service');
     const verify = await spawnAsync('systemd-analyze', ['verify', service, path.join(dir, 'deploy', 'systemd', 'snap.timer')], {});
     expect(verify.stderr.replace(/.*(is not executable|Failed to|No such file).*\n?/g, '')).toBe('');
-    expect(await readFile(service, 'utf8')).toContain('100%%');
+    const unit = await readFile(service, 'utf8');
+    expect(unit).toContain('100%%');
+    // `$` is expanded on command lines only (systemd.service(5)): doubled there, literal in paths.
+    const line = (key: string) => unit.split('\n').find((l) => l.startsWith(`${key}=`))!;
+    expect(line('ReadWritePaths')).toContain('data$(touch');
+    expect(line('ReadWritePaths')).not.toContain('$$');
+    expect(line('WorkingDirectory')).not.toContain('$$');
   });
 
   it('flags are checked against Kubernetes and image reference rules', () => {

@@ -46,7 +46,7 @@ describe('lock and data directory faults', () => {
   });
 
   it('an empty or garbage lock left by a full disk is stale at once, and its takeover is reported', async () => {
-    for (const content of ['', '{"pid": 12']) {
+    for (const content of ['', '{"pid": 12', '[]', '"x"', '{"pid":"abc"}', '{"pid":0}', '{"pid":-1,"host":"h","token":"t"}']) {
       const lock = path.join(dir, `lock-${content.length}`);
       await writeFile(lock, content);
       const old = new Date(Date.now() - 5_000);
@@ -156,7 +156,7 @@ describe('a volume about to fill', () => {
   it('retention defaults to 30 days when the config sets none', async () => {
     const { parseConfig } = await import('../../src/config/load.js');
     const { config } = parseConfig('version: 1\nenvironments:\n  - name: dev\n    context: c\nprojects:\n  - name: p\n    services:\n      - name: a\n        repository: acme/a\n', '/tmp/c.yaml', { env: {} });
-    expect(config!.retention).toEqual({ maxAgeDays: 30 });
+    expect(config!.retention).toEqual({ maxAgeDays: 30, keep: 800 });
   });
 });
 

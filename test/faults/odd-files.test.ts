@@ -91,6 +91,43 @@ describe('files that are not files', () => {
 });
 
 describe('the data directory holding odd things', () => {
+  it('a named pipe where a data file should be: run and status answer within seconds (it hung them, SIGTERM too)', async () => {
+    t = await startTestSandbox();
+    await t.writeConfig();
+    expect((await runCli(['run'], { cwd: t.dir })).code).toBe(0);
+    const { rm } = await import('node:fs/promises');
+    for (const file of ['latest.json', 'releases.json', 'runs.jsonl']) {
+      const where = path.join(t.dir, '.snap', file);
+      const saved = await readFile(where, 'utf8');
+      await rm(where);
+      mkfifo(where);
+      const run = await runCli(['run'], { cwd: t.dir, timeoutMs: 15_000 });
+      expect(run.code, file).toBe(1);
+      expect(run.stderr).toContain(`${where} is not a regular file (a named pipe, a device or a socket)`);
+      const status = await runCli(['status'], { cwd: t.dir, timeoutMs: 15_000 });
+      expect(status.code, `status with ${file}`).not.toBeNull();
+      await rm(where);
+      await writeFile(where, saved);
+    }
+  });
+
+  it('a release history deleted by hand is rebuilt from the snapshot files, and said so', async () => {
+    t = await startTestSandbox();
+    await t.writeConfig();
+    expect((await runCli(['run'], { cwd: t.dir })).code).toBe(0);
+    const file = path.join(t.dir, '.snap', 'releases.json');
+    const before = JSON.parse(await readFile(file, 'utf8')).events.length;
+    expect(before).toBeGreaterThan(0);
+    const { rm } = await import('node:fs/promises');
+    await rm(file);
+    const result = await runCli(['run', '--json'], { cwd: t.dir });
+    expect(result.code).toBe(0);
+    const { snapshot, run } = JSON.parse(result.stdout);
+    expect(snapshot.warnings.find((w: { code: string }) => w.code === 'RELEASES_REBUILT')?.message).toMatch(/releases\.json was missing; the release history was rebuilt from the snapshot files \(\d+ deployments recovered/);
+    expect(run.notes.join('\n')).toContain('RELEASES_REBUILT');
+    expect(JSON.parse(await readFile(file, 'utf8')).events.length).toBe(before);
+  });
+
   it('a folder named like a snapshot is not a snapshot: retention leaves it, the run is ok', async () => {
     t = await startTestSandbox();
     await t.writeConfig({ retention: { keep: 1 } });
@@ -158,14 +195,21 @@ describe('schedules', () => {
     expect(done).toBe(true);
   });
 
-  it('a cron expression that never fires is a usage error (exit 2) for schedule run and install alike', async () => {
+  it('a cron expression that never fires, or has six fields, is a usage error (exit 2) for schedule run and install alike', async () => {
     t = await startTestSandbox();
     await t.writeConfig();
-    for (const args of [['schedule', 'run', '--cron', '0 0 30 2 *'], ['schedule', 'install', 'cron', '--cron', '0 0 30 2 *', '--output', path.join(t.dir, 'deploy')]]) {
-      const result = await runCli(args, { cwd: t.dir, timeoutMs: 10_000 });
-      expect(result.code, args.join(' ')).toBe(2);
-      expect(result.stderr).toMatch(/is not a cron expression: it never fires/);
+    for (const [cron, why] of [['0 0 30 2 *', /it never fires/], ['* * * * * *', /it has 6 fields, not 5/]] as const) {
+      for (const args of [['schedule', 'run', '--cron', cron], ['schedule', 'install', 'cron', '--cron', cron, '--output', path.join(t.dir, 'deploy')]]) {
+        const result = await runCli(args, { cwd: t.dir, timeoutMs: 10_000 });
+        expect(result.code, args.join(' ')).toBe(2);
+        expect(result.stderr).toMatch(/is not a cron expression: /);
+        expect(result.stderr).toMatch(why);
+      }
     }
+    expect(existsSync(path.join(t.dir, 'deploy'))).toBe(false);
+    const storage = await runCli(['schedule', 'install', 'kubernetes', '--storage', '0', '--output', path.join(t.dir, 'deploy')], { cwd: t.dir });
+    expect(storage.code).toBe(2);
+    expect(storage.stderr).toContain('--storage 0 is no room for the data directory');
   });
 });
 
@@ -173,7 +217,7 @@ describe('--log-format json', () => {
   it('every line on stderr is JSON: config warnings and usage errors too', async () => {
     t = await startTestSandbox();
     await t.writeConfig({ monitoring: { prometheusFile: 'metrics.txt' } });
-    for (const args of [['run', '--log-format', 'json'], ['run', '--log-format', 'json', '--no-such-flag']]) {
+    for (const args of [['run', '--log-format', 'json'], ['run', '--log-format', 'json', '--no-such-flag'], ['--log-format', 'json', 'frobnicate']]) {
       const result = await runCli(args, { cwd: t.dir });
       const lines = result.stderr.trim().split('\n');
       expect(lines.length, args.join(' ')).toBeGreaterThan(0);

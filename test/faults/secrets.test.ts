@@ -82,6 +82,36 @@ describe('the config printed back', () => {
   });
 });
 
+describe('secrets that never reach output or generated files', () => {
+  it('a Slack URL that is no URL, or not http(s), is not echoed', async () => {
+    for (const bad of ['garbage SLACKSEC1', 'ftp://x/SLACKSEC1']) {
+      const delivery = await deliver({ kind: 'slack', webhookUrlEnv: 'SNAP_SLACK_WEBHOOK_URL' }, alert, { env: { SNAP_SLACK_WEBHOOK_URL: bad }, retries: 2, timeoutMs: 1000, sleep: async () => {} });
+      expect(delivery).toMatchObject({ ok: false, attempts: 1 });
+      expect(delivery.error).not.toContain('SLACKSEC1');
+    }
+  });
+
+  it('schedule install kubernetes refuses a webhook URL with credentials (it would go in a ConfigMap); github.url and SNAP_GITHUB_URL refuse a query string', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { runCli } = await import('../helpers/cli.js');
+    const { parseConfig } = await import('../../src/config/load.js');
+    const dir = await mkdtemp(path.join(tmpdir(), 'snap-secrets-'));
+    const base = 'version: 1\nenvironments:\n  - name: dev\n    context: c\nprojects:\n  - name: p\n    services:\n      - name: a\n        repository: acme/a\n';
+    await writeFile(path.join(dir, 'snap.config.yaml'), `${base}alerts:\n  webhook:\n    url: "https://bot:HOOKPASS@hooks.example.com/x"\n`);
+    const result = await runCli(['schedule', 'install', 'kubernetes', '--print'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stdout + result.stderr).not.toContain('HOOKPASS');
+    expect(result.stderr).toContain('would put it in a ConfigMap');
+    const query = parseConfig(`${base}github:\n  url: "https://ghe.example.com/api?access_token=ghp_QUERYTOKEN"\n`, 'x.yaml', { env: {} });
+    expect(query.errors.map((e) => e.message).join('\n')).toMatch(/must not carry a query string/);
+    const fromEnv = parseConfig(base, 'x.yaml', { env: { SNAP_GITHUB_URL: 'https://ghe.example.com/api?access_token=ghp_QUERYTOKEN' } });
+    expect(fromEnv.errors.map((e) => e.message).join('\n')).toMatch(/SNAP_GITHUB_URL must not hold credentials or a query string/);
+    expect(JSON.stringify([query.errors, fromEnv.errors])).not.toContain('QUERYTOKEN');
+  });
+});
+
 describe('plain-text SMTP', () => {
   it('tls: none to another machine is refused unless allowPlaintext, and a loopback relay is fine', async () => {
     const { parseConfig } = await import('../../src/config/load.js');

@@ -14,7 +14,7 @@ export interface GithubFaults {
   /** Queries asking for more than this many items in one connection fail as GitHub's do when they run too long. */
   maxPageSize?: number;
   /** Answer the next `times` requests with status 200 and an HTML page, or JSON cut in half. */
-  garbled?: { kind: 'html' | 'truncated'; times: number };
+  garbled?: { kind: 'html' | 'truncated' | 'null'; times: number };
   /** Answer the next `times` lookups of this repository (`owner/name`) with `data.rN = null` and an error of `type` (default INTERNAL). */
   repositoryError?: { repository: string; times: number; type?: string };
 }
@@ -113,7 +113,7 @@ export class GithubServer {
     if (garbled && garbled.times > 0) {
       garbled.times--;
       count(this.stats, `garbled ${garbled.kind}`);
-      const body = garbled.kind === 'html' ? '<!DOCTYPE html><html><head><title>Unicorn! · GitHub</title></head><body>No server is currently available to service your request.</body></html>' : '{"data":{"rateLimit":{"cost":1,"remaining":4999},"r0":{"name":"pay';
+      const body = garbled.kind === 'html' ? '<!DOCTYPE html><html><head><title>Unicorn! · GitHub</title></head><body>No server is currently available to service your request.</body></html>' : garbled.kind === 'null' ? 'null' : '{"data":{"rateLimit":{"cost":1,"remaining":4999},"r0":{"name":"pay';
       res.writeHead(200, { 'content-type': garbled.kind === 'html' ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
       return void res.end(body);
     }

@@ -268,7 +268,9 @@ async function parseNatively(
   const body = response.data;
   const text = body == null ? '' : typeof body === 'string' ? body : await new Response(body as ReadableStream).text();
   try {
-    return { ...response, data: JSON.parse(text) };
+    const parsed: unknown = JSON.parse(text);
+    // `null`, a number, a string: JSON, but no GraphQL answer either.
+    return { ...response, data: parsed !== null && typeof parsed === 'object' ? parsed : text };
   } catch {
     return { ...response, data: text };
   }

@@ -213,6 +213,14 @@ export class GithubSource {
       this.warn('REPOSITORY_ERROR', `${state.repository}: GitHub answered ${state.message}${cache ? `; its cached history (read ${cache.fetchedAt ?? 'earlier'}) is used in this snapshot` : '; it has no cached history, so its commits and tickets are missing from this snapshot'}`, 'error');
       return undefined;
     }
+    if (state.status === 'not-found' && cache) {
+      // Read before, not found now: renamed, deleted, or the token lost access. What was read stands in
+      // for it, and the snapshot is partial until someone looks.
+      this.failedRepositories.push(state.repository);
+      this.repos.set(state.repository, cache);
+      this.warn('REPOSITORY_NOT_FOUND', `${state.repository}: GitHub no longer finds it (renamed, deleted, or the token lost access: ${state.message ?? 'NOT_FOUND'}); its cached history (read ${cache.fetchedAt ?? 'earlier'}) is used in this snapshot`, 'error');
+      return undefined;
+    }
     if (state.status !== 'ok') {
       // Always named: GitHub's message may not say which repository it is about.
       const said = state.message && !state.message.includes(state.repository) ? `${state.repository}: ${state.message}` : (state.message ?? state.repository);
