@@ -256,7 +256,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       const { file, bytes } = await writeSnapshot(layout, snapshot);
       await writeBaseline(layout, snapshot, bytes, previous);
       const releases = await appendReleases(layout.releases, layout.corruptDir, [...recoveredEvents, ...(snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id }))], settled, () =>
-        deploymentsFromSnapshots(layout.snapshotsDir),
+        deploymentsFromSnapshots(layout.snapshotsDir, path.basename(file)),
       );
       if (releases.rebuilt) {
         const message = `${layout.releases} was missing; the release history was rebuilt from the snapshot files (${releases.rebuilt} deployments recovered, ${releases.total} now)`;

@@ -101,8 +101,9 @@ export async function appendReleases(
  * oldest first, deduplicated by id: what can be recovered of a release history that was lost.
  * Unreadable files are skipped. Reads every file, one at a time (a repair, not a routine path).
  */
-export async function deploymentsFromSnapshots(dir: string): Promise<DeploymentEvent[]> {
-  const files = await snapshotFiles(dir);
+export async function deploymentsFromSnapshots(dir: string, except?: string): Promise<DeploymentEvent[]> {
+  // `except`: the snapshot this run just wrote (its deployments are at hand; a large one is tens of MB).
+  const files = (await snapshotFiles(dir)).filter((f) => f !== except);
   const byId = new Map<string, DeploymentEvent>();
   for (const name of files) {
     try {
