@@ -1,4 +1,6 @@
-import { readFile, rename, stat } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
+import { ExitCode, SnapError } from '../errors.js';
+import { readRegularFile } from '../util/read-file.js';
 import { makeDirectory } from '../util/make-dir.js';
 import path from 'node:path';
 
@@ -18,8 +20,8 @@ export type ReadJsonResult<T> =
 
 /**
  * Reads a JSON file. A file that does not parse (or fails `check`) is moved into `corruptDir`
- * and reported, so the next run starts clean and the evidence is kept. A folder where the file
- * should be is not snap's to move: SnapError DATA_DIR_UNUSABLE (exit 1) naming it and the fix.
+ * and reported, so the next run starts clean and the evidence is kept, as is one over
+ * MAX_DATA_FILE_BYTES (unread). A folder, pipe or device there throws `notADataFile`.
  */
 export async function readJsonOrSetAside<T>(
   file: string,
@@ -28,23 +30,13 @@ export async function readJsonOrSetAside<T>(
 ): Promise<ReadJsonResult<T>> {
   let text: string;
   try {
-    // Far larger than snap writes it (a runaway copy, a file of zeros): not read into memory at all.
-    const stats = await stat(file);
-    const { size } = stats;
-    if (!stats.isFile() && !stats.isDirectory()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
-    if (size > MAX_DATA_FILE_BYTES) return { status: 'corrupt', corrupt: await setAside(file, corruptDir, `${Math.round(size / 1048576)} MB, far larger than snap writes it`) };
-    text = await readFile(file, 'utf8');
+    text = await readRegularFile(file, MAX_DATA_FILE_BYTES);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
-    if ((error as NodeJS.ErrnoException).code === 'EISDIR' || (error as NodeJS.ErrnoException).code === 'ENOTREG') {
-      const { SnapError, ExitCode } = await import('../errors.js');
-      // A named pipe would block the read for ever (and the exit on SIGTERM with it).
-      throw new SnapError('DATA_DIR_UNUSABLE', `${file} is ${(error as NodeJS.ErrnoException).code === 'EISDIR' ? 'a folder' : 'not a regular file (a named pipe, a device or a socket)'}, not a file snap wrote`, {
-        exitCode: ExitCode.failed,
-        cause: error,
-        hint: `snap only writes files there: move it out of the data directory (mv ${JSON.stringify(file)} /tmp/) and run again`,
-      });
-    }
+    const { code, size } = error as NodeJS.ErrnoException & { size?: number };
+    if (code === 'ENOENT') return { status: 'missing' };
+    // Far larger than snap writes it (a runaway copy, a file of zeros): set aside unread.
+    if (code === 'EFBIG') return { status: 'corrupt', corrupt: await setAside(file, corruptDir, `${Math.round((size ?? 0) / 1048576)} MB, far larger than snap writes it`) };
+    if (code === 'EISDIR' || code === 'ENOTREG') throw notADataFile(file, code === 'EISDIR', error);
     throw error;
   }
   let reason: string | undefined;
@@ -57,6 +49,19 @@ export async function readJsonOrSetAside<T>(
   }
   if (reason === undefined) return { status: 'ok', value: value as T };
   return { status: 'corrupt', corrupt: await setAside(file, corruptDir, reason) };
+}
+
+/**
+ * A folder, named pipe, device or socket where snap keeps a data file: not snap's to move (a pipe would
+ * block a read for ever, and the exit on SIGTERM with it). SnapError DATA_DIR_UNUSABLE (exit 1) naming it
+ * and the `mv` that fixes it.
+ */
+export function notADataFile(file: string, folder: boolean, cause?: unknown): SnapError {
+  return new SnapError('DATA_DIR_UNUSABLE', `${file} is ${folder ? 'a folder' : 'not a regular file (a named pipe, a device or a socket)'}, not a file snap wrote`, {
+    exitCode: ExitCode.failed,
+    cause,
+    hint: `snap only writes files there: move it out of the data directory (mv ${JSON.stringify(file)} /tmp/) and run again`,
+  });
 }
 
 export async function setAside(file: string, corruptDir: string, reason: string): Promise<CorruptFile> {

@@ -1,4 +1,5 @@
 import { writeFileAtomic } from './atomic.js';
+import { notADataFile } from './read-json.js';
 
 /** One line of runs.jsonl: what one `snap run` did. */
 export interface RunRecord {
@@ -36,13 +37,7 @@ async function readTail(file: string, maxBytes: number): Promise<string> {
   const { open, stat } = await import('node:fs/promises');
   // Opening a named pipe would block until something writes to it: only a regular file is opened.
   const stats = await stat(file);
-  if (!stats.isFile()) {
-    const { SnapError, ExitCode } = await import('../errors.js');
-    throw new SnapError('DATA_DIR_UNUSABLE', `${file} is ${stats.isDirectory() ? 'a folder' : 'not a regular file (a named pipe, a device or a socket)'}, not the run log snap wrote`, {
-      exitCode: ExitCode.failed,
-      hint: `move it out of the data directory (mv ${JSON.stringify(file)} /tmp/) and run again`,
-    });
-  }
+  if (!stats.isFile()) throw notADataFile(file, stats.isDirectory());
   const handle = await open(file, 'r');
   try {
     const { size } = await handle.stat();
