@@ -90,10 +90,15 @@ export function reportError(error: unknown, io: CommandIO, json: boolean, logJso
   return ExitCode.internal;
 }
 
+/** --log-format as the command line has it (before commander parsed it, or when parsing failed), else SNAP_LOG_FORMAT. */
+function logFormatInArgv(argv: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+  const i = argv.indexOf('--log-format');
+  return argv.find((a) => a.startsWith('--log-format='))?.slice(13) ?? (i >= 0 ? argv[i + 1] : undefined) ?? env.SNAP_LOG_FORMAT;
+}
+
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const i = argv.indexOf('--log-format');
-  const format = argv.find((a) => a.startsWith('--log-format='))?.slice(13) ?? (i >= 0 ? argv[i + 1] : undefined) ?? io.env.SNAP_LOG_FORMAT;
+  const format = logFormatInArgv(argv, io.env);
   const program = buildProgram(io, (code) => (exitCode = code), format === 'json');
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -108,9 +113,7 @@ export function runFromBin(): void {
   const stop = (signal: NodeJS.Signals, code: number) =>
     process.once(signal, () => {
       runInterruptTasks();
-      const argv = process.argv;
-      const i = argv.indexOf('--log-format');
-      const json = (argv.find((a) => a.startsWith('--log-format='))?.slice(13) ?? (i >= 0 ? argv[i + 1] : undefined) ?? process.env.SNAP_LOG_FORMAT) === 'json';
+      const json = logFormatInArgv(process.argv, process.env) === 'json';
       process.stderr.write(json ? `${JSON.stringify({ time: new Date().toISOString(), level: 'warning', kind: 'stopped', signal, exitCode: code, message: `stopped by ${signal}` })}\n` : `\nsnap: stopped by ${signal}\n`);
       process.exit(code);
     });

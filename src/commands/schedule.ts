@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import { ExitCode, SnapError, errorMessage, usageError } from '../errors.js';
 import { formatDuration, isInteractive } from '../ui/terminal.js';
-import { assertLogFormat, colorsFor, stderrLog, type CommandIO, type GlobalOptions } from './context.js';
+import { colorsFor, logFormatOf, stderrLog, type CommandIO, type GlobalOptions } from './context.js';
 import { alertAfterRun } from './run.js';
 import { scheduleInstallCommand, type ScheduleInstallOptions } from './schedule-install.js';
 
@@ -41,7 +41,7 @@ export async function runScheduleRun(options: ScheduleRunOptions, io: CommandIO,
   const startedAt = new Date().toISOString();
   const c = colorsFor(io, options);
   const log = stderrLog(io, options);
-  const json = assertLogFormat(options.logFormat ?? (io.env.SNAP_LOG_FORMAT || undefined)) === 'json';
+  const json = logFormatOf(io, options) === 'json';
   const live = !json && isInteractive(io.stderr, io.env, options.plain);
   const say = (text: string, level: 'info' | 'warning' | 'error' = 'info') => (json ? log(level, 'schedule', text) : io.stderr.write(`${live ? '\r\x1b[2K' : ''}snap schedule: ${text}\n`));
   say(`${schedule.describe}${jitterMs ? ` (+ up to ${options.jitter} jitter)` : ''}; Ctrl-C or SIGTERM stops`);
