@@ -78,7 +78,7 @@ export async function notifyOnChange(config: Config, options: NotifyOptions): Pr
       for (const channel of channels) work.push({ alert, channel });
     }
 
-    const sendOptions = { env: options.env, retries: config.alerts.retries, timeoutMs: config.alerts.timeoutMs, sleep: options.sleep, backoffMs: options.backoffMs, log: options.log };
+    const sendOptions = sendOptionsOf(config, options);
     // Channels in parallel, alerts to one channel in order (a failure before its recovery).
     const byChannel = new Map<AlertChannel, typeof work>();
     for (const w of work) byChannel.set(w.channel, [...(byChannel.get(w.channel) ?? []), w]);
@@ -177,15 +177,10 @@ export async function notifyDataDirUnusable(config: Config, error: SnapError, op
     config: config.path,
     status: { health: 'failing', problems: [error.message], lastError: { at: since, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } },
   };
-  const sendOptions = { env: options.env, retries: config.alerts.retries, timeoutMs: config.alerts.timeoutMs, sleep: options.sleep, backoffMs: options.backoffMs, log: options.log };
-  const deliveries = await Promise.all(channels.map((channel) => deliver(channel, alert, sendOptions)));
-  for (const [i, d] of deliveries.entries()) {
-    const name = channelName(channels[i]!);
-    options.log(d.ok ? `alert failure sent to ${name} (the data directory is unusable)` : `alert failure → ${name} failed after ${d.attempts} attempt(s): ${d.error}`);
-  }
+  const deliveries = await deliverToAll(config, alert, options, 'the data directory is unusable');
   const sent = deliveries.some((d) => d.ok);
   await writeFile(file, JSON.stringify({ dataDir: path.resolve(config.dataDir), since, code: error.code, ...(sent ? { sentAt: alert.at } : {}) } satisfies UnusableMarker)).catch(() => undefined);
-  return { events: ['failure'], deliveries: deliveries.map((d) => ({ ...d, event: 'failure' as const })) };
+  return { events: ['failure'], deliveries };
 }
 
 /**
@@ -212,10 +207,23 @@ export async function recoverDataDir(config: Config, options: NotifyOptions): Pr
     config: config.path,
     status: { health: 'ok', problems: [] },
   };
-  const sendOptions = { env: options.env, retries: config.alerts.retries, timeoutMs: config.alerts.timeoutMs, sleep: options.sleep, backoffMs: options.backoffMs, log: options.log };
-  const deliveries = await Promise.all(channels.map((channel) => deliver(channel, alert, sendOptions)));
-  for (const [i, d] of deliveries.entries()) options.log(d.ok ? `alert recovery sent to ${channelName(channels[i]!)} (the data directory is usable again)` : `alert recovery → ${channelName(channels[i]!)} failed: ${d.error}`);
-  return { events: ['recovery'], deliveries: deliveries.map((d) => ({ ...d, event: 'recovery' as const })) };
+  return { events: ['recovery'], deliveries: await deliverToAll(config, alert, options, 'the data directory is usable again') };
+}
+
+/** How deliveries are made: the config's retries and time limit, the caller's environment, sleep and log. */
+function sendOptionsOf(config: Config, options: NotifyOptions) {
+  return { env: options.env, retries: config.alerts.retries, timeoutMs: config.alerts.timeoutMs, sleep: options.sleep, backoffMs: options.backoffMs, log: options.log };
+}
+
+/** One alert to every channel at once, each outcome logged (`why` says what it is about). */
+async function deliverToAll(config: Config, alert: Alert, options: NotifyOptions, why: string): Promise<NotifyResult['deliveries']> {
+  const { channels } = config.alerts;
+  const deliveries = await Promise.all(channels.map((channel) => deliver(channel, alert, sendOptionsOf(config, options))));
+  return deliveries.map((d, i) => {
+    const name = channelName(channels[i]!);
+    options.log(d.ok ? `alert ${alert.event} sent to ${name} (${why})` : `alert ${alert.event} → ${name} failed after ${d.attempts} attempt(s): ${d.error}`);
+    return { ...d, event: alert.event };
+  });
 }
 
 async function readMarker(file: string): Promise<UnusableMarker | undefined> {
