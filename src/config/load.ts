@@ -199,12 +199,10 @@ function normalise(
     // eslint-disable-next-line no-control-regex
     if (value && /[\u0000-\u001f\u007f]/.test(value)) errors.push({ severity: 'error', file, path: name, message: `${name} holds a line break or another control character`, hint: `set ${name} to the value alone, on one line` });
   }
-  const chosenDataDir = options.dataDir || env.SNAP_DATA_DIR || raw.dataDir;
-  if (chosenDataDir) {
-    const resolved = path.resolve(options.dataDir || env.SNAP_DATA_DIR ? process.cwd() : path.dirname(path.resolve(file)), expandHome(chosenDataDir, env));
-    // snap cleans its data directory (temp files, retention): never the root of a file system.
-    if (resolved === path.parse(resolved).root) errors.push({ severity: 'error', file, path: options.dataDir ? '--data-dir' : env.SNAP_DATA_DIR ? 'SNAP_DATA_DIR' : 'dataDir', message: `the data directory would be ${resolved}, the root of the file system`, hint: 'give snap a directory of its own, e.g. /var/lib/snap or .snap beside the config' });
-  }
+  // --data-dir and SNAP_DATA_DIR are relative to the working directory, the file's dataDir to the file.
+  const dataDir = path.resolve(options.dataDir || env.SNAP_DATA_DIR ? process.cwd() : dir, expandHome(options.dataDir || env.SNAP_DATA_DIR || raw.dataDir || '.snap', env));
+  // snap cleans its data directory (temp files, retention): never the root of a file system.
+  if (dataDir === path.parse(dataDir).root) errors.push({ severity: 'error', file, path: options.dataDir ? '--data-dir' : env.SNAP_DATA_DIR ? 'SNAP_DATA_DIR' : 'dataDir', message: `the data directory would be ${dataDir}, the root of the file system`, hint: 'give snap a directory of its own, e.g. /var/lib/snap or .snap beside the config' });
   if (env.SNAP_GITHUB_URL && !errors.some((e) => e.path === 'SNAP_GITHUB_URL')) {
     const url = URL.canParse(env.SNAP_GITHUB_URL) ? new URL(env.SNAP_GITHUB_URL) : undefined;
     if (!url || !/^https?:$/.test(url.protocol)) errors.push({ severity: 'error', file, path: 'SNAP_GITHUB_URL', message: 'SNAP_GITHUB_URL is not an http(s) URL', hint: 'e.g. https://api.github.com, or https://github.example.com/api for GitHub Enterprise Server; it beats github.url in the file' });
@@ -212,14 +210,13 @@ function normalise(
   }
   if (errors.length > 0) return { errors, warnings };
 
-  const dataDir = options.dataDir || env.SNAP_DATA_DIR || raw.dataDir || '.snap';
   const kubeconfig = env.SNAP_KUBECONFIG || raw.kubernetes?.kubeconfig;
   const k = raw.kubernetes;
   const g = raw.github;
   const githubUrl = githubApiUrl(env.SNAP_GITHUB_URL || g?.url);
   const config: Omit<Config, 'hash'> = {
     path: path.resolve(file),
-    dataDir: path.resolve(options.dataDir || env.SNAP_DATA_DIR ? process.cwd() : dir, expandHome(dataDir, env)),
+    dataDir,
     kubernetes: {
       kubeconfig: kubeconfig ? path.resolve(dir, expandHome(kubeconfig, env)) : undefined,
       concurrency: k?.concurrency ?? 4,
