@@ -55,7 +55,6 @@ async function recoverUnlogged(
   if (!newest || records.some((r) => r.snapshot && path.basename(r.snapshot) === newest)) return { events: [] };
   // Older than latest.json and unknown to the log: not a run's last word; retention deals with it.
   if (previous && newest < snapshotFileName(previous.takenAt)) return { events: [] };
-  if (previous && newest === snapshotFileName(previous.takenAt) && records.some((r) => r.id === previous.id)) return { events: [] };
   const file = path.join(layout.snapshotsDir, newest);
   let snapshot: Snapshot;
   try {
@@ -274,6 +273,9 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       const referenced = new Set(releases.events.map((e) => (e.snapshot ? fileOf.get(e.snapshot) : undefined)).filter((f): f is string => Boolean(f)));
       const deleted = await applyRetention(layout, config.retention, referenced, now());
       const finished = now();
+      // What happened to the data directory (files set aside, locks taken over, runs completed) is in
+      // the run log too, not only in the snapshot.
+      const runNotes = [...notes, ...snapshot.warnings.filter((w) => w.scope.source === 'store' && !notes.includes(w.message)).map((w) => `${w.code}: ${w.message}`)];
       const record: RunRecord = {
         id: snapshot.id,
         startedAt: started.toISOString(),
@@ -296,12 +298,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
               },
             }
           : {}),
-        // What happened to the data directory (files set aside, locks taken over, runs completed) is in
-        // the run log too, not only in the snapshot.
-        ...(() => {
-          const all = [...notes, ...snapshot.warnings.filter((w) => w.scope.source === 'store' && !notes.includes(w.message)).map((w) => `${w.code}: ${w.message}`)];
-          return all.length ? { notes: all } : {};
-        })(),
+        ...(runNotes.length ? { notes: runNotes } : {}),
         releases: { added: releases.added, updated: releases.updated, unsettled: releases.unsettled, total: releases.total },
         ...(deleted.length ? { retention: { deleted: deleted.length } } : {}),
       };

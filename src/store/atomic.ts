@@ -6,7 +6,7 @@ import path from 'node:path';
 import writeFileAtomicLib from 'write-file-atomic';
 import { SnapError } from '../errors.js';
 import { onInterrupt } from '../util/cleanup.js';
-import { makeDirectory as makeDirectoryBounded } from '../util/make-dir.js';
+import { makeDirectory } from '../util/make-dir.js';
 
 /** How a write treats a symbolic link where the file should be. */
 export interface WriteOptions {
@@ -50,9 +50,6 @@ async function writeWhole(file: string, data: string | Uint8Array, options: Writ
   await syncDirectory(dir);
 }
 
-async function makeDirectory(dir: string): Promise<void> {
-  await makeDirectoryBounded(dir);
-}
 
 const FS_PROBLEMS: Record<string, string> = {
   EACCES: 'permission denied',
