@@ -7,6 +7,11 @@ import { runCommand, runRun } from './commands/run.js';
 import { runScheduleRun, scheduleCommand } from './commands/schedule.js';
 import { runScheduleInstall } from './commands/schedule-install.js';
 import { runStatusCommand, statusCommand } from './commands/status.js';
+import { runShow, showCommand } from './commands/show.js';
+import { releasesCommand, runReleases } from './commands/releases.js';
+import { diffCommand, runDiff } from './commands/diff.js';
+import { runTicket, ticketCommand } from './commands/ticket.js';
+import { metricsCommand, runMetrics } from './commands/metrics.js';
 import { alertsCommand, runAlertsTest } from './commands/alerts.js';
 import { ExitCode, SnapError } from './errors.js';
 import { runInterruptTasks } from './util/cleanup.js';
@@ -55,11 +60,17 @@ The binary is also installed as "snapshotctl", for machines where "snap" is Ubun
   program.addCommand(onboardCommand(handle(runOnboard)));
   program.addCommand(demoCommand(handle(runDemo)));
   program.addCommand(configCommand(handle(runConfigValidate), () => io));
+  program.addCommand(showCommand(async (ref, options) => setExit(await runShow(ref, options, io))));
+  program.addCommand(releasesCommand(handle(runReleases)));
+  program.addCommand(diffCommand(async (a, b, options) => setExit(await runDiff(a, b, options, io))));
+  program.addCommand(ticketCommand(async (keys, options) => setExit(await runTicket(keys, options, io))));
+  program.addCommand(metricsCommand(handle(runMetrics)));
   // Every command at every depth (`config validate`, `schedule install`…): usage errors end as exit 2, not commander's 1.
   const override = (command: Command): void => {
     // --log-format json: a usage error is a JSON line too.
     const writeErr = (s: string) => (logJson ? io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', kind: 'usage', message: s.trim() })}\n`) : io.stderr.write(s));
-    command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr });
+    // A subcommand's --help lists the global options too (--config, --data-dir, --plain…).
+    command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr }).configureHelp({ showGlobalOptions: true });
     command.commands.forEach(override);
   };
   override(program);

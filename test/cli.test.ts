@@ -200,7 +200,7 @@ describe('snap CLI (spawned)', () => {
     expect(result.stdout).toContain('snap demo: acme, 3 projects, 15 services, dev → staging → prod on 2 simulated clusters');
     // The staging rollout is a detected deployment, with image tags and commits on both sides.
     expect(result.stdout).toMatch(/Deployments since the previous snapshot \(1\)\n {2}\w+\/staging\/[\w-]+ in [\w-]+: \S+ \([0-9a-f]{7}\) → \S+ \([0-9a-f]{7}\)/);
-    expect(result.stdout).toMatch(/Tickets per environment[^\n]*\n {2}payments\/dev +\d+ {2}[A-Z]+-\d+/);
+    expect(result.stdout).toMatch(/Tickets per environment[^]*\n {2}payments\/dev +\d+ {2}(\(\+ [^)]*\) )?[A-Z]+-\d+/);
     expect(result.stdout).toMatch(/Promotion preview staging → prod\n {2}payments: promoting staging → prod ships [A-Z]+-\d+/);
     expect(await readdir(path.join(cwd, 'out', '.snap', 'snapshots'))).toHaveLength(2);
     const json = await runCli(['demo', '--json', '--seed', '7'], { cwd });

@@ -70,6 +70,7 @@ describe('deployments and the release history', () => {
         to: { image: dev.container!.image, version: dev.version!.value, digest: dev.container!.digest, commit: dev.commit!.oid },
         rollback: false,
         detectedBy: 'snapshot-diff',
+        shipped: expect.objectContaining({ status: 'known', commits: expect.any(Number), tickets: expect.any(Array) }),
       },
     ]);
     const ticketsIn = (s: Snapshot, env: string) => Object.entries(s.tickets!).filter(([, tk]) => tk.changes.some((c) => c.repository === 'acme/payments-api') && tk.environments.some((e) => e.project === 'payments' && e.environment === env && e.status === 'in')).map(([k]) => k);

@@ -104,7 +104,7 @@ const NOT_HISTORY = /cluster could not be read|did not resolve to a commit|was n
 
 function unknownAnswers(snapshot: Snapshot, historyOnly = false): number {
   const counts = (reason: string | undefined) => !historyOnly || !NOT_HISTORY.test(reason ?? '');
-  const drift = Object.values(snapshot.drift ?? {}).flatMap((pairs) => pairs.flatMap((p) => p.services)).filter((s) => s.status === 'unknown' && counts(s.reason)).length;
+  const drift = Object.values(snapshot.drift ?? {}).flatMap((pairs) => pairs.filter((p) => !p.span).flatMap((p) => p.services)).filter((s) => s.status === 'unknown' && counts(s.reason)).length;
   const rollbacks = (snapshot.deployments ?? []).filter((d) => d.rollback === 'unknown').length;
   const tickets = Object.values(snapshot.tickets ?? {}).flatMap((t) => t.environments).filter((e) => e.status === 'unknown' && counts(e.reason)).length;
   return drift + rollbacks + tickets;

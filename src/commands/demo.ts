@@ -11,8 +11,9 @@ import { versionChanges } from '../core/compare.js';
 import { runSnapshot } from '../core/run.js';
 import { errorMessage, usageError } from '../errors.js';
 import type { Fixture } from '../sandbox/fixtures/types.js';
-import { renderDeployments, renderDrift, renderTicketKeys, renderTicketsPerEnvironment } from '../ui/delivery.js';
-import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
+import { renderDeployments, renderDrift, renderTicketKeys } from '../ui/delivery.js';
+import { outputWidth, renderWhatRunsWhere } from '../ui/show.js';
+import { renderRunHeader, renderWarnings } from '../ui/summary.js';
 import { formatDuration } from '../ui/terminal.js';
 import { colorsFor, progressFor, type CommandIO, type GlobalOptions } from './context.js';
 
@@ -95,12 +96,11 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       io.stdout.write(`${JSON.stringify({ dir, config: configFile, snapshots: [first.file, second.file], changes, deployments, snapshot: second.snapshot }, null, 2)}\n`);
     } else {
       say(`${c.bold('3.')} ${renderRunHeader(second.snapshot, second.file, second.record.apiCalls, c, second.record.durationMs)}\n`);
-      say(renderSnapshotTable(second.snapshot, c));
-      say(`\n${renderTicketsPerEnvironment(second.snapshot, c)}`);
+      say(renderWhatRunsWhere(second.snapshot, c, outputWidth(io)));
       if (second.snapshot.ticketKeys) say(renderTicketKeys(second.snapshot, c));
       say(`\n${renderDeployments(second.snapshot.deployments ?? [], c)}`);
       if (envs.length > 1) say(`\n${renderDrift(second.snapshot, c, { from: envs[envs.length - 2], to: envs[envs.length - 1] })}`);
-      const warnings = renderWarnings(second.snapshot.warnings, c, 8);
+      const warnings = renderWarnings(second.snapshot.warnings, c, 8, outputWidth(io));
       if (warnings) say(`\n${warnings}`);
       say(`\nDemo finished in ${formatDuration(Date.now() - started)}. ${options.dir ? `Files are in ${dir}.` : 'Pass --dir <folder> to keep the files.'}`);
       say(c.dim('Next: `snap onboard` writes a config for your organisation; `snap demo --serve` keeps this sandbox running to try it on.'));

@@ -5,7 +5,8 @@ import { runSnapshot } from '../core/run.js';
 import { ExitCode, SnapError, usageError } from '../errors.js';
 import { renderDeployments, renderDrift, renderTicketKeys } from '../ui/delivery.js';
 import { writeJson } from '../ui/write-json.js';
-import { renderRunHeader, renderSnapshotTable, renderWarnings } from '../ui/summary.js';
+import { renderRunHeader, renderWarnings } from '../ui/summary.js';
+import { outputWidth, renderWhatRunsWhere } from '../ui/show.js';
 import { alertLog, colorsFor, progressFor, stderrLog, type CommandIO, type GlobalOptions } from './context.js';
 
 export interface RunCommandOptions extends GlobalOptions {
@@ -53,11 +54,11 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
       const { snapshot } = result;
       const parts = [
         renderRunHeader(snapshot, result.file, result.record.apiCalls, c, result.record.durationMs),
-        renderSnapshotTable(snapshot, c),
+        renderWhatRunsWhere(snapshot, c, outputWidth(io)),
         snapshot.deployments ? renderDeployments(snapshot.deployments, c) : '',
         snapshot.drift ? renderDrift(snapshot, c) : '',
         renderTicketKeys(snapshot, c),
-        renderWarnings(snapshot.warnings, c),
+        renderWarnings(snapshot.warnings, c, 20, outputWidth(io)),
       ];
       io.stdout.write(`${parts.filter(Boolean).join('\n\n')}\n`);
     }

@@ -35,7 +35,7 @@ function snapshotSummary(snapshot: Snapshot) {
     }
   }
   const drift = Object.entries(snapshot.drift ?? {}).flatMap(([project, pairs]) =>
-    pairs.map((p) => ({ project, from: p.from, to: p.to, status: p.status ?? 'unknown', commits: p.ahead.commits, pullRequests: p.ahead.pullRequests, ...(p.ahead.pullRequestsSince ? { pullRequestsSince: p.ahead.pullRequestsSince } : {}), tickets: p.ahead.tickets.length, ...(p.unknown?.length ? { unknown: p.unknown } : {}) })),
+    pairs.filter((p) => !p.span).map((p) => ({ project, from: p.from, to: p.to, status: p.status ?? 'unknown', commits: p.ahead.commits, pullRequests: p.ahead.pullRequests, ...(p.ahead.pullRequestsSince ? { pullRequestsSince: p.ahead.pullRequestsSince } : {}), tickets: p.ahead.tickets.length, ...(p.unknown?.length ? { unknown: p.unknown } : {}) })),
   );
   return { id: snapshot.id, takenAt: snapshot.takenAt, outcome: snapshot.outcome, errors: snapshot.warnings.length, projects, drift };
 }

@@ -40,7 +40,8 @@ function ticketsAhead(view: RepoView, service: Service, mine: string, theirs: st
 }
 
 /**
- * Promotion preview: for each pair of consecutive environments of a project (config order), the
+ * Promotion preview: for each pair of environments of a project (neighbours in config order first,
+ * then the pairs further apart, marked with `span`), the
  * commits, PRs and tickets the earlier environment runs and the later one lacks ("ahead": what a
  * promotion ships), and the reverse ("behind") — git's `to..from` and `from..to`, from the local
  * commit graph when its ancestry is exact (graph/closure.ts), else `unknown` with the reason.
@@ -56,9 +57,9 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
   const since = book.windowStart ? nextMidnight(book.windowStart) : undefined;
   for (const project of projects) {
     const pairs: DriftPair[] = [];
-    for (let i = 0; i + 1 < project.environments.length; i++) {
+    for (const [i, j] of environmentPairs(project.environments.length)) {
       const from = project.environments[i].name;
-      const to = project.environments[i + 1].name;
+      const to = project.environments[j].name;
       const services: DriftService[] = [];
       const perRepo = new Map<string, { ahead: Set<string>; behind: Set<string>; view: RepoView }>();
       const aheadTickets = new Set<string>();
@@ -125,10 +126,21 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
               : ahead.commits === 0
                 ? 'behind'
                 : 'diverged';
-      pairs.push({ from, to, status, ahead, behind, ...(unknown.length ? { unknown } : {}), services });
+      pairs.push({ from, to, ...(j - i > 1 ? { span: j - i } : {}), status, ahead, behind, ...(unknown.length ? { unknown } : {}), services });
     }
     out[project.name] = pairs;
   }
+  return out;
+}
+
+/**
+ * The pairs of environments drift is computed for, as indexes in promotion order: neighbours first
+ * (dev → staging, staging → prod), then every further pair (dev → prod), so that any two environments
+ * can be compared from the snapshot alone (`snap diff dev prod`).
+ */
+export function environmentPairs(count: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let span = 1; span < count; span++) for (let i = 0; i + span < count; i++) out.push([i, i + span]);
   return out;
 }
 
@@ -149,10 +161,10 @@ export function unknownDrift(projects: readonly Project[], reason: string): Reco
   const out: Record<string, DriftPair[]> = {};
   for (const project of projects) {
     const pairs: DriftPair[] = [];
-    for (let i = 0; i + 1 < project.environments.length; i++) {
+    for (const [i, j] of environmentPairs(project.environments.length)) {
       const services: DriftService[] = project.services.map((service) => ({ service: service.name, repository: service.repository, status: 'unknown', reason, ahead: empty(), behind: empty(), ...(service.paths?.length ? { paths: service.paths } : {}) }));
       const none = { commits: 0, pullRequests: 0, tickets: [] };
-      pairs.push({ from: project.environments[i].name, to: project.environments[i + 1].name, status: 'unknown', ahead: none, behind: none, unknown: services.map((s) => ({ service: s.service, reason })), services });
+      pairs.push({ from: project.environments[i].name, to: project.environments[j].name, ...(j - i > 1 ? { span: j - i } : {}), status: 'unknown', ahead: none, behind: none, unknown: services.map((s) => ({ service: s.service, reason })), services });
     }
     out[project.name] = pairs;
   }

@@ -16,6 +16,7 @@ import { checkSnapshot, writeSnapshot } from '../store/snapshots.js';
 import type { ProgressSink } from './progress.js';
 import type { DeploymentEvent, Snapshot, SnapshotWarning } from './snapshot-schema.js';
 import { takeSnapshot } from './take-snapshot.js';
+import type { HistoryIndex } from '../store/history-index.js';
 
 export interface RunOptions {
   progress: ProgressSink;
@@ -145,6 +146,47 @@ async function exportMetrics(config: Config, records: RunRecord[], progress: Pro
 }
 
 /**
+ * The history index of the data directory, brought in line with the files (rebuilt when missing or
+ * unreadable: said in `warnings`). Undefined when it cannot be opened: the run goes on without it (the
+ * next one rebuilds it), with INDEX_FAILED in `warnings`.
+ */
+async function openHistory(layout: ReturnType<typeof dataLayout>, warnings: SnapshotWarning[]): Promise<HistoryIndex | undefined> {
+  const { HistoryIndex: Index, syncIndex } = await import('../store/history-index.js');
+  let opened: ReturnType<typeof Index.open> | undefined;
+  try {
+    opened = Index.open(layout);
+    const hadFiles = (await snapshotFiles(layout.snapshotsDir)).length > 0;
+    const reason = opened.setAside ? `${opened.index.file} was unreadable (${opened.setAside.reason}); moved to ${opened.setAside.movedTo}` : undefined;
+    const sync = await syncIndex(opened.index, layout, { fresh: opened.fresh && hadFiles, reason });
+    if (sync.rebuilt && (hadFiles || reason)) {
+      warnings.push({ code: opened.setAside ? 'CORRUPT_FILE' : 'INDEX_REBUILT', severity: opened.setAside ? 'warning' : 'info', scope: { source: 'store' }, message: `${sync.rebuilt}: the history index was rebuilt from ${sync.added} snapshot file(s), the release history and the run log` });
+    }
+    return opened.index;
+  } catch (error) {
+    opened?.index.close();
+    warnings.push({ code: 'INDEX_FAILED', severity: 'warning', scope: { source: 'store' }, message: `the history index (${path.join(layout.root, 'index.sqlite')}) could not be used: ${errorMessage(error)}; this run is not in it, the next run adds it (snap index rebuild redoes it)` });
+    return undefined;
+  }
+}
+
+/** Adds the run to the index; a failure is a warning on the progress, never a failed run (the next run catches up from the files). */
+function recordInIndex(
+  history: HistoryIndex | undefined,
+  entry: { snapshot: Snapshot; file: string; bytes: number; deployments: readonly DeploymentEvent[]; runs: RunRecord[]; removedFiles: readonly string[] },
+  progress: ProgressSink,
+): void {
+  if (!history) return;
+  try {
+    history.transaction(() => {
+      history.recordRun({ snapshot: entry.snapshot, file: entry.file, bytes: entry.bytes, deployments: entry.deployments, removedFiles: entry.removedFiles });
+      for (const run of entry.runs) history.recordRun({ run });
+    });
+  } catch (error) {
+    progress({ kind: 'warning', afterSnapshot: true, warning: { code: 'INDEX_FAILED', severity: 'warning', scope: { source: 'store' }, message: `the history index could not be written: ${errorMessage(error)}; the next run adds this one from the files` } });
+  }
+}
+
+/**
  * One `snap run`: take the lock, take a snapshot, write it and latest.json, append to the run log.
  * A failed run is logged too (it counts for scheduling), and the lock is always released.
  */
@@ -174,6 +216,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
     await appendRun(layout.runLog, failure, records).catch(() => undefined);
     await exportMetrics(config, [...records, failure], options.progress);
     options.progress({ kind: 'finish', durationMs: finished.getTime() - started.getTime(), outcome: 'failed' });
+    return failure;
   };
   try {
     const warnings: SnapshotWarning[] = (options.configWarnings ?? []).map((issue) => ({
@@ -228,6 +271,8 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       const how = recovered.previous ? 'before it wrote latest.json and logged itself; it is the previous snapshot now, ' : 'before it logged itself; it is now ';
       warnings.push({ code: 'UNLOGGED_RUN_RECOVERED', severity: 'info', scope: { source: 'store' }, message: `snapshot ${unlogged.id} was written by a run stopped ${how}in the run log, with its ${recoveredEvents.length} deployment(s) in the release history` });
     }
+    // The history index, in line with the files before this run adds to it.
+    const history = await openHistory(layout, warnings);
     try {
       const previous = recovered.previous ?? (previousRead.status === 'ok' ? previousRead.value : undefined);
       const { snapshot, apiCalls, github, notes, settled } = await takeSnapshot(config, {
@@ -307,11 +352,22 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       if (metricsProblem) record.notes = [...(record.notes ?? []), `METRICS_WRITE_FAILED: ${metricsProblem}`];
       if (unlogged) await appendRun(layout.runLog, unlogged, log.records);
       await appendRun(layout.runLog, record, unlogged ? [...log.records, unlogged] : log.records);
+      // The index last: it never names a snapshot, deployment or run the files do not have.
+      const changed = new Set([...recoveredEvents, ...(snapshot.deployments ?? []), ...settled].map((e) => e.id));
+      const deployments = releases.corrupt || releases.rebuilt ? releases.events : releases.events.filter((e) => changed.has(e.id));
+      recordInIndex(history, { snapshot, file, bytes, deployments, runs: unlogged ? [unlogged, record] : [record], removedFiles: deleted }, options.progress);
       options.progress({ kind: 'finish', durationMs: record.durationMs, outcome: record.outcome });
       return { snapshot, file, record, previous };
     } catch (error) {
-      await recordFailure(error, log.records);
+      const failure = await recordFailure(error, log.records);
+      try {
+        history?.recordRun({ run: failure });
+      } catch {
+        // the run log has it; the next run's rebuild or sync does not need it
+      }
       throw error;
+    } finally {
+      history?.close();
     }
   } catch (error) {
     // Before the run log was read (a data directory with a file where a folder should be): logged too,

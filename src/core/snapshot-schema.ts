@@ -199,6 +199,11 @@ const pairCountsSchema = z.object({
 export const driftPairSchema = z.object({
   from: z.string(),
   to: z.string(),
+  span: z
+    .number()
+    .int()
+    .optional()
+    .describe('Set on a pair of environments that are not neighbours in promotion order: how many steps apart they are (2: dev → prod, over staging). Neighbours come first, in config order; these follow.'),
   status: z
     .enum(['same', 'ahead', 'behind', 'diverged', 'unknown'])
     .describe('Over the known services; unknown when no service could be compared, or when the known ones are the same and some are unknown.'),
@@ -262,6 +267,28 @@ const deployedVersionSchema = z.object({
   commit: z.string().optional(),
 });
 
+/** What a deployment shipped: git's `from..to` in the service's repository (and paths). */
+export const shippedSchema = z
+  .object({
+    status: z.enum(['known', 'unknown']).describe('unknown: see reason (no previous version, a version that did not resolve, history that could not be completed).'),
+    reason: z.string().optional(),
+    commits: z.number().int().optional().describe('Commits `to` has and `from` lacks (git rev-list --count from..to); for a service with paths, those touching them.'),
+    commitList: z
+      .array(z.object({ oid: z.string(), at: z.string().describe('Commit time (ISO).'), pr: z.number().int().optional() }))
+      .optional()
+      .describe('Those commits, newest first, at most 200 (see truncated): the input of lead time for changes.'),
+    truncated: z.boolean().optional().describe('More commits shipped than commitList holds.'),
+    pullRequests: z.array(z.object({ number: z.number().int(), title: z.string(), mergedAt: z.string().optional() })).optional().describe('Merged PRs whose merge commit is among them.'),
+    tickets: z.array(z.string()).optional().describe('Ticket keys carried by those commits (or by the commits they cherry-pick).'),
+    reverts: z.number().int().optional().describe('How many of those commits revert earlier work (`Revert "…"`, `This reverts commit …`): a fix deployment, for change failure rate.'),
+    cherryPicks: z.number().int().optional().describe('How many are cherry-picks (`git cherry-pick -x`): a hotfix, for change failure rate.'),
+    removed: z
+      .object({ commits: z.number().int(), tickets: z.array(z.string()) })
+      .optional()
+      .describe('What `from` had and `to` lacks (git rev-list to..from): what a rollback took out.'),
+  })
+  .describe('What the deployment shipped, by git ancestry of its two commits; set when the run that found it had the history.');
+
 export const deploymentEventSchema = z.object({
   id: z.string().describe('Stable: the same rollout always has the same id (context, namespace, workload, revision, image).'),
   project: z.string(),
@@ -284,6 +311,7 @@ export const deploymentEventSchema = z.object({
     .describe('Set while the rollout is not complete (e.g. stalled: ProgressDeadlineExceeded; a canary paused at a step; a blue-green preview), kept up to date by later runs; removed when it completes (see completedAt).'),
   completedAt: z.string().optional().describe('When a rollout recorded before it completed was first seen complete (its newest serving pod, else that run).'),
   detectedBy: z.enum(['snapshot-diff', 'replicaset-history']),
+  shipped: shippedSchema.optional(),
   snapshot: z.string().optional().describe('Id of the snapshot that first recorded this deployment (in the release history).'),
 });
 

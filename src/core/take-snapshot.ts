@@ -10,7 +10,8 @@ import { detectDeployments, settleRollbacks, settleRollouts } from './deployment
 import { buildDrift, unknownDrift } from './drift.js';
 import { linkCommits, unsettledTargets, type CommitTarget } from './link-commits.js';
 import type { ProgressSink } from './progress.js';
-import { servicePaths } from './paths.js';
+import { servicePaths, type ServicePaths } from './paths.js';
+import { shippedBy } from './shipped.js';
 import { RepoBook } from './repo-book.js';
 import { buildRepositories } from './repositories.js';
 import { SNAPSHOT_SCHEMA_VERSION, type DeploymentEvent, type GithubSourceState, type Snapshot, type SnapshotWarning } from './snapshot-schema.js';
@@ -220,6 +221,7 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
     : undefined;
   const analysis: Partial<Snapshot> = {};
   let book = new RepoBook(repos);
+  let shippedPaths: ServicePaths | undefined;
   if (source) {
     const also = unsettledTargets(options.unsettled ?? [], projects);
     warnings.push(...(await linkCommits(projects, book, lookup, options.previous, also)));
@@ -260,6 +262,7 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
     warnings.push(...source.warnings.filter((w) => !github.warnings.includes(w)));
     book = new RepoBook(repos, { tips, windowStart: source.windowStart, accepts: (ref) => policy.accepts(ref), incomplete: source.completion?.incomplete });
     const owned = servicePaths(book);
+    shippedPaths = owned;
     analysis.repositories = buildRepositories(repositories, book, options.previous, source.windowStart, config.projects, owned);
     analysis.tickets = buildTickets(config.projects, projects, book, owned);
     analysis.drift = buildDrift(config.projects, projects, book, owned);
@@ -267,6 +270,8 @@ export async function takeSnapshot(config: Config, options: TakeSnapshotOptions)
   }
   if (!source) analysis.drift = unknownDrift(config.projects, `GitHub was not read: ${github.state.error ?? github.state.status}`);
   analysis.deployments = detectDeployments(projects, options.previous, book);
+  // What each deployment shipped, while the history is at hand (read back by snap releases and snap metrics).
+  if (source && shippedPaths) for (const event of analysis.deployments) event.shipped = shippedBy(event, config.projects, book, shippedPaths);
   // Earlier events settled further: rollback verdicts (with GitHub), and rollout states (from the clusters).
   const decided = new Map((source ? settleRollbacks(options.unsettled ?? [], projects, book) : []).map((e) => [e.id, e]));
   for (const r of settleRollouts((options.unsettled ?? []).map((e) => decided.get(e.id) ?? e), projects, now().toISOString())) decided.set(r.id, r);

@@ -1,5 +1,6 @@
 import type { DeploymentEvent, DriftPair, Snapshot, TicketPresence } from '../core/snapshot-schema.js';
 import type { Colors } from './terminal.js';
+import { fitLine, wrapWords } from './summary.js';
 
 const short = (oid?: string) => (oid ? oid.slice(0, 7) : '?');
 /** A full SHA as a version reads better as its first 12 characters. */
@@ -18,12 +19,14 @@ export function ticketsByEnvironment(snapshot: Snapshot): Map<string, Record<Tic
   return out;
 }
 
-export function renderTicketsPerEnvironment(snapshot: Snapshot, c: Colors, max = 8): string {
+/** Tickets per environment: a line each (count in, the most recently merged keys, other statuses), cut to `width` columns. */
+export function renderTicketsPerEnvironment(snapshot: Snapshot, c: Colors, width = Infinity, max = 8): string {
   const rows = [...ticketsByEnvironment(snapshot)].map(([where, by]) => {
     const others = (['rolling-out', 'partial', 'reverted', 'unknown'] as const).filter((s) => by[s].length).map((s) => `${by[s].length} ${s}`);
-    return `  ${where.padEnd(24)} ${String(by.in.length).padStart(4)}  ${c.dim(list(by.in, max))}${others.length ? c.yellow(`  (+ ${others.join(', ')})`) : ''}`;
+    return fitLine(`  ${where.padEnd(24)} ${String(by.in.length).padStart(4)}  ${others.length ? c.yellow(`(+ ${others.join(', ')}) `) : ''}${c.dim(list(by.in, max))}`, width);
   });
-  return `${c.bold('Tickets per environment')} ${c.dim('(in: every change, in every repository, is an ancestor of what every serving pod runs; rolling-out: of what is desired, not yet of all that serves; most recently merged first)')}\n${rows.join('\n')}`;
+  const about = wrapWords(['in: every change, in every repository, is an ancestor of what every serving pod runs;', 'rolling-out: of what is desired, not yet of all that serves;', 'most recently merged first'], ' ', Number.isFinite(width) ? width - 2 : Infinity);
+  return `${c.bold('Tickets per environment')}\n${about.map((l) => c.dim(`  ${l}`)).join('\n')}\n${rows.join('\n')}`;
 }
 
 export function renderDeployment(d: DeploymentEvent, c: Colors): string {
@@ -65,7 +68,7 @@ export function renderDrift(snapshot: Snapshot, c: Colors, only?: { from: string
   const lines: string[] = [];
   for (const [project, pairs] of Object.entries(snapshot.drift ?? {})) {
     for (const pair of pairs) {
-      if (only && (pair.from !== only.from || pair.to !== only.to)) continue;
+      if (only ? pair.from !== only.from || pair.to !== only.to : pair.span) continue;
       lines.push(`  ${promotionLine(project, pair)}`);
     }
   }

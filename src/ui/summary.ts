@@ -1,6 +1,6 @@
 import type { ServiceState, Snapshot, SnapshotWarning } from '../core/snapshot-schema.js';
 import { renderTable } from './table.js';
-import { formatDuration, type Colors } from './terminal.js';
+import { formatDuration, visibleLength, type Colors } from './terminal.js';
 
 const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 /** A full commit SHA as a tag reads better as its first 12 characters. */
@@ -73,33 +73,82 @@ function cell(state: ServiceState, c: Colors, used: Set<Mark>): string {
   return `${version}${commit} ${healthy ? c.green(health) : c.red(`${health} !`)}${tail}`;
 }
 
-/** What runs where: one table per project, services down, environments across, and a legend of the marks used. */
-export function renderSnapshotTable(snapshot: Snapshot, c: Colors): string {
+/**
+ * What runs where: one table per project, services down, environments across, and a legend of the
+ * marks used. When a table is wider than `width` (columns; default unlimited) the project is stacked
+ * instead — each service, then one line per environment — and lines are cut to the width.
+ */
+export function renderSnapshotTable(snapshot: Snapshot, c: Colors, width = Infinity): string {
   const blocks: string[] = [];
   const used = new Set<Mark>();
   for (const [projectName, project] of Object.entries(snapshot.projects)) {
     const envNames = Object.keys(project.environments);
     const services = [...new Set(envNames.flatMap((e) => Object.keys(project.environments[e].services)))];
-    const rows = [[c.bold(projectName), ...envNames.map((e) => c.bold(e))]];
-    for (const service of services) {
-      rows.push([service, ...envNames.map((e) => {
-        const state = project.environments[e].services[service];
-        return state ? cell(state, c, used) : '';
-      })]);
+    const cells = services.map((service) => envNames.map((e) => {
+      const state = project.environments[e].services[service];
+      return state ? cell(state, c, used) : '';
+    }));
+    const table = renderTable([[c.bold(projectName), ...envNames.map((e) => c.bold(e))], ...services.map((service, i) => [service, ...cells[i]])], '  ');
+    if (table.split('\n').every((line) => visibleLength(line) <= width)) {
+      blocks.push(table);
+      continue;
     }
-    blocks.push(renderTable(rows, '  '));
+    const pad = Math.max(...envNames.map((e) => e.length));
+    const lines = [`  ${c.bold(projectName)}`];
+    services.forEach((service, i) => {
+      lines.push(`    ${service}`);
+      envNames.forEach((e, k) => cells[i][k] && lines.push(fitLine(`      ${c.dim(e.padEnd(pad))}  ${cells[i][k]}`, width)));
+    });
+    blocks.push(lines.join('\n'));
   }
   const marks = (Object.keys(LEGEND) as Mark[]).filter((m) => used.has(m)).map((m) => LEGEND[m]);
-  const legend = marks.length ? c.dim(['n/m: ready pods of the desired version / desired replicas', ...marks].join(' · ')) : '';
+  const legend = marks.length ? wrapWords(['n/m: ready pods of the desired version / desired replicas', ...marks], ' · ', width).map((line) => c.dim(line)).join('\n') : '';
   return blocks.join('\n\n') + (legend ? `\n${legend}` : '');
 }
 
-export function renderWarnings(warnings: SnapshotWarning[], c: Colors, max = 20): string {
+/** Items joined by `separator`, broken into lines of at most `width` columns (an item longer than that gets a line of its own). */
+export function wrapWords(items: readonly string[], separator: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    if (line && line.length + separator.length + item.length > width) {
+      lines.push(line + separator.trimEnd());
+      line = item;
+    } else line = line ? line + separator + item : item;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** `line` cut to `width` visible columns with a closing `…`, colour codes kept (and reset at the cut). */
+export function fitLine(line: string, width: number): string {
+  if (!Number.isFinite(width) || visibleLength(line) <= width) return line;
+  let out = '';
+  let visible = 0;
+  for (let i = 0; i < line.length; i++) {
+    const escape = /^\u001b\[[0-9;]*m/.exec(line.slice(i));
+    if (escape) {
+      out += escape[0];
+      i += escape[0].length - 1;
+      continue;
+    }
+    if (visible === width - 1) return `${out}…\u001b[0m`.replace(/\u001b\[0m$/, line.includes('\u001b[') ? '\u001b[0m' : '');
+    out += line[i];
+    visible++;
+  }
+  return out;
+}
+
+/** Warnings, the first `max`, each wrapped to `width` columns (default unlimited) with a hanging indent. */
+export function renderWarnings(warnings: SnapshotWarning[], c: Colors, max = 20, width = Infinity): string {
   if (warnings.length === 0) return '';
   const lines = warnings.slice(0, max).map((w) => {
     const scope = [w.scope.project, w.scope.environment, w.scope.service].filter(Boolean).join('/') || w.scope.source || '';
     const mark = w.severity === 'error' ? c.red('✖') : w.severity === 'warning' ? c.yellow('!') : c.dim('i');
-    return `  ${mark} ${w.code}${scope ? ` ${c.dim(scope)}` : ''}: ${w.message}`;
+    const lead = `${w.code}${scope ? ` ${scope}` : ''}`;
+    const [first, ...rest] = wrapWords(`${lead}: ${w.message}`.split(' '), ' ', Number.isFinite(width) ? width - 4 : Infinity);
+    const shown = scope && first.startsWith(lead) ? `${w.code} ${c.dim(scope)}${first.slice(lead.length)}` : first;
+    return [`  ${mark} ${shown}`, ...rest.map((l) => `    ${l}`)].join('\n');
   });
   if (warnings.length > max) lines.push(`  … and ${warnings.length - max} more (see the snapshot file, or --json)`);
   return `${c.bold(`Warnings (${warnings.length})`)}\n${lines.join('\n')}`;

@@ -147,7 +147,10 @@ describe('drift between environments', () => {
     expect(drift.map((p) => [p.from, p.to, p.ahead, p.behind])).toEqual([
       ['dev', 'staging', { commits: 3, pullRequests: 1, tickets: ['PAY-3', 'PAY-4'] }, { commits: 0, pullRequests: 0, tickets: [] }],
       ['staging', 'prod', { commits: 2, pullRequests: 1, tickets: ['PAY-2'] }, { commits: 0, pullRequests: 0, tickets: [] }],
+      // Environments further apart are compared too (snap diff dev prod): here the two steps add up.
+      ['dev', 'prod', { commits: 5, pullRequests: 2, tickets: ['PAY-2', 'PAY-3', 'PAY-4'] }, { commits: 0, pullRequests: 0, tickets: [] }],
     ]);
+    expect(drift.map((p) => p.span)).toEqual([undefined, undefined, 2]);
     expect(drift[0].services[0]).toMatchObject({ status: 'ahead', ahead: { commits: 3, pullRequests: [3], tickets: ['PAY-3', 'PAY-4'] } });
   });
 

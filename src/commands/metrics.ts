@@ -1,0 +1,172 @@
+import { Command } from 'commander';
+import type { DeploymentEvent } from '../core/snapshot-schema.js';
+import { usageError } from '../errors.js';
+import { checkNames, type Filters } from '../history/filter.js';
+import { BANDS, computeMeasures, type Band, type Measures } from '../history/metrics.js';
+import { openHistory } from '../history/open.js';
+import { parseTime } from '../history/refs.js';
+import { renderTable } from '../ui/table.js';
+import type { Colors } from '../ui/terminal.js';
+import { writeJson } from '../ui/write-json.js';
+import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
+
+export interface MetricsCommandOptions extends GlobalOptions, Filters {
+  window?: string;
+  failureWindow?: string;
+  until?: string;
+  by?: string;
+  json?: boolean;
+}
+
+const DAY = 86_400_000;
+
+/** A duration as a person reads it: "45 min", "5.2 h", "3.4 d". */
+export function humanDuration(ms: number | undefined): string {
+  if (ms === undefined) return '–';
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  if (ms < 2 * DAY) return `${(ms / 3_600_000).toFixed(1)} h`;
+  return `${(ms / DAY).toFixed(1)} d`;
+}
+
+/** A length of time from the command line: 30d, 12h, 90m, 2w (ms). Throws a usage error naming the option. */
+export function parseSpan(text: string, option: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(m|min|h|d|w)$/i.exec(text.trim());
+  if (!m || Number(m[1]) <= 0) throw usageError(`${option} takes a length of time such as 30d, 12h, 90m or 2w, not "${text}"`);
+  return Number(m[1]) * { m: 60_000, min: 60_000, h: 3_600_000, d: DAY, w: 7 * DAY }[m[2].toLowerCase() as 'm'];
+}
+
+const BAND_COLOR: Record<Band, keyof Colors> = { elite: 'green', high: 'green', medium: 'yellow', low: 'red' };
+const trend = (now: number | undefined, before: number | undefined, betterWhenLower: boolean, c: Colors) => {
+  if (now === undefined || before === undefined || now === before) return c.dim('=');
+  const up = now > before;
+  const good = up !== betterWhenLower;
+  return good ? c.green(up ? '↑' : '↓') : c.red(up ? '↑' : '↓');
+};
+
+function renderScope(title: string, m: Measures, p: Measures, c: Colors): string {
+  const band = (b: Band | undefined) => (b ? c[BAND_COLOR[b]](b) : c.dim('–'));
+  const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 1000) / 10} %`);
+  const rows = [
+    [
+      'deployment frequency',
+      `${m.deploymentFrequency.perWeek.toFixed(1)}/week, on ${m.deploymentFrequency.daysPerWeek.toFixed(1)} days (${m.deployments})`,
+      c.dim(`was ${p.deploymentFrequency.perWeek.toFixed(1)}`),
+      trend(m.deploymentFrequency.perWeek, p.deploymentFrequency.perWeek, false, c),
+      band(m.deploymentFrequency.band),
+    ],
+    [
+      'lead time',
+      m.leadTime.medianMs === undefined ? `unknown${m.leadTime.unknownDeployments ? ` (${m.leadTime.unknownDeployments} deployment(s) without a record of their commits)` : ''}` : `${humanDuration(m.leadTime.medianMs)}, p90 ${humanDuration(m.leadTime.p90Ms)} (${m.leadTime.commits} commits)`,
+      c.dim(`was ${humanDuration(p.leadTime.medianMs)}`),
+      trend(m.leadTime.medianMs, p.leadTime.medianMs, true, c),
+      band(m.leadTime.band),
+    ],
+    [
+      c.dim('  by stage'),
+      m.leadTime.stages.mergeToFirstMs === undefined
+        ? c.dim(`unknown: none of ${m.leadTime.stages.pullRequests} PRs seen in the first env`)
+        : c.dim(`merge → first env ${humanDuration(m.leadTime.stages.mergeToFirstMs)} → here ${humanDuration(m.leadTime.stages.firstToHereMs)} (${m.leadTime.stages.pullRequests - m.leadTime.stages.unknown}/${m.leadTime.stages.pullRequests} PRs)`),
+      '',
+      '',
+      '',
+    ],
+    [
+      'change failure rate',
+      m.changeFailureRate.rate === undefined ? '–' : `${pct(m.changeFailureRate.rate)} (${m.changeFailureRate.failed} of ${m.changeFailureRate.of})`,
+      c.dim(`was ${pct(p.changeFailureRate.rate)}`),
+      trend(m.changeFailureRate.rate, p.changeFailureRate.rate, true, c),
+      band(m.changeFailureRate.band),
+    ],
+    [
+      'recovery time',
+      m.recoveryTime.medianMs === undefined ? (m.recoveryTime.open ? `${m.recoveryTime.open} not recovered yet` : '– (no failure)') : `${humanDuration(m.recoveryTime.medianMs)} (${m.recoveryTime.recovered} recovered${m.recoveryTime.open ? `, ${m.recoveryTime.open} open` : ''})`,
+      c.dim(`was ${humanDuration(p.recoveryTime.medianMs)}`),
+      trend(m.recoveryTime.medianMs, p.recoveryTime.medianMs, true, c),
+      band(m.recoveryTime.band),
+    ],
+  ];
+  return `${c.bold(title)}\n${renderTable(rows, '  ')}`;
+}
+
+/** `snap metrics`: the DORA measures per environment (the last of each project by default), project and service, with the trend against the window before. */
+export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, now = new Date()): Promise<number> {
+  const windowMs = parseSpan(options.window ?? '30d', '--window');
+  const failureWindowMs = parseSpan(options.failureWindow ?? '24h', '--failure-window');
+  if (options.by !== undefined && options.by !== 'project' && options.by !== 'service') throw usageError(`--by takes project or service, not "${options.by}"`);
+  const end = options.until ? parseTime(options.until, now, '--until') : now.getTime();
+  const start = end - windowMs;
+  const history = await openHistory(options, io);
+  try {
+    for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
+    const projects = history.config.projects;
+    const projectNames = checkNames('--project', options.project, projects.map((p) => p.name));
+    const envNames = checkNames('--env', options.env, [...new Set(projects.flatMap((p) => p.environments.map((e) => e.name)))]);
+    const serviceNames = checkNames('--service', options.service, [...new Set(projects.flatMap((p) => p.services.map((s) => s.name)))]);
+    const environmentsOf = (project: string) => projects.find((p) => p.name === project)?.environments.map((e) => e.name) ?? [];
+    // The environment measured in each project: --env, else the last in promotion order (prod).
+    const measured = (project: string) => (envNames ? [...envNames].filter((e) => environmentsOf(project).includes(e)) : environmentsOf(project).slice(-1));
+    const all = history.index.deployments().filter((e) => (!projectNames || projectNames.has(e.project)) && (!serviceNames || serviceNames.has(e.service)));
+    const scopes: { title: string; scope: Record<string, string>; events: DeploymentEvent[] }[] = [];
+    const chosenProjects = projects.filter((p) => !projectNames || projectNames.has(p.name)).filter((p) => measured(p.name).length);
+    const here = (e: DeploymentEvent) => measured(e.project).includes(e.environment);
+    const label = (project: string) => measured(project).join(', ');
+    if (chosenProjects.length > 1) scopes.push({ title: `All projects (${[...new Set(chosenProjects.flatMap((p) => measured(p.name)))].join(', ')})`, scope: {}, events: all.filter(here) });
+    for (const p of chosenProjects) {
+      scopes.push({ title: `${p.name} (${label(p.name)})`, scope: { project: p.name }, events: all.filter((e) => e.project === p.name && here(e)) });
+      if (options.by === 'service') {
+        for (const s of p.services) if (!serviceNames || serviceNames.has(s.name)) scopes.push({ title: `${p.name}/${s.name} (${label(p.name)})`, scope: { project: p.name, service: s.name }, events: all.filter((e) => e.project === p.name && e.service === s.name && here(e)) });
+      }
+    }
+    if (scopes.length === 0) throw usageError(`no project has the environment ${options.env}`);
+    const results = scopes.map((s) => ({
+      ...s,
+      current: computeMeasures(s.events, all, { start, end, failureWindowMs, environmentsOf }),
+      previous: computeMeasures(s.events, all, { start: start - windowMs, end: start, failureWindowMs, environmentsOf }),
+    }));
+    const window = { start: new Date(start).toISOString(), end: new Date(end).toISOString(), days: windowMs / DAY };
+    if (options.json) {
+      await writeJson(io.stdout, {
+        window,
+        previous: { start: new Date(start - windowMs).toISOString(), end: window.start },
+        failureWindowHours: failureWindowMs / 3_600_000,
+        bands: BANDS,
+        scopes: results.map((r) => ({ scope: r.scope, environments: r.scope.project ? measured(r.scope.project) : [...new Set(chosenProjects.flatMap((p) => measured(p.name)))], current: r.current, previous: r.previous })),
+      });
+      return 0;
+    }
+    const c = colorsFor(io, options);
+    const head = `DORA metrics, ${window.days} days to ${window.end.slice(0, 16).replace('T', ' ')} UTC (was: the ${window.days} days before)`;
+    const legend = c.dim('lead time and recovery time are medians; deployment frequency is per week, with the days that had a deployment');
+    const foot = c.dim(`Bands: ${BANDS.source}.\nDefinitions: docs/metrics.md; every input is in snap releases --json.`);
+    io.stdout.write(`${c.bold(head)}\n${legend}\n\n${results.map((r) => renderScope(r.title, r.current, r.previous, c)).join('\n\n')}\n\n${foot}\n`);
+    return 0;
+  } finally {
+    history.close();
+  }
+}
+
+export function metricsCommand(handle: (options: MetricsCommandOptions) => Promise<void>): Command {
+  return new Command('metrics')
+    .description('the DORA measures: deployment frequency, lead time for changes, change failure rate and failed-deployment recovery time, with their trend and performance band; no network')
+    .option('--env <names>', 'the environment(s) measured (default: the last of each project, e.g. prod)')
+    .option('--project <names>', 'only these projects (comma-separated)')
+    .option('--service <names>', 'only these services (comma-separated)')
+    .option('--by <scope>', 'also break the figures down by service (project is always shown)')
+    .option('--window <span>', 'the window measured, back from now (default 30d); the trend compares with the window before it')
+    .option('--until <time>', 'end the window here instead of now (2026-11-01, "2 weeks ago")')
+    .option('--failure-window <span>', 'a deployment followed this soon by a rollback or a fix failed (default 24h)')
+    .option('--json', 'print the measures, their inputs counted, and the bands as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ snap metrics                          prod of every project, the last 30 days
+  $ snap metrics --env staging --window 7d
+  $ snap metrics --project payments --by service
+  $ snap metrics --failure-window 2h --json | jq '.scopes[0].current.changeFailureRate'
+
+Definitions (docs/metrics.md): each number can be computed by hand from snap releases --json.
+Exit codes: 0 ok, 2 an unknown project, environment or service, a bad window, or no snapshot yet.`,
+    )
+    .action(async (_options, command: Command) => handle(command.optsWithGlobals()));
+}

@@ -1,0 +1,172 @@
+import { Command } from 'commander';
+import { stringify } from 'csv-stringify/sync';
+import type { DeploymentEvent } from '../core/snapshot-schema.js';
+import { usageError } from '../errors.js';
+import { checkNames, type Filters } from '../history/filter.js';
+import { openHistory, type History } from '../history/open.js';
+import { parseTime } from '../history/refs.js';
+import { renderTable } from '../ui/table.js';
+import type { Colors } from '../ui/terminal.js';
+import { outputWidth } from '../ui/show.js';
+import { fitLine } from '../ui/summary.js';
+import { writeJson } from '../ui/write-json.js';
+import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
+
+export interface ReleasesOptions extends GlobalOptions, Filters {
+  since?: string;
+  until?: string;
+  ticket?: string;
+  rollbacks?: boolean;
+  limit?: string;
+  json?: boolean;
+  csv?: boolean;
+}
+
+/** The names the release history has: projects, environments, services (for filter checks and completion). */
+export function releaseNames(events: readonly DeploymentEvent[]): { projects: string[]; environments: string[]; services: string[] } {
+  return {
+    projects: [...new Set(events.map((e) => e.project))],
+    environments: [...new Set(events.map((e) => e.environment))],
+    services: [...new Set(events.map((e) => e.service))].sort(),
+  };
+}
+
+/**
+ * The deployments of the history that match the command line's filters (`--project`, `--env`,
+ * `--service` comma lists; `--since`, `--until` times; `--ticket`; `--rollbacks`), oldest first.
+ * Unknown names are usage errors naming the nearest known ones.
+ */
+export function selectDeployments(history: History, options: ReleasesOptions, now: Date): DeploymentEvent[] {
+  const since = options.since ? new Date(parseTime(options.since, now, '--since')).toISOString() : undefined;
+  const until = options.until ? new Date(parseTime(options.until, now, '--until')).toISOString() : undefined;
+  const all = history.index.deployments({ since, until, ...(options.ticket ? { ticket: options.ticket } : {}) });
+  const known = releaseNames(history.index.deployments());
+  const projects = checkNames('--project', options.project, [...new Set([...known.projects, ...history.config.projects.map((p) => p.name)])]);
+  const envs = checkNames('--env', options.env, [...new Set([...known.environments, ...history.config.projects.flatMap((p) => p.environments.map((e) => e.name))])]);
+  const services = checkNames('--service', options.service, [...new Set([...known.services, ...history.config.projects.flatMap((p) => p.services.map((s) => s.name))])]);
+  return all.filter((e) => (!projects || projects.has(e.project)) && (!envs || envs.has(e.environment)) && (!services || services.has(e.service)) && (!options.rollbacks || e.rollback === true));
+}
+
+const short = (oid?: string) => (oid ? oid.slice(0, 7) : '?');
+const versionText = (v?: { version?: string; image?: string; commit?: string }) => {
+  if (!v) return '–';
+  const version = v.version && /^[0-9a-f]{40}$/.test(v.version) ? v.version.slice(0, 12) : (v.version ?? v.image ?? '?');
+  return v.commit && !version.includes(v.commit.slice(0, 7)) ? `${version} (${short(v.commit)})` : version;
+};
+
+/** What a deployment shipped, in words: "4 commits, 3 PRs, 2 tickets", or why it is unknown. */
+export function shippedText(e: DeploymentEvent): string {
+  const s = e.shipped;
+  if (!s) return 'shipped: not recorded';
+  if (s.status === 'unknown') return `shipped: unknown (${s.reason})`;
+  const parts = [`${s.commits} commit${s.commits === 1 ? '' : 's'}`, `${s.pullRequests?.length ?? 0} PR${s.pullRequests?.length === 1 ? '' : 's'}`];
+  if (s.removed) parts.push(`took out ${s.removed.commits} commit${s.removed.commits === 1 ? '' : 's'}${s.removed.tickets.length ? ` (${s.removed.tickets.join(', ')})` : ''}`);
+  return parts.join(', ');
+}
+
+/** One deployment, two or three lines: when, where, from → to, marks; what it shipped; its PRs. */
+export function renderRelease(e: DeploymentEvent, c: Colors, width = Infinity): string {
+  const when = e.at ? e.at.slice(0, 16).replace('T', ' ') : '????-??-?? ??:??';
+  const marks = [
+    e.rollback === true ? c.yellow('rollback') : e.rollback === 'unknown' ? c.yellow('rollback unknown') : '',
+    e.rolloutStatus ? c.yellow(`${e.rolloutStatus.state}${e.rolloutStatus.reason ? ` (${e.rolloutStatus.reason})` : ''}`) : '',
+  ].filter(Boolean);
+  const lines = [`${c.dim(when)}  ${e.project}/${e.environment}/${c.bold(e.service)}  ${versionText(e.from)} → ${c.green(versionText(e.to))}${marks.length ? `  ${marks.join(' ')}` : ''}`];
+  const tickets = e.shipped?.tickets?.length ? `  tickets ${e.shipped.tickets.join(', ')}` : '';
+  lines.push(`  ${c.dim(shippedText(e))}${tickets}`);
+  for (const pr of e.shipped?.pullRequests ?? []) lines.push(c.dim(`  #${pr.number} ${pr.title}`));
+  return lines.map((l) => fitLine(l, width)).join('\n');
+}
+
+/** The CSV columns of `snap releases --csv` (one row per deployment; lists joined with `;`). */
+export const CSV_COLUMNS = ['at', 'project', 'environment', 'service', 'context', 'namespace', 'workload', 'revision', 'from_version', 'from_commit', 'to_version', 'to_commit', 'rollback', 'rollout_state', 'completed_at', 'shipped', 'commits', 'pull_requests', 'tickets', 'snapshot', 'id'] as const;
+
+export function releasesCsv(events: readonly DeploymentEvent[]): string {
+  const rows = events.map((e) => [
+    e.at ?? '',
+    e.project,
+    e.environment,
+    e.service,
+    e.workload.context,
+    e.workload.namespace,
+    e.workload.name,
+    e.revision ?? '',
+    e.from?.version ?? '',
+    e.from?.commit ?? '',
+    e.to.version ?? '',
+    e.to.commit ?? '',
+    String(e.rollback),
+    e.rolloutStatus?.state ?? '',
+    e.completedAt ?? '',
+    e.shipped?.status ?? 'unrecorded',
+    e.shipped?.commits ?? '',
+    (e.shipped?.pullRequests ?? []).map((p) => p.number).join(';'),
+    (e.shipped?.tickets ?? []).join(';'),
+    e.snapshot ?? '',
+    e.id,
+  ]);
+  return stringify([[...CSV_COLUMNS], ...rows]);
+}
+
+/** `snap release`: the deployment history from the index, filtered; text, JSON or CSV. */
+export async function runReleases(options: ReleasesOptions, io: CommandIO, now = new Date()): Promise<number> {
+  if (options.json && options.csv) throw usageError('--json and --csv cannot be used together');
+  const limit = options.limit === undefined ? 50 : Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit takes a whole number above 0, not "${options.limit}"`);
+  const history = await openHistory(options, io);
+  try {
+    for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
+    const events = selectDeployments(history, options, now);
+    if (options.json) {
+      await writeJson(io.stdout, { count: events.length, deployments: events });
+      return 0;
+    }
+    if (options.csv) {
+      io.stdout.write(releasesCsv(events));
+      return 0;
+    }
+    const c = colorsFor(io, options);
+    if (events.length === 0) {
+      io.stdout.write(`No deployments${options.since ? ` since ${options.since}` : ''} match.\n`);
+      return 0;
+    }
+    const shown = events.slice(-limit);
+    const width = outputWidth(io);
+    const rollbacks = events.filter((e) => e.rollback === true).length;
+    const summary = renderTable([[c.bold(`${events.length} deployment${events.length === 1 ? '' : 's'}`), `${rollbacks} rollback${rollbacks === 1 ? '' : 's'}`, `${events[0].at?.slice(0, 10) ?? '?'} … ${events.at(-1)?.at?.slice(0, 10) ?? '?'}`]]);
+    const earlier = events.length > shown.length ? `${c.dim(`… ${events.length - shown.length} earlier (--limit ${events.length} shows all; --json or --csv gives all)`)}\n` : '';
+    io.stdout.write(`${summary}\n\n${earlier}${shown.map((e) => renderRelease(e, c, width)).join('\n')}\n`);
+    return 0;
+  } finally {
+    history.close();
+  }
+}
+
+export function releasesCommand(handle: (options: ReleasesOptions) => Promise<void>): Command {
+  return new Command('releases')
+    .description('the deployment history: each deployment with from → to, rollback, and the commits, PRs and tickets it shipped; reads the data directory, no network')
+    .option('--project <names>', 'only these projects (comma-separated)')
+    .option('--env <names>', 'only these environments (comma-separated)')
+    .option('--service <names>', 'only these services (comma-separated)')
+    .option('--since <time>', 'deployed at or after: 7d, 12h, 2026-11-20, "2 weeks ago"')
+    .option('--until <time>', 'deployed before (same forms)')
+    .option('--ticket <key>', 'only deployments that shipped this ticket')
+    .option('--rollbacks', 'only rollbacks')
+    .option('--limit <n>', 'text output: how many of the newest (default 50)')
+    .option('--json', 'print the deployments as JSON (every one that matches)')
+    .option('--csv', 'print them as CSV (every one that matches)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ snap releases --since 7d                     deployments of the last week
+  $ snap releases --env prod --since 30d         prod's last 30 days
+  $ snap releases --service payments-api --rollbacks
+  $ snap releases --csv --since 90d > deployments.csv
+  $ snap releases --json | jq '.deployments[] | select(.rollback == true)'
+
+Exit codes: 0 ok (also when nothing matches), 2 an unknown project, environment or service, a time that
+does not parse, or no snapshot yet.`,
+    )
+    .action(async (_options, command: Command) => handle(command.optsWithGlobals()));
+}

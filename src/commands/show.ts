@@ -1,0 +1,108 @@
+import { Command } from 'commander';
+import path from 'node:path';
+import type { Snapshot } from '../core/snapshot-schema.js';
+import { filterSnapshot, type Filters } from '../history/filter.js';
+import { loadSnapshot, openHistory, readSnapshotAt, type History } from '../history/open.js';
+import { resolveSnapshotRef } from '../history/refs.js';
+import type { IndexedSnapshot } from '../store/history-index.js';
+import { ticketsByEnvironment } from '../ui/delivery.js';
+import { outputWidth, renderWhatRunsWhere } from '../ui/show.js';
+import { renderWarnings } from '../ui/summary.js';
+import { renderTable } from '../ui/table.js';
+import { writeJson } from '../ui/write-json.js';
+import { usageError } from '../errors.js';
+import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
+
+export interface ShowOptions extends GlobalOptions, Filters {
+  json?: boolean;
+  list?: boolean;
+  limit?: string;
+}
+
+/** Ages read better than times: "3 min ago", "2 h ago", "5 days ago". */
+export function age(fromIso: string, now: Date): string {
+  const ms = now.getTime() - Date.parse(fromIso);
+  if (!Number.isFinite(ms)) return '?';
+  if (ms < 60_000) return 'just now';
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min ago`;
+  if (ms < 172_800_000) return `${Math.round(ms / 3_600_000)} h ago`;
+  return `${Math.round(ms / 86_400_000)} days ago`;
+}
+
+/** A snapshot named on the command line (default `latest`): read from the history, or from a file given by path. */
+export async function snapshotFor(history: History, ref: string | undefined, io: CommandIO, now: Date): Promise<{ snapshot: Snapshot; entry?: IndexedSnapshot; file: string }> {
+  const resolved = resolveSnapshotRef(ref ?? 'latest', history.index.snapshots(), now);
+  if (resolved.kind === 'file') {
+    const file = path.resolve(io.cwd, resolved.path);
+    return { snapshot: await readSnapshotAt(file), file };
+  }
+  return { snapshot: await loadSnapshot(history, resolved.entry), entry: resolved.entry, file: path.join(history.layout.snapshotsDir, resolved.entry.file ?? '') };
+}
+
+const kb = (bytes: number) => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
+
+/** `snap show`: what runs where in a snapshot (the latest by default) and the tickets in each environment; no network. */
+export async function runShow(ref: string | undefined, options: ShowOptions, io: CommandIO, now = new Date()): Promise<number> {
+  const limit = options.limit === undefined ? 20 : Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit takes a whole number above 0, not "${options.limit}"`);
+  const history = await openHistory(options, io);
+  try {
+    for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
+    const c = colorsFor(io, options);
+    if (options.list) {
+      if (ref) throw usageError('--list lists the snapshots; it takes no SNAPSHOT', 'snap show --list, or snap show SNAPSHOT');
+      const all = history.index.snapshots();
+      const shown = all.slice(-limit);
+      if (options.json) {
+        await writeJson(io.stdout, { total: all.length, snapshots: shown.map((s, i) => ({ ref: `latest~${shown.length - 1 - i}`, ...s })) });
+        return 0;
+      }
+      const rows = [['', 'snapshot', 'taken', 'outcome', 'services', 'deployments', 'size'].map((h) => c.bold(h))];
+      shown.forEach((s, i) => rows.push([c.dim(`latest~${shown.length - 1 - i}`), s.id, `${s.takenAt.slice(0, 19).replace('T', ' ')} (${age(s.takenAt, now)})`, s.outcome, `${s.running}/${s.services}`, String(s.deployments), s.file ? kb(s.bytes) : c.dim('removed')]));
+      io.stdout.write(`${all.length > shown.length ? c.dim(`… ${all.length - shown.length} earlier (--limit ${all.length} lists all)\n`) : ''}${renderTable(rows)}\n`);
+      return 0;
+    }
+    const { snapshot: whole, file } = await snapshotFor(history, ref, io, now);
+    const snapshot = filterSnapshot(whole, options);
+    if (options.json) {
+      const tickets = snapshot.tickets ? Object.fromEntries([...ticketsByEnvironment(snapshot)]) : undefined;
+      await writeJson(io.stdout, { id: snapshot.id, takenAt: snapshot.takenAt, outcome: snapshot.outcome, file, projects: snapshot.projects, ...(tickets ? { tickets } : {}), warnings: snapshot.warnings });
+      return 0;
+    }
+    const width = outputWidth(io);
+    const services = Object.values(snapshot.projects).reduce((n, p) => n + new Set(Object.values(p.environments).flatMap((e) => Object.keys(e.services))).size, 0);
+    const outcome = snapshot.outcome === 'ok' ? c.green('ok') : c.yellow(snapshot.outcome);
+    const head = `Snapshot ${c.bold(snapshot.id)} ${outcome}, taken ${snapshot.takenAt.slice(0, 19).replace('T', ' ')} UTC (${age(snapshot.takenAt, now)}), ${services} service${services === 1 ? '' : 's'}`;
+    const parts = [head, renderWhatRunsWhere(snapshot, c, width), snapshot.tickets ? '' : c.dim('No tickets: GitHub was not read for this snapshot.'), renderWarnings(snapshot.warnings, c, 8, width)];
+    io.stdout.write(`${parts.filter(Boolean).join('\n\n')}\n`);
+    return 0;
+  } finally {
+    history.close();
+  }
+}
+
+export function showCommand(handle: (ref: string | undefined, options: ShowOptions) => Promise<void>): Command {
+  return new Command('show')
+    .description('what runs where in a snapshot (the latest by default), with the tickets in each environment; reads the data directory, no network')
+    .argument('[snapshot]', 'latest (default), latest~N, @DATE, @{2 days ago}, a snapshot id or a snapshot file')
+    .option('--project <names>', 'only these projects (comma-separated)')
+    .option('--env <names>', 'only these environments (comma-separated)')
+    .option('--service <names>', 'only these services (comma-separated)')
+    .option('--list', 'list the snapshots in the history instead, newest last')
+    .option('--limit <n>', 'with --list: how many of the newest (default 20)')
+    .option('--json', 'print it as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ snap show                          what runs where now (the latest snapshot)
+  $ snap show --env prod               one environment
+  $ snap show latest~1                 the snapshot before it
+  $ snap show @{1 hour ago}            what ran an hour ago
+  $ snap show --list                   the newest 20 snapshots, with their references
+  $ snap show --json | jq '.tickets'   tickets per environment, for scripts
+
+Exit codes: 0 ok, 2 no such snapshot, project, environment or service (or no snapshot yet).`,
+    )
+    .action(async (ref: string | undefined, _options, command: Command) => handle(ref, command.optsWithGlobals()));
+}

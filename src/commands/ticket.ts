@@ -1,0 +1,199 @@
+import { Command } from 'commander';
+import type { DeploymentEvent, Snapshot, Ticket } from '../core/snapshot-schema.js';
+import { ExitCode, SnapError, usageError } from '../errors.js';
+import { nearest } from '../history/filter.js';
+import { openHistory, type History } from '../history/open.js';
+import { cacheFile } from '../store/github-cache.js';
+import type { TicketChange } from '../store/history-index.js';
+import { MAX_DATA_FILE_BYTES } from '../store/read-json.js';
+import { readRegularFile } from '../util/read-file.js';
+import { outputWidth } from '../ui/show.js';
+import { fitLine } from '../ui/summary.js';
+import type { Colors } from '../ui/terminal.js';
+import { writeJson } from '../ui/write-json.js';
+import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
+import { snapshotFor } from './show.js';
+
+export interface TicketOptions extends GlobalOptions {
+  at?: string;
+  project?: string;
+  env?: string;
+  json?: boolean;
+}
+
+/** Where a ticket is in one environment, with its history there. */
+export interface TicketPlace {
+  project: string;
+  environment: string;
+  /** in | partial | rolling-out | reverted | unknown, or `not yet` when the environment has none of it. */
+  status: string;
+  missing?: string[];
+  reason?: string;
+  /** Since when it has this status: the snapshot that first saw it so, and the deployment that brought it there. */
+  since?: { snapshot: string; at: string; before?: boolean; deployment?: { id: string; at?: string; service: string; version?: string } };
+  /** The environment a promotion from would bring it here (the snapshot's promotion preview has it ahead). */
+  promotion?: string;
+}
+
+export interface TicketReport {
+  key: string;
+  kind: Ticket['kind'];
+  changes: (Ticket['changes'][number] & { title?: string })[];
+  environments: TicketPlace[];
+}
+
+/**
+ * The ticket keys a word on the command line names in a snapshot: `PAY-412` (any case), `owner/repo#12`
+ * (any case), or `#12` (every repository's #12). Empty when none.
+ */
+export function keysFor(word: string, snapshot: Snapshot): string[] {
+  const keys = Object.keys(snapshot.tickets ?? {});
+  const lower = word.toLowerCase();
+  const exact = keys.filter((k) => k.toLowerCase() === lower);
+  if (exact.length) return exact;
+  if (/^#\d+$/.test(word)) return keys.filter((k) => k.endsWith(word));
+  return [];
+}
+
+/** PR titles of a repository, from its GitHub cache (the snapshot keeps numbers only). Empty when the cache is unreadable. */
+async function prTitles(history: History, repository: string): Promise<Map<number, string>> {
+  try {
+    const data = JSON.parse(await readRegularFile(cacheFile(history.layout.cacheDir, repository), MAX_DATA_FILE_BYTES)) as { pullRequests?: { number: number; title: string }[] };
+    return new Map((data.pullRequests ?? []).map((p) => [p.number, p.title]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** The deployment that brought the ticket into the environment: the newest that shipped it at or before `at` (else the first after). */
+function broughtBy(events: readonly DeploymentEvent[], at: string): DeploymentEvent | undefined {
+  const before = events.filter((e) => (e.at ?? '') <= at);
+  return before.at(-1) ?? events[0];
+}
+
+/** Everything `snap ticket` says about one key: its changes (with PR titles), and per environment its status, since when, and how it would get there. */
+export async function ticketReport(history: History, snapshot: Snapshot, key: string, filters: { project?: string; env?: string }): Promise<TicketReport> {
+  const ticket = snapshot.tickets![key];
+  const titles = new Map<string, Map<number, string>>();
+  for (const repo of new Set(ticket.changes.filter((c) => c.pr !== undefined).map((c) => c.repository))) titles.set(repo, await prTitles(history, repo));
+  const changes = ticket.changes.map((c) => ({ ...c, ...(c.pr !== undefined && titles.get(c.repository)?.get(c.pr) ? { title: titles.get(c.repository)!.get(c.pr) } : {}) }));
+  const history_ = history.index.ticketChanges(key);
+  const firstSnapshot = history.index.snapshots()[0];
+  const shipped = history.index.deployments({ ticket: key });
+  const projects = new Set(ticket.changes.length ? history.config.projects.filter((p) => p.services.some((s) => ticket.changes.some((c) => c.repository === s.repository))).map((p) => p.name) : []);
+  for (const e of ticket.environments) projects.add(e.project);
+  const environments: TicketPlace[] = [];
+  for (const project of projects) {
+    if (filters.project && !filters.project.split(',').includes(project)) continue;
+    for (const environment of Object.keys(snapshot.projects[project]?.environments ?? {})) {
+      if (filters.env && !filters.env.split(',').includes(environment)) continue;
+      const here = ticket.environments.find((e) => e.project === project && e.environment === environment);
+      const status = here?.status ?? 'not yet';
+      const place: TicketPlace = { project, environment, status, ...(here?.missing ? { missing: here.missing } : {}), ...(here?.reason ? { reason: here.reason } : {}) };
+      if (here) {
+        const lastChange: TicketChange | undefined = history_.filter((c) => c.project === project && c.environment === environment && c.at <= snapshot.takenAt).at(-1);
+        if (lastChange && lastChange.status === status) {
+          const by = broughtBy(shipped.filter((d) => d.project === project && d.environment === environment), lastChange.at);
+          place.since = {
+            snapshot: lastChange.snapshot,
+            at: lastChange.at,
+            ...(lastChange.snapshot === firstSnapshot?.id ? { before: true } : {}),
+            ...(by ? { deployment: { id: by.id, ...(by.at ? { at: by.at } : {}), service: by.service, ...(by.to.version ? { version: by.to.version } : {}) } } : {}),
+          };
+        }
+      }
+      if (status !== 'in') {
+        const pair = snapshot.drift?.[project]?.find((p) => p.to === environment && p.ahead.tickets.includes(key));
+        if (pair) place.promotion = pair.from;
+      }
+      environments.push(place);
+    }
+  }
+  return { key, kind: ticket.kind, changes, environments };
+}
+
+const STATUS_MARK: Record<string, (c: Colors) => string> = {
+  in: (c) => c.green('✔ in'),
+  partial: (c) => c.yellow('◐ partial'),
+  'rolling-out': (c) => c.yellow('↻ rolling out'),
+  reverted: (c) => c.red('↺ reverted'),
+  unknown: (c) => c.dim('? unknown'),
+  'not yet': (c) => c.dim('· not yet'),
+};
+
+export function renderTicket(r: TicketReport, c: Colors, width = Infinity): string {
+  const lines = [c.bold(r.key)];
+  const pad = Math.max(...r.environments.map((e) => `${e.project}/${e.environment}`.length), 0);
+  for (const e of r.environments) {
+    const mark = (STATUS_MARK[e.status] ?? ((x: Colors) => e.status))(c);
+    const d = e.since?.deployment;
+    const by = d ? `; brought by ${d.service} ${d.version ?? ''}${d.at ? `, deployed ${d.at.slice(0, 16).replace('T', ' ')}` : ''}`.replace(' ,', ',') : '';
+    const since = e.since ? c.dim(` ${e.since.before ? 'since the first snapshot' : 'since'} ${e.since.at.slice(0, 16).replace('T', ' ')}${by}`) : '';
+    const missing = e.missing?.length ? c.yellow(` missing in ${e.missing.join(', ')}`) : '';
+    const reason = e.reason ? c.dim(` (${e.reason})`) : '';
+    const promotion = e.promotion ? c.cyan(` ← promoting ${e.promotion} brings it`) : '';
+    lines.push(fitLine(`  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${missing}${reason}${since}${promotion}`, width));
+  }
+  if (r.environments.length === 0) lines.push(c.dim('  in no environment of the config'));
+  lines.push(c.dim('  changes:'));
+  for (const ch of r.changes) {
+    const marks = [ch.cherryPickOf ? `cherry-pick of ${ch.cherryPickOf.slice(0, 7)}` : '', ch.revertedBy?.length ? `reverted by ${ch.revertedBy.map((x) => x.slice(0, 7)).join(', ')}` : ''].filter(Boolean);
+    lines.push(fitLine(`    ${ch.repository} ${ch.commit.slice(0, 7)}${ch.pr !== undefined ? ` #${ch.pr}` : ''}${ch.title ? ` ${ch.title}` : ''}${c.dim(` ${ch.at.slice(0, 10)}`)}${marks.length ? c.yellow(` (${marks.join('; ')})`) : ''}`, width));
+  }
+  return lines.join('\n');
+}
+
+/** `snap ticket KEY…`: where each ticket is, since when, through which changes, and what would bring it further. */
+export async function runTicket(words: string[], options: TicketOptions, io: CommandIO, now = new Date()): Promise<number> {
+  const history = await openHistory(options, io);
+  try {
+    for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
+    const { snapshot } = await snapshotFor(history, options.at, io, now);
+    if (!snapshot.tickets) throw new SnapError('NO_TICKETS', `snapshot ${snapshot.id} has no tickets: GitHub was not read for it`, { exitCode: ExitCode.failed, hint: 'set GITHUB_TOKEN and run snap run again, or name an earlier snapshot with --at' });
+    const known = [...new Set([...Object.keys(snapshot.tickets), ...history.index.ticketKeys()])];
+    const reports: TicketReport[] = [];
+    const unknown: { word: string; nearest: string[] }[] = [];
+    for (const word of words) {
+      const keys = keysFor(word, snapshot);
+      if (keys.length === 0) {
+        unknown.push({ word, nearest: nearest(word.replace(/^#/, ''), known, 5) });
+        continue;
+      }
+      for (const key of keys) reports.push(await ticketReport(history, snapshot, key, options));
+    }
+    if (options.json) await writeJson(io.stdout, { snapshot: { id: snapshot.id, takenAt: snapshot.takenAt }, tickets: reports, ...(unknown.length ? { unknown } : {}) });
+    else {
+      const c = colorsFor(io, options);
+      const width = outputWidth(io);
+      if (reports.length) io.stdout.write(`${reports.map((r) => renderTicket(r, c, width)).join('\n\n')}\n`);
+      for (const u of unknown) io.stderr.write(`error: no ticket ${u.word} in snapshot ${snapshot.id}${u.nearest.length ? `; nearest known: ${u.nearest.join(', ')}` : ''}\n`);
+      if (unknown.length) io.stderr.write('hint: keys are matched whole (PAY-412, owner/repo#12, #12); `snap show --json | jq .tickets` lists them per environment\n');
+    }
+    return unknown.length ? ExitCode.usage : ExitCode.ok;
+  } finally {
+    history.close();
+  }
+}
+
+export function ticketCommand(handle: (keys: string[], options: TicketOptions) => Promise<void>): Command {
+  return new Command('ticket')
+    .description('where tickets are: per environment in / partial / reverted / not yet, since when, through which commits and PRs, and which promotion would bring them; no network')
+    .argument('<keys...>', 'ticket keys: PAY-412, owner/repo#12, or #12')
+    .option('--at <snapshot>', 'as of this snapshot (default latest): latest~N, @DATE, an id')
+    .option('--project <names>', 'only these projects (comma-separated)')
+    .option('--env <names>', 'only these environments (comma-separated)')
+    .option('--json', 'print the reports as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ snap ticket PYM-230                 where is it, since when, what brought it
+  $ snap ticket PYM-230 CHC-855 --env prod
+  $ snap ticket acme/payments-api#12    a GitHub issue (or #12 in every repository)
+  $ snap ticket PYM-230 --at @{2 days ago}
+  $ snap ticket PYM-230 --json | jq '.tickets[0].environments'
+
+Exit codes: 0 ok, 2 a key that no snapshot knows (the nearest known keys are named), or no snapshot yet.`,
+    )
+    .action(async (keys: string[], _options, command: Command) => handle(keys, command.optsWithGlobals()));
+}

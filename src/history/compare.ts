@@ -1,0 +1,239 @@
+import type { DeploymentEvent, DriftPair, ServiceState, Snapshot } from '../core/snapshot-schema.js';
+
+/** A service's version as a diff shows it: the version (tag, else digest), its commit, and how it resolved. */
+export interface VersionSide {
+  version?: string;
+  commit?: string;
+}
+
+/** A service's health as a diff compares it: status, desired replicas, ready pods of the desired version, rollout state. */
+export interface Health {
+  status: ServiceState['status'];
+  desired?: number;
+  ready?: number;
+  rollout?: string;
+}
+
+/** What the commits between two versions of a service brought, from the deployments recorded between the snapshots. */
+export interface Between {
+  deployments: number;
+  commits?: number;
+  pullRequests: { number: number; title: string }[];
+  tickets: string[];
+  /** Set when some deployment in between has no record of what it shipped (the counts are a lower bound then). */
+  incomplete?: string;
+  rollbacks: number;
+}
+
+export interface ServiceDiff {
+  project: string;
+  environment: string;
+  service: string;
+  change: 'added' | 'removed' | 'changed';
+  version?: { from: VersionSide; to: VersionSide; between?: Between };
+  health?: { from: Health; to: Health };
+}
+
+export interface TicketMoves {
+  project: string;
+  environment: string;
+  /** Keys now `in` (or another status) that were not there before, with their new status. */
+  entered: { key: string; status: string; was?: string }[];
+  /** Keys that were there and are not, or are now `reverted`. */
+  left: { key: string; status: string; was: string }[];
+}
+
+export interface SnapshotDiff {
+  from: { id: string; takenAt: string };
+  to: { id: string; takenAt: string };
+  services: ServiceDiff[];
+  tickets: TicketMoves[];
+  /** Services compared and found the same. */
+  unchanged: number;
+}
+
+const versionSide = (s: ServiceState): VersionSide => ({
+  ...(s.version?.value ?? s.container?.digest ? { version: s.version?.value ?? s.container?.digest } : {}),
+  ...(s.commit ? { commit: s.commit.oid } : {}),
+});
+
+/** Ready pods of the desired version (all ready pods when the serving breakdown is absent). */
+function readyDesired(s: ServiceState): number | undefined {
+  if (!s.pods) return undefined;
+  if (!s.serving) return s.pods.ready;
+  return s.serving.filter((x) => x.version === s.version?.value && x.image === s.container?.image && x.role !== 'preview').reduce((n, x) => n + x.ready, 0);
+}
+
+export function healthOf(s: ServiceState): Health {
+  return {
+    status: s.status,
+    ...(s.replicas ? { desired: s.replicas.desired } : {}),
+    ...(readyDesired(s) !== undefined ? { ready: readyDesired(s) } : {}),
+    rollout: s.rolloutStatus?.state ?? (s.status === 'running' ? 'complete' : s.status),
+  };
+}
+
+const sameHealth = (a: Health, b: Health) => a.status === b.status && a.desired === b.desired && a.ready === b.ready && a.rollout === b.rollout;
+
+/**
+ * What the deployments of one service between two snapshots shipped: commit counts added up, PRs and
+ * tickets joined. Exact when one deployment leads from the first version to the second; with several,
+ * the counts are each step's (a rollback and its redo count twice), said in `incomplete` when a step
+ * has no record.
+ */
+export function betweenOf(events: readonly DeploymentEvent[]): Between {
+  const prs = new Map<number, string>();
+  const tickets = new Set<string>();
+  let commits = 0;
+  let missing = 0;
+  for (const e of events) {
+    if (e.shipped?.status !== 'known') {
+      missing++;
+      continue;
+    }
+    commits += e.shipped.commits ?? 0;
+    for (const p of e.shipped.pullRequests ?? []) prs.set(p.number, p.title);
+    for (const t of e.shipped.tickets ?? []) tickets.add(t);
+  }
+  return {
+    deployments: events.length,
+    ...(events.length && missing < events.length ? { commits } : {}),
+    pullRequests: [...prs].sort((a, b) => a[0] - b[0]).map(([number, title]) => ({ number, title })),
+    tickets: [...tickets].sort(),
+    ...(missing ? { incomplete: `${missing} of ${events.length} deployment(s) in between have no record of what they shipped` } : {}),
+    rollbacks: events.filter((e) => e.rollback === true).length,
+  };
+}
+
+/** Ticket status per "project\nenvironment": key → status. */
+function presence(snapshot: Snapshot): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  for (const [key, t] of Object.entries(snapshot.tickets ?? {})) {
+    for (const e of t.environments) {
+      const where = `${e.project}\n${e.environment}`;
+      if (!out.has(where)) out.set(where, new Map());
+      out.get(where)!.set(key, e.status);
+    }
+  }
+  return out;
+}
+
+/**
+ * Two snapshots compared, `a` before `b`: services added, removed, or changed in version or health,
+ * and tickets that entered or left each environment. Only what matters: durations, pod names,
+ * ports and resource versions are never compared. `deployments`: the release history between the
+ * two (for the commits, PRs and tickets each version change brought).
+ */
+export function diffSnapshots(a: Snapshot, b: Snapshot, deployments: readonly DeploymentEvent[]): SnapshotDiff {
+  const services: ServiceDiff[] = [];
+  let unchanged = 0;
+  const projects = [...new Set([...Object.keys(a.projects), ...Object.keys(b.projects)])];
+  for (const project of projects) {
+    const envs = [...new Set([...Object.keys(a.projects[project]?.environments ?? {}), ...Object.keys(b.projects[project]?.environments ?? {})])];
+    for (const environment of envs) {
+      const before = a.projects[project]?.environments[environment]?.services ?? {};
+      const after = b.projects[project]?.environments[environment]?.services ?? {};
+      for (const service of [...new Set([...Object.keys(before), ...Object.keys(after)])]) {
+        const x = before[service];
+        const y = after[service];
+        if (!x || !y) {
+          services.push({ project, environment, service, change: x ? 'removed' : 'added', ...(y ? { version: { from: {}, to: versionSide(y) } } : x ? { version: { from: versionSide(x), to: {} } } : {}) });
+          continue;
+        }
+        const vx = versionSide(x);
+        const vy = versionSide(y);
+        const hx = healthOf(x);
+        const hy = healthOf(y);
+        const versionChanged = vx.version !== vy.version || vx.commit !== vy.commit;
+        if (!versionChanged && sameHealth(hx, hy)) {
+          unchanged++;
+          continue;
+        }
+        const steps = deployments.filter((d) => d.project === project && d.environment === environment && d.service === service);
+        services.push({
+          project,
+          environment,
+          service,
+          change: 'changed',
+          ...(versionChanged ? { version: { from: vx, to: vy, between: betweenOf(steps) } } : {}),
+          ...(!sameHealth(hx, hy) ? { health: { from: hx, to: hy } } : {}),
+        });
+      }
+    }
+  }
+  const pa = presence(a);
+  const pb = presence(b);
+  const tickets: TicketMoves[] = [];
+  // Only where both snapshots know tickets: a snapshot without GitHub has none, which is not "all left".
+  if (a.tickets && b.tickets) {
+    for (const where of [...new Set([...pa.keys(), ...pb.keys()])]) {
+      const [project, environment] = where.split('\n');
+      const x = pa.get(where) ?? new Map<string, string>();
+      const y = pb.get(where) ?? new Map<string, string>();
+      const entered: TicketMoves['entered'] = [];
+      const left: TicketMoves['left'] = [];
+      for (const [key, status] of y) {
+        const was = x.get(key);
+        if (was === status) continue;
+        if (status === 'reverted' && was) left.push({ key, status, was });
+        else entered.push({ key, status, ...(was ? { was } : {}) });
+      }
+      // A key the newer snapshot still knows but no longer finds here left; one it no longer knows at all fell out of the history window.
+      for (const [key, was] of x) if (!y.has(key) && b.tickets[key]) left.push({ key, status: 'missing', was });
+      if (entered.length || left.length) tickets.push({ project, environment, entered: entered.sort((p, q) => p.key.localeCompare(q.key)), left: left.sort((p, q) => p.key.localeCompare(q.key)) });
+    }
+  }
+  return { from: { id: a.id, takenAt: a.takenAt }, to: { id: b.id, takenAt: b.takenAt }, services, tickets, unchanged };
+}
+
+export interface EnvironmentDiff {
+  snapshot: { id: string; takenAt: string };
+  projects: {
+    project: string;
+    from: string;
+    to: string;
+    /** The promotion preview of the pair, from the snapshot's drift (as `from` → `to`). */
+    pair?: DriftPair;
+    /** Set when the snapshot has the pair only the other way round: the preview is of `to` → `from`. */
+    reversed?: boolean;
+    services: { service: string; from?: VersionSide; to?: VersionSide; same: boolean; status?: string; ahead?: number; behind?: number; tickets?: string[]; reason?: string }[];
+  }[];
+}
+
+/**
+ * Two environments of one snapshot compared, in every project that has both: each service's version
+ * on either side, and what promoting `from` → `to` would ship (commits, PRs, tickets) from the
+ * snapshot's drift, computed by ancestry for every pair of environments.
+ */
+export function diffEnvironments(snapshot: Snapshot, from: string, to: string): EnvironmentDiff {
+  const projects: EnvironmentDiff['projects'] = [];
+  for (const [project, p] of Object.entries(snapshot.projects)) {
+    const x = p.environments[from];
+    const y = p.environments[to];
+    if (!x || !y) continue;
+    const pairs = snapshot.drift?.[project] ?? [];
+    const direct = pairs.find((d) => d.from === from && d.to === to);
+    const reverse = direct ? undefined : pairs.find((d) => d.from === to && d.to === from);
+    const pair = direct ?? reverse;
+    const services = [...new Set([...Object.keys(x.services), ...Object.keys(y.services)])].map((service) => {
+      const sx = x.services[service];
+      const sy = y.services[service];
+      const vx = sx ? versionSide(sx) : undefined;
+      const vy = sy ? versionSide(sy) : undefined;
+      const d = pair?.services.find((s) => s.service === service);
+      const [ahead, behind] = d ? (reverse ? [d.behind, d.ahead] : [d.ahead, d.behind]) : [undefined, undefined];
+      return {
+        service,
+        ...(vx ? { from: vx } : {}),
+        ...(vy ? { to: vy } : {}),
+        same: !!vx && !!vy && vx.version === vy.version && vx.commit === vy.commit,
+        ...(d ? { status: reverse ? ({ ahead: 'behind', behind: 'ahead' } as Record<string, string>)[d.status] ?? d.status : d.status } : {}),
+        ...(ahead ? { ahead: ahead.commits, tickets: ahead.tickets } : {}),
+        ...(behind ? { behind: behind.commits } : {}),
+        ...(d?.reason ? { reason: d.reason } : {}),
+      };
+    });
+    projects.push({ project, from, to, ...(pair ? { pair } : {}), ...(reverse ? { reversed: true } : {}), services });
+  }
+  return { snapshot: { id: snapshot.id, takenAt: snapshot.takenAt }, projects };
+}

@@ -1,0 +1,87 @@
+import { distance } from 'fastest-levenshtein';
+import type { Snapshot } from '../core/snapshot-schema.js';
+import { usageError } from '../errors.js';
+
+/** The filters every read command takes: `--project`, `--env`, `--service` (each a name, or several separated by commas). */
+export interface Filters {
+  project?: string;
+  env?: string;
+  service?: string;
+}
+
+/** The known names closest to `name` (edit distance, then prefix), at most `max`: for "did you mean" hints. */
+export function nearest(name: string, known: Iterable<string>, max = 3): string[] {
+  const lower = name.toLowerCase();
+  return [...new Set(known)]
+    .map((k) => ({ k, d: k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()) ? 0.5 : distance(lower, k.toLowerCase()) }))
+    .filter((x) => x.d <= Math.max(2, Math.ceil(name.length / 3)))
+    .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))
+    .slice(0, max)
+    .map((x) => x.k);
+}
+
+const split = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter(Boolean));
+
+/**
+ * Checks that each name of a filter is one of `known`; throws a usage error (exit 2) naming the
+ * unknown one, the nearest known names and the full list.
+ */
+export function checkNames(option: string, value: string | undefined, known: readonly string[]): Set<string> | undefined {
+  const names = split(value);
+  if (!names) return undefined;
+  for (const name of names) {
+    if (known.includes(name)) continue;
+    const near = nearest(name, known);
+    const what = { '--project': 'project', '--env': 'environment', '--service': 'service' }[option] ?? option.slice(2);
+    throw usageError(`${option} ${name}: no such ${what}${near.length ? `; did you mean ${near.join(', ')}?` : ''}`, `known: ${known.join(', ') || 'none'}`);
+  }
+  return new Set(names);
+}
+
+/** The names a snapshot has: projects, environments and services (each once, in config order). */
+export function namesIn(snapshot: Snapshot): { projects: string[]; environments: string[]; services: string[] } {
+  const projects = Object.keys(snapshot.projects);
+  const environments = [...new Set(projects.flatMap((p) => Object.keys(snapshot.projects[p].environments)))];
+  const services = [...new Set(projects.flatMap((p) => Object.values(snapshot.projects[p].environments).flatMap((e) => Object.keys(e.services))))];
+  return { projects, environments, services };
+}
+
+/**
+ * The snapshot cut down to the filters: projects, their environments and services, and the tickets
+ * whose presence is in what is left. Throws a usage error for a name the snapshot does not have.
+ */
+export function filterSnapshot(snapshot: Snapshot, filters: Filters): Snapshot {
+  const names = namesIn(snapshot);
+  const projects = checkNames('--project', filters.project, names.projects);
+  const envs = checkNames('--env', filters.env, names.environments);
+  const services = checkNames('--service', filters.service, names.services);
+  if (!projects && !envs && !services) return snapshot;
+  const out: Snapshot['projects'] = {};
+  for (const [name, project] of Object.entries(snapshot.projects)) {
+    if (projects && !projects.has(name)) continue;
+    const environments: typeof project.environments = {};
+    for (const [env, state] of Object.entries(project.environments)) {
+      if (envs && !envs.has(env)) continue;
+      environments[env] = services ? { ...state, services: Object.fromEntries(Object.entries(state.services).filter(([s]) => services.has(s))) } : state;
+    }
+    if (services && Object.values(environments).every((e) => Object.keys(e.services).length === 0)) continue;
+    out[name] = { ...project, environments };
+  }
+  const keep = (project: string, environment: string) => project in out && environment in out[project].environments;
+  const tickets = snapshot.tickets
+    ? Object.fromEntries(
+        Object.entries(snapshot.tickets)
+          .map(([key, t]) => [key, { ...t, environments: t.environments.filter((e) => keep(e.project, e.environment)) }] as const)
+          .filter(([, t]) => t.environments.length > 0),
+      )
+    : undefined;
+  const drift = snapshot.drift ? Object.fromEntries(Object.entries(snapshot.drift).filter(([p]) => p in out).map(([p, pairs]) => [p, pairs.filter((x) => keep(p, x.from) && keep(p, x.to))])) : undefined;
+  // Warnings about what is left, and those about no project in particular (a source, the store).
+  const warnings = snapshot.warnings.filter((w) => {
+    const { project, environment, service } = w.scope;
+    if (project && !(project in out)) return false;
+    if (project && environment && !keep(project, environment)) return false;
+    return !(service && services && !services.has(service));
+  });
+  return { ...snapshot, projects: out, warnings, ...(tickets ? { tickets } : {}), ...(drift ? { drift } : {}), deployments: snapshot.deployments?.filter((d) => keep(d.project, d.environment) && (!services || services.has(d.service))) };
+}

@@ -1,0 +1,201 @@
+import type { DeploymentEvent } from '../core/snapshot-schema.js';
+
+/**
+ * The four DORA measures of software delivery performance, computed from the release history alone
+ * (every input is in `snap releases --json`, so each number can be redone by hand; docs/metrics.md):
+ *
+ * - deployment frequency: deployments in the window per week, and days with at least one deployment
+ *   per week;
+ * - lead time for changes: for every commit a deployment shipped (its `shipped.commitList`), the time
+ *   from the commit to the deployment running (`completedAt`, else `at`); median and p90 (nearest
+ *   rank) over all of them; by stage per merged PR: merge → first deployment in the project's first
+ *   environment that shipped it → this environment;
+ * - change failure rate: deployments that failed over all deployments; a deployment failed when its
+ *   rollout stalled, or when the next deployment of the same service in the environment came within
+ *   the failure window and was a rollback or a fix (it shipped a revert or a cherry-picked hotfix);
+ * - failed-deployment recovery time: from a failed deployment to the next deployment that put it
+ *   right (that rollback or fix, when it completed; for a stalled rollout, the next one that did not
+ *   stall); median over the failures that recovered.
+ *
+ * Bands: each measure on its own, against the software delivery performance clusters of DORA's
+ * Accelerate State of DevOps Report 2023 (elite, high, medium, low), taken as thresholds — see BANDS.
+ */
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+
+export type Band = 'elite' | 'high' | 'medium' | 'low';
+
+/**
+ * The thresholds, from the clusters of the Accelerate State of DevOps Report 2023 (DORA, Google Cloud):
+ * elite deploy on demand (several times a day), lead time under a day, 5 % failures, recovery under an
+ * hour; high between daily and weekly, a day to a week, 10 %, under a day; medium between weekly and
+ * monthly, a week to a month, 15 %, a day to a week; low below those.
+ */
+export const BANDS = {
+  source: 'DORA, Accelerate State of DevOps Report 2023: software delivery performance clusters (https://dora.dev/research/2023/dora-report/)',
+  /** Deployments per week at or above which a band holds. */
+  deploymentFrequency: { elite: 7, high: 1, medium: 12 / 52 },
+  /** Median lead time (ms) below which a band holds. */
+  leadTime: { elite: DAY, high: WEEK, medium: 30 * DAY },
+  /** Change failure rate (fraction) at or below which a band holds. */
+  changeFailureRate: { elite: 0.05, high: 0.1, medium: 0.15 },
+  /** Median recovery time (ms) below which a band holds. */
+  recoveryTime: { elite: HOUR, high: DAY, medium: WEEK },
+} as const;
+
+export interface MetricsOptions {
+  /** Window start and end (ms since the epoch): deployments at or after start, before end. */
+  start: number;
+  end: number;
+  /** A deployment followed within this long (ms) by a rollback or a fix failed. */
+  failureWindowMs: number;
+  /** The project's environments in promotion order, by project: the first is where lead-time stages start. */
+  environmentsOf: (project: string) => readonly string[];
+}
+
+export interface Measures {
+  deployments: number;
+  deploymentFrequency: { perWeek: number; daysPerWeek: number; days: number; band?: Band };
+  leadTime: {
+    commits: number;
+    /** Commits shipped by deployments with no record of their commits (bootstrap history, unresolved versions). */
+    unknownDeployments: number;
+    medianMs?: number;
+    p90Ms?: number;
+    band?: Band;
+    stages: { pullRequests: number; mergeToFirstMs?: number; firstToHereMs?: number; unknown: number };
+    truncated?: number;
+  };
+  changeFailureRate: { failed: number; of: number; rate?: number; band?: Band; failures: { id: string; why: string }[] };
+  recoveryTime: { recovered: number; open: number; medianMs?: number; band?: Band };
+}
+
+/** Nearest-rank percentile (p in 0..100) of sorted values: the value at rank ceil(p/100 × n). */
+export function percentile(sorted: readonly number[], p: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const time = (iso: string | undefined) => (iso ? Date.parse(iso) : NaN);
+const runningAt = (e: DeploymentEvent) => time(e.completedAt ?? e.at);
+const bandBelow = (value: number | undefined, t: { elite: number; high: number; medium: number }): Band | undefined =>
+  value === undefined ? undefined : value < t.elite ? 'elite' : value < t.high ? 'high' : value < t.medium ? 'medium' : 'low';
+const serviceKey = (e: DeploymentEvent) => `${e.project}\n${e.environment}\n${e.service}`;
+
+/**
+ * The measures over the deployments of one selection (an environment, a project, a service) in the
+ * window. `all` is the whole release history of the same selection's services, in every environment
+ * (oldest first): the next deployment after a failure and the first-environment deployment of a PR
+ * may lie outside the selection or the window.
+ */
+export function computeMeasures(selected: readonly DeploymentEvent[], all: readonly DeploymentEvent[], options: MetricsOptions): Measures {
+  const inWindow = selected.filter((e) => e.at && time(e.at) >= options.start && time(e.at) < options.end).sort((a, b) => time(a.at) - time(b.at));
+  const weeks = (options.end - options.start) / WEEK;
+
+  // Deployment frequency.
+  const days = new Set(inWindow.map((e) => e.at!.slice(0, 10)));
+  const perWeek = inWindow.length / weeks;
+  const deploymentFrequency = {
+    perWeek,
+    daysPerWeek: days.size / weeks,
+    days: days.size,
+    ...(inWindow.length ? { band: (perWeek >= BANDS.deploymentFrequency.elite ? 'elite' : perWeek >= BANDS.deploymentFrequency.high ? 'high' : perWeek >= BANDS.deploymentFrequency.medium ? 'medium' : 'low') as Band } : {}),
+  };
+
+  // Lead time for changes: every commit shipped, commit time → running.
+  const leads: number[] = [];
+  let unknownDeployments = 0;
+  let truncated = 0;
+  for (const e of inWindow) {
+    if (e.shipped?.status !== 'known') {
+      if (e.rollback !== true) unknownDeployments++;
+      continue;
+    }
+    if (e.shipped.truncated) truncated++;
+    for (const c of e.shipped.commitList ?? []) {
+      const ms = runningAt(e) - time(c.at);
+      if (Number.isFinite(ms)) leads.push(Math.max(0, ms));
+    }
+  }
+  leads.sort((a, b) => a - b);
+  // Stages, per merged PR shipped here: merge → first environment → here.
+  const firstDeploy = new Map<string, number>();
+  for (const e of all) {
+    const first = options.environmentsOf(e.project)[0];
+    if (e.environment !== first || e.shipped?.status !== 'known' || e.rollback === true) continue;
+    for (const pr of e.shipped.pullRequests ?? []) {
+      const key = `${e.project}\n${e.service}\n${pr.number}`;
+      const at = runningAt(e);
+      if (Number.isFinite(at) && !(firstDeploy.get(key)! <= at)) firstDeploy.set(key, at);
+    }
+  }
+  const toFirst: number[] = [];
+  const toHere: number[] = [];
+  let prs = 0;
+  let unknownStages = 0;
+  for (const e of inWindow) {
+    if (e.shipped?.status !== 'known' || e.rollback === true) continue;
+    for (const pr of e.shipped.pullRequests ?? []) {
+      prs++;
+      const first = firstDeploy.get(`${e.project}\n${e.service}\n${pr.number}`);
+      const merged = time(pr.mergedAt);
+      if (first === undefined || !Number.isFinite(merged)) {
+        unknownStages++;
+        continue;
+      }
+      toFirst.push(Math.max(0, first - merged));
+      toHere.push(Math.max(0, runningAt(e) - first));
+    }
+  }
+  toFirst.sort((a, b) => a - b);
+  toHere.sort((a, b) => a - b);
+  const medianLead = percentile(leads, 50);
+  const leadTime = {
+    commits: leads.length,
+    unknownDeployments,
+    ...(medianLead !== undefined ? { medianMs: medianLead, p90Ms: percentile(leads, 90), band: bandBelow(medianLead, BANDS.leadTime) } : {}),
+    stages: { pullRequests: prs, ...(toFirst.length ? { mergeToFirstMs: percentile(toFirst, 50), firstToHereMs: percentile(toHere, 50) } : {}), unknown: unknownStages },
+    ...(truncated ? { truncated } : {}),
+  };
+
+  // Change failure rate and recovery time: each deployment against the next one of its service there.
+  const byService = new Map<string, DeploymentEvent[]>();
+  for (const e of all) if (e.at) (byService.get(serviceKey(e)) ?? byService.set(serviceKey(e), []).get(serviceKey(e))!).push(e);
+  for (const list of byService.values()) list.sort((a, b) => time(a.at) - time(b.at));
+  const failures: { id: string; why: string }[] = [];
+  const recoveries: number[] = [];
+  let open = 0;
+  for (const e of inWindow) {
+    const list = byService.get(serviceKey(e)) ?? [];
+    const later = list.slice(list.indexOf(e) + 1);
+    const next = later[0];
+    let why: string | undefined;
+    let recoveredBy: DeploymentEvent | undefined;
+    if (e.rolloutStatus?.state === 'stalled') {
+      why = `its rollout stalled${e.rolloutStatus.reason ? ` (${e.rolloutStatus.reason})` : ''}`;
+      recoveredBy = later.find((n) => n.rolloutStatus?.state !== 'stalled');
+    } else if (next && time(next.at) - time(e.at) <= options.failureWindowMs) {
+      const fix = next.rollback === true ? 'rolled back' : next.shipped?.reverts ? 'a revert followed' : next.shipped?.cherryPicks ? 'a hotfix (cherry-pick) followed' : undefined;
+      if (fix) {
+        why = `${fix} ${Math.round((time(next.at) - time(e.at)) / 60_000)} min later (${next.id})`;
+        recoveredBy = next;
+      }
+    }
+    if (!why) continue;
+    failures.push({ id: e.id, why });
+    if (recoveredBy && Number.isFinite(runningAt(recoveredBy))) recoveries.push(Math.max(0, runningAt(recoveredBy) - time(e.at)));
+    else open++;
+  }
+  recoveries.sort((a, b) => a - b);
+  const rate = inWindow.length ? failures.length / inWindow.length : undefined;
+  const medianRecovery = percentile(recoveries, 50);
+  return {
+    deployments: inWindow.length,
+    deploymentFrequency,
+    leadTime,
+    changeFailureRate: { failed: failures.length, of: inWindow.length, ...(rate !== undefined ? { rate, band: rate <= BANDS.changeFailureRate.elite ? 'elite' : rate <= BANDS.changeFailureRate.high ? 'high' : rate <= BANDS.changeFailureRate.medium ? 'medium' : 'low' } : {}), failures },
+    recoveryTime: { recovered: recoveries.length, open, ...(medianRecovery !== undefined ? { medianMs: medianRecovery, band: bandBelow(medianRecovery, BANDS.recoveryTime) } : {}) },
+  };
+}

@@ -1,0 +1,87 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import type { Snapshot } from '../core/snapshot-schema.js';
+import { ExitCode, SnapError, errorMessage } from '../errors.js';
+import { HistoryIndex, syncIndex, type IndexedSnapshot } from '../store/history-index.js';
+import { dataLayout, type DataLayout } from '../store/layout.js';
+import { acquireLock } from '../store/lock.js';
+import { MAX_DATA_FILE_BYTES } from '../store/read-json.js';
+import { readRegularFile } from '../util/read-file.js';
+import type { CommandIO, GlobalOptions } from '../commands/context.js';
+
+/** What the read commands work from: the config, the data directory and its history index. */
+export interface History {
+  config: Config;
+  layout: DataLayout;
+  index: HistoryIndex;
+  /** Notes for stderr: the index was rebuilt, or could not be brought up to date (a run holds the lock). */
+  notes: string[];
+  close(): void;
+}
+
+/**
+ * Opens the history of the configured data directory for reading, with no network: the config (for
+ * the data directory and the names in it) and the history index, brought in line with the snapshot
+ * files first when the data directory's lock is free (a run in progress brings it up to date itself).
+ * Throws NO_SNAPSHOTS (exit 2) when the data directory holds no snapshot, naming where it looked.
+ */
+export async function openHistory(options: GlobalOptions, io: CommandIO): Promise<History> {
+  const file = await findConfigPath(options.config, io.env, io.cwd);
+  const { config } = await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir });
+  const layout = dataLayout(config.dataDir);
+  const exists = await stat(layout.snapshotsDir).then((s) => s.isDirectory(), () => false);
+  if (!exists) throw noSnapshots(layout);
+  const notes: string[] = [];
+  let opened: ReturnType<typeof HistoryIndex.open>;
+  try {
+    opened = HistoryIndex.open(layout);
+  } catch (error) {
+    throw new SnapError('INDEX_FAILED', `the history index ${path.join(layout.root, 'index.sqlite')} cannot be opened: ${errorMessage(error)}`, { hint: 'snap index rebuild makes it again from the snapshot files' });
+  }
+  const { index } = opened;
+  try {
+    if (opened.setAside) notes.push(`${index.file} was unreadable (${opened.setAside.reason}); moved to ${opened.setAside.movedTo} and rebuilt`);
+    const lock = await acquireLock(layout.lock, { command: 'snap (index)', waitMs: opened.fresh ? 30_000 : 0 }).catch(() => undefined);
+    if (lock) {
+      try {
+        const sync = await syncIndex(index, layout, { fresh: opened.fresh });
+        if (sync.rebuilt && !opened.setAside) notes.push(`the history index was rebuilt (${sync.rebuilt}) from ${sync.added} snapshot file(s)`);
+      } finally {
+        await lock.release();
+      }
+    } else if (opened.fresh) {
+      throw new SnapError('LOCKED', 'the history index is missing and a snap run holds the data directory', { exitCode: ExitCode.locked, hint: 'try again when the run has finished' });
+    }
+    if (index.snapshots().length === 0) throw noSnapshots(layout);
+  } catch (error) {
+    index.close();
+    throw error;
+  }
+  return { config, layout, index, notes, close: () => index.close() };
+}
+
+function noSnapshots(layout: DataLayout): SnapError {
+  return new SnapError('NO_SNAPSHOTS', `no snapshot in ${layout.root} yet`, { exitCode: ExitCode.usage, hint: 'take one with `snap run` (or point --data-dir / --config at the data directory that has them)' });
+}
+
+/** Reads a snapshot file of the history. Throws SNAPSHOT_REMOVED (exit 2) when retention removed it, SNAPSHOT_UNREADABLE when it cannot be read. */
+export async function loadSnapshot(history: Pick<History, 'layout'>, entry: IndexedSnapshot): Promise<Snapshot> {
+  if (!entry.file) {
+    throw new SnapError('SNAPSHOT_REMOVED', `snapshot ${entry.id} (${entry.takenAt}) was removed by the retention policy`, { exitCode: ExitCode.usage, hint: 'its deployments are still in `snap releases`; keep more with retention.keep / retention.maxAgeDays' });
+  }
+  return readSnapshotAt(path.join(history.layout.snapshotsDir, entry.file));
+}
+
+/** Reads and parses one snapshot file (any path). Throws SNAPSHOT_UNREADABLE (exit 1) naming the file and why. */
+export async function readSnapshotAt(file: string): Promise<Snapshot> {
+  try {
+    const value = JSON.parse(await readRegularFile(file, MAX_DATA_FILE_BYTES)) as Snapshot;
+    if (!value || typeof value !== 'object' || typeof value.id !== 'string' || !value.projects) throw new Error('not a snapshot (no id or projects)');
+    return value;
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new SnapError(missing ? 'SNAPSHOT_NOT_FOUND' : 'SNAPSHOT_UNREADABLE', `${file} ${missing ? 'does not exist' : `cannot be read: ${errorMessage(error)}`}`, { exitCode: missing ? ExitCode.usage : ExitCode.failed });
+  }
+}
