@@ -12,6 +12,7 @@ import { releasesCommand, runReleases } from './commands/releases.js';
 import { diffCommand, runDiff } from './commands/diff.js';
 import { runTicket, ticketCommand } from './commands/ticket.js';
 import { metricsCommand, runMetrics } from './commands/metrics.js';
+import { indexCommand, runIndexRebuild } from './commands/index-command.js';
 import { alertsCommand, runAlertsTest } from './commands/alerts.js';
 import { ExitCode, SnapError } from './errors.js';
 import { runInterruptTasks } from './util/cleanup.js';
@@ -44,6 +45,11 @@ Examples:
   $ snap run                       take a snapshot with ./snap.config.yaml
   $ snap run --json > snap.json    the same, as JSON for scripts
   $ snap config validate           check the config (file, line and key of every problem)
+  $ snap show                      what runs where, from the latest snapshot (no network)
+  $ snap ticket PYM-230            where a ticket is, since when, and what would bring it further
+  $ snap diff staging prod         what promoting staging to prod would ship
+  $ snap releases --since 7d       the deployments of the last week
+  $ snap metrics                   the DORA measures for prod, the last 30 days
 
 Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 partial snapshot, 4 another run holds the lock, 70 internal error.
 The binary is also installed as "snapshotctl", for machines where "snap" is Ubuntu's package manager.`,
@@ -65,6 +71,7 @@ The binary is also installed as "snapshotctl", for machines where "snap" is Ubun
   program.addCommand(diffCommand(async (a, b, options) => setExit(await runDiff(a, b, options, io))));
   program.addCommand(ticketCommand(async (keys, options) => setExit(await runTicket(keys, options, io))));
   program.addCommand(metricsCommand(handle(runMetrics)));
+  program.addCommand(indexCommand(handle(runIndexRebuild)));
   // Every command at every depth (`config validate`, `schedule install`…): usage errors end as exit 2, not commander's 1.
   const override = (command: Command): void => {
     // --log-format json: a usage error is a JSON line too.

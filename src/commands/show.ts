@@ -70,9 +70,8 @@ export async function runShow(ref: string | undefined, options: ShowOptions, io:
       return 0;
     }
     const width = outputWidth(io);
-    const services = Object.values(snapshot.projects).reduce((n, p) => n + new Set(Object.values(p.environments).flatMap((e) => Object.keys(e.services))).size, 0);
     const outcome = snapshot.outcome === 'ok' ? c.green('ok') : c.yellow(snapshot.outcome);
-    const head = `Snapshot ${c.bold(snapshot.id)} ${outcome}, taken ${snapshot.takenAt.slice(0, 19).replace('T', ' ')} UTC (${age(snapshot.takenAt, now)}), ${services} service${services === 1 ? '' : 's'}`;
+    const head = `Snapshot ${c.bold(snapshot.id)} ${outcome}, taken ${snapshot.takenAt.slice(0, 16).replace('T', ' ')} UTC (${age(snapshot.takenAt, now)})`;
     const parts = [head, renderWhatRunsWhere(snapshot, c, width), snapshot.tickets ? '' : c.dim('No tickets: GitHub was not read for this snapshot.'), renderWarnings(snapshot.warnings, c, 8, width)];
     io.stdout.write(`${parts.filter(Boolean).join('\n\n')}\n`);
     return 0;

@@ -25,7 +25,7 @@ export function renderTicketsPerEnvironment(snapshot: Snapshot, c: Colors, width
     const others = (['rolling-out', 'partial', 'reverted', 'unknown'] as const).filter((s) => by[s].length).map((s) => `${by[s].length} ${s}`);
     return fitLine(`  ${where.padEnd(24)} ${String(by.in.length).padStart(4)}  ${others.length ? c.yellow(`(+ ${others.join(', ')}) `) : ''}${c.dim(list(by.in, max))}`, width);
   });
-  const about = wrapWords(['in: every change, in every repository, is an ancestor of what every serving pod runs;', 'rolling-out: of what is desired, not yet of all that serves;', 'most recently merged first'], ' ', Number.isFinite(width) ? width - 2 : Infinity);
+  const about = wrapWords('in: every change, in every repository, is an ancestor of what every serving pod runs; rolling-out: of what is desired, not yet of all that serves; most recently merged first'.split(' '), ' ', Number.isFinite(width) ? width - 2 : Infinity);
   return `${c.bold('Tickets per environment')}\n${about.map((l) => c.dim(`  ${l}`)).join('\n')}\n${rows.join('\n')}`;
 }
 

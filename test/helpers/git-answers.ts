@@ -8,7 +8,7 @@ import { HISTORY_NOW, runShell } from './git-history.js';
  * the history's truth — never from snap's code. One question per drift pair, per rollout and per
  * (ticket, environment); `expected` is a short string so that answers compare with ===.
  */
-export type QuestionKind = 'drift' | 'rollback' | 'ticket';
+export type QuestionKind = 'drift' | 'rollback' | 'shipped' | 'ticket';
 
 export interface Question {
   kind: QuestionKind;
@@ -49,13 +49,17 @@ export interface GitOracle {
 export async function gitOracle(h: BuiltHistory, now = HISTORY_NOW): Promise<GitOracle> {
   const envs = h.deploy;
   const revs = [...new Set([h.truth.head, ...envs.flatMap((d) => [d.sha, ...d.previousShas])])];
-  const pairs = envs.slice(0, -1).map((from, i) => ({ from, to: envs[i + 1] }));
+  // Every pair of environments, neighbours and further apart (dev → prod).
+  const pairs = envs.flatMap((from, i) => envs.slice(i + 1).map((to) => ({ from, to })));
+  // What each rollout shipped and took out: previous...new, left = only in the previous, right = only in the new.
+  const rollouts = envs.filter((d) => d.previousShas.length && d.previousShas[d.previousShas.length - 1] !== d.sha);
   const lines = [
     'set -eu',
     ...revs.flatMap((r) => [`echo "@rev ${r}"`, `git rev-list ${r}`]),
     `echo "@dates"`,
     `git log --format='@date %H %ct' ${h.truth.head}`,
-    ...pairs.map(({ from, to }) => `echo "@count ${from.env} $(git rev-list --left-right --count ${from.sha}...${to.sha})"`),
+    ...pairs.map(({ from, to }) => `echo "@count ${from.env}→${to.env} $(git rev-list --left-right --count ${from.sha}...${to.sha})"`),
+    ...rollouts.map((d) => `echo "@ship ${d.env} $(git rev-list --left-right --count ${d.previousShas[d.previousShas.length - 1]}...${d.sha})"`),
   ];
   const file = path.join(path.dirname(h.dir), `${h.name}-answers.sh`);
   await writeFile(file, `${lines.join('\n')}\n`);
@@ -64,19 +68,21 @@ export async function gitOracle(h: BuiltHistory, now = HISTORY_NOW): Promise<Git
 
   const ancestors = new Map<string, Set<string>>();
   const counts = new Map<string, [number, number]>();
+  const shipped = new Map<string, [number, number]>();
   const dates = new Map<string, number>();
   let current: Set<string> | undefined;
   for (const line of run.stdout.split('\n')) {
     const [tag, a, ...rest] = line.split(/\s+/);
     if (tag === '@rev') ancestors.set(a, (current = new Set()));
     else if (tag === '@count') counts.set(a, [Number(rest[0]), Number(rest[1])]);
+    else if (tag === '@ship') shipped.set(a, [Number(rest[0]), Number(rest[1])]);
     else if (tag === '@date') dates.set(a, Number(rest[0]) * 1000);
     else if (/^[0-9a-f]{40}$/.test(line)) current!.add(line);
   }
 
   const questions: Question[] = [];
   for (const { from, to } of pairs) {
-    const [ahead, behind] = counts.get(from.env)!;
+    const [ahead, behind] = counts.get(`${from.env}→${to.env}`)!;
     const status = ahead === 0 && behind === 0 ? 'same' : behind === 0 ? 'ahead' : ahead === 0 ? 'behind' : 'diverged';
     questions.push({ kind: 'drift', id: `drift ${from.env}→${to.env}`, expected: `${status} ahead ${ahead} behind ${behind}` });
   }
@@ -84,6 +90,11 @@ export async function gitOracle(h: BuiltHistory, now = HISTORY_NOW): Promise<Git
     const previous = d.previousShas[d.previousShas.length - 1];
     const rollback = d.sha !== previous && ancestors.get(previous)!.has(d.sha);
     questions.push({ kind: 'rollback', id: `rollback ${d.env}`, expected: String(rollback) });
+  }
+
+  for (const d of rollouts) {
+    const [removed, added] = shipped.get(d.env)!;
+    questions.push({ kind: 'shipped', id: `shipped ${d.env}`, expected: `shipped ${added} removed ${removed}` });
   }
 
   // The tickets snap promises to know: a carrier in the head's window (by committer date).

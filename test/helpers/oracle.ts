@@ -45,6 +45,13 @@ export function snapAnswers(snapshot: Snapshot, project: string): (q: Question) 
       if (!event) return 'no deployment';
       return event.rollback === 'unknown' ? 'unknown' : String(event.rollback);
     }
+    if (q.kind === 'shipped') {
+      const env = q.id.slice('shipped '.length);
+      const event = (snapshot.deployments ?? []).filter((d) => d.project === project && d.environment === env).pop();
+      if (!event) return 'no deployment';
+      if (event.shipped?.status !== 'known') return 'unknown';
+      return `shipped ${event.shipped.commits} removed ${event.shipped.removed?.commits ?? 0}`;
+    }
     const [, key, env] = q.id.split(' ');
     const entries = (snapshot.tickets?.[key]?.environments ?? []).filter((e) => e.project === project && e.environment === env) as { status?: string; complete?: boolean }[];
     if (entries.length === 0) return 'absent';
@@ -190,7 +197,7 @@ export interface Tally {
 }
 
 export function tally(histories: number, answers: readonly Answer[]): Tally {
-  const byKind = Object.fromEntries((['drift', 'rollback', 'ticket'] as const).map((k) => [k, { agree: 0, unknown: 0, disagree: 0 }])) as Tally['byKind'];
+  const byKind = Object.fromEntries((['drift', 'rollback', 'shipped', 'ticket'] as const).map((k) => [k, { agree: 0, unknown: 0, disagree: 0 }])) as Tally['byKind'];
   for (const a of answers) byKind[a.question.kind][a.verdict]++;
   return { histories, questions: answers.length, byKind };
 }
@@ -201,7 +208,7 @@ export function tally(histories: number, answers: readonly Answer[]): Tally {
  * "drift ahead → ahead (counts)").
  */
 export function shapeOf(a: Answer): string {
-  const word = (s: string) => (a.question.kind === 'drift' ? s.split(' ')[0] : s);
+  const word = (s: string) => (a.question.kind === 'drift' || a.question.kind === 'shipped' ? s.split(' ')[0] : s);
   const [expected, snap] = [word(a.question.expected), word(a.snap)];
   return `${a.question.kind} ${expected} → ${snap}${expected === snap ? ' (counts)' : ''}`;
 }

@@ -1,0 +1,58 @@
+import { Command } from 'commander';
+import { stat } from 'node:fs/promises';
+import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
+import { ExitCode, SnapError } from '../errors.js';
+import { HistoryIndex, rebuildIndex } from '../store/history-index.js';
+import { dataLayout } from '../store/layout.js';
+import { acquireLock } from '../store/lock.js';
+import type { CommandIO, GlobalOptions } from './context.js';
+
+export interface IndexOptions extends GlobalOptions {
+  json?: boolean;
+  wait?: string;
+}
+
+/**
+ * `snap index rebuild`: makes the history index again from the snapshot files, the release history and
+ * the run log, under the data directory's lock (a run in progress is waited for, up to --wait seconds).
+ */
+export async function runIndexRebuild(options: IndexOptions, io: CommandIO): Promise<number> {
+  const file = await findConfigPath(options.config, io.env, io.cwd);
+  const { config } = await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir });
+  const layout = dataLayout(config.dataDir);
+  if (!(await stat(layout.root).then((s) => s.isDirectory(), () => false))) {
+    throw new SnapError('NO_SNAPSHOTS', `the data directory ${layout.root} does not exist`, { exitCode: ExitCode.usage, hint: 'take a snapshot with `snap run` first, or point --data-dir at the data directory' });
+  }
+  const started = Date.now();
+  const lock = await acquireLock(layout.lock, { command: 'snap index rebuild', waitMs: Number(options.wait ?? 60) * 1000 });
+  try {
+    const { index, setAside } = HistoryIndex.open(layout);
+    try {
+      const counts = await rebuildIndex(index, layout);
+      const result = { index: index.file, ...counts, durationMs: Date.now() - started, ...(setAside ? { setAside } : {}) };
+      if (options.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else {
+        if (setAside) io.stdout.write(`The index was unreadable (${setAside.reason}); it was moved to ${setAside.movedTo}.\n`);
+        io.stdout.write(`Rebuilt ${index.file}: ${counts.snapshots} snapshot(s), ${counts.deployments} deployment(s), ${counts.runs} run(s) in ${result.durationMs} ms.\n`);
+      }
+      return ExitCode.ok;
+    } finally {
+      index.close();
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+export function indexCommand(handle: (options: IndexOptions) => Promise<void>): Command {
+  const index = new Command('index').description('the history index (index.sqlite in the data directory) that snap show, ticket, diff, releases and metrics read');
+  index.addCommand(
+    new Command('rebuild')
+      .description('make the index again from the snapshot files, releases.json and runs.jsonl (snap does this by itself when it is missing or unreadable)')
+      .option('--wait <seconds>', 'wait this long for a running snap run to finish (default 60)')
+      .option('--json', 'print the counts as JSON')
+      .addHelpText('after', '\nExamples:\n  $ snap index rebuild\n  $ snap index rebuild --data-dir /var/lib/snap --json\n\nExit codes: 0 rebuilt, 2 no data directory, 4 a run held the lock for longer than --wait.')
+      .action(async (_options, command: Command) => handle(command.optsWithGlobals())),
+  );
+  return index;
+}

@@ -1,0 +1,197 @@
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentProgress } from '../src/core/progress.js';
+import { runSnapshot } from '../src/core/run.js';
+import type { DeploymentEvent, Snapshot } from '../src/core/snapshot-schema.js';
+import { visibleLength } from '../src/ui/terminal.js';
+import { runCli } from './helpers/cli.js';
+import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
+
+/**
+ * snap show / releases / diff / ticket / index, through the CLI, on a history of four runs: the
+ * first (bootstrap), a staging rollout of payments-api to what dev runs, its rollback, and a run where
+ * nothing changed.
+ */
+let t: TestSandbox;
+const runs: Snapshot[] = [];
+let forward: DeploymentEvent;
+let rollback: DeploymentEvent;
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['--config', path.join(t.dir, 'snap.config.yaml'), ...args], { cwd: t.dir, env });
+
+beforeAll(async () => {
+  t = await startTestSandbox();
+  await t.writeConfig();
+  const run = async () => runs.push((await runSnapshot(await t.config(), { progress: silentProgress, githubToken: t.sandbox.githubToken })).snapshot);
+  await run();
+  const first = runs[0].projects.payments.environments;
+  const dev = first.dev.services['payments-api'];
+  const staging = first.staging.services['payments-api'];
+  const cluster = t.sandbox.kubernetes.cluster('sandbox-nonprod').store;
+  cluster.rollout('payments-staging', 'payments-api', { tag: dev.container!.tag!, digest: dev.container!.digest });
+  await run();
+  cluster.rollout('payments-staging', 'payments-api', { tag: staging.container!.tag!, digest: staging.container!.digest });
+  await run();
+  await run();
+  forward = runs[1].deployments![0];
+  rollback = runs[2].deployments![0];
+}, 60_000);
+afterAll(async () => t?.close());
+
+describe('snap show', () => {
+  it('prints what runs where and the tickets per environment from the latest snapshot, fitted to 80 columns', async () => {
+    const r = await cli(['show'], { COLUMNS: '80' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Snapshot ${runs[3].id} ok`);
+    expect(r.stdout).toMatch(/payments-api/);
+    expect(r.stdout).toMatch(/Tickets per environment/);
+    expect(r.stdout).toMatch(/n\/m: ready pods of the desired version/);
+    const wide = r.stdout.split('\n').filter((l) => visibleLength(l) > 80);
+    expect(wide).toEqual([]);
+  });
+
+  it('--json, filters, earlier snapshots by reference, and a list', async () => {
+    const json = JSON.parse((await cli(['show', '--env', 'staging', '--project', 'payments', '--json'])).stdout);
+    expect(Object.keys(json.projects)).toEqual(['payments']);
+    expect(Object.keys(json.projects.payments.environments)).toEqual(['staging']);
+    expect(Object.keys(json.tickets)).toEqual(['payments/staging']);
+    const earlier = JSON.parse((await cli(['show', 'latest~2', '--json'])).stdout);
+    expect(earlier.id).toBe(runs[1].id);
+    const byId = JSON.parse((await cli(['show', runs[0].id.slice(0, 20), '--json'])).stdout);
+    expect(byId.id).toBe(runs[0].id);
+    const file = (await readdir(path.join(t.dir, '.snap', 'snapshots'))).sort()[1];
+    const byFile = JSON.parse((await cli(['show', path.join('.snap', 'snapshots', file), '--json'])).stdout);
+    expect(byFile.id).toBe(runs[1].id);
+    const list = await cli(['show', '--list']);
+    expect(list.stdout).toContain('latest~3');
+    for (const s of runs) expect(list.stdout).toContain(s.id);
+  });
+
+  it('exit 2 with a clear error: no such environment (nearest named), no such snapshot, no snapshot yet', async () => {
+    const env = await cli(['show', '--env', 'prd']);
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/--env prd: no such environment; did you mean prod\?/);
+    const far = await cli(['show', 'latest~9']);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toMatch(/holds 4 snapshot\(s\)/);
+    const before = await cli(['show', '@2001-01-01']);
+    expect(before.code).toBe(2);
+    expect(before.stderr).toMatch(/no snapshot was taken at or before 2001-01-01/);
+    const empty = await cli(['show', '--data-dir', path.join(t.dir, 'nothing-here')]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/no snapshot in .*nothing-here yet/);
+    expect(empty.stderr).toMatch(/snap run/);
+  });
+});
+
+describe('snap releases', () => {
+  it('lists the deployments with what they shipped; --json, --csv, --rollbacks, filters', async () => {
+    const json = JSON.parse((await cli(['releases', '--env', 'staging', '--service', 'payments-api', '--json'])).stdout);
+    const ids = json.deployments.map((e: DeploymentEvent) => e.id);
+    expect(ids).toContain(forward.id);
+    expect(ids).toContain(rollback.id);
+    const f = json.deployments.find((e: DeploymentEvent) => e.id === forward.id);
+    expect(f.shipped).toMatchObject({ status: 'known', commits: forward.shipped!.commits });
+    expect(f.shipped.commits).toBeGreaterThan(0);
+    const r = json.deployments.find((e: DeploymentEvent) => e.id === rollback.id);
+    expect(r).toMatchObject({ rollback: true, shipped: { status: 'known', commits: 0, removed: { commits: forward.shipped!.commits } } });
+    const text = await cli(['releases', '--env', 'staging', '--service', 'payments-api']);
+    expect(text.stdout).toMatch(/rollback/);
+    expect(text.stdout).toMatch(new RegExp(`${forward.shipped!.commits} commits?`));
+    const csv = (await cli(['releases', '--csv', '--rollbacks'])).stdout.trim().split('\n');
+    expect(csv[0]).toBe('at,project,environment,service,context,namespace,workload,revision,from_version,from_commit,to_version,to_commit,rollback,rollout_state,completed_at,shipped,commits,pull_requests,tickets,snapshot,id');
+    expect(csv.slice(1).every((line) => line.includes(',true,'))).toBe(true);
+    expect(csv.some((line) => line.endsWith(rollback.id))).toBe(true);
+    const bad = await cli(['releases', '--service', 'payments-apl']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/did you mean payments-api/);
+    const since = await cli(['releases', '--since', 'last blue moon']);
+    expect(since.code).toBe(2);
+    expect(since.stderr).toMatch(/--since "last blue moon" is not a time/);
+  });
+});
+
+describe('snap diff', () => {
+  it('two snapshots: only the version change, with the commits and tickets between, and the tickets that moved', async () => {
+    const r = JSON.parse((await cli(['diff', runs[0].id, runs[1].id, '--json'])).stdout);
+    expect(r.kind).toBe('snapshots');
+    const changed = r.services.filter((s: { version?: unknown }) => s.version);
+    expect(changed).toEqual([expect.objectContaining({ project: 'payments', environment: 'staging', service: 'payments-api', change: 'changed' })]);
+    expect(changed[0].version.between).toMatchObject({ deployments: 1, commits: forward.shipped!.commits, tickets: forward.shipped!.tickets });
+    const moved = r.tickets.find((x: { environment: string }) => x.environment === 'staging');
+    expect(moved.entered.length).toBeGreaterThan(0);
+    // Nothing but times and durations differ between the last two: no change.
+    const same = await cli(['diff', 'latest~1', 'latest', '--exit-code']);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toMatch(/No change/);
+    const back = await cli(['diff', 'latest~2', 'latest~1', '--exit-code']);
+    expect(back.code).toBe(1);
+    expect(back.stdout).toMatch(/1 rollback/);
+    expect(back.stdout).toMatch(/tickets out/);
+  });
+
+  it('two environments, neighbours or not, from the snapshot’s promotion preview', async () => {
+    const r = JSON.parse((await cli(['diff', 'staging', 'prod', '--json'])).stdout);
+    expect(r.kind).toBe('environments');
+    const payments = r.projects.find((p: { project: string }) => p.project === 'payments');
+    const pair = runs[3].drift!.payments.find((p) => p.from === 'staging' && p.to === 'prod')!;
+    expect(payments.pair.ahead).toEqual(pair.ahead);
+    const far = JSON.parse((await cli(['diff', 'dev', 'prod', '--json'])).stdout);
+    expect(far.projects[0].pair).toMatchObject({ from: 'dev', to: 'prod', span: 2 });
+    const reversed = JSON.parse((await cli(['diff', 'prod', 'staging', '--json'])).stdout);
+    expect(reversed.projects.find((p: { project: string }) => p.project === 'payments').reversed).toBe(true);
+    const bad = await cli(['diff', 'staging', 'latest']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/staging is an environment/);
+  });
+});
+
+describe('snap ticket', () => {
+  it('per environment: status, since when and the deployment that brought it; unknown keys exit 2 with the nearest', async () => {
+    const key = forward.shipped!.tickets![0];
+    const r = JSON.parse((await cli(['ticket', key, '--at', runs[1].id, '--json'])).stdout);
+    const staging = r.tickets[0].environments.find((e: { project: string; environment: string }) => e.project === 'payments' && e.environment === 'staging');
+    expect(staging.status).toMatch(/^(in|partial)$/);
+    expect(staging.since).toMatchObject({ snapshot: runs[1].id, deployment: { id: forward.id } });
+    const text = await cli(['ticket', key.toLowerCase(), '--at', runs[1].id]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(key);
+    expect(text.stdout).toMatch(/changes:/);
+    const missing = await cli(['ticket', `${key}9999`]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no ticket .*; nearest known: /);
+  });
+});
+
+describe('the history index', () => {
+  it('is rebuilt when deleted or unreadable (the unreadable one kept in corrupt/), and by snap index rebuild', async () => {
+    const index = path.join(t.dir, '.snap', 'index.sqlite');
+    await rm(index);
+    const rebuilt = await cli(['show', '--list']);
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stderr).toMatch(/rebuilt/);
+    for (const s of runs) expect(rebuilt.stdout).toContain(s.id);
+    await rm(`${index}-wal`, { force: true });
+    await rm(`${index}-shm`, { force: true });
+    await writeFile(index, 'this is not a database, but long enough to look like one to a quick check.'.repeat(100));
+    const again = await cli(['releases', '--json']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/unreadable/);
+    expect((await readdir(path.join(t.dir, '.snap', 'corrupt'))).some((f) => f.startsWith('index.sqlite.'))).toBe(true);
+    expect(JSON.parse(again.stdout).deployments.map((e: DeploymentEvent) => e.id)).toContain(rollback.id);
+    const cmd = await cli(['index', 'rebuild', '--json']);
+    expect(cmd.code).toBe(0);
+    expect(JSON.parse(cmd.stdout)).toMatchObject({ snapshots: 4, runs: 4 });
+  });
+
+  it('never names a snapshot whose file is gone: it says the file was removed', async () => {
+    const files = (await readdir(path.join(t.dir, '.snap', 'snapshots'))).sort();
+    const gone = JSON.parse(await readFile(path.join(t.dir, '.snap', 'snapshots', files[0]), 'utf8')) as Snapshot;
+    await rm(path.join(t.dir, '.snap', 'snapshots', files[0]));
+    const list = await cli(['show', '--list']);
+    expect(list.stdout).toMatch(new RegExp(`${gone.id}.*removed`));
+    const show = await cli(['show', gone.id]);
+    expect(show.code).toBe(2);
+    expect(show.stderr).toMatch(/was removed by the retention policy/);
+  });
+});
