@@ -13,6 +13,7 @@ import { diffCommand, runDiff } from './commands/diff.js';
 import { runTicket, ticketCommand } from './commands/ticket.js';
 import { metricsCommand, runMetrics } from './commands/metrics.js';
 import { indexCommand, runIndexRebuild } from './commands/index-command.js';
+import { completionCommand, runCompletion, runCompletionServer } from './commands/completion.js';
 import { alertsCommand, runAlertsTest } from './commands/alerts.js';
 import { ExitCode, SnapError } from './errors.js';
 import { runInterruptTasks } from './util/cleanup.js';
@@ -72,6 +73,15 @@ The binary is also installed as "snapshotctl", for machines where "snap" is Ubun
   program.addCommand(ticketCommand(async (keys, options) => setExit(await runTicket(keys, options, io))));
   program.addCommand(metricsCommand(handle(runMetrics)));
   program.addCommand(indexCommand(handle(runIndexRebuild)));
+  program.addCommand(completionCommand(async (shell, options) => setExit(await runCompletion(shell, options, io))));
+  // What the completion scripts call: `snap completion-server -- <the command line>`.
+  program.addCommand(
+    new Command('completion-server')
+      .argument('[words...]')
+      .allowUnknownOption()
+      .action(async (words: string[] | undefined) => setExit(await runCompletionServer(words ?? [], program, io))),
+    { hidden: true },
+  );
   // Every command at every depth (`config validate`, `schedule install`…): usage errors end as exit 2, not commander's 1.
   const override = (command: Command): void => {
     // --log-format json: a usage error is a JSON line too.

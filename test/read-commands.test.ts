@@ -195,3 +195,43 @@ describe('the history index', () => {
     expect(show.stderr).toMatch(/was removed by the retention policy/);
   });
 });
+
+describe('shell completion', () => {
+  it('bash, sourced from snap completion bash: subcommands, options, environments, snapshot ids and ticket keys from the history', async () => {
+    const { mkdir, chmod } = await import('node:fs/promises');
+    const { SNAP_BIN, spawnAsync } = await import('./helpers/cli.js');
+    const bin = path.join(t.dir, 'bin');
+    await mkdir(bin, { recursive: true });
+    await writeFile(path.join(bin, 'snap'), `#!/bin/sh\nexec "${process.execPath}" "${SNAP_BIN}" "$@"\n`);
+    await chmod(path.join(bin, 'snap'), 0o755);
+    const script = [
+      'cd "$1"',
+      'source <(snap completion bash)',
+      't() { COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; _snap_completion; echo "${COMPREPLY[*]}"; }',
+      't snap sh',
+      't snap show --env ""',
+      't snap diff latest~',
+      `t snap ticket ${forward.shipped!.tickets![0].slice(0, 4)}`,
+      't snap releases --s',
+    ].join('\n');
+    const r = await spawnAsync('bash', ['-c', script, 'bash', t.dir], { PATH: `${bin}:${process.env.PATH}`, SNAP_CONFIG: path.join(t.dir, 'snap.config.yaml') });
+    expect(r.stderr).toBe('');
+    const [sub, envs, refs, tickets, options] = r.stdout.trim().split('\n');
+    expect(sub).toBe('show');
+    expect(envs.split(' ')).toEqual(['dev', 'staging', 'prod']);
+    expect(refs.split(' ')).toEqual(expect.arrayContaining(['latest~1', 'latest~2']));
+    expect(tickets.split(' ')).toContain(forward.shipped!.tickets![0]);
+    expect(options.split(' ').sort()).toEqual(['--service', '--since']);
+  });
+
+  it('zsh and fish scripts, and the candidates in their formats; an unknown shell is a usage error', async () => {
+    for (const shell of ['zsh', 'fish']) {
+      const r = await cli(['completion', shell]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/snap completion-server/);
+    }
+    const bad = await cli(['completion', 'tcsh']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bash, zsh, fish/);
+  });
+});
