@@ -29,6 +29,9 @@ export interface DemoOptions extends GlobalOptions {
   json?: boolean;
 }
 
+/** Demo time between the first snapshot and the second (ms): three hours. */
+export const DEMO_GAP_MS = 3 * 3_600_000;
+
 /** Sandbox up, snapshot, a staging rollout, snapshot again, show what changed. No token, cluster or network needed. */
 export async function runDemo(options: DemoOptions, io: CommandIO): Promise<number> {
   const started = Date.now();
@@ -59,10 +62,13 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
     say(c.dim(`config ${configFile}\nkubeconfig ${kubeconfig}\n`));
 
     const progress = await progressFor(io, options);
-    // The clock runs from the fixture's reference time, so a saved fixture reads the same years later.
+    // The clock runs from the fixture's reference time, so a saved fixture reads the same years later;
+    // the second snapshot is taken DEMO_GAP_MS after the first (a generated organisation is made that
+    // much in the past), so that the history has two moments to compare (snap diff @{1 hour ago}).
     const startedAt = Date.now();
-    const now = () => new Date(Date.parse(fixture.now) + (Date.now() - startedAt));
-    const first = await runSnapshot(config, { progress: progress.sink, githubToken: sandbox.githubToken, now });
+    const firstNow = () => new Date(Date.parse(fixture.now) + (Date.now() - startedAt));
+    const now = () => new Date(Date.parse(fixture.now) + DEMO_GAP_MS + (Date.now() - startedAt));
+    const first = await runSnapshot(config, { progress: progress.sink, githubToken: sandbox.githubToken, now: firstNow });
     say(`${c.bold('1.')} ${renderRunHeader(first.snapshot, first.file, first.record.apiCalls, c, first.record.durationMs)}\n`);
 
     // Promote what the first environment runs to the second (dev to staging), for the first service
@@ -93,7 +99,9 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
     const changes = versionChanges(first.snapshot, second.snapshot);
     if (options.json) {
       const deployments = second.snapshot.deployments ?? [];
-      io.stdout.write(`${JSON.stringify({ dir, config: configFile, snapshots: [first.file, second.file], changes, deployments, snapshot: second.snapshot }, null, 2)}\n`);
+      // Without --dir the files are removed when the demo ends: no paths to them.
+      const files = options.dir ? { dir, config: configFile, files: [first.file, second.file] } : {};
+      io.stdout.write(`${JSON.stringify({ kept: Boolean(options.dir), ...files, snapshots: [first.snapshot.id, second.snapshot.id], changes, deployments, snapshot: second.snapshot }, null, 2)}\n`);
     } else {
       say(`${c.bold('3.')} ${renderRunHeader(second.snapshot, second.file, second.record.apiCalls, c, second.record.durationMs)}\n`);
       say(renderWhatRunsWhere(second.snapshot, c, outputWidth(io)));
@@ -102,7 +110,11 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       if (envs.length > 1) say(`\n${renderDrift(second.snapshot, c, { from: envs[envs.length - 2], to: envs[envs.length - 1] })}`);
       const warnings = renderWarnings(second.snapshot.warnings, c, 8, outputWidth(io));
       if (warnings) say(`\n${warnings}`);
-      say(`\nDemo finished in ${formatDuration(Date.now() - started)}. ${options.dir ? `Files are in ${dir}.` : 'Pass --dir <folder> to keep the files.'}`);
+      say(`\nDemo finished in ${formatDuration(Date.now() - started)}. ${options.dir ? `Files are in ${dir}.` : 'Pass --dir <folder> to keep the files and read them back with snap show, ticket, diff, releases and metrics.'}`);
+      if (options.dir) {
+        const quote = (p: string) => (/^[\w./-]+$/.test(p) ? p : `'${p.replaceAll("'", "'\\''")}'`);
+        say(c.dim(`Read it back (no network): cd ${quote(dir)} && snap show; snap diff latest~1; snap diff staging prod; snap releases --since 30d; snap metrics`));
+      }
       say(c.dim('Next: `snap onboard` writes a config for your organisation; `snap demo --serve` keeps this sandbox running to try it on.'));
     }
     return 0;
@@ -128,7 +140,7 @@ async function demoFixture(options: DemoOptions, seed: number, cwd: string): Pro
   const { generateFixture, PRESETS } = await import('../sandbox/fixtures/generate.js');
   const size = (options.size ?? 'demo') as keyof typeof PRESETS;
   if (!(size in PRESETS)) throw usageError(`--size takes ${Object.keys(PRESETS).join(', ')}, not "${options.size}"`);
-  const fixture = generateFixture({ seed, ...PRESETS[size] });
+  const fixture = generateFixture({ seed, ...PRESETS[size], now: new Date(Date.now() - DEMO_GAP_MS) });
   if (size !== 'demo') return fixture;
   const { showcaseRuntimeStates } = await import('../sandbox/fixtures/showcase.js');
   return showcaseRuntimeStates(fixture);

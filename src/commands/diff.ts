@@ -148,11 +148,10 @@ export function diffCommand(handle: (a: string, b: string | undefined, options: 
       `
 Examples:
   $ snap diff latest~1                  what changed since the snapshot before the latest
-  $ snap diff latest~96 latest          the last day of 15-minute runs
-  $ snap diff @2026-11-20 latest        since a date (the snapshot in force then)
-  $ snap diff @{2 days ago}             since two days ago
+  $ snap diff @2h                       since two hours ago (the snapshot in force then)
+  $ snap diff '@{1 hour ago}' latest    the same, in words
   $ snap diff staging prod              what promoting staging → prod would ship, service by service
-  $ snap diff dev prod --at latest~4    any two environments, in an earlier snapshot
+  $ snap diff dev prod --at latest~1    any two environments, in an earlier snapshot
   $ snap diff latest~1 --json | jq '.services[] | select(.version)'
 
 Exit codes: 0 ok (with --exit-code: 1 when they differ), 2 no such snapshot or environment.`,

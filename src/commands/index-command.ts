@@ -51,7 +51,7 @@ export function indexCommand(handle: (options: IndexOptions) => Promise<void>): 
       .description('make the index again from the snapshot files, releases.json and runs.jsonl (snap does this by itself when it is missing or unreadable)')
       .option('--wait <seconds>', 'wait this long for a running snap run to finish (default 60)')
       .option('--json', 'print the counts as JSON')
-      .addHelpText('after', '\nExamples:\n  $ snap index rebuild\n  $ snap index rebuild --data-dir /var/lib/snap --json\n\nExit codes: 0 rebuilt, 2 no data directory, 4 a run held the lock for longer than --wait.')
+      .addHelpText('after', '\nExamples:\n  $ snap index rebuild\n  $ snap index rebuild --json\n\nExit codes: 0 rebuilt, 2 no data directory, 4 a run held the lock for longer than --wait.')
       .action(async (_options, command: Command) => handle(command.optsWithGlobals())),
   );
   return index;

@@ -103,7 +103,7 @@ Examples:
   $ snap run                              use ./snap.config.yaml, write to ./.snap/
   $ snap run --config /etc/snap/snap.config.yaml --data-dir /var/lib/snap
   $ snap run --json | jq '.snapshot.projects.payments.environments.prod'
-  $ snap run --json | jq '.snapshot.tickets["PAY-412"].environments'   where is PAY-412?
+  $ snap run --json | jq '.snapshot.tickets["PYM-230"].environments'   where is PYM-230? (also: snap ticket PYM-230)
   $ snap run --plain --wait 300           from cron: plain log lines, queue behind a running snapshot
 
 GitHub token: GITHUB_TOKEN, else GH_TOKEN, else \`gh auth token\`. Without one the snapshot has

@@ -97,7 +97,7 @@ Examples:
   $ snap show                          what runs where now (the latest snapshot)
   $ snap show --env prod               one environment
   $ snap show latest~1                 the snapshot before it
-  $ snap show @{1 hour ago}            what ran an hour ago
+  $ snap show '@{1 hour ago}'          what ran an hour ago (also @2h, @2026-11-20)
   $ snap show --list                   the newest 20 snapshots, with their references
   $ snap show --json | jq '.tickets'   tickets per environment, for scripts
 

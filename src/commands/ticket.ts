@@ -8,7 +8,7 @@ import type { TicketChange } from '../store/history-index.js';
 import { MAX_DATA_FILE_BYTES } from '../store/read-json.js';
 import { readRegularFile } from '../util/read-file.js';
 import { outputWidth } from '../ui/show.js';
-import { fitLine } from '../ui/summary.js';
+import { fitLine, wrapWords } from '../ui/summary.js';
 import type { Colors } from '../ui/terminal.js';
 import { writeJson } from '../ui/write-json.js';
 import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
@@ -124,15 +124,17 @@ const STATUS_MARK: Record<string, (c: Colors) => string> = {
 export function renderTicket(r: TicketReport, c: Colors, width = Infinity): string {
   const lines = [c.bold(r.key)];
   const pad = Math.max(...r.environments.map((e) => `${e.project}/${e.environment}`.length), 0);
+  const wrap = (text: string, indent: string) => wrapWords(text.split(' '), ' ', Number.isFinite(width) ? width - indent.length : Infinity).map((l) => c.dim(`${indent}${l}`));
   for (const e of r.environments) {
-    const mark = (STATUS_MARK[e.status] ?? ((x: Colors) => e.status))(c);
+    const mark = (STATUS_MARK[e.status] ?? (() => e.status))(c);
+    const missing = e.missing?.length ? c.yellow(`: missing in ${e.missing.join(', ')}`) : '';
+    const promotion = e.promotion ? c.cyan(`; promoting ${e.promotion} brings it`) : '';
+    lines.push(fitLine(`  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${missing}${promotion}`, width));
     const d = e.since?.deployment;
     const by = d ? `; brought by ${d.service} ${d.version ?? ''}${d.at ? `, deployed ${d.at.slice(0, 16).replace('T', ' ')}` : ''}`.replace(' ,', ',') : '';
-    const since = e.since ? c.dim(` ${e.since.before ? 'since the first snapshot' : 'since'} ${e.since.at.slice(0, 16).replace('T', ' ')}${by}`) : '';
-    const missing = e.missing?.length ? c.yellow(` missing in ${e.missing.join(', ')}`) : '';
-    const reason = e.reason ? c.dim(` (${e.reason})`) : '';
-    const promotion = e.promotion ? c.cyan(` ← promoting ${e.promotion} brings it`) : '';
-    lines.push(fitLine(`  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${missing}${reason}${since}${promotion}`, width));
+    const at = e.since?.at.slice(0, 16).replace('T', ' ');
+    if (e.since) lines.push(...wrap(`${e.since.before ? `since the first snapshot (${at})` : `since ${at}`}${by}`, '      '));
+    if (e.reason) lines.push(...wrap(e.reason, '      '));
   }
   if (r.environments.length === 0) lines.push(c.dim('  in no environment of the config'));
   lines.push(c.dim('  changes:'));
@@ -178,7 +180,7 @@ export async function runTicket(words: string[], options: TicketOptions, io: Com
 export function ticketCommand(handle: (keys: string[], options: TicketOptions) => Promise<void>): Command {
   return new Command('ticket')
     .description('where tickets are: per environment in / partial / reverted / not yet, since when, through which commits and PRs, and which promotion would bring them; no network')
-    .argument('<keys...>', 'ticket keys: PAY-412, owner/repo#12, or #12')
+    .argument('<keys...>', 'ticket keys: PAY-412, a GitHub issue owner/repo#12, or #12 (in every repository)')
     .option('--at <snapshot>', 'as of this snapshot (default latest): latest~N, @DATE, an id')
     .option('--project <names>', 'only these projects (comma-separated)')
     .option('--env <names>', 'only these environments (comma-separated)')
@@ -189,8 +191,7 @@ export function ticketCommand(handle: (keys: string[], options: TicketOptions) =
 Examples:
   $ snap ticket PYM-230                 where is it, since when, what brought it
   $ snap ticket PYM-230 CHC-855 --env prod
-  $ snap ticket acme/payments-api#12    a GitHub issue (or #12 in every repository)
-  $ snap ticket PYM-230 --at @{2 days ago}
+  $ snap ticket PYM-230 --at latest~1   as the snapshot before saw it (also @2h, '@{1 hour ago}')
   $ snap ticket PYM-230 --json | jq '.tickets[0].environments'
 
 Exit codes: 0 ok, 2 a key that no snapshot knows (the nearest known keys are named), or no snapshot yet.`,
