@@ -68,7 +68,7 @@ describe('baseline for the next run', () => {
     expect(base.warnings).toEqual([]);
     expect(base.repositories).toEqual({ 'acme/api': { defaultBranch: 'main', head: { oid: 'a'.repeat(40) }, commitsInWindow: 3, mergedPullRequests: [], tags: [] } });
     expect(base.tickets).toBeUndefined();
-    expect(JSON.parse(await readFile(layout.baseline, 'utf8')).file).toBe('2026-11-20T10-00-00.000Z.json');
+    expect(JSON.parse(await readFile(layout.baseline, 'utf8')).file).toBe('2026-11-20T10-00-00.000Z.json.gz');
 
     // A newer snapshot written without its baseline (a crash in between): latest.json is read instead.
     await writeSnapshot(layout, snapshot('2026-11-20T11:00:00.000Z', 'v2'));

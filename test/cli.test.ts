@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readSnapshotFile } from '../src/store/snapshots.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { demoFixture, startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
@@ -67,7 +68,7 @@ describe('snap CLI (spawned)', () => {
     const files = await readdir(path.join(data, 'snapshots'));
     expect(files).toHaveLength(1);
     const latest = JSON.parse(await readFile(path.join(data, 'latest.json'), 'utf8'));
-    expect(latest).toEqual(JSON.parse(await readFile(path.join(data, 'snapshots', files[0]), 'utf8')));
+    expect(latest).toEqual(await readSnapshotFile(path.join(data, 'snapshots', files[0])));
     expect(latest.schemaVersion).toBe(2);
     const runs = (await readFile(path.join(data, 'runs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(runs).toEqual([expect.objectContaining({ id: latest.id, outcome: 'ok', apiCalls: { kubernetes: 8, github: expect.any(Number) }, github: expect.objectContaining({ fetched: 15, rebuilt: 15 }), counts: expect.objectContaining({ services: 45, running: 45 }) })]);
@@ -173,9 +174,11 @@ describe('snap CLI (spawned)', () => {
     const [c, d] = await Promise.all([first, runCli(['run', '--wait', '30'], { cwd: t.dir })]);
     expect([c.code, d.code]).toEqual([0, 0]);
     expect(d.stderr).toMatch(/snap: waiting for the run of process \d+ to finish \(up to 30 s\)/);
-    expect(await readdir(path.join(t.dir, '.snap', 'snapshots'))).toHaveLength(3);
+    // Three runs, two snapshot files: the last of them found nothing but timestamps changed.
+    expect(await readdir(path.join(t.dir, '.snap', 'snapshots'))).toHaveLength(2);
     const runs = (await readFile(path.join(t.dir, '.snap', 'runs.jsonl'), 'utf8')).trim().split('\n');
     expect(runs).toHaveLength(3);
+    expect(JSON.parse(runs[2]).unchangedSince).toBe(JSON.parse(runs[1]).id);
   });
 
   it('releases the lock when interrupted', async () => {

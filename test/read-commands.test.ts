@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentProgress } from '../src/core/progress.js';
 import { runSnapshot } from '../src/core/run.js';
+import { readSnapshotFile } from '../src/store/snapshots.js';
 import type { DeploymentEvent, Snapshot } from '../src/core/snapshot-schema.js';
 import { visibleLength } from '../src/ui/terminal.js';
 import { runCli } from './helpers/cli.js';
@@ -17,6 +18,7 @@ let t: TestSandbox;
 const runs: Snapshot[] = [];
 let forward: DeploymentEvent;
 let rollback: DeploymentEvent;
+let fifth: Awaited<ReturnType<typeof runSnapshot>>;
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['--config', path.join(t.dir, 'snap.config.yaml'), ...args], { cwd: t.dir, env });
 
 beforeAll(async () => {
@@ -33,10 +35,31 @@ beforeAll(async () => {
   cluster.rollout('payments-staging', 'payments-api', { tag: staging.container!.tag!, digest: staging.container!.digest });
   await run();
   await run();
+  // Nothing changes any more: this run writes no snapshot file.
+  fifth = await runSnapshot(await t.config(), { progress: silentProgress, githubToken: t.sandbox.githubToken });
   forward = runs[1].deployments![0];
   rollback = runs[2].deployments![0];
 }, 60_000);
 afterAll(async () => t?.close());
+
+describe('storage', () => {
+  it('snapshot files are gzip-compressed JSON; a run that finds nothing but timestamps changed writes none, and says since when', async () => {
+    const files = (await readdir(path.join(t.dir, '.snap', 'snapshots'))).sort();
+    expect(files).toHaveLength(4);
+    expect(files.every((f) => f.endsWith('.json.gz'))).toBe(true);
+    const { spawnAsync } = await import('./helpers/cli.js');
+    const zcat = await spawnAsync('sh', ['-c', `zcat "${path.join(t.dir, '.snap', 'snapshots', files[3])}" | head -c 200`]);
+    expect(zcat.stdout).toContain(`"id":"${runs[3].id}"`);
+    expect(fifth.record.unchangedSince).toBe(runs[3].id);
+    expect(path.basename(fifth.record.snapshot!)).toBe(files[3]);
+    const log = (await readFile(path.join(t.dir, '.snap', 'runs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.at(-1)).toMatchObject({ id: fifth.snapshot.id, unchangedSince: runs[3].id, outcome: 'ok' });
+    const show = await cli(['show']);
+    expect(show.stdout).toContain(`Snapshot ${runs[3].id} ok`);
+    expect(show.stdout).toMatch(/unchanged through .*1 later run found the same/);
+    expect(JSON.parse((await cli(['show', '--json'])).stdout).unchangedThrough).toBe(fifth.record.finishedAt);
+  });
+});
 
 describe('snap show', () => {
   it('prints what runs where and the tickets per environment from the latest snapshot, fitted to 80 columns', async () => {
@@ -181,12 +204,12 @@ describe('the history index', () => {
     expect(JSON.parse(again.stdout).deployments.map((e: DeploymentEvent) => e.id)).toContain(rollback.id);
     const cmd = await cli(['index', 'rebuild', '--json']);
     expect(cmd.code).toBe(0);
-    expect(JSON.parse(cmd.stdout)).toMatchObject({ snapshots: 4, runs: 4 });
+    expect(JSON.parse(cmd.stdout)).toMatchObject({ snapshots: 4, runs: 5 });
   });
 
   it('never names a snapshot whose file is gone: it says the file was removed', async () => {
     const files = (await readdir(path.join(t.dir, '.snap', 'snapshots'))).sort();
-    const gone = JSON.parse(await readFile(path.join(t.dir, '.snap', 'snapshots', files[0]), 'utf8')) as Snapshot;
+    const gone = (await readSnapshotFile(path.join(t.dir, '.snap', 'snapshots', files[0]))) as Snapshot;
     await rm(path.join(t.dir, '.snap', 'snapshots', files[0]));
     const list = await cli(['show', '--list']);
     expect(list.stdout).toMatch(new RegExp(`${gone.id}.*removed`));

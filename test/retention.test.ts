@@ -40,8 +40,10 @@ describe('snapshot retention', () => {
     const last = await run();
     const dir = path.join(t.dir, '.snap', 'snapshots');
     const left = (await readdir(dir)).sort();
-    // The first (it bootstrapped the release history), the third (it saw the rollout), and the newest two.
-    expect(left).toEqual([first.file, third.file, fourth.file, last.file].map((f) => path.basename(f)).sort());
+    // The first (it bootstrapped the release history), the third (it saw the rollout), and the newest two —
+    // but the last run found nothing changed since the fourth, and wrote no file of its own.
+    expect(last.record.unchangedSince).toBe(fourth.snapshot.id);
+    expect(left).toEqual([first.file, third.file, fourth.file].map((f) => path.basename(f)).sort());
     const runs = (await readFile(path.join(t.dir, '.snap', 'runs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(runs.map((r) => r.retention?.deleted ?? 0)).toEqual([0, 0, 0, 1, 0]);
     const releases = JSON.parse(await readFile(path.join(t.dir, '.snap', 'releases.json'), 'utf8')).events;

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readSnapshotFile } from '../src/store/snapshots.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, SANDBOX_TOKEN, SNAP_BIN } from './helpers/cli.js';
 import { demoFixture, startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
@@ -50,7 +51,7 @@ describe('snap schedule run', () => {
     const spans = runs.map((r) => [Date.parse(r.startedAt), Date.parse(r.finishedAt)]).sort((x, y) => x[0] - y[0]);
     for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThanOrEqual(spans[i - 1][1]);
     // Every snapshot file in the folder is whole.
-    for (const f of await readdir(path.join(data, 'snapshots'))) expect(() => JSON.parse(readFileSync(path.join(data, 'snapshots', f), 'utf8'))).not.toThrow();
+    for (const f of await readdir(path.join(data, 'snapshots'))) await expect(readSnapshotFile(path.join(data, 'snapshots', f))).resolves.toMatchObject({ schemaVersion: 2 });
   });
 
   it('says what is wrong with its options', async () => {

@@ -103,7 +103,7 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       const files = options.dir ? { dir, config: configFile, files: [first.file, second.file] } : {};
       io.stdout.write(`${JSON.stringify({ kept: Boolean(options.dir), ...files, snapshots: [first.snapshot.id, second.snapshot.id], changes, deployments, snapshot: second.snapshot }, null, 2)}\n`);
     } else {
-      say(`${c.bold('3.')} ${renderRunHeader(second.snapshot, second.file, second.record.apiCalls, c, second.record.durationMs)}\n`);
+      say(`${c.bold('3.')} ${renderRunHeader(second.snapshot, second.file, second.record.apiCalls, c, second.record.durationMs, second.record.unchangedSince)}\n`);
       say(renderWhatRunsWhere(second.snapshot, c, outputWidth(io)));
       if (second.snapshot.ticketKeys) say(renderTicketKeys(second.snapshot, c));
       say(`\n${renderDeployments(second.snapshot.deployments ?? [], c)}`);

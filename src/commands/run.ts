@@ -53,7 +53,7 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
       const c = colorsFor(io, options);
       const { snapshot } = result;
       const parts = [
-        renderRunHeader(snapshot, result.file, result.record.apiCalls, c, result.record.durationMs),
+        renderRunHeader(snapshot, result.file, result.record.apiCalls, c, result.record.durationMs, result.record.unchangedSince),
         renderWhatRunsWhere(snapshot, c, outputWidth(io)),
         snapshot.deployments ? renderDeployments(snapshot.deployments, c) : '',
         snapshot.drift ? renderDrift(snapshot, c) : '',

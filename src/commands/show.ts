@@ -62,16 +62,17 @@ export async function runShow(ref: string | undefined, options: ShowOptions, io:
       io.stdout.write(`${all.length > shown.length ? c.dim(`… ${all.length - shown.length} earlier (--limit ${all.length} lists all)\n`) : ''}${renderTable(rows)}\n`);
       return 0;
     }
-    const { snapshot: whole, file } = await snapshotFor(history, ref, io, now);
+    const { snapshot: whole, file, entry } = await snapshotFor(history, ref, io, now);
     const snapshot = filterSnapshot(whole, options);
     if (options.json) {
       const tickets = snapshot.tickets ? Object.fromEntries([...ticketsByEnvironment(snapshot)]) : undefined;
-      await writeJson(io.stdout, { id: snapshot.id, takenAt: snapshot.takenAt, outcome: snapshot.outcome, file, projects: snapshot.projects, ...(tickets ? { tickets } : {}), warnings: snapshot.warnings });
+      await writeJson(io.stdout, { id: snapshot.id, takenAt: snapshot.takenAt, ...(entry?.confirmedAt ? { unchangedThrough: entry.confirmedAt } : {}), outcome: snapshot.outcome, file, projects: snapshot.projects, ...(tickets ? { tickets } : {}), warnings: snapshot.warnings });
       return 0;
     }
     const width = outputWidth(io);
     const outcome = snapshot.outcome === 'ok' ? c.green('ok') : c.yellow(snapshot.outcome);
-    const head = `Snapshot ${c.bold(snapshot.id)} ${outcome}, taken ${snapshot.takenAt.slice(0, 16).replace('T', ' ')} UTC (${age(snapshot.takenAt, now)})`;
+    const confirmed = entry?.confirmedAt ? `\n${c.dim(`unchanged through ${entry.confirmedAt.slice(0, 16).replace('T', ' ')} UTC (${age(entry.confirmedAt, now)}; ${entry.confirmedRuns} later run${entry.confirmedRuns === 1 ? '' : 's'} found the same)`)}` : '';
+    const head = `Snapshot ${c.bold(snapshot.id)} ${outcome}, taken ${snapshot.takenAt.slice(0, 16).replace('T', ' ')} UTC (${age(snapshot.takenAt, now)})${confirmed}`;
     const parts = [head, renderWhatRunsWhere(snapshot, c, width), snapshot.tickets ? '' : c.dim('No tickets: GitHub was not read for this snapshot.'), renderWarnings(snapshot.warnings, c, 8, width)];
     io.stdout.write(`${parts.filter(Boolean).join('\n\n')}\n`);
     return 0;

@@ -5,14 +5,14 @@ import { formatIssue, type Config, type ConfigIssue } from '../config/types.js';
 import { SnapError, errorMessage } from '../errors.js';
 import { acquireLock, isAlive, type LockInfo } from '../store/lock.js';
 import { removeStaleTempFiles } from '../store/atomic.js';
-import { checkConfinement, dataLayout, snapshotFileName, snapshotFiles } from '../store/layout.js';
+import { checkConfinement, dataLayout, snapshotFileName, snapshotFileStem, snapshotFiles } from '../store/layout.js';
 import { appendRun, estimateDuration, readRunLog, type RunRecord } from '../store/run-log.js';
 import { writePrometheusFile } from '../store/metrics.js';
 import { appendReleases, deploymentsFromSnapshots, unsettledReleases } from '../store/releases.js';
 import { applyRetention } from '../store/retention.js';
 import { collectGarbage } from '../util/memory.js';
 import { baselineOf, readBaseline, writeBaseline } from '../store/baseline.js';
-import { checkSnapshot, writeSnapshot } from '../store/snapshots.js';
+import { checkSnapshot, readSnapshotFile, writeSnapshot } from '../store/snapshots.js';
 import type { ProgressSink } from './progress.js';
 import type { DeploymentEvent, Snapshot, SnapshotWarning } from './snapshot-schema.js';
 import { takeSnapshot } from './take-snapshot.js';
@@ -51,15 +51,14 @@ async function recoverUnlogged(
   records: readonly RunRecord[],
   previous: Snapshot | undefined,
 ): Promise<{ unlogged?: RunRecord; events: DeploymentEvent[]; previous?: Snapshot }> {
-  const { readRegularFile } = await import('../util/read-file.js');
   const newest = (await snapshotFiles(layout.snapshotsDir)).at(-1);
   if (!newest || records.some((r) => r.snapshot && path.basename(r.snapshot) === newest)) return { events: [] };
   // Older than latest.json and unknown to the log: not a run's last word; retention deals with it.
-  if (previous && newest < snapshotFileName(previous.takenAt)) return { events: [] };
+  if (previous && snapshotFileStem(newest) < snapshotFileStem(snapshotFileName(previous.takenAt))) return { events: [] };
   const file = path.join(layout.snapshotsDir, newest);
   let snapshot: Snapshot;
   try {
-    snapshot = JSON.parse(await readRegularFile(file, 256 * 1048576)) as Snapshot;
+    snapshot = (await readSnapshotFile(file)) as Snapshot;
   } catch {
     return { events: [] };
   }
@@ -172,13 +171,13 @@ async function openHistory(layout: ReturnType<typeof dataLayout>, warnings: Snap
 /** Adds the run to the index; a failure is a warning on the progress, never a failed run (the next run catches up from the files). */
 function recordInIndex(
   history: HistoryIndex | undefined,
-  entry: { snapshot: Snapshot; file: string; bytes: number; deployments: readonly DeploymentEvent[]; runs: RunRecord[]; removedFiles: readonly string[] },
+  entry: { snapshot?: Snapshot; file?: string; bytes?: number; fingerprint?: string; deployments: readonly DeploymentEvent[]; runs: RunRecord[]; removedFiles: readonly string[] },
   progress: ProgressSink,
 ): void {
   if (!history) return;
   try {
     history.transaction(() => {
-      history.recordRun({ snapshot: entry.snapshot, file: entry.file, bytes: entry.bytes, deployments: entry.deployments, removedFiles: entry.removedFiles });
+      history.recordRun({ snapshot: entry.snapshot, file: entry.file, bytes: entry.bytes, fingerprint: entry.fingerprint, deployments: entry.deployments, removedFiles: entry.removedFiles });
       for (const run of entry.runs) history.recordRun({ run });
     });
   } catch (error) {
@@ -297,10 +296,15 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       // A volume about to fill: said before it does (free space is cheap to read).
       const disk = await diskWarning(layout.root, previousBytes(layout));
       if (disk) snapshot.warnings.push(disk);
-      const { file, bytes } = await writeSnapshot(layout, snapshot);
-      await writeBaseline(layout, snapshot, bytes, previous);
+      // Nothing but timestamps changed since the previous snapshot (the same fingerprint): no file is
+      // written, the run log and the index say which snapshot still holds.
+      const newest = history?.newest();
+      const same = newest?.fingerprint && newest.file && previous && newest.id === previous.id ? newest : undefined;
+      const written = await writeSnapshot(layout, snapshot, same?.fingerprint ?? undefined, same ? path.join(layout.snapshotsDir, same.file!) : undefined);
+      const { file, bytes } = written;
+      if (!written.unchanged) await writeBaseline(layout, snapshot, bytes, previous);
       const releases = await appendReleases(layout.releases, layout.corruptDir, [...recoveredEvents, ...(snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id }))], settled, () =>
-        deploymentsFromSnapshots(layout.snapshotsDir, path.basename(file)),
+        deploymentsFromSnapshots(layout.snapshotsDir, written.unchanged ? undefined : path.basename(file)),
       );
       if (releases.rebuilt) {
         const message = `${layout.releases} was missing; the release history was rebuilt from the snapshot files (${releases.rebuilt} deployments recovered, ${releases.total} now)`;
@@ -328,6 +332,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         durationMs: finished.getTime() - started.getTime(),
         outcome: snapshot.outcome,
         snapshot: file,
+        ...(written.unchanged && same ? { unchangedSince: same.id } : {}),
         counts: countServices(snapshot),
         apiCalls,
         ...(github
@@ -355,7 +360,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       // The index last: it never names a snapshot, deployment or run the files do not have.
       const changed = new Set([...recoveredEvents, ...(snapshot.deployments ?? []), ...settled].map((e) => e.id));
       const deployments = releases.corrupt || releases.rebuilt ? releases.events : releases.events.filter((e) => changed.has(e.id));
-      recordInIndex(history, { snapshot, file, bytes, deployments, runs: unlogged ? [unlogged, record] : [record], removedFiles: deleted }, options.progress);
+      recordInIndex(history, { ...(written.unchanged ? {} : { snapshot, file, bytes: written.storedBytes, fingerprint: written.fingerprint }), deployments, runs: unlogged ? [unlogged, record] : [record], removedFiles: deleted }, options.progress);
       options.progress({ kind: 'finish', durationMs: record.durationMs, outcome: record.outcome });
       return { snapshot, file, record, previous };
     } catch (error) {

@@ -7,8 +7,7 @@ import { ExitCode, SnapError, errorMessage } from '../errors.js';
 import { HistoryIndex, syncIndex, type IndexedSnapshot } from '../store/history-index.js';
 import { dataLayout, type DataLayout } from '../store/layout.js';
 import { acquireLock } from '../store/lock.js';
-import { MAX_DATA_FILE_BYTES } from '../store/read-json.js';
-import { readRegularFile } from '../util/read-file.js';
+import { readSnapshotFile } from '../store/snapshots.js';
 import type { CommandIO, GlobalOptions } from '../commands/context.js';
 
 /** What the read commands work from: the config, the data directory and its history index. */
@@ -77,7 +76,7 @@ export async function loadSnapshot(history: Pick<History, 'layout'>, entry: Inde
 /** Reads and parses one snapshot file (any path). Throws SNAPSHOT_UNREADABLE (exit 1) naming the file and why. */
 export async function readSnapshotAt(file: string): Promise<Snapshot> {
   try {
-    const value = JSON.parse(await readRegularFile(file, MAX_DATA_FILE_BYTES)) as Snapshot;
+    const value = (await readSnapshotFile(file)) as Snapshot;
     if (!value || typeof value !== 'object' || typeof value.id !== 'string' || !value.projects) throw new Error('not a snapshot (no id or projects)');
     return value;
   } catch (error) {

@@ -3,8 +3,9 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { DeploymentEvent, Snapshot } from '../core/snapshot-schema.js';
 import { readRegularFile } from '../util/read-file.js';
-import { snapshotFiles, type DataLayout } from './layout.js';
+import { snapshotFileStem, snapshotFiles, type DataLayout } from './layout.js';
 import { MAX_DATA_FILE_BYTES } from './read-json.js';
+import { readSnapshotFile } from './snapshots.js';
 import type { RunRecord } from './run-log.js';
 
 /**
@@ -29,6 +30,11 @@ export const INDEX_FORMAT = 1;
 export interface IndexedSnapshot {
   id: string;
   takenAt: string;
+  /** Fingerprint of the state (store/snapshots.ts): a run whose state has the same one writes no snapshot. Null after a rebuild. */
+  fingerprint: string | null;
+  /** The last run that found the state unchanged (ISO), and how many did: "unchanged since" this snapshot. */
+  confirmedAt: string | null;
+  confirmedRuns: number;
   /** File name in snapshots/, or null once retention removed the file. */
   file: string | null;
   bytes: number;
@@ -66,7 +72,8 @@ const SCHEMA = `
 create table if not exists meta(key text primary key, value text not null);
 create table if not exists snapshots(
   id text primary key, taken_at text not null, file text, bytes integer not null default 0, outcome text not null,
-  services integer not null default 0, running integer not null default 0, warnings integer not null default 0, deployments integer not null default 0);
+  services integer not null default 0, running integer not null default 0, warnings integer not null default 0, deployments integer not null default 0,
+  fingerprint text, confirmed_at text, confirmed_runs integer not null default 0);
 create index if not exists snapshots_time on snapshots(taken_at);
 create table if not exists runs(id text primary key, finished_at text not null, duration_ms integer not null, outcome text not null, snapshot text, json text not null);
 create index if not exists runs_time on runs(finished_at);
@@ -167,21 +174,23 @@ export class HistoryIndex {
    * snapshot), the deployments it added or settled, and its run record. Call after the snapshot file
    * is written: the index never names a snapshot whose file was not written.
    */
-  recordRun(entry: { snapshot?: Snapshot; file?: string; bytes?: number; deployments?: readonly DeploymentEvent[]; run?: RunRecord; removedFiles?: readonly string[] }): void {
+  recordRun(entry: { snapshot?: Snapshot; file?: string; bytes?: number; fingerprint?: string; deployments?: readonly DeploymentEvent[]; run?: RunRecord; removedFiles?: readonly string[] }): void {
     this.db.transaction(() => {
-      if (entry.snapshot && entry.file) this.addSnapshot(entry.snapshot, entry.file, entry.bytes ?? 0);
+      if (entry.snapshot && entry.file) this.addSnapshot(entry.snapshot, entry.file, entry.bytes ?? 0, entry.fingerprint);
+      // A run that found nothing changed: the snapshot it matched is confirmed as of its time.
+      if (entry.run?.unchangedSince) this.db.prepare('update snapshots set confirmed_at = ?, confirmed_runs = confirmed_runs + 1 where id = ?').run(entry.run.finishedAt, entry.run.unchangedSince);
       if (entry.deployments?.length) this.upsertDeployments(entry.deployments);
       if (entry.run) this.addRun(entry.run);
       if (entry.removedFiles?.length) this.forgetFiles(entry.removedFiles);
     })();
   }
 
-  private addSnapshot(snapshot: Snapshot, file: string, bytes: number): void {
+  private addSnapshot(snapshot: Snapshot, file: string, bytes: number, fingerprint?: string): void {
     const known = this.db.prepare('select 1 from snapshots where id = ?').get(snapshot.id);
     const { services, running } = counts(snapshot);
     this.db
-      .prepare('insert or replace into snapshots values (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(snapshot.id, snapshot.takenAt, path.basename(file), bytes, snapshot.outcome, services, running, snapshot.warnings.length, snapshot.deployments?.length ?? 0);
+      .prepare('insert or replace into snapshots (id, taken_at, file, bytes, outcome, services, running, warnings, deployments, fingerprint) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(snapshot.id, snapshot.takenAt, path.basename(file), bytes, snapshot.outcome, services, running, snapshot.warnings.length, snapshot.deployments?.length ?? 0, fingerprint ?? null);
     if (known) return;
     // Ticket presence: only the changes against the newest snapshot indexed before this one. A
     // snapshot without GitHub (no tickets at all) changes nothing: its tickets are unknown, not gone.
@@ -233,6 +242,12 @@ export class HistoryIndex {
   private forgetFiles(files: readonly string[]): void {
     const forget = this.db.prepare('update snapshots set file = null where file = ?');
     for (const f of files) forget.run(path.basename(f));
+  }
+
+  /** The newest snapshot the index knows whose file is there. */
+  newest(): IndexedSnapshot | undefined {
+    const row = this.db.prepare('select * from snapshots where file is not null order by taken_at desc, id desc limit 1').get() as Record<string, unknown> | undefined;
+    return row ? toSnapshot(row) : undefined;
   }
 
   /** Every snapshot the index knows, oldest first. */
@@ -299,14 +314,17 @@ function toSnapshot(r: Record<string, unknown>): IndexedSnapshot {
     running: r.running as number,
     warnings: r.warnings as number,
     deployments: r.deployments as number,
+    fingerprint: (r.fingerprint as string | null) ?? null,
+    confirmedAt: (r.confirmed_at as string | null) ?? null,
+    confirmedRuns: (r.confirmed_runs as number) ?? 0,
   };
 }
 
 
-/** A snapshot file, parsed; undefined when it cannot be read or is not a snapshot. */
-async function readSnapshotFile(file: string): Promise<Snapshot | undefined> {
+/** A snapshot file (either form), parsed; undefined when it cannot be read or is not a snapshot. */
+async function readSnapshotOrNothing(file: string): Promise<Snapshot | undefined> {
   try {
-    const value = JSON.parse(await readRegularFile(file, MAX_DATA_FILE_BYTES)) as Snapshot;
+    const value = (await readSnapshotFile(file)) as Snapshot;
     return value && typeof value === 'object' && typeof value.id === 'string' && typeof value.takenAt === 'string' && value.projects ? value : undefined;
   } catch {
     return undefined;
@@ -334,13 +352,13 @@ export async function syncIndex(index: HistoryIndex, layout: DataLayout, options
   const present = new Set(files);
   const gone = [...indexed].filter((f) => !present.has(f));
   const unknown = files.filter((f) => !indexed.has(f));
-  const newest = [...indexed].sort().at(-1) ?? '';
-  if (options.fresh || unknown.some((f) => f < newest)) {
+  const newest = [...indexed].map(snapshotFileStem).sort().at(-1) ?? '';
+  if (options.fresh || unknown.some((f) => snapshotFileStem(f) < newest)) {
     await rebuildIndex(index, layout);
     return { added: files.length, forgotten: 0, rebuilt: options.reason ?? (options.fresh ? 'the index was missing' : 'snapshot files the index did not know') };
   }
   for (const name of unknown) {
-    const snapshot = await readSnapshotFile(path.join(layout.snapshotsDir, name));
+    const snapshot = await readSnapshotOrNothing(path.join(layout.snapshotsDir, name));
     if (snapshot) index.recordRun({ snapshot, file: name, bytes: 0, deployments: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })) });
   }
   if (gone.length) index.recordRun({ removedFiles: gone });
@@ -359,7 +377,7 @@ export async function rebuildIndex(index: HistoryIndex, layout: DataLayout): Pro
   let snapshots = 0;
   for (const name of await snapshotFiles(layout.snapshotsDir)) {
     const file = path.join(layout.snapshotsDir, name);
-    const snapshot = await readSnapshotFile(file);
+    const snapshot = await readSnapshotOrNothing(file);
     if (!snapshot) continue;
     const bytes = (await stat(file).catch(() => undefined))?.size ?? 0;
     index.recordRun({ snapshot, file: name, bytes, deployments: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })) });

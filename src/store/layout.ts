@@ -36,19 +36,28 @@ export function dataLayout(root: string): DataLayout {
   };
 }
 
+/** A snapshot file's name: gzip-compressed JSON (`.json.gz`, readable with zcat), or plain JSON (`.json`, written before 0.2). */
+export const isSnapshotFileName = (name: string): boolean => name.endsWith('.json') || name.endsWith('.json.gz');
+
+/** The time part of a snapshot file name, without its extension: names compare by it. */
+export const snapshotFileStem = (name: string): string => name.replace(/\.json(\.gz)?$/, '');
+
 /**
- * The snapshot files in `dir`, by name (oldest first): regular files named `*.json` only — a folder or
- * a link named like a snapshot is not one. Empty when the folder is missing or unreadable.
+ * The snapshot files in `dir`, by time (oldest first): regular files named `*.json.gz` or `*.json` —
+ * a folder or a link named like a snapshot is not one. Empty when the folder is missing or unreadable.
  */
 export async function snapshotFiles(dir: string): Promise<string[]> {
   const { readdir } = await import('node:fs/promises');
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile() && e.name.endsWith('.json')).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isFile() && isSnapshotFileName(e.name))
+    .map((e) => e.name)
+    .sort((a, b) => snapshotFileStem(a).localeCompare(snapshotFileStem(b)) || a.localeCompare(b));
 }
 
-/** Snapshot file names sort by time: 2026-11-24T18-32-28.123Z.json */
-export function snapshotFileName(takenAt: string): string {
-  return `${takenAt.replaceAll(':', '-')}.json`;
+/** Snapshot file names sort by time: 2026-11-24T18-32-28.123Z.json.gz (`compressed` false: the .json of earlier versions). */
+export function snapshotFileName(takenAt: string, compressed = true): string {
+  return `${takenAt.replaceAll(':', '-')}.json${compressed ? '.gz' : ''}`;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { DeploymentEvent } from '../core/snapshot-schema.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readJsonOrSetAside } from './read-json.js';
 import { readRegularFile } from '../util/read-file.js';
+import { readSnapshotFile } from './snapshots.js';
 
 /**
  * The release history: every deployment snap has seen, oldest first, deduplicated by event id, and
@@ -107,7 +108,7 @@ export async function deploymentsFromSnapshots(dir: string, except?: string): Pr
   const byId = new Map<string, DeploymentEvent>();
   for (const name of files) {
     try {
-      const snapshot = JSON.parse(await readRegularFile(`${dir}/${name}`, 256 * 1048576)) as { id?: string; deployments?: DeploymentEvent[] };
+      const snapshot = (await readSnapshotFile(`${dir}/${name}`)) as { id?: string; deployments?: DeploymentEvent[] };
       for (const e of snapshot.deployments ?? []) if (e?.id && !byId.has(e.id)) byId.set(e.id, { ...e, ...(snapshot.id ? { snapshot: snapshot.id } : {}) });
     } catch {
       // unreadable: nothing to recover from it

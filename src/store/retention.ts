@@ -1,14 +1,14 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { snapshotFiles, type DataLayout } from './layout.js';
+import { isSnapshotFileName, snapshotFileStem, snapshotFiles, type DataLayout } from './layout.js';
 
 export interface RetentionPolicy {
   keep?: number;
   maxAgeDays?: number;
 }
 
-/** Snapshot file name → its time (names are `2026-11-24T18-46-57.012Z.json`). */
-const timeOf = (name: string) => Date.parse(name.replace(/\.json$/, '').replace(/T(\d\d)-(\d\d)-(\d\d)/, 'T$1:$2:$3'));
+/** Snapshot file name → its time (names are `2026-11-24T18-46-57.012Z.json.gz`, or `.json`). */
+const timeOf = (name: string) => Date.parse(snapshotFileStem(name).replace(/T(\d\d)-(\d\d)-(\d\d)/, 'T$1:$2:$3'));
 
 /**
  * Which snapshot files to delete: older than `maxAgeDays`, or beyond the newest `keep`. Never the
@@ -17,7 +17,7 @@ const timeOf = (name: string) => Date.parse(name.replace(/\.json$/, '').replace(
  */
 export function expiredSnapshots(files: readonly string[], policy: RetentionPolicy, referenced: ReadonlySet<string>, now: Date): string[] {
   if (!policy.keep && !policy.maxAgeDays) return [];
-  const sorted = files.filter((f) => f.endsWith('.json') && Number.isFinite(timeOf(f))).sort();
+  const sorted = files.filter((f) => isSnapshotFileName(f) && Number.isFinite(timeOf(f))).sort((a, b) => snapshotFileStem(a).localeCompare(snapshotFileStem(b)));
   const newest = sorted.at(-1);
   const cutoff = policy.maxAgeDays ? now.getTime() - policy.maxAgeDays * 86_400_000 : -Infinity;
   const beyondCount = policy.keep ? new Set(sorted.slice(0, Math.max(0, sorted.length - policy.keep))) : new Set<string>();

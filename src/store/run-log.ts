@@ -9,7 +9,10 @@ export interface RunRecord {
   durationMs: number;
   outcome: 'ok' | 'partial' | 'failed';
   error?: { code: string; message: string; hint?: string };
+  /** The snapshot file this run wrote; for a run that found nothing changed, the file of the snapshot it matched. */
   snapshot?: string;
+  /** Set when nothing but timestamps changed: the id of the snapshot whose state this run found again (no file was written). */
+  unchangedSince?: string;
   counts: { projects: number; environments: number; services: number; running: number; warnings: number };
   apiCalls: Record<string, number>;
   /** GitHub spending: points, rate limit left, waits. */

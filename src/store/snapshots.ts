@@ -1,10 +1,15 @@
 import path from 'node:path';
 import { READABLE_SCHEMA_VERSIONS, SNAPSHOT_SCHEMA_VERSION, type Snapshot } from '../core/snapshot-schema.js';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { rm, stat } from 'node:fs/promises';
-import { copyFileAtomic, writeFileAtomic } from './atomic.js';
+import { Readable } from 'node:stream';
+import { createGunzip, createGzip, gunzipSync } from 'node:zlib';
+import { readRegularFile } from '../util/read-file.js';
+import { translateFsError, writeStreamAtomic } from './atomic.js';
 import { jsonChunks } from './json-chunks.js';
 import { snapshotFileName, type DataLayout } from './layout.js';
-import { readJsonOrSetAside, type ReadJsonResult } from './read-json.js';
+import { MAX_DATA_FILE_BYTES, readJsonOrSetAside, type ReadJsonResult } from './read-json.js';
 
 /** Cheap structural check: enough to tell a snapshot from garbage without validating every field. */
 export function checkSnapshot(value: unknown): string | undefined {
@@ -16,25 +21,98 @@ export function checkSnapshot(value: unknown): string | undefined {
 }
 
 /**
- * Writes the snapshot file, then latest.json (a copy); each atomically. Compact JSON, written member
- * by member: a large organisation's snapshot never has to exist as one string, and `jq .` prints it
- * readably. Returns the snapshot's path and size. When latest.json cannot be written the snapshot
- * file is removed again before the error (WRITE_FAILED naming latest.json) is thrown: a failed run
- * leaves no snapshot that latest.json and the run log do not know.
+ * Top-level members of a snapshot that change on every run whatever the state (its id and times), and
+ * the members of `sources` that count requests, points and durations: left out of its fingerprint.
  */
-export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot): Promise<{ file: string; bytes: number }> {
+const VOLATILE = new Set(['id', 'takenAt', 'startedAt', 'durationMs']);
+const VOLATILE_SOURCE = new Set(['durationMs', 'requests', 'points', 'rateLimit', 'waits', 'fetched', 'unchanged', 'rebuilt', 'lookups', 'deepened', 'counted', 'resourceVersion', 'pages', 'restarts']);
+
+/** `sources` without what counts requests and time: what the fingerprint takes of it. */
+function stableSources(sources: Snapshot['sources']): unknown {
+  return JSON.parse(JSON.stringify(sources, (key, value) => (VOLATILE_SOURCE.has(key) ? undefined : value)));
+}
+
+export interface WrittenSnapshot {
+  /** The snapshot file (path), or when `unchanged` the previous one's. */
+  file: string;
+  /** Size of latest.json (bytes, uncompressed); when `unchanged`, 0. */
+  bytes: number;
+  /** Size of the snapshot file (bytes, compressed). */
+  storedBytes: number;
+  /** SHA-256 (hex) of the snapshot without its id, times and request counts: equal fingerprints, equal state. */
+  fingerprint: string;
+  /** Set when the state equals the previous snapshot's (`previousFingerprint`): nothing was written. */
+  unchanged?: boolean;
+}
+
+/**
+ * Writes the snapshot: serialised member by member (a large organisation's snapshot never exists as one
+ * string), gzip-compressed into `snapshots/<time>.json.gz` (zcat reads it), then `latest.json` as plain
+ * JSON; each atomically. While serialising it computes the snapshot's fingerprint — everything but its
+ * id, times and the request counts of its sources —; when that equals `previousFingerprint` (nothing but
+ * timestamps changed since the previous snapshot) nothing is written and `unchanged` is set.
+ * When latest.json cannot be written the snapshot file is removed again before the error (WRITE_FAILED
+ * naming latest.json) is thrown: a failed run leaves no snapshot that latest.json and the run log do
+ * not know.
+ */
+export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot, previousFingerprint?: string, previousFile?: string): Promise<WrittenSnapshot> {
+  const gzip = createGzip({ level: 6 });
+  const compressed: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => compressed.push(chunk));
+  const done = new Promise<void>((resolve, reject) => {
+    gzip.on('end', resolve);
+    gzip.on('error', reject);
+  });
+  const hash = createHash('sha256');
+  const put = async (chunk: string) => {
+    if (!gzip.write(chunk)) await once(gzip, 'drain');
+  };
+  await put('{');
+  let first = true;
+  for (const [key, member] of Object.entries(snapshot)) {
+    if (member === undefined) continue;
+    const head = `${first ? '' : ','}${JSON.stringify(key)}:`;
+    first = false;
+    await put(head);
+    const stable = !VOLATILE.has(key);
+    if (stable) hash.update(head);
+    if (key === 'sources') hash.update(JSON.stringify(stableSources(member as Snapshot['sources'])));
+    for (const chunk of jsonChunks(member, 3)) {
+      await put(chunk);
+      if (stable && key !== 'sources') hash.update(chunk);
+    }
+  }
+  await put('}\n');
+  gzip.end();
+  await done;
+  const fingerprint = hash.digest('hex');
+  if (previousFingerprint === fingerprint && previousFile) return { file: previousFile, bytes: 0, storedBytes: 0, fingerprint, unchanged: true };
   const file = path.join(layout.snapshotsDir, snapshotFileName(snapshot.takenAt));
-  await writeFileAtomic(file, (function* () {
-    yield* jsonChunks(snapshot, 3);
-    yield '\n';
-  })());
+  const bytes = Buffer.concat(compressed);
+  // The own temp-file kind (`.<name>.<pid>.<hex>.tmp`): the next run removes one a kill -9 left.
+  await writeStreamAtomic(file, Readable.from([bytes]));
   try {
-    await copyFileAtomic(file, layout.latest);
+    await writeStreamAtomic(layout.latest, Readable.from([bytes]).pipe(createGunzip()));
   } catch (error) {
     await rm(file, { force: true });
-    throw error;
+    throw translateFsError(error, layout.latest);
   }
-  return { file, bytes: (await stat(file)).size };
+  return { file, bytes: (await stat(layout.latest)).size, storedBytes: bytes.length, fingerprint };
+}
+
+/**
+ * Reads one snapshot file — gzip-compressed (`.json.gz`, told by its first bytes) or plain JSON — and
+ * parses it. Only a regular file of at most MAX_DATA_FILE_BYTES is read, and it may not decompress to
+ * more than that. Throws what readRegularFile throws, a zlib error for a damaged file, or a SyntaxError.
+ */
+export async function readSnapshotFile(file: string): Promise<unknown> {
+  const { readFile, stat: statFile } = await import('node:fs/promises');
+  const stats = await statFile(file);
+  if (stats.isDirectory() || !stats.isFile()) return JSON.parse(await readRegularFile(file, MAX_DATA_FILE_BYTES));
+  if (stats.size > MAX_DATA_FILE_BYTES) await readRegularFile(file, MAX_DATA_FILE_BYTES);
+  const bytes = await readFile(file);
+  const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes, { maxOutputLength: MAX_DATA_FILE_BYTES }).toString('utf8') : bytes.toString('utf8');
+  return JSON.parse(text);
 }
 
 export async function readLatest(layout: DataLayout): Promise<ReadJsonResult<Snapshot>> {

@@ -155,8 +155,9 @@ export function renderWarnings(warnings: SnapshotWarning[], c: Colors, max = 20,
 }
 
 /** The run's first line: its id, outcome and duration — the whole run's (`durationMs`, as the run log and the progress lines give it) — and requests. */
-export function renderRunHeader(snapshot: Snapshot, file: string, apiCalls: Record<string, number>, c: Colors, durationMs: number = snapshot.durationMs): string {
+export function renderRunHeader(snapshot: Snapshot, file: string, apiCalls: Record<string, number>, c: Colors, durationMs: number = snapshot.durationMs, unchangedSince?: string): string {
   const outcome = snapshot.outcome === 'ok' ? c.green('ok') : c.yellow('partial');
   const calls = Object.entries(apiCalls).map(([source, n]) => `${source} ${n} request${n === 1 ? '' : 's'}`).join(', ');
-  return `Snapshot ${c.bold(snapshot.id)} ${outcome} in ${formatDuration(durationMs)} (${calls})\n${c.dim(`saved ${file}`)}`;
+  const saved = unchangedSince ? `unchanged since snapshot ${unchangedSince}: nothing but timestamps changed, so no file was written (${file} still holds)` : `saved ${file}`;
+  return `Snapshot ${c.bold(snapshot.id)} ${outcome} in ${formatDuration(durationMs)} (${calls})\n${c.dim(saved)}`;
 }

@@ -1,5 +1,6 @@
 import { cp, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readSnapshotFile } from '../../store/snapshots.js';
 import { pushCommits } from '../../sandbox/fixtures/generate.js';
 import type { KubeFaults } from '../../sandbox/faults.js';
 import type { GithubFaults } from '../../sandbox/github/server.js';
@@ -131,7 +132,7 @@ async function newestRun(dataDir: string): Promise<{ record?: { snapshot?: strin
   try {
     const lines = (await readFile(path.join(dataDir, 'runs.jsonl'), 'utf8')).trim().split('\n');
     const record = JSON.parse(lines.at(-1)!) as { snapshot?: string; outcome?: string };
-    const snapshot = record.snapshot ? (JSON.parse(await readFile(path.join(dataDir, 'snapshots', path.basename(record.snapshot)), 'utf8')) as SnapshotLite) : undefined;
+    const snapshot = record.snapshot ? ((await readSnapshotFile(path.join(dataDir, 'snapshots', path.basename(record.snapshot)))) as SnapshotLite) : undefined;
     return { record, snapshot };
   } catch {
     return {};

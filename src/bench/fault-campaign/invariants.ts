@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readSnapshotFile } from '../../store/snapshots.js';
 
 /**
  * What a data directory looks like to someone who opens it after any moment of any run: the checks
@@ -73,8 +74,8 @@ export class DataDirChecker {
           });
           continue;
         }
-        if (!entry.name.endsWith('.json')) {
-          if (!['alerts.lock', 'cron.log'].includes(relative)) scan.strangers.push(relative);
+        if (!entry.name.endsWith('.json') && !entry.name.endsWith('.json.gz')) {
+          if (!['alerts.lock', 'cron.log', 'index.sqlite', 'index.sqlite-wal', 'index.sqlite-shm'].includes(relative)) scan.strangers.push(relative);
           continue;
         }
         const parsed = await this.parse(full);
@@ -98,7 +99,7 @@ export class DataDirChecker {
     if (known && known.key === key) return known;
     let result: { key: string; error?: string; id?: string; deployments: string[] };
     try {
-      const value = JSON.parse(await readFile(file, 'utf8')) as { id?: unknown; deployments?: { id?: string }[] };
+      const value = (await readSnapshotFile(file)) as { id?: unknown; deployments?: { id?: string }[] };
       result = { key, id: typeof value?.id === 'string' ? value.id : undefined, deployments: Array.isArray(value?.deployments) ? value.deployments.map((d) => String(d?.id)) : [] };
     } catch (error) {
       result = { key, error: `${(error as Error).message} (${stats.size} bytes)`, deployments: [] };
