@@ -10,14 +10,15 @@ import { runCli } from './helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
 
 /**
- * snap show / releases / diff / ticket / index, through the CLI, on a history of four runs: the
- * first (bootstrap), a staging rollout of payments-api to what dev runs, its rollback, and a run where
- * nothing changed.
+ * snap show / releases / diff / ticket / index, through the CLI, on a history of five runs: the
+ * first (bootstrap), a staging rollout of payments-api to what dev runs, its rollback, and two runs
+ * where nothing changed (they write no snapshot file).
  */
 let t: TestSandbox;
 const runs: Snapshot[] = [];
 let forward: DeploymentEvent;
 let rollback: DeploymentEvent;
+let quiet: Awaited<ReturnType<typeof runSnapshot>>;
 let fifth: Awaited<ReturnType<typeof runSnapshot>>;
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['--config', path.join(t.dir, 'snap.config.yaml'), ...args], { cwd: t.dir, env });
 
@@ -34,8 +35,8 @@ beforeAll(async () => {
   await run();
   cluster.rollout('payments-staging', 'payments-api', { tag: staging.container!.tag!, digest: staging.container!.digest });
   await run();
-  await run();
-  // Nothing changes any more: this run writes no snapshot file.
+  // Nothing changes any more: these runs write no snapshot file.
+  quiet = await runSnapshot(await t.config(), { progress: silentProgress, githubToken: t.sandbox.githubToken });
   fifth = await runSnapshot(await t.config(), { progress: silentProgress, githubToken: t.sandbox.githubToken });
   forward = runs[1].deployments![0];
   rollback = runs[2].deployments![0];
@@ -45,18 +46,20 @@ afterAll(async () => t?.close());
 describe('storage', () => {
   it('snapshot files are gzip-compressed JSON; a run that finds nothing but timestamps changed writes none, and says since when', async () => {
     const files = (await readdir(path.join(t.dir, '.snap', 'snapshots'))).sort();
-    expect(files).toHaveLength(4);
+    expect(files).toHaveLength(3);
     expect(files.every((f) => f.endsWith('.json.gz'))).toBe(true);
     const { spawnAsync } = await import('./helpers/cli.js');
-    const zcat = await spawnAsync('sh', ['-c', `zcat "${path.join(t.dir, '.snap', 'snapshots', files[3])}" | head -c 200`]);
-    expect(zcat.stdout).toContain(`"id":"${runs[3].id}"`);
-    expect(fifth.record.unchangedSince).toBe(runs[3].id);
-    expect(path.basename(fifth.record.snapshot!)).toBe(files[3]);
+    const zcat = await spawnAsync('sh', ['-c', `zcat "${path.join(t.dir, '.snap', 'snapshots', files[2])}" | head -c 200`]);
+    expect(zcat.stdout).toContain(`"id":"${runs[2].id}"`);
+    // The run after a rollback: its deployments since the previous snapshot are empty, its state the same.
+    expect(quiet.record.unchangedSince).toBe(runs[2].id);
+    expect(fifth.record.unchangedSince).toBe(runs[2].id);
+    expect(path.basename(fifth.record.snapshot!)).toBe(files[2]);
     const log = (await readFile(path.join(t.dir, '.snap', 'runs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(log.at(-1)).toMatchObject({ id: fifth.snapshot.id, unchangedSince: runs[3].id, outcome: 'ok' });
+    expect(log.at(-1)).toMatchObject({ id: fifth.snapshot.id, unchangedSince: runs[2].id, outcome: 'ok' });
     const show = await cli(['show']);
-    expect(show.stdout).toContain(`Snapshot ${runs[3].id} ok`);
-    expect(show.stdout).toMatch(/unchanged through .*1 later run found the same/);
+    expect(show.stdout).toContain(`Snapshot ${runs[2].id} ok`);
+    expect(show.stdout).toMatch(/unchanged through .*2 later runs found the same/);
     expect(JSON.parse((await cli(['show', '--json'])).stdout).unchangedThrough).toBe(fifth.record.finishedAt);
   });
 });
@@ -65,7 +68,7 @@ describe('snap show', () => {
   it('prints what runs where and the tickets per environment from the latest snapshot, fitted to 80 columns', async () => {
     const r = await cli(['show'], { COLUMNS: '80' });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Snapshot ${runs[3].id} ok`);
+    expect(r.stdout).toContain(`Snapshot ${runs[2].id} ok`);
     expect(r.stdout).toMatch(/payments-api/);
     expect(r.stdout).toMatch(/Tickets per environment/);
     expect(r.stdout).toMatch(/n\/m: ready pods of the desired version/);
@@ -78,7 +81,7 @@ describe('snap show', () => {
     expect(Object.keys(json.projects)).toEqual(['payments']);
     expect(Object.keys(json.projects.payments.environments)).toEqual(['staging']);
     expect(Object.keys(json.tickets)).toEqual(['payments/staging']);
-    const earlier = JSON.parse((await cli(['show', 'latest~2', '--json'])).stdout);
+    const earlier = JSON.parse((await cli(['show', 'latest~1', '--json'])).stdout);
     expect(earlier.id).toBe(runs[1].id);
     const byId = JSON.parse((await cli(['show', runs[0].id.slice(0, 20), '--json'])).stdout);
     expect(byId.id).toBe(runs[0].id);
@@ -86,7 +89,7 @@ describe('snap show', () => {
     const byFile = JSON.parse((await cli(['show', path.join('.snap', 'snapshots', file), '--json'])).stdout);
     expect(byFile.id).toBe(runs[1].id);
     const list = await cli(['show', '--list']);
-    expect(list.stdout).toContain('latest~3');
+    expect(list.stdout).toContain('latest~2');
     for (const s of runs) expect(list.stdout).toContain(s.id);
   });
 
@@ -96,7 +99,7 @@ describe('snap show', () => {
     expect(env.stderr).toMatch(/--env prd: no such environment; did you mean prod\?/);
     const far = await cli(['show', 'latest~9']);
     expect(far.code).toBe(2);
-    expect(far.stderr).toMatch(/holds 4 snapshot\(s\)/);
+    expect(far.stderr).toMatch(/holds 3 snapshot\(s\)/);
     const before = await cli(['show', '@2001-01-01']);
     expect(before.code).toBe(2);
     expect(before.stderr).toMatch(/no snapshot was taken at or before 2001-01-01/);
@@ -143,11 +146,10 @@ describe('snap diff', () => {
     expect(changed[0].version.between).toMatchObject({ deployments: 1, commits: forward.shipped!.commits, tickets: forward.shipped!.tickets });
     const moved = r.tickets.find((x: { environment: string }) => x.environment === 'staging');
     expect(moved.entered.length).toBeGreaterThan(0);
-    // Nothing but times and durations differ between the last two: no change.
-    const same = await cli(['diff', 'latest~1', 'latest', '--exit-code']);
+    const same = await cli(['diff', 'latest', 'latest', '--exit-code']);
     expect(same.code).toBe(0);
     expect(same.stdout).toMatch(/No change/);
-    const back = await cli(['diff', 'latest~2', 'latest~1', '--exit-code']);
+    const back = await cli(['diff', 'latest~1', 'latest', '--exit-code']);
     expect(back.code).toBe(1);
     expect(back.stdout).toMatch(/1 rollback/);
     expect(back.stdout).toMatch(/tickets out/);
@@ -157,7 +159,7 @@ describe('snap diff', () => {
     const r = JSON.parse((await cli(['diff', 'staging', 'prod', '--json'])).stdout);
     expect(r.kind).toBe('environments');
     const payments = r.projects.find((p: { project: string }) => p.project === 'payments');
-    const pair = runs[3].drift!.payments.find((p) => p.from === 'staging' && p.to === 'prod')!;
+    const pair = runs[2].drift!.payments.find((p) => p.from === 'staging' && p.to === 'prod')!;
     expect(payments.pair.ahead).toEqual(pair.ahead);
     const far = JSON.parse((await cli(['diff', 'dev', 'prod', '--json'])).stdout);
     expect(far.projects[0].pair).toMatchObject({ from: 'dev', to: 'prod', span: 2 });
@@ -204,7 +206,7 @@ describe('the history index', () => {
     expect(JSON.parse(again.stdout).deployments.map((e: DeploymentEvent) => e.id)).toContain(rollback.id);
     const cmd = await cli(['index', 'rebuild', '--json']);
     expect(cmd.code).toBe(0);
-    expect(JSON.parse(cmd.stdout)).toMatchObject({ snapshots: 4, runs: 5 });
+    expect(JSON.parse(cmd.stdout)).toMatchObject({ snapshots: 3, runs: 5 });
   });
 
   it('never names a snapshot whose file is gone: it says the file was removed', async () => {
@@ -242,7 +244,7 @@ describe('shell completion', () => {
     const [sub, envs, refs, tickets, options] = r.stdout.trim().split('\n');
     expect(sub).toBe('show');
     expect(envs.split(' ')).toEqual(['dev', 'staging', 'prod']);
-    expect(refs.split(' ')).toEqual(expect.arrayContaining(['latest~1', 'latest~2']));
+    expect(refs.split(' ')).toEqual(expect.arrayContaining(['latest~1']));
     expect(tickets.split(' ')).toContain(forward.shipped!.tickets![0]);
     expect(options.split(' ').sort()).toEqual(['--service', '--since']);
   });

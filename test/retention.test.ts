@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentProgress } from '../src/core/progress.js';
 import { runSnapshot } from '../src/core/run.js';
 import { expiredSnapshots } from '../src/store/retention.js';
+import { pushCommits } from '../src/sandbox/fixtures/generate.js';
 import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
 
 let t: TestSandbox | undefined;
@@ -32,18 +33,22 @@ describe('snapshot retention', () => {
     t = await startTestSandbox();
     const config = await t.config({ retention: { keep: 2 } });
     const run = () => runSnapshot(config, { progress: silentProgress, githubToken: t!.sandbox.githubToken });
+    const { fixture } = t.sandbox;
     const first = await run();
-    await run();
+    pushCommits(fixture, fixture.repositories[0].name, 2);
+    const second = await run();
     t.sandbox.kubernetes.cluster('sandbox-nonprod').store.rollout('payments-staging', 'payments-api', { tag: 'v9.9.9' });
     const third = await run();
+    pushCommits(fixture, fixture.repositories[1].name, 2);
     const fourth = await run();
     const last = await run();
     const dir = path.join(t.dir, '.snap', 'snapshots');
     const left = (await readdir(dir)).sort();
-    // The first (it bootstrapped the release history), the third (it saw the rollout), and the newest two —
-    // but the last run found nothing changed since the fourth, and wrote no file of its own.
+    // The first (it bootstrapped the release history), the third (it saw the rollout), and the newest two;
+    // the second (new commits only) went. The last run found nothing changed and wrote no file.
     expect(last.record.unchangedSince).toBe(fourth.snapshot.id);
     expect(left).toEqual([first.file, third.file, fourth.file].map((f) => path.basename(f)).sort());
+    expect(left).not.toContain(path.basename(second.file));
     const runs = (await readFile(path.join(t.dir, '.snap', 'runs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(runs.map((r) => r.retention?.deleted ?? 0)).toEqual([0, 0, 0, 1, 0]);
     const releases = JSON.parse(await readFile(path.join(t.dir, '.snap', 'releases.json'), 'utf8')).events;

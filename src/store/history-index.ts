@@ -83,6 +83,7 @@ create table if not exists deployments(
 create index if not exists deployments_time on deployments(at);
 create index if not exists deployments_service on deployments(project, environment, service, at);
 create table if not exists deployment_tickets(key text not null, deployment text not null, primary key(key, deployment));
+create index if not exists deployment_tickets_deployment on deployment_tickets(deployment);
 create table if not exists ticket_changes(key text not null, project text not null, environment text not null, status text not null, previous text, snapshot text not null, at text not null);
 create index if not exists ticket_changes_key on ticket_changes(key, at);
 create table if not exists ticket_state(key text not null, project text not null, environment text not null, status text not null, primary key(key, project, environment));
@@ -291,6 +292,26 @@ export class HistoryIndex {
   runs(since?: string): RunRecord[] {
     const rows = since ? this.db.prepare('select json from runs where finished_at >= ? order by finished_at').all(since) : this.db.prepare('select json from runs order by finished_at').all();
     return (rows as { json: string }[]).map((r) => JSON.parse(r.json) as RunRecord);
+  }
+
+  /**
+   * Adds rows as they are, in one transaction, for tools that build a history without running snap
+   * (the benchmark's year of runs): snapshot rows, run records, deployments, and ticket status changes
+   * (the newest status of each ticket is kept as its state).
+   */
+  importRows(rows: { snapshots?: (Omit<IndexedSnapshot, 'confirmedAt' | 'confirmedRuns'> & { confirmedAt?: string | null; confirmedRuns?: number })[]; runs?: RunRecord[]; deployments?: readonly DeploymentEvent[]; ticketChanges?: TicketChange[] }): void {
+    const snapshot = this.db.prepare('insert or replace into snapshots values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const change = this.db.prepare('insert into ticket_changes values (?, ?, ?, ?, ?, ?, ?)');
+    const state = this.db.prepare('insert or replace into ticket_state values (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const s of rows.snapshots ?? []) snapshot.run(s.id, s.takenAt, s.file, s.bytes, s.outcome, s.services, s.running, s.warnings, s.deployments, s.fingerprint, s.confirmedAt ?? null, s.confirmedRuns ?? 0);
+      for (const run of rows.runs ?? []) this.addRun(run);
+      if (rows.deployments?.length) this.upsertDeployments(rows.deployments);
+      for (const c of rows.ticketChanges ?? []) {
+        change.run(c.key, c.project, c.environment, c.status, c.previous, c.snapshot, c.at);
+        state.run(c.key, c.project, c.environment, c.status);
+      }
+    })();
   }
 
   /** Empties every table (before a rebuild). */

@@ -25,6 +25,12 @@ export function checkSnapshot(value: unknown): string | undefined {
  * the members of `sources` that count requests, points and durations: left out of its fingerprint.
  */
 const VOLATILE = new Set(['id', 'takenAt', 'startedAt', 'durationMs']);
+/**
+ * What a snapshot says about the time since the previous one — deployments, new commits, PRs merged
+ * since —: empty again on the run after, with nothing else changed. Left out of the fingerprint (a
+ * deployment or a new commit changes the state itself: versions, heads).
+ */
+const SINCE_PREVIOUS = new Set(['newCommits', 'newUnknown', 'mergedPullRequests']);
 const VOLATILE_SOURCE = new Set(['durationMs', 'requests', 'points', 'rateLimit', 'waits', 'fetched', 'unchanged', 'rebuilt', 'lookups', 'deepened', 'counted', 'resourceVersion', 'pages', 'restarts']);
 
 /** `sources` without what counts requests and time: what the fingerprint takes of it. */
@@ -46,16 +52,54 @@ export interface WrittenSnapshot {
 }
 
 /**
- * Writes the snapshot: serialised member by member (a large organisation's snapshot never exists as one
- * string), gzip-compressed into `snapshots/<time>.json.gz` (zcat reads it), then `latest.json` as plain
- * JSON; each atomically. While serialising it computes the snapshot's fingerprint — everything but its
- * id, times and the request counts of its sources —; when that equals `previousFingerprint` (nothing but
- * timestamps changed since the previous snapshot) nothing is written and `unchanged` is set.
+ * Writes the snapshot: serialised member by member into pieces of about 1 MB (a large organisation's
+ * snapshot never exists as one string), gzip-compressed into `snapshots/<time>.json.gz` (zcat reads it),
+ * then `latest.json` as plain JSON; each atomically. While serialising it computes the snapshot's
+ * fingerprint — everything but its id, times, the request counts of its sources and what is new since
+ * the previous snapshot (deployments, new commits, merged PRs) —; when that equals
+ * `previousFingerprint` (nothing but timestamps changed) nothing is compressed or written and
+ * `unchanged` is set.
  * When latest.json cannot be written the snapshot file is removed again before the error (WRITE_FAILED
  * naming latest.json) is thrown: a failed run leaves no snapshot that latest.json and the run log do
  * not know.
  */
 export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot, previousFingerprint?: string, previousFile?: string): Promise<WrittenSnapshot> {
+  // Serialised once, member by member, into pieces of about 1 MB (kept for the file), hashing as it goes;
+  // compressed only when the state changed: a run with nothing new spends no time in zlib.
+  const hash = createHash('sha256');
+  const pieces: string[] = [];
+  let pending: string[] = [];
+  let pendingLength = 0;
+  const cut = () => {
+    if (!pending.length) return;
+    pieces.push(pending.join(''));
+    pending = [];
+    pendingLength = 0;
+  };
+  const put = (chunk: string, stable: boolean) => {
+    pending.push(chunk);
+    pendingLength += chunk.length;
+    if (stable) hash.update(chunk);
+    if (pendingLength >= 1 << 20) cut();
+  };
+  put('{', true);
+  let first = true;
+  for (const [key, member] of Object.entries(snapshot)) {
+    if (member === undefined) continue;
+    const head = `${first ? '' : ','}${JSON.stringify(key)}:`;
+    first = false;
+    const stable = !VOLATILE.has(key) && key !== 'deployments';
+    put(head, stable);
+    // Members hashed in part: the sources without request counts, the repositories without what is new since the previous snapshot.
+    if (key === 'sources') hash.update(JSON.stringify(stableSources(member as Snapshot['sources'])));
+    if (key === 'repositories') hash.update(JSON.stringify(member, (k, v) => (SINCE_PREVIOUS.has(k) ? undefined : v)));
+    const whole = stable && key !== 'sources' && key !== 'repositories';
+    for (const chunk of jsonChunks(member, 3)) put(chunk, whole);
+  }
+  put('}\n', true);
+  cut();
+  const fingerprint = hash.digest('hex');
+  if (previousFingerprint === fingerprint && previousFile) return { file: previousFile, bytes: 0, storedBytes: 0, fingerprint, unchanged: true };
   const gzip = createGzip({ level: 6 });
   const compressed: Buffer[] = [];
   gzip.on('data', (chunk: Buffer) => compressed.push(chunk));
@@ -63,30 +107,12 @@ export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot, prev
     gzip.on('end', resolve);
     gzip.on('error', reject);
   });
-  const hash = createHash('sha256');
-  const put = async (chunk: string) => {
-    if (!gzip.write(chunk)) await once(gzip, 'drain');
-  };
-  await put('{');
-  let first = true;
-  for (const [key, member] of Object.entries(snapshot)) {
-    if (member === undefined) continue;
-    const head = `${first ? '' : ','}${JSON.stringify(key)}:`;
-    first = false;
-    await put(head);
-    const stable = !VOLATILE.has(key);
-    if (stable) hash.update(head);
-    if (key === 'sources') hash.update(JSON.stringify(stableSources(member as Snapshot['sources'])));
-    for (const chunk of jsonChunks(member, 3)) {
-      await put(chunk);
-      if (stable && key !== 'sources') hash.update(chunk);
-    }
+  for (let i = 0; i < pieces.length; i++) {
+    if (!gzip.write(pieces[i])) await once(gzip, 'drain');
+    pieces[i] = '';
   }
-  await put('}\n');
   gzip.end();
   await done;
-  const fingerprint = hash.digest('hex');
-  if (previousFingerprint === fingerprint && previousFile) return { file: previousFile, bytes: 0, storedBytes: 0, fingerprint, unchanged: true };
   const file = path.join(layout.snapshotsDir, snapshotFileName(snapshot.takenAt));
   const bytes = Buffer.concat(compressed);
   // The own temp-file kind (`.<name>.<pid>.<hex>.tmp`): the next run removes one a kill -9 left.

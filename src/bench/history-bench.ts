@@ -1,0 +1,301 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { loadConfigOrThrow } from '../config/load.js';
+import { silentProgress } from '../core/progress.js';
+import { runSnapshot } from '../core/run.js';
+import type { DeploymentEvent, Snapshot } from '../core/snapshot-schema.js';
+import { generateFixture, PRESETS } from '../sandbox/fixtures/generate.js';
+import { configForFixture, startSandbox } from '../sandbox/index.js';
+import { HistoryIndex, type IndexedSnapshot, type TicketChange } from '../store/history-index.js';
+import { dataLayout } from '../store/layout.js';
+import type { RunRecord } from '../store/run-log.js';
+import { writeSnapshot } from '../store/snapshots.js';
+
+/**
+ * The history benchmark: a data directory with a long history of 15-minute runs — a year for S, 90
+ * days for L — built from one real snapshot of the organisation (its services, tickets, drift) and a
+ * simulated delivery process: each workload deployed every few days (dev takes new commits, staging
+ * what dev runs, prod what staging runs), rollbacks soon after some deployments, reverts, stalled
+ * rollouts. The index holds every run; the newest `filesKept` snapshots are written as files through
+ * snap's own writer. Then each read command is timed as a separate process (median of three), and the
+ * storage one day adds is measured.
+ */
+export interface HistoryBenchOptions {
+  size: 'S' | 'L';
+  days: number;
+  /** Mean days between two deployments of a workload. */
+  intervalDays: number;
+  /** How many of the newest snapshots are written as files (retention removes the others). */
+  filesKept: number;
+  seed?: number;
+}
+
+export interface HistoryBenchResult {
+  size: string;
+  days: number;
+  runs: number;
+  snapshots: number;
+  files: number;
+  deployments: number;
+  ticketChanges: number;
+  buildMs: number;
+  indexBytes: number;
+  /** Median wall time (ms) of each read command, a separate process each. */
+  commands: Record<string, number>;
+}
+
+const STEP_MS = 15 * 60_000;
+const child = fileURLToPath(new URL('../../bin/snap.js', import.meta.url));
+
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Workload {
+  project: string;
+  environment: string;
+  envIndex: number;
+  service: string;
+  repository: string;
+  workload: { context: string; namespace: string; name: string };
+  /** Position of the running version in the repository's endless commit sequence. */
+  at: number;
+  next: number;
+  revision: number;
+}
+
+interface RepoLine {
+  messages: { text: string; keys: string[]; pr?: { number: number; title: string } }[];
+}
+
+const KEY = /\b[A-Z][A-Z0-9]+-\d+\b/g;
+const sha = (text: string) => createHash('sha1').update(text).digest('hex');
+
+/** The simulated organisation's history, as events per 15-minute run. Deterministic for a seed. */
+function* simulate(template: Snapshot, lines: Map<string, RepoLine>, options: HistoryBenchOptions, start: number, end: number): Generator<{ t: number; events: DeploymentEvent[] }> {
+  const rnd = random(options.seed ?? 7);
+  const exp = (mean: number) => -Math.log(1 - rnd()) * mean;
+  const workloads: Workload[] = [];
+  for (const [project, p] of Object.entries(template.projects)) {
+    Object.entries(p.environments).forEach(([environment, e], envIndex) => {
+      for (const [service, s] of Object.entries(e.services)) {
+        if (!s.workload || !lines.has(s.repository)) continue;
+        workloads.push({ project, environment, envIndex, service, repository: s.repository, workload: { context: s.workload.context, namespace: s.workload.namespace, name: s.workload.name }, at: 1000 - envIndex * 8, next: start + exp(options.intervalDays * 86_400_000), revision: 1 });
+      }
+    });
+  }
+  const upstream = new Map(workloads.map((w) => [`${w.project}\n${w.service}\n${w.envIndex}`, w]));
+  const pending: { t: number; w: Workload; to: number }[] = [];
+  const version = (repository: string, n: number) => sha(`${repository}:${n}`);
+  const shipped = (w: Workload, from: number, to: number, t: number): NonNullable<DeploymentEvent['shipped']> => {
+    const line = lines.get(w.repository)!;
+    const commits: { oid: string; at: string; pr?: number }[] = [];
+    const prs = new Map<number, { number: number; title: string; mergedAt: string }>();
+    const keys = new Set<string>();
+    for (let n = to; n > from; n--) {
+      const m = line.messages[n % line.messages.length];
+      const at = new Date(t - (to - n + 1) * 3_600_000 - rnd() * 3 * 86_400_000).toISOString();
+      if (commits.length < 200) commits.push({ oid: version(w.repository, n), at, ...(m.pr ? { pr: m.pr.number } : {}) });
+      if (m.pr) prs.set(m.pr.number, { ...m.pr, mergedAt: at });
+      for (const k of m.keys) keys.add(k);
+    }
+    return { status: 'known', commits: to - from, commitList: commits, ...(to - from > 200 ? { truncated: true } : {}), pullRequests: [...prs.values()], tickets: [...keys].sort(), ...(rnd() < 0.03 ? { reverts: 1 } : {}) };
+  };
+  const event = (w: Workload, to: number, t: number, rollback: boolean): DeploymentEvent => {
+    const from = w.at;
+    w.revision++;
+    const e: DeploymentEvent = {
+      id: sha(`${w.workload.context}/${w.workload.namespace}/${w.workload.name}#${w.revision}`).slice(0, 16),
+      project: w.project,
+      environment: w.environment,
+      service: w.service,
+      workload: w.workload,
+      revision: w.revision,
+      at: new Date(t).toISOString(),
+      from: { version: version(w.repository, from).slice(0, 12), commit: version(w.repository, from) },
+      to: { version: version(w.repository, to).slice(0, 12), commit: version(w.repository, to) },
+      rollback,
+      detectedBy: 'snapshot-diff',
+      shipped: rollback ? { status: 'known', commits: 0, commitList: [], pullRequests: [], tickets: [], removed: { commits: from - to, tickets: [] } } : shipped(w, from, to, t),
+      ...(w.envIndex === 2 && !rollback && rnd() < 0.02 ? { rolloutStatus: { state: 'stalled' as const, reason: 'ProgressDeadlineExceeded' } } : {}),
+    };
+    w.at = to;
+    return e;
+  };
+  for (let t = start; t < end; t += STEP_MS) {
+    const events: DeploymentEvent[] = [];
+    for (let i = pending.length - 1; i >= 0; i--) {
+      if (pending[i].t > t) continue;
+      const { w, to } = pending[i];
+      pending.splice(i, 1);
+      events.push(event(w, to, t, true));
+    }
+    for (const w of workloads) {
+      if (w.next > t) continue;
+      w.next = t + Math.max(STEP_MS, exp(options.intervalDays * 86_400_000));
+      const to = w.envIndex === 0 ? w.at + 1 + Math.floor(rnd() * 6) : (upstream.get(`${w.project}\n${w.service}\n${w.envIndex - 1}`)?.at ?? w.at);
+      if (to <= w.at) continue;
+      const previous = w.at;
+      events.push(event(w, to, t, false));
+      // Some deployments beyond the first environment are rolled back soon after.
+      if (w.envIndex > 0 && rnd() < 0.04) pending.push({ t: t + STEP_MS * (1 + Math.floor(rnd() * 6)), w, to: previous });
+    }
+    yield { t, events };
+  }
+}
+
+/** Builds the history in `dir` (its config and GitHub cache from one real run) and returns its counts. */
+async function buildHistory(dir: string, template: Snapshot, lines: Map<string, RepoLine>, options: HistoryBenchOptions) {
+  const layout = dataLayout(path.join(dir, '.snap'));
+  for (const f of ['snapshots', 'latest.json', 'baseline.json', 'releases.json', 'runs.jsonl', 'index.sqlite', 'index.sqlite-wal', 'index.sqlite-shm']) await rm(path.join(layout.root, f), { recursive: true, force: true });
+  const end = Date.now();
+  const start = end - options.days * 86_400_000;
+  let total = 0;
+  for (const step of simulate(template, lines, options, start, end)) if (step.events.length) total++;
+  const { index } = HistoryIndex.open(layout);
+  const rows: { snapshots: IndexedSnapshot[]; runs: RunRecord[]; deployments: DeploymentEvent[]; ticketChanges: TicketChange[] } = { snapshots: [], runs: [], deployments: [], ticketChanges: [] };
+  const flush = () => {
+    index.importRows(rows);
+    rows.snapshots = [];
+    rows.runs = [];
+    rows.deployments = [];
+    rows.ticketChanges = [];
+  };
+  const status = new Map<string, string>();
+  let snapshots = 0;
+  let deployments = 0;
+  let ticketChanges = 0;
+  let runs = 0;
+  let last: IndexedSnapshot | undefined;
+  let files = 0;
+  const services = Object.values(template.projects).reduce((n, p) => n + Object.values(p.environments).reduce((m, e) => m + Object.keys(e.services).length, 0), 0);
+  const versionOf = new Map<string, { version: string; commit: string }>();
+  for (const { t, events } of simulate(template, lines, options, start, end)) {
+    runs++;
+    const takenAt = new Date(t + 40_000).toISOString();
+    const id = `${takenAt.replace(/[-:]/g, '').replace(/\.\d+/, '')}-${sha(`${t}`).slice(0, 6)}`;
+    for (const e of events) versionOf.set(`${e.project}\n${e.environment}\n${e.service}`, { version: e.to.version!, commit: e.to.commit! });
+    const run: RunRecord = { id, startedAt: new Date(t).toISOString(), finishedAt: takenAt, durationMs: 40_000, outcome: 'ok', counts: { projects: 0, environments: 0, services, running: services, warnings: 0 }, apiCalls: {} };
+    if (events.length === 0 && last) {
+      rows.runs.push({ ...run, snapshot: last.file ?? undefined, unchangedSince: last.id });
+      last.confirmedAt = takenAt;
+      last.confirmedRuns++;
+    } else {
+      snapshots++;
+      let file: string | null = null;
+      let bytes = 0;
+      if (snapshots > total - options.filesKept) {
+        // The newest snapshots as files, through snap's own writer: the template with this moment's versions.
+        for (const [key, v] of versionOf) {
+          const [project, environment, service] = key.split('\n');
+          const state = template.projects[project]?.environments[environment]?.services[service];
+          if (state?.version) state.version = { ...state.version, value: v.version };
+          if (state?.commit) state.commit = { ...state.commit, oid: v.commit };
+        }
+        const written = await writeSnapshot(layout, { ...template, id, takenAt, startedAt: run.startedAt, deployments: events });
+        file = path.basename(written.file);
+        bytes = written.storedBytes;
+        files++;
+      }
+      if (last) rows.snapshots.push(last);
+      last = { id, takenAt, file, bytes, outcome: 'ok', services, running: services, warnings: 0, deployments: events.length, fingerprint: null, confirmedAt: null, confirmedRuns: 0 };
+      rows.runs.push({ ...run, ...(file ? { snapshot: path.join(layout.snapshotsDir, file) } : {}) });
+      for (const e of events) {
+        rows.deployments.push({ ...e, snapshot: id });
+        deployments++;
+        const moved = e.rollback ? (e.shipped?.removed?.tickets ?? []).map((k) => [k, 'missing'] as const) : (e.shipped?.tickets ?? []).map((k) => [k, 'in'] as const);
+        for (const [key, s] of moved) {
+          const where = `${key}\n${e.project}\n${e.environment}`;
+          const previous = status.get(where) ?? null;
+          if (previous === s) continue;
+          status.set(where, s);
+          rows.ticketChanges.push({ key, project: e.project, environment: e.environment, status: s, previous, snapshot: id, at: takenAt });
+          ticketChanges++;
+        }
+      }
+    }
+    if (rows.runs.length >= 5000) flush();
+  }
+  if (last) rows.snapshots.push(last);
+  flush();
+  index.close();
+  return { runs, snapshots, files, deployments, ticketChanges };
+}
+
+/** Median wall time (ms) of three `snap …` processes in `dir`. */
+async function timeCommand(dir: string, args: string[]): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = process.hrtime.bigint();
+    const code = await new Promise<number>((resolve, reject) => {
+      const p = spawn(process.execPath, [child, ...args], { cwd: dir, env: { ...process.env, CI: '1', NO_COLOR: '1', SNAP_CONFIG: '', SNAP_DATA_DIR: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      p.stderr.on('data', (d) => (err += d));
+      p.on('error', reject);
+      p.on('close', (c) => (c === 0 ? resolve(0) : reject(new Error(`snap ${args.join(' ')} exited ${c}: ${err}`))));
+    });
+    times.push(Number(process.hrtime.bigint() - started) / 1e6 + code);
+  }
+  return times.sort((a, b) => a - b)[1];
+}
+
+/** The organisation, one real snapshot of it, the simulated history, and the timings. */
+export async function benchHistory(options: HistoryBenchOptions): Promise<HistoryBenchResult> {
+  const fixture = generateFixture({ seed: 2026, ...PRESETS[options.size] });
+  const sandbox = await startSandbox(fixture);
+  const dir = await mkdtemp(path.join(tmpdir(), `snap-history-${options.size}-`));
+  try {
+    await sandbox.writeKubeconfig(dir);
+    await writeFile(path.join(dir, 'snap.config.yaml'), stringify(configForFixture(fixture, 'kubeconfig.yaml', {}, sandbox.githubUrl)));
+    const { config } = await loadConfigOrThrow(path.join(dir, 'snap.config.yaml'), { env: {} });
+    const template = (await runSnapshot(config, { progress: silentProgress, githubToken: sandbox.githubToken })).snapshot;
+    await sandbox.close();
+    const lines = new Map<string, RepoLine>();
+    for (const repo of fixture.repositories) {
+      const prs = new Map(repo.pullRequests.filter((p) => p.mergeCommit).map((p) => [p.mergeCommit!, { number: p.number, title: p.title }]));
+      lines.set(`${fixture.owner}/${repo.name}`, { messages: repo.commits.map((c) => ({ text: c.message, keys: [...new Set(c.message.split('\n')[0].match(KEY) ?? [])], ...(prs.get(c.oid) ? { pr: prs.get(c.oid) } : {}) })) });
+    }
+    const t0 = Date.now();
+    const counts = await buildHistory(dir, template, lines, options);
+    const buildMs = Date.now() - t0;
+    process.stderr.write(`history ${options.size}, ${options.days} days: ${counts.runs} runs, ${counts.snapshots} snapshots (${counts.files} files), ${counts.deployments} deployments, ${counts.ticketChanges} ticket changes, built in ${(buildMs / 1000).toFixed(1)} s\n`);
+    // Bring the index in line once (as the first read command would), so each timing is a steady one.
+    await timeCommand(dir, ['show', '--list', '--limit', '1']);
+    const key = Object.keys(template.tickets ?? {})[0];
+    const commands: Record<string, number> = {};
+    for (const [name, args] of [
+      [`snap ticket ${key}`, ['ticket', key]],
+      ['snap show', ['show']],
+      ['snap diff latest latest~96', ['diff', 'latest', 'latest~96']],
+      ['snap releases --since 30d', ['releases', '--since', '30d']],
+      ['snap metrics', ['metrics']],
+    ] as const) {
+      commands[name] = await timeCommand(dir, [...args]);
+      process.stderr.write(`history ${options.size} ${name}: ${(commands[name] / 1000).toFixed(2)} s\n`);
+    }
+    const indexBytes = (await stat(path.join(dir, '.snap', 'index.sqlite'))).size;
+    return { size: `${options.size}, ${options.days} days`, days: options.days, ...counts, buildMs, indexBytes, commands };
+  } finally {
+    await sandbox.close().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const size = (process.argv.find((a) => a.startsWith('--size='))?.slice(7) ?? 'S') as 'S' | 'L';
+  const days = Number(process.argv.find((a) => a.startsWith('--days='))?.slice(7) ?? (size === 'S' ? 365 : 90));
+  const result = await benchHistory({ size, days, intervalDays: 3, filesKept: size === 'S' ? 800 : 100 });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}

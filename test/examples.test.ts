@@ -1,0 +1,78 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, SNAP_BIN, spawnAsync } from './helpers/cli.js';
+
+/**
+ * Every example of the read commands — in their --help and in the README — runs as written against the
+ * demo's files (`snap demo --dir`): exit 0 (1 for `--exit-code` when there are differences), nothing on
+ * stderr but notes. Examples that install files into the user's home are not run.
+ */
+const READ = /^snap (show|ticket|diff|releases|metrics|index|completion)\b/;
+let root: string;
+let demo: string;
+let bin: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'snap-examples-'));
+  demo = path.join(root, 'demo');
+  const r = await runCli(['demo', '--dir', demo], { cwd: root, timeoutMs: 60_000 });
+  expect(r.code).toBe(0);
+  bin = path.join(root, 'bin');
+  await mkdir(bin);
+  await writeFile(path.join(bin, 'snap'), `#!/bin/sh\nexec "${process.execPath}" "${SNAP_BIN}" "$@"\n`);
+  await chmod(path.join(bin, 'snap'), 0o755);
+}, 90_000);
+afterAll(async () => rm(root, { recursive: true, force: true }));
+
+/** `$ snap …   comment` lines of a help text: the command, without the comment. */
+function helpExamples(help: string): string[] {
+  return help
+    .split('\n')
+    .filter((l) => /^\s+\$ snap /.test(l))
+    .map((l) => l.replace(/^\s+\$ /, '').split(/\s{2,}/)[0].trim());
+}
+
+/** `snap …` lines of the README's sh blocks, without their `# comment`. */
+async function readmeExamples(): Promise<string[]> {
+  const text = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+  const blocks = [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+  return blocks.flatMap((b) => b.split('\n')).map((l) => l.replace(/\s+#.*$/, '').trim()).filter((l) => READ.test(l));
+}
+
+const installs = (command: string) => />>? ?~|>>? ?"\$\{fpath/.test(command);
+
+async function runExample(command: string) {
+  return spawnAsync('bash', ['-c', `set -o pipefail; cd "${demo}" && ${command}`], { PATH: `${bin}:${process.env.PATH}`, HOME: root, CI: '1', NO_COLOR: '1', SNAP_CONFIG: '', SNAP_DATA_DIR: '', GITHUB_TOKEN: '' });
+}
+
+describe('examples run against the demo as written', () => {
+  it('every --help example of the read commands', async () => {
+    const commands: string[] = [];
+    for (const sub of ['', 'show', 'ticket', 'diff', 'releases', 'metrics', 'index rebuild', 'completion']) {
+      const help = await runCli([...sub.split(' ').filter(Boolean), '--help'], { cwd: demo });
+      expect(help.code).toBe(0);
+      commands.push(...helpExamples(help.stdout).filter((c) => READ.test(c) && !installs(c)));
+    }
+    expect(commands.length).toBeGreaterThan(25);
+    const failures: string[] = [];
+    for (const command of [...new Set(commands)]) {
+      const r = await runExample(command);
+      const ok = r.code === 0 || (command.includes('--exit-code') && r.code === 1);
+      if (!ok || /^error/m.test(r.stderr)) failures.push(`${command}: exit ${r.code}\n${r.stderr.slice(0, 400)}`);
+    }
+    expect(failures).toEqual([]);
+  }, 240_000);
+
+  it('every README example of the read commands', async () => {
+    const commands = (await readmeExamples()).filter((c) => !installs(c));
+    expect(commands.length).toBeGreaterThan(8);
+    const failures: string[] = [];
+    for (const command of [...new Set(commands)]) {
+      const r = await runExample(command);
+      if (r.code !== 0 || /^error/m.test(r.stderr)) failures.push(`${command}: exit ${r.code}\n${r.stderr.slice(0, 400)}`);
+    }
+    expect(failures).toEqual([]);
+  }, 240_000);
+});
