@@ -1,33 +1,72 @@
 import { Command, CommanderError, Option } from 'commander';
-import { configCommand, runConfigValidate } from './commands/config.js';
 import { processIO, type CommandIO } from './commands/context.js';
-import { demoCommand, runDemo } from './commands/demo.js';
-import { onboardCommand, runOnboard } from './commands/onboard.js';
-import { runCommand, runRun } from './commands/run.js';
-import { runScheduleRun, scheduleCommand } from './commands/schedule.js';
-import { runScheduleInstall } from './commands/schedule-install.js';
-import { runStatusCommand, statusCommand } from './commands/status.js';
-import { runShow, showCommand } from './commands/show.js';
-import { releasesCommand, runReleases } from './commands/releases.js';
-import { diffCommand, runDiff } from './commands/diff.js';
-import { runTicket, ticketCommand } from './commands/ticket.js';
-import { metricsCommand, runMetrics } from './commands/metrics.js';
-import { indexCommand, runIndexRebuild } from './commands/index-command.js';
-import { completionCommand, runCompletion, runCompletionServer } from './commands/completion.js';
-import { alertsCommand, runAlertsTest } from './commands/alerts.js';
 import { ExitCode, SnapError } from './errors.js';
 import { runInterruptTasks } from './util/cleanup.js';
 import { SNAP_VERSION } from './version.js';
 
+type Handle = <T>(fn: (options: T, io: CommandIO) => Promise<number>) => (options: T) => Promise<void>;
+type Register = (program: Command, io: CommandIO, setExit: (code: number) => void, handle: Handle) => Promise<void>;
+
 /**
- * The commander program. This is the one place that catches errors and decides the exit code;
+ * The commands, in the order help lists them, each loaded only when it is needed: a command's module
+ * brings its dependencies (the Kubernetes and GitHub clients for `run`, SQLite for the read commands),
+ * and `snap show` should not wait for those of `snap run`.
+ */
+const COMMANDS: { name: string; aliases?: string[]; register: Register }[] = [
+  { name: 'run', aliases: ['snapshot'], register: async (p, _io, _s, handle) => { const m = await import('./commands/run.js'); p.addCommand(m.runCommand(handle(m.runRun))); } },
+  {
+    name: 'schedule',
+    register: async (p, io, setExit, handle) => {
+      const m = await import('./commands/schedule.js');
+      const install = await import('./commands/schedule-install.js');
+      p.addCommand(m.scheduleCommand(handle((options, io) => m.runScheduleRun(options, io)), async (targets, options) => setExit(await install.runScheduleInstall(targets, options, io))));
+    },
+  },
+  { name: 'status', register: async (p, _io, _s, handle) => { const m = await import('./commands/status.js'); p.addCommand(m.statusCommand(handle((options, io) => m.runStatusCommand(options, io)))); } },
+  { name: 'alerts', register: async (p, _io, _s, handle) => { const m = await import('./commands/alerts.js'); p.addCommand(m.alertsCommand(handle((options, io) => m.runAlertsTest(options, io)))); } },
+  { name: 'onboard', register: async (p, _io, _s, handle) => { const m = await import('./commands/onboard.js'); p.addCommand(m.onboardCommand(handle(m.runOnboard))); } },
+  { name: 'demo', register: async (p, _io, _s, handle) => { const m = await import('./commands/demo.js'); p.addCommand(m.demoCommand(handle(m.runDemo))); } },
+  { name: 'config', register: async (p, io, _s, handle) => { const m = await import('./commands/config.js'); p.addCommand(m.configCommand(handle(m.runConfigValidate), () => io)); } },
+  { name: 'show', register: async (p, io, setExit) => { const m = await import('./commands/show.js'); p.addCommand(m.showCommand(async (ref, options) => setExit(await m.runShow(ref, options, io)))); } },
+  { name: 'releases', register: async (p, _io, _s, handle) => { const m = await import('./commands/releases.js'); p.addCommand(m.releasesCommand(handle(m.runReleases))); } },
+  { name: 'diff', register: async (p, io, setExit) => { const m = await import('./commands/diff.js'); p.addCommand(m.diffCommand(async (a, b, options) => setExit(await m.runDiff(a, b, options, io)))); } },
+  { name: 'ticket', register: async (p, io, setExit) => { const m = await import('./commands/ticket.js'); p.addCommand(m.ticketCommand(async (keys, options) => setExit(await m.runTicket(keys, options, io)))); } },
+  { name: 'metrics', register: async (p, _io, _s, handle) => { const m = await import('./commands/metrics.js'); p.addCommand(m.metricsCommand(handle(m.runMetrics))); } },
+  { name: 'index', register: async (p, _io, _s, handle) => { const m = await import('./commands/index-command.js'); p.addCommand(m.indexCommand(handle(m.runIndexRebuild))); } },
+  {
+    name: 'completion',
+    register: async (p, io, setExit) => {
+      const m = await import('./commands/completion.js');
+      p.addCommand(m.completionCommand(async (shell, options) => setExit(await m.runCompletion(shell, options, io))));
+    },
+  },
+];
+
+/** Options of the program that take a value (the word after them is not a command). */
+const VALUE_OPTIONS = new Set(['-c', '--config', '--data-dir', '--log-format']);
+
+/** The command a command line names: its first word that is not an option (or an option's value). */
+export function commandIn(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === '--') return undefined;
+    if (VALUE_OPTIONS.has(word)) i++;
+    else if (!word.startsWith('-')) return word;
+  }
+  return undefined;
+}
+
+/**
+ * The commander program, with the commands `argv` needs: the one it names, or all of them (help, an
+ * unknown command, completion). This is the one place that catches errors and decides the exit code;
  * commands return their exit code or throw.
  */
-export function buildProgram(io: CommandIO, setExit: (code: number) => void, logJson = false): Command {
-  const handle =
+export async function buildProgram(io: CommandIO, setExit: (code: number) => void, logJson = false, argv: readonly string[] = []): Promise<Command> {
+  const handle: Handle =
     <T>(fn: (options: T, io: CommandIO) => Promise<number>) =>
     async (options: T) => setExit(await fn(options, io));
   const program = new Command('snap')
+
     .description('Fast, atomic, diffable snapshots of delivery state: what runs where (live from Kubernetes), which commit that is, what changed in GitHub, which tickets are in which environment.')
     .version(SNAP_VERSION, '-V, --version')
     .option('-c, --config <file>', 'config file (default: $SNAP_CONFIG, else ./snap.config.yaml)')
@@ -55,33 +94,22 @@ Examples:
 Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 partial snapshot, 4 another run holds the lock, 70 internal error.
 The binary is also installed as "snapshotctl", for machines where "snap" is Ubuntu's package manager.`,
     );
-  program.addCommand(runCommand(handle(runRun)));
-  program.addCommand(
-    scheduleCommand(
-      handle((options, io) => runScheduleRun(options, io)),
-      async (targets, options) => setExit(await runScheduleInstall(targets, options, io)),
-    ),
-  );
-  program.addCommand(statusCommand(handle((options, io) => runStatusCommand(options, io))));
-  program.addCommand(alertsCommand(handle((options, io) => runAlertsTest(options, io))));
-  program.addCommand(onboardCommand(handle(runOnboard)));
-  program.addCommand(demoCommand(handle(runDemo)));
-  program.addCommand(configCommand(handle(runConfigValidate), () => io));
-  program.addCommand(showCommand(async (ref, options) => setExit(await runShow(ref, options, io))));
-  program.addCommand(releasesCommand(handle(runReleases)));
-  program.addCommand(diffCommand(async (a, b, options) => setExit(await runDiff(a, b, options, io))));
-  program.addCommand(ticketCommand(async (keys, options) => setExit(await runTicket(keys, options, io))));
-  program.addCommand(metricsCommand(handle(runMetrics)));
-  program.addCommand(indexCommand(handle(runIndexRebuild)));
-  program.addCommand(completionCommand(async (shell, options) => setExit(await runCompletion(shell, options, io))));
-  // What the completion scripts call: `snap completion-server -- <the command line>`.
-  program.addCommand(
-    new Command('completion-server')
-      .argument('[words...]')
-      .allowUnknownOption()
-      .action(async (words: string[] | undefined) => setExit(await runCompletionServer(words ?? [], program, io))),
-    { hidden: true },
-  );
+  const named = commandIn(argv);
+  const wanted = COMMANDS.find((c) => c.name === named || c.aliases?.includes(named ?? ''));
+  for (const command of wanted ? [wanted] : COMMANDS) await command.register(program, io, setExit, handle);
+  // What the completion scripts call: `snap completion-server -- <the command line>` (it needs them all).
+  if (!wanted) {
+    program.addCommand(
+      new Command('completion-server')
+        .argument('[words...]')
+        .allowUnknownOption()
+        .action(async (words: string[] | undefined) => {
+          const { runCompletionServer } = await import('./commands/completion.js');
+          setExit(await runCompletionServer(words ?? [], program, io));
+        }),
+      { hidden: true },
+    );
+  }
   // Every command at every depth (`config validate`, `schedule install`…): usage errors end as exit 2, not commander's 1.
   const override = (command: Command): void => {
     // --log-format json: a usage error is a JSON line too.
@@ -127,8 +155,8 @@ function logFormatInArgv(argv: readonly string[], env: NodeJS.ProcessEnv): strin
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const format = logFormatInArgv(argv, io.env);
-  const program = buildProgram(io, (code) => (exitCode = code), format === 'json');
   try {
+    const program = await buildProgram(io, (code) => (exitCode = code), format === 'json', argv);
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {

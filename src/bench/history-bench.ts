@@ -289,7 +289,9 @@ export async function benchHistory(options: HistoryBenchOptions): Promise<Histor
     return { size: `${options.size}, ${options.days} days`, days: options.days, ...counts, buildMs, indexBytes, commands };
   } finally {
     await sandbox.close().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
+    // SNAP_BENCH_KEEP=1 keeps the data directory, to profile a command on it.
+    if (process.env.SNAP_BENCH_KEEP) process.stderr.write(`history kept in ${dir}\n`);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
 

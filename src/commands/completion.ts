@@ -1,4 +1,3 @@
-import tabtab from '@pnpm/tabtab';
 import { Command } from 'commander';
 import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import { usageError } from '../errors.js';
@@ -21,6 +20,7 @@ export async function runCompletion(shell: string | undefined, options: Completi
   }
   const name = options.name ?? 'snap';
   if (!/^[A-Za-z0-9_-]+$/.test(name)) throw usageError(`--name ${JSON.stringify(name)}: a command name has letters, digits, - and _ only`);
+  const { default: tabtab } = await import('@pnpm/tabtab');
   io.stdout.write(`${await tabtab.getCompletionScript({ name, completer: name, shell: shell as Shell })}\n`);
   return 0;
 }
@@ -126,6 +126,7 @@ export async function completions(tree: CommandTree, words: readonly string[], c
  */
 export async function runCompletionServer(words: string[], program: Command, io: CommandIO): Promise<number> {
   try {
+    const { default: tabtab } = await import('@pnpm/tabtab');
     const env = tabtab.parseEnv(io.env as Record<string, string>);
     const shell = tabtab.getShellFromEnv(io.env as Record<string, string>);
     const current = Number.isFinite(env.words) ? env.words : words.length - 1;

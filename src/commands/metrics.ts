@@ -93,7 +93,7 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
   const windowMs = parseSpan(options.window ?? '30d', '--window');
   const failureWindowMs = parseSpan(options.failureWindow ?? '24h', '--failure-window');
   if (options.by !== undefined && options.by !== 'project' && options.by !== 'service') throw usageError(`--by takes project or service, not "${options.by}"`);
-  const end = options.until ? parseTime(options.until, now, '--until') : now.getTime();
+  const end = options.until ? await parseTime(options.until, now, '--until') : now.getTime();
   const start = end - windowMs;
   const history = await openHistory(options, io);
   try {
@@ -102,10 +102,15 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
     const projectNames = checkNames('--project', options.project, projects.map((p) => p.name));
     const envNames = checkNames('--env', options.env, [...new Set(projects.flatMap((p) => p.environments.map((e) => e.name)))]);
     const serviceNames = checkNames('--service', options.service, [...new Set(projects.flatMap((p) => p.services.map((s) => s.name)))]);
-    const environmentsOf = (project: string) => projects.find((p) => p.name === project)?.environments.map((e) => e.name) ?? [];
+    const envsByProject = new Map(projects.map((p) => [p.name, p.environments.map((e) => e.name)]));
+    const environmentsOf = (project: string) => envsByProject.get(project) ?? [];
     // The environment measured in each project: --env, else the last in promotion order (prod).
     const measured = (project: string) => (envNames ? [...envNames].filter((e) => environmentsOf(project).includes(e)) : environmentsOf(project).slice(-1));
-    const all = history.index.deployments().filter((e) => (!projectNames || projectNames.has(e.project)) && (!serviceNames || serviceNames.has(e.service)));
+    // What the two windows need: their deployments, those a lead-time stage may start from (up to 90
+    // days before), and those a failure may be followed by (one failure window after).
+    const from = new Date(start - windowMs - 90 * DAY).toISOString();
+    const to = new Date(end + failureWindowMs + 1).toISOString();
+    const all = history.index.deployments({ since: from, until: to }).filter((e) => (!projectNames || projectNames.has(e.project)) && (!serviceNames || serviceNames.has(e.service)));
     const scopes: { title: string; scope: Record<string, string>; events: DeploymentEvent[] }[] = [];
     const chosenProjects = projects.filter((p) => !projectNames || projectNames.has(p.name)).filter((p) => measured(p.name).length);
     const here = (e: DeploymentEvent) => measured(e.project).includes(e.environment);

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
 import type { DeploymentEvent } from '../core/snapshot-schema.js';
 import { usageError } from '../errors.js';
 import { checkNames, type Filters } from '../history/filter.js';
@@ -36,9 +35,9 @@ export function releaseNames(events: readonly DeploymentEvent[]): { projects: st
  * `--service` comma lists; `--since`, `--until` times; `--ticket`; `--rollbacks`), oldest first.
  * Unknown names are usage errors naming the nearest known ones.
  */
-export function selectDeployments(history: History, options: ReleasesOptions, now: Date): DeploymentEvent[] {
-  const since = options.since ? new Date(parseTime(options.since, now, '--since')).toISOString() : undefined;
-  const until = options.until ? new Date(parseTime(options.until, now, '--until')).toISOString() : undefined;
+export async function selectDeployments(history: History, options: ReleasesOptions, now: Date): Promise<DeploymentEvent[]> {
+  const since = options.since ? new Date(await parseTime(options.since, now, '--since')).toISOString() : undefined;
+  const until = options.until ? new Date(await parseTime(options.until, now, '--until')).toISOString() : undefined;
   const all = history.index.deployments({ since, until, ...(options.ticket ? { ticket: options.ticket } : {}) });
   const known = releaseNames(history.index.deployments());
   const projects = checkNames('--project', options.project, [...new Set([...known.projects, ...history.config.projects.map((p) => p.name)])]);
@@ -81,7 +80,8 @@ export function renderRelease(e: DeploymentEvent, c: Colors, width = Infinity): 
 /** The CSV columns of `snap releases --csv` (one row per deployment; lists joined with `;`). */
 export const CSV_COLUMNS = ['at', 'project', 'environment', 'service', 'context', 'namespace', 'workload', 'revision', 'from_version', 'from_commit', 'to_version', 'to_commit', 'rollback', 'rollout_state', 'completed_at', 'shipped', 'commits', 'pull_requests', 'tickets', 'snapshot', 'id'] as const;
 
-export function releasesCsv(events: readonly DeploymentEvent[]): string {
+export async function releasesCsv(events: readonly DeploymentEvent[]): Promise<string> {
+  const { stringify } = await import('csv-stringify/sync');
   const rows = events.map((e) => [
     e.at ?? '',
     e.project,
@@ -116,13 +116,13 @@ export async function runReleases(options: ReleasesOptions, io: CommandIO, now =
   const history = await openHistory(options, io);
   try {
     for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
-    const events = selectDeployments(history, options, now);
+    const events = await selectDeployments(history, options, now);
     if (options.json) {
       await writeJson(io.stdout, { count: events.length, deployments: events });
       return 0;
     }
     if (options.csv) {
-      io.stdout.write(releasesCsv(events));
+      io.stdout.write(await releasesCsv(events));
       return 0;
     }
     const c = colorsFor(io, options);

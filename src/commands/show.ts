@@ -31,7 +31,7 @@ export function age(fromIso: string, now: Date): string {
 
 /** A snapshot named on the command line (default `latest`): read from the history, or from a file given by path. */
 export async function snapshotFor(history: History, ref: string | undefined, io: CommandIO, now: Date): Promise<{ snapshot: Snapshot; entry?: IndexedSnapshot; file: string }> {
-  const resolved = resolveSnapshotRef(ref ?? 'latest', history.index.snapshots(), now);
+  const resolved = await resolveSnapshotRef(ref ?? 'latest', history.index.snapshots(), now);
   if (resolved.kind === 'file') {
     const file = path.resolve(io.cwd, resolved.path);
     return { snapshot: await readSnapshotAt(file), file };

@@ -163,13 +163,18 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
   // Change failure rate and recovery time: each deployment against the next one of its service there.
   const byService = new Map<string, DeploymentEvent[]>();
   for (const e of all) if (e.at) (byService.get(serviceKey(e)) ?? byService.set(serviceKey(e), []).get(serviceKey(e))!).push(e);
-  for (const list of byService.values()) list.sort((a, b) => time(a.at) - time(b.at));
+  const position = new Map<DeploymentEvent, number>();
+  for (const list of byService.values()) {
+    list.sort((a, b) => (a.at! < b.at! ? -1 : a.at! > b.at! ? 1 : 0));
+    list.forEach((e, i) => position.set(e, i));
+  }
   const failures: { id: string; why: string }[] = [];
   const recoveries: number[] = [];
   let open = 0;
   for (const e of inWindow) {
     const list = byService.get(serviceKey(e)) ?? [];
-    const later = list.slice(list.indexOf(e) + 1);
+    const at = position.get(e);
+    const later = at === undefined ? [] : list.slice(at + 1, at + 50);
     const next = later[0];
     let why: string | undefined;
     let recoveredBy: DeploymentEvent | undefined;

@@ -53,7 +53,7 @@ export async function openHistory(options: GlobalOptions, io: CommandIO): Promis
     } else if (opened.fresh) {
       throw new SnapError('LOCKED', 'the history index is missing and a snap run holds the data directory', { exitCode: ExitCode.locked, hint: 'try again when the run has finished' });
     }
-    if (index.snapshots().length === 0) throw noSnapshots(layout);
+    if (!index.newest() && index.snapshots().length === 0) throw noSnapshots(layout);
   } catch (error) {
     index.close();
     throw error;
