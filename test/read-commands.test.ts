@@ -49,8 +49,13 @@ describe('storage', () => {
     expect(files).toHaveLength(3);
     expect(files.every((f) => f.endsWith('.json.gz'))).toBe(true);
     const { spawnAsync } = await import('./helpers/cli.js');
-    const zcat = await spawnAsync('sh', ['-c', `zcat "${path.join(t.dir, '.snap', 'snapshots', files[2])}" | head -c 200`]);
-    expect(zcat.stdout).toContain(`"id":"${runs[2].id}"`);
+    // The first is a keyframe (the whole snapshot); the ones after, deltas of it (what changed, and its name).
+    const zcat = (f: string) => spawnAsync('sh', ['-c', `zcat "${path.join(t.dir, '.snap', 'snapshots', f)}"`]);
+    expect((await zcat(files[0])).stdout).toContain(`"id":"${runs[0].id}"`);
+    const delta = JSON.parse((await zcat(files[2])).stdout);
+    expect(delta).toMatchObject({ snapDelta: 1, base: files[0] });
+    expect(delta.set).toContainEqual([['id'], runs[2].id]);
+    expect(await readSnapshotFile(path.join(t.dir, '.snap', 'snapshots', files[2]))).toEqual(runs[2]);
     // The run after a rollback: its deployments since the previous snapshot are empty, its state the same.
     expect(quiet.record.unchangedSince).toBe(runs[2].id);
     expect(fifth.record.unchangedSince).toBe(runs[2].id);

@@ -14,7 +14,7 @@ import { configForFixture, startSandbox } from '../sandbox/index.js';
 import { HistoryIndex, type IndexedSnapshot, type TicketChange } from '../store/history-index.js';
 import { dataLayout } from '../store/layout.js';
 import type { RunRecord } from '../store/run-log.js';
-import { writeSnapshot } from '../store/snapshots.js';
+import { writeSnapshot, type Keyframe } from '../store/snapshots.js';
 
 /**
  * The history benchmark: a data directory with a long history of 15-minute runs — a year for S, 90
@@ -47,6 +47,8 @@ export interface HistoryBenchResult {
   indexBytes: number;
   /** Median wall time (ms) of each read command, a separate process each. */
   commands: Record<string, number>;
+  /** The last simulated day: its runs and deployments, and the snapshot files it added (bytes). */
+  lastDay: { runs: number; deployments: number; files: number; keyframes: number; bytes: number };
 }
 
 const STEP_MS = 15 * 60_000;
@@ -182,8 +184,15 @@ async function buildHistory(dir: string, template: Snapshot, lines: Map<string, 
   let files = 0;
   const services = Object.values(template.projects).reduce((n, p) => n + Object.values(p.environments).reduce((m, e) => m + Object.keys(e.services).length, 0), 0);
   const versionOf = new Map<string, { version: string; commit: string }>();
+  let keyframe: Keyframe | undefined;
+  // What the last simulated day added to the snapshot files.
+  const lastDay = { files: 0, keyframes: 0, bytes: 0, deployments: 0, runs: 0 };
   for (const { t, events } of simulate(template, lines, options, start, end)) {
     runs++;
+    if (t >= end - 86_400_000) {
+      lastDay.runs++;
+      lastDay.deployments += events.length;
+    }
     const takenAt = new Date(t + 40_000).toISOString();
     const id = `${takenAt.replace(/[-:]/g, '').replace(/\.\d+/, '')}-${sha(`${t}`).slice(0, 6)}`;
     for (const e of events) versionOf.set(`${e.project}\n${e.environment}\n${e.service}`, { version: e.to.version!, commit: e.to.commit! });
@@ -196,21 +205,40 @@ async function buildHistory(dir: string, template: Snapshot, lines: Map<string, 
       snapshots++;
       let file: string | null = null;
       let bytes = 0;
+      let base: string | null = null;
       if (snapshots > total - options.filesKept) {
-        // The newest snapshots as files, through snap's own writer: the template with this moment's versions.
+        // The newest snapshots as files, through snap's own writer (keyframes and deltas, as snap run
+        // stores them): the template with this moment's versions, repository heads and ticket places.
         for (const [key, v] of versionOf) {
           const [project, environment, service] = key.split('\n');
           const state = template.projects[project]?.environments[environment]?.services[service];
           if (state?.version) state.version = { ...state.version, value: v.version };
           if (state?.commit) state.commit = { ...state.commit, oid: v.commit };
         }
-        const written = await writeSnapshot(layout, { ...template, id, takenAt, startedAt: run.startedAt, deployments: events });
+        for (const e of events) {
+          const repo = template.projects[e.project]?.environments[e.environment]?.services[e.service]?.repository;
+          const head = repo ? template.repositories?.[repo] : undefined;
+          if (head && e.environment === Object.keys(template.projects[e.project].environments)[0]) head.head = { oid: e.to.commit! };
+          for (const key of e.shipped?.tickets ?? []) {
+            const ticket = template.tickets?.[key];
+            if (!ticket) continue;
+            ticket.environments = [...ticket.environments.filter((x) => x.project !== e.project || x.environment !== e.environment), { project: e.project, environment: e.environment, status: 'in' }];
+          }
+        }
+        const written = await writeSnapshot(layout, { ...template, id, takenAt, startedAt: run.startedAt, deployments: events }, { keyframe });
+        if (written.leaves) keyframe = { file: path.basename(written.file), takenAt, bytes: written.bytes, hashes: written.leaves };
+        base = written.base ?? null;
         file = path.basename(written.file);
         bytes = written.storedBytes;
         files++;
+        if (t >= end - 86_400_000) {
+          lastDay.bytes += written.storedBytes;
+          lastDay.files++;
+          if (!written.base) lastDay.keyframes++;
+        }
       }
       if (last) rows.snapshots.push(last);
-      last = { id, takenAt, file, bytes, outcome: 'ok', services, running: services, warnings: 0, deployments: events.length, fingerprint: null, confirmedAt: null, confirmedRuns: 0 };
+      last = { id, takenAt, file, bytes, outcome: 'ok', services, running: services, warnings: 0, deployments: events.length, fingerprint: null, confirmedAt: null, confirmedRuns: 0, base };
       rows.runs.push({ ...run, ...(file ? { snapshot: path.join(layout.snapshotsDir, file) } : {}) });
       for (const e of events) {
         rows.deployments.push({ ...e, snapshot: id });
@@ -231,7 +259,7 @@ async function buildHistory(dir: string, template: Snapshot, lines: Map<string, 
   if (last) rows.snapshots.push(last);
   flush();
   index.close();
-  return { runs, snapshots, files, deployments, ticketChanges };
+  return { runs, snapshots, files, deployments, ticketChanges, lastDay };
 }
 
 /** Median wall time (ms) of three `snap …` processes in `dir`. */
@@ -271,6 +299,8 @@ export async function benchHistory(options: HistoryBenchOptions): Promise<Histor
     const counts = await buildHistory(dir, template, lines, options);
     const buildMs = Date.now() - t0;
     process.stderr.write(`history ${options.size}, ${options.days} days: ${counts.runs} runs, ${counts.snapshots} snapshots (${counts.files} files), ${counts.deployments} deployments, ${counts.ticketChanges} ticket changes, built in ${(buildMs / 1000).toFixed(1)} s\n`);
+    const d = counts.lastDay;
+    process.stderr.write(`history ${options.size} last day: ${d.runs} runs, ${d.deployments} deployments, ${d.files} snapshot files (${d.keyframes} keyframes), ${(d.bytes / 1048576).toFixed(1)} MB\n`);
     // Bring the index in line once (as the first read command would), so each timing is a steady one.
     await timeCommand(dir, ['show', '--list', '--limit', '1']);
     const key = Object.keys(template.tickets ?? {})[0];
@@ -296,8 +326,9 @@ export async function benchHistory(options: HistoryBenchOptions): Promise<Histor
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const size = (process.argv.find((a) => a.startsWith('--size='))?.slice(7) ?? 'S') as 'S' | 'L';
-  const days = Number(process.argv.find((a) => a.startsWith('--days='))?.slice(7) ?? (size === 'S' ? 365 : 90));
-  const result = await benchHistory({ size, days, intervalDays: 3, filesKept: size === 'S' ? 800 : 100 });
+  const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const size = (arg('size') ?? 'S') as 'S' | 'L';
+  const days = Number(arg('days') ?? (size === 'S' ? 365 : 90));
+  const result = await benchHistory({ size, days, intervalDays: Number(arg('interval') ?? 3), filesKept: Number(arg('files') ?? (size === 'S' ? 800 : 100)) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

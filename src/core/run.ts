@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { formatIssue, type Config, type ConfigIssue } from '../config/types.js';
 import { SnapError, errorMessage } from '../errors.js';
@@ -12,7 +12,7 @@ import { appendReleases, deploymentsFromSnapshots, unsettledReleases } from '../
 import { applyRetention } from '../store/retention.js';
 import { collectGarbage } from '../util/memory.js';
 import { baselineOf, readBaseline, writeBaseline } from '../store/baseline.js';
-import { checkSnapshot, readSnapshotFile, writeSnapshot } from '../store/snapshots.js';
+import { checkSnapshot, readSnapshotFile, writeSnapshot, type Keyframe } from '../store/snapshots.js';
 import type { ProgressSink } from './progress.js';
 import type { DeploymentEvent, Snapshot, SnapshotWarning } from './snapshot-schema.js';
 import { takeSnapshot } from './take-snapshot.js';
@@ -171,13 +171,13 @@ async function openHistory(layout: ReturnType<typeof dataLayout>, warnings: Snap
 /** Adds the run to the index; a failure is a warning on the progress, never a failed run (the next run catches up from the files). */
 function recordInIndex(
   history: HistoryIndex | undefined,
-  entry: { snapshot?: Snapshot; file?: string; bytes?: number; fingerprint?: string; deployments: readonly DeploymentEvent[]; runs: RunRecord[]; removedFiles: readonly string[] },
+  entry: { snapshot?: Snapshot; file?: string; bytes?: number; fingerprint?: string; base?: string; keyframe?: Keyframe; deployments: readonly DeploymentEvent[]; runs: RunRecord[]; removedFiles: readonly string[] },
   progress: ProgressSink,
 ): void {
   if (!history) return;
   try {
     history.transaction(() => {
-      history.recordRun({ snapshot: entry.snapshot, file: entry.file, bytes: entry.bytes, fingerprint: entry.fingerprint, deployments: entry.deployments, removedFiles: entry.removedFiles });
+      history.recordRun({ snapshot: entry.snapshot, file: entry.file, bytes: entry.bytes, fingerprint: entry.fingerprint, base: entry.base, keyframe: entry.keyframe, deployments: entry.deployments, removedFiles: entry.removedFiles });
       for (const run of entry.runs) history.recordRun({ run });
     });
   } catch (error) {
@@ -300,7 +300,14 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       // written, the run log and the index say which snapshot still holds.
       const newest = history?.newest();
       const same = newest?.fingerprint && newest.file && previous && newest.id === previous.id ? newest : undefined;
-      const written = await writeSnapshot(layout, snapshot, same?.fingerprint ?? undefined, same ? path.join(layout.snapshotsDir, same.file!) : undefined);
+      // A snapshot that changed little is stored as a delta of the index's keyframe, when its file is there.
+      const keyframe = history?.keyframe();
+      const keyframeThere = keyframe && (await stat(path.join(layout.snapshotsDir, keyframe.file)).then((s) => s.isFile(), () => false));
+      const written = await writeSnapshot(layout, snapshot, {
+        previousFingerprint: same?.fingerprint ?? undefined,
+        previousFile: same ? path.join(layout.snapshotsDir, same.file!) : undefined,
+        keyframe: keyframeThere ? keyframe : undefined,
+      });
       const { file, bytes } = written;
       if (!written.unchanged) await writeBaseline(layout, snapshot, bytes, previous);
       const releases = await appendReleases(layout.releases, layout.corruptDir, [...recoveredEvents, ...(snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id }))], settled, () =>
@@ -320,7 +327,11 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       const fileOf = new Map([...log.records, ...(unlogged ? [unlogged] : [])].filter((r) => r.snapshot).map((r) => [r.id, path.basename(r.snapshot!)]));
       fileOf.set(snapshot.id, path.basename(file));
       const referenced = new Set(releases.events.map((e) => (e.snapshot ? fileOf.get(e.snapshot) : undefined)).filter((f): f is string => Boolean(f)));
-      const deleted = await applyRetention(layout, config.retention, referenced, now());
+      // And the keyframes that kept deltas need (this run's too). Without the index, which knows them, no file is deleted this run.
+      for (const base of history?.keyframesInUse() ?? []) referenced.add(base);
+      if (written.base) referenced.add(written.base);
+      if (keyframeThere && keyframe) referenced.add(keyframe.file);
+      const deleted = history ? await applyRetention(layout, config.retention, referenced, now()) : [];
       const finished = now();
       // What happened to the data directory (files set aside, locks taken over, runs completed) is in
       // the run log too, not only in the snapshot.
@@ -360,7 +371,8 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
       // The index last: it never names a snapshot, deployment or run the files do not have.
       const changed = new Set([...recoveredEvents, ...(snapshot.deployments ?? []), ...settled].map((e) => e.id));
       const deployments = releases.corrupt || releases.rebuilt ? releases.events : releases.events.filter((e) => changed.has(e.id));
-      recordInIndex(history, { ...(written.unchanged ? {} : { snapshot, file, bytes: written.storedBytes, fingerprint: written.fingerprint }), deployments, runs: unlogged ? [unlogged, record] : [record], removedFiles: deleted }, options.progress);
+      const stored = written.leaves ? { keyframe: { file: path.basename(file), takenAt: snapshot.takenAt, bytes, hashes: written.leaves } } : {};
+      recordInIndex(history, { ...(written.unchanged ? {} : { snapshot, file, bytes: written.storedBytes, fingerprint: written.fingerprint, base: written.base, ...stored }), deployments, runs: unlogged ? [unlogged, record] : [record], removedFiles: deleted }, options.progress);
       options.progress({ kind: 'finish', durationMs: record.durationMs, outcome: record.outcome });
       return { snapshot, file, record, previous };
     } catch (error) {

@@ -5,7 +5,7 @@ import type { DeploymentEvent, Snapshot } from '../core/snapshot-schema.js';
 import { readRegularFile } from '../util/read-file.js';
 import { snapshotFileStem, snapshotFiles, type DataLayout } from './layout.js';
 import { MAX_DATA_FILE_BYTES } from './read-json.js';
-import { readSnapshotFile } from './snapshots.js';
+import { deltaBaseOf, readSnapshotFile, type Keyframe } from './snapshots.js';
 import type { RunRecord } from './run-log.js';
 
 /**
@@ -35,6 +35,8 @@ export interface IndexedSnapshot {
   /** The last run that found the state unchanged (ISO), and how many did: "unchanged since" this snapshot. */
   confirmedAt: string | null;
   confirmedRuns: number;
+  /** For a snapshot stored as a delta: the keyframe file (name) it needs. */
+  base?: string | null;
   /** File name in snapshots/, or null once retention removed the file. */
   file: string | null;
   bytes: number;
@@ -73,7 +75,8 @@ create table if not exists meta(key text primary key, value text not null);
 create table if not exists snapshots(
   id text primary key, taken_at text not null, file text, bytes integer not null default 0, outcome text not null,
   services integer not null default 0, running integer not null default 0, warnings integer not null default 0, deployments integer not null default 0,
-  fingerprint text, confirmed_at text, confirmed_runs integer not null default 0);
+  fingerprint text, confirmed_at text, confirmed_runs integer not null default 0, base text);
+create table if not exists keyframe_leaves(leaf text primary key, hash text not null);
 create index if not exists snapshots_time on snapshots(taken_at);
 create table if not exists runs(id text primary key, finished_at text not null, duration_ms integer not null, outcome text not null, snapshot text, json text not null);
 create index if not exists runs_time on runs(finished_at);
@@ -175,9 +178,10 @@ export class HistoryIndex {
    * snapshot), the deployments it added or settled, and its run record. Call after the snapshot file
    * is written: the index never names a snapshot whose file was not written.
    */
-  recordRun(entry: { snapshot?: Snapshot; file?: string; bytes?: number; fingerprint?: string; deployments?: readonly DeploymentEvent[]; run?: RunRecord; removedFiles?: readonly string[] }): void {
+  recordRun(entry: { snapshot?: Snapshot; file?: string; bytes?: number; fingerprint?: string; base?: string; keyframe?: Keyframe; deployments?: readonly DeploymentEvent[]; run?: RunRecord; removedFiles?: readonly string[] }): void {
     this.db.transaction(() => {
-      if (entry.snapshot && entry.file) this.addSnapshot(entry.snapshot, entry.file, entry.bytes ?? 0, entry.fingerprint);
+      if (entry.snapshot && entry.file) this.addSnapshot(entry.snapshot, entry.file, entry.bytes ?? 0, entry.fingerprint, entry.base);
+      if (entry.keyframe) this.setKeyframe(entry.keyframe);
       // A run that found nothing changed: the snapshot it matched is confirmed as of its time.
       if (entry.run?.unchangedSince) this.db.prepare('update snapshots set confirmed_at = ?, confirmed_runs = confirmed_runs + 1 where id = ?').run(entry.run.finishedAt, entry.run.unchangedSince);
       if (entry.deployments?.length) this.upsertDeployments(entry.deployments);
@@ -186,12 +190,12 @@ export class HistoryIndex {
     })();
   }
 
-  private addSnapshot(snapshot: Snapshot, file: string, bytes: number, fingerprint?: string): void {
+  private addSnapshot(snapshot: Snapshot, file: string, bytes: number, fingerprint?: string, base?: string): void {
     const known = this.db.prepare('select 1 from snapshots where id = ?').get(snapshot.id);
     const { services, running } = counts(snapshot);
     this.db
-      .prepare('insert or replace into snapshots (id, taken_at, file, bytes, outcome, services, running, warnings, deployments, fingerprint) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(snapshot.id, snapshot.takenAt, path.basename(file), bytes, snapshot.outcome, services, running, snapshot.warnings.length, snapshot.deployments?.length ?? 0, fingerprint ?? null);
+      .prepare('insert or replace into snapshots (id, taken_at, file, bytes, outcome, services, running, warnings, deployments, fingerprint, base) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(snapshot.id, snapshot.takenAt, path.basename(file), bytes, snapshot.outcome, services, running, snapshot.warnings.length, snapshot.deployments?.length ?? 0, fingerprint ?? null, base ?? null);
     if (known) return;
     // Ticket presence: only the changes against the newest snapshot indexed before this one. A
     // snapshot without GitHub (no tickets at all) changes nothing: its tickets are unknown, not gone.
@@ -243,6 +247,31 @@ export class HistoryIndex {
   private forgetFiles(files: readonly string[]): void {
     const forget = this.db.prepare('update snapshots set file = null where file = ?');
     for (const f of files) forget.run(path.basename(f));
+  }
+
+  /** The keyframe new snapshots are stored as deltas of (store/snapshots.ts), when the index has one. */
+  keyframe(): Keyframe | undefined {
+    const meta = (key: string) => (this.db.prepare('select value from meta where key = ?').get(key) as { value: string } | undefined)?.value;
+    const file = meta('keyframe_file');
+    const takenAt = meta('keyframe_taken_at');
+    if (!file || !takenAt) return undefined;
+    const hashes = new Map((this.db.prepare('select leaf, hash from keyframe_leaves').all() as { leaf: string; hash: string }[]).map((r) => [r.leaf, r.hash]));
+    return { file, takenAt, bytes: Number(meta('keyframe_bytes') ?? 0), hashes };
+  }
+
+  private setKeyframe(keyframe: Keyframe): void {
+    const meta = this.db.prepare('insert or replace into meta values (?, ?)');
+    meta.run('keyframe_file', keyframe.file);
+    meta.run('keyframe_taken_at', keyframe.takenAt);
+    meta.run('keyframe_bytes', String(keyframe.bytes));
+    this.db.exec('delete from keyframe_leaves');
+    const leaf = this.db.prepare('insert into keyframe_leaves values (?, ?)');
+    for (const [key, hash] of keyframe.hashes) leaf.run(key, hash);
+  }
+
+  /** The keyframes that snapshot files still on disk are deltas of (file names): retention keeps them. */
+  keyframesInUse(): Set<string> {
+    return new Set((this.db.prepare('select distinct base from snapshots where file is not null and base is not null').all() as { base: string }[]).map((r) => r.base));
   }
 
   /** The newest snapshot the index knows whose file is there. */
@@ -300,11 +329,11 @@ export class HistoryIndex {
    * (the newest status of each ticket is kept as its state).
    */
   importRows(rows: { snapshots?: (Omit<IndexedSnapshot, 'confirmedAt' | 'confirmedRuns'> & { confirmedAt?: string | null; confirmedRuns?: number })[]; runs?: RunRecord[]; deployments?: readonly DeploymentEvent[]; ticketChanges?: TicketChange[] }): void {
-    const snapshot = this.db.prepare('insert or replace into snapshots values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const snapshot = this.db.prepare('insert or replace into snapshots values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const change = this.db.prepare('insert into ticket_changes values (?, ?, ?, ?, ?, ?, ?)');
     const state = this.db.prepare('insert or replace into ticket_state values (?, ?, ?, ?)');
     this.db.transaction(() => {
-      for (const s of rows.snapshots ?? []) snapshot.run(s.id, s.takenAt, s.file, s.bytes, s.outcome, s.services, s.running, s.warnings, s.deployments, s.fingerprint, s.confirmedAt ?? null, s.confirmedRuns ?? 0);
+      for (const s of rows.snapshots ?? []) snapshot.run(s.id, s.takenAt, s.file, s.bytes, s.outcome, s.services, s.running, s.warnings, s.deployments, s.fingerprint, s.confirmedAt ?? null, s.confirmedRuns ?? 0, s.base ?? null);
       for (const run of rows.runs ?? []) this.addRun(run);
       if (rows.deployments?.length) this.upsertDeployments(rows.deployments);
       for (const c of rows.ticketChanges ?? []) {
@@ -316,7 +345,7 @@ export class HistoryIndex {
 
   /** Empties every table (before a rebuild). */
   clear(): void {
-    this.db.exec('delete from snapshots; delete from runs; delete from deployments; delete from deployment_tickets; delete from ticket_changes; delete from ticket_state;');
+    this.db.exec("delete from snapshots; delete from runs; delete from deployments; delete from deployment_tickets; delete from ticket_changes; delete from ticket_state; delete from keyframe_leaves; delete from meta where key like 'keyframe_%';");
   }
 
   transaction(fn: () => void): void {
@@ -338,6 +367,7 @@ function toSnapshot(r: Record<string, unknown>): IndexedSnapshot {
     fingerprint: (r.fingerprint as string | null) ?? null,
     confirmedAt: (r.confirmed_at as string | null) ?? null,
     confirmedRuns: (r.confirmed_runs as number) ?? 0,
+    base: (r.base as string | null) ?? null,
   };
 }
 
@@ -379,8 +409,9 @@ export async function syncIndex(index: HistoryIndex, layout: DataLayout, options
     return { added: files.length, forgotten: 0, rebuilt: options.reason ?? (options.fresh ? 'the index was missing' : 'snapshot files the index did not know') };
   }
   for (const name of unknown) {
-    const snapshot = await readSnapshotOrNothing(path.join(layout.snapshotsDir, name));
-    if (snapshot) index.recordRun({ snapshot, file: name, bytes: 0, deployments: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })) });
+    const file = path.join(layout.snapshotsDir, name);
+    const snapshot = await readSnapshotOrNothing(file);
+    if (snapshot) index.recordRun({ snapshot, file: name, bytes: 0, base: await deltaBaseOf(file), deployments: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })) });
   }
   if (gone.length) index.recordRun({ removedFiles: gone });
   return { added: unknown.length, forgotten: gone.length };
@@ -401,7 +432,7 @@ export async function rebuildIndex(index: HistoryIndex, layout: DataLayout): Pro
     const snapshot = await readSnapshotOrNothing(file);
     if (!snapshot) continue;
     const bytes = (await stat(file).catch(() => undefined))?.size ?? 0;
-    index.recordRun({ snapshot, file: name, bytes, deployments: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })) });
+    index.recordRun({ snapshot, file: name, bytes, base: await deltaBaseOf(file), deployments: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })) });
     snapshots++;
   }
   let deployments = 0;

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { createGunzip, createGzip, gunzipSync } from 'node:zlib';
 import { readRegularFile } from '../util/read-file.js';
 import { translateFsError, writeStreamAtomic } from './atomic.js';
-import { jsonChunks } from './json-chunks.js';
+import { applyDelta, deltaText, isDelta, leafHash, leafKey, serializeSnapshot, type Leaf } from './snapshot-leaves.js';
 import { snapshotFileName, type DataLayout } from './layout.js';
 import { MAX_DATA_FILE_BYTES, readJsonOrSetAside, type ReadJsonResult } from './read-json.js';
 
@@ -45,100 +45,129 @@ export interface WrittenSnapshot {
   bytes: number;
   /** Size of the snapshot file (bytes, compressed). */
   storedBytes: number;
-  /** SHA-256 (hex) of the snapshot without its id, times and request counts: equal fingerprints, equal state. */
+  /** SHA-256 (hex) of the snapshot without its id, times, request counts and what is new since the previous one: equal fingerprints, equal state. */
   fingerprint: string;
   /** Set when the state equals the previous snapshot's (`previousFingerprint`): nothing was written. */
   unchanged?: boolean;
+  /** For a delta: the keyframe file (name) it is made against. */
+  base?: string;
+  /** For a keyframe: its leaves' hashes, by leaf key (what the next runs make deltas against). */
+  leaves?: Map<string, string>;
+}
+
+/** The keyframe the next snapshot may be stored as a delta of: its file name, time, JSON size and leaf hashes. */
+export interface Keyframe {
+  file: string;
+  takenAt: string;
+  bytes: number;
+  hashes: ReadonlyMap<string, string>;
 }
 
 /**
- * Writes the snapshot: serialised member by member into pieces of about 1 MB (a large organisation's
- * snapshot never exists as one string), gzip-compressed into `snapshots/<time>.json.gz` (zcat reads it),
- * then `latest.json` as plain JSON; each atomically. While serialising it computes the snapshot's
- * fingerprint — everything but its id, times, the request counts of its sources and what is new since
- * the previous snapshot (deployments, new commits, merged PRs) —; when that equals
- * `previousFingerprint` (nothing but timestamps changed) nothing is compressed or written and
- * `unchanged` is set.
- * When latest.json cannot be written the snapshot file is removed again before the error (WRITE_FAILED
- * naming latest.json) is thrown: a failed run leaves no snapshot that latest.json and the run log do
- * not know.
+ * When a snapshot is stored whole (a keyframe) rather than as a delta: when its changed leaves would
+ * take more than DELTA_MAX_SHARE of its size, or its keyframe is older than KEYFRAME_MAX_AGE_MS. Every
+ * snapshot is then read from at most two files, and a day's deltas never outgrow their keyframe.
  */
-export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot, previousFingerprint?: string, previousFile?: string): Promise<WrittenSnapshot> {
-  // Serialised once, member by member, into pieces of about 1 MB (kept for the file), hashing as it goes;
-  // compressed only when the state changed: a run with nothing new spends no time in zlib.
+export const DELTA_MAX_SHARE = 0.25;
+export const KEYFRAME_MAX_AGE_MS = 24 * 3_600_000;
+
+/** The fingerprint over the leaves: everything but the volatile members, request counts and what is new since the previous snapshot. */
+function fingerprintOf(snapshot: Snapshot, leaves: readonly Leaf[]): string {
   const hash = createHash('sha256');
-  const pieces: string[] = [];
-  let pending: string[] = [];
-  let pendingLength = 0;
-  const cut = () => {
-    if (!pending.length) return;
-    pieces.push(pending.join(''));
-    pending = [];
-    pendingLength = 0;
-  };
-  const put = (chunk: string, stable: boolean) => {
-    pending.push(chunk);
-    pendingLength += chunk.length;
-    if (stable) hash.update(chunk);
-    if (pendingLength >= 1 << 20) cut();
-  };
-  put('{', true);
-  let first = true;
-  for (const [key, member] of Object.entries(snapshot)) {
-    if (member === undefined) continue;
-    const head = `${first ? '' : ','}${JSON.stringify(key)}:`;
-    first = false;
-    const stable = !VOLATILE.has(key) && key !== 'deployments';
-    put(head, stable);
-    // Members hashed in part: the sources without request counts, the repositories without what is new since the previous snapshot.
-    if (key === 'sources') hash.update(JSON.stringify(stableSources(member as Snapshot['sources'])));
-    if (key === 'repositories') hash.update(JSON.stringify(member, (k, v) => (SINCE_PREVIOUS.has(k) ? undefined : v)));
-    const whole = stable && key !== 'sources' && key !== 'repositories';
-    for (const chunk of jsonChunks(member, 3)) put(chunk, whole);
+  for (const leaf of leaves) {
+    const [member] = leaf.path;
+    if (VOLATILE.has(member) || member === 'deployments') continue;
+    hash.update(leafKey(leaf.path));
+    if (member === 'sources') hash.update(JSON.stringify(stableSources(snapshot.sources)));
+    else if (member === 'repositories') hash.update(JSON.stringify(JSON.parse(leaf.json), (k, v) => (SINCE_PREVIOUS.has(k) ? undefined : v)));
+    else hash.update(leaf.json);
   }
-  put('}\n', true);
-  cut();
-  const fingerprint = hash.digest('hex');
-  if (previousFingerprint === fingerprint && previousFile) return { file: previousFile, bytes: 0, storedBytes: 0, fingerprint, unchanged: true };
-  const gzip = createGzip({ level: 6 });
+  return hash.digest('hex');
+}
+
+async function gzip(pieces: readonly string[]): Promise<Buffer> {
+  const zip = createGzip({ level: 6 });
   const compressed: Buffer[] = [];
-  gzip.on('data', (chunk: Buffer) => compressed.push(chunk));
+  zip.on('data', (chunk: Buffer) => compressed.push(chunk));
   const done = new Promise<void>((resolve, reject) => {
-    gzip.on('end', resolve);
-    gzip.on('error', reject);
+    zip.on('end', resolve);
+    zip.on('error', reject);
   });
-  for (let i = 0; i < pieces.length; i++) {
-    if (!gzip.write(pieces[i])) await once(gzip, 'drain');
-    pieces[i] = '';
-  }
-  gzip.end();
+  for (const piece of pieces) if (!zip.write(piece)) await once(zip, 'drain');
+  zip.end();
   await done;
+  return Buffer.concat(compressed);
+}
+
+/**
+ * Writes the snapshot. It is serialised once, into its leaves (snapshot-leaves.ts) and pieces of about
+ * 1 MB (a large organisation's snapshot never exists as one string), and fingerprinted: everything but
+ * its id, times, the request counts of its sources and what is new since the previous snapshot
+ * (deployments, new commits, merged PRs). When the fingerprint equals `previousFingerprint`, nothing but
+ * timestamps changed: nothing is compressed or written, and `unchanged` is set. Otherwise the snapshot
+ * file `snapshots/<time>.json.gz` (gzip; zcat reads it) holds either the whole snapshot (a keyframe) or,
+ * when `keyframe` is given and the snapshot differs from it in less than DELTA_MAX_SHARE of its size and
+ * it is younger than KEYFRAME_MAX_AGE_MS, a delta against it; then `latest.json` is written whole, as
+ * plain JSON; each atomically. When latest.json cannot be written the snapshot file is removed again
+ * before the error (WRITE_FAILED naming latest.json) is thrown: a failed run leaves no snapshot that
+ * latest.json and the run log do not know.
+ */
+export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot, options: { previousFingerprint?: string; previousFile?: string; keyframe?: Keyframe } = {}): Promise<WrittenSnapshot> {
+  const { leaves, pieces, length } = serializeSnapshot(snapshot);
+  const fingerprint = fingerprintOf(snapshot, leaves);
+  if (options.previousFingerprint === fingerprint && options.previousFile) return { file: options.previousFile, bytes: 0, storedBytes: 0, fingerprint, unchanged: true };
+  const hashes = new Map(leaves.map((l) => [leafKey(l.path), leafHash(l.json)]));
+  const kf = options.keyframe;
+  let delta: string | undefined;
+  if (kf && Date.parse(snapshot.takenAt) - Date.parse(kf.takenAt) < KEYFRAME_MAX_AGE_MS) {
+    const set = leaves.filter((l) => kf.hashes.get(leafKey(l.path)) !== hashes.get(leafKey(l.path)));
+    const deleted = [...kf.hashes.keys()].filter((k) => !hashes.has(k)).map((k) => JSON.parse(k) as string[]);
+    const size = set.reduce((n, l) => n + l.json.length, 0);
+    if (size <= DELTA_MAX_SHARE * length) delta = deltaText(kf.file, set, deleted);
+  }
   const file = path.join(layout.snapshotsDir, snapshotFileName(snapshot.takenAt));
-  const bytes = Buffer.concat(compressed);
+  const bytes = await gzip(delta ? [delta] : pieces);
   // The own temp-file kind (`.<name>.<pid>.<hex>.tmp`): the next run removes one a kill -9 left.
   await writeStreamAtomic(file, Readable.from([bytes]));
   try {
-    await writeStreamAtomic(layout.latest, Readable.from([bytes]).pipe(createGunzip()));
+    await writeStreamAtomic(layout.latest, delta ? Readable.from(pieces) : Readable.from([bytes]).pipe(createGunzip()));
   } catch (error) {
     await rm(file, { force: true });
     throw translateFsError(error, layout.latest);
   }
-  return { file, bytes: (await stat(layout.latest)).size, storedBytes: bytes.length, fingerprint };
+  return { file, bytes: (await stat(layout.latest)).size, storedBytes: bytes.length, fingerprint, ...(delta ? { base: kf!.file } : { leaves: hashes }) };
 }
 
 /**
- * Reads one snapshot file — gzip-compressed (`.json.gz`, told by its first bytes) or plain JSON — and
- * parses it. Only a regular file of at most MAX_DATA_FILE_BYTES is read, and it may not decompress to
- * more than that. Throws what readRegularFile throws, a zlib error for a damaged file, or a SyntaxError.
+ * Reads one snapshot file — gzip-compressed (`.json.gz`, told by its first bytes) or plain JSON, a
+ * keyframe or a delta (then its keyframe too, from the same folder) — and parses it. Only regular
+ * files of at most MAX_DATA_FILE_BYTES are read, and they may not decompress to more than that. Throws
+ * what readRegularFile throws, a zlib error for a damaged file, a SyntaxError, or an Error naming a
+ * delta's missing keyframe.
  */
 export async function readSnapshotFile(file: string): Promise<unknown> {
+  const value = await readStoredFile(file);
+  if (!isDelta(value)) return value;
+  const keyframe = await readStoredFile(path.join(path.dirname(file), path.basename(value.base)));
+  if (!keyframe || typeof keyframe !== 'object' || isDelta(keyframe)) throw new Error(`${file} is a delta of ${value.base}, which is not a whole snapshot`);
+  return applyDelta(keyframe as Record<string, unknown>, value);
+}
+
+/** One stored file, parsed as it is (a keyframe, a delta, or plain JSON). */
+async function readStoredFile(file: string): Promise<unknown> {
   const { readFile, stat: statFile } = await import('node:fs/promises');
   const stats = await statFile(file);
-  if (stats.isDirectory() || !stats.isFile()) return JSON.parse(await readRegularFile(file, MAX_DATA_FILE_BYTES));
-  if (stats.size > MAX_DATA_FILE_BYTES) await readRegularFile(file, MAX_DATA_FILE_BYTES);
+  // Anything but a regular file of a sane size is refused by readRegularFile, with the reason.
+  if (!stats.isFile() || stats.size > MAX_DATA_FILE_BYTES) await readRegularFile(file, MAX_DATA_FILE_BYTES);
   const bytes = await readFile(file);
   const text = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes, { maxOutputLength: MAX_DATA_FILE_BYTES }).toString('utf8') : bytes.toString('utf8');
   return JSON.parse(text);
+}
+
+/** The keyframe a stored snapshot file is a delta of (its file name), or undefined for a whole snapshot. Reads the file. */
+export async function deltaBaseOf(file: string): Promise<string | undefined> {
+  const value = await readStoredFile(file).catch(() => undefined);
+  return isDelta(value) ? value.base : undefined;
 }
 
 export async function readLatest(layout: DataLayout): Promise<ReadJsonResult<Snapshot>> {

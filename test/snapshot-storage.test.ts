@@ -1,0 +1,80 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentProgress } from '../src/core/progress.js';
+import { runSnapshot } from '../src/core/run.js';
+import type { Snapshot } from '../src/core/snapshot-schema.js';
+import { dataLayout } from '../src/store/layout.js';
+import { serializeSnapshot } from '../src/store/snapshot-leaves.js';
+import { readSnapshotFile, writeSnapshot } from '../src/store/snapshots.js';
+import { spawnAsync } from './helpers/cli.js';
+import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
+
+/** Keyframes and deltas: every stored snapshot reads back equal to what was written, whatever changed. */
+let t: TestSandbox;
+let base: Snapshot;
+let dir: string;
+beforeAll(async () => {
+  t = await startTestSandbox();
+  base = (await runSnapshot(await t.config(), { progress: silentProgress, githubToken: t.sandbox.githubToken })).snapshot;
+  dir = await mkdtemp(path.join(tmpdir(), 'snap-storage-'));
+}, 60_000);
+afterAll(async () => {
+  await t?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const clone = (s: Snapshot): Snapshot => JSON.parse(JSON.stringify(s));
+const at = (s: Snapshot, minutes: number): Snapshot => ({ ...s, id: `${s.id}-${minutes}`, takenAt: new Date(Date.parse(s.takenAt) + minutes * 60_000).toISOString() });
+
+describe('snapshot storage', () => {
+  it('serialises to exactly JSON.stringify', () => {
+    const { pieces } = serializeSnapshot(base, 1000);
+    expect(pieces.join('')).toBe(`${JSON.stringify(base)}\n`);
+  });
+
+  it('stores a keyframe, then deltas of it that read back equal — changed, added and removed services, tickets and projects', async () => {
+    const layout = dataLayout(dir);
+    const first = await writeSnapshot(layout, base);
+    expect(first.base).toBeUndefined();
+    const keyframe = { file: path.basename(first.file), takenAt: base.takenAt, bytes: first.bytes, hashes: first.leaves! };
+    const next = at(clone(base), 15);
+    const api = next.projects.payments.environments.staging.services['payments-api'];
+    api.version = { ...api.version!, value: '9.9.9' };
+    delete next.projects.checkout.environments.dev.services['checkout-web'];
+    next.projects.identity.environments.prod.services['identity-new'] = { ...next.projects.identity.environments.prod.services['identity-api'] };
+    const [gone] = Object.keys(next.tickets!);
+    delete next.tickets![gone];
+    next.tickets!['NEW-1'] = { kind: 'jira', changes: [], environments: [] };
+    next.projects.extra = { environments: {} };
+    const written = await writeSnapshot(layout, next, { keyframe });
+    expect(written.base).toBe(keyframe.file);
+    expect(written.storedBytes).toBeLessThan(first.storedBytes / 5);
+    expect(await readSnapshotFile(written.file)).toEqual(next);
+    // latest.json is always the whole snapshot, as plain JSON.
+    expect(JSON.parse(await readFile(layout.latest, 'utf8'))).toEqual(next);
+    // A project removed altogether leaves no empty shell behind.
+    const fewer = at(clone(base), 30);
+    delete fewer.projects.identity;
+    const third = await writeSnapshot(layout, fewer, { keyframe });
+    expect(third.base).toBe(keyframe.file);
+    expect(await readSnapshotFile(third.file)).toEqual(fewer);
+    // zcat reads any of them (a delta names its keyframe).
+    const zcat = await spawnAsync('sh', ['-c', `zcat "${third.file}" | head -c 60`]);
+    expect(zcat.stdout).toContain('"snapDelta":1');
+  });
+
+  it('stores a keyframe again when most of it changed, or when the keyframe is a day old', async () => {
+    const layout = dataLayout(dir);
+    const first = await writeSnapshot(layout, at(clone(base), 100));
+    const keyframe = { file: path.basename(first.file), takenAt: at(base, 100).takenAt, bytes: first.bytes, hashes: first.leaves! };
+    const much = at(clone(base), 115);
+    for (const t of Object.values(much.tickets!)) t.changes = [];
+    for (const p of Object.values(much.projects)) for (const e of Object.values(p.environments)) for (const s of Object.values(e.services)) s.repository = 'acme/elsewhere';
+    expect((await writeSnapshot(layout, much, { keyframe })).base).toBeUndefined();
+    const dayLater = at(clone(base), 100 + 24 * 60);
+    expect((await writeSnapshot(layout, dayLater, { keyframe })).base).toBeUndefined();
+    expect((await readdir(layout.snapshotsDir)).length).toBeGreaterThan(4);
+  });
+});
