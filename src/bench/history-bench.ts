@@ -304,11 +304,13 @@ export async function benchHistory(options: HistoryBenchOptions): Promise<Histor
     // Bring the index in line once (as the first read command would), so each timing is a steady one.
     await timeCommand(dir, ['show', '--list', '--limit', '1']);
     const key = Object.keys(template.tickets ?? {})[0];
+    // A day of 15-minute runs back, or as far back as the files go.
+    const back = Math.min(96, counts.files - 1);
     const commands: Record<string, number> = {};
     for (const [name, args] of [
       [`snap ticket ${key}`, ['ticket', key]],
       ['snap show', ['show']],
-      ['snap diff latest latest~96', ['diff', 'latest', 'latest~96']],
+      [`snap diff latest latest~${back}`, ['diff', 'latest', `latest~${back}`]],
       ['snap releases --since 30d', ['releases', '--since', '30d']],
       ['snap metrics', ['metrics']],
     ] as const) {

@@ -114,8 +114,9 @@ export async function runDiff(a: string, b: string | undefined, options: DiffOpt
       const env = envs.has(a) ? a : b;
       if (b !== undefined || !envs.has(a)) throw usageError(`snap diff ${a} ${b ?? ''}: ${env} is an environment; compare two environments (snap diff staging prod) or two snapshots (snap diff latest~1 latest)`.replace('  ', ' '));
     }
-    const first = await snapshotFor(history, a, io, now);
-    const second = await snapshotFor(history, b ?? 'latest', io, now);
+    // Both from their stored files: two deltas of one keyframe share its one parse.
+    const first = await snapshotFor(history, a, io, now, { preferLatest: false });
+    const second = await snapshotFor(history, b ?? 'latest', io, now, { preferLatest: false });
     const [older, newer] = first.snapshot.takenAt <= second.snapshot.takenAt ? [first, second] : [second, first];
     const x = filterSnapshot(older.snapshot, options);
     const y = filterSnapshot(newer.snapshot, options);

@@ -30,13 +30,13 @@ export function age(fromIso: string, now: Date): string {
 }
 
 /** A snapshot named on the command line (default `latest`): read from the history, or from a file given by path. */
-export async function snapshotFor(history: History, ref: string | undefined, io: CommandIO, now: Date): Promise<{ snapshot: Snapshot; entry?: IndexedSnapshot; file: string }> {
+export async function snapshotFor(history: History, ref: string | undefined, io: CommandIO, now: Date, options: { preferLatest?: boolean } = { preferLatest: true }): Promise<{ snapshot: Snapshot; entry?: IndexedSnapshot; file: string }> {
   const resolved = await resolveSnapshotRef(ref ?? 'latest', history.index.snapshots(), now);
   if (resolved.kind === 'file') {
     const file = path.resolve(io.cwd, resolved.path);
     return { snapshot: await readSnapshotAt(file), file };
   }
-  return { snapshot: await loadSnapshot(history, resolved.entry), entry: resolved.entry, file: path.join(history.layout.snapshotsDir, resolved.entry.file ?? '') };
+  return { snapshot: await loadSnapshot(history, resolved.entry, options), entry: resolved.entry, file: path.join(history.layout.snapshotsDir, resolved.entry.file ?? '') };
 }
 
 const kb = (bytes: number) => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);

@@ -65,10 +65,21 @@ function noSnapshots(layout: DataLayout): SnapError {
   return new SnapError('NO_SNAPSHOTS', `no snapshot in ${layout.root} yet`, { exitCode: ExitCode.usage, hint: 'take one with `snap run` (or point --data-dir / --config at the data directory that has them)' });
 }
 
-/** Reads a snapshot file of the history. Throws SNAPSHOT_REMOVED (exit 2) when retention removed it, SNAPSHOT_UNREADABLE when it cannot be read. */
-export async function loadSnapshot(history: Pick<History, 'layout'>, entry: IndexedSnapshot): Promise<Snapshot> {
+/** Parsed keyframes of this process, shared by the deltas read (snap diff of two snapshots reads one keyframe once). */
+const keyframes = new Map<string, unknown>();
+
+/**
+ * Reads a snapshot of the history; the newest from latest.json (plain JSON, whole) when it is that
+ * snapshot. Throws SNAPSHOT_REMOVED (exit 2) when retention removed it, SNAPSHOT_UNREADABLE when it
+ * cannot be read.
+ */
+export async function loadSnapshot(history: Pick<History, 'layout' | 'index'>, entry: IndexedSnapshot, options: { preferLatest?: boolean } = {}): Promise<Snapshot> {
   if (!entry.file) {
     throw new SnapError('SNAPSHOT_REMOVED', `snapshot ${entry.id} (${entry.takenAt}) was removed by the retention policy`, { exitCode: ExitCode.usage, hint: 'its deployments are still in `snap releases`; keep more with retention.keep / retention.maxAgeDays' });
+  }
+  if (options.preferLatest && history.index.newest()?.id === entry.id) {
+    const latest = (await readSnapshotFile(history.layout.latest).catch(() => undefined)) as Snapshot | undefined;
+    if (latest?.id === entry.id) return latest;
   }
   return readSnapshotAt(path.join(history.layout.snapshotsDir, entry.file));
 }
@@ -76,7 +87,7 @@ export async function loadSnapshot(history: Pick<History, 'layout'>, entry: Inde
 /** Reads and parses one snapshot file (any path). Throws SNAPSHOT_UNREADABLE (exit 1) naming the file and why. */
 export async function readSnapshotAt(file: string): Promise<Snapshot> {
   try {
-    const value = (await readSnapshotFile(file)) as Snapshot;
+    const value = (await readSnapshotFile(file, keyframes)) as Snapshot;
     if (!value || typeof value !== 'object' || typeof value.id !== 'string' || !value.projects) throw new Error('not a snapshot (no id or projects)');
     return value;
   } catch (error) {

@@ -90,31 +90,46 @@ export function deltaText(base: string, set: readonly Leaf[], deleted: readonly 
 export const isDelta = (value: unknown): value is SnapshotDelta => isPlainObject(value) && value.snapDelta === 1 && typeof value.base === 'string' && Array.isArray(value.set);
 
 /**
- * The snapshot a delta stands for: its keyframe (parsed, modified in place) without the deleted paths
- * and with the set leaves. A leaf whose parent the keyframe lacks is created with it.
+ * The snapshot a delta stands for: its keyframe without the deleted paths and with the set leaves (a
+ * leaf whose parent the keyframe lacks is created with it; a parent left empty by a deletion goes). The
+ * keyframe is not modified: the objects along changed paths are copied, the rest is shared, so one
+ * parsed keyframe serves every delta of it.
  */
 export function applyDelta(keyframe: Record<string, unknown>, delta: SnapshotDelta): Snapshot {
-  for (const path of delta.delete) {
-    // Down to the leaf's parent, then up again removing the parents it leaves empty (a project or an
-    // environment that went: an empty object that is still there is a leaf of its own, set below).
-    const chain: Record<string, unknown>[] = [];
-    let node: unknown = keyframe;
-    for (const key of path.slice(0, -1)) {
-      if (!isPlainObject(node)) break;
-      chain.push(node);
-      node = node[key];
+  const root: Record<string, unknown> = { ...keyframe };
+  const copied = new Set<object>([root]);
+  /** The child object at `key`, as a copy this delta may change (made, if it is missing and `create`). */
+  const own = (parent: Record<string, unknown>, key: string, create: boolean): Record<string, unknown> | undefined => {
+    const child = parent[key];
+    if (isPlainObject(child)) {
+      if (copied.has(child)) return child;
+      const copy = { ...child };
+      parent[key] = copy;
+      copied.add(copy);
+      return copy;
     }
-    if (!isPlainObject(node) || chain.length !== path.length - 1) continue;
-    delete node[path[path.length - 1]];
-    for (let i = chain.length - 1; i >= 0 && Object.keys(chain[i][path[i]] as object).length === 0; i--) delete chain[i][path[i]];
+    if (!create) return undefined;
+    const fresh: Record<string, unknown> = {};
+    parent[key] = fresh;
+    copied.add(fresh);
+    return fresh;
+  };
+  for (const path of delta.delete) {
+    const chain: Record<string, unknown>[] = [root];
+    for (const key of path.slice(0, -1)) {
+      const next = own(chain[chain.length - 1], key, false);
+      if (!next) break;
+      chain.push(next);
+    }
+    if (chain.length !== path.length) continue;
+    delete chain[chain.length - 1][path[path.length - 1]];
+    // Up again, removing the parents it leaves empty (an empty object still there is a leaf of its own, set below).
+    for (let i = chain.length - 2; i >= 0 && Object.keys(chain[i + 1]).length === 0; i--) delete chain[i][path[i]];
   }
   for (const [path, value] of delta.set) {
-    let node = keyframe;
-    for (const key of path.slice(0, -1)) {
-      if (!isPlainObject(node[key])) node[key] = {};
-      node = node[key] as Record<string, unknown>;
-    }
+    let node = root;
+    for (const key of path.slice(0, -1)) node = own(node, key, true)!;
     node[path[path.length - 1]] = value;
   }
-  return keyframe as unknown as Snapshot;
+  return root as unknown as Snapshot;
 }

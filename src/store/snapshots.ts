@@ -143,13 +143,21 @@ export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot, opti
  * keyframe or a delta (then its keyframe too, from the same folder) — and parses it. Only regular
  * files of at most MAX_DATA_FILE_BYTES are read, and they may not decompress to more than that. Throws
  * what readRegularFile throws, a zlib error for a damaged file, a SyntaxError, or an Error naming a
- * delta's missing keyframe.
+ * delta's missing keyframe. The result may share objects with `keyframes`' entries: treat it as read-only.
  */
-export async function readSnapshotFile(file: string): Promise<unknown> {
+export async function readSnapshotFile(file: string, keyframes?: Map<string, unknown>): Promise<unknown> {
+  const cached = keyframes?.get(file);
+  if (cached) return cached;
   const value = await readStoredFile(file);
-  if (!isDelta(value)) return value;
-  const keyframe = await readStoredFile(path.join(path.dirname(file), path.basename(value.base)));
+  if (!isDelta(value)) {
+    keyframes?.set(file, value);
+    return value;
+  }
+  const base = path.join(path.dirname(file), path.basename(value.base));
+  // `keyframes`: parsed keyframes by path, shared by the deltas of one keyframe (applyDelta copies what it changes).
+  const keyframe = keyframes?.get(base) ?? (await readStoredFile(base));
   if (!keyframe || typeof keyframe !== 'object' || isDelta(keyframe)) throw new Error(`${file} is a delta of ${value.base}, which is not a whole snapshot`);
+  keyframes?.set(base, keyframe);
   return applyDelta(keyframe as Record<string, unknown>, value);
 }
 
