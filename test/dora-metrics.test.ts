@@ -64,14 +64,15 @@ describe('DORA measures on a hand-built history', () => {
     expect(m.deploymentFrequency.days).toBe(4);
     expect(m.deploymentFrequency.daysPerWeek).toBeCloseTo(4 / (30 / 7), 10);
     expect(m.deploymentFrequency.band).toBe('high'); // at least weekly, not daily
-    // Lead times (h): P1 46, 26; P2 49, 25; P3 a rollback ships nothing; P4 24, 241, 265; P5 1; P6 24.
-    // Sorted 1 24 24 25 26 46 49 241 265: median rank ceil(4.5) = 5 → 26 h; p90 rank ceil(8.1) = 9 → 265 h.
-    expect(m.leadTime.commits).toBe(9);
-    expect(m.leadTime.medianMs).toBe(26 * H);
-    expect(m.leadTime.p90Ms).toBe(265 * H);
+    // Lead times (h), each commit once, at its first arrival: P1 46, 26; P2 49, 25; P3 a rollback ships
+    // nothing; P4 re-ships c3 and c4 (already counted) and c5: 24; P5 1; P6 24.
+    // Sorted 1 24 24 25 26 46 49: median rank ceil(3.5) = 4 → 25 h; p90 rank ceil(6.3) = 7 → 49 h.
+    expect(m.leadTime.commits).toBe(7);
+    expect(m.leadTime.medianMs).toBe(25 * H);
+    expect(m.leadTime.p90Ms).toBe(49 * H);
     expect(m.leadTime.band).toBe('high'); // a day to a week
-    // Stages per PR shipped: P1 #1, P2 #2, P4 #2. Merge → dev: 2, 1, 1 h → median 1 h. Dev → prod: 24, 24, 240 h → 24 h.
-    expect(m.leadTime.stages).toEqual({ pullRequests: 3, mergeToFirstMs: 1 * H, firstToHereMs: 24 * H, unknown: 0 });
+    // Stages per PR, once each: #1 (P1), #2 (P2; P4 shipped it again). Merge → dev: 2, 1 h → median rank 1 → 1 h. Dev → prod: 24, 24 h → 24 h.
+    expect(m.leadTime.stages).toEqual({ pullRequests: 2, mergeToFirstMs: 1 * H, firstToHereMs: 24 * H, unknown: 0 });
     // Failures: P2 (rolled back by P3 2 h later), P4 (stalled). 2 of 6.
     expect(m.changeFailureRate.failed).toBe(2);
     expect(m.changeFailureRate.of).toBe(6);
@@ -80,6 +81,19 @@ describe('DORA measures on a hand-built history', () => {
     expect(m.changeFailureRate.band).toBe('low'); // above 15 %
     // Recovery: P2 → P3 2 h; P4 → P5 (the next that did not stall) 6 h. Median rank ceil(1) = 1 → 2 h.
     expect(m.recoveryTime).toEqual({ recovered: 2, open: 0, medianMs: 2 * H, band: 'high' });
+  });
+
+  it('a PR that reached prod before the first environment has no stages (no clamped zero)', () => {
+    const early = deploy('prod', 'job', '2026-11-14T20:00:00Z', { commitList: [c('j1', '2026-11-14T18:51:00Z', 16)], pullRequests: [{ number: 16, title: 'Hotfix', mergedAt: '2026-11-14T18:51:00Z' }] });
+    const late = deploy('dev', 'job', '2026-11-24T10:00:00Z', { commitList: [c('j1', '2026-11-14T18:51:00Z', 16)], pullRequests: [{ number: 16, title: 'Hotfix', mergedAt: '2026-11-14T18:51:00Z' }] });
+    const m = computeMeasures([early], [early, late], window);
+    expect(m.leadTime.stages).toEqual({ pullRequests: 1, unknown: 1 });
+    expect(m.leadTime.medianMs).toBe(Date.parse('2026-11-14T20:00:00Z') - Date.parse('2026-11-14T18:51:00Z'));
+  });
+
+  it('deployment days per week never exceed 7, however short the window', () => {
+    const m = computeMeasures([P5], [P5], { ...window, start: Date.parse('2026-11-20T14:00:00Z'), end: Date.parse('2026-11-20T18:00:00Z') });
+    expect(m.deploymentFrequency.daysPerWeek).toBeLessThanOrEqual(7);
   });
 
   it('a revert that follows within the failure window makes a failure; outside it, none', () => {
@@ -118,7 +132,7 @@ describe('DORA measures on a hand-built history', () => {
     expect(out.window).toEqual({ start: '2026-11-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z', days: 30 });
     const current = out.scopes[0].current;
     expect(current.deployments).toBe(6);
-    expect(current.leadTime.medianMs).toBe(26 * H);
+    expect(current.leadTime.medianMs).toBe(25 * H);
     expect(current.changeFailureRate.failed).toBe(2);
     expect(current.recoveryTime.medianMs).toBe(2 * H);
     expect(out.bands.source).toMatch(/State of DevOps Report 2023/);

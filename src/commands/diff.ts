@@ -57,8 +57,9 @@ export function renderSnapshotDiff(d: SnapshotDiff, c: Colors, width = Infinity)
   }
   for (const t of d.tickets) {
     const where = `${t.project}/${t.environment}`;
-    if (t.entered.length) add(where, `  ${c.green('tickets in')}: ${list(t.entered.map((x) => (x.status === 'in' ? x.key : `${x.key} (${x.status})`)))}`);
-    if (t.left.length) add(where, `  ${c.red('tickets out')}: ${list(t.left.map((x) => `${x.key} (${x.status === 'missing' ? `was ${x.was}` : x.status})`))}`);
+    const move = (x: { key: string; status: string; was?: string }) => (x.was ? `${x.key} (${x.was} → ${x.status === 'missing' ? 'gone' : x.status})` : x.status === 'in' ? x.key : `${x.key} (${x.status})`);
+    if (t.entered.length) add(where, `  ${c.green('tickets in')}: ${list(t.entered.map(move))}`);
+    if (t.left.length) add(where, `  ${c.red('tickets out')}: ${list(t.left.map(move))}`);
   }
   if (groups.size === 0) out.push('', 'No change: the same versions, health and tickets in every environment.');
   for (const [where, lines] of groups) out.push('', c.bold(where), ...lines.map((l) => fitLine(`  ${l}`, width)));

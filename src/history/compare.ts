@@ -37,9 +37,9 @@ export interface ServiceDiff {
 export interface TicketMoves {
   project: string;
   environment: string;
-  /** Keys now `in` (or another status) that were not there before, with their new status. */
+  /** Keys more present than before (new here, or e.g. partial → in), with their new status and the one before. */
   entered: { key: string; status: string; was?: string }[];
-  /** Keys that were there and are not, or are now `reverted`. */
+  /** Keys less present than before (in → partial, → reverted, gone: `missing`). */
   left: { key: string; status: string; was: string }[];
 }
 
@@ -76,34 +76,50 @@ export function healthOf(s: ServiceState): Health {
 const sameHealth = (a: Health, b: Health) => a.status === b.status && a.desired === b.desired && a.ready === b.ready && a.rollout === b.rollout;
 
 /**
- * What the deployments of one service between two snapshots shipped: commit counts added up, PRs and
- * tickets joined. Exact when one deployment leads from the first version to the second; with several,
- * the counts are each step's (a rollback and its redo count twice), said in `incomplete` when a step
- * has no record.
+ * What the deployments of one service between two snapshots brought, net: the version at the end is
+ * followed back through the chain of versions from `from` (a rollback returns to a version seen before,
+ * with what that version had), so commits that shipped, were rolled back and shipped again count once.
+ * `incomplete` says when a step has no record of what it shipped, or leaves from a version the chain
+ * did not see (the counts are then a lower bound).
  */
-export function betweenOf(events: readonly DeploymentEvent[]): Between {
+export function betweenOf(events: readonly DeploymentEvent[], from?: string): Between {
+  // For each version (commit) seen: the forward deployments whose work it holds, since `from`.
+  const holds = new Map<string, DeploymentEvent[]>();
+  if (from) holds.set(from, []);
+  let missing = 0;
+  let unseen = 0;
+  let last: DeploymentEvent[] = [];
+  for (const e of events) {
+    const base = e.from?.commit !== undefined ? holds.get(e.from.commit) : undefined;
+    if (!base) unseen++;
+    const to = e.to.commit;
+    const known = to !== undefined ? holds.get(to) : undefined;
+    if (e.shipped?.status !== 'known' && e.rollback !== true) missing++;
+    last = e.rollback === true || known ? (known ?? []) : [...(base ?? []), e];
+    if (to !== undefined) holds.set(to, last);
+  }
   const prs = new Map<number, string>();
   const tickets = new Set<string>();
   let commits = 0;
-  let missing = 0;
-  for (const e of events) {
-    if (e.shipped?.status !== 'known') {
-      missing++;
-      continue;
-    }
+  for (const e of last) {
+    if (e.shipped?.status !== 'known') continue;
     commits += e.shipped.commits ?? 0;
     for (const p of e.shipped.pullRequests ?? []) prs.set(p.number, p.title);
     for (const t of e.shipped.tickets ?? []) tickets.add(t);
   }
+  const notes = [missing ? `${missing} of ${events.length} deployment(s) in between have no record of what they shipped` : '', unseen && events.length ? `${unseen} step(s) left from a version not seen in between` : ''].filter(Boolean);
   return {
     deployments: events.length,
     ...(events.length && missing < events.length ? { commits } : {}),
     pullRequests: [...prs].sort((a, b) => a[0] - b[0]).map(([number, title]) => ({ number, title })),
     tickets: [...tickets].sort(),
-    ...(missing ? { incomplete: `${missing} of ${events.length} deployment(s) in between have no record of what they shipped` } : {}),
+    ...(notes.length ? { incomplete: notes.join('; ') } : {}),
     rollbacks: events.filter((e) => e.rollback === true).length,
   };
 }
+
+/** How present a ticket status is, for telling a move in from a move out: in, then rolling out, partial, unknown, reverted, missing. */
+const PRESENCE: Record<string, number> = { in: 5, 'rolling-out': 4, partial: 3, unknown: 2, reverted: 1, missing: 0 };
 
 /** Ticket status per "project\nenvironment": key → status. */
 function presence(snapshot: Snapshot): Map<string, Map<string, string>> {
@@ -149,13 +165,13 @@ export function diffSnapshots(a: Snapshot, b: Snapshot, deployments: readonly De
           unchanged++;
           continue;
         }
-        const steps = deployments.filter((d) => d.project === project && d.environment === environment && d.service === service);
+        const steps = deployments.filter((d) => d.project === project && d.environment === environment && d.service === service).sort((p, q) => (p.at ?? '').localeCompare(q.at ?? ''));
         services.push({
           project,
           environment,
           service,
           change: 'changed',
-          ...(versionChanged ? { version: { from: vx, to: vy, between: betweenOf(steps) } } : {}),
+          ...(versionChanged ? { version: { from: vx, to: vy, between: betweenOf(steps, vx.commit) } } : {}),
           ...(!sameHealth(hx, hy) ? { health: { from: hx, to: hy } } : {}),
         });
       }
@@ -175,7 +191,8 @@ export function diffSnapshots(a: Snapshot, b: Snapshot, deployments: readonly De
       for (const [key, status] of y) {
         const was = x.get(key);
         if (was === status) continue;
-        if (status === 'reverted' && was) left.push({ key, status, was });
+        // Less present than before (in → partial, → reverted): out; more present, or new here: in.
+        if (was && (PRESENCE[status] ?? 0) < (PRESENCE[was] ?? 0)) left.push({ key, status, was });
         else entered.push({ key, status, ...(was ? { was } : {}) });
       }
       // A key the newer snapshot still knows but no longer finds here left; one it no longer knows at all fell out of the history window.

@@ -99,13 +99,17 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
   const perWeek = inWindow.length / weeks;
   const deploymentFrequency = {
     perWeek,
-    daysPerWeek: days.size / weeks,
+    // A window shorter than a week has at most its own days.
+    daysPerWeek: Math.min(7, days.size / Math.max(weeks, 1)),
     days: days.size,
     ...(inWindow.length ? { band: (perWeek >= BANDS.deploymentFrequency.elite ? 'elite' : perWeek >= BANDS.deploymentFrequency.high ? 'high' : perWeek >= BANDS.deploymentFrequency.medium ? 'medium' : 'low') as Band } : {}),
   };
 
   // Lead time for changes: every commit shipped, commit time → running.
+  // Each commit once per service and environment, at its first arrival: one that shipped, was rolled
+  // back and shipped again got there the first time.
   const leads: number[] = [];
+  const arrived = new Set<string>();
   let unknownDeployments = 0;
   let truncated = 0;
   for (const e of inWindow) {
@@ -115,6 +119,9 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
     }
     if (e.shipped.truncated) truncated++;
     for (const c of e.shipped.commitList ?? []) {
+      const key = `${serviceKey(e)}\n${c.oid}`;
+      if (arrived.has(key)) continue;
+      arrived.add(key);
       const ms = runningAt(e) - time(c.at);
       if (Number.isFinite(ms)) leads.push(Math.max(0, ms));
     }
@@ -135,18 +142,23 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
   const toHere: number[] = [];
   let prs = 0;
   let unknownStages = 0;
+  const counted = new Set<string>();
   for (const e of inWindow) {
     if (e.shipped?.status !== 'known' || e.rollback === true) continue;
     for (const pr of e.shipped.pullRequests ?? []) {
+      const key = `${serviceKey(e)}\n${pr.number}`;
+      if (counted.has(key)) continue;
+      counted.add(key);
       prs++;
       const first = firstDeploy.get(`${e.project}\n${e.service}\n${pr.number}`);
       const merged = time(pr.mergedAt);
-      if (first === undefined || !Number.isFinite(merged)) {
+      // Not seen in the first environment before it got here (it skipped it, or went there later): no stages.
+      if (first === undefined || !Number.isFinite(merged) || first > runningAt(e)) {
         unknownStages++;
         continue;
       }
       toFirst.push(Math.max(0, first - merged));
-      toHere.push(Math.max(0, runningAt(e) - first));
+      toHere.push(runningAt(e) - first);
     }
   }
   toFirst.sort((a, b) => a - b);
