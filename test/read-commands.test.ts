@@ -222,7 +222,7 @@ describe('the history index', () => {
     expect(list.stdout).toMatch(new RegExp(`${gone.id}.*removed`));
     const show = await cli(['show', gone.id]);
     expect(show.code).toBe(2);
-    expect(show.stderr).toMatch(/was removed by the retention policy/);
+    expect(show.stderr).toMatch(/the file of snapshot .* is gone: removed by the retention policy, or by hand/);
   });
 });
 

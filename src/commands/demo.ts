@@ -113,7 +113,9 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       say(`\nDemo finished in ${formatDuration(Date.now() - started)}. ${options.dir ? `Files are in ${dir}.` : 'Pass --dir <folder> to keep the files and read them back with snap show, ticket, diff, releases and metrics.'}`);
       if (options.dir) {
         const quote = (p: string) => (/^[\w./-]+$/.test(p) ? p : `'${p.replaceAll("'", "'\\''")}'`);
-        say(c.dim(`Read it back (no network): cd ${quote(dir)} && snap show; snap diff latest~1; snap diff staging prod; snap releases --since 30d; snap metrics`));
+        const pair = envs.length > 1 ? `; snap diff ${envs[envs.length - 2]} ${envs[envs.length - 1]}` : '';
+        const back = second.record.unchangedSince ? '' : '; snap diff latest~1';
+        say(c.dim(`Read it back (no network): cd ${quote(dir)} && snap show${back}${pair}; snap releases --since 30d; snap metrics`));
       }
       say(c.dim('Next: `snap onboard` writes a config for your organisation; `snap demo --serve` keeps this sandbox running to try it on.'));
     }

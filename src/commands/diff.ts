@@ -72,7 +72,12 @@ export function renderEnvironmentDiff(d: EnvironmentDiff, c: Colors, width = Inf
   const out: string[] = [];
   for (const p of d.projects) {
     out.push('', c.bold(`${p.project}: ${p.from} → ${p.to}`));
-    if (p.pair) {
+    if (p.pair && p.filtered) {
+      // Some services only: their own figures (commits of services sharing a repository count for each).
+      const ahead = p.services.reduce((n, s) => n + (s.ahead ?? 0), 0);
+      const tickets = [...new Set(p.services.flatMap((s) => s.tickets ?? []))].sort();
+      out.push(`  ${ahead ? `promoting ${p.from} → ${p.to} ships ${ahead} commits of these services${tickets.length ? `, tickets ${list(tickets)}` : ''}` : `${p.to} has every commit ${p.from} runs, in these services`}`);
+    } else if (p.pair) {
       const [ahead, behind] = p.reversed ? [p.pair.behind, p.pair.ahead] : [p.pair.ahead, p.pair.behind];
       const lines = [
         ahead.commits ? `promoting ${p.from} → ${p.to} ships ${ahead.commits} commits, ${ahead.pullRequests} PRs${ahead.tickets.length ? `, tickets ${list(ahead.tickets)}` : ''}` : `${p.to} has every commit ${p.from} runs`,
@@ -83,7 +88,8 @@ export function renderEnvironmentDiff(d: EnvironmentDiff, c: Colors, width = Inf
     } else out.push(c.dim('  no promotion preview in this snapshot (GitHub was not read)'));
     const pad = Math.max(...p.services.map((s) => s.service.length));
     for (const s of p.services) {
-      const sides = s.same ? c.dim(`same  ${versionText(s.from)}`) : `${versionText(s.from)} → ${versionText(s.to)}`;
+      // Side by side (not an arrow: the later environment's version may well be the older one).
+      const sides = s.same ? c.dim(`same  ${versionText(s.from)}`) : `${versionText(s.from)} ${c.dim(`(${p.from})`)}  ${versionText(s.to)} ${c.dim(`(${p.to})`)}`;
       const extra = s.status === 'unknown' ? c.yellow(`  unknown: ${s.reason}`) : s.ahead ? c.dim(`  ships ${s.ahead} commit${s.ahead === 1 ? '' : 's'}${s.tickets?.length ? ` (${list(s.tickets, 4)})` : ''}`) : s.behind ? c.dim(`  ${p.to} is ${s.behind} commit${s.behind === 1 ? '' : 's'} ahead`) : '';
       out.push(fitLine(`  ${s.service.padEnd(pad)}  ${sides}${extra}`, width));
     }
@@ -103,7 +109,9 @@ export async function runDiff(a: string, b: string | undefined, options: DiffOpt
     const envs = new Set([...configEnvs, ...namesIn(at).environments]);
     if (b !== undefined && envs.has(a) && envs.has(b)) {
       if (a === b) throw usageError(`snap diff ${a} ${b}: the same environment twice`, 'name two environments, e.g. snap diff staging prod');
+      if (options.env) throw usageError('--env goes with two snapshots; with two environments, name them: snap diff staging prod');
       const diff = diffEnvironments(filterSnapshot(at, { ...options, env: undefined }), a, b);
+      if (options.service) for (const p of diff.projects) p.filtered = true;
       if (diff.projects.length === 0) throw usageError(`no project has both ${a} and ${b}`, `environments: ${[...envs].join(', ')}`);
       const different = diff.projects.some((p) => p.services.some((s) => !s.same));
       if (options.json) await writeJson(io.stdout, { kind: 'environments', ...diff });
@@ -111,9 +119,10 @@ export async function runDiff(a: string, b: string | undefined, options: DiffOpt
       return options.exitCode && different ? ExitCode.failed : ExitCode.ok;
     }
     if (options.at) throw usageError('--at goes with two environments (snap diff staging prod --at latest~4)', 'to compare snapshots, name both: snap diff latest~4 latest');
-    if (envs.has(a) !== (b !== undefined && envs.has(b))) {
-      const env = envs.has(a) ? a : b;
-      if (b !== undefined || !envs.has(a)) throw usageError(`snap diff ${a} ${b ?? ''}: ${env} is an environment; compare two environments (snap diff staging prod) or two snapshots (snap diff latest~1 latest)`.replace('  ', ' '));
+    if (envs.has(a) || (b !== undefined && envs.has(b))) {
+      const [env, other] = envs.has(a) ? [a, b] : [b!, a];
+      const what = other === undefined ? 'name the other environment' : `"${other}" is not an environment of this snapshot (${[...envs].join(', ')})`;
+      throw usageError(`snap diff ${[a, b].filter(Boolean).join(' ')}: ${env} is an environment, and ${what}`, 'compare two environments (snap diff staging prod) or two snapshots (snap diff latest~1 latest)');
     }
     // Both from their stored files: two deltas of one keyframe share its one parse.
     const first = await snapshotFor(history, a, io, now, { preferLatest: false });

@@ -8,6 +8,8 @@ import { parseTime } from '../history/refs.js';
 import { renderTable } from '../ui/table.js';
 import type { Colors } from '../ui/terminal.js';
 import { writeJson } from '../ui/write-json.js';
+import { outputWidth } from '../ui/show.js';
+import { wrapWords } from '../ui/summary.js';
 import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
 
 export interface MetricsCommandOptions extends GlobalOptions, Filters {
@@ -37,7 +39,8 @@ export function parseSpan(text: string, option: string): number {
 
 const BAND_COLOR: Record<Band, keyof Colors> = { elite: 'green', high: 'green', medium: 'yellow', low: 'red' };
 const trend = (now: number | undefined, before: number | undefined, betterWhenLower: boolean, c: Colors) => {
-  if (now === undefined || before === undefined || now === before) return c.dim('=');
+  if (now === undefined || before === undefined) return c.dim('?');
+  if (now === before) return c.dim('=');
   const up = now > before;
   const good = up !== betterWhenLower;
   return good ? c.green(up ? '↑' : '↓') : c.red(up ? '↑' : '↓');
@@ -129,10 +132,14 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
       previous: computeMeasures(s.events, all, { start: start - windowMs, end: start, failureWindowMs, environmentsOf }),
     }));
     const window = { start: new Date(start).toISOString(), end: new Date(end).toISOString(), days: windowMs / DAY };
+    // Before the first snapshot, only the revisions Kubernetes kept are known (revisionHistoryLimit, 10 by default).
+    const historySince = history.index.snapshots()[0]?.takenAt;
+    const partial = historySince !== undefined && Date.parse(historySince) > start - windowMs;
     if (options.json) {
       await writeJson(io.stdout, {
         window,
         previous: { start: new Date(start - windowMs).toISOString(), end: window.start },
+        ...(historySince ? { historySince } : {}),
         failureWindowHours: failureWindowMs / 3_600_000,
         bands: BANDS,
         scopes: results.map((r) => ({ scope: r.scope, environments: r.scope.project ? measured(r.scope.project) : [...new Set(chosenProjects.flatMap((p) => measured(p.name)))], current: r.current, previous: r.previous })),
@@ -140,10 +147,16 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
       return 0;
     }
     const c = colorsFor(io, options);
-    const head = `DORA metrics, ${window.days} days to ${window.end.slice(0, 16).replace('T', ' ')} UTC (was: the ${window.days} days before)`;
-    const legend = c.dim('lead time and recovery time are medians; deployment frequency is per week, with the days that had a deployment');
-    const foot = c.dim(`Bands: ${BANDS.source}.\nDefinitions: docs/metrics.md; every input is in snap releases --json.`);
-    io.stdout.write(`${c.bold(head)}\n${legend}\n\n${results.map((r) => renderScope(r.title, r.current, r.previous, c)).join('\n\n')}\n\n${foot}\n`);
+    const width = outputWidth(io);
+    const wrap = (text: string) => wrapWords(text.split(' '), ' ', width).join('\n');
+    const span = windowMs >= DAY ? `${+(windowMs / DAY).toFixed(2)} days` : `${+(windowMs / 3_600_000).toFixed(2)} hours`;
+    const head = `DORA metrics, ${span} to ${window.end.slice(0, 16).replace('T', ' ')} UTC (was: the ${span} before)`;
+    const coverage = partial
+      ? `\n${c.yellow(wrap(`snap's history begins ${historySince!.slice(0, 16).replace('T', ' ')} UTC: before it, only the revisions Kubernetes kept are known (up to revisionHistoryLimit per workload), so figures that reach further back count only those`))}`
+      : '';
+    const legend = c.dim(wrap('lead time and recovery time are medians; deployment frequency is per week, with the days that had a deployment'));
+    const foot = c.dim(`${wrap(`Bands: ${BANDS.source}.`)}\n${wrap('Definitions: docs/metrics.md; every input is in snap releases --json.')}`);
+    io.stdout.write(`${c.bold(head)}\n${legend}${coverage}\n\n${results.map((r) => renderScope(r.title, r.current, r.previous, c)).join('\n\n')}\n\n${foot}\n`);
     return 0;
   } finally {
     history.close();

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { DeploymentEvent } from '../core/snapshot-schema.js';
-import { usageError } from '../errors.js';
-import { checkNames, type Filters } from '../history/filter.js';
+import { ExitCode, SnapError, usageError } from '../errors.js';
+import { checkNames, nearest, type Filters } from '../history/filter.js';
 import { openHistory, type History } from '../history/open.js';
 import { parseTime } from '../history/refs.js';
 import { renderTable } from '../ui/table.js';
@@ -38,6 +38,14 @@ export function releaseNames(events: readonly DeploymentEvent[]): { projects: st
 export async function selectDeployments(history: History, options: ReleasesOptions, now: Date): Promise<DeploymentEvent[]> {
   const since = options.since ? new Date(await parseTime(options.since, now, '--since')).toISOString() : undefined;
   const until = options.until ? new Date(await parseTime(options.until, now, '--until')).toISOString() : undefined;
+  if (since && until && since >= until) throw usageError(`--since ${options.since} is not before --until ${options.until}`, 'e.g. --since 30d --until 7d: from 30 days ago to 7 days ago');
+  if (options.ticket !== undefined) {
+    const keys = history.index.ticketKeys();
+    if (!keys.includes(options.ticket) && !history.index.deployments({ ticket: options.ticket }).length) {
+      const near = nearest(options.ticket, keys, 5);
+      throw new SnapError('UNKNOWN_TICKET', `--ticket ${options.ticket}: no deployment shipped or took out such a ticket${near.length ? `; nearest known: ${near.join(', ')}` : ''}`, { exitCode: ExitCode.usage });
+    }
+  }
   const all = history.index.deployments({ since, until, ...(options.ticket ? { ticket: options.ticket } : {}) });
   const known = releaseNames(history.index.deployments());
   const projects = checkNames('--project', options.project, [...new Set([...known.projects, ...history.config.projects.map((p) => p.name)])]);
@@ -150,7 +158,7 @@ export function releasesCommand(handle: (options: ReleasesOptions) => Promise<vo
     .option('--service <names>', 'only these services (comma-separated)')
     .option('--since <time>', 'deployed at or after: 7d, 12h, 2026-11-20, "2 weeks ago"')
     .option('--until <time>', 'deployed before (same forms)')
-    .option('--ticket <key>', 'only deployments that shipped this ticket')
+    .option('--ticket <key>', 'only deployments that shipped this ticket, or took it out (a rollback)')
     .option('--rollbacks', 'only rollbacks')
     .option('--limit <n>', 'text output: how many of the newest (default 50)')
     .option('--json', 'print the deployments as JSON (every one that matches)')

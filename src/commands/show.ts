@@ -43,6 +43,7 @@ const kb = (bytes: number) => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFix
 
 /** `snap show`: what runs where in a snapshot (the latest by default) and the tickets in each environment; no network. */
 export async function runShow(ref: string | undefined, options: ShowOptions, io: CommandIO, now = new Date()): Promise<number> {
+  if (options.limit !== undefined && !options.list) throw usageError('--limit goes with --list', 'snap show --list --limit 50');
   const limit = options.limit === undefined ? 20 : Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit takes a whole number above 0, not "${options.limit}"`);
   const history = await openHistory(options, io);
@@ -51,6 +52,7 @@ export async function runShow(ref: string | undefined, options: ShowOptions, io:
     const c = colorsFor(io, options);
     if (options.list) {
       if (ref) throw usageError('--list lists the snapshots; it takes no SNAPSHOT', 'snap show --list, or snap show SNAPSHOT');
+      if (options.project || options.env || options.service) throw usageError('--list lists whole snapshots; --project, --env and --service go with snap show [SNAPSHOT]');
       const all = history.index.snapshots();
       const shown = all.slice(-limit);
       if (options.json) {

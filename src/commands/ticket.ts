@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { DeploymentEvent, Snapshot, Ticket } from '../core/snapshot-schema.js';
 import { ExitCode, SnapError, usageError } from '../errors.js';
-import { nearest } from '../history/filter.js';
+import { checkNames, nearest } from '../history/filter.js';
 import { openHistory, type History } from '../history/open.js';
 import { cacheFile } from '../store/github-cache.js';
 import type { TicketChange } from '../store/history-index.js';
@@ -18,6 +18,7 @@ export interface TicketOptions extends GlobalOptions {
   at?: string;
   project?: string;
   env?: string;
+  service?: string;
   json?: boolean;
 }
 
@@ -65,10 +66,15 @@ async function prTitles(history: History, repository: string): Promise<Map<numbe
   }
 }
 
-/** The deployment that brought the ticket into the environment: the newest that shipped it at or before `at` (else the first after). */
-function broughtBy(events: readonly DeploymentEvent[], at: string): DeploymentEvent | undefined {
-  const before = events.filter((e) => (e.at ?? '') <= at);
-  return before.at(-1) ?? events[0];
+/**
+ * The deployment that brought the ticket into the environment: one the snapshot that first saw it
+ * there recorded, else the newest that shipped it at or before that snapshot's time (else the first after).
+ */
+function broughtBy(events: readonly DeploymentEvent[], change: TicketChange): DeploymentEvent | undefined {
+  const recorded = events.filter((e) => e.snapshot === change.snapshot && e.rollback !== true);
+  if (recorded.length) return recorded.at(-1);
+  const before = events.filter((e) => (e.at ?? '') <= change.at && e.rollback !== true);
+  return before.at(-1) ?? events.find((e) => e.rollback !== true);
 }
 
 /** Everything `snap ticket` says about one key: its changes (with PR titles), and per environment its status, since when, and how it would get there. */
@@ -93,7 +99,7 @@ export async function ticketReport(history: History, snapshot: Snapshot, key: st
       if (here) {
         const lastChange: TicketChange | undefined = history_.filter((c) => c.project === project && c.environment === environment && c.at <= snapshot.takenAt).at(-1);
         if (lastChange && lastChange.status === status) {
-          const by = broughtBy(shipped.filter((d) => d.project === project && d.environment === environment), lastChange.at);
+          const by = broughtBy(shipped.filter((d) => d.project === project && d.environment === environment), lastChange);
           place.since = {
             snapshot: lastChange.snapshot,
             at: lastChange.at,
@@ -145,6 +151,21 @@ export function renderTicket(r: TicketReport, c: Colors, width = Infinity): stri
   return lines.join('\n');
 }
 
+/**
+ * A report narrowed to some services (`--service`, comma-separated): the environments of projects that
+ * have them, and the changes in their repositories. A ticket's status stays its project's.
+ */
+function serviceOnly(report: TicketReport, history: History, service: string | undefined): TicketReport {
+  if (!service) return report;
+  const names = new Set(service.split(','));
+  const chosen = history.config.projects.flatMap((p) => p.services.filter((s) => names.has(s.name)).map((s) => ({ project: p.name, repository: s.repository })));
+  return {
+    ...report,
+    changes: report.changes.filter((c) => chosen.some((x) => x.repository === c.repository)),
+    environments: report.environments.filter((e) => chosen.some((x) => x.project === e.project)),
+  };
+}
+
 /** `snap ticket KEY…`: where each ticket is, since when, through which changes, and what would bring it further. */
 export async function runTicket(words: string[], options: TicketOptions, io: CommandIO, now = new Date()): Promise<number> {
   const history = await openHistory(options, io);
@@ -152,6 +173,13 @@ export async function runTicket(words: string[], options: TicketOptions, io: Com
     for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
     const { snapshot } = await snapshotFor(history, options.at, io, now);
     if (!snapshot.tickets) throw new SnapError('NO_TICKETS', `snapshot ${snapshot.id} has no tickets: GitHub was not read for it`, { exitCode: ExitCode.failed, hint: 'set GITHUB_TOKEN and run snap run again, or name an earlier snapshot with --at' });
+    if (words.some((w) => w.trim() === '')) throw usageError('an empty ticket key', 'e.g. snap ticket PYM-230');
+    checkNames('--project', options.project, history.config.projects.map((p) => p.name));
+    checkNames('--env', options.env, [...new Set(history.config.projects.flatMap((p) => p.environments.map((e) => e.name)))]);
+    if (options.service) {
+      const services = new Set(history.config.projects.flatMap((p) => p.services.map((s) => s.name)));
+      for (const name of options.service.split(',')) if (!services.has(name)) throw usageError(`--service ${name}: no such service${nearest(name, services).length ? `; did you mean ${nearest(name, services).join(', ')}?` : ''}`);
+    }
     const known = [...new Set([...Object.keys(snapshot.tickets), ...history.index.ticketKeys()])];
     const reports: TicketReport[] = [];
     const unknown: { word: string; nearest: string[] }[] = [];
@@ -161,7 +189,7 @@ export async function runTicket(words: string[], options: TicketOptions, io: Com
         unknown.push({ word, nearest: nearest(word.replace(/^#/, ''), known, 5) });
         continue;
       }
-      for (const key of keys) reports.push(await ticketReport(history, snapshot, key, options));
+      for (const key of keys) reports.push(serviceOnly(await ticketReport(history, snapshot, key, options), history, options.service));
     }
     if (options.json) await writeJson(io.stdout, { snapshot: { id: snapshot.id, takenAt: snapshot.takenAt }, tickets: reports, ...(unknown.length ? { unknown } : {}) });
     else {
@@ -169,7 +197,7 @@ export async function runTicket(words: string[], options: TicketOptions, io: Com
       const width = outputWidth(io);
       if (reports.length) io.stdout.write(`${reports.map((r) => renderTicket(r, c, width)).join('\n\n')}\n`);
       for (const u of unknown) io.stderr.write(`error: no ticket ${u.word} in snapshot ${snapshot.id}${u.nearest.length ? `; nearest known: ${u.nearest.join(', ')}` : ''}\n`);
-      if (unknown.length) io.stderr.write('hint: keys are matched whole (PAY-412, owner/repo#12, #12); `snap show --json | jq .tickets` lists them per environment\n');
+      if (unknown.length) io.stderr.write('hint: keys are matched whole, in any case (a Jira key such as ABC-123, owner/repo#12, #12); `snap show --json | jq .tickets` lists them per environment\n');
     }
     return unknown.length ? ExitCode.usage : ExitCode.ok;
   } finally {
@@ -184,6 +212,7 @@ export function ticketCommand(handle: (keys: string[], options: TicketOptions) =
     .option('--at <snapshot>', 'as of this snapshot (default latest): latest~N, @DATE, an id')
     .option('--project <names>', 'only these projects (comma-separated)')
     .option('--env <names>', 'only these environments (comma-separated)')
+    .option('--service <names>', "only the projects of these services, and the changes in their repositories (a ticket's status stays its project's)")
     .option('--json', 'print the reports as JSON')
     .addHelpText(
       'after',

@@ -213,6 +213,8 @@ export interface EnvironmentDiff {
     pair?: DriftPair;
     /** Set when the snapshot has the pair only the other way round: the preview is of `to` → `from`. */
     reversed?: boolean;
+    /** Set when only some services are shown (--service): the pair's project-wide figures do not apply. */
+    filtered?: boolean;
     services: { service: string; from?: VersionSide; to?: VersionSide; same: boolean; status?: string; ahead?: number; behind?: number; tickets?: string[]; reason?: string }[];
   }[];
 }

@@ -74,12 +74,13 @@ const keyframes = new Map<string, unknown>();
  * cannot be read.
  */
 export async function loadSnapshot(history: Pick<History, 'layout' | 'index'>, entry: IndexedSnapshot, options: { preferLatest?: boolean } = {}): Promise<Snapshot> {
-  if (!entry.file) {
-    throw new SnapError('SNAPSHOT_REMOVED', `snapshot ${entry.id} (${entry.takenAt}) was removed by the retention policy`, { exitCode: ExitCode.usage, hint: 'its deployments are still in `snap releases`; keep more with retention.keep / retention.maxAgeDays' });
-  }
-  if (options.preferLatest && history.index.newest()?.id === entry.id) {
+  // The newest snapshot is latest.json too: read from there when asked (it is plain JSON), or when its file is gone.
+  if (options.preferLatest || !entry.file) {
     const latest = (await readSnapshotFile(history.layout.latest).catch(() => undefined)) as Snapshot | undefined;
     if (latest?.id === entry.id) return latest;
+  }
+  if (!entry.file) {
+    throw new SnapError('SNAPSHOT_REMOVED', `the file of snapshot ${entry.id} (${entry.takenAt}) is gone: removed by the retention policy, or by hand`, { exitCode: ExitCode.usage, hint: 'its deployments are still in `snap releases`; keep more with retention.keep / retention.maxAgeDays' });
   }
   return readSnapshotAt(path.join(history.layout.snapshotsDir, entry.file));
 }

@@ -8,12 +8,15 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
 
 /**
  * A point in time from the command line (ms since the epoch): an ISO date or time (`2026-11-20`,
- * `2026-11-20T14:00Z`; a date alone is its first moment, UTC, as in ISO 8601 and git), a duration
+ * `2026-11-20T14:00Z`; a date alone is its first moment, UTC, as in ISO 8601 and git; a time without a
+ * zone is UTC), a duration
  * back from `now` (`30m`, `12h`, `7d`, `2w`), or words chrono-node understands (`2 days ago`,
  * `yesterday 14:00`, `last monday`). Throws a usage error naming `what` when it is none of these.
  */
 export async function parseTime(text: string, now: Date, what: string): Promise<number> {
   const value = text.trim();
+  const bad = () => usageError(`${what} "${text}" is not a time`, 'use a date (2026-11-20), a time (2026-11-20T14:00Z; UTC unless a zone is given), a duration back from now (30m, 12h, 7d, 2w) or words (2 days ago, yesterday)');
+  if (value === '' || value.startsWith('-')) throw bad();
   const duration = /^(\d+(?:\.\d+)?)\s*(m|min|h|d|w)$/i.exec(value);
   if (duration) {
     const unit = { m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[duration[2].toLowerCase() as 'm'];
@@ -22,13 +25,17 @@ export async function parseTime(text: string, now: Date, what: string): Promise<
   if (ISO_TIME.test(value)) {
     const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value.replace(' ', 'T') : `${value.replace(' ', 'T')}Z`;
     const ms = Date.parse(iso);
-    if (Number.isFinite(ms)) return ms;
+    // A day the month does not have (2026-02-30) is refused, not rolled over.
+    const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+    const date = new Date(Date.UTC(year, month - 1, day));
+    if (!Number.isFinite(ms) || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) throw bad();
+    return ms;
   }
   // Words only: chrono-node is loaded when a time is not a date or a duration (it takes ~0.2 s to load).
   const chrono = await import('chrono-node');
   const parsed = chrono.parseDate(value, { instant: now, timezone: 'UTC' });
   if (parsed && Number.isFinite(parsed.getTime())) return parsed.getTime();
-  throw usageError(`${what} "${text}" is not a time`, 'use a date (2026-11-20), a time (2026-11-20T14:00Z), a duration back from now (30m, 12h, 7d, 2w) or words (2 days ago, yesterday)');
+  throw bad();
 }
 
 /**

@@ -5,7 +5,7 @@ import type { DeploymentEvent, Snapshot } from '../core/snapshot-schema.js';
 import { readRegularFile } from '../util/read-file.js';
 import { snapshotFileStem, snapshotFiles, type DataLayout } from './layout.js';
 import { MAX_DATA_FILE_BYTES } from './read-json.js';
-import { deltaBaseOf, readSnapshotFile, type Keyframe } from './snapshots.js';
+import { deltaBaseOf, fingerprintSnapshot, readSnapshotFile, type Keyframe } from './snapshots.js';
 import type { RunRecord } from './run-log.js';
 
 /**
@@ -236,7 +236,8 @@ export class HistoryIndex {
     for (const e of events) {
       put.run(e.id, e.at ?? null, e.project, e.environment, e.service, String(e.rollback), e.snapshot ?? null, JSON.stringify(e));
       clear.run(e.id);
-      for (const key of e.shipped?.tickets ?? []) tag.run(key, e.id);
+      // The tickets it shipped, and those a rollback took out: both concern the ticket.
+      for (const key of [...(e.shipped?.tickets ?? []), ...(e.shipped?.removed?.tickets ?? [])]) tag.run(key, e.id);
     }
   }
 
@@ -267,6 +268,16 @@ export class HistoryIndex {
     this.db.exec('delete from keyframe_leaves');
     const leaf = this.db.prepare('insert into keyframe_leaves values (?, ?)');
     for (const [key, hash] of keyframe.hashes) leaf.run(key, hash);
+  }
+
+  /** Sets a snapshot's fingerprint (after a rebuild, for the newest). */
+  setFingerprint(id: string, fingerprint: string): void {
+    this.db.prepare('update snapshots set fingerprint = ? where id = ?').run(fingerprint, id);
+  }
+
+  /** How many deployments the index holds. */
+  deploymentCount(): number {
+    return (this.db.prepare('select count(*) as n from deployments').get() as { n: number }).n;
   }
 
   /** The keyframes that snapshot files still on disk are deltas of (file names): retention keeps them. */
@@ -449,5 +460,11 @@ export async function rebuildIndex(index: HistoryIndex, layout: DataLayout): Pro
   index.transaction(() => {
     for (const run of log.records) index.recordRun({ run });
   });
-  return { snapshots, deployments, runs: log.records.length };
+  // The newest snapshot's fingerprint again, so that the next run with nothing new writes no file.
+  const newest = index.newest();
+  if (newest?.file) {
+    const snapshot = await readSnapshotOrNothing(path.join(layout.snapshotsDir, newest.file));
+    if (snapshot) index.setFingerprint(newest.id, fingerprintSnapshot(snapshot));
+  }
+  return { snapshots, deployments: Math.max(deployments, index.deploymentCount()), runs: log.records.length };
 }

@@ -43,16 +43,21 @@ export const isSnapshotFileName = (name: string): boolean => name.endsWith('.jso
 export const snapshotFileStem = (name: string): string => name.replace(/\.json(\.gz)?$/, '');
 
 /**
- * The snapshot files in `dir`, by time (oldest first): regular files named `*.json.gz` or `*.json` —
- * a folder or a link named like a snapshot is not one. Empty when the folder is missing or unreadable.
+ * The snapshot files in `dir`, by time (oldest first): regular files named `*.json.gz` or `*.json`, one
+ * per snapshot (the compressed one when both are there) — a folder or a link named like a snapshot is
+ * not one. Empty when the folder is missing or unreadable.
  */
 export async function snapshotFiles(dir: string): Promise<string[]> {
   const { readdir } = await import('node:fs/promises');
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isFile() && isSnapshotFileName(e.name))
-    .map((e) => e.name)
-    .sort((a, b) => snapshotFileStem(a).localeCompare(snapshotFileStem(b)) || a.localeCompare(b));
+  // One file per snapshot: a plain copy beside the compressed one (what `gunzip -k` leaves) is not another.
+  const byStem = new Map<string, string>();
+  for (const e of entries) {
+    if (!e.isFile() || !isSnapshotFileName(e.name)) continue;
+    const stem = snapshotFileStem(e.name);
+    if (!byStem.has(stem) || e.name.endsWith('.gz')) byStem.set(stem, e.name);
+  }
+  return [...byStem].sort((a, b) => a[0].localeCompare(b[0])).map(([, name]) => name);
 }
 
 /** Snapshot file names sort by time: 2026-11-24T18-32-28.123Z.json.gz (`compressed` false: the .json of earlier versions). */

@@ -85,6 +85,11 @@ function fingerprintOf(snapshot: Snapshot, leaves: readonly Leaf[]): string {
   return hash.digest('hex');
 }
 
+/** A snapshot's fingerprint, as writeSnapshot computes it (for an index rebuilt from the files). */
+export function fingerprintSnapshot(snapshot: Snapshot): string {
+  return fingerprintOf(snapshot, serializeSnapshot(snapshot).leaves);
+}
+
 async function gzip(pieces: readonly string[]): Promise<Buffer> {
   const zip = createGzip({ level: 6 });
   const compressed: Buffer[] = [];

@@ -158,6 +158,9 @@ export function renderWarnings(warnings: SnapshotWarning[], c: Colors, max = 20,
 export function renderRunHeader(snapshot: Snapshot, file: string, apiCalls: Record<string, number>, c: Colors, durationMs: number = snapshot.durationMs, unchangedSince?: string): string {
   const outcome = snapshot.outcome === 'ok' ? c.green('ok') : c.yellow('partial');
   const calls = Object.entries(apiCalls).map(([source, n]) => `${source} ${n} request${n === 1 ? '' : 's'}`).join(', ');
-  const saved = unchangedSince ? `unchanged since snapshot ${unchangedSince}: nothing but timestamps changed, so no file was written (${file} still holds)` : `saved ${file}`;
-  return `Snapshot ${c.bold(snapshot.id)} ${outcome} in ${formatDuration(durationMs)} (${calls})\n${c.dim(saved)}`;
+  if (unchangedSince) {
+    // No snapshot of its own: the one that still holds is named, the run's id is the run log's.
+    return `Snapshot ${c.bold(unchangedSince)} still holds: run ${snapshot.id} ${outcome} in ${formatDuration(durationMs)} (${calls}) found nothing but timestamps changed\n${c.dim(`no file written; ${file} is that snapshot`)}`;
+  }
+  return `Snapshot ${c.bold(snapshot.id)} ${outcome} in ${formatDuration(durationMs)} (${calls})\n${c.dim(`saved ${file}`)}`;
 }
