@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { DeploymentEvent } from '../core/snapshot-schema.js';
 import { usageError } from '../errors.js';
 import { checkNames, type Filters } from '../history/filter.js';
-import { BANDS, computeMeasures, type Band, type Measures } from '../history/metrics.js';
+import { BANDS, computeMeasures, firstArrivals, type Band, type Measures } from '../history/metrics.js';
 import { openHistory } from '../history/open.js';
 import { parseTime } from '../history/refs.js';
 import { renderTable } from '../ui/table.js';
@@ -111,9 +111,15 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
     const measured = (project: string) => (envNames ? [...envNames].filter((e) => environmentsOf(project).includes(e)) : environmentsOf(project).slice(-1));
     // What the two windows need: their deployments, those a lead-time stage may start from (up to 90
     // days before), and those a failure may be followed by (one failure window after).
-    const from = new Date(start - windowMs - 90 * DAY).toISOString();
-    const to = new Date(end + failureWindowMs + 1).toISOString();
-    const all = history.index.deployments({ since: from, until: to }).filter((e) => (!projectNames || projectNames.has(e.project)) && (!serviceNames || serviceNames.has(e.service)));
+    // Whole events only of the measured environments in the two windows (and one failure window after);
+    // of the first environments, only when PRs arrived (up to 90 days before), read lightly.
+    const measuredEnvs = [...new Set(projects.flatMap((p) => measured(p.name)))];
+    const keep = (e: { project: string; service: string }) => (!projectNames || projectNames.has(e.project)) && (!serviceNames || serviceNames.has(e.service));
+    const all = history.index.deployments({ environments: measuredEnvs, since: new Date(start - windowMs).toISOString(), until: new Date(end + failureWindowMs + 1).toISOString() }).filter(keep);
+    const firstEnvs = [...new Set(projects.map((p) => p.environments[0]?.name).filter((e): e is string => !!e))];
+    const arrivals = firstArrivals(history.index.arrivals(firstEnvs, new Date(start - windowMs - 90 * DAY).toISOString(), new Date(end).toISOString()).filter(keep), environmentsOf);
+    const byProject = new Map<string, DeploymentEvent[]>();
+    for (const e of all) (byProject.get(e.project) ?? byProject.set(e.project, []).get(e.project)!).push(e);
     const scopes: { title: string; scope: Record<string, string>; events: DeploymentEvent[] }[] = [];
     const chosenProjects = projects.filter((p) => !projectNames || projectNames.has(p.name)).filter((p) => measured(p.name).length);
     const here = (e: DeploymentEvent) => measured(e.project).includes(e.environment);
@@ -126,11 +132,15 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
       }
     }
     if (scopes.length === 0) throw usageError(`no project has the environment ${options.env}`);
-    const results = scopes.map((s) => ({
-      ...s,
-      current: computeMeasures(s.events, all, { start, end, failureWindowMs, environmentsOf }),
-      previous: computeMeasures(s.events, all, { start: start - windowMs, end: start, failureWindowMs, environmentsOf }),
-    }));
+    const results = scopes.map((s) => {
+      // The next deployment of a service is in its own project: that project's events suffice.
+      const pool = s.scope.project ? (byProject.get(s.scope.project) ?? []) : all;
+      return {
+        ...s,
+        current: computeMeasures(s.events, pool, { start, end, failureWindowMs, environmentsOf, firstArrivals: arrivals }),
+        previous: computeMeasures(s.events, pool, { start: start - windowMs, end: start, failureWindowMs, environmentsOf, firstArrivals: arrivals }),
+      };
+    });
     const window = { start: new Date(start).toISOString(), end: new Date(end).toISOString(), days: windowMs / DAY };
     // Before the first snapshot, only the revisions Kubernetes kept are known (revisionHistoryLimit, 10 by default).
     const historySince = history.index.snapshots()[0]?.takenAt;

@@ -35,7 +35,7 @@ export function releaseNames(events: readonly DeploymentEvent[]): { projects: st
  * `--service` comma lists; `--since`, `--until` times; `--ticket`; `--rollbacks`), oldest first.
  * Unknown names are usage errors naming the nearest known ones.
  */
-export async function selectDeployments(history: History, options: ReleasesOptions, now: Date): Promise<DeploymentEvent[]> {
+export async function selectDeployments(history: History, options: ReleasesOptions, now: Date, newest?: number): Promise<{ events: DeploymentEvent[]; summary: ReturnType<History['index']['deploymentSummary']> }> {
   const since = options.since ? new Date(await parseTime(options.since, now, '--since')).toISOString() : undefined;
   const until = options.until ? new Date(await parseTime(options.until, now, '--until')).toISOString() : undefined;
   if (since && until && since >= until) throw usageError(`--since ${options.since} is not before --until ${options.until}`, 'e.g. --since 30d --until 7d: from 30 days ago to 7 days ago');
@@ -46,12 +46,20 @@ export async function selectDeployments(history: History, options: ReleasesOptio
       throw new SnapError('UNKNOWN_TICKET', `--ticket ${options.ticket}: no deployment shipped or took out such a ticket${near.length ? `; nearest known: ${near.join(', ')}` : ''}`, { exitCode: ExitCode.usage });
     }
   }
-  const all = history.index.deployments({ since, until, ...(options.ticket ? { ticket: options.ticket } : {}) });
-  const known = releaseNames(history.index.deployments());
+  const known = history.index.deploymentNames();
   const projects = checkNames('--project', options.project, [...new Set([...known.projects, ...history.config.projects.map((p) => p.name)])]);
   const envs = checkNames('--env', options.env, [...new Set([...known.environments, ...history.config.projects.flatMap((p) => p.environments.map((e) => e.name))])]);
   const services = checkNames('--service', options.service, [...new Set([...known.services, ...history.config.projects.flatMap((p) => p.services.map((s) => s.name))])]);
-  return all.filter((e) => (!projects || projects.has(e.project)) && (!envs || envs.has(e.environment)) && (!services || services.has(e.service)) && (!options.rollbacks || e.rollback === true));
+  const filter = {
+    since,
+    until,
+    ...(options.ticket ? { ticket: options.ticket } : {}),
+    ...(projects ? { projects: [...projects] } : {}),
+    ...(envs ? { environments: [...envs] } : {}),
+    ...(services ? { services: [...services] } : {}),
+    ...(options.rollbacks ? { rollbacks: true } : {}),
+  };
+  return { events: history.index.deployments({ ...filter, ...(newest !== undefined ? { newest } : {}) }), summary: history.index.deploymentSummary(filter) };
 }
 
 const short = (oid?: string) => (oid ? oid.slice(0, 7) : '?');
@@ -124,7 +132,8 @@ export async function runReleases(options: ReleasesOptions, io: CommandIO, now =
   const history = await openHistory(options, io);
   try {
     for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
-    const events = await selectDeployments(history, options, now);
+    // Text shows the newest --limit: only those are read; JSON and CSV give every one.
+    const { events, summary } = await selectDeployments(history, options, now, options.json || options.csv ? undefined : limit);
     if (options.json) {
       await writeJson(io.stdout, { count: events.length, deployments: events });
       return 0;
@@ -134,16 +143,14 @@ export async function runReleases(options: ReleasesOptions, io: CommandIO, now =
       return 0;
     }
     const c = colorsFor(io, options);
-    if (events.length === 0) {
+    if (summary.count === 0) {
       io.stdout.write(`No deployments${options.since ? ` since ${options.since}` : ''} match.\n`);
       return 0;
     }
-    const shown = events.slice(-limit);
     const width = outputWidth(io);
-    const rollbacks = events.filter((e) => e.rollback === true).length;
-    const summary = renderTable([[c.bold(`${events.length} deployment${events.length === 1 ? '' : 's'}`), `${rollbacks} rollback${rollbacks === 1 ? '' : 's'}`, `${events[0].at?.slice(0, 10) ?? '?'} … ${events.at(-1)?.at?.slice(0, 10) ?? '?'}`]]);
-    const earlier = events.length > shown.length ? `${c.dim(`… ${events.length - shown.length} earlier (--limit ${events.length} shows all; --json or --csv gives all)`)}\n` : '';
-    io.stdout.write(`${summary}\n\n${earlier}${shown.map((e) => renderRelease(e, c, width)).join('\n')}\n`);
+    const line = renderTable([[c.bold(`${summary.count} deployment${summary.count === 1 ? '' : 's'}`), `${summary.rollbacks} rollback${summary.rollbacks === 1 ? '' : 's'}`, `${summary.first?.slice(0, 10) ?? '?'} … ${summary.last?.slice(0, 10) ?? '?'}`]]);
+    const earlier = summary.count > events.length ? `${c.dim(`… ${summary.count - events.length} earlier (--limit ${summary.count} shows all; --json or --csv gives all)`)}\n` : '';
+    io.stdout.write(`${line}\n\n${earlier}${events.map((e) => renderRelease(e, c, width)).join('\n')}\n`);
     return 0;
   } finally {
     history.close();

@@ -53,6 +53,8 @@ export interface MetricsOptions {
   failureWindowMs: number;
   /** The project's environments in promotion order, by project: the first is where lead-time stages start. */
   environmentsOf: (project: string) => readonly string[];
+  /** When each PR first ran in its project's first environment ("project\nservice\nPR number" → ms); worked out from `all` when not given. */
+  firstArrivals?: ReadonlyMap<string, number>;
 }
 
 export interface Measures {
@@ -83,6 +85,24 @@ const runningAt = (e: DeploymentEvent) => time(e.completedAt ?? e.at);
 const bandBelow = (value: number | undefined, t: { elite: number; high: number; medium: number }): Band | undefined =>
   value === undefined ? undefined : value < t.elite ? 'elite' : value < t.high ? 'high' : value < t.medium ? 'medium' : 'low';
 const serviceKey = (e: DeploymentEvent) => `${e.project}\n${e.environment}\n${e.service}`;
+
+/**
+ * When each merged PR first ran in its project's first environment: "project\nservice\nPR number" → ms,
+ * from the deployments there that shipped it (rollbacks ship nothing).
+ */
+export function firstArrivals(events: Iterable<Pick<DeploymentEvent, 'project' | 'environment' | 'service' | 'rollback' | 'at' | 'completedAt' | 'shipped'>>, environmentsOf: (project: string) => readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of events) {
+    if (e.environment !== environmentsOf(e.project)[0] || e.shipped?.status !== 'known' || e.rollback === true) continue;
+    const at = runningAt(e as DeploymentEvent);
+    if (!Number.isFinite(at)) continue;
+    for (const pr of e.shipped.pullRequests ?? []) {
+      const key = `${e.project}\n${e.service}\n${pr.number}`;
+      if (!(out.get(key)! <= at)) out.set(key, at);
+    }
+  }
+  return out;
+}
 
 /**
  * The measures over the deployments of one selection (an environment, a project, a service) in the
@@ -128,16 +148,7 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
   }
   leads.sort((a, b) => a - b);
   // Stages, per merged PR shipped here: merge → first environment → here.
-  const firstDeploy = new Map<string, number>();
-  for (const e of all) {
-    const first = options.environmentsOf(e.project)[0];
-    if (e.environment !== first || e.shipped?.status !== 'known' || e.rollback === true) continue;
-    for (const pr of e.shipped.pullRequests ?? []) {
-      const key = `${e.project}\n${e.service}\n${pr.number}`;
-      const at = runningAt(e);
-      if (Number.isFinite(at) && !(firstDeploy.get(key)! <= at)) firstDeploy.set(key, at);
-    }
-  }
+  const firstDeploy = options.firstArrivals ?? firstArrivals(all, options.environmentsOf);
   const toFirst: number[] = [];
   const toHere: number[] = [];
   let prs = 0;

@@ -62,6 +62,14 @@ export interface TicketChange {
 export interface DeploymentFilter {
   project?: string;
   environment?: string;
+  /** Any of these environments, projects, services. */
+  environments?: readonly string[];
+  projects?: readonly string[];
+  services?: readonly string[];
+  /** Only rollbacks. */
+  rollbacks?: boolean;
+  /** Only the newest this many (still returned oldest first). */
+  newest?: number;
   service?: string;
   /** ISO time: deployments at or after it. */
   since?: string;
@@ -303,6 +311,26 @@ export class HistoryIndex {
 
   /** Deployments matching the filter, oldest first (those with no time last). */
   deployments(filter: DeploymentFilter = {}): DeploymentEvent[] {
+    const { where, args } = this.deploymentWhere(filter);
+    const order = filter.newest !== undefined ? `order by d.at is null desc, d.at desc, d.id desc limit ${Math.max(0, Math.floor(filter.newest))}` : 'order by d.at is null, d.at, d.id';
+    const rows = (this.db.prepare(`select d.json from deployments d ${where} ${order}`).all(...args) as { json: string }[]).map((r) => JSON.parse(r.json) as DeploymentEvent);
+    return filter.newest !== undefined ? rows.reverse() : rows;
+  }
+
+  /** The projects, environments and services the release history names (for checking filters). */
+  deploymentNames(): { projects: string[]; environments: string[]; services: string[] } {
+    const column = (c: string) => (this.db.prepare(`select distinct ${c} as v from deployments order by v`).all() as { v: string }[]).map((r) => r.v);
+    return { projects: column('project'), environments: column('environment'), services: column('service') };
+  }
+
+  /** How many deployments match, how many of them are rollbacks, and the first and last time. */
+  deploymentSummary(filter: DeploymentFilter = {}): { count: number; rollbacks: number; first?: string; last?: string } {
+    const { where, args } = this.deploymentWhere(filter);
+    const r = this.db.prepare(`select count(*) as count, coalesce(sum(d.rollback = 'true'), 0) as rollbacks, min(d.at) as first, max(d.at) as last from deployments d ${where}`).get(...args) as { count: number; rollbacks: number; first: string | null; last: string | null };
+    return { count: r.count, rollbacks: r.rollbacks, ...(r.first ? { first: r.first } : {}), ...(r.last ? { last: r.last } : {}) };
+  }
+
+  private deploymentWhere(filter: DeploymentFilter): { where: string; args: unknown[] } {
     const where: string[] = [];
     const args: unknown[] = [];
     for (const [column, value] of [['project', filter.project], ['environment', filter.environment], ['service', filter.service]] as const) {
@@ -311,11 +339,37 @@ export class HistoryIndex {
         args.push(value);
       }
     }
+    for (const [column, values] of [['environment', filter.environments], ['project', filter.projects], ['service', filter.services]] as const) {
+      if (values) where.push(`d.${column} in (${values.map(() => '?').join(',') || "''"})`), args.push(...values);
+    }
+    if (filter.rollbacks) where.push("d.rollback = 'true'");
     if (filter.since) where.push('d.at >= ?'), args.push(filter.since);
     if (filter.until) where.push('d.at < ?'), args.push(filter.until);
     if (filter.ticket) where.push('d.id in (select deployment from deployment_tickets where key = ?)'), args.push(filter.ticket);
-    const sql = `select d.json from deployments d ${where.length ? `where ${where.join(' and ')}` : ''} order by d.at is null, d.at, d.id`;
-    return (this.db.prepare(sql).all(...args) as { json: string }[]).map((r) => JSON.parse(r.json) as DeploymentEvent);
+    return { where: where.length ? `where ${where.join(' and ')}` : '', args };
+  }
+
+  /**
+   * The deployments of `environments` between `since` and `until` reduced to what the first arrival of a
+   * PR needs (project, service, times, rollback, the PRs shipped): read without parsing whole events.
+   */
+  arrivals(environments: readonly string[], since: string, until: string): Pick<DeploymentEvent, 'project' | 'environment' | 'service' | 'rollback' | 'at' | 'completedAt' | 'shipped'>[] {
+    if (environments.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `select project, environment, service, rollback, at, json_extract(json, '$.completedAt') as completed, json_extract(json, '$.shipped.status') as status, json_extract(json, '$.shipped.pullRequests') as prs
+         from deployments where environment in (${environments.map(() => '?').join(',')}) and at >= ? and at < ?`,
+      )
+      .all(...environments, since, until) as { project: string; environment: string; service: string; rollback: string; at: string; completed: string | null; status: string | null; prs: string | null }[];
+    return rows.map((r) => ({
+      project: r.project,
+      environment: r.environment,
+      service: r.service,
+      rollback: r.rollback === 'true' ? true : r.rollback === 'unknown' ? 'unknown' : false,
+      at: r.at,
+      ...(r.completed ? { completedAt: r.completed } : {}),
+      ...(r.status === 'known' ? { shipped: { status: 'known' as const, pullRequests: r.prs ? (JSON.parse(r.prs) as { number: number; title: string }[]) : [] } } : {}),
+    }));
   }
 
   /** A ticket's status changes, oldest first. */
