@@ -21,6 +21,8 @@ export interface MetricsCommandOptions extends GlobalOptions, Filters {
 }
 
 const DAY = 86_400_000;
+/** How far before the windows a PR's first deployment in the first environment is looked for (docs/metrics.md). */
+const STAGE_LOOKBACK_MS = 30 * DAY;
 
 /** A duration as a person reads it: "45 min", "5.2 h", "3.4 d". */
 export function humanDuration(ms: number | undefined): string {
@@ -112,12 +114,12 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
     // What the two windows need: their deployments, those a lead-time stage may start from (up to 90
     // days before), and those a failure may be followed by (one failure window after).
     // Whole events only of the measured environments in the two windows (and one failure window after);
-    // of the first environments, only when PRs arrived (up to 90 days before), read lightly.
+    // of the first environments, only when PRs arrived (up to STAGE_LOOKBACK_MS before), read lightly.
     const measuredEnvs = [...new Set(projects.flatMap((p) => measured(p.name)))];
     const keep = (e: { project: string; service: string }) => (!projectNames || projectNames.has(e.project)) && (!serviceNames || serviceNames.has(e.service));
     const all = history.index.deployments({ environments: measuredEnvs, since: new Date(start - windowMs).toISOString(), until: new Date(end + failureWindowMs + 1).toISOString() }).filter(keep);
     const firstEnvs = [...new Set(projects.map((p) => p.environments[0]?.name).filter((e): e is string => !!e))];
-    const arrivals = firstArrivals(history.index.arrivals(firstEnvs, new Date(start - windowMs - 90 * DAY).toISOString(), new Date(end).toISOString()).filter(keep), environmentsOf);
+    const arrivals = firstArrivals(history.index.arrivals(firstEnvs, new Date(start - windowMs - STAGE_LOOKBACK_MS).toISOString(), new Date(end).toISOString()).filter(keep), environmentsOf);
     const byProject = new Map<string, DeploymentEvent[]>();
     for (const e of all) (byProject.get(e.project) ?? byProject.set(e.project, []).get(e.project)!).push(e);
     const scopes: { title: string; scope: Record<string, string>; events: DeploymentEvent[] }[] = [];
@@ -143,7 +145,7 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
     });
     const window = { start: new Date(start).toISOString(), end: new Date(end).toISOString(), days: windowMs / DAY };
     // Before the first snapshot, only the revisions Kubernetes kept are known (revisionHistoryLimit, 10 by default).
-    const historySince = history.index.snapshots()[0]?.takenAt;
+    const historySince = history.index.firstSnapshotTime();
     const partial = historySince !== undefined && Date.parse(historySince) > start - windowMs;
     if (options.json) {
       await writeJson(io.stdout, {

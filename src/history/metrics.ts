@@ -80,11 +80,39 @@ export function percentile(sorted: readonly number[], p: number): number | undef
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-const time = (iso: string | undefined) => (iso ? Date.parse(iso) : NaN);
+/** ISO time → ms, parsed once per string (the same events are measured for every scope and window). */
+const parsedTimes = new Map<string, number>();
+const time = (iso: string | undefined) => {
+  if (!iso) return NaN;
+  let ms = parsedTimes.get(iso);
+  if (ms === undefined) {
+    ms = Date.parse(iso);
+    if (parsedTimes.size > 1_000_000) parsedTimes.clear();
+    parsedTimes.set(iso, ms);
+  }
+  return ms;
+};
 const runningAt = (e: DeploymentEvent) => time(e.completedAt ?? e.at);
 const bandBelow = (value: number | undefined, t: { elite: number; high: number; medium: number }): Band | undefined =>
   value === undefined ? undefined : value < t.elite ? 'elite' : value < t.high ? 'high' : value < t.medium ? 'medium' : 'low';
 const serviceKey = (e: DeploymentEvent) => `${e.project}\n${e.environment}\n${e.service}`;
+
+/** Each service's deployments in time order, and each deployment's place there: worked out once per list of events. */
+const servicesCache = new WeakMap<readonly DeploymentEvent[], { byService: Map<string, DeploymentEvent[]>; position: Map<DeploymentEvent, number> }>();
+function servicesOf(all: readonly DeploymentEvent[]) {
+  const cached = servicesCache.get(all);
+  if (cached) return cached;
+  const byService = new Map<string, DeploymentEvent[]>();
+  for (const e of all) if (e.at) (byService.get(serviceKey(e)) ?? byService.set(serviceKey(e), []).get(serviceKey(e))!).push(e);
+  const position = new Map<DeploymentEvent, number>();
+  for (const list of byService.values()) {
+    list.sort((a, b) => (a.at! < b.at! ? -1 : a.at! > b.at! ? 1 : 0));
+    list.forEach((e, i) => position.set(e, i));
+  }
+  const result = { byService, position };
+  servicesCache.set(all, result);
+  return result;
+}
 
 /**
  * When each merged PR first ran in its project's first environment: "project\nservice\nPR number" → ms,
@@ -184,13 +212,7 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
   };
 
   // Change failure rate and recovery time: each deployment against the next one of its service there.
-  const byService = new Map<string, DeploymentEvent[]>();
-  for (const e of all) if (e.at) (byService.get(serviceKey(e)) ?? byService.set(serviceKey(e), []).get(serviceKey(e))!).push(e);
-  const position = new Map<DeploymentEvent, number>();
-  for (const list of byService.values()) {
-    list.sort((a, b) => (a.at! < b.at! ? -1 : a.at! > b.at! ? 1 : 0));
-    list.forEach((e, i) => position.set(e, i));
-  }
+  const { byService, position } = servicesOf(all);
   const failures: { id: string; why: string }[] = [];
   const recoveries: number[] = [];
   let open = 0;

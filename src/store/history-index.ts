@@ -293,6 +293,11 @@ export class HistoryIndex {
     return new Set((this.db.prepare('select distinct base from snapshots where file is not null and base is not null').all() as { base: string }[]).map((r) => r.base));
   }
 
+  /** When the first snapshot the index knows was taken (ISO). */
+  firstSnapshotTime(): string | undefined {
+    return (this.db.prepare('select min(taken_at) as t from snapshots').get() as { t: string | null }).t ?? undefined;
+  }
+
   /** The newest snapshot the index knows whose file is there. */
   newest(): IndexedSnapshot | undefined {
     const row = this.db.prepare('select * from snapshots where file is not null order by taken_at desc, id desc limit 1').get() as Record<string, unknown> | undefined;
