@@ -160,6 +160,13 @@ describe('snap diff', () => {
     expect(back.stdout).toMatch(/tickets out/);
   });
 
+  it('a rollback moves tickets out, with what they were', async () => {
+    const r = JSON.parse((await cli(['diff', 'latest~1', 'latest', '--json'])).stdout);
+    const staging = r.tickets.find((x: { environment: string; project: string }) => x.project === 'payments' && x.environment === 'staging');
+    expect(staging.left.length).toBeGreaterThan(0);
+    expect(staging.entered.filter((x: { was?: string }) => x.was === 'in')).toEqual([]);
+  });
+
   it('two environments, neighbours or not, from the snapshot’s promotion preview', async () => {
     const r = JSON.parse((await cli(['diff', 'staging', 'prod', '--json'])).stdout);
     expect(r.kind).toBe('environments');
@@ -265,3 +272,43 @@ describe('shell completion', () => {
     expect(bad.stderr).toMatch(/bash, zsh, fish/);
   });
 });
+
+describe('what a first trial found', () => {
+  it('reads a data directory with no config, from --data-dir or SNAP_DATA_DIR', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const empty = await mkdtemp(path.join(tmpdir(), 'snap-noconfig-'));
+    const data = path.join(t.dir, '.snap');
+    const show = await runCliIn(empty, ['show', '--data-dir', data, '--json']);
+    expect(show.code).toBe(0);
+    expect(JSON.parse(show.stdout).id).toBe(runs[2].id);
+    const releases = await runCliIn(empty, ['releases', '--env', 'staging', '--json'], { SNAP_DATA_DIR: data });
+    expect(releases.code).toBe(0);
+    expect(JSON.parse(releases.stdout).deployments.map((e: DeploymentEvent) => e.id)).toContain(rollback.id);
+    const none = await runCliIn(empty, ['show']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no snap.config.yaml/);
+  });
+
+  it('refuses what does nothing or cannot be: impossible dates, negative durations, --limit without --list, an unknown --ticket, --since after --until', async () => {
+    for (const [args, message] of [
+      [['show', '@2026-02-30'], /not a time/],
+      [['show', '@-1h'], /not a time/],
+      [['show', '--limit', '2'], /--limit goes with --list/],
+      [['show', '--list', '--env', 'prod'], /--list lists whole snapshots/],
+      [['releases', '--ticket', 'NOPE-1'], /no deployment shipped or took out such a ticket/],
+      [['releases', '--since', '7d', '--until', '30d'], /is not before --until/],
+      [['diff', 'staging', 'nope'], /"nope" is not an environment/],
+      [['ticket', ''], /an empty ticket key/],
+    ] as const) {
+      const r = await cli([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+});
+
+function runCliIn(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  return runCli(args, { cwd, env });
+}

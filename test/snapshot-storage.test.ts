@@ -78,3 +78,17 @@ describe('snapshot storage', () => {
     expect((await readdir(layout.snapshotsDir)).length).toBeGreaterThan(4);
   });
 });
+
+describe('a delta without its keyframe', () => {
+  it('is refused with the keyframe named, not read as something else', async () => {
+    const layout = dataLayout(await mkdtemp(path.join(tmpdir(), 'snap-storage-gone-')));
+    const first = await writeSnapshot(layout, base);
+    const keyframe = { file: path.basename(first.file), takenAt: base.takenAt, bytes: first.bytes, hashes: first.leaves! };
+    const next = at(clone(base), 15);
+    next.warnings = [];
+    const delta = await writeSnapshot(layout, next, { keyframe });
+    expect(delta.base).toBe(keyframe.file);
+    await rm(first.file);
+    await expect(readSnapshotFile(delta.file)).rejects.toThrow(new RegExp(`only what changed since ${keyframe.file.replace(/\./g, '\\.')}, which is gone`));
+  });
+});

@@ -128,6 +128,7 @@ export async function runDiff(a: string, b: string | undefined, options: DiffOpt
     const first = await snapshotFor(history, a, io, now, { preferLatest: false });
     const second = await snapshotFor(history, b ?? 'latest', io, now, { preferLatest: false });
     const [older, newer] = first.snapshot.takenAt <= second.snapshot.takenAt ? [first, second] : [second, first];
+    if (older !== first && !options.json) io.stderr.write(`snap: ${b ?? 'latest'} was taken before ${a}: compared from the older to the newer\n`);
     const x = filterSnapshot(older.snapshot, options);
     const y = filterSnapshot(newer.snapshot, options);
     const deployments = history.index.deployments({ since: x.takenAt, until: y.takenAt }).filter((d) => d.at !== x.takenAt);

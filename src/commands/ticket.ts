@@ -56,13 +56,19 @@ export function keysFor(word: string, snapshot: Snapshot): string[] {
   return [];
 }
 
-/** PR titles of a repository, from its GitHub cache (the snapshot keeps numbers only). Empty when the cache is unreadable. */
-async function prTitles(history: History, repository: string): Promise<Map<number, string>> {
+/**
+ * PR titles and commit headlines of a repository, from its GitHub cache (the snapshot keeps numbers and
+ * ids only; commit rows are `[oid, parents, committedAt, author, headline, …]`). Empty when the cache is unreadable.
+ */
+async function titlesOf(history: History, repository: string): Promise<{ prs: Map<number, string>; commits: Map<string, string> }> {
   try {
-    const data = JSON.parse(await readRegularFile(cacheFile(history.layout.cacheDir, repository), MAX_DATA_FILE_BYTES)) as { pullRequests?: { number: number; title: string }[] };
-    return new Map((data.pullRequests ?? []).map((p) => [p.number, p.title]));
+    const data = JSON.parse(await readRegularFile(cacheFile(history.layout.cacheDir, repository), MAX_DATA_FILE_BYTES)) as { pullRequests?: { number: number; title: string }[]; commits?: unknown[][] };
+    return {
+      prs: new Map((data.pullRequests ?? []).map((p) => [p.number, p.title])),
+      commits: new Map((data.commits ?? []).filter((row) => typeof row[0] === 'string' && typeof row[4] === 'string').map((row) => [row[0] as string, row[4] as string])),
+    };
   } catch {
-    return new Map();
+    return { prs: new Map(), commits: new Map() };
   }
 }
 
@@ -80,9 +86,14 @@ function broughtBy(events: readonly DeploymentEvent[], change: TicketChange): De
 /** Everything `snap ticket` says about one key: its changes (with PR titles), and per environment its status, since when, and how it would get there. */
 export async function ticketReport(history: History, snapshot: Snapshot, key: string, filters: { project?: string; env?: string }): Promise<TicketReport> {
   const ticket = snapshot.tickets![key];
-  const titles = new Map<string, Map<number, string>>();
-  for (const repo of new Set(ticket.changes.filter((c) => c.pr !== undefined).map((c) => c.repository))) titles.set(repo, await prTitles(history, repo));
-  const changes = ticket.changes.map((c) => ({ ...c, ...(c.pr !== undefined && titles.get(c.repository)?.get(c.pr) ? { title: titles.get(c.repository)!.get(c.pr) } : {}) }));
+  const titles = new Map<string, Awaited<ReturnType<typeof titlesOf>>>();
+  for (const repo of new Set(ticket.changes.map((c) => c.repository))) titles.set(repo, await titlesOf(history, repo));
+  // A change through a PR shows the PR's title; one in a commit message, the commit's headline.
+  const changes = ticket.changes.map((c) => {
+    const known = titles.get(c.repository);
+    const title = (c.pr !== undefined ? known?.prs.get(c.pr) : undefined) ?? known?.commits.get(c.commit);
+    return { ...c, ...(title ? { title } : {}) };
+  });
   const history_ = history.index.ticketChanges(key);
   const firstSnapshot = history.index.snapshots()[0];
   const shipped = history.index.deployments({ ticket: key });

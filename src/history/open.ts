@@ -27,8 +27,7 @@ export interface History {
  * Throws NO_SNAPSHOTS (exit 2) when the data directory holds no snapshot, naming where it looked.
  */
 export async function openHistory(options: GlobalOptions, io: CommandIO): Promise<History> {
-  const file = await findConfigPath(options.config, io.env, io.cwd);
-  const { config } = await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir });
+  const config = await configFor(options, io);
   const layout = dataLayout(config.dataDir);
   const exists = await stat(layout.snapshotsDir).then((s) => s.isDirectory(), () => false);
   if (!exists) throw noSnapshots(layout);
@@ -59,6 +58,31 @@ export async function openHistory(options: GlobalOptions, io: CommandIO): Promis
     throw error;
   }
   return { config, layout, index, notes, close: () => index.close() };
+}
+
+/**
+ * The config the read commands work with: the config file, or — when there is none and a data
+ * directory is named (--data-dir, SNAP_DATA_DIR) — the projects, environments (in order) and services of
+ * that directory's latest snapshot, which is all they need of it.
+ */
+async function configFor(options: GlobalOptions, io: CommandIO): Promise<Config> {
+  const dataDir = options.dataDir ?? (io.env.SNAP_DATA_DIR || undefined);
+  let file: string;
+  try {
+    file = await findConfigPath(options.config, io.env, io.cwd);
+  } catch (error) {
+    if (!(error instanceof SnapError && error.code === 'CONFIG_NOT_FOUND') || !dataDir) throw error;
+    const root = path.resolve(io.cwd, dataDir);
+    const latest = (await readSnapshotFile(dataLayout(root).latest).catch(() => undefined)) as Snapshot | undefined;
+    if (!latest?.projects) throw noSnapshots(dataLayout(root));
+    const projects = Object.entries(latest.projects).map(([name, p]) => ({
+      name,
+      environments: Object.keys(p.environments).map((env) => ({ name: env })),
+      services: [...new Map(Object.values(p.environments).flatMap((e) => Object.entries(e.services).map(([service, s]) => [service, { name: service, repository: s.repository }] as const))).values()],
+    }));
+    return { dataDir: root, path: '', projects } as unknown as Config;
+  }
+  return (await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir })).config;
 }
 
 function noSnapshots(layout: DataLayout): SnapError {

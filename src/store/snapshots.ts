@@ -160,7 +160,11 @@ export async function readSnapshotFile(file: string, keyframes?: Map<string, unk
   }
   const base = path.join(path.dirname(file), path.basename(value.base));
   // `keyframes`: parsed keyframes by path, shared by the deltas of one keyframe (applyDelta copies what it changes).
-  const keyframe = keyframes?.get(base) ?? (await readStoredFile(base));
+  const keyframe =
+    keyframes?.get(base) ??
+    (await readStoredFile(base).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`${path.basename(file)} holds only what changed since ${value.base}, which ${error.code === 'ENOENT' ? 'is gone' : `cannot be read (${error.message})`}`);
+    }));
   if (!keyframe || typeof keyframe !== 'object' || isDelta(keyframe)) throw new Error(`${file} is a delta of ${value.base}, which is not a whole snapshot`);
   keyframes?.set(base, keyframe);
   return applyDelta(keyframe as Record<string, unknown>, value);

@@ -102,7 +102,7 @@ export function renderSnapshotTable(snapshot: Snapshot, c: Colors, width = Infin
     blocks.push(lines.join('\n'));
   }
   const marks = (Object.keys(LEGEND) as Mark[]).filter((m) => used.has(m)).map((m) => LEGEND[m]);
-  const legend = marks.length ? wrapWords(['n/m: ready pods of the desired version / desired replicas', ...marks], ' · ', width).map((line) => c.dim(line)).join('\n') : '';
+  const legend = marks.length ? wrapWords(['@abc1234: the commit it runs', 'n/m: ready pods of the desired version / desired replicas', ...marks], ' · ', width).map((line) => c.dim(line)).join('\n') : '';
   return blocks.join('\n\n') + (legend ? `\n${legend}` : '');
 }
 
