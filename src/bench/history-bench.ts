@@ -11,7 +11,7 @@ import { runSnapshot } from '../core/run.js';
 import type { DeploymentEvent, Snapshot } from '../core/snapshot-schema.js';
 import { generateFixture, PRESETS } from '../sandbox/fixtures/generate.js';
 import { configForFixture, startSandbox } from '../sandbox/index.js';
-import { HistoryIndex, type IndexedSnapshot, type TicketChange } from '../store/history-index.js';
+import { HistoryIndex, syncIndex, type IndexedSnapshot, type TicketChange } from '../store/history-index.js';
 import { dataLayout } from '../store/layout.js';
 import type { RunRecord } from '../store/run-log.js';
 import { writeSnapshot, type Keyframe } from '../store/snapshots.js';
@@ -47,6 +47,9 @@ export interface HistoryBenchResult {
   indexBytes: number;
   /** Median wall time (ms) of each read command, a separate process each. */
   commands: Record<string, number>;
+  /** One more run written into the finished index as `snap run` writes it (ms), and its deployments. */
+  indexWriteMs: number;
+  indexWriteDeployments: number;
   /** The last simulated day: its runs and deployments, and the snapshot files it added (bytes). */
   lastDay: { runs: number; deployments: number; files: number; keyframes: number; bytes: number };
 }
@@ -318,7 +321,29 @@ export async function benchHistory(options: HistoryBenchOptions): Promise<Histor
       process.stderr.write(`history ${options.size} ${name}: ${(commands[name] / 1000).toFixed(2)} s\n`);
     }
     const indexBytes = (await stat(path.join(dir, '.snap', 'index.sqlite'))).size;
-    return { size: `${options.size}, ${options.days} days`, days: options.days, ...counts, buildMs, indexBytes, commands };
+    // What the index adds to a run: open it, check it against the files, write one more run with a day's
+    // share of deployments and its ticket changes, as snap run does (store/history-index.ts).
+    const layout = dataLayout(path.join(dir, '.snap'));
+    const perRun = Math.max(1, Math.round(counts.deployments / counts.runs));
+    const recent = (await (async () => {
+      const { index } = HistoryIndex.open(layout);
+      try {
+        return index.deployments({ newest: perRun });
+      } finally {
+        index.close();
+      }
+    })()).map((e) => ({ ...e, id: `${e.id}-x`, at: new Date().toISOString() }));
+    const t1 = performance.now();
+    const { index: writing } = HistoryIndex.open(layout);
+    await syncIndex(writing, layout);
+    const takenAt = new Date().toISOString();
+    writing.transaction(() => {
+      writing.recordRun({ snapshot: { ...template, id: `bench-${takenAt}`, takenAt, deployments: recent }, file: 'bench-extra.json.gz', bytes: 0, deployments: recent });
+      writing.recordRun({ run: { id: `bench-${takenAt}`, startedAt: takenAt, finishedAt: takenAt, durationMs: 0, outcome: 'ok', counts: { projects: 0, environments: 0, services: 0, running: 0, warnings: 0 }, apiCalls: {} } });
+    });
+    writing.close();
+    const indexWriteMs = performance.now() - t1;
+    return { size: `${options.size}, ${options.days} days`, days: options.days, ...counts, buildMs, indexBytes, commands, indexWriteMs, indexWriteDeployments: recent.length };
   } finally {
     await sandbox.close().catch(() => undefined);
     // SNAP_BENCH_KEEP=1 keeps the data directory, to profile a command on it.

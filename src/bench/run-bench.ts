@@ -8,6 +8,7 @@ import { generateFixture, PRESETS, pushCommits } from '../sandbox/fixtures/gener
 import type { Snapshot } from '../core/snapshot-schema.js';
 import type { Fixture } from '../sandbox/fixtures/types.js';
 import { configForFixture, startSandbox, type Sandbox } from '../sandbox/index.js';
+import type { HistoryBenchResult } from './history-bench.js';
 
 /**
  * `npm run bench`: snap against generated organisations of size S and L, with latency injected
@@ -311,7 +312,18 @@ function kindVerdicts(size: string, runs: RunFigures[]): string[] {
   ];
 }
 
-function markdown(results: { size: string; shape: ReturnType<typeof describeFixture> & { oldProd?: number; otherKinds?: number }; runs: RunFigures[] }[], lines: string[]): string {
+function markdown(results: { size: string; shape: ReturnType<typeof describeFixture> & { oldProd?: number; otherKinds?: number }; runs: RunFigures[] }[], lines: string[], histories: HistoryBenchResult[] = []): string {
+  const names = [...new Set(histories.flatMap((h) => Object.keys(h.commands).map((n) => n.replace(/ [A-Z]+-\d+$/, ' KEY').replace(/latest~\d+$/, 'latest~N'))))];
+  const history = histories.length
+    ? [
+        '',
+        'The read side (each command a separate process, median of three), on a history built from one real snapshot of the organisation and a simulated delivery process (src/bench/history-bench.ts):',
+        '',
+        `| history | runs | snapshots (files) | deployments | ticket changes | index | ${names.join(' | ')} |`,
+        `| --- | --- | --- | --- | --- | --- | ${names.map(() => '---').join(' | ')} |`,
+        ...histories.map((h) => `| ${h.size} | ${h.runs.toLocaleString('en')} | ${h.snapshots.toLocaleString('en')} (${h.files}) | ${h.deployments.toLocaleString('en')} | ${h.ticketChanges.toLocaleString('en')} | ${(h.indexBytes / 1048576).toFixed(1)} MB | ${Object.values(h.commands).map((ms) => `${(ms / 1000).toFixed(2)} s`).join(' | ')} |`),
+      ]
+    : [];
   const rows = results.flatMap(({ size, runs }) =>
     runs.map((r) => `| ${size} | ${r.run} | ${(r.wallMs / 1000).toFixed(2)} s | ${r.requests.github ?? 0} | ${r.requests.kubernetes ?? 0} | ${r.points} | ${r.deepened} | ${r.unknown} (${r.historyUnknown}) | ${r.rssMb} MB |`),
   );
@@ -324,6 +336,7 @@ function markdown(results: { size: string; shape: ReturnType<typeof describeFixt
     '| size | run | wall time | GitHub requests | Kubernetes requests | GraphQL points | older-history pages | unknown answers (for history) | peak RSS |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
+    ...history,
     '',
     ...lines.map((l) => `- ${l}`),
     '',
@@ -346,10 +359,25 @@ async function mainBench() {
     lines.push(`${r.status.wallMs <= 500 ? 'met' : 'NOT met'}: snap status with 10,000 runs in the log ${(r.status.wallMs / 1000).toFixed(2)} s ≤ 0.5 s`);
     lines.push(`${r.status.notifyWallMs <= 500 ? 'met' : 'NOT met'}: snap status --check --notify (the watchdog) with 10,000 runs ${(r.status.notifyWallMs / 1000).toFixed(2)} s ≤ 0.5 s`);
   }
+  // The read side: a long history for each size, its commands timed; and what a day adds to the storage at L.
+  const { benchHistory } = await import('./history-bench.js');
+  const histories: HistoryBenchResult[] = [];
+  if (!process.argv.includes('--no-history')) {
+    for (const size of sizes) histories.push(await benchHistory(size === 'S' ? { size, days: 365, intervalDays: 3, filesKept: 800 } : { size, days: 90, intervalDays: 3, filesKept: 100 }));
+    if (sizes.includes('L')) histories.push(await benchHistory({ size: 'L', days: 1, intervalDays: 150, filesKept: 200 }));
+  }
+  for (const h of histories) {
+    const limit = h.size.startsWith('S') ? 500 : 1000;
+    if (h.days > 1) for (const [name, ms] of Object.entries(h.commands)) lines.push(`${ms <= limit ? 'met' : 'NOT met'}: ${h.size}: ${name} ${(ms / 1000).toFixed(2)} s ≤ ${limit / 1000} s`);
+    const day = h.lastDay;
+    if (h.days === 1) lines.push(`${day.bytes <= 100 * 1048576 ? 'met' : 'NOT met'}: L, a day of ${day.runs} runs and ${day.deployments} deployments adds ${(day.bytes / 1048576).toFixed(1)} MB of snapshot files (${day.files} files, ${day.keyframes} keyframe) ≤ 100 MB`);
+    const warm = results.find((r) => r.size === (h.size.startsWith('S') ? 'S' : 'L'))?.runs.find((r) => r.run === 'warm after 20 commits and 2 rollouts');
+    if (h.days > 1 && warm) lines.push(`${h.indexWriteMs <= warm.wallMs * 0.05 ? 'met' : 'NOT met'}: ${h.size}: writing a run with ${h.indexWriteDeployments} deployments into the index takes ${h.indexWriteMs.toFixed(0)} ms, ≤ 5 % of a warm run (${(warm.wallMs / 1000).toFixed(2)} s)`);
+  }
   const outDir = path.join(root, 'bench');
   await mkdir(outDir, { recursive: true });
-  await writeFile(path.join(outDir, 'results.json'), `${JSON.stringify({ node: process.version, githubLatencyMs: GITHUB_LATENCY_MS, kubeLatencyMs: KUBE_LATENCY_MS, results, verdicts: lines }, null, 2)}\n`);
-  const md = markdown(results, lines);
+  await writeFile(path.join(outDir, 'results.json'), `${JSON.stringify({ node: process.version, githubLatencyMs: GITHUB_LATENCY_MS, kubeLatencyMs: KUBE_LATENCY_MS, results, histories, verdicts: lines }, null, 2)}\n`);
+  const md = markdown(results, lines, histories);
   await writeFile(path.join(outDir, 'results.md'), `# Benchmark results\n\nWritten by \`npm run bench\`.\n\n${md}`);
   process.stdout.write(`${md}\n`);
   if (lines.some((l) => l.startsWith('NOT'))) process.exitCode = 1;
