@@ -107,6 +107,13 @@ describe('DORA measures on a hand-built history', () => {
     expect(narrow.changeFailureRate).toMatchObject({ failed: 0, of: 2, rate: 0 });
   });
 
+  it('a deployment followed by one whose rollback verdict is unknown is not a failure, and the rate says it is a lower bound', () => {
+    const a = deploy('prod', 'cron', '2026-11-06T10:00:00Z', { commitList: [c('k1', '2026-11-06T09:00:00Z')] });
+    const b = deploy('prod', 'cron', '2026-11-06T12:00:00Z', { commitList: [] }, { rollback: 'unknown' });
+    const m = computeMeasures([a, b], [a, b], window);
+    expect(m.changeFailureRate).toMatchObject({ failed: 0, of: 2, unknown: 1 });
+  });
+
   it('the window before: one deployment (P0) in October', () => {
     const api = HISTORY.filter((e) => e.service === 'api' && e.environment === 'prod');
     const m = computeMeasures(api, HISTORY, { ...window, start: window.start - 30 * 86_400_000, end: window.start });

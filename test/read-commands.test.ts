@@ -66,6 +66,12 @@ describe('storage', () => {
     expect(show.stdout).toContain(`Snapshot ${runs[2].id} ok`);
     expect(show.stdout).toMatch(/unchanged through .*2 later runs found the same/);
     expect(JSON.parse((await cli(['show', '--json'])).stdout).unchangedThrough).toBe(fifth.record.finishedAt);
+    // The id of a run that wrote nothing names the snapshot that held then.
+    const byRun = await cli(['show', fifth.snapshot.id, '--json']);
+    expect(JSON.parse(byRun.stdout).id).toBe(runs[2].id);
+    expect(byRun.stderr).toMatch(/wrote no snapshot/);
+    // --raw: the whole stored document, a delta made whole.
+    expect(JSON.parse((await cli(['show', runs[1].id, '--raw'])).stdout)).toEqual(runs[1]);
   });
 });
 

@@ -30,7 +30,7 @@ const at = (s: Snapshot, minutes: number): Snapshot => ({ ...s, id: `${s.id}-${m
 
 describe('snapshot storage', () => {
   it('serialises to exactly JSON.stringify', () => {
-    const { pieces } = serializeSnapshot(base, 1000);
+    const { pieces } = serializeSnapshot(base, undefined, 1000);
     expect(pieces.join('')).toBe(`${JSON.stringify(base)}\n`);
   });
 
@@ -90,5 +90,25 @@ describe('a delta without its keyframe', () => {
     expect(delta.base).toBe(keyframe.file);
     await rm(first.file);
     await expect(readSnapshotFile(delta.file)).rejects.toThrow(new RegExp(`only what changed since ${keyframe.file.replace(/\./g, '\\.')}, which is gone`));
+  });
+});
+
+describe('unreadable snapshot files', () => {
+  it('are moved to corrupt/ by a rebuild (a delta with them when its keyframe is the one), the rest is indexed', async () => {
+    const { HistoryIndex, rebuildIndex } = await import('../src/store/history-index.js');
+    const { truncate } = await import('node:fs/promises');
+    const layout = dataLayout(await mkdtemp(path.join(tmpdir(), 'snap-storage-bad-')));
+    const first = await writeSnapshot(layout, base);
+    const keyframe = { file: path.basename(first.file), takenAt: base.takenAt, bytes: first.bytes, hashes: first.leaves! };
+    const delta = await writeSnapshot(layout, at(clone(base), 15), { keyframe });
+    const whole = await writeSnapshot(layout, at(clone(base), 30));
+    await truncate(first.file, 3000);
+    const { index } = HistoryIndex.open(layout);
+    const rebuilt = await rebuildIndex(index, layout);
+    expect(rebuilt.unreadable).toEqual([path.basename(first.file), path.basename(delta.file)]);
+    expect(rebuilt.snapshots).toBe(1);
+    expect(index.snapshots().map((s) => s.file)).toEqual([path.basename(whole.file)]);
+    index.close();
+    expect((await readdir(layout.corruptDir)).length).toBe(2);
   });
 });

@@ -92,9 +92,11 @@ async function measure(name: string, dir: string, sandbox: Sandbox): Promise<Run
     points: record.github?.points ?? 0,
     rssMb: Math.round(maxRssKb / 1024),
     fetched: record.github?.fetched ?? 0,
-    deployments: latest.deployments?.length ?? 0,
+    // A run that found nothing changed wrote no snapshot: latest.json is the one that still holds (same
+    // state, so the same tickets and unknowns), and the run's own figures are in its run record.
+    deployments: record.unchangedSince ? 0 : (latest.deployments?.length ?? 0),
     tickets: Object.keys(latest.tickets ?? {}).length,
-    deepened: latest.sources?.github?.deepened ?? 0,
+    deepened: record.unchangedSince ? (record.github?.deepened ?? 0) : (latest.sources?.github?.deepened ?? 0),
     unknown: unknownAnswers(latest),
     historyUnknown: unknownAnswers(latest, true),
   };

@@ -105,10 +105,12 @@ export async function completions(tree: CommandTree, words: readonly string[], c
     }
   }
   const filter = (items: readonly string[]) => [...new Set(items)].filter((x) => x.startsWith(word));
+  if (previous === '--by') return filter(['service']);
+  if (previous === '--log-format') return filter(['text', 'json']);
   const wanted = VALUE_OPTIONS[previous];
-  if (wanted === 'none' || (previous.startsWith('-') && !wanted && /^--(config|data-dir|since|until|window|limit|wait|name|failure-window|by|log-format|out|every|cron)$/.test(previous))) return [];
+  if (wanted === 'none' || (previous.startsWith('-') && !wanted && /^--(config|data-dir|since|until|window|limit|wait|name|failure-window|out|every|cron)$/.test(previous))) return [];
   if (wanted) return filter((await known(words, io))[wanted as keyof Known]);
-  if (word.startsWith('-')) return filter([...node.options, ...tree.options]);
+  if (word.startsWith('-')) return filter([...node.options, ...tree.options, '--help']);
   const command = path[0];
   if (command === 'completion') return filter(COMPLETION_SHELLS);
   if (command === 'show' || command === 'diff') {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import { ExitCode, SnapError } from '../errors.js';
 import { HistoryIndex, rebuildIndex } from '../store/history-index.js';
@@ -17,9 +18,16 @@ export interface IndexOptions extends GlobalOptions {
  * the run log, under the data directory's lock (a run in progress is waited for, up to --wait seconds).
  */
 export async function runIndexRebuild(options: IndexOptions, io: CommandIO): Promise<number> {
-  const file = await findConfigPath(options.config, io.env, io.cwd);
-  const { config } = await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir });
-  const layout = dataLayout(config.dataDir);
+  // The data directory: from the config, or named alone (--data-dir, SNAP_DATA_DIR).
+  const named = options.dataDir ?? (io.env.SNAP_DATA_DIR || undefined);
+  const root = await findConfigPath(options.config, io.env, io.cwd).then(
+    async (file) => (await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir })).config.dataDir,
+    (error) => {
+      if (named && error instanceof SnapError && error.code === 'CONFIG_NOT_FOUND') return path.resolve(io.cwd, named);
+      throw error;
+    },
+  );
+  const layout = dataLayout(root);
   if (!(await stat(layout.root).then((s) => s.isDirectory(), () => false))) {
     throw new SnapError('NO_SNAPSHOTS', `the data directory ${layout.root} does not exist`, { exitCode: ExitCode.usage, hint: 'take a snapshot with `snap run` first, or point --data-dir at the data directory' });
   }
@@ -34,6 +42,7 @@ export async function runIndexRebuild(options: IndexOptions, io: CommandIO): Pro
       else {
         if (setAside) io.stdout.write(`The index was unreadable (${setAside.reason}); it was moved to ${setAside.movedTo}.\n`);
         io.stdout.write(`Rebuilt ${index.file}: ${counts.snapshots} snapshot(s), ${counts.deployments} deployment(s), ${counts.runs} run(s) in ${result.durationMs} ms.\n`);
+        if (counts.unreadable.length) io.stdout.write(`${counts.unreadable.length} snapshot file(s) could not be read and were moved to ${layout.corruptDir}: ${counts.unreadable.join(', ')}\n`);
       }
       return ExitCode.ok;
     } finally {

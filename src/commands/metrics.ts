@@ -77,7 +77,7 @@ function renderScope(title: string, m: Measures, p: Measures, c: Colors): string
     ],
     [
       'change failure rate',
-      m.changeFailureRate.rate === undefined ? '–' : `${pct(m.changeFailureRate.rate)} (${m.changeFailureRate.failed} of ${m.changeFailureRate.of})`,
+      m.changeFailureRate.rate === undefined ? '–' : `${m.changeFailureRate.unknown ? '≥ ' : ''}${pct(m.changeFailureRate.rate)} (${m.changeFailureRate.failed} of ${m.changeFailureRate.of}${m.changeFailureRate.unknown ? `; ${m.changeFailureRate.unknown} followed by a rollback unknown` : ''})`,
       c.dim(`was ${pct(p.changeFailureRate.rate)}`),
       trend(m.changeFailureRate.rate, p.changeFailureRate.rate, true, c),
       band(m.changeFailureRate.band),
@@ -97,7 +97,7 @@ function renderScope(title: string, m: Measures, p: Measures, c: Colors): string
 export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, now = new Date()): Promise<number> {
   const windowMs = parseSpan(options.window ?? '30d', '--window');
   const failureWindowMs = parseSpan(options.failureWindow ?? '24h', '--failure-window');
-  if (options.by !== undefined && options.by !== 'project' && options.by !== 'service') throw usageError(`--by takes project or service, not "${options.by}"`);
+  if (options.by !== undefined && options.by !== 'service') throw usageError(`--by takes service (projects are always shown), not "${options.by}"`);
   const end = options.until ? await parseTime(options.until, now, '--until') : now.getTime();
   const start = end - windowMs;
   const history = await openHistory(options, io);

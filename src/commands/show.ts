@@ -9,12 +9,14 @@ import { ticketsByEnvironment } from '../ui/delivery.js';
 import { outputWidth, renderWhatRunsWhere } from '../ui/show.js';
 import { renderWarnings } from '../ui/summary.js';
 import { renderTable } from '../ui/table.js';
+import { visibleLength } from '../ui/terminal.js';
 import { writeJson } from '../ui/write-json.js';
 import { usageError } from '../errors.js';
 import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
 
 export interface ShowOptions extends GlobalOptions, Filters {
   json?: boolean;
+  raw?: boolean;
   list?: boolean;
   limit?: string;
 }
@@ -31,7 +33,11 @@ export function age(fromIso: string, now: Date): string {
 
 /** A snapshot named on the command line (default `latest`): read from the history, or from a file given by path. */
 export async function snapshotFor(history: History, ref: string | undefined, io: CommandIO, now: Date, options: { preferLatest?: boolean } = { preferLatest: true }): Promise<{ snapshot: Snapshot; entry?: IndexedSnapshot; file: string }> {
-  const resolved = await resolveSnapshotRef(ref ?? 'latest', history.index.snapshots(), now);
+  const snapshots = history.index.snapshots();
+  // The id of a run that found nothing changed names the snapshot that held then.
+  const held = ref ? history.index.unchangedSnapshotOf(ref) : undefined;
+  if (held) io.stderr.write(`snap: run ${ref} wrote no snapshot (nothing had changed); showing snapshot ${held}, which held then\n`);
+  const resolved = await resolveSnapshotRef(held ?? ref ?? 'latest', snapshots, now);
   if (resolved.kind === 'file') {
     const file = path.resolve(io.cwd, resolved.path);
     return { snapshot: await readSnapshotAt(file), file };
@@ -59,12 +65,26 @@ export async function runShow(ref: string | undefined, options: ShowOptions, io:
         await writeJson(io.stdout, { total: all.length, snapshots: shown.map((s, i) => ({ ref: `latest~${shown.length - 1 - i}`, ...s })) });
         return 0;
       }
-      const rows = [['', 'snapshot', 'taken', 'outcome', 'services', 'deployments', 'size'].map((h) => c.bold(h))];
-      shown.forEach((s, i) => rows.push([c.dim(`latest~${shown.length - 1 - i}`), s.id, `${s.takenAt.slice(0, 19).replace('T', ' ')} (${age(s.takenAt, now)})`, s.outcome, `${s.running}/${s.services}`, String(s.deployments), s.file ? kb(s.bytes) : c.dim('removed')]));
-      io.stdout.write(`${all.length > shown.length ? c.dim(`… ${all.length - shown.length} earlier (--limit ${all.length} lists all)\n`) : ''}${renderTable(rows)}\n`);
+      const table = (wide: boolean) => {
+        const rows = [['', 'snapshot', 'taken (UTC)', ...(wide ? ['age'] : []), 'outcome', 'running', ...(wide ? ['deployments'] : []), 'size'].map((h) => c.bold(h))];
+        shown.forEach((s, i) =>
+          rows.push([c.dim(`latest~${shown.length - 1 - i}`), s.id, s.takenAt.slice(0, 16).replace('T', ' '), ...(wide ? [age(s.takenAt, now)] : []), s.outcome, `${s.running}/${s.services}`, ...(wide ? [String(s.deployments)] : []), s.file ? kb(s.bytes) : c.dim('removed')]),
+        );
+        return renderTable(rows);
+      };
+      // On a narrow terminal, without the age and deployment columns.
+      const width = outputWidth(io);
+      const wide = table(true);
+      const text = wide.split('\n').every((l) => visibleLength(l) <= width) ? wide : table(false);
+      io.stdout.write(`${all.length > shown.length ? c.dim(`… ${all.length - shown.length} earlier (--limit ${all.length} lists all)\n`) : ''}${text}\n`);
       return 0;
     }
     const { snapshot: whole, file, entry } = await snapshotFor(history, ref, io, now);
+    if (options.raw) {
+      if (options.project || options.env || options.service) throw usageError('--raw prints the whole snapshot; --project, --env and --service do not apply');
+      await writeJson(io.stdout, whole);
+      return 0;
+    }
     const snapshot = filterSnapshot(whole, options);
     if (options.json) {
       const tickets = snapshot.tickets ? Object.fromEntries([...ticketsByEnvironment(snapshot)]) : undefined;
@@ -92,7 +112,8 @@ export function showCommand(handle: (ref: string | undefined, options: ShowOptio
     .option('--service <names>', 'only these services (comma-separated)')
     .option('--list', 'list the snapshots in the history instead, newest last')
     .option('--limit <n>', 'with --list: how many of the newest (default 20)')
-    .option('--json', 'print it as JSON')
+    .option('--json', 'print it as JSON (what runs where and the tickets per environment)')
+    .option('--raw', 'print the whole snapshot document, as snap run wrote it (a stored delta made whole)')
     .addHelpText(
       'after',
       `
@@ -104,7 +125,8 @@ Examples:
   $ snap show --list                   the newest 20 snapshots, with their references
   $ snap show --json | jq '.tickets'   tickets per environment, for scripts
 
-Exit codes: 0 ok, 2 no such snapshot, project, environment or service (or no snapshot yet).`,
+Exit codes: 0 ok, 2 no such snapshot, project, environment or service (or no snapshot yet),
+            1 a snapshot file that cannot be read.`,
     )
     .action(async (ref: string | undefined, _options, command: Command) => handle(ref, command.optsWithGlobals()));
 }

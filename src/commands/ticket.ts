@@ -96,7 +96,8 @@ export async function ticketReport(history: History, snapshot: Snapshot, key: st
   });
   const history_ = history.index.ticketChanges(key);
   const firstSnapshot = history.index.snapshots()[0];
-  const shipped = history.index.deployments({ ticket: key });
+  // As of the snapshot asked about: deployments after it did not bring anything then.
+  const shipped = history.index.deployments({ ticket: key, until: new Date(Date.parse(snapshot.takenAt) + 1).toISOString() });
   const projects = new Set(ticket.changes.length ? history.config.projects.filter((p) => p.services.some((s) => ticket.changes.some((c) => c.repository === s.repository))).map((p) => p.name) : []);
   for (const e of ticket.environments) projects.add(e.project);
   const environments: TicketPlace[] = [];

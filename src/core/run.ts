@@ -157,6 +157,7 @@ async function openHistory(layout: ReturnType<typeof dataLayout>, warnings: Snap
     const hadFiles = (await snapshotFiles(layout.snapshotsDir)).length > 0;
     const reason = opened.setAside ? `${opened.index.file} was unreadable (${opened.setAside.reason}); moved to ${opened.setAside.movedTo}` : undefined;
     const sync = await syncIndex(opened.index, layout, { fresh: opened.fresh && hadFiles, reason });
+    if (sync.unreadable.length) warnings.push({ code: 'CORRUPT_FILE', severity: 'warning', scope: { source: 'store' }, message: `${sync.unreadable.length} snapshot file(s) could not be read and were moved to ${layout.corruptDir}: ${sync.unreadable.slice(0, 5).join(', ')}${sync.unreadable.length > 5 ? ', …' : ''}` });
     if (sync.rebuilt && (hadFiles || reason)) {
       warnings.push({ code: opened.setAside ? 'CORRUPT_FILE' : 'INDEX_REBUILT', severity: opened.setAside ? 'warning' : 'info', scope: { source: 'store' }, message: `${sync.rebuilt}: the history index was rebuilt from ${sync.added} snapshot file(s), the release history and the run log` });
     }
@@ -356,6 +357,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
                 fetched: github.fetched,
                 unchanged: github.unchanged,
                 rebuilt: github.rebuilt,
+                ...(github.deepened ? { deepened: github.deepened } : {}),
               },
             }
           : {}),

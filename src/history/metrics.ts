@@ -70,7 +70,8 @@ export interface Measures {
     stages: { pullRequests: number; mergeToFirstMs?: number; firstToHereMs?: number; unknown: number };
     truncated?: number;
   };
-  changeFailureRate: { failed: number; of: number; rate?: number; band?: Band; failures: { id: string; why: string }[] };
+  /** `unknown`: deployments whose next one came within the failure window with a rollback verdict of `unknown` (the rate is then a lower bound). */
+  changeFailureRate: { failed: number; of: number; rate?: number; band?: Band; failures: { id: string; why: string }[]; unknown?: number };
   recoveryTime: { recovered: number; open: number; medianMs?: number; band?: Band };
 }
 
@@ -216,6 +217,7 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
   const failures: { id: string; why: string }[] = [];
   const recoveries: number[] = [];
   let open = 0;
+  let undecided = 0;
   for (const e of inWindow) {
     const list = byService.get(serviceKey(e)) ?? [];
     const at = position.get(e);
@@ -231,7 +233,7 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
       if (fix) {
         why = `${fix} ${Math.round((time(next.at) - time(e.at)) / 60_000)} min later (${next.id})`;
         recoveredBy = next;
-      }
+      } else if (next.rollback === 'unknown') undecided++;
     }
     if (!why) continue;
     failures.push({ id: e.id, why });
@@ -245,7 +247,7 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
     deployments: inWindow.length,
     deploymentFrequency,
     leadTime,
-    changeFailureRate: { failed: failures.length, of: inWindow.length, ...(rate !== undefined ? { rate, band: rate <= BANDS.changeFailureRate.elite ? 'elite' : rate <= BANDS.changeFailureRate.high ? 'high' : rate <= BANDS.changeFailureRate.medium ? 'medium' : 'low' } : {}), failures },
+    changeFailureRate: { failed: failures.length, of: inWindow.length, ...(undecided ? { unknown: undecided } : {}), ...(rate !== undefined ? { rate, band: rate <= BANDS.changeFailureRate.elite ? 'elite' : rate <= BANDS.changeFailureRate.high ? 'high' : rate <= BANDS.changeFailureRate.medium ? 'medium' : 'low' } : {}), failures },
     recoveryTime: { recovered: recoveries.length, open, ...(medianRecovery !== undefined ? { medianMs: medianRecovery, band: bandBelow(medianRecovery, BANDS.recoveryTime) } : {}) },
   };
 }

@@ -46,6 +46,7 @@ export async function openHistory(options: GlobalOptions, io: CommandIO): Promis
       try {
         const sync = await syncIndex(index, layout, { fresh: opened.fresh });
         if (sync.rebuilt && !opened.setAside) notes.push(`the history index was rebuilt (${sync.rebuilt}) from ${sync.added} snapshot file(s)`);
+        if (sync.unreadable.length) notes.push(`${sync.unreadable.length} snapshot file(s) could not be read and were moved to ${layout.corruptDir} (${sync.unreadable.slice(0, 3).join(', ')}${sync.unreadable.length > 3 ? ', …' : ''})`);
       } finally {
         await lock.release();
       }

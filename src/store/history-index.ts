@@ -293,6 +293,12 @@ export class HistoryIndex {
     return new Set((this.db.prepare('select distinct base from snapshots where file is not null and base is not null').all() as { base: string }[]).map((r) => r.base));
   }
 
+  /** The snapshot a run found unchanged (its `unchangedSince`), for a run id that names no snapshot. */
+  unchangedSnapshotOf(runId: string): string | undefined {
+    const row = this.db.prepare('select json from runs where id = ?').get(runId) as { json: string } | undefined;
+    return row ? ((JSON.parse(row.json) as RunRecord).unchangedSince ?? undefined) : undefined;
+  }
+
   /** When the first snapshot the index knows was taken (ISO). */
   firstSnapshotTime(): string | undefined {
     return (this.db.prepare('select min(taken_at) as t from snapshots').get() as { t: string | null }).t ?? undefined;
@@ -459,6 +465,8 @@ export interface IndexSync {
   forgotten: number;
   /** The index was rebuilt from the files (missing, unreadable, or out of order with them). */
   rebuilt?: string;
+  /** Snapshot files that could not be read (moved to corrupt/). */
+  unreadable: string[];
 }
 
 /**
@@ -475,16 +483,22 @@ export async function syncIndex(index: HistoryIndex, layout: DataLayout, options
   const unknown = files.filter((f) => !indexed.has(f));
   const newest = [...indexed].map(snapshotFileStem).sort().at(-1) ?? '';
   if (options.fresh || unknown.some((f) => snapshotFileStem(f) < newest)) {
-    await rebuildIndex(index, layout);
-    return { added: files.length, forgotten: 0, rebuilt: options.reason ?? (options.fresh ? 'the index was missing' : 'snapshot files the index did not know') };
+    const rebuilt = await rebuildIndex(index, layout);
+    return { added: rebuilt.snapshots, forgotten: 0, rebuilt: options.reason ?? (options.fresh ? 'the index was missing' : 'snapshot files the index did not know'), unreadable: rebuilt.unreadable };
   }
+  const unreadable: string[] = [];
   for (const name of unknown) {
     const file = path.join(layout.snapshotsDir, name);
     const snapshot = await readSnapshotOrNothing(file);
     if (snapshot) index.recordRun({ snapshot, file: name, bytes: 0, base: await deltaBaseOf(file), deployments: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })) });
+    else {
+      unreadable.push(name);
+      const { setAside } = await import('./read-json.js');
+      await setAside(file, layout.corruptDir, 'not a readable snapshot').catch(() => undefined);
+    }
   }
   if (gone.length) index.recordRun({ removedFiles: gone });
-  return { added: unknown.length, forgotten: gone.length };
+  return { added: unknown.length - unreadable.length, forgotten: gone.length, unreadable };
 }
 
 /**
@@ -492,15 +506,22 @@ export async function syncIndex(index: HistoryIndex, layout: DataLayout, options
  * the release history (releases.json) and the run log (runs.jsonl). Unreadable files are skipped.
  * Reads one snapshot at a time.
  */
-export async function rebuildIndex(index: HistoryIndex, layout: DataLayout): Promise<{ snapshots: number; deployments: number; runs: number }> {
+export async function rebuildIndex(index: HistoryIndex, layout: DataLayout): Promise<{ snapshots: number; deployments: number; runs: number; unreadable: string[] }> {
   const { stat } = await import('node:fs/promises');
   const { readRunLog } = await import('./run-log.js');
+  const { setAside } = await import('./read-json.js');
   index.clear();
   let snapshots = 0;
+  const unreadable: string[] = [];
   for (const name of await snapshotFiles(layout.snapshotsDir)) {
     const file = path.join(layout.snapshotsDir, name);
     const snapshot = await readSnapshotOrNothing(file);
-    if (!snapshot) continue;
+    if (!snapshot) {
+      // Unreadable (or a delta of an unreadable keyframe): set aside, so that it is not met again.
+      unreadable.push(name);
+      await setAside(file, layout.corruptDir, 'not a readable snapshot').catch(() => undefined);
+      continue;
+    }
     const bytes = (await stat(file).catch(() => undefined))?.size ?? 0;
     index.recordRun({ snapshot, file: name, bytes, base: await deltaBaseOf(file), deployments: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })) });
     snapshots++;
@@ -525,5 +546,5 @@ export async function rebuildIndex(index: HistoryIndex, layout: DataLayout): Pro
     const snapshot = await readSnapshotOrNothing(path.join(layout.snapshotsDir, newest.file));
     if (snapshot) index.setFingerprint(newest.id, fingerprintSnapshot(snapshot));
   }
-  return { snapshots, deployments: Math.max(deployments, index.deploymentCount()), runs: log.records.length };
+  return { snapshots, deployments: Math.max(deployments, index.deploymentCount()), runs: log.records.length, unreadable };
 }

@@ -1,6 +1,7 @@
 import { snapshotFiles } from './layout.js';
 import type { DeploymentEvent } from '../core/snapshot-schema.js';
-import { writeJsonAtomic } from './atomic.js';
+import { writeFileAtomic } from './atomic.js';
+import { jsonChunks } from './json-chunks.js';
 import { readJsonOrSetAside } from './read-json.js';
 import { readRegularFile } from '../util/read-file.js';
 import { readSnapshotFile } from './snapshots.js';
@@ -93,7 +94,12 @@ export async function appendReleases(
     ...(rebuilt > 0 ? { rebuilt } : {}),
   };
   if (fresh.length === 0 && updated === 0 && read.status !== 'corrupt' && rebuilt === 0) return result;
-  await writeJsonAtomic(file, { format: RELEASES_FORMAT, events: all } satisfies ReleasesFile);
+  // Compact, written event by event: at L the history holds tens of thousands of events with what each
+  // shipped, and one pretty-printed string of it would be the largest allocation of the run.
+  await writeFileAtomic(file, (function* () {
+    yield* jsonChunks({ format: RELEASES_FORMAT, events: all } satisfies ReleasesFile, 3);
+    yield '\n';
+  })());
   return result;
 }
 

@@ -16,7 +16,7 @@ export interface RunRecord {
   counts: { projects: number; environments: number; services: number; running: number; warnings: number };
   apiCalls: Record<string, number>;
   /** GitHub spending: points, rate limit left, waits. */
-  github?: { points: number; remaining?: number; resetAt?: string; waits: { kind: string; at: string; waitMs: number }[]; fetched: number; unchanged: number; rebuilt: number };
+  github?: { points: number; remaining?: number; resetAt?: string; waits: { kind: string; at: string; waitMs: number }[]; fetched: number; unchanged: number; rebuilt: number; deepened?: number };
   /** Things worth knowing about this run: caches rebuilt, rate-limit waits, page-size changes. */
   notes?: string[];
   releases?: { added: number; updated?: number; unsettled?: number; total: number };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Snapshot } from '../core/snapshot-schema.js';
+import { jsonChunks } from './json-chunks.js';
 
 /**
  * A snapshot cut into leaves: the parts that change independently — one per environment of a project,
@@ -19,20 +20,31 @@ export interface Leaf {
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
 
+/** A leaf as serialisation meets it: its path, value, content hash, and its JSON on demand. */
+export interface LeafVisit {
+  path: string[];
+  value: unknown;
+  hash: string;
+  /** The leaf's JSON (joined from its chunks when asked; keep it only when needed). */
+  json(): string;
+}
+
 /**
- * Serialises a snapshot once: its leaves (path and JSON), and the whole document as pieces of about
- * `pieceSize` characters whose concatenation equals JSON.stringify(snapshot) followed by a line break.
+ * Serialises a snapshot, into pieces of about `pieceSize` characters whose concatenation equals
+ * JSON.stringify(snapshot) followed by a line break (none with `keepPieces` false: then only its length
+ * and the leaves are worked out), calling `onLeaf` for each leaf with its hash. Large leaves are
+ * serialised member by member (jsonChunks), so no leaf needs to exist as one string.
  */
-export function serializeSnapshot(snapshot: Snapshot, pieceSize = 1 << 20): { leaves: Leaf[]; pieces: string[]; length: number } {
-  const leaves: Leaf[] = [];
+export function serializeSnapshot(snapshot: Snapshot, onLeaf?: (leaf: LeafVisit) => void, pieceSize = 1 << 20, keepPieces = true): { pieces: string[]; length: number } {
   const pieces: string[] = [];
   let pending: string[] = [];
   let pendingLength = 0;
   let length = 0;
   const put = (text: string) => {
+    length += text.length;
+    if (!keepPieces) return;
     pending.push(text);
     pendingLength += text.length;
-    length += text.length;
     if (pendingLength >= pieceSize) {
       pieces.push(pending.join(''));
       pending = [];
@@ -52,9 +64,14 @@ export function serializeSnapshot(snapshot: Snapshot, pieceSize = 1 << 20): { le
         return;
       }
     }
-    const json = JSON.stringify(value) ?? 'null';
-    leaves.push({ path, json });
-    put(json);
+    const hash = createHash('sha1');
+    const chunks: string[] = [];
+    for (const chunk of jsonChunks(value ?? null, 2)) {
+      hash.update(chunk);
+      chunks.push(chunk);
+      put(chunk);
+    }
+    onLeaf?.({ path, value, hash: hash.digest('hex').slice(0, 20), json: () => chunks.join('') });
   };
   put('{');
   let first = true;
@@ -66,12 +83,11 @@ export function serializeSnapshot(snapshot: Snapshot, pieceSize = 1 << 20): { le
   }
   put('}\n');
   if (pending.length) pieces.push(pending.join(''));
-  return { leaves, pieces, length };
+  return { pieces, length };
 }
 
 /** A leaf's identity (its path) and content hash: what a keyframe keeps in the index to make deltas against. */
 export const leafKey = (path: readonly string[]): string => JSON.stringify(path);
-export const leafHash = (json: string): string => createHash('sha1').update(json).digest('hex').slice(0, 20);
 
 /** A delta file's document: what differs from its keyframe (`base`, a file name in the same folder). */
 export interface SnapshotDelta {

@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { createGunzip, createGzip, gunzipSync } from 'node:zlib';
 import { readRegularFile } from '../util/read-file.js';
 import { translateFsError, writeStreamAtomic } from './atomic.js';
-import { applyDelta, deltaText, isDelta, leafHash, leafKey, serializeSnapshot, type Leaf } from './snapshot-leaves.js';
+import { jsonChunks } from './json-chunks.js';
+import { applyDelta, deltaText, isDelta, leafKey, serializeSnapshot, type Leaf, type LeafVisit } from './snapshot-leaves.js';
 import { snapshotFileName, type DataLayout } from './layout.js';
 import { MAX_DATA_FILE_BYTES, readJsonOrSetAside, type ReadJsonResult } from './read-json.js';
 
@@ -71,26 +72,28 @@ export interface Keyframe {
 export const DELTA_MAX_SHARE = 0.25;
 export const KEYFRAME_MAX_AGE_MS = 24 * 3_600_000;
 
-/** The fingerprint over the leaves: everything but the volatile members, request counts and what is new since the previous snapshot. */
-function fingerprintOf(snapshot: Snapshot, leaves: readonly Leaf[]): string {
-  const hash = createHash('sha256');
-  for (const leaf of leaves) {
-    const [member] = leaf.path;
-    if (VOLATILE.has(member) || member === 'deployments') continue;
-    hash.update(leafKey(leaf.path));
-    if (member === 'sources') hash.update(JSON.stringify(stableSources(snapshot.sources)));
-    else if (member === 'repositories') hash.update(JSON.stringify(JSON.parse(leaf.json), (k, v) => (SINCE_PREVIOUS.has(k) ? undefined : v)));
-    else hash.update(leaf.json);
-  }
-  return hash.digest('hex');
+/** The fingerprint's share of one leaf: none for the volatile members, request counts and what is new since the previous snapshot. */
+function fingerprintLeaf(hash: ReturnType<typeof createHash>, leaf: LeafVisit): void {
+  const [member] = leaf.path;
+  if (VOLATILE.has(member) || member === 'deployments') return;
+  hash.update(leafKey(leaf.path));
+  if (member === 'sources') hash.update(JSON.stringify(stableSources(leaf.value as Snapshot['sources'])));
+  else if (member === 'repositories') hash.update(JSON.stringify(leaf.value, (k, v) => (SINCE_PREVIOUS.has(k) ? undefined : v)));
+  else hash.update(leaf.hash);
 }
 
 /** A snapshot's fingerprint, as writeSnapshot computes it (for an index rebuilt from the files). */
 export function fingerprintSnapshot(snapshot: Snapshot): string {
-  return fingerprintOf(snapshot, serializeSnapshot(snapshot).leaves);
+  const hash = createHash('sha256');
+  serializeSnapshot(snapshot, (leaf) => fingerprintLeaf(hash, leaf), 1 << 20, false);
+  return hash.digest('hex');
 }
 
-async function gzip(pieces: readonly string[]): Promise<Buffer> {
+/** The most changed-leaf JSON (characters) gathered for a delta: past it, the snapshot is a keyframe anyway. */
+const DELTA_GATHER_MAX = 32 * 1048576;
+
+/** Compresses text given in chunks, gathered into pieces of about 1 MB for zlib (one write per small chunk costs more than compressing). */
+async function gzip(chunks: Iterable<string>): Promise<Buffer> {
   const zip = createGzip({ level: 6 });
   const compressed: Buffer[] = [];
   zip.on('data', (chunk: Buffer) => compressed.push(chunk));
@@ -98,7 +101,20 @@ async function gzip(pieces: readonly string[]): Promise<Buffer> {
     zip.on('end', resolve);
     zip.on('error', reject);
   });
-  for (const piece of pieces) if (!zip.write(piece)) await once(zip, 'drain');
+  let pending: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    const piece = pending.join('');
+    pending = [];
+    size = 0;
+    if (!zip.write(piece)) await once(zip, 'drain');
+  };
+  for (const chunk of chunks) {
+    pending.push(chunk);
+    size += chunk.length;
+    if (size >= 1 << 20) await flush();
+  }
+  if (pending.length) await flush();
   zip.end();
   await done;
   return Buffer.concat(compressed);
@@ -118,24 +134,44 @@ async function gzip(pieces: readonly string[]): Promise<Buffer> {
  * latest.json and the run log do not know.
  */
 export async function writeSnapshot(layout: DataLayout, snapshot: Snapshot, options: { previousFingerprint?: string; previousFile?: string; keyframe?: Keyframe } = {}): Promise<WrittenSnapshot> {
-  const { leaves, pieces, length } = serializeSnapshot(snapshot);
-  const fingerprint = fingerprintOf(snapshot, leaves);
+  const kf = options.keyframe && Date.parse(snapshot.takenAt) - Date.parse(options.keyframe.takenAt) < KEYFRAME_MAX_AGE_MS ? options.keyframe : undefined;
+  const fingerprintHash = createHash('sha256');
+  const hashes = new Map<string, string>();
+  // The leaves that differ from the keyframe, kept for a delta (only while a delta is still possible).
+  let changed: Leaf[] | undefined = kf ? [] : undefined;
+  let changedSize = 0;
+  // A first pass only hashes (the document is not kept: a large organisation's is tens of MB); the
+  // text is made again, streamed, when it is written.
+  const { length } = serializeSnapshot(snapshot, (leaf) => {
+    const key = leafKey(leaf.path);
+    hashes.set(key, leaf.hash);
+    fingerprintLeaf(fingerprintHash, leaf);
+    if (!changed || kf!.hashes.get(key) === leaf.hash) return;
+    const json = leaf.json();
+    changedSize += json.length;
+    if (changedSize > DELTA_GATHER_MAX) changed = undefined;
+    else changed.push({ path: leaf.path, json });
+  }, 1 << 20, false);
+  const fingerprint = fingerprintHash.digest('hex');
   if (options.previousFingerprint === fingerprint && options.previousFile) return { file: options.previousFile, bytes: 0, storedBytes: 0, fingerprint, unchanged: true };
-  const hashes = new Map(leaves.map((l) => [leafKey(l.path), leafHash(l.json)]));
-  const kf = options.keyframe;
   let delta: string | undefined;
-  if (kf && Date.parse(snapshot.takenAt) - Date.parse(kf.takenAt) < KEYFRAME_MAX_AGE_MS) {
-    const set = leaves.filter((l) => kf.hashes.get(leafKey(l.path)) !== hashes.get(leafKey(l.path)));
+  if (kf && changed && changedSize <= DELTA_MAX_SHARE * length) {
     const deleted = [...kf.hashes.keys()].filter((k) => !hashes.has(k)).map((k) => JSON.parse(k) as string[]);
-    const size = set.reduce((n, l) => n + l.json.length, 0);
-    if (size <= DELTA_MAX_SHARE * length) delta = deltaText(kf.file, set, deleted);
+    delta = deltaText(kf.file, changed, deleted);
   }
+  changed = undefined;
   const file = path.join(layout.snapshotsDir, snapshotFileName(snapshot.takenAt));
-  const bytes = await gzip(delta ? [delta] : pieces);
+  // A keyframe: the document streamed through zlib (and latest.json written back from the result); a
+  // delta: its small text compressed, and latest.json streamed from the document.
+  const text = () => (function* () {
+    yield* jsonChunks(snapshot, 4);
+    yield '\n';
+  })();
+  const bytes = await gzip(delta ? [delta] : text());
   // The own temp-file kind (`.<name>.<pid>.<hex>.tmp`): the next run removes one a kill -9 left.
   await writeStreamAtomic(file, Readable.from([bytes]));
   try {
-    await writeStreamAtomic(layout.latest, delta ? Readable.from(pieces) : Readable.from([bytes]).pipe(createGunzip()));
+    await writeStreamAtomic(layout.latest, delta ? text() : Readable.from([bytes]).pipe(createGunzip()));
   } catch (error) {
     await rm(file, { force: true });
     throw translateFsError(error, layout.latest);
