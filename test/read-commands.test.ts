@@ -171,6 +171,12 @@ describe('snap diff', () => {
     const staging = r.tickets.find((x: { environment: string; project: string }) => x.project === 'payments' && x.environment === 'staging');
     expect(staging.left.length).toBeGreaterThan(0);
     expect(staging.entered.filter((x: { was?: string }) => x.was === 'in')).toEqual([]);
+    // snap ticket says the same: taken out, since the rollback's snapshot.
+    const gone = staging.left.find((x: { status: string }) => x.status === 'missing');
+    expect(gone).toBeDefined();
+    const ticket = JSON.parse((await cli(['ticket', gone.key, '--json'])).stdout);
+    const place = ticket.tickets[0].environments.find((e: { project: string; environment: string }) => e.project === 'payments' && e.environment === 'staging');
+    expect(place).toMatchObject({ status: 'taken out', since: { snapshot: runs[2].id } });
   });
 
   it('two environments, neighbours or not, from the snapshot’s promotion preview', async () => {

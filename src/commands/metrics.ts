@@ -24,9 +24,10 @@ const DAY = 86_400_000;
 /** How far before the windows a PR's first deployment in the first environment is looked for (docs/metrics.md). */
 const STAGE_LOOKBACK_MS = 30 * DAY;
 
-/** A duration as a person reads it: "45 min", "5.2 h", "3.4 d". */
+/** A duration as a person reads it: "27 s", "45 min", "5.2 h", "3.4 d". */
 export function humanDuration(ms: number | undefined): string {
   if (ms === undefined) return '–';
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
   if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
   if (ms < 2 * DAY) return `${(ms / 3_600_000).toFixed(1)} h`;
   return `${(ms / DAY).toFixed(1)} d`;
@@ -161,7 +162,8 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
     const c = colorsFor(io, options);
     const width = outputWidth(io);
     const wrap = (text: string) => wrapWords(text.split(' '), ' ', width).join('\n');
-    const span = windowMs >= DAY ? `${+(windowMs / DAY).toFixed(2)} days` : `${+(windowMs / 3_600_000).toFixed(2)} hours`;
+    const unit = (n: number, word: string) => `${+n.toFixed(2)} ${word}${+n.toFixed(2) === 1 ? '' : 's'}`;
+    const span = windowMs >= DAY ? unit(windowMs / DAY, 'day') : unit(windowMs / 3_600_000, 'hour');
     const head = `DORA metrics, ${span} to ${window.end.slice(0, 16).replace('T', ' ')} UTC (was: the ${span} before)`;
     const coverage = partial
       ? `\n${c.yellow(wrap(`snap's history begins ${historySince!.slice(0, 16).replace('T', ' ')} UTC: before it, only the revisions Kubernetes kept are known (up to revisionHistoryLimit per workload), so figures that reach further back count only those`))}`

@@ -26,7 +26,7 @@ export interface TicketOptions extends GlobalOptions {
 export interface TicketPlace {
   project: string;
   environment: string;
-  /** in | partial | rolling-out | reverted | unknown, or `not yet` when the environment has none of it. */
+  /** in | partial | rolling-out | reverted | unknown; `not yet` when the environment has none of it, `taken out` when it had it and no longer has (since: when). */
   status: string;
   missing?: string[];
   reason?: string;
@@ -106,8 +106,12 @@ export async function ticketReport(history: History, snapshot: Snapshot, key: st
     for (const environment of Object.keys(snapshot.projects[project]?.environments ?? {})) {
       if (filters.env && !filters.env.split(',').includes(environment)) continue;
       const here = ticket.environments.find((e) => e.project === project && e.environment === environment);
-      const status = here?.status ?? 'not yet';
+      // Not there now: "not yet", or "taken out" when the history saw it there before (a rollback).
+      const lastHere = history_.filter((c) => c.project === project && c.environment === environment && c.at <= snapshot.takenAt).at(-1);
+      const takenOut = !here && lastHere?.status === 'missing' && lastHere.previous ? lastHere : undefined;
+      const status = here?.status ?? (takenOut ? 'taken out' : 'not yet');
       const place: TicketPlace = { project, environment, status, ...(here?.missing ? { missing: here.missing } : {}), ...(here?.reason ? { reason: here.reason } : {}) };
+      if (takenOut) place.since = { snapshot: takenOut.snapshot, at: takenOut.at };
       if (here) {
         const lastChange: TicketChange | undefined = history_.filter((c) => c.project === project && c.environment === environment && c.at <= snapshot.takenAt).at(-1);
         if (lastChange && lastChange.status === status) {
@@ -137,6 +141,7 @@ const STATUS_MARK: Record<string, (c: Colors) => string> = {
   reverted: (c) => c.red('↺ reverted'),
   unknown: (c) => c.dim('? unknown'),
   'not yet': (c) => c.dim('· not yet'),
+  'taken out': (c) => c.red('✗ taken out (it was there; a rollback or a revert removed it)'),
 };
 
 export function renderTicket(r: TicketReport, c: Colors, width = Infinity): string {
