@@ -125,13 +125,18 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
     for (const e of all) (byProject.get(e.project) ?? byProject.set(e.project, []).get(e.project)!).push(e);
     const scopes: { title: string; scope: Record<string, string>; events: DeploymentEvent[] }[] = [];
     const chosenProjects = projects.filter((p) => !projectNames || projectNames.has(p.name)).filter((p) => measured(p.name).length);
-    const here = (e: DeploymentEvent) => measured(e.project).includes(e.environment);
-    const label = (project: string) => measured(project).join(', ');
-    if (chosenProjects.length > 1) scopes.push({ title: `All projects (${[...new Set(chosenProjects.flatMap((p) => measured(p.name)))].join(', ')})`, scope: {}, events: all.filter(here) });
-    for (const p of chosenProjects) {
-      scopes.push({ title: `${p.name} (${label(p.name)})`, scope: { project: p.name }, events: all.filter((e) => e.project === p.name && here(e)) });
-      if (options.by === 'service') {
-        for (const s of p.services) if (!serviceNames || serviceNames.has(s.name)) scopes.push({ title: `${p.name}/${s.name} (${label(p.name)})`, scope: { project: p.name, service: s.name }, events: all.filter((e) => e.project === p.name && e.service === s.name && here(e)) });
+    // One set of blocks per environment measured (--env staging,prod): measures of two environments are not added up.
+    const rounds = envNames ? [...envNames].map((env) => (project: string) => measured(project).filter((e) => e === env)) : [measured];
+    for (const envsOf of rounds) {
+      const here = (e: DeploymentEvent) => envsOf(e.project).includes(e.environment);
+      const inRound = chosenProjects.filter((p) => envsOf(p.name).length);
+      const label = (project: string) => envsOf(project).join(', ');
+      if (inRound.length > 1) scopes.push({ title: `All projects (${[...new Set(inRound.flatMap((p) => envsOf(p.name)))].join(', ')})`, scope: {}, events: all.filter(here) });
+      for (const p of inRound) {
+        scopes.push({ title: `${p.name} (${label(p.name)})`, scope: { project: p.name, environment: label(p.name) }, events: all.filter((e) => e.project === p.name && here(e)) });
+        if (options.by === 'service') {
+          for (const sv of p.services) if (!serviceNames || serviceNames.has(sv.name)) scopes.push({ title: `${p.name}/${sv.name} (${label(p.name)})`, scope: { project: p.name, environment: label(p.name), service: sv.name }, events: all.filter((e) => e.project === p.name && e.service === sv.name && here(e)) });
+        }
       }
     }
     if (scopes.length === 0) throw usageError(`no project has the environment ${options.env}`);
@@ -155,7 +160,7 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
         ...(historySince ? { historySince } : {}),
         failureWindowHours: failureWindowMs / 3_600_000,
         bands: BANDS,
-        scopes: results.map((r) => ({ scope: r.scope, environments: r.scope.project ? measured(r.scope.project) : [...new Set(chosenProjects.flatMap((p) => measured(p.name)))], current: r.current, previous: r.previous })),
+        scopes: results.map((r) => ({ scope: r.scope, environments: r.scope.environment ? [r.scope.environment] : [...new Set(r.events.map((e) => e.environment))], current: r.current, previous: r.previous })),
       });
       return 0;
     }
