@@ -65,10 +65,10 @@ describe('DORA measures on a hand-built history', () => {
     expect(m.deploymentFrequency.daysPerWeek).toBeCloseTo(4 / (30 / 7), 10);
     expect(m.deploymentFrequency.band).toBe('high'); // at least weekly, not daily
     // Lead times (h), each commit once, at its first arrival: P1 46, 26; P2 49, 25; P3 a rollback ships
-    // nothing; P4 re-ships c3 and c4 (already counted) and c5: 24; P5 1; P6 24.
-    // Sorted 1 24 24 25 26 46 49: median rank ceil(3.5) = 4 → 25 h; p90 rank ceil(6.3) = 7 → 49 h.
+    // nothing; P4 stalled and never ran: c5 (c3, c4 already counted) arrives with P5 (11-20 16:00): 30;
+    // P5's own c6 1; P6 24. Sorted 1 24 25 26 30 46 49: median rank ceil(3.5) = 4 → 26 h; p90 rank ceil(6.3) = 7 → 49 h.
     expect(m.leadTime.commits).toBe(7);
-    expect(m.leadTime.medianMs).toBe(25 * H);
+    expect(m.leadTime.medianMs).toBe(26 * H);
     expect(m.leadTime.p90Ms).toBe(49 * H);
     expect(m.leadTime.band).toBe('high'); // a day to a week
     // Stages per PR, once each: #1 (P1), #2 (P2; P4 shipped it again). Merge → dev: 2, 1 h → median rank 1 → 1 h. Dev → prod: 24, 24 h → 24 h.
@@ -139,7 +139,7 @@ describe('DORA measures on a hand-built history', () => {
     expect(out.window).toEqual({ start: '2026-11-01T00:00:00.000Z', end: '2026-12-01T00:00:00.000Z', days: 30 });
     const current = out.scopes[0].current;
     expect(current.deployments).toBe(6);
-    expect(current.leadTime.medianMs).toBe(25 * H);
+    expect(current.leadTime.medianMs).toBe(26 * H);
     expect(current.changeFailureRate.failed).toBe(2);
     expect(current.recoveryTime.medianMs).toBe(2 * H);
     expect(out.bands.source).toMatch(/State of DevOps Report 2023/);

@@ -157,18 +157,29 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
   // Lead time for changes: every commit shipped, commit time → running.
   // Each commit once per service and environment, at its first arrival: one that shipped, was rolled
   // back and shipped again got there the first time.
+  // A rollout that stalled and never completed ran nothing: its commits arrive with the service's next
+  // deployment that did not stall (which ships from the stalled version, so it does not list them).
   const leads: number[] = [];
   const arrived = new Set<string>();
+  const waiting = new Map<string, { oid: string; at: string }[]>();
   let unknownDeployments = 0;
   let truncated = 0;
+  const neverRan = (e: DeploymentEvent) => e.rolloutStatus?.state === 'stalled' && !e.completedAt;
   for (const e of inWindow) {
     if (e.shipped?.status !== 'known') {
       if (e.rollback !== true) unknownDeployments++;
       continue;
     }
     if (e.shipped.truncated) truncated++;
-    for (const c of e.shipped.commitList ?? []) {
-      const key = `${serviceKey(e)}\n${c.oid}`;
+    const service = serviceKey(e);
+    if (neverRan(e)) {
+      waiting.set(service, [...(waiting.get(service) ?? []), ...(e.shipped.commitList ?? [])]);
+      continue;
+    }
+    const commits = [...(e.rollback === true ? [] : (waiting.get(service) ?? [])), ...(e.shipped.commitList ?? [])];
+    waiting.delete(service);
+    for (const c of commits) {
+      const key = `${service}\n${c.oid}`;
       if (arrived.has(key)) continue;
       arrived.add(key);
       const ms = runningAt(e) - time(c.at);
@@ -183,9 +194,17 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
   let prs = 0;
   let unknownStages = 0;
   const counted = new Set<string>();
+  const waitingPrs = new Map<string, NonNullable<NonNullable<DeploymentEvent['shipped']>['pullRequests']>>();
   for (const e of inWindow) {
     if (e.shipped?.status !== 'known' || e.rollback === true) continue;
-    for (const pr of e.shipped.pullRequests ?? []) {
+    // As for commits: a stalled rollout's PRs get here with the next deployment that did not stall.
+    if (neverRan(e)) {
+      waitingPrs.set(serviceKey(e), [...(waitingPrs.get(serviceKey(e)) ?? []), ...(e.shipped.pullRequests ?? [])]);
+      continue;
+    }
+    const arriving = [...(waitingPrs.get(serviceKey(e)) ?? []), ...(e.shipped.pullRequests ?? [])];
+    waitingPrs.delete(serviceKey(e));
+    for (const pr of arriving) {
       const key = `${serviceKey(e)}\n${pr.number}`;
       if (counted.has(key)) continue;
       counted.add(key);
