@@ -75,6 +75,23 @@ describe('storage', () => {
   });
 });
 
+describe('a data directory without a config and without latest.json', () => {
+  it('takes the names from the newest snapshot file', async () => {
+    const { mkdtemp, rename } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const empty = await mkdtemp(path.join(tmpdir(), 'snap-noconfig-'));
+    const data = path.join(t.dir, '.snap');
+    await rename(path.join(data, 'latest.json'), path.join(data, 'latest.json.away'));
+    try {
+      const r = await runCli(['releases', '--data-dir', data, '--json'], { cwd: empty });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).deployments.map((e: DeploymentEvent) => e.id)).toContain(rollback.id);
+    } finally {
+      await rename(path.join(data, 'latest.json.away'), path.join(data, 'latest.json'));
+    }
+  });
+});
+
 describe('snap show', () => {
   it('prints what runs where and the tickets per environment from the latest snapshot, fitted to 80 columns', async () => {
     const r = await cli(['show'], { COLUMNS: '80' });

@@ -5,7 +5,7 @@ import type { Config } from '../config/types.js';
 import type { Snapshot } from '../core/snapshot-schema.js';
 import { ExitCode, SnapError, errorMessage } from '../errors.js';
 import { HistoryIndex, syncIndex, type IndexedSnapshot } from '../store/history-index.js';
-import { dataLayout, type DataLayout } from '../store/layout.js';
+import { dataLayout, snapshotFiles, type DataLayout } from '../store/layout.js';
 import { acquireLock } from '../store/lock.js';
 import { readSnapshotFile } from '../store/snapshots.js';
 import type { CommandIO, GlobalOptions } from '../commands/context.js';
@@ -74,7 +74,12 @@ async function configFor(options: GlobalOptions, io: CommandIO): Promise<Config>
   } catch (error) {
     if (!(error instanceof SnapError && error.code === 'CONFIG_NOT_FOUND') || !dataDir) throw error;
     const root = path.resolve(io.cwd, dataDir);
-    const latest = (await readSnapshotFile(dataLayout(root).latest).catch(() => undefined)) as Snapshot | undefined;
+    // latest.json, else the newest snapshot file that reads.
+    let latest = (await readSnapshotFile(dataLayout(root).latest).catch(() => undefined)) as Snapshot | undefined;
+    for (const name of latest ? [] : (await snapshotFiles(dataLayout(root).snapshotsDir)).reverse()) {
+      latest = (await readSnapshotFile(path.join(dataLayout(root).snapshotsDir, name)).catch(() => undefined)) as Snapshot | undefined;
+      if (latest?.projects) break;
+    }
     if (!latest?.projects) throw noSnapshots(dataLayout(root));
     const projects = Object.entries(latest.projects).map(([name, p]) => ({
       name,
