@@ -333,12 +333,29 @@ export async function benchHistory(options: HistoryBenchOptions): Promise<Histor
         index.close();
       }
     })()).map((e) => ({ ...e, id: `${e.id}-x`, at: new Date().toISOString() }));
+    // Its tickets stand where the history left them (as a real next run finds them), so the ticket changes
+    // written are those of a run, not the difference between the template and the simulated history.
+    const tickets = await (async () => {
+      const { index } = HistoryIndex.open(layout);
+      try {
+        const out: NonNullable<Snapshot['tickets']> = {};
+        for (const key of index.ticketKeys()) {
+          const last = new Map<string, TicketChange>();
+          for (const c of index.ticketChanges(key)) last.set(`${c.project}\n${c.environment}`, c);
+          const environments = [...last.values()].filter((c) => c.status !== 'missing').map((c) => ({ project: c.project, environment: c.environment, status: c.status as 'in' }));
+          out[key] = { kind: 'jira', changes: [], environments };
+        }
+        return out;
+      } finally {
+        index.close();
+      }
+    })();
     const t1 = performance.now();
     const { index: writing } = HistoryIndex.open(layout);
     await syncIndex(writing, layout);
     const takenAt = new Date().toISOString();
     writing.transaction(() => {
-      writing.recordRun({ snapshot: { ...template, id: `bench-${takenAt}`, takenAt, deployments: recent }, file: 'bench-extra.json.gz', bytes: 0, deployments: recent });
+      writing.recordRun({ snapshot: { ...template, tickets, id: `bench-${takenAt}`, takenAt, deployments: recent }, file: 'bench-extra.json.gz', bytes: 0, deployments: recent });
       writing.recordRun({ run: { id: `bench-${takenAt}`, startedAt: takenAt, finishedAt: takenAt, durationMs: 0, outcome: 'ok', counts: { projects: 0, environments: 0, services: 0, running: 0, warnings: 0 }, apiCalls: {} } });
     });
     writing.close();
