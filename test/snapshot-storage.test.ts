@@ -95,7 +95,8 @@ describe('a delta without its keyframe', () => {
 
 describe('unreadable snapshot files', () => {
   it('are moved to corrupt/ by a rebuild (a delta with them when its keyframe is the one), the rest is indexed', async () => {
-    const { HistoryIndex, rebuildIndex } = await import('../src/store/history-index.js');
+    const { HistoryIndex } = await import('../src/store/history-index.js');
+    const { rebuildIndex } = await import('../src/store/history-sync.js');
     const { truncate } = await import('node:fs/promises');
     const layout = dataLayout(await mkdtemp(path.join(tmpdir(), 'snap-storage-bad-')));
     const first = await writeSnapshot(layout, base);

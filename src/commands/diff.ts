@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ExitCode, usageError } from '../errors.js';
 import { diffEnvironments, diffSnapshots, type Between, type EnvironmentDiff, type Health, type SnapshotDiff, type VersionSide } from '../history/compare.js';
-import { filterSnapshot, namesIn, type Filters } from '../history/filter.js';
+import { filterSnapshot, type Filters } from '../history/filter.js';
 import { openHistory } from '../history/open.js';
 import { outputWidth } from '../ui/show.js';
 import { fitLine, wrapWords } from '../ui/summary.js';
@@ -104,12 +104,12 @@ export async function runDiff(a: string, b: string | undefined, options: DiffOpt
     for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
     const c = colorsFor(io, options);
     const width = outputWidth(io);
-    const configEnvs = new Set(history.config.projects.flatMap((p) => p.environments.map((e) => e.name)));
-    const { snapshot: at } = await snapshotFor(history, options.at, io, now);
-    const envs = new Set([...configEnvs, ...namesIn(at).environments]);
+    // The config's environments tell two environments from two snapshots; a snapshot is read only for the one kind of diff it serves.
+    const envs = new Set(history.config.projects.flatMap((p) => p.environments.map((e) => e.name)));
     if (b !== undefined && envs.has(a) && envs.has(b)) {
       if (a === b) throw usageError(`snap diff ${a} ${b}: the same environment twice`, 'name two environments, e.g. snap diff staging prod');
       if (options.env) throw usageError('--env goes with two snapshots; with two environments, name them: snap diff staging prod');
+      const { snapshot: at } = await snapshotFor(history, options.at, io, now);
       const diff = diffEnvironments(filterSnapshot(at, { ...options, env: undefined }), a, b);
       if (options.service) for (const p of diff.projects) p.filtered = true;
       if (diff.projects.length === 0) throw usageError(`no project has both ${a} and ${b}`, `environments: ${[...envs].join(', ')}`);

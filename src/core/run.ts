@@ -16,6 +16,7 @@ import { checkSnapshot, readSnapshotFile, writeSnapshot, type Keyframe } from '.
 import type { ProgressSink } from './progress.js';
 import type { DeploymentEvent, Snapshot, SnapshotWarning } from './snapshot-schema.js';
 import { takeSnapshot } from './take-snapshot.js';
+import { snapshotCounts } from './counts.js';
 import type { HistoryIndex } from '../store/history-index.js';
 
 export interface RunOptions {
@@ -72,7 +73,7 @@ async function recoverUnlogged(
     durationMs: snapshot.durationMs,
     outcome: snapshot.outcome,
     snapshot: file,
-    counts: countServices(snapshot),
+    counts: snapshotCounts(snapshot),
     apiCalls: {},
     notes: [
       isPrevious
@@ -112,22 +113,6 @@ export async function diskWarning(dir: string, snapshotBytes: number): Promise<S
   };
 }
 
-function countServices(snapshot: Snapshot) {
-  let environments = 0;
-  let services = 0;
-  let running = 0;
-  for (const project of Object.values(snapshot.projects)) {
-    for (const env of Object.values(project.environments)) {
-      environments++;
-      for (const service of Object.values(env.services)) {
-        services++;
-        if (service.status === 'running') running++;
-      }
-    }
-  }
-  return { projects: Object.keys(snapshot.projects).length, environments, services, running, warnings: snapshot.warnings.length };
-}
-
 /**
  * Writes the Prometheus textfile when configured; a failure to write it is a warning (printed, and a
  * note of the run), never a failed run. Returns the warning's message, if any.
@@ -150,7 +135,8 @@ async function exportMetrics(config: Config, records: RunRecord[], progress: Pro
  * next one rebuilds it), with INDEX_FAILED in `warnings`.
  */
 async function openHistory(layout: ReturnType<typeof dataLayout>, warnings: SnapshotWarning[]): Promise<HistoryIndex | undefined> {
-  const { HistoryIndex: Index, syncIndex } = await import('../store/history-index.js');
+  const { HistoryIndex: Index } = await import('../store/history-index.js');
+  const { syncIndex } = await import('../store/history-sync.js');
   let opened: ReturnType<typeof Index.open> | undefined;
   try {
     opened = Index.open(layout);
@@ -345,7 +331,7 @@ export async function runSnapshot(config: Config, options: RunOptions): Promise<
         outcome: snapshot.outcome,
         snapshot: file,
         ...(written.unchanged && same ? { unchangedSince: same.id } : {}),
-        counts: countServices(snapshot),
+        counts: snapshotCounts(snapshot),
         apiCalls,
         ...(github
           ? {
