@@ -142,10 +142,18 @@ describe('DORA measures on a hand-built history', () => {
     expect(current.leadTime.medianMs).toBe(26 * H);
     expect(current.changeFailureRate.failed).toBe(2);
     expect(current.recoveryTime.medianMs).toBe(2 * H);
+    // Everything, the lead-time stages included (their first arrivals come from the index), as worked out in process from whole events.
+    expect(current.leadTime.stages).toEqual({ pullRequests: 2, mergeToFirstMs: 1 * H, firstToHereMs: 24 * H, unknown: 0 });
+    const api = HISTORY.filter((e) => e.service === 'api');
+    expect(current).toEqual(JSON.parse(JSON.stringify(computeMeasures(api.filter((e) => e.environment === 'prod'), api, window))));
     expect(out.bands.source).toMatch(/State of DevOps Report 2023/);
     const text = await runCli(['metrics', '--service', 'api', '--until', '2026-12-01'], { cwd: dir });
     expect(text.stdout).toMatch(/deployment frequency +1\.4\/week, on 0\.9 days \(6\)/);
     expect(text.stdout).toMatch(/change failure rate +33\.3 % \(2 of 6\)/);
+    // The deployment after the stalled rollout P4 brings P4's commits too: snap releases says so.
+    const releases = await runCli(['releases', '--service', 'api', '--env', 'prod', '--since', '2026-11-01', '--until', '2026-12-01'], { cwd: dir });
+    expect(releases.stdout).toMatch(/2026-11-20 16:00 +shop\/prod\/api .*\n.*\n +also brings the 3 commit\(s\) of the stalled rollout before it \(2026-11-20 10:00\), which never ran/);
+    expect(releases.stdout.match(/also brings/g)).toHaveLength(1);
     const bad = await runCli(['metrics', '--env', 'prd'], { cwd: dir });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--env prd: no such environment; did you mean prod\?/);

@@ -226,6 +226,21 @@ describe('snap ticket', () => {
     const missing = await cli(['ticket', `${key}9999`]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no ticket .*; nearest known: /);
+    const far = await cli(['ticket', 'QQQQQQ-1']);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toMatch(/no ticket QQQQQQ-1 .*; none is near it \(known keys look like [A-Z]+-\d+/);
+  });
+
+  it('a pull request named like a ticket (#N) is told as such, with the tickets it carries', async () => {
+    const latest = JSON.parse(await readFile(path.join(t.dir, '.snap', 'latest.json'), 'utf8')) as Snapshot;
+    const keys = Object.keys(latest.tickets!);
+    const carried = Object.entries(latest.tickets!).flatMap(([k, tk]) => tk.changes.filter((ch) => ch.pr !== undefined).map((ch) => ({ key: k, repository: ch.repository, pr: ch.pr! })));
+    // A PR number no GitHub-issue ticket ends with.
+    const pick = carried.find((x) => !keys.some((k) => k.endsWith(`#${x.pr}`)))!;
+    expect(pick).toBeDefined();
+    const r = await cli(['ticket', `#${pick.pr}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`#${pick.pr} is not a ticket but a pull request \\(${pick.repository}#${pick.pr}\\) that carries .*${pick.key}`));
   });
 });
 
@@ -250,6 +265,24 @@ describe('the history index', () => {
     expect(JSON.parse(cmd.stdout)).toMatchObject({ snapshots: 3, runs: 5 });
   });
 
+  it('says so when latest.json holds a newer snapshot than every file (its own file removed, the index rebuilt)', async () => {
+    const files = (await readdir(path.join(t.dir, '.snap', 'snapshots'))).sort();
+    const newest = JSON.parse(await readFile(path.join(t.dir, '.snap', 'latest.json'), 'utf8')) as Snapshot;
+    const keep = path.join(t.dir, 'newest.keep');
+    const { rename } = await import('node:fs/promises');
+    await rename(path.join(t.dir, '.snap', 'snapshots', files.at(-1)!), keep);
+    try {
+      expect((await cli(['index', 'rebuild'])).code).toBe(0);
+      const show = await cli(['show', '--json']);
+      expect(show.code).toBe(0);
+      expect(show.stderr).toMatch(new RegExp(`latest.json holds snapshot ${newest.id} .*, whose file is gone; this is the newest snapshot file`));
+      expect(JSON.parse(show.stdout).id).not.toBe(newest.id);
+    } finally {
+      await rename(keep, path.join(t.dir, '.snap', 'snapshots', files.at(-1)!));
+      await cli(['index', 'rebuild']);
+    }
+  });
+
   it('never names a snapshot whose file is gone: it says the file was removed', async () => {
     const files = (await readdir(path.join(t.dir, '.snap', 'snapshots'))).sort();
     const gone = (await readSnapshotFile(path.join(t.dir, '.snap', 'snapshots', files[0]))) as Snapshot;
@@ -260,6 +293,8 @@ describe('the history index', () => {
     expect(show.code).toBe(2);
     expect(show.stderr).toMatch(/the file of snapshot .* is gone: removed by the retention policy, or by hand/);
   });
+
+
 });
 
 describe('shell completion', () => {

@@ -608,6 +608,19 @@ describe('what a new user found', () => {
     expect(event.at! > first.takenAt).toBe(true);
   });
 
+  it('a rollout undo whose pods have not started yet is dated no earlier than the snapshot before it, not when its ReplicaSet was created', async () => {
+    const { run } = await start(org(() => {}, { at: 'c5', previous: ['c3'] }));
+    const first = (await run()).snapshot;
+    t!.sandbox.kubernetes.cluster('tiny').store.change('prod', 'shop-api', (d) => {
+      // kubectl rollout undo, its new pods not started yet: only the old revision's pods serve.
+      d.revisions.push({ ...d.revisions[0] });
+      d.pods = [{ revision: 2, count: 1 }];
+    });
+    const second = (await run()).snapshot;
+    const [event] = second.deployments!;
+    expect(event).toMatchObject({ environment: 'prod', rollback: true, at: first.takenAt });
+  });
+
   it('shows a mutable tag pulled again, and a blue-green preview, for what they are', async () => {
     const { run } = await start(org((d) => {
       d.replicas = 2;

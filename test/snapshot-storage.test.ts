@@ -113,3 +113,69 @@ describe('unreadable snapshot files', () => {
     expect((await readdir(layout.corruptDir)).length).toBe(2);
   });
 });
+
+describe('reading some members of a stored snapshot', () => {
+  it('gives exactly those of the whole file: keyframes and deltas, compressed or not', async () => {
+    const { readSnapshotMembers } = await import('../src/store/snapshot-members.js');
+    const layout = dataLayout(await mkdtemp(path.join(tmpdir(), 'snap-storage-members-')));
+    const first = await writeSnapshot(layout, base);
+    const keyframe = { file: path.basename(first.file), takenAt: base.takenAt, bytes: first.bytes, hashes: first.leaves! };
+    const next = at(clone(base), 15);
+    const api = next.projects.payments.environments.prod.services['payments-api'];
+    api.version = { ...api.version!, value: '9.9.9' };
+    delete next.projects.checkout.environments.dev.services['checkout-web'];
+    next.projects.extra = { environments: {} };
+    next.tickets!['NEW-1'] = { kind: 'jira', changes: [], environments: [] };
+    const delta = await writeSnapshot(layout, next, { keyframe });
+    expect(delta.base).toBe(keyframe.file);
+    const plain = path.join(layout.root, 'plain.json');
+    const { writeFile } = await import('node:fs/promises');
+    // Pretty-printed, members in another order: still read right.
+    await writeFile(plain, JSON.stringify({ tickets: next.tickets, ...next }, null, 2));
+    const cache = new Map<string, Record<string, unknown>>();
+    for (const file of [first.file, delta.file, plain]) {
+      const whole = (await readSnapshotFile(file)) as Snapshot;
+      for (const wanted of [['id', 'takenAt', 'projects'], ['tickets'], ['projects', 'drift', 'nothing-such']]) {
+        const some = await readSnapshotMembers(file, wanted, cache);
+        expect(some).toEqual(Object.fromEntries(wanted.filter((m) => m in whole).map((m) => [m, (whole as unknown as Record<string, unknown>)[m]])));
+      }
+    }
+  });
+
+  it('finds every top-level member of any JSON text, however it is cut into chunks', async () => {
+    const { MemberScanner } = await import('../src/store/snapshot-members.js');
+    const documents: Record<string, unknown>[] = [
+      { a: 1, 'we"ird\\key': 'quote " and backslash \\ and \\" both', 'é': 'ünïcödé ✓', n: null, t: true, f: false, neg: -1.5e-3 },
+      { list: [[1, [2, { x: '[{' }]], { '}': ']' }, '', 'a\\'], empty: {}, none: [], s: '\u0000\u001f' },
+      { set: [[['projects', 'p'], { v: 1 }], [['tickets', 'K-1'], null], [['id'], 'x']], last: { deep: { deeper: [1, 2, 3] } } },
+    ];
+    for (const doc of documents) {
+      for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, 2), `  \n${JSON.stringify(doc, null, '\t')}\n`]) {
+        const bytes = Buffer.from(text);
+        for (const size of [1, 2, 3, 7, 64, bytes.length]) {
+          const scanner = new MemberScanner(new Set(['set', 'list']));
+          for (let i = 0; i < bytes.length; i += size) scanner.feed(bytes.subarray(i, i + size));
+          expect(scanner.done).toBe(true);
+          const found = Object.fromEntries([...scanner.ranges].map(([k, [a, b]]) => [k, JSON.parse(bytes.subarray(a, b).toString())]));
+          expect(found).toEqual(doc);
+          for (const [name, ranges] of scanner.elements) expect(ranges.map(([a, b]) => JSON.parse(bytes.subarray(a, b).toString()))).toEqual(doc[name]);
+        }
+      }
+    }
+  });
+
+  it('reads a large compressed file right, whether the members wanted come early, late or not at all', async () => {
+    const { readMembers } = await import('../src/store/snapshot-members.js');
+    const { gzipSync } = await import('node:zlib');
+    const { writeFile } = await import('node:fs/promises');
+    const { randomBytes } = await import('node:crypto');
+    // Random text does not compress much: about 6 MB of it is a file beyond the size read whole.
+    const filler = Array.from({ length: 3000 }, () => randomBytes(1000).toString('hex'));
+    const doc = { id: 'x', early: { a: [1, 2] }, filler, late: 'the end' };
+    const file = path.join(dir, 'large.json.gz');
+    await writeFile(file, gzipSync(JSON.stringify(doc)));
+    expect(await readMembers(file, [new Set(['id', 'early'])])).toEqual({ id: 'x', early: { a: [1, 2] } });
+    expect(await readMembers(file, [new Set(['late', 'id'])])).toEqual({ late: 'the end', id: 'x' });
+    expect(await readMembers(file, [new Set(['nothing'])])).toEqual({});
+  });
+});

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,7 +171,7 @@ async function buildHistory(dir: string, template: Snapshot, lines: Map<string, 
   let total = 0;
   for (const step of simulate(template, lines, options, start, end)) if (step.events.length) total++;
   const { index } = HistoryIndex.open(layout);
-  const rows: { snapshots: IndexedSnapshot[]; runs: RunRecord[]; deployments: DeploymentEvent[]; ticketChanges: TicketChange[] } = { snapshots: [], runs: [], deployments: [], ticketChanges: [] };
+  const rows: { snapshots: (IndexedSnapshot & { tickets: number })[]; runs: RunRecord[]; deployments: DeploymentEvent[]; ticketChanges: TicketChange[] } = { snapshots: [], runs: [], deployments: [], ticketChanges: [] };
   const flush = () => {
     index.importRows(rows);
     rows.snapshots = [];
@@ -184,7 +184,7 @@ async function buildHistory(dir: string, template: Snapshot, lines: Map<string, 
   let deployments = 0;
   let ticketChanges = 0;
   let runs = 0;
-  let last: IndexedSnapshot | undefined;
+  let last: (IndexedSnapshot & { tickets: number }) | undefined;
   let files = 0;
   const services = Object.values(template.projects).reduce((n, p) => n + Object.values(p.environments).reduce((m, e) => m + Object.keys(e.services).length, 0), 0);
   const versionOf = new Map<string, { version: string; commit: string }>();
@@ -242,7 +242,7 @@ async function buildHistory(dir: string, template: Snapshot, lines: Map<string, 
         }
       }
       if (last) rows.snapshots.push(last);
-      last = { id, takenAt, file, bytes, outcome: 'ok', services, running: services, warnings: 0, deployments: events.length, fingerprint: null, confirmedAt: null, confirmedRuns: 0, base };
+      last = { id, takenAt, file, bytes, outcome: 'ok', services, running: services, warnings: 0, deployments: events.length, fingerprint: null, confirmedAt: null, confirmedRuns: 0, base, tickets: Object.keys(template.tickets ?? {}).length };
       rows.runs.push({ ...run, ...(file ? { snapshot: path.join(layout.snapshotsDir, file) } : {}) });
       for (const e of events) {
         rows.deployments.push({ ...e, snapshot: id });
@@ -351,9 +351,14 @@ export async function benchHistory(options: HistoryBenchOptions): Promise<Histor
         index.close();
       }
     })();
+    // Into a copy of the index (beside the same snapshot files), so that the history stays as built.
+    const copyRoot = await mkdtemp(path.join(tmpdir(), 'snap-history-index-'));
+    await copyFile(path.join(layout.root, 'index.sqlite'), path.join(copyRoot, 'index.sqlite'));
+    await symlink(layout.snapshotsDir, path.join(copyRoot, 'snapshots'));
+    const copy = dataLayout(copyRoot);
     const t1 = performance.now();
-    const { index: writing } = HistoryIndex.open(layout);
-    await syncIndex(writing, layout);
+    const { index: writing } = HistoryIndex.open(copy);
+    await syncIndex(writing, copy);
     const takenAt = new Date().toISOString();
     writing.transaction(() => {
       writing.recordRun({ snapshot: { ...template, tickets, id: `bench-${takenAt}`, takenAt, deployments: recent }, file: 'bench-extra.json.gz', bytes: 0, deployments: recent });
@@ -361,6 +366,7 @@ export async function benchHistory(options: HistoryBenchOptions): Promise<Histor
     });
     writing.close();
     const indexWriteMs = performance.now() - t1;
+    await rm(copyRoot, { recursive: true, force: true });
     return { size: `${options.size}, ${options.days} days`, days: options.days, ...counts, buildMs, indexBytes, commands, indexWriteMs, indexWriteDeployments: recent.length };
   } finally {
     await sandbox.close().catch(() => undefined);

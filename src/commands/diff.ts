@@ -1,14 +1,14 @@
 import { Command } from 'commander';
 import { ExitCode, usageError } from '../errors.js';
-import { diffEnvironments, diffSnapshots, type Between, type EnvironmentDiff, type Health, type SnapshotDiff, type VersionSide } from '../history/compare.js';
-import { filterSnapshot, type Filters } from '../history/filter.js';
-import { openHistory } from '../history/open.js';
+import { diffEnvironments, diffSnapshots, ticketPresence, type Between, type EnvironmentDiff, type Health, type SnapshotDiff, type SnapshotState, type TicketPresence, type VersionSide } from '../history/compare.js';
+import { filterProjects, filterSnapshot, type Filters } from '../history/filter.js';
+import { loadSnapshotState, openHistory, readSnapshotAt } from '../history/open.js';
 import { outputWidth } from '../ui/show.js';
 import { fitLine, wrapWords } from '../ui/summary.js';
 import type { Colors } from '../ui/terminal.js';
 import { writeJson } from '../ui/write-json.js';
 import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
-import { snapshotFor } from './show.js';
+import { resolveRef, snapshotFor } from './show.js';
 
 export interface DiffOptions extends GlobalOptions, Filters {
   at?: string;
@@ -37,7 +37,10 @@ function betweenText(b: Between | undefined): string {
 
 /** A snapshot diff as text: per environment the services that changed, then the tickets that moved; lines fitted to `width`. */
 export function renderSnapshotDiff(d: SnapshotDiff, c: Colors, width = Infinity): string {
-  const out = [c.bold(`From ${d.from.id} (${when(d.from.takenAt)}) to ${d.to.id} (${when(d.to.takenAt)})`)];
+  const from = `From ${d.from.id} (${when(d.from.takenAt)})`;
+  const to = `to ${d.to.id} (${when(d.to.takenAt)})`;
+  // One line when it fits, else two.
+  const out = from.length + to.length + 1 <= width ? [c.bold(`${from} ${to}`)] : [c.bold(from), c.bold(`  ${to}`)];
   const groups = new Map<string, string[]>();
   const add = (where: string, line: string) => (groups.get(where) ?? groups.set(where, []).get(where)!).push(line);
   for (const s of d.services) {
@@ -124,18 +127,35 @@ export async function runDiff(a: string, b: string | undefined, options: DiffOpt
       const what = other === undefined ? 'name the other environment' : `"${other}" is not an environment of this snapshot (${[...envs].join(', ')})`;
       throw usageError(`snap diff ${[a, b].filter(Boolean).join(' ')}: ${env} is an environment, and ${what}`, 'compare two environments (snap diff staging prod) or two snapshots (snap diff latest~1 latest)');
     }
-    // Both from their stored files: two deltas of one keyframe share its one parse.
-    const first = await snapshotFor(history, a, io, now, { preferLatest: false });
-    const second = await snapshotFor(history, b ?? 'latest', io, now, { preferLatest: false });
-    const [older, newer] = first.snapshot.takenAt <= second.snapshot.takenAt ? [first, second] : [second, first];
+    // Both from their stored files, only what runs where (two deltas of one keyframe share its one
+    // read); where tickets stood, from the index. A snapshot file given by path is read whole.
+    const side = async (ref: string): Promise<{ state: SnapshotState; tickets?: TicketPresence; id?: string }> => {
+      const resolved = await resolveRef(history, ref, io, now);
+      if (resolved.file !== undefined) {
+        const whole = await readSnapshotAt(resolved.file);
+        return { state: whole, tickets: ticketPresence(whole) };
+      }
+      return { state: await loadSnapshotState(history, resolved.entry), id: resolved.entry.id };
+    };
+    const first = await side(a);
+    const second = await side(b ?? 'latest');
+    const [older, newer] = first.state.takenAt <= second.state.takenAt ? [first, second] : [second, first];
+    // Both in the index: only the tickets that moved in between are looked at.
+    if (older.id !== undefined && newer.id !== undefined) [older.tickets, newer.tickets] = history.index.ticketPresenceBetween(older.id, newer.id);
+    else for (const s of [older, newer]) if (s.id !== undefined) [s.tickets] = history.index.ticketPresenceAt([s.id]);
     if (older !== first && !options.json) io.stderr.write(`snap: ${b ?? 'latest'} was taken before ${a}: compared from the older to the newer\n`);
-    const x = filterSnapshot(older.snapshot, options);
-    const y = filterSnapshot(newer.snapshot, options);
-    const deployments = history.index.deployments({ since: x.takenAt, until: y.takenAt }).filter((d) => d.at !== x.takenAt);
+    const x = filterProjects(older.state, options);
+    const y = filterProjects(newer.state, options);
+    const from = older.state.takenAt;
+    const to = newer.state.takenAt;
+    const deployments = history.index.deployments({ since: from, until: to }).filter((d) => d.at !== from && (!y.services || y.services.has(d.service)));
     // The deployments the newer snapshot recorded belong in between too (a rollout's time is its ReplicaSet's, before the snapshot).
     const recorded = new Set(deployments.map((d) => d.id));
-    for (const d of history.index.deployments({ since: y.takenAt })) if (d.snapshot === y.id && !recorded.has(d.id)) deployments.push(d);
-    const diff = diffSnapshots(x, y, deployments);
+    for (const d of history.index.deployments({ since: to })) if (d.snapshot === newer.state.id && !recorded.has(d.id)) deployments.push(d);
+    // Tickets only where the filters leave their environment.
+    const cut = (t: TicketPresence | undefined, keep: (p: string, e: string) => boolean): TicketPresence | undefined =>
+      t && { presence: new Map([...t.presence].filter(([where]) => keep(...(where.split('\n') as [string, string])))), known: t.known };
+    const diff = diffSnapshots({ ...older.state, projects: x.projects }, { ...newer.state, projects: y.projects }, deployments, { before: cut(older.tickets, x.keep), after: cut(newer.tickets, y.keep) });
     if (options.json) await writeJson(io.stdout, { kind: 'snapshots', ...diff });
     else io.stdout.write(`${renderSnapshotDiff(diff, c, width)}\n`);
     return options.exitCode && (diff.services.length || diff.tickets.length) ? ExitCode.failed : ExitCode.ok;

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { DeploymentEvent } from '../core/snapshot-schema.js';
 import { usageError } from '../errors.js';
 import { checkNames, type Filters } from '../history/filter.js';
-import { BANDS, computeMeasures, firstArrivals, type Band, type Measures } from '../history/metrics.js';
+import { BANDS, computeMeasures, type Band, type Measures } from '../history/metrics.js';
 import { openHistory } from '../history/open.js';
 import { parseTime } from '../history/refs.js';
 import { renderTable } from '../ui/table.js';
@@ -111,7 +111,8 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
     const envsByProject = new Map(projects.map((p) => [p.name, p.environments.map((e) => e.name)]));
     const environmentsOf = (project: string) => envsByProject.get(project) ?? [];
     // The environment measured in each project: --env, else the last in promotion order (prod).
-    const measured = (project: string) => (envNames ? [...envNames].filter((e) => environmentsOf(project).includes(e)) : environmentsOf(project).slice(-1));
+    const measuredOf = new Map(projects.map((p) => [p.name, envNames ? [...envNames].filter((e) => environmentsOf(p.name).includes(e)) : environmentsOf(p.name).slice(-1)]));
+    const measured = (project: string) => measuredOf.get(project) ?? [];
     // What the two windows need: their deployments, those a lead-time stage may start from (up to 90
     // days before), and those a failure may be followed by (one failure window after).
     // Whole events only of the measured environments in the two windows (and one failure window after);
@@ -120,7 +121,17 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
     const keep = (e: { project: string; service: string }) => (!projectNames || projectNames.has(e.project)) && (!serviceNames || serviceNames.has(e.service));
     const all = history.index.deployments({ environments: measuredEnvs, since: new Date(start - windowMs).toISOString(), until: new Date(end + failureWindowMs + 1).toISOString() }).filter(keep);
     const firstEnvs = [...new Set(projects.map((p) => p.environments[0]?.name).filter((e): e is string => !!e))];
-    const arrivals = firstArrivals(history.index.arrivals(firstEnvs, new Date(start - windowMs - STAGE_LOOKBACK_MS).toISOString(), new Date(end).toISOString()).filter(keep), environmentsOf);
+    // When each PR first ran in its project's first environment (as firstArrivals works it out from whole events).
+    const arrivals = new Map<string, number>();
+    const lookback = new Date(start - windowMs - STAGE_LOOKBACK_MS).toISOString();
+    for (const env of firstEnvs) {
+      for (const [pr, iso] of history.index.prArrivals(env, lookback, new Date(end).toISOString())) {
+        const [project, service] = pr.split('\n');
+        if (env !== environmentsOf(project)[0] || !keep({ project, service })) continue;
+        const at = Date.parse(iso);
+        if (Number.isFinite(at) && !(arrivals.get(pr)! <= at)) arrivals.set(pr, at);
+      }
+    }
     const byProject = new Map<string, DeploymentEvent[]>();
     for (const e of all) (byProject.get(e.project) ?? byProject.set(e.project, []).get(e.project)!).push(e);
     const scopes: { title: string; scope: Record<string, string>; events: DeploymentEvent[] }[] = [];
@@ -133,9 +144,9 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
       const label = (project: string) => envsOf(project).join(', ');
       if (inRound.length > 1) scopes.push({ title: `All projects (${[...new Set(inRound.flatMap((p) => envsOf(p.name)))].join(', ')})`, scope: {}, events: all.filter(here) });
       for (const p of inRound) {
-        scopes.push({ title: `${p.name} (${label(p.name)})`, scope: { project: p.name, environment: label(p.name) }, events: all.filter((e) => e.project === p.name && here(e)) });
+        scopes.push({ title: `${p.name} (${label(p.name)})`, scope: { project: p.name, environment: label(p.name) }, events: (byProject.get(p.name) ?? []).filter(here) });
         if (options.by === 'service') {
-          for (const sv of p.services) if (!serviceNames || serviceNames.has(sv.name)) scopes.push({ title: `${p.name}/${sv.name} (${label(p.name)})`, scope: { project: p.name, environment: label(p.name), service: sv.name }, events: all.filter((e) => e.project === p.name && e.service === sv.name && here(e)) });
+          for (const sv of p.services) if (!serviceNames || serviceNames.has(sv.name)) scopes.push({ title: `${p.name}/${sv.name} (${label(p.name)})`, scope: { project: p.name, environment: label(p.name), service: sv.name }, events: (byProject.get(p.name) ?? []).filter((e) => e.service === sv.name && here(e)) });
         }
       }
     }

@@ -80,7 +80,7 @@ export function shippedText(e: DeploymentEvent): string {
 }
 
 /** One deployment, two or three lines: when, where, from → to, marks; what it shipped; its PRs. */
-export function renderRelease(e: DeploymentEvent, c: Colors, width = Infinity): string {
+export function renderRelease(e: DeploymentEvent, c: Colors, width = Infinity, afterStalled?: DeploymentEvent): string {
   const when = e.at ? e.at.slice(0, 16).replace('T', ' ') : '????-??-?? ??:??';
   const marks = [
     e.rollback === true ? c.yellow('rollback') : e.rollback === 'unknown' ? c.yellow('rollback unknown') : '',
@@ -89,6 +89,8 @@ export function renderRelease(e: DeploymentEvent, c: Colors, width = Infinity): 
   const lines = [`${c.dim(when)}  ${e.project}/${e.environment}/${c.bold(e.service)}  ${versionText(e.from)} → ${c.green(versionText(e.to))}${marks.length ? `  ${marks.join(' ')}` : ''}`];
   const tickets = e.shipped?.tickets?.length ? `  tickets ${e.shipped.tickets.join(', ')}` : '';
   lines.push(`  ${c.dim(shippedText(e))}${tickets}`);
+  // It rolled out over a rollout that never ran: what that one shipped arrives with this one.
+  if (afterStalled?.shipped?.status === 'known') lines.push(c.yellow(`  also brings the ${afterStalled.shipped.commits} commit(s) of the stalled rollout before it (${afterStalled.at?.slice(0, 16).replace('T', ' ') ?? afterStalled.id}), which never ran`));
   for (const pr of e.shipped?.pullRequests ?? []) lines.push(c.dim(`  #${pr.number} ${pr.title}`));
   return lines.map((l) => fitLine(l, width)).join('\n');
 }
@@ -150,7 +152,15 @@ export async function runReleases(options: ReleasesOptions, io: CommandIO, now =
     const width = outputWidth(io);
     const line = renderTable([[c.bold(`${summary.count} deployment${summary.count === 1 ? '' : 's'}`), `${summary.rollbacks} rollback${summary.rollbacks === 1 ? '' : 's'}`, `${summary.first?.slice(0, 10) ?? '?'} … ${summary.last?.slice(0, 10) ?? '?'}`]]);
     const earlier = summary.count > events.length ? `${c.dim(`… ${summary.count - events.length} earlier (--limit ${summary.count} shows all; --json or --csv gives all)`)}\n` : '';
-    io.stdout.write(`${line}\n\n${earlier}${events.map((e) => renderRelease(e, c, width)).join('\n')}\n`);
+    // Each deployment's predecessor of the same service there, among those listed: a stalled rollout that never ran?
+    const previous = new Map<string, DeploymentEvent>();
+    const stalledBefore = events.map((e) => {
+      const key = `${e.project}\n${e.environment}\n${e.service}\n${e.workload.context}`;
+      const before = previous.get(key);
+      previous.set(key, e);
+      return before && before.rolloutStatus?.state === 'stalled' && !before.completedAt && before.to.commit === e.from?.commit && e.rollback !== true ? before : undefined;
+    });
+    io.stdout.write(`${line}\n\n${earlier}${events.map((e, i) => renderRelease(e, c, width, stalledBefore[i])).join('\n')}\n`);
     return 0;
   } finally {
     history.close();

@@ -31,18 +31,26 @@ export function age(fromIso: string, now: Date): string {
   return `${Math.round(ms / 86_400_000)} days ago`;
 }
 
-/** A snapshot named on the command line (default `latest`): read from the history, or from a file given by path. */
-export async function snapshotFor(history: History, ref: string | undefined, io: CommandIO, now: Date, options: { preferLatest?: boolean } = { preferLatest: true }): Promise<{ snapshot: Snapshot; entry?: IndexedSnapshot; file: string }> {
-  const snapshots = history.index.snapshots();
+/** The snapshots of each open history, listed once. */
+const listed = new WeakMap<History, IndexedSnapshot[]>();
+
+/** A snapshot named on the command line (default `latest`): an indexed snapshot, or a file given by path. */
+export async function resolveRef(history: History, ref: string | undefined, io: CommandIO, now: Date): Promise<{ entry: IndexedSnapshot; file?: undefined } | { entry?: undefined; file: string }> {
+  // One listing per command (snap diff resolves two references).
+  const snapshots = listed.get(history) ?? listed.set(history, history.index.snapshots()).get(history)!;
   // The id of a run that found nothing changed names the snapshot that held then.
   const held = ref ? history.index.unchangedSnapshotOf(ref) : undefined;
   if (held) io.stderr.write(`snap: run ${ref} wrote no snapshot (nothing had changed); showing snapshot ${held}, which held then\n`);
   const resolved = await resolveSnapshotRef(held ?? ref ?? 'latest', snapshots, now);
-  if (resolved.kind === 'file') {
-    const file = path.resolve(io.cwd, resolved.path);
-    return { snapshot: await readSnapshotAt(file), file };
-  }
-  return { snapshot: await loadSnapshot(history, resolved.entry, options), entry: resolved.entry, file: path.join(history.layout.snapshotsDir, resolved.entry.file ?? '') };
+  return resolved.kind === 'file' ? { file: path.resolve(io.cwd, resolved.path) } : { entry: resolved.entry };
+}
+
+/** A snapshot named on the command line (default `latest`): read from the history, or from a file given by path. */
+export async function snapshotFor(history: History, ref: string | undefined, io: CommandIO, now: Date, options: { preferLatest?: boolean } = { preferLatest: true }): Promise<{ snapshot: Snapshot; entry?: IndexedSnapshot; file: string }> {
+  const resolved = await resolveRef(history, ref, io, now);
+  if (resolved.file !== undefined) return { snapshot: await readSnapshotAt(resolved.file), file: resolved.file };
+  const onNote = (note: string) => io.stderr.write(`snap: ${note}\n`);
+  return { snapshot: await loadSnapshot(history, resolved.entry, { ...options, onNote }), entry: resolved.entry, file: path.join(history.layout.snapshotsDir, resolved.entry.file ?? '') };
 }
 
 const kb = (bytes: number) => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);

@@ -34,6 +34,8 @@ export interface TicketPlace {
   since?: { snapshot: string; at: string; before?: boolean; deployment?: { id: string; at?: string; service: string; version?: string } };
   /** The environment a promotion from would bring it here (the snapshot's promotion preview has it ahead). */
   promotion?: string;
+  /** For rolling-out: the services carrying it whose rollout is not progressing (stalled or paused), with why. */
+  held?: { service: string; state: string; reason?: string }[];
 }
 
 export interface TicketReport {
@@ -47,6 +49,25 @@ export interface TicketReport {
  * The ticket keys a word on the command line names in a snapshot: `PAY-412` (any case), `owner/repo#12`
  * (any case), or `#12` (every repository's #12). Empty when none.
  */
+/**
+ * The pull request `#N` or `owner/repo#N` names when it is no ticket: a PR that carries tickets of
+ * the snapshot (their changes list it), with those tickets. Undefined when none does.
+ */
+export function pullRequestNamed(word: string, snapshot: Snapshot): { pullRequest: { repository: string; number: number; tickets: string[] } } | undefined {
+  const m = /^(?:([\w.-]+\/[\w.-]+))?#(\d+)$/.exec(word.trim());
+  if (!m) return undefined;
+  const number = Number(m[2]);
+  const found = new Map<string, Set<string>>();
+  for (const [key, t] of Object.entries(snapshot.tickets ?? {})) {
+    for (const ch of t.changes) {
+      if (ch.pr !== number || (m[1] && ch.repository.toLowerCase() !== m[1].toLowerCase())) continue;
+      (found.get(ch.repository) ?? found.set(ch.repository, new Set()).get(ch.repository)!).add(key);
+    }
+  }
+  const [first] = found;
+  return first ? { pullRequest: { repository: first[0], number, tickets: [...first[1]].sort() } } : undefined;
+}
+
 export function keysFor(word: string, snapshot: Snapshot): string[] {
   const keys = Object.keys(snapshot.tickets ?? {});
   const lower = word.toLowerCase();
@@ -124,6 +145,14 @@ export async function ticketReport(history: History, snapshot: Snapshot, key: st
           };
         }
       }
+      // Rolling out, but a rollout that carries it stalled or is paused: it is not on its way.
+      if (status === 'rolling-out') {
+        const repositories = new Set(ticket.changes.map((ch) => ch.repository));
+        const held = Object.entries(snapshot.projects[project]?.environments[environment]?.services ?? {})
+          .filter(([, s]) => repositories.has(s.repository) && (s.rolloutStatus?.state === 'stalled' || s.rolloutStatus?.state === 'paused'))
+          .map(([service, s]) => ({ service, state: s.rolloutStatus!.state, ...(s.rolloutStatus!.reason ? { reason: s.rolloutStatus!.reason } : {}) }));
+        if (held.length) place.held = held;
+      }
       if (status !== 'in') {
         const pair = snapshot.drift?.[project]?.find((p) => p.to === environment && p.ahead.tickets.includes(key));
         if (pair) place.promotion = pair.from;
@@ -152,12 +181,14 @@ export function renderTicket(r: TicketReport, c: Colors, width = Infinity): stri
     const mark = (STATUS_MARK[e.status] ?? (() => e.status))(c);
     const missing = e.missing?.length ? c.yellow(`: missing in ${e.missing.join(', ')}`) : '';
     const promotion = e.promotion ? c.cyan(`; promoting ${e.promotion} brings it`) : '';
-    lines.push(fitLine(`  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${missing}${promotion}`, width));
+    const held = e.held?.length ? c.red(` but ${e.held.map((h) => `${h.service}'s rollout ${h.state === 'stalled' ? '✖ stalled' : '‖ is paused'}`).join(', ')}`) : '';
+    lines.push(fitLine(`  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${held}${missing}${promotion}`, width));
     const d = e.since?.deployment;
     const by = d ? `; brought by ${d.service} ${d.version ?? ''}${d.at ? `, deployed ${d.at.slice(0, 16).replace('T', ' ')}` : ''}`.replace(' ,', ',') : '';
     const at = e.since?.at.slice(0, 16).replace('T', ' ');
     if (e.since) lines.push(...wrap(`${e.since.before ? `since the first snapshot (${at})` : `since ${at}`}${by}`, '      '));
     if (e.reason) lines.push(...wrap(e.reason, '      '));
+    for (const h of e.held ?? []) if (h.reason) lines.push(...wrap(`${h.service}: ${h.reason}`, '      '));
   }
   if (r.environments.length === 0) lines.push(c.dim('  in no environment of the config'));
   lines.push(c.dim('  changes:'));
@@ -199,11 +230,11 @@ export async function runTicket(words: string[], options: TicketOptions, io: Com
     }
     const known = [...new Set([...Object.keys(snapshot.tickets), ...history.index.ticketKeys()])];
     const reports: TicketReport[] = [];
-    const unknown: { word: string; nearest: string[] }[] = [];
+    const unknown: { word: string; nearest: string[]; pullRequest?: { repository: string; number: number; tickets: string[] } }[] = [];
     for (const word of words) {
       const keys = keysFor(word, snapshot);
       if (keys.length === 0) {
-        unknown.push({ word, nearest: nearest(word.replace(/^#/, ''), known, 5) });
+        unknown.push({ word, nearest: nearest(word.replace(/^#/, ''), known, 5), ...pullRequestNamed(word, snapshot) });
         continue;
       }
       for (const key of keys) reports.push(serviceOnly(await ticketReport(history, snapshot, key, options), history, options.service));
@@ -213,7 +244,12 @@ export async function runTicket(words: string[], options: TicketOptions, io: Com
       const c = colorsFor(io, options);
       const width = outputWidth(io);
       if (reports.length) io.stdout.write(`${reports.map((r) => renderTicket(r, c, width)).join('\n\n')}\n`);
-      for (const u of unknown) io.stderr.write(`error: no ticket ${u.word} in snapshot ${snapshot.id}${u.nearest.length ? `; nearest known: ${u.nearest.join(', ')}` : ''}\n`);
+      for (const u of unknown) {
+        if (u.pullRequest) {
+          const { repository, number, tickets } = u.pullRequest;
+          io.stderr.write(`error: ${u.word} is not a ticket but a pull request (${repository}#${number})${tickets.length ? ` that carries ${tickets.join(', ')}: snap ticket ${tickets[0]}` : ''}\n`);
+        } else io.stderr.write(`error: no ticket ${u.word} in snapshot ${snapshot.id}${u.nearest.length ? `; nearest known: ${u.nearest.join(', ')}` : known.length ? `; none is near it (known keys look like ${known.slice(0, 3).join(', ')})` : ''}\n`);
+      }
       if (unknown.length) io.stderr.write('hint: keys are matched whole, in any case (a Jira key such as ABC-123, owner/repo#12, #12); `snap show --json | jq .tickets` lists them per environment\n');
     }
     return unknown.length ? ExitCode.usage : ExitCode.ok;

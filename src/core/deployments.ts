@@ -111,10 +111,11 @@ export function detectDeployments(projects: Snapshot['projects'], previous: Snap
           const { rollback, reason } = rollbackOf(book, state.repository, from, to, earlier);
           let at = repull ? (repull.at ?? r?.at ?? state.rollout?.at) : (r?.at ?? state.rollout?.at);
           // A ReplicaSet older than the previous snapshot rolled out again (kubectl rollout undo reuses
-          // it; a scale-up from zero): dated when its serving pods started, not when it was created.
+          // it; a scale-up from zero): dated when its serving pods started, not when it was created;
+          // before any has started, at the previous snapshot (the earliest it can have happened).
           if (!repull && previous && at && at < previous.takenAt) {
             const since = state.serving?.filter((x) => x.revision === revision && x.since).map((x) => x.since!).sort()[0];
-            if (since && since > previous.takenAt) at = since;
+            at = since && since > previous.takenAt ? since : previous.takenAt;
           }
           const current = (revision !== undefined && revision === state.rollout?.revision) || (i === undefined && revision === undefined);
           const rollout = current && state.rolloutStatus && state.rolloutStatus.state !== 'complete' ? { state: state.rolloutStatus.state, ...(state.rolloutStatus.reason ? { reason: state.rolloutStatus.reason } : {}) } : undefined;

@@ -121,26 +121,42 @@ export function betweenOf(events: readonly DeploymentEvent[], from?: string): Be
 /** How present a ticket status is, for telling a move in from a move out: in, then rolling out, partial, unknown, reverted, missing. */
 const PRESENCE: Record<string, number> = { in: 5, 'rolling-out': 4, partial: 3, unknown: 2, reverted: 1, missing: 0 };
 
-/** Ticket status per "project\nenvironment": key → status. */
-function presence(snapshot: Snapshot): Map<string, Map<string, string>> {
+/**
+ * Where each ticket stands in one snapshot: "project\nenvironment" → key → status (absent where the
+ * environment does not have it), and whether a key is a ticket of the snapshot at all. From the
+ * snapshot's own `tickets`, or from the history index (HistoryIndex.ticketPresenceAt) without reading them.
+ */
+export interface TicketPresence {
+  presence: Map<string, Map<string, string>>;
+  known: (key: string) => boolean;
+}
+
+/** A snapshot's ticket presence from its `tickets`; undefined when it has none (taken without GitHub). */
+export function ticketPresence(snapshot: Pick<Snapshot, 'tickets'>): TicketPresence | undefined {
+  if (!snapshot.tickets) return undefined;
+  const tickets = snapshot.tickets;
   const out = new Map<string, Map<string, string>>();
-  for (const [key, t] of Object.entries(snapshot.tickets ?? {})) {
+  for (const [key, t] of Object.entries(tickets)) {
     for (const e of t.environments) {
       const where = `${e.project}\n${e.environment}`;
       if (!out.has(where)) out.set(where, new Map());
       out.get(where)!.set(key, e.status);
     }
   }
-  return out;
+  return { presence: out, known: (key) => Object.hasOwn(tickets, key) };
 }
+
+/** What a snapshot diff compares of each snapshot: its identity and what runs where. */
+export type SnapshotState = Pick<Snapshot, 'id' | 'takenAt' | 'projects'>;
 
 /**
  * Two snapshots compared, `a` before `b`: services added, removed, or changed in version or health,
- * and tickets that entered or left each environment. Only what matters: durations, pod names,
- * ports and resource versions are never compared. `deployments`: the release history between the
- * two (for the commits, PRs and tickets each version change brought).
+ * and tickets that entered or left each environment (`tickets`: where they stood in each; no ticket
+ * moves when either is undefined — a snapshot without GitHub has none, which is not "all left"). Only
+ * what matters: durations, pod names, ports and resource versions are never compared. `deployments`:
+ * the release history between the two (for the commits, PRs and tickets each version change brought).
  */
-export function diffSnapshots(a: Snapshot, b: Snapshot, deployments: readonly DeploymentEvent[]): SnapshotDiff {
+export function diffSnapshots(a: SnapshotState, b: SnapshotState, deployments: readonly DeploymentEvent[], tickets: { before?: TicketPresence; after?: TicketPresence }): SnapshotDiff {
   const services: ServiceDiff[] = [];
   let unchanged = 0;
   const projects = [...new Set([...Object.keys(a.projects), ...Object.keys(b.projects)])];
@@ -177,11 +193,12 @@ export function diffSnapshots(a: Snapshot, b: Snapshot, deployments: readonly De
       }
     }
   }
-  const pa = presence(a);
-  const pb = presence(b);
-  const tickets: TicketMoves[] = [];
+  const moves: TicketMoves[] = [];
+  const { before: ta, after: tb } = tickets;
   // Only where both snapshots know tickets: a snapshot without GitHub has none, which is not "all left".
-  if (a.tickets && b.tickets) {
+  if (ta && tb) {
+    const pa = ta.presence;
+    const pb = tb.presence;
     for (const where of [...new Set([...pa.keys(), ...pb.keys()])]) {
       const [project, environment] = where.split('\n');
       const x = pa.get(where) ?? new Map<string, string>();
@@ -196,11 +213,16 @@ export function diffSnapshots(a: Snapshot, b: Snapshot, deployments: readonly De
         else entered.push({ key, status, ...(was ? { was } : {}) });
       }
       // A key the newer snapshot still knows but no longer finds here left; one it no longer knows at all fell out of the history window.
-      for (const [key, was] of x) if (!y.has(key) && b.tickets[key]) left.push({ key, status: 'missing', was });
-      if (entered.length || left.length) tickets.push({ project, environment, entered: entered.sort((p, q) => p.key.localeCompare(q.key)), left: left.sort((p, q) => p.key.localeCompare(q.key)) });
+      for (const [key, was] of x) if (!y.has(key) && tb.known(key)) left.push({ key, status: 'missing', was });
+      if (entered.length || left.length) moves.push({ project, environment, entered: entered.sort((p, q) => p.key.localeCompare(q.key)), left: left.sort((p, q) => p.key.localeCompare(q.key)) });
     }
   }
-  return { from: { id: a.id, takenAt: a.takenAt }, to: { id: b.id, takenAt: b.takenAt }, services, tickets, unchanged };
+  // In the order of the projects and environments (the config's), whichever source the presence came from.
+  const order = new Map<string, number>();
+  for (const p of projects) for (const e of [...Object.keys(a.projects[p]?.environments ?? {}), ...Object.keys(b.projects[p]?.environments ?? {})]) if (!order.has(`${p}\n${e}`)) order.set(`${p}\n${e}`, order.size);
+  const rank = (m: TicketMoves) => order.get(`${m.project}\n${m.environment}`) ?? order.size;
+  moves.sort((m, n) => rank(m) - rank(n) || m.project.localeCompare(n.project) || m.environment.localeCompare(n.environment));
+  return { from: { id: a.id, takenAt: a.takenAt }, to: { id: b.id, takenAt: b.takenAt }, services, tickets: moves, unchanged };
 }
 
 export interface EnvironmentDiff {

@@ -39,7 +39,7 @@ export function checkNames(option: string, value: string | undefined, known: rea
 }
 
 /** The names a snapshot has: projects, environments and services (each once, in config order). */
-export function namesIn(snapshot: Snapshot): { projects: string[]; environments: string[]; services: string[] } {
+export function namesIn(snapshot: Pick<Snapshot, 'projects'>): { projects: string[]; environments: string[]; services: string[] } {
   const projects = Object.keys(snapshot.projects);
   const environments = [...new Set(projects.flatMap((p) => Object.keys(snapshot.projects[p].environments)))];
   const services = [...new Set(projects.flatMap((p) => Object.values(snapshot.projects[p].environments).flatMap((e) => Object.keys(e.services))))];
@@ -47,15 +47,16 @@ export function namesIn(snapshot: Snapshot): { projects: string[]; environments:
 }
 
 /**
- * The snapshot cut down to the filters: projects, their environments and services, and the tickets
- * whose presence is in what is left. Throws a usage error for a name the snapshot does not have.
+ * What runs where, cut down to the filters: the projects, their environments and services left, and
+ * `keep(project, environment)` for whatever else is placed in an environment (tickets, drift).
+ * Throws a usage error for a name the snapshot does not have.
  */
-export function filterSnapshot(snapshot: Snapshot, filters: Filters): Snapshot {
+export function filterProjects(snapshot: Pick<Snapshot, 'projects'>, filters: Filters): { projects: Snapshot['projects']; keep: (project: string, environment: string) => boolean; services?: Set<string>; filtered: boolean } {
   const names = namesIn(snapshot);
   const projects = checkNames('--project', filters.project, names.projects);
   const envs = checkNames('--env', filters.env, names.environments);
   const services = checkNames('--service', filters.service, names.services);
-  if (!projects && !envs && !services) return snapshot;
+  if (!projects && !envs && !services) return { projects: snapshot.projects, keep: () => true, filtered: false };
   const out: Snapshot['projects'] = {};
   for (const [name, project] of Object.entries(snapshot.projects)) {
     if (projects && !projects.has(name)) continue;
@@ -67,7 +68,16 @@ export function filterSnapshot(snapshot: Snapshot, filters: Filters): Snapshot {
     if (services && Object.values(environments).every((e) => Object.keys(e.services).length === 0)) continue;
     out[name] = { ...project, environments };
   }
-  const keep = (project: string, environment: string) => project in out && environment in out[project].environments;
+  return { projects: out, keep: (project, environment) => project in out && environment in out[project].environments, ...(services ? { services } : {}), filtered: true };
+}
+
+/**
+ * The snapshot cut down to the filters: projects, their environments and services, and the tickets
+ * whose presence is in what is left. Throws a usage error for a name the snapshot does not have.
+ */
+export function filterSnapshot(snapshot: Snapshot, filters: Filters): Snapshot {
+  const { projects: out, keep, services, filtered } = filterProjects(snapshot, filters);
+  if (!filtered) return snapshot;
   const tickets = snapshot.tickets
     ? Object.fromEntries(
         Object.entries(snapshot.tickets)

@@ -76,7 +76,7 @@ export interface Measures {
 }
 
 /** Nearest-rank percentile (p in 0..100) of sorted values: the value at rank ceil(p/100 × n). */
-export function percentile(sorted: readonly number[], p: number): number | undefined {
+export function percentile(sorted: ArrayLike<number>, p: number): number | undefined {
   if (sorted.length === 0) return undefined;
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
 }
@@ -133,6 +133,87 @@ export function firstArrivals(events: Iterable<Pick<DeploymentEvent, 'project' |
   return out;
 }
 
+/** One service's share of the lead time in a window: its commits' lead times and its PRs' stages (ms). */
+interface ServiceLeads {
+  leads: number[];
+  unknownDeployments: number;
+  truncated: number;
+  prs: number;
+  toFirst: number[];
+  toHere: number[];
+  unknownStages: number;
+}
+
+/** Per map of first arrivals (one metrics command), each service's share by window: see computeMeasures. */
+const leadCache = new WeakMap<ReadonlyMap<string, number>, Map<string, ServiceLeads>>();
+
+/**
+ * Lead time for changes of one service's deployments in the window (time order): every commit
+ * shipped, commit time → running, each commit once at its first arrival (one that shipped, was
+ * rolled back and shipped again got there the first time); and per merged PR shipped, the stages
+ * merge → first environment → here. A rollout that stalled and never completed ran nothing: its
+ * commits and PRs arrive with the service's next deployment that did not stall (which ships from the
+ * stalled version, so it does not list them).
+ */
+function serviceLeads(inWindow: readonly DeploymentEvent[], firstDeploy: ReadonlyMap<string, number>): ServiceLeads {
+  const leads: number[] = [];
+  const arrived = new Set<string>();
+  let waiting: { oid: string; at: string }[] = [];
+  let unknownDeployments = 0;
+  let truncated = 0;
+  const neverRan = (e: DeploymentEvent) => e.rolloutStatus?.state === 'stalled' && !e.completedAt;
+  for (const e of inWindow) {
+    if (e.shipped?.status !== 'known') {
+      if (e.rollback !== true) unknownDeployments++;
+      continue;
+    }
+    if (e.shipped.truncated) truncated++;
+    if (neverRan(e)) {
+      waiting = [...waiting, ...(e.shipped.commitList ?? [])];
+      continue;
+    }
+    const commits = [...(e.rollback === true ? [] : waiting), ...(e.shipped.commitList ?? [])];
+    waiting = [];
+    const running = runningAt(e);
+    for (const c of commits) {
+      if (arrived.has(c.oid)) continue;
+      arrived.add(c.oid);
+      const ms = running - Date.parse(c.at);
+      if (Number.isFinite(ms)) leads.push(Math.max(0, ms));
+    }
+  }
+  const toFirst: number[] = [];
+  const toHere: number[] = [];
+  let prs = 0;
+  let unknownStages = 0;
+  const counted = new Set<number>();
+  let waitingPrs: NonNullable<NonNullable<DeploymentEvent['shipped']>['pullRequests']> = [];
+  for (const e of inWindow) {
+    if (e.shipped?.status !== 'known' || e.rollback === true) continue;
+    if (neverRan(e)) {
+      waitingPrs = [...waitingPrs, ...(e.shipped.pullRequests ?? [])];
+      continue;
+    }
+    const arriving = [...waitingPrs, ...(e.shipped.pullRequests ?? [])];
+    waitingPrs = [];
+    for (const pr of arriving) {
+      if (counted.has(pr.number)) continue;
+      counted.add(pr.number);
+      prs++;
+      const first = firstDeploy.get(`${e.project}\n${e.service}\n${pr.number}`);
+      const merged = time(pr.mergedAt);
+      // Not seen in the first environment before it got here (it skipped it, or went there later): no stages.
+      if (first === undefined || !Number.isFinite(merged) || first > runningAt(e)) {
+        unknownStages++;
+        continue;
+      }
+      toFirst.push(Math.max(0, first - merged));
+      toHere.push(runningAt(e) - first);
+    }
+  }
+  return { leads, unknownDeployments, truncated, prs, toFirst, toHere, unknownStages };
+}
+
 /**
  * The measures over the deployments of one selection (an environment, a project, a service) in the
  * window. `all` is the whole release history of the same selection's services, in every environment
@@ -140,7 +221,12 @@ export function firstArrivals(events: Iterable<Pick<DeploymentEvent, 'project' |
  * may lie outside the selection or the window.
  */
 export function computeMeasures(selected: readonly DeploymentEvent[], all: readonly DeploymentEvent[], options: MetricsOptions): Measures {
-  const inWindow = selected.filter((e) => e.at && time(e.at) >= options.start && time(e.at) < options.end).sort((a, b) => time(a.at) - time(b.at));
+  const inWindow = selected.filter((e) => {
+    const at = time(e.at);
+    return at >= options.start && at < options.end;
+  });
+  // Usually in time order already (the index lists them so): sorted only when not.
+  if (inWindow.some((e, i) => i > 0 && time(inWindow[i - 1].at) > time(e.at))) inWindow.sort((a, b) => time(a.at) - time(b.at));
   const weeks = (options.end - options.start) / WEEK;
 
   // Deployment frequency.
@@ -154,74 +240,40 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
     ...(inWindow.length ? { band: (perWeek >= BANDS.deploymentFrequency.elite ? 'elite' : perWeek >= BANDS.deploymentFrequency.high ? 'high' : perWeek >= BANDS.deploymentFrequency.medium ? 'medium' : 'low') as Band } : {}),
   };
 
-  // Lead time for changes: every commit shipped, commit time → running.
-  // Each commit once per service and environment, at its first arrival: one that shipped, was rolled
-  // back and shipped again got there the first time.
-  // A rollout that stalled and never completed ran nothing: its commits arrive with the service's next
-  // deployment that did not stall (which ships from the stalled version, so it does not list them).
-  const leads: number[] = [];
-  const arrived = new Set<string>();
-  const waiting = new Map<string, { oid: string; at: string }[]>();
-  let unknownDeployments = 0;
-  let truncated = 0;
-  const neverRan = (e: DeploymentEvent) => e.rolloutStatus?.state === 'stalled' && !e.completedAt;
-  for (const e of inWindow) {
-    if (e.shipped?.status !== 'known') {
-      if (e.rollback !== true) unknownDeployments++;
-      continue;
-    }
-    if (e.shipped.truncated) truncated++;
-    const service = serviceKey(e);
-    if (neverRan(e)) {
-      waiting.set(service, [...(waiting.get(service) ?? []), ...(e.shipped.commitList ?? [])]);
-      continue;
-    }
-    const commits = [...(e.rollback === true ? [] : (waiting.get(service) ?? [])), ...(e.shipped.commitList ?? [])];
-    waiting.delete(service);
-    for (const c of commits) {
-      const key = `${service}\n${c.oid}`;
-      if (arrived.has(key)) continue;
-      arrived.add(key);
-      const ms = runningAt(e) - time(c.at);
-      if (Number.isFinite(ms)) leads.push(Math.max(0, ms));
-    }
-  }
-  leads.sort((a, b) => a - b);
-  // Stages, per merged PR shipped here: merge → first environment → here.
+  // Lead time for changes, service by service (each service's figures depend on its own deployments
+  // only, so those of one window are worked out once for every scope that has the service).
   const firstDeploy = options.firstArrivals ?? firstArrivals(all, options.environmentsOf);
-  const toFirst: number[] = [];
-  const toHere: number[] = [];
-  let prs = 0;
-  let unknownStages = 0;
-  const counted = new Set<string>();
-  const waitingPrs = new Map<string, NonNullable<NonNullable<DeploymentEvent['shipped']>['pullRequests']>>();
-  for (const e of inWindow) {
-    if (e.shipped?.status !== 'known' || e.rollback === true) continue;
-    // As for commits: a stalled rollout's PRs get here with the next deployment that did not stall.
-    if (neverRan(e)) {
-      waitingPrs.set(serviceKey(e), [...(waitingPrs.get(serviceKey(e)) ?? []), ...(e.shipped.pullRequests ?? [])]);
-      continue;
+  const byServiceHere = new Map<string, DeploymentEvent[]>();
+  for (const e of inWindow) (byServiceHere.get(serviceKey(e)) ?? byServiceHere.set(serviceKey(e), []).get(serviceKey(e))!).push(e);
+  const cache = options.firstArrivals ? (leadCache.get(options.firstArrivals) ?? leadCache.set(options.firstArrivals, new Map()).get(options.firstArrivals)!) : undefined;
+  const parts: ServiceLeads[] = [];
+  for (const [service, events] of byServiceHere) {
+    const key = `${service}\n${options.start}\n${options.end}\n${events.length}\n${events[0].id}\n${events[events.length - 1].id}`;
+    let part = cache?.get(key);
+    if (!part) {
+      part = serviceLeads(events, firstDeploy);
+      cache?.set(key, part);
     }
-    const arriving = [...(waitingPrs.get(serviceKey(e)) ?? []), ...(e.shipped.pullRequests ?? [])];
-    waitingPrs.delete(serviceKey(e));
-    for (const pr of arriving) {
-      const key = `${serviceKey(e)}\n${pr.number}`;
-      if (counted.has(key)) continue;
-      counted.add(key);
-      prs++;
-      const first = firstDeploy.get(`${e.project}\n${e.service}\n${pr.number}`);
-      const merged = time(pr.mergedAt);
-      // Not seen in the first environment before it got here (it skipped it, or went there later): no stages.
-      if (first === undefined || !Number.isFinite(merged) || first > runningAt(e)) {
-        unknownStages++;
-        continue;
-      }
-      toFirst.push(Math.max(0, first - merged));
-      toHere.push(runningAt(e) - first);
-    }
+    parts.push(part);
   }
-  toFirst.sort((a, b) => a - b);
-  toHere.sort((a, b) => a - b);
+  // Typed arrays sort numerically, and much faster than an array with a comparator.
+  const joined = (of: (p: ServiceLeads) => number[]) => {
+    const out = new Float64Array(parts.reduce((n, p) => n + of(p).length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(of(p), at);
+      at += of(p).length;
+    }
+    return out.sort();
+  };
+  const leads = joined((p) => p.leads);
+  const toFirst = joined((p) => p.toFirst);
+  const toHere = joined((p) => p.toHere);
+  const sum = (f: (p: ServiceLeads) => number) => parts.reduce((n, p) => n + f(p), 0);
+  const unknownDeployments = sum((p) => p.unknownDeployments);
+  const truncated = sum((p) => p.truncated);
+  const prs = sum((p) => p.prs);
+  const unknownStages = sum((p) => p.unknownStages);
   const medianLead = percentile(leads, 50);
   const leadTime = {
     commits: leads.length,
@@ -240,13 +292,13 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
   for (const e of inWindow) {
     const list = byService.get(serviceKey(e)) ?? [];
     const at = position.get(e);
-    const later = at === undefined ? [] : list.slice(at + 1, at + 50);
-    const next = later[0];
+    const next = at === undefined ? undefined : list[at + 1];
     let why: string | undefined;
     let recoveredBy: DeploymentEvent | undefined;
     if (e.rolloutStatus?.state === 'stalled') {
       why = `its rollout stalled${e.rolloutStatus.reason ? ` (${e.rolloutStatus.reason})` : ''}`;
-      recoveredBy = later.find((n) => n.rolloutStatus?.state !== 'stalled');
+      // The next deployment that did not stall (within the next 49).
+      for (let i = (at ?? Infinity) + 1; i < list.length && i < (at ?? 0) + 50 && !recoveredBy; i++) if (list[i].rolloutStatus?.state !== 'stalled') recoveredBy = list[i];
     } else if (next && time(next.at) - time(e.at) <= options.failureWindowMs) {
       const fix = next.rollback === true ? 'rolled back' : next.shipped?.reverts ? 'a revert followed' : next.shipped?.cherryPicks ? 'a hotfix (cherry-pick) followed' : undefined;
       if (fix) {

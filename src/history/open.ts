@@ -3,6 +3,7 @@ import path from 'node:path';
 import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { Snapshot } from '../core/snapshot-schema.js';
+import type { SnapshotState } from './compare.js';
 import { ExitCode, SnapError, errorMessage } from '../errors.js';
 import { HistoryIndex, type IndexedSnapshot } from '../store/history-index.js';
 import { syncIndex } from '../store/history-sync.js';
@@ -104,16 +105,41 @@ const keyframes = new Map<string, unknown>();
  * snapshot. Throws SNAPSHOT_REMOVED (exit 2) when retention removed it, SNAPSHOT_UNREADABLE when it
  * cannot be read.
  */
-export async function loadSnapshot(history: Pick<History, 'layout' | 'index'>, entry: IndexedSnapshot, options: { preferLatest?: boolean } = {}): Promise<Snapshot> {
+export async function loadSnapshot(history: Pick<History, 'layout' | 'index'>, entry: IndexedSnapshot, options: { preferLatest?: boolean; onNote?: (note: string) => void } = {}): Promise<Snapshot> {
   // The newest snapshot is latest.json too: read from there when asked (it is plain JSON), or when its file is gone.
   if (options.preferLatest || !entry.file) {
     const latest = (await readSnapshotFile(history.layout.latest).catch(() => undefined)) as Snapshot | undefined;
     if (latest?.id === entry.id) return latest;
+    // latest.json newer than every snapshot file: its own file was removed (the files are the record).
+    if (latest && typeof latest.takenAt === 'string' && latest.takenAt > entry.takenAt && history.index.snapshots().at(-1)?.id === entry.id) {
+      options.onNote?.(`latest.json holds snapshot ${latest.id} (${latest.takenAt}), whose file is gone; this is the newest snapshot file, ${entry.id} (${entry.takenAt})`);
+    }
   }
   if (!entry.file) {
     throw new SnapError('SNAPSHOT_REMOVED', `the file of snapshot ${entry.id} (${entry.takenAt}) is gone: removed by the retention policy, or by hand`, { exitCode: ExitCode.usage, hint: 'its deployments are still in `snap releases`; keep more with retention.keep / retention.maxAgeDays' });
   }
   return readSnapshotAt(path.join(history.layout.snapshotsDir, entry.file));
+}
+
+/** Parsed members of keyframes read by loadSnapshotState in this process, shared by their deltas. */
+const keyframeMembers = new Map<string, Record<string, unknown>>();
+
+/**
+ * What runs where in a snapshot of the history — its id, time and `projects` — read from its file
+ * without the rest (store/snapshot-members.ts): a sixth of an L snapshot. Throws as loadSnapshot does.
+ */
+export async function loadSnapshotState(history: Pick<History, 'layout' | 'index'>, entry: IndexedSnapshot): Promise<SnapshotState> {
+  if (!entry.file) return loadSnapshot(history, entry);
+  const file = path.join(history.layout.snapshotsDir, entry.file);
+  try {
+    const { readSnapshotMembers } = await import('../store/snapshot-members.js');
+    const value = (await readSnapshotMembers(file, ['id', 'takenAt', 'projects'], keyframeMembers)) as Partial<SnapshotState>;
+    if (typeof value.id !== 'string' || typeof value.takenAt !== 'string' || !value.projects || typeof value.projects !== 'object') throw new Error('not a snapshot (no id, takenAt or projects)');
+    return value as SnapshotState;
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new SnapError(missing ? 'SNAPSHOT_NOT_FOUND' : 'SNAPSHOT_UNREADABLE', `${file} ${missing ? 'does not exist' : `cannot be read: ${errorMessage(error)}`}`, { exitCode: missing ? ExitCode.usage : ExitCode.failed });
+  }
 }
 
 /** Reads and parses one snapshot file (any path). Throws SNAPSHOT_UNREADABLE (exit 1) naming the file and why. */
