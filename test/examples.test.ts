@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../src/core/snapshot-schema.js';
 import { runCli, SNAP_BIN, spawnAsync } from './helpers/cli.js';
 
 /**
@@ -75,4 +76,31 @@ describe('examples run against the demo as written', () => {
     }
     expect(failures).toEqual([]);
   }, 240_000);
+});
+
+describe('the demo', () => {
+  it('a ticket rolling out through a rollout that stalled says so, with why', async () => {
+    const latest = JSON.parse(await readFile(path.join(demo, '.snap', 'latest.json'), 'utf8')) as Snapshot;
+    const held = Object.entries(latest.tickets!).flatMap(([key, tk]) =>
+      tk.environments
+        .filter((e) => e.status === 'rolling-out')
+        .flatMap((e) => Object.entries(latest.projects[e.project].environments[e.environment].services).filter(([, sv]) => sv.rolloutStatus?.state === 'stalled' && tk.changes.some((ch) => ch.repository === sv.repository)).map(([service]) => ({ key, ...e, service }))),
+    );
+    expect(held.length).toBeGreaterThan(0);
+    const { key, project, environment, service } = held[0];
+    const json = JSON.parse((await runExample(`snap ticket ${key} --json`)).stdout);
+    const place = json.tickets[0].environments.find((e: { project: string; environment: string }) => e.project === project && e.environment === environment);
+    expect(place).toMatchObject({ status: 'rolling-out', held: [expect.objectContaining({ service, state: 'stalled' })] });
+    const text = await runExample(`snap ticket ${key}`);
+    expect(text.stdout).toMatch(new RegExp(`${project}/${environment} +↻ rolling out but ${service}'s rollout ✖ stalled`));
+  });
+
+  it('every read command fits an 80-column terminal', async () => {
+    for (const command of ['snap show', 'snap show --list', 'snap ticket PYM-230', 'snap diff latest~1', 'snap diff staging prod', 'snap diff dev prod', 'snap releases --limit 5', 'snap metrics', 'snap metrics --by service']) {
+      const r = await runExample(`COLUMNS=80 ${command}`);
+      expect(r.code, `${command}: ${r.stderr}`).toBe(0);
+      const wide = r.stdout.split('\n').filter((l) => [...l].length > 80);
+      expect({ command, wide }).toEqual({ command, wide: [] });
+    }
+  });
 });

@@ -6,7 +6,7 @@ import { BANDS, computeMeasures, type Band, type Measures } from '../history/met
 import { openHistory } from '../history/open.js';
 import { parseTime } from '../history/refs.js';
 import { renderTable } from '../ui/table.js';
-import type { Colors } from '../ui/terminal.js';
+import { visibleLength, type Colors } from '../ui/terminal.js';
 import { writeJson } from '../ui/write-json.js';
 import { outputWidth } from '../ui/show.js';
 import { wrapWords } from '../ui/summary.js';
@@ -49,7 +49,11 @@ const trend = (now: number | undefined, before: number | undefined, betterWhenLo
   return good ? c.green(up ? '↑' : '↓') : c.red(up ? '↑' : '↓');
 };
 
-function renderScope(title: string, m: Measures, p: Measures, c: Colors): string {
+/**
+ * One scope's measures as a table — measure, value, the window before, trend, band — fitted to `width`
+ * (columns): a value too long for its column goes on the line below, as do the lead-time stages.
+ */
+function renderScope(title: string, m: Measures, p: Measures, c: Colors, width = Infinity): string {
   const band = (b: Band | undefined) => (b ? c[BAND_COLOR[b]](b) : c.dim('–'));
   const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 1000) / 10} %`);
   const rows = [
@@ -68,15 +72,6 @@ function renderScope(title: string, m: Measures, p: Measures, c: Colors): string
       band(m.leadTime.band),
     ],
     [
-      c.dim('  by stage'),
-      m.leadTime.stages.mergeToFirstMs === undefined
-        ? c.dim(`unknown: none of ${m.leadTime.stages.pullRequests} PRs seen in the first env`)
-        : c.dim(`merge → first env ${humanDuration(m.leadTime.stages.mergeToFirstMs)} → here ${humanDuration(m.leadTime.stages.firstToHereMs)} (${m.leadTime.stages.pullRequests - m.leadTime.stages.unknown}/${m.leadTime.stages.pullRequests} PRs)`),
-      '',
-      '',
-      '',
-    ],
-    [
       'change failure rate',
       m.changeFailureRate.rate === undefined ? '–' : `${m.changeFailureRate.unknown ? '≥ ' : ''}${pct(m.changeFailureRate.rate)} (${m.changeFailureRate.failed} of ${m.changeFailureRate.of}${m.changeFailureRate.unknown ? `; ${m.changeFailureRate.unknown} followed by a rollback unknown` : ''})`,
       c.dim(`was ${pct(p.changeFailureRate.rate)}`),
@@ -91,7 +86,26 @@ function renderScope(title: string, m: Measures, p: Measures, c: Colors): string
       band(m.recoveryTime.band),
     ],
   ];
-  return `${c.bold(title)}\n${renderTable(rows, '  ')}`;
+  const stages =
+    m.leadTime.stages.mergeToFirstMs === undefined
+      ? `by stage: unknown (none of ${m.leadTime.stages.pullRequests} PRs seen in the first environment)`
+      : `by stage: merge → first environment ${humanDuration(m.leadTime.stages.mergeToFirstMs)} → here ${humanDuration(m.leadTime.stages.firstToHereMs)} (${m.leadTime.stages.pullRequests - m.leadTime.stages.unknown} of ${m.leadTime.stages.pullRequests} PRs)`;
+  // What the other columns leave for the value (two spaces between columns, two before the first).
+  const widest = (i: number) => Math.max(...rows.map((r) => visibleLength(r[i])));
+  const budget = Number.isFinite(width) ? Math.max(16, width - 2 - widest(0) - 2 - 2 - widest(2) - 2 - widest(3) - 2 - widest(4)) : Infinity;
+  const below = rows.map((r) => {
+    if (visibleLength(r[1]) <= budget) return [] as string[];
+    const value = r[1];
+    r[1] = '';
+    return [value];
+  });
+  below[1].push(c.dim(stages));
+  const indent = '      ';
+  const wrap = (text: string) => (Number.isFinite(width) ? wrapWords(text.split(' '), ' ', width - indent.length) : [text]).map((l) => `${indent}${l}`);
+  const lines = renderTable(rows, '  ')
+    .split('\n')
+    .flatMap((line, i) => [line, ...below[i].flatMap(wrap)]);
+  return `${c.bold(title)}\n${lines.join('\n')}`;
 }
 
 /** `snap metrics`: the DORA measures per environment (the last of each project by default), project and service, with the trend against the window before. */
@@ -186,7 +200,7 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
       : '';
     const legend = c.dim(wrap('lead time and recovery time are medians; deployment frequency is per week, with the days that had a deployment'));
     const foot = c.dim(`${wrap(`Bands: ${BANDS.source}.`)}\n${wrap('Definitions: docs/metrics.md; every input is in snap releases --json.')}`);
-    io.stdout.write(`${c.bold(head)}\n${legend}${coverage}\n\n${results.map((r) => renderScope(r.title, r.current, r.previous, c)).join('\n\n')}\n\n${foot}\n`);
+    io.stdout.write(`${c.bold(head)}\n${legend}${coverage}\n\n${results.map((r) => renderScope(r.title, r.current, r.previous, c, width)).join('\n\n')}\n\n${foot}\n`);
     return 0;
   } finally {
     history.close();
