@@ -8,6 +8,7 @@ import type { Snapshot } from '../src/core/snapshot-schema.js';
 import { diffSnapshots, ticketPresence } from '../src/history/compare.js';
 import { HistoryIndex } from '../src/store/history-index.js';
 import { dataLayout } from '../src/store/layout.js';
+import { Random } from '../src/sandbox/fixtures/random.js';
 import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
 
 /**
@@ -29,23 +30,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const STATUSES = ['in', 'partial', 'rolling-out', 'reverted', 'unknown'] as const;
 
 describe('ticket presence from the index', () => {
   it('equals each snapshot’s own tickets, and snap diff finds the same moves either way, for every pair', () => {
-    const rnd = random(13);
-    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+    const random = new Random(13);
+    const rnd = () => random.next();
+    const pick = <T,>(xs: readonly T[]) => random.pick(xs);
     const places = Object.entries(base.projects).flatMap(([project, p]) => Object.keys(p.environments).map((environment) => ({ project, environment })));
     const keys = Object.keys(base.tickets ?? {}).slice(0, 40);
     expect(keys.length).toBeGreaterThan(10);

@@ -10,6 +10,7 @@ import { silentProgress } from '../core/progress.js';
 import { runSnapshot } from '../core/run.js';
 import type { DeploymentEvent, Snapshot } from '../core/snapshot-schema.js';
 import { generateFixture, PRESETS } from '../sandbox/fixtures/generate.js';
+import { Random } from '../sandbox/fixtures/random.js';
 import { configForFixture, startSandbox } from '../sandbox/index.js';
 import { HistoryIndex, type IndexedSnapshot, type TicketChange } from '../store/history-index.js';
 import { syncIndex } from '../store/history-sync.js';
@@ -58,17 +59,6 @@ export interface HistoryBenchResult {
 const STEP_MS = 15 * 60_000;
 const child = fileURLToPath(new URL('../../bin/snap.js', import.meta.url));
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Workload {
   project: string;
   environment: string;
@@ -91,7 +81,8 @@ const sha = (text: string) => createHash('sha1').update(text).digest('hex');
 
 /** The simulated organisation's history, as events per 15-minute run. Deterministic for a seed. */
 function* simulate(template: Snapshot, lines: Map<string, RepoLine>, options: HistoryBenchOptions, start: number, end: number): Generator<{ t: number; events: DeploymentEvent[] }> {
-  const rnd = random(options.seed ?? 7);
+  const random = new Random(options.seed ?? 7);
+  const rnd = () => random.next();
   const exp = (mean: number) => -Math.log(1 - rnd()) * mean;
   const workloads: Workload[] = [];
   for (const [project, p] of Object.entries(template.projects)) {
