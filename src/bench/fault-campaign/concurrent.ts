@@ -88,7 +88,13 @@ export async function concurrentRuns(options: ConcurrentOptions): Promise<AreaRe
       const freshFiles = [...after.snapshots.keys()].filter((f) => !before.snapshots.has(f));
       const extra = killed ? 1 : 0;
       if (fresh.length < ok.length || fresh.length > ok.length + extra) problems.push(`${ok.length} process(es) succeeded but the run log gained ${fresh.length} record(s)`);
-      if (freshFiles.length < ok.length || freshFiles.length > ok.length + extra) problems.push(`${ok.length} process(es) succeeded but ${freshFiles.length} snapshot file(s) were written: ${freshFiles.join(', ')}`);
+      // A run that found nothing changed writes no snapshot file (its record says unchangedSince): each
+      // other successful run wrote one, and the run log names it.
+      const writing = fresh.filter((r) => !r.unchangedSince && r.snapshot);
+      const named = new Set(writing.map((r) => path.basename(r.snapshot!)));
+      if (freshFiles.length < writing.length || freshFiles.length > writing.length + extra) problems.push(`${writing.length} run record(s) name a new snapshot file but ${freshFiles.length} snapshot file(s) were written: ${freshFiles.join(', ')}`);
+      const unnamed = freshFiles.filter((f) => !named.has(f));
+      if (unnamed.length > extra) problems.push(`snapshot files no run record names: ${unnamed.join(', ')}`);
       problems.push(...overlappingRuns(after.runRecords).map((o) => `overlapping runs: ${o}`));
       problems.push(...atomicityProblems(after, corruptAtStart));
       if (after.temps.length) problems.push(`temp files left: ${after.temps.join(', ')}`);

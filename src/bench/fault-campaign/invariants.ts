@@ -18,7 +18,7 @@ export interface Scan {
   corrupt: string[];
   /** snapshots/<name>.json → its id and the ids of the deployments it recorded. */
   snapshots: Map<string, { id?: string; deployments: string[] }>;
-  runRecords: { id: string; snapshot?: string; startedAt?: string; finishedAt?: string; outcome?: string }[];
+  runRecords: { id: string; snapshot?: string; unchangedSince?: string; startedAt?: string; finishedAt?: string; outcome?: string }[];
   /** Release events (id, snapshot id), when releases.json parses. */
   releases?: { id: string; snapshot?: string }[];
   lockPresent: boolean;
@@ -67,7 +67,7 @@ export class DataDirChecker {
             if (!line.trim()) return;
             try {
               const r = JSON.parse(line);
-              scan.runRecords.push({ id: r.id, snapshot: r.snapshot, startedAt: r.startedAt, finishedAt: r.finishedAt, outcome: r.outcome });
+              scan.runRecords.push({ id: r.id, snapshot: r.snapshot, ...(r.unchangedSince ? { unchangedSince: r.unchangedSince } : {}), startedAt: r.startedAt, finishedAt: r.finishedAt, outcome: r.outcome });
             } catch (error) {
               scan.runLogErrors.push(`line ${i + 1}: ${(error as Error).message}: ${line.slice(0, 120)}`);
             }
