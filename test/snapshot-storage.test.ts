@@ -2,23 +2,19 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentProgress } from '../src/core/progress.js';
-import { runSnapshot } from '../src/core/run.js';
 import type { Snapshot } from '../src/core/snapshot-schema.js';
 import { dataLayout } from '../src/store/layout.js';
 import { serializeSnapshot } from '../src/store/snapshot-leaves.js';
 import { readSnapshotFile, writeSnapshot } from '../src/store/snapshots.js';
 import { spawnAsync } from './helpers/cli.js';
-import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
+import { sandboxSnapshot, type TestSandbox } from './helpers/sandbox.js';
 
 /** Keyframes and deltas: every stored snapshot reads back equal to what was written, whatever changed. */
 let t: TestSandbox;
 let base: Snapshot;
 let dir: string;
 beforeAll(async () => {
-  t = await startTestSandbox();
-  base = (await runSnapshot(await t.config(), { progress: silentProgress, githubToken: t.sandbox.githubToken })).snapshot;
-  dir = await mkdtemp(path.join(tmpdir(), 'snap-storage-'));
+  ({ t, base, dir } = await sandboxSnapshot('snap-storage-'));
 }, 60_000);
 afterAll(async () => {
   await t?.close();

@@ -1,15 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentProgress } from '../src/core/progress.js';
-import { runSnapshot } from '../src/core/run.js';
 import type { Snapshot } from '../src/core/snapshot-schema.js';
 import { diffSnapshots, ticketPresence } from '../src/history/compare.js';
 import { HistoryIndex } from '../src/store/history-index.js';
 import { dataLayout } from '../src/store/layout.js';
 import { Random } from '../src/sandbox/fixtures/random.js';
-import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
+import { sandboxSnapshot, type TestSandbox } from './helpers/sandbox.js';
 
 /**
  * The index tells where every ticket stood at any snapshot (snap diff reads it instead of the files'
@@ -21,9 +18,7 @@ let t: TestSandbox;
 let base: Snapshot;
 let dir: string;
 beforeAll(async () => {
-  t = await startTestSandbox();
-  base = (await runSnapshot(await t.config(), { progress: silentProgress, githubToken: t.sandbox.githubToken })).snapshot;
-  dir = await mkdtemp(path.join(tmpdir(), 'snap-presence-'));
+  ({ t, base, dir } = await sandboxSnapshot('snap-presence-'));
 }, 60_000);
 afterAll(async () => {
   await t?.close();

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfigOrThrow } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
+import { silentProgress } from '../../src/core/progress.js';
+import { runSnapshot } from '../../src/core/run.js';
+import type { Snapshot } from '../../src/core/snapshot-schema.js';
 import { generateFixture, PRESETS, type GenerateOptions } from '../../src/sandbox/fixtures/generate.js';
 import type { Fixture } from '../../src/sandbox/fixtures/types.js';
 import { configForFixture, startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
@@ -57,4 +60,12 @@ export async function startTestSandbox(fixture: Fixture = demoFixture(), options
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A test sandbox, one snapshot of it taken (no data directory written), and a temporary directory: for tests that build histories from that snapshot. */
+export async function sandboxSnapshot(prefix: string): Promise<{ t: TestSandbox; base: Snapshot; dir: string }> {
+  const t = await startTestSandbox();
+  const base = (await runSnapshot(await t.config(), { progress: silentProgress, githubToken: t.sandbox.githubToken })).snapshot;
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  return { t, base, dir };
 }
