@@ -206,6 +206,11 @@ describe('snap CLI (spawned)', () => {
     expect(result.stdout).toMatch(/Tickets per environment[^]*\n {2}payments\/dev +\d+ {2}(\(\+ [^)]*\) )?[A-Z]+-\d+/);
     expect(result.stdout).toMatch(/Promotion preview staging → prod\n {2}payments: promoting staging → prod ships [A-Z]+-\d+/);
     expect(await readdir(path.join(cwd, 'out', '.snap', 'snapshots'))).toHaveLength(2);
+    // Again into the same folder: refused (two demos' histories would interleave), nothing touched.
+    const again = await runCli(['demo', '--dir', 'out'], { cwd });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/--dir .*out already holds a demo's history \(2 snapshot file\(s\)/);
+    expect(await readdir(path.join(cwd, 'out', '.snap', 'snapshots'))).toHaveLength(2);
     const json = await runCli(['demo', '--json', '--seed', '7'], { cwd });
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout);

@@ -104,4 +104,24 @@ describe('ticket presence from the index', () => {
       index.close();
     }
   });
+
+  it('a snapshot indexed out of time order is noticed, and the index rebuilt from the files in time order on its next opening', async () => {
+    const { syncIndex } = await import('../src/store/history-sync.js');
+    const { mkdir } = await import('node:fs/promises');
+    const layout = dataLayout(path.join(dir, 'order'));
+    await mkdir(layout.snapshotsDir, { recursive: true });
+    const { index } = HistoryIndex.open(layout);
+    try {
+      const at = (minutes: number) => new Date(Date.parse(base.takenAt) + minutes * 60_000).toISOString();
+      index.recordRun({ snapshot: { ...base, id: 'later', takenAt: at(30) }, file: 'later.json.gz', bytes: 1 });
+      expect(index.outOfOrder()).toBeUndefined();
+      index.recordRun({ snapshot: { ...base, id: 'earlier', takenAt: at(15) }, file: 'earlier.json.gz', bytes: 1 });
+      expect(index.outOfOrder()).toMatch(/snapshot earlier was taken before/);
+      const sync = await syncIndex(index, layout);
+      expect(sync.rebuilt).toMatch(/out of time order/);
+      expect(index.outOfOrder()).toBeUndefined();
+    } finally {
+      index.close();
+    }
+  });
 });

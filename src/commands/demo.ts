@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { constants, rmSync } from 'node:fs';
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { translateFsError } from '../store/atomic.js';
 import { makeDirectory } from '../util/make-dir.js';
 import { tmpdir } from 'node:os';
@@ -204,6 +204,9 @@ export function demoCommand(handle: (options: DemoOptions) => Promise<void>): Co
 
 /** Makes the folder of `--dir`; one that cannot be made or written is a usage error naming why (exit 2). */
 async function demoDirectory(dir: string): Promise<void> {
+  // A history there already: the demo's own would interleave with it (its clock is its own).
+  const snapshots = await readdir(path.join(dir, '.snap', 'snapshots')).catch(() => [] as string[]);
+  if (snapshots.length > 0) throw usageError(`--dir ${dir} already holds a demo's history (${snapshots.length} snapshot file(s) in .snap/snapshots)`, `point --dir at a new folder, or remove ${path.join(dir, '.snap')} first`);
   try {
     await makeDirectory(dir);
     await access(dir, constants.W_OK);

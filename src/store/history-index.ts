@@ -198,6 +198,11 @@ export class HistoryIndex {
 
   private addSnapshot(snapshot: Snapshot, file: string, bytes: number, fingerprint?: string, base?: string): void {
     const known = this.db.prepare('select 1 from snapshots where id = ?').get(snapshot.id);
+    // Taken before a snapshot already indexed (two writers' clocks apart, a second history written into
+    // the same directory): ticket changes follow the order snapshots were taken, so the next opening
+    // rebuilds the index from the files in that order (syncIndex).
+    const newest = (this.db.prepare('select max(taken_at) as t from snapshots').get() as { t: string | null }).t;
+    if (!known && newest !== null && snapshot.takenAt < newest) this.db.prepare("insert or replace into meta values ('out_of_order', ?)").run(`snapshot ${snapshot.id} was taken before ${newest}, the newest already indexed`);
     const { services, running } = snapshotCounts(snapshot);
     this.db
       .prepare('insert or replace into snapshots (id, taken_at, file, bytes, outcome, services, running, warnings, deployments, fingerprint, base, tickets) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
@@ -282,6 +287,11 @@ export class HistoryIndex {
     this.db.exec('delete from keyframe_leaves');
     const leaf = this.db.prepare('insert into keyframe_leaves values (?, ?)');
     for (const [key, hash] of keyframe.hashes) leaf.run(key, hash);
+  }
+
+  /** Why the index must be rebuilt before it is read (a snapshot indexed out of time order), if it must. */
+  outOfOrder(): string | undefined {
+    return (this.db.prepare("select value from meta where key = 'out_of_order'").get() as { value: string } | undefined)?.value;
   }
 
   /** Sets a snapshot's fingerprint (after a rebuild, for the newest). */
@@ -510,7 +520,7 @@ export class HistoryIndex {
 
   /** Empties every table (before a rebuild). */
   clear(): void {
-    this.db.exec("delete from snapshots; delete from runs; delete from deployments; delete from deployment_tickets; delete from deployment_prs; delete from ticket_changes; delete from ticket_gone; delete from ticket_state; delete from keyframe_leaves; delete from meta where key like 'keyframe_%';");
+    this.db.exec("delete from snapshots; delete from runs; delete from deployments; delete from deployment_tickets; delete from deployment_prs; delete from ticket_changes; delete from ticket_gone; delete from ticket_state; delete from keyframe_leaves; delete from meta where key like 'keyframe_%' or key = 'out_of_order';");
   }
 
   transaction(fn: () => void): void {

@@ -46,9 +46,10 @@ export async function syncIndex(index: HistoryIndex, layout: DataLayout, options
   const gone = [...indexed].filter((f) => !present.has(f));
   const unknown = files.filter((f) => !indexed.has(f));
   const newest = [...indexed].map(snapshotFileStem).sort().at(-1) ?? '';
-  if (options.fresh || unknown.some((f) => snapshotFileStem(f) < newest)) {
+  const outOfOrder = index.outOfOrder();
+  if (options.fresh || outOfOrder || unknown.some((f) => snapshotFileStem(f) < newest)) {
     const rebuilt = await rebuildIndex(index, layout);
-    return { added: rebuilt.snapshots, forgotten: 0, rebuilt: options.reason ?? (options.fresh ? 'the index was missing' : 'snapshot files the index did not know'), unreadable: rebuilt.unreadable };
+    return { added: rebuilt.snapshots, forgotten: 0, rebuilt: options.reason ?? (options.fresh ? 'the index was missing' : outOfOrder ? `a snapshot was indexed out of time order: ${outOfOrder}` : 'snapshot files the index did not know'), unreadable: rebuilt.unreadable };
   }
   const unreadable: string[] = [];
   for (const name of unknown) {
