@@ -103,4 +103,28 @@ describe('the demo', () => {
       expect({ command, wide }).toEqual({ command, wide: [] });
     }
   });
+
+  it('filters that select nothing together, or name nothing, are usage errors saying where the names are', async () => {
+    for (const command of ['snap show --project payments --service checkout-api', 'snap metrics --project payments --service checkout-api', 'snap releases --env prod --project payments --service checkout-api', 'snap diff latest~1 --project payments --service checkout-api']) {
+      const r = await runExample(command);
+      expect({ command, code: r.code }).toEqual({ command, code: 2 });
+      expect(r.stderr).toMatch(/nothing matches .*: no project has them together\nhint: checkout-api is a service of checkout/);
+    }
+    const empty = await runExample("snap show --env ''");
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/--env needs a name/);
+    const ticket = await runExample('snap ticket PYM-230 --project checkout');
+    expect(ticket.code).toBe(0);
+    expect(ticket.stdout).toMatch(/in none of the environments selected \(--project checkout\)/);
+  });
+
+  it('an environment the config names but the history never saw (renamed) is said to be so, not measured as zero', async () => {
+    const config = await readFile(path.join(demo, 'snap.config.yaml'), 'utf8');
+    const renamed = path.join(root, 'renamed.yaml');
+    await writeFile(renamed, config.replace(/\bprod\b/g, 'production').replace(/dataDir: .*/, `dataDir: ${path.join(demo, '.snap')}`).replace(/kubeconfig: (\S+)/, `kubeconfig: ${path.join(demo, 'kubeconfig.yaml')}`));
+    const metrics = await runExample(`snap --config ${renamed} metrics`);
+    expect(metrics.stderr).toMatch(/the release history has no deployment in production \(it has [^)]*prod[^)]*\)/);
+    const releases = await runExample(`snap --config ${renamed} releases --env production`);
+    expect(releases.stderr).toMatch(/no deployment in production at all/);
+  });
 });

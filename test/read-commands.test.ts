@@ -240,7 +240,10 @@ describe('snap ticket', () => {
     expect(pick).toBeDefined();
     const r = await cli(['ticket', `#${pick.pr}`]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`#${pick.pr} is not a ticket but a pull request \\(${pick.repository}#${pick.pr}\\) that carries .*${pick.key}`));
+    expect(r.stderr).toMatch(new RegExp(`#${pick.pr} is not a ticket but (a pull request|\\d+ pull requests) carrying tickets: .*${pick.repository}#${pick.pr} \\([^)]*${pick.key}`));
+    // Every repository's #N, not one of them.
+    const all = [...new Set(carried.filter((x) => x.pr === pick.pr).map((x) => x.repository))];
+    for (const repository of all) expect(r.stderr).toContain(`${repository}#${pick.pr} (`);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ExitCode, usageError } from '../errors.js';
 import { diffEnvironments, diffSnapshots, ticketPresence, type Between, type EnvironmentDiff, type Health, type SnapshotDiff, type SnapshotState, type TicketPresence, type VersionSide } from '../history/compare.js';
-import { filterProjects, filterSnapshot, type Filters } from '../history/filter.js';
+import { checkSelection, filterProjects, filterSnapshot, type Filters } from '../history/filter.js';
 import { loadSnapshotState, openHistory, readSnapshotAt } from '../history/open.js';
 import { outputWidth } from '../ui/show.js';
 import { fitLine, wrapWords } from '../ui/summary.js';
@@ -104,6 +104,7 @@ export function renderEnvironmentDiff(d: EnvironmentDiff, c: Colors, width = Inf
 export async function runDiff(a: string, b: string | undefined, options: DiffOptions, io: CommandIO, now = new Date()): Promise<number> {
   const history = await openHistory(options, io);
   try {
+    checkSelection(history.config.projects, options);
     for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
     const c = colorsFor(io, options);
     const width = outputWidth(io);
@@ -124,7 +125,7 @@ export async function runDiff(a: string, b: string | undefined, options: DiffOpt
     if (options.at) throw usageError('--at goes with two environments (snap diff staging prod --at latest~4)', 'to compare snapshots, name both: snap diff latest~4 latest');
     if (envs.has(a) || (b !== undefined && envs.has(b))) {
       const [env, other] = envs.has(a) ? [a, b] : [b!, a];
-      const what = other === undefined ? 'name the other environment' : `"${other}" is not an environment of this snapshot (${[...envs].join(', ')})`;
+      const what = other === undefined ? 'name the other environment' : `"${other}" is not an environment of the config (${[...envs].join(', ')})`;
       throw usageError(`snap diff ${[a, b].filter(Boolean).join(' ')}: ${env} is an environment, and ${what}`, 'compare two environments (snap diff staging prod) or two snapshots (snap diff latest~1 latest)');
     }
     // Both from their stored files, only what runs where (two deltas of one keyframe share its one

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { DeploymentEvent } from '../core/snapshot-schema.js';
 import { usageError } from '../errors.js';
-import { checkNames, type Filters } from '../history/filter.js';
+import { checkSelection, checkNames, type Filters } from '../history/filter.js';
 import { BANDS, computeMeasures, type Band, type Measures } from '../history/metrics.js';
 import { openHistory } from '../history/open.js';
 import { parseTime } from '../history/refs.js';
@@ -117,6 +117,7 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
   const start = end - windowMs;
   const history = await openHistory(options, io);
   try {
+    checkSelection(history.config.projects, options);
     for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
     const projects = history.config.projects;
     const projectNames = checkNames('--project', options.project, projects.map((p) => p.name));
@@ -132,6 +133,10 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
     // Whole events only of the measured environments in the two windows (and one failure window after);
     // of the first environments, only when PRs arrived (up to STAGE_LOOKBACK_MS before), read lightly.
     const measuredEnvs = [...new Set(projects.flatMap((p) => measured(p.name)))];
+    // An environment of the config the release history has never seen (renamed in the config?): its zeros would look like measures.
+    const seen = history.index.deploymentNames().environments;
+    const unseen = measuredEnvs.filter((e) => !seen.includes(e));
+    if (unseen.length && seen.length) io.stderr.write(`snap: the release history has no deployment in ${unseen.join(', ')} (it has ${seen.join(', ')}): if an environment was renamed in the config, its history is under the old name\n`);
     const keep = (e: { project: string; service: string }) => (!projectNames || projectNames.has(e.project)) && (!serviceNames || serviceNames.has(e.service));
     const all = history.index.deployments({ environments: measuredEnvs, since: new Date(start - windowMs).toISOString(), until: new Date(end + failureWindowMs + 1).toISOString() }).filter(keep);
     const firstEnvs = [...new Set(projects.map((p) => p.environments[0]?.name).filter((e): e is string => !!e))];

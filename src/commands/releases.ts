@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { DeploymentEvent } from '../core/snapshot-schema.js';
 import { ExitCode, SnapError, usageError } from '../errors.js';
-import { checkNames, nearest, type Filters } from '../history/filter.js';
+import { checkSelection, checkNames, nearest, type Filters } from '../history/filter.js';
 import { openHistory, type History } from '../history/open.js';
 import { parseTime } from '../history/refs.js';
 import { renderTable } from '../ui/table.js';
@@ -133,6 +133,8 @@ export async function runReleases(options: ReleasesOptions, io: CommandIO, now =
   if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit takes a whole number above 0, not "${options.limit}"`);
   const history = await openHistory(options, io);
   try {
+    // What the config has, and what the release history has (a service removed since still has its deployments).
+    checkSelection([...history.config.projects, ...history.index.deploymentScopes()], options);
     for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
     // Text shows the newest --limit: only those are read; JSON and CSV give every one.
     const { events, summary } = await selectDeployments(history, options, now, options.json || options.csv ? undefined : limit);
@@ -147,6 +149,9 @@ export async function runReleases(options: ReleasesOptions, io: CommandIO, now =
     const c = colorsFor(io, options);
     if (summary.count === 0) {
       io.stdout.write(`No deployments${options.since ? ` since ${options.since}` : ''} match.\n`);
+      const seen = history.index.deploymentNames().environments;
+      const unseen = (options.env ?? '').split(',').map((e) => e.trim()).filter((e) => e && !seen.includes(e));
+      if (unseen.length && seen.length) io.stderr.write(`snap: the release history has no deployment in ${unseen.join(', ')} at all (it has ${seen.join(', ')}): if an environment was renamed in the config, its history is under the old name\n`);
       return 0;
     }
     const width = outputWidth(io);

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import path from 'node:path';
 import type { Snapshot } from '../core/snapshot-schema.js';
-import { filterSnapshot, type Filters } from '../history/filter.js';
+import { checkSelection, filterSnapshot, type Filters } from '../history/filter.js';
 import { loadSnapshot, openHistory, readSnapshotAt, type History } from '../history/open.js';
 import { resolveSnapshotRef } from '../history/refs.js';
 import type { IndexedSnapshot } from '../store/history-index.js';
@@ -62,6 +62,7 @@ export async function runShow(ref: string | undefined, options: ShowOptions, io:
   if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit takes a whole number above 0, not "${options.limit}"`);
   const history = await openHistory(options, io);
   try {
+    checkSelection(history.config.projects, options);
     for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
     const c = colorsFor(io, options);
     if (options.list) {

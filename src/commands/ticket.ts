@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { DeploymentEvent, Snapshot, Ticket } from '../core/snapshot-schema.js';
 import { ExitCode, SnapError, usageError } from '../errors.js';
-import { checkNames, nearest } from '../history/filter.js';
+import { checkSelection, checkNames, nearest } from '../history/filter.js';
 import { openHistory, type History } from '../history/open.js';
 import { cacheFile } from '../store/github-cache.js';
 import type { TicketChange } from '../store/history-index.js';
@@ -43,6 +43,8 @@ export interface TicketReport {
   kind: Ticket['kind'];
   changes: (Ticket['changes'][number] & { title?: string })[];
   environments: TicketPlace[];
+  /** The filters given, when some were (a ticket in none of the environments they select is not "in no environment"). */
+  filtered?: string;
 }
 
 /**
@@ -50,12 +52,12 @@ export interface TicketReport {
  * (any case), or `#12` (every repository's #12). Empty when none.
  */
 /**
- * The pull request `#N` or `owner/repo#N` names when it is no ticket: a PR that carries tickets of
- * the snapshot (their changes list it), with those tickets. Undefined when none does.
+ * The pull requests `#N` (in every repository) or `owner/repo#N` names when it is no ticket: each PR
+ * that carries tickets of the snapshot (their changes list it), with those tickets. Empty when none does.
  */
-export function pullRequestNamed(word: string, snapshot: Snapshot): { pullRequest: { repository: string; number: number; tickets: string[] } } | undefined {
+export function pullRequestsNamed(word: string, snapshot: Snapshot): { repository: string; number: number; tickets: string[] }[] {
   const m = /^(?:([\w.-]+\/[\w.-]+))?#(\d+)$/.exec(word.trim());
-  if (!m) return undefined;
+  if (!m) return [];
   const number = Number(m[2]);
   const found = new Map<string, Set<string>>();
   for (const [key, t] of Object.entries(snapshot.tickets ?? {})) {
@@ -64,8 +66,7 @@ export function pullRequestNamed(word: string, snapshot: Snapshot): { pullReques
       (found.get(ch.repository) ?? found.set(ch.repository, new Set()).get(ch.repository)!).add(key);
     }
   }
-  const [first] = found;
-  return first ? { pullRequest: { repository: first[0], number, tickets: [...first[1]].sort() } } : undefined;
+  return [...found].sort((a, b) => a[0].localeCompare(b[0])).map(([repository, keys]) => ({ repository, number, tickets: [...keys].sort() }));
 }
 
 export function keysFor(word: string, snapshot: Snapshot): string[] {
@@ -190,7 +191,7 @@ export function renderTicket(r: TicketReport, c: Colors, width = Infinity): stri
     if (e.reason) lines.push(...wrap(e.reason, '      '));
     for (const h of e.held ?? []) if (h.reason) lines.push(...wrap(`${h.service}: ${h.reason}`, '      '));
   }
-  if (r.environments.length === 0) lines.push(c.dim('  in no environment of the config'));
+  if (r.environments.length === 0) lines.push(c.dim(r.filtered ? `  in none of the environments selected (${r.filtered})` : '  in no environment of the config'));
   lines.push(c.dim('  changes:'));
   for (const ch of r.changes) {
     const marks = [ch.cherryPickOf ? `cherry-pick of ${ch.cherryPickOf.slice(0, 7)}` : '', ch.revertedBy?.length ? `reverted by ${ch.revertedBy.map((x) => x.slice(0, 7)).join(', ')}` : ''].filter(Boolean);
@@ -218,6 +219,7 @@ function serviceOnly(report: TicketReport, history: History, service: string | u
 export async function runTicket(words: string[], options: TicketOptions, io: CommandIO, now = new Date()): Promise<number> {
   const history = await openHistory(options, io);
   try {
+    checkSelection(history.config.projects, options);
     for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
     const { snapshot } = await snapshotFor(history, options.at, io, now);
     if (!snapshot.tickets) throw new SnapError('NO_TICKETS', `snapshot ${snapshot.id} has no tickets: GitHub was not read for it`, { exitCode: ExitCode.failed, hint: 'set GITHUB_TOKEN and run snap run again, or name an earlier snapshot with --at' });
@@ -230,14 +232,16 @@ export async function runTicket(words: string[], options: TicketOptions, io: Com
     }
     const known = [...new Set([...Object.keys(snapshot.tickets), ...history.index.ticketKeys()])];
     const reports: TicketReport[] = [];
-    const unknown: { word: string; nearest: string[]; pullRequest?: { repository: string; number: number; tickets: string[] } }[] = [];
+    const unknown: { word: string; nearest: string[]; pullRequests?: { repository: string; number: number; tickets: string[] }[] }[] = [];
     for (const word of words) {
       const keys = keysFor(word, snapshot);
       if (keys.length === 0) {
-        unknown.push({ word, nearest: nearest(word.replace(/^#/, ''), known, 5), ...pullRequestNamed(word, snapshot) });
+        const pullRequests = pullRequestsNamed(word, snapshot);
+        unknown.push({ word, nearest: nearest(word.replace(/^#/, ''), known, 5), ...(pullRequests.length ? { pullRequests } : {}) });
         continue;
       }
-      for (const key of keys) reports.push(serviceOnly(await ticketReport(history, snapshot, key, options), history, options.service));
+      const filtered = [options.project && `--project ${options.project}`, options.env && `--env ${options.env}`, options.service && `--service ${options.service}`].filter(Boolean).join(' ');
+      for (const key of keys) reports.push({ ...serviceOnly(await ticketReport(history, snapshot, key, options), history, options.service), ...(filtered ? { filtered } : {}) });
     }
     if (options.json) await writeJson(io.stdout, { snapshot: { id: snapshot.id, takenAt: snapshot.takenAt }, tickets: reports, ...(unknown.length ? { unknown } : {}) });
     else {
@@ -245,9 +249,9 @@ export async function runTicket(words: string[], options: TicketOptions, io: Com
       const width = outputWidth(io);
       if (reports.length) io.stdout.write(`${reports.map((r) => renderTicket(r, c, width)).join('\n\n')}\n`);
       for (const u of unknown) {
-        if (u.pullRequest) {
-          const { repository, number, tickets } = u.pullRequest;
-          io.stderr.write(`error: ${u.word} is not a ticket but a pull request (${repository}#${number})${tickets.length ? ` that carries ${tickets.join(', ')}: snap ticket ${tickets[0]}` : ''}\n`);
+        if (u.pullRequests) {
+          const list = u.pullRequests.map((p) => `${p.repository}#${p.number} (${p.tickets.join(', ')})`);
+          io.stderr.write(`error: ${u.word} is not a ticket but ${list.length === 1 ? 'a pull request' : `${list.length} pull requests`} carrying tickets: ${list.join(', ')}; e.g. snap ticket ${u.pullRequests[0].tickets[0]}\n`);
         } else io.stderr.write(`error: no ticket ${u.word} in snapshot ${snapshot.id}${u.nearest.length ? `; nearest known: ${u.nearest.join(', ')}` : known.length ? `; none is near it (known keys look like ${known.slice(0, 3).join(', ')})` : ''}\n`);
       }
       if (unknown.length) io.stderr.write('hint: keys are matched whole, in any case (a Jira key such as ABC-123, owner/repo#12, #12); `snap show --json | jq .tickets` lists them per environment\n');

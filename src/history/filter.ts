@@ -20,14 +20,37 @@ export function nearest(name: string, known: Iterable<string>, max = 3): string[
     .map((x) => x.k);
 }
 
-const split = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter(Boolean));
+const split = (value: string | undefined, option?: string) => {
+  if (value === undefined) return undefined;
+  const names = value.split(',').map((v) => v.trim()).filter(Boolean);
+  if (names.length === 0) throw usageError(`${option ?? 'a filter'} needs a name${value.trim() ? ` (got "${value}")` : ' (it was empty)'}`, `e.g. ${option ?? '--env'} ${option === '--project' ? 'payments' : option === '--service' ? 'payments-api' : 'prod'}, or several separated by commas`);
+  return names;
+};
+
+/**
+ * Checks that the filters, together, select something the config has: some project with one of the
+ * environments and one of the services named. Throws a usage error (exit 2) saying which combination
+ * is empty and where the names are (`checkout-api is a service of checkout`).
+ */
+export function checkSelection(projects: readonly { name: string; environments: readonly { name: string }[]; services: readonly { name: string }[] }[], filters: Filters): void {
+  const p = checkNames('--project', filters.project, projects.map((x) => x.name)) && split(filters.project, '--project');
+  const e = checkNames('--env', filters.env, [...new Set(projects.flatMap((x) => x.environments.map((y) => y.name)))]) && split(filters.env, '--env');
+  const s = checkNames('--service', filters.service, [...new Set(projects.flatMap((x) => x.services.map((y) => y.name)))]) && split(filters.service, '--service');
+  if (!p && !e && !s) return;
+  const ok = projects.some((x) => (!p || p.includes(x.name)) && (!e || x.environments.some((y) => e.includes(y.name))) && (!s || x.services.some((y) => s.includes(y.name))));
+  if (ok) return;
+  const given = [p && `--project ${filters.project}`, e && `--env ${filters.env}`, s && `--service ${filters.service}`].filter(Boolean).join(' ');
+  const of = (has: (x: (typeof projects)[number]) => boolean) => [...new Set(projects.filter(has).map((x) => x.name))].join(', ') || 'no project';
+  const where = [...(s ?? []).map((name) => `${name} is a service of ${of((x) => x.services.some((y) => y.name === name))}`), ...(e ?? []).map((name) => `${name} is an environment of ${of((x) => x.environments.some((y) => y.name === name))}`)];
+  throw usageError(`nothing matches ${given}: no project has them together`, where.join('; ') || undefined);
+}
 
 /**
  * Checks that each name of a filter is one of `known`; throws a usage error (exit 2) naming the
  * unknown one, the nearest known names and the full list.
  */
 export function checkNames(option: string, value: string | undefined, known: readonly string[]): Set<string> | undefined {
-  const names = split(value);
+  const names = split(value, option);
   if (!names) return undefined;
   for (const name of names) {
     if (known.includes(name)) continue;

@@ -344,6 +344,17 @@ export class HistoryIndex {
     return filter.newest !== undefined ? rows.reverse() : rows;
   }
 
+  /** Each project the release history names, with its environments and services. */
+  deploymentScopes(): { name: string; environments: { name: string }[]; services: { name: string }[] }[] {
+    const out = new Map<string, { name: string; environments: Map<string, { name: string }>; services: Map<string, { name: string }> }>();
+    for (const [project, environment, service] of this.db.prepare('select distinct project, environment, service from deployments').raw().all() as [string, string, string][]) {
+      const p = out.get(project) ?? out.set(project, { name: project, environments: new Map(), services: new Map() }).get(project)!;
+      p.environments.set(environment, { name: environment });
+      p.services.set(service, { name: service });
+    }
+    return [...out.values()].map((p) => ({ name: p.name, environments: [...p.environments.values()], services: [...p.services.values()] }));
+  }
+
   /** The projects, environments and services the release history names (for checking filters). */
   deploymentNames(): { projects: string[]; environments: string[]; services: string[] } {
     const column = (c: string) => (this.db.prepare(`select distinct ${c} as v from deployments order by v`).all() as { v: string }[]).map((r) => r.v);
