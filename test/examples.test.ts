@@ -127,4 +127,18 @@ describe('the demo', () => {
     const releases = await runExample(`snap --config ${renamed} releases --env production`);
     expect(releases.stderr).toMatch(/no deployment in production at all/);
   });
+
+  it('an environment diff shows what serves where a stalled rollout left the old version serving', async () => {
+    const r = await runExample('COLUMNS=120 snap diff staging prod --service payments-worker');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/payments-worker +\S+ \(staging\) +\S+ \(prod; serving [0-9a-f]{7}\)/);
+    const json = JSON.parse((await runExample('snap diff staging prod --service payments-worker --json')).stdout);
+    expect(json.projects[0].services[0].to).toMatchObject({ serving: expect.stringMatching(/^[0-9a-f]{7}$/) });
+  });
+
+  it('a time in the future names the newest snapshot, and says so', async () => {
+    const r = await runExample('snap show @2099-01-01 --json');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/@2099-01-01 is in the future: this is the newest snapshot/);
+  });
 });

@@ -295,6 +295,15 @@ describe('the history index', () => {
     const show = await cli(['show', gone.id]);
     expect(show.code).toBe(2);
     expect(show.stderr).toMatch(/the file of snapshot .* is gone: removed by the retention policy, or by hand/);
+    // The deltas of that keyframe cannot be read any more: --list says so, and reading one names the fix.
+    const listed = JSON.parse((await cli(['show', '--list', '--json'])).stdout).snapshots as { id: string; base?: string; unreadable?: string }[];
+    const orphans = listed.filter((x) => x.base === files[0]);
+    expect(orphans.length).toBeGreaterThan(0);
+    for (const o of orphans) expect(o.unreadable).toBe(`its keyframe ${files[0]} is gone`);
+    expect(list.stdout).toMatch(new RegExp(`${orphans[0].id}.*keyframe gone`));
+    const orphan = await cli(['show', orphans[0].id]);
+    expect(orphan.code).toBe(1);
+    expect(orphan.stderr).toMatch(/hint: `snap index rebuild` sets unreadable snapshot files aside/);
   });
 
 

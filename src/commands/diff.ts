@@ -92,7 +92,8 @@ export function renderEnvironmentDiff(d: EnvironmentDiff, c: Colors, width = Inf
     const pad = Math.max(...p.services.map((s) => s.service.length));
     for (const s of p.services) {
       // Side by side (not an arrow: the later environment's version may well be the older one).
-      const sides = s.same ? c.dim(`same  ${versionText(s.from)}`) : `${versionText(s.from)} ${c.dim(`(${p.from})`)}  ${versionText(s.to)} ${c.dim(`(${p.to})`)}`;
+      const env = (name: string, side?: VersionSide) => c.dim(`(${name}${side?.serving ? `; serving ${side.serving}` : ''})`);
+      const sides = s.same ? c.dim(`same  ${versionText(s.from)}`) : `${versionText(s.from)} ${env(p.from, s.from)}  ${versionText(s.to)} ${env(p.to, s.to)}`;
       const extra = s.status === 'unknown' ? c.yellow(`  unknown: ${s.reason}`) : s.ahead ? c.dim(`  ships ${s.ahead} commit${s.ahead === 1 ? '' : 's'}${s.tickets?.length ? ` (${list(s.tickets, 4)})` : ''}`) : s.behind ? c.dim(`  ${p.to} is ${s.behind} commit${s.behind === 1 ? '' : 's'} ahead`) : '';
       out.push(fitLine(`  ${s.service.padEnd(pad)}  ${sides}${extra}`, width));
     }
@@ -187,7 +188,8 @@ Examples:
   $ snap diff dev prod --at latest~1    any two environments, in an earlier snapshot
   $ snap diff latest~1 --json | jq '.services[] | select(.version)'
 
-Exit codes: 0 ok (with --exit-code: 1 when they differ), 2 no such snapshot or environment.`,
+Exit codes: 0 ok (with --exit-code: 1 when they differ), 2 no such snapshot or environment, or filters
+that select nothing; 1 also a snapshot file that cannot be read (snap index rebuild sets it aside).`,
     )
     .action(async (a: string, b: string | undefined, _options, command: Command) => handle(a, b, command.optsWithGlobals()));
 }

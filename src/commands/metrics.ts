@@ -66,7 +66,7 @@ function renderScope(title: string, m: Measures, p: Measures, c: Colors, width =
     ],
     [
       'lead time',
-      m.leadTime.medianMs === undefined ? `unknown${m.leadTime.unknownDeployments ? ` (${m.leadTime.unknownDeployments} deployment(s) without a record of their commits)` : ''}` : `${humanDuration(m.leadTime.medianMs)}, p90 ${humanDuration(m.leadTime.p90Ms)} (${m.leadTime.commits} commits)`,
+      m.leadTime.medianMs === undefined ? `unknown${m.leadTime.unknownDeployments ? ` (${m.leadTime.unknownDeployments} deployment(s) without a record of their commits)` : ''}` : `${humanDuration(m.leadTime.medianMs)}, p90 ${humanDuration(m.leadTime.p90Ms)} (${m.leadTime.commits} commits${m.leadTime.unknownDeployments ? `; ${m.leadTime.unknownDeployments} deployment(s) without a record of their commits` : ''})`,
       c.dim(`was ${humanDuration(p.leadTime.medianMs)}`),
       trend(m.leadTime.medianMs, p.leadTime.medianMs, true, c),
       band(m.leadTime.band),
@@ -233,7 +233,8 @@ Examples:
   $ snap metrics --failure-window 2h --json | jq '.scopes[0].current.changeFailureRate'
 
 Definitions (docs/metrics.md): each number can be computed by hand from snap releases --json.
-Exit codes: 0 ok, 2 an unknown project, environment or service, a bad window, or no snapshot yet.`,
+Exit codes: 0 ok, 2 an unknown project, environment or service, filters that select nothing, a bad window,
+or no snapshot yet.`,
     )
     .action(async (_options, command: Command) => handle(command.optsWithGlobals()));
 }

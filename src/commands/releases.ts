@@ -191,12 +191,12 @@ export function releasesCommand(handle: (options: ReleasesOptions) => Promise<vo
 Examples:
   $ snap releases --since 7d                     deployments of the last week
   $ snap releases --env prod --since 30d         prod's last 30 days
-  $ snap releases --service payments-api --rollbacks
+  $ snap releases --service payments-worker --rollbacks
   $ snap releases --csv --since 90d > deployments.csv
   $ snap releases --json | jq '.deployments[] | select(.rollback == true)'
 
-Exit codes: 0 ok (also when nothing matches), 2 an unknown project, environment or service, a time that
-does not parse, or no snapshot yet.`,
+Exit codes: 0 ok (also when nothing matches), 2 an unknown project, environment or service, filters that
+select nothing together, a time that does not parse, or no snapshot yet.`,
     )
     .action(async (_options, command: Command) => handle(command.optsWithGlobals()));
 }

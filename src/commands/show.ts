@@ -42,6 +42,7 @@ export async function resolveRef(history: History, ref: string | undefined, io: 
   const held = ref ? history.index.unchangedSnapshotOf(ref) : undefined;
   if (held) io.stderr.write(`snap: run ${ref} wrote no snapshot (nothing had changed); showing snapshot ${held}, which held then\n`);
   const resolved = await resolveSnapshotRef(held ?? ref ?? 'latest', snapshots, now);
+  if (resolved.kind === 'indexed' && resolved.note) io.stderr.write(`snap: ${resolved.note}\n`);
   return resolved.kind === 'file' ? { file: path.resolve(io.cwd, resolved.path) } : { entry: resolved.entry };
 }
 
@@ -68,16 +69,20 @@ export async function runShow(ref: string | undefined, options: ShowOptions, io:
     if (options.list) {
       if (ref) throw usageError('--list lists the snapshots; it takes no SNAPSHOT', 'snap show --list, or snap show SNAPSHOT');
       if (options.project || options.env || options.service) throw usageError('--list lists whole snapshots; --project, --env and --service go with snap show [SNAPSHOT]');
+      if (options.raw) throw usageError('--raw prints one snapshot whole; it does not go with --list', 'snap show SNAPSHOT --raw');
       const all = history.index.snapshots();
+      // A delta whose keyframe file is gone cannot be read any more.
+      const files = history.index.indexedFiles();
+      const orphan = (s: (typeof all)[number]) => !!s.file && !!s.base && !files.has(s.base);
       const shown = all.slice(-limit);
       if (options.json) {
-        await writeJson(io.stdout, { total: all.length, snapshots: shown.map((s, i) => ({ ref: `latest~${shown.length - 1 - i}`, ...s })) });
+        await writeJson(io.stdout, { total: all.length, snapshots: shown.map((s, i) => ({ ref: `latest~${shown.length - 1 - i}`, ...s, ...(orphan(s) ? { unreadable: `its keyframe ${s.base} is gone` } : {}) })) });
         return 0;
       }
       const table = (wide: boolean) => {
         const rows = [['', 'snapshot', 'taken (UTC)', ...(wide ? ['age'] : []), 'outcome', 'running', ...(wide ? ['deployments'] : []), 'size'].map((h) => c.bold(h))];
         shown.forEach((s, i) =>
-          rows.push([c.dim(`latest~${shown.length - 1 - i}`), s.id, s.takenAt.slice(0, 16).replace('T', ' '), ...(wide ? [age(s.takenAt, now)] : []), s.outcome, `${s.running}/${s.services}`, ...(wide ? [String(s.deployments)] : []), s.file ? kb(s.bytes) : c.dim('removed')]),
+          rows.push([c.dim(`latest~${shown.length - 1 - i}`), s.id, s.takenAt.slice(0, 16).replace('T', ' '), ...(wide ? [age(s.takenAt, now)] : []), s.outcome, `${s.running}/${s.services}`, ...(wide ? [String(s.deployments)] : []), s.file ? (orphan(s) ? c.yellow('keyframe gone') : kb(s.bytes)) : c.dim('removed')]),
         );
         return renderTable(rows);
       };
@@ -135,7 +140,7 @@ Examples:
   $ snap show --json | jq '.tickets'   tickets per environment, for scripts
 
 Exit codes: 0 ok, 2 no such snapshot, project, environment or service (or no snapshot yet),
-            1 a snapshot file that cannot be read.`,
+            filters that select nothing; 1 a snapshot file that cannot be read (snap index rebuild sets it aside).`,
     )
     .action(async (ref: string | undefined, _options, command: Command) => handle(ref, command.optsWithGlobals()));
 }

@@ -185,7 +185,7 @@ export function renderTicket(r: TicketReport, c: Colors, width = Infinity): stri
     const held = e.held?.length ? c.red(` but ${e.held.map((h) => `${h.service}'s rollout ${h.state === 'stalled' ? '✖ stalled' : '‖ is paused'}`).join(', ')}`) : '';
     lines.push(fitLine(`  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${held}${missing}${promotion}`, width));
     const d = e.since?.deployment;
-    const by = d ? `; brought by ${d.service} ${d.version ?? ''}${d.at ? `, deployed ${d.at.slice(0, 16).replace('T', ' ')}` : ''}`.replace(' ,', ',') : '';
+    const by = d ? `; brought by ${d.service} ${d.version && /^[0-9a-f]{40}$/.test(d.version) ? d.version.slice(0, 12) : (d.version ?? '')}${d.at ? `, deployed ${d.at.slice(0, 16).replace('T', ' ')}` : ''}`.replace(' ,', ',') : '';
     const at = e.since?.at.slice(0, 16).replace('T', ' ');
     if (e.since) lines.push(...wrap(`${e.since.before ? `since the first snapshot (${at})` : `since ${at}`}${by}`, '      '));
     if (e.reason) lines.push(...wrap(e.reason, '      '));
@@ -280,7 +280,8 @@ Examples:
   $ snap ticket PYM-230 --at latest~1   as the snapshot before saw it (also @2h, '@{1 hour ago}')
   $ snap ticket PYM-230 --json | jq '.tickets[0].environments'
 
-Exit codes: 0 ok, 2 a key that no snapshot knows (the nearest known keys are named), or no snapshot yet.`,
+Exit codes: 0 ok, 2 a key that no snapshot knows (the nearest known keys are named), filters that select
+nothing, or no snapshot yet; 1 a snapshot file that cannot be read (snap index rebuild sets it aside).`,
     )
     .action(async (keys: string[], _options, command: Command) => handle(keys, command.optsWithGlobals()));
 }

@@ -4,6 +4,8 @@ import type { DeploymentEvent, DriftPair, ServiceState, Snapshot } from '../core
 export interface VersionSide {
   version?: string;
   commit?: string;
+  /** In an environment diff: what serves instead (short commit, else version) when the desired version has no ready pod. */
+  serving?: string;
 }
 
 /** A service's health as a diff compares it: status, desired replicas, ready pods of the desired version, rollout state. */
@@ -246,6 +248,18 @@ export interface EnvironmentDiff {
  * on either side, and what promoting `from` → `to` would ship (commits, PRs, tickets) from the
  * snapshot's drift, computed by ancestry for every pair of environments.
  */
+/**
+ * The side with `serving` set when the desired version has no ready pod and another one serves (a
+ * rollout stalled, or under way): what serves is what a promotion is counted against.
+ */
+function withServing(s: ServiceState, side: VersionSide): VersionSide {
+  const ready = (s.serving ?? []).filter((x) => x.ready > 0 && x.role !== 'preview');
+  if (ready.length === 0 || ready.some((x) => (x.commit !== undefined && x.commit === side.commit) || (x.commit === undefined && x.version === side.version))) return side;
+  const most = [...ready].sort((a, b) => b.ready - a.ready)[0];
+  const serving = most.commit ? most.commit.slice(0, 7) : most.version;
+  return serving ? { ...side, serving } : side;
+}
+
 export function diffEnvironments(snapshot: Snapshot, from: string, to: string): EnvironmentDiff {
   const projects: EnvironmentDiff['projects'] = [];
   for (const [project, p] of Object.entries(snapshot.projects)) {
@@ -259,8 +273,8 @@ export function diffEnvironments(snapshot: Snapshot, from: string, to: string): 
     const services = [...new Set([...Object.keys(x.services), ...Object.keys(y.services)])].map((service) => {
       const sx = x.services[service];
       const sy = y.services[service];
-      const vx = sx ? versionSide(sx) : undefined;
-      const vy = sy ? versionSide(sy) : undefined;
+      const vx = sx ? withServing(sx, versionSide(sx)) : undefined;
+      const vy = sy ? withServing(sy, versionSide(sy)) : undefined;
       const d = pair?.services.find((s) => s.service === service);
       const [ahead, behind] = d ? (reverse ? [d.behind, d.ahead] : [d.ahead, d.behind]) : [undefined, undefined];
       return {

@@ -116,6 +116,10 @@ export async function loadSnapshot(history: Pick<History, 'layout' | 'index'>, e
     }
   }
   if (!entry.file) {
+    // Retention never removes the newest snapshot (nor latest.json): that one went by hand.
+    if (history.index.newestId() === entry.id) {
+      throw new SnapError('SNAPSHOT_REMOVED', `the file of the newest snapshot ${entry.id} (${entry.takenAt}) is gone, and latest.json does not hold it: removed by hand`, { exitCode: ExitCode.usage, hint: 'name an earlier one (snap show latest~1), or run snap run for a new one; its deployments are still in `snap releases`' });
+    }
     throw new SnapError('SNAPSHOT_REMOVED', `the file of snapshot ${entry.id} (${entry.takenAt}) is gone: removed by the retention policy, or by hand`, { exitCode: ExitCode.usage, hint: 'its deployments are still in `snap releases`; keep more with retention.keep / retention.maxAgeDays' });
   }
   return readSnapshotAt(path.join(history.layout.snapshotsDir, entry.file));
@@ -138,7 +142,7 @@ export async function loadSnapshotState(history: Pick<History, 'layout' | 'index
     return value as SnapshotState;
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new SnapError(missing ? 'SNAPSHOT_NOT_FOUND' : 'SNAPSHOT_UNREADABLE', `${file} ${missing ? 'does not exist' : `cannot be read: ${errorMessage(error)}`}`, { exitCode: missing ? ExitCode.usage : ExitCode.failed });
+    throw new SnapError(missing ? 'SNAPSHOT_NOT_FOUND' : 'SNAPSHOT_UNREADABLE', `${file} ${missing ? 'does not exist' : `cannot be read: ${errorMessage(error)}`}`, { exitCode: missing ? ExitCode.usage : ExitCode.failed, hint: missing ? 'a relative path is taken from the current directory; `snap show --list` lists the snapshots by id' : '`snap index rebuild` sets unreadable snapshot files aside (into corrupt/) and indexes the rest; `snap show --list` then lists what is left' });
   }
 }
 
@@ -150,6 +154,6 @@ export async function readSnapshotAt(file: string): Promise<Snapshot> {
     return value;
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new SnapError(missing ? 'SNAPSHOT_NOT_FOUND' : 'SNAPSHOT_UNREADABLE', `${file} ${missing ? 'does not exist' : `cannot be read: ${errorMessage(error)}`}`, { exitCode: missing ? ExitCode.usage : ExitCode.failed });
+    throw new SnapError(missing ? 'SNAPSHOT_NOT_FOUND' : 'SNAPSHOT_UNREADABLE', `${file} ${missing ? 'does not exist' : `cannot be read: ${errorMessage(error)}`}`, { exitCode: missing ? ExitCode.usage : ExitCode.failed, hint: missing ? 'a relative path is taken from the current directory; `snap show --list` lists the snapshots by id' : '`snap index rebuild` sets unreadable snapshot files aside (into corrupt/) and indexes the rest; `snap show --list` then lists what is left' });
   }
 }

@@ -2,7 +2,8 @@ import { ExitCode, SnapError, usageError } from '../errors.js';
 import type { IndexedSnapshot } from '../store/history-index.js';
 
 /** A snapshot reference resolved: one of the history, or a file given by path. */
-export type SnapshotRef = { kind: 'indexed'; entry: IndexedSnapshot } | { kind: 'file'; path: string };
+/** A resolved reference; `note`: something the reader should be told (a time in the future). */
+export type SnapshotRef = { kind: 'indexed'; entry: IndexedSnapshot; note?: string } | { kind: 'file'; path: string };
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -63,7 +64,7 @@ export async function resolveSnapshotRef(ref: string, snapshots: readonly Indexe
     let found: IndexedSnapshot | undefined;
     for (const s of snapshots) if (Date.parse(s.takenAt) <= at) found = s;
     if (!found) throw notFound(`no snapshot was taken at or before ${new Date(at).toISOString()} (${text})`, `the oldest is ${snapshots[0]?.id} (${snapshots[0]?.takenAt})`);
-    return { kind: 'indexed', entry: found };
+    return { kind: 'indexed', entry: found, ...(at > now.getTime() ? { note: `${text} is in the future: this is the newest snapshot, ${found.id} (${found.takenAt})` } : {}) };
   }
   if (text.includes('/') || /\.json(\.gz)?$/.test(text)) return { kind: 'file', path: text };
   const exact = snapshots.find((s) => s.id === text);
@@ -75,6 +76,6 @@ export async function resolveSnapshotRef(ref: string, snapshots: readonly Indexe
 }
 
 function nearestHint(snapshots: readonly IndexedSnapshot[]): string {
-  const last = snapshots.slice(-3).map((s) => s.id).join(', ');
+  const last = snapshots.slice(-3).reverse().map((s) => s.id).join(', ');
   return `use latest, latest~N, @DATE, @{2 days ago}, a snapshot id (newest: ${last}) or a file path; \`snap show --list\` lists them`;
 }

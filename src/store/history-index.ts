@@ -320,6 +320,11 @@ export class HistoryIndex {
     return (this.db.prepare('select min(taken_at) as t from snapshots').get() as { t: string | null }).t ?? undefined;
   }
 
+  /** The id of the newest snapshot the index knows, its file there or not. */
+  newestId(): string | undefined {
+    return (this.db.prepare('select id from snapshots order by taken_at desc, id desc limit 1').get() as { id: string } | undefined)?.id;
+  }
+
   /** The newest snapshot the index knows whose file is there. */
   newest(): IndexedSnapshot | undefined {
     const row = this.db.prepare('select * from snapshots where file is not null order by taken_at desc, id desc limit 1').get() as Record<string, unknown> | undefined;
