@@ -66,7 +66,7 @@ function renderScope(title: string, m: Measures, p: Measures, c: Colors, width =
     ],
     [
       'lead time',
-      m.leadTime.medianMs === undefined ? `unknown${m.leadTime.unknownDeployments ? ` (${m.leadTime.unknownDeployments} deployment(s) without a record of their commits)` : ''}` : `${humanDuration(m.leadTime.medianMs)}, p90 ${humanDuration(m.leadTime.p90Ms)} (${m.leadTime.commits} commits${m.leadTime.unknownDeployments ? `; ${m.leadTime.unknownDeployments} deployment(s) without a record of their commits` : ''})`,
+      m.leadTime.medianMs === undefined ? `unknown${m.leadTime.unknownDeployments ? ` (${m.leadTime.unknownDeployments} deployment(s) without a record of their commits)` : ''}` : `${humanDuration(m.leadTime.medianMs)}, p90 ${humanDuration(m.leadTime.p90Ms)} (${m.leadTime.commits} commits${m.leadTime.unknownDeployments ? `; ${m.leadTime.unknownDeployments} unrecorded deployment${m.leadTime.unknownDeployments === 1 ? '' : 's'}` : ''})`,
       c.dim(`was ${humanDuration(p.leadTime.medianMs)}`),
       trend(m.leadTime.medianMs, p.leadTime.medianMs, true, c),
       band(m.leadTime.band),
