@@ -350,6 +350,39 @@ describe('shell completion', () => {
 });
 
 describe('what a first trial found', () => {
+  it('a --data-dir that is not one is named for what it is, with the likely one; index rebuild leaves nothing there', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const empty = await mkdtemp(path.join(tmpdir(), 'snap-notdata-'));
+    const cases: [string, RegExp][] = [
+      [t.dir, new RegExp(`hint: the data directory seems to be ${path.join(t.dir, '.snap')}`)],
+      [path.join(t.dir, '.snap', 'snapshots'), /hint: that is the snapshots folder; the data directory is /],
+      [path.join(t.dir, '.snap', 'latest.json'), /is a file, not a data directory/],
+      [empty, /no snapshot in .* yet/],
+    ];
+    for (const [dir, message] of cases) {
+      for (const args of [['show'], ['index', 'rebuild']]) {
+        const r = await runCliIn(empty, ['--data-dir', dir, ...args]);
+        expect({ dir, args, code: r.code }).toEqual({ dir, args, code: 2 });
+        expect(r.stderr).toMatch(message);
+      }
+    }
+    expect(await readdir(empty)).toEqual([]);
+  });
+
+  it('index rebuild behind a run that holds the lock says at once that it waits, and how long it waited', async () => {
+    const { acquireLock } = await import('../src/store/lock.js');
+    const lock = await acquireLock(path.join(t.dir, '.snap', 'lock'), { command: 'snap run' });
+    try {
+      const r = await cli(['index', 'rebuild', '--wait', '1']);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toMatch(/snap: a snap run holds .*; waiting up to 1 s for it to finish/);
+      expect(r.stderr).toMatch(/\(waited 1 s\)\nhint: try again when the run has finished, or wait longer/);
+    } finally {
+      await lock.release();
+    }
+  });
+
   it('reads a data directory with no config, from --data-dir or SNAP_DATA_DIR', async () => {
     const { mkdtemp } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');

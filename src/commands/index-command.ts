@@ -1,8 +1,10 @@
 import { Command } from 'commander';
-import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import { ExitCode, SnapError } from '../errors.js';
+import { noSnapshots } from '../history/open.js';
 import { HistoryIndex } from '../store/history-index.js';
 import { rebuildIndex } from '../store/history-sync.js';
 import { dataLayout } from '../store/layout.js';
@@ -29,11 +31,25 @@ export async function runIndexRebuild(options: IndexOptions, io: CommandIO): Pro
     },
   );
   const layout = dataLayout(root);
+  if (await stat(layout.root).then((s) => s.isFile(), () => false)) throw noSnapshots(layout);
   if (!(await stat(layout.root).then((s) => s.isDirectory(), () => false))) {
     throw new SnapError('NO_SNAPSHOTS', `the data directory ${layout.root} does not exist`, { exitCode: ExitCode.usage, hint: 'take a snapshot with `snap run` first, or point --data-dir at the data directory' });
   }
+  // Nothing to rebuild from: refuse rather than leave an empty index in a folder that is not a data directory.
+  const files = await readdir(layout.snapshotsDir).catch(() => [] as string[]);
+  if (!files.some((f) => /\.json(\.gz)?$/.test(f)) && !existsSync(layout.releases) && !existsSync(layout.runLog)) throw noSnapshots(layout);
   const started = Date.now();
-  const lock = await acquireLock(layout.lock, { command: 'snap index rebuild', waitMs: Number(options.wait ?? 60) * 1000 });
+  const waitMs = Number(options.wait ?? 60) * 1000;
+  let lock = await acquireLock(layout.lock, { command: 'snap index rebuild', waitMs: 0 }).catch((error) => {
+    if (waitMs === 0) throw error;
+    return undefined;
+  });
+  if (!lock) {
+    io.stderr.write(`snap: a snap run holds ${layout.root}; waiting up to ${waitMs / 1000} s for it to finish\n`);
+    lock = await acquireLock(layout.lock, { command: 'snap index rebuild', waitMs }).catch((error) => {
+      throw error instanceof SnapError ? new SnapError(error.code, `${error.message} (waited ${waitMs / 1000} s)`, { exitCode: error.exitCode, hint: 'try again when the run has finished, or wait longer: --wait 300' }) : error;
+    });
+  }
   try {
     const { index, setAside } = HistoryIndex.open(layout);
     try {

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
@@ -43,7 +44,12 @@ export async function openHistory(options: GlobalOptions, io: CommandIO): Promis
   const { index } = opened;
   try {
     if (opened.setAside) notes.push(`${index.file} was unreadable (${opened.setAside.reason}); moved to ${opened.setAside.movedTo} and rebuilt`);
-    const lock = await acquireLock(layout.lock, { command: 'snap (index)', waitMs: opened.fresh ? 30_000 : 0 }).catch(() => undefined);
+    let lock = await acquireLock(layout.lock, { command: 'snap (index)', waitMs: 0 }).catch(() => undefined);
+    if (!lock && opened.fresh) {
+      // No index to read while a run holds the directory: wait for it (the run writes the index as it ends), and say so now.
+      io.stderr.write(`snap: the history index is missing and a snap run holds ${layout.root}; waiting up to 30 s for it to finish\n`);
+      lock = await acquireLock(layout.lock, { command: 'snap (index)', waitMs: 30_000 }).catch(() => undefined);
+    }
     if (lock) {
       try {
         const sync = await syncIndex(index, layout, { fresh: opened.fresh });
@@ -53,7 +59,7 @@ export async function openHistory(options: GlobalOptions, io: CommandIO): Promis
         await lock.release();
       }
     } else if (opened.fresh) {
-      throw new SnapError('LOCKED', 'the history index is missing and a snap run holds the data directory', { exitCode: ExitCode.locked, hint: 'try again when the run has finished' });
+      throw new SnapError('LOCKED', 'the history index is missing and a snap run still holds the data directory after 30 s', { exitCode: ExitCode.locked, hint: 'try again when the run has finished (snap status shows the last run); the run writes the index as it ends' });
     }
     if (!index.newest() && index.snapshots().length === 0) throw noSnapshots(layout);
   } catch (error) {
@@ -93,8 +99,21 @@ async function configFor(options: GlobalOptions, io: CommandIO): Promise<Config>
   return (await loadConfigOrThrow(file, { env: io.env, dataDir: options.dataDir })).config;
 }
 
-function noSnapshots(layout: DataLayout): SnapError {
-  return new SnapError('NO_SNAPSHOTS', `no snapshot in ${layout.root} yet`, { exitCode: ExitCode.usage, hint: 'take one with `snap run` (or point --data-dir / --config at the data directory that has them)' });
+/**
+ * NO_SNAPSHOTS (exit 2) for a data directory with no snapshot, with the likelier mistakes named: a
+ * file given as the directory, or the folder that holds the data directory (`.snap`) given instead of it.
+ */
+export function noSnapshots(layout: DataLayout): SnapError {
+  const root = layout.root;
+  let hint = 'take one with `snap run` (or point --data-dir / --config at the data directory that has them)';
+  try {
+    if (statSync(root).isFile()) return new SnapError('NO_SNAPSHOTS', `${root} is a file, not a data directory`, { exitCode: ExitCode.usage, hint: 'point --data-dir at the folder that holds snapshots/ and latest.json' });
+    if (existsSync(path.join(root, '.snap', 'snapshots'))) hint = `the data directory seems to be ${path.join(root, '.snap')}: --data-dir ${path.join(root, '.snap')}`;
+    else if (path.basename(root) === 'snapshots' && existsSync(path.join(path.dirname(root), 'latest.json'))) hint = `that is the snapshots folder; the data directory is ${path.dirname(root)}: --data-dir ${path.dirname(root)}`;
+  } catch {
+    // not there at all: the general hint
+  }
+  return new SnapError('NO_SNAPSHOTS', `no snapshot in ${root} yet`, { exitCode: ExitCode.usage, hint });
 }
 
 /** Parsed keyframes of this process, shared by the deltas read (snap diff of two snapshots reads one keyframe once). */
