@@ -141,4 +141,21 @@ describe('the demo', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/@2099-01-01 is in the future: this is the newest snapshot/);
   });
+
+  it('snap ticket wraps what is missing and what would bring it at a narrow width, rather than cutting it', async () => {
+    const wide = await runExample('COLUMNS=200 snap ticket PYM-230');
+    const missing = /missing in ([^;\n]+)/.exec(wide.stdout)?.[1];
+    expect(missing).toBeDefined();
+    const narrow = await runExample('COLUMNS=50 snap ticket PYM-230');
+    expect(narrow.stdout.split('\n').every((l) => [...l].length <= 50)).toBe(true);
+    expect(narrow.stdout.replace(/\n\s+/g, ' ')).toContain(`missing in ${missing}`);
+  });
+
+  it('a folder or a config named as a snapshot is a usage error (exit 2) saying how to name one', async () => {
+    for (const ref of ['./snap.config.yaml', '.snap']) {
+      const r = await runExample(`snap show ${ref}`);
+      expect({ ref, code: r.code }).toEqual({ ref, code: 2 });
+      expect(r.stderr).toMatch(/is not a snapshot file: .*\nhint: name a snapshot by latest, latest~N/);
+    }
+  });
 });

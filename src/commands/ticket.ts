@@ -9,7 +9,7 @@ import { MAX_DATA_FILE_BYTES } from '../store/read-json.js';
 import { readRegularFile } from '../util/read-file.js';
 import { outputWidth } from '../ui/show.js';
 import { fitLine, wrapWords } from '../ui/summary.js';
-import type { Colors } from '../ui/terminal.js';
+import { visibleLength, type Colors } from '../ui/terminal.js';
 import { writeJson } from '../ui/write-json.js';
 import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
 import { snapshotFor } from './show.js';
@@ -183,7 +183,14 @@ export function renderTicket(r: TicketReport, c: Colors, width = Infinity): stri
     const missing = e.missing?.length ? c.yellow(`: missing in ${e.missing.join(', ')}`) : '';
     const promotion = e.promotion ? c.cyan(`; promoting ${e.promotion} brings it`) : '';
     const held = e.held?.length ? c.red(` but ${e.held.map((h) => `${h.service}'s rollout ${h.state === 'stalled' ? '✖ stalled' : '‖ is paused'}`).join(', ')}`) : '';
-    lines.push(fitLine(`  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${held}${missing}${promotion}`, width));
+    const line = `  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${held}${missing}${promotion}`;
+    // Too wide: what is missing and what would bring it go on the lines below, wrapped, not cut.
+    if (visibleLength(line) <= width) lines.push(line);
+    else {
+      lines.push(fitLine(`  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${held}`, width));
+      const rest = [e.missing?.length ? `missing in ${e.missing.join(', ')}` : '', e.promotion ? `promoting ${e.promotion} brings it` : ''].filter(Boolean).join('; ');
+      if (rest) lines.push(...wrap(rest, '      '));
+    }
     const d = e.since?.deployment;
     const by = d ? `; brought by ${d.service} ${d.version && /^[0-9a-f]{40}$/.test(d.version) ? d.version.slice(0, 12) : (d.version ?? '')}${d.at ? `, deployed ${d.at.slice(0, 16).replace('T', ' ')}` : ''}`.replace(' ,', ',') : '';
     const at = e.since?.at.slice(0, 16).replace('T', ' ');

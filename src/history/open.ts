@@ -169,10 +169,15 @@ export async function loadSnapshotState(history: Pick<History, 'layout' | 'index
 export async function readSnapshotAt(file: string): Promise<Snapshot> {
   try {
     const value = (await readSnapshotFile(file, keyframes)) as Snapshot;
-    if (!value || typeof value !== 'object' || typeof value.id !== 'string' || !value.projects) throw new Error('not a snapshot (no id or projects)');
+    if (!value || typeof value !== 'object' || typeof value.id !== 'string' || !value.projects) throw Object.assign(new Error('not a snapshot (no id or projects)'), { code: 'NOT_A_SNAPSHOT' });
     return value;
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    const code = (error as NodeJS.ErrnoException).code;
+    // A folder, a device or another kind of JSON named as a snapshot: a usage error, not a damaged file.
+    if (code === 'EISDIR' || code === 'ENOTREG' || code === 'NOT_A_SNAPSHOT' || error instanceof SyntaxError) {
+      throw new SnapError('SNAPSHOT_NOT_FOUND', `${file} is not a snapshot file: ${errorMessage(error)}`, { exitCode: ExitCode.usage, hint: 'name a snapshot by latest, latest~N, @DATE, an id, or the path of a file in the data directory\'s snapshots/ (`snap show --list` lists them)' });
+    }
+    const missing = code === 'ENOENT';
     throw new SnapError(missing ? 'SNAPSHOT_NOT_FOUND' : 'SNAPSHOT_UNREADABLE', `${file} ${missing ? 'does not exist' : `cannot be read: ${errorMessage(error)}`}`, { exitCode: missing ? ExitCode.usage : ExitCode.failed, hint: missing ? 'a relative path is taken from the current directory; `snap show --list` lists the snapshots by id' : '`snap index rebuild` sets unreadable snapshot files aside (into corrupt/) and indexes the rest; `snap show --list` then lists what is left' });
   }
 }
