@@ -152,7 +152,7 @@ describe('the demo', () => {
   });
 
   it('a folder or a config named as a snapshot is a usage error (exit 2) saying how to name one', async () => {
-    for (const ref of ['./snap.config.yaml', '.snap']) {
+    for (const ref of ['./snap.config.yaml', './.snap']) {
       const r = await runExample(`snap show ${ref}`);
       expect({ ref, code: r.code }).toEqual({ ref, code: 2 });
       expect(r.stderr).toMatch(/is not a snapshot file: .*\nhint: name a snapshot by latest, latest~N/);
