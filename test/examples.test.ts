@@ -158,4 +158,10 @@ describe('the demo', () => {
       expect(r.stderr).toMatch(/is not a snapshot file: .*\nhint: name a snapshot by latest, latest~N/);
     }
   });
+
+  it('run from inside the data directory, a read command points at the config above it', async () => {
+    const r = await spawnAsync('bash', ['-c', `cd "${demo}/.snap/snapshots" && snap show`], { PATH: `${bin}:${process.env.PATH}`, HOME: root, CI: '1', NO_COLOR: '1', SNAP_CONFIG: '', SNAP_DATA_DIR: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`which is in the data directory ${path.join(demo, '.snap')}\nhint: run it from ${demo}, or pass --config ${path.join(demo, 'snap.config.yaml')}`);
+  });
 });

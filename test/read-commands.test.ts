@@ -326,10 +326,15 @@ describe('shell completion', () => {
       't snap diff latest~',
       `t snap ticket ${forward.shipped!.tickets![0].slice(0, 4)}`,
       't snap releases --s',
+      't snap diff staging ""',
+      't snap ticket KEY --at ""',
     ].join('\n');
     const r = await spawnAsync('bash', ['-c', script, 'bash', t.dir], { PATH: `${bin}:${process.env.PATH}`, SNAP_CONFIG: path.join(t.dir, 'snap.config.yaml') });
     expect(r.stderr).toBe('');
-    const [sub, envs, refs, tickets, options] = r.stdout.trim().split('\n');
+    const [sub, envs, refs, tickets, options, otherEnv, at] = r.stdout.trim().split('\n');
+    // After one environment, only the others; after --at, references (latest, latest~N) and ids.
+    expect(otherEnv.split(' ')).toEqual(['dev', 'prod']);
+    expect(at.split(' ')).toEqual(expect.arrayContaining(['latest', 'latest~1', runs[2].id]));
     expect(sub).toBe('show');
     expect(envs.split(' ')).toEqual(['dev', 'staging', 'prod']);
     expect(refs.split(' ')).toEqual(expect.arrayContaining(['latest~1']));

@@ -109,14 +109,20 @@ export async function completions(tree: CommandTree, words: readonly string[], c
   if (previous === '--log-format') return filter(['text', 'json']);
   const wanted = VALUE_OPTIONS[previous];
   if (wanted === 'none' || (previous.startsWith('-') && !wanted && /^--(config|data-dir|since|until|window|limit|wait|name|failure-window|out|every|cron)$/.test(previous))) return [];
+  const refsOf = (k: Known) => ['latest', ...k.snapshots.slice(1, 10).map((_, i) => `latest~${i + 1}`), ...k.snapshots];
+  if (wanted === 'snapshots') return filter(refsOf(await known(words, io)));
   if (wanted) return filter((await known(words, io))[wanted as keyof Known]);
   if (word.startsWith('-')) return filter([...node.options, ...tree.options, '--help']);
   const command = path[0];
   if (command === 'completion') return filter(COMPLETION_SHELLS);
   if (command === 'show' || command === 'diff') {
     const k = await known(words, io);
-    const refs = ['latest', ...k.snapshots.slice(1, 10).map((_, i) => `latest~${i + 1}`), ...k.snapshots];
-    return filter(command === 'diff' ? [...k.environments, ...refs] : refs);
+    if (command === 'show') return filter(refsOf(k));
+    // After an environment, the other environment: snap diff compares two environments or two snapshots.
+    const positional = words.slice(2, current).filter((w, i, all) => !w.startsWith('-') && !(all[i - 1] ?? '').startsWith('-'));
+    if (positional.length === 1 && k.environments.includes(positional[0])) return filter(k.environments.filter((e) => e !== positional[0]));
+    if (positional.length === 1) return filter(refsOf(k));
+    return filter([...k.environments, ...refsOf(k)]);
   }
   if (command === 'ticket') return filter((await known(words, io)).tickets);
   return filter([...node.commands.keys()]);

@@ -53,6 +53,16 @@ export async function findConfigPath(explicit: string | undefined, env: NodeJS.P
       // try the next name
     }
   }
+  // Inside a data directory (or its snapshots folder): the config is usually in the folder above it.
+  const inData = await stat(path.join(cwd, 'latest.json')).then(() => cwd, () => stat(path.join(cwd, '..', 'latest.json')).then(() => path.dirname(cwd), () => undefined));
+  if (inData) {
+    const above = path.dirname(inData);
+    const config = await stat(path.join(above, 'snap.config.yaml')).then(() => path.join(above, 'snap.config.yaml'), () => undefined);
+    throw new SnapError('CONFIG_NOT_FOUND', `no snap.config.yaml in ${cwd}, which is ${inData === cwd ? 'a data directory' : `in the data directory ${inData}`}`, {
+      exitCode: ExitCode.usage,
+      hint: config ? `run it from ${above}, or pass --config ${config}` : `pass --data-dir ${inData} (the read commands need no config), or --config <file>`,
+    });
+  }
   throw new SnapError('CONFIG_NOT_FOUND', `no snap.config.yaml in ${cwd}`, {
     exitCode: ExitCode.usage,
     hint: 'run `snap onboard` to create one, pass --config <file> or set SNAP_CONFIG; `snap demo` needs no config',
