@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { processIO, type CommandIO } from './commands/context.js';
 import { ExitCode, SnapError } from './errors.js';
 import { runInterruptTasks } from './util/cleanup.js';
+import { fitHelp } from './ui/help.js';
 import { SNAP_VERSION } from './version.js';
 
 type Handle = <T>(fn: (options: T, io: CommandIO) => Promise<number>) => (options: T) => Promise<void>;
@@ -81,18 +82,20 @@ export async function buildProgram(io: CommandIO, setExit: (code: number) => voi
       'after',
       `
 Examples:
-  $ snap demo                      try it on a built-in simulated organisation
-  $ snap run                       take a snapshot with ./snap.config.yaml
-  $ snap run --json > snap.json    the same, as JSON for scripts
-  $ snap config validate           check the config (file, line and key of every problem)
-  $ snap show                      what runs where, from the latest snapshot (no network)
-  $ snap ticket PYM-230            where a ticket is, since when, and what would bring it further
-  $ snap diff staging prod         what promoting staging to prod would ship
-  $ snap releases --since 7d       the deployments of the last week
-  $ snap metrics                   the DORA measures for prod, the last 30 days
+  $ snap demo                    try it on a built-in simulated organisation
+  $ snap run                     take a snapshot with ./snap.config.yaml
+  $ snap run --json > snap.json  the same, as JSON for scripts
+  $ snap config validate         check the config (file, line, key of each problem)
+  $ snap show                    what runs where, from the latest snapshot
+  $ snap ticket PYM-230          where a ticket is, since when, what brings it on
+  $ snap diff staging prod       what promoting staging to prod would ship
+  $ snap releases --since 7d     the deployments of the last week
+  $ snap metrics                 the DORA measures for prod, the last 30 days
 
-Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 partial snapshot, 4 another run holds the lock, 70 internal error.
-The binary is also installed as "snapshotctl", for machines where "snap" is Ubuntu's package manager.`,
+Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 partial snapshot,
+4 another run holds the lock, 70 internal error.
+The binary is also installed as "snapshotctl", for machines where "snap" is
+Ubuntu's package manager.`,
     );
   const named = commandIn(argv);
   const wanted = COMMANDS.find((c) => c.name === named || c.aliases?.includes(named ?? ''));
@@ -110,12 +113,18 @@ The binary is also installed as "snapshotctl", for machines where "snap" is Ubun
       { hidden: true },
     );
   }
+  // Help fits the terminal, or 80 columns when there is none (as commander's own part does).
+  const columns = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : Number(io.env.COLUMNS);
+  const helpWidth = Number.isInteger(columns) && columns >= 40 ? columns : 80;
   // Every command at every depth (`config validate`, `schedule install`…): usage errors end as exit 2, not commander's 1.
   const override = (command: Command): void => {
     // --log-format json: a usage error is a JSON line too.
     const writeErr = (s: string) => (logJson ? io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', kind: 'usage', message: s.trim() })}\n`) : io.stderr.write(s));
     // A subcommand's --help lists the global options too (--config, --data-dir, --plain…).
-    command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr }).configureHelp({ showGlobalOptions: true });
+    command
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.stdout.write(fitHelp(s, helpWidth)), writeErr })
+      .configureHelp({ showGlobalOptions: true, helpWidth: Number.isFinite(helpWidth) ? helpWidth : undefined });
     command.commands.forEach(override);
   };
   override(program);

@@ -164,4 +164,12 @@ describe('the demo', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`which is in the data directory ${path.join(demo, '.snap')}\nhint: run it from ${demo}, or pass --config ${path.join(demo, 'snap.config.yaml')}`);
   });
+
+  it('help fits 80 columns: the root and every read command', async () => {
+    for (const sub of ['', 'show', 'ticket', 'diff', 'releases', 'metrics', 'index rebuild', 'completion', 'run', 'status', 'demo']) {
+      const r = await runExample(`COLUMNS=80 snap ${sub} --help`);
+      expect(r.code).toBe(0);
+      expect({ sub, wide: r.stdout.split('\n').filter((l) => [...l].length > 80) }).toEqual({ sub, wide: [] });
+    }
+  });
 });
