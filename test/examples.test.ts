@@ -172,4 +172,57 @@ describe('the demo', () => {
       expect({ sub, wide: r.stdout.split('\n').filter((l) => [...l].length > 80) }).toEqual({ sub, wide: [] });
     }
   });
+
+  it('dates in any form are their first moment, UTC; relative times stay exact', async () => {
+    const { parseTime } = await import('../src/history/refs.js');
+    const now = new Date('2026-12-07T22:40:00Z');
+    const midnight = Date.parse('2026-11-20T00:00:00Z');
+    for (const text of ['2026-11-20', '2026/11/20', 'Nov 20 2026', '20 November 2026']) expect({ text, ms: await parseTime(text, now, '--since') }).toEqual({ text, ms: midnight });
+    expect(await parseTime('last tuesday', now, '--since')).toBe(Date.parse('2026-12-01T00:00:00Z'));
+    expect(await parseTime('2 days ago', now, '--since')).toBe(now.getTime() - 2 * 86_400_000);
+    expect(await parseTime('yesterday 14:00', now, '--since')).toBe(Date.parse('2026-12-06T14:00:00Z'));
+  });
+
+  it('empty --since, --until, --ticket and --data-dir are usage errors; --ticket matches in any case', async () => {
+    for (const command of ["snap releases --since ''", "snap releases --until ''", "snap releases --ticket ''", "snap metrics --until ''", "snap --data-dir '' show"]) {
+      const r = await runExample(command);
+      expect({ command, code: r.code }).toEqual({ command, code: 2 });
+    }
+    const upper = JSON.parse((await runExample('snap releases --ticket PYM-230 --json')).stdout);
+    const lower = JSON.parse((await runExample('snap releases --ticket pym-230 --json')).stdout);
+    expect(upper.count).toBeGreaterThan(0);
+    expect(lower).toEqual(upper);
+  });
+
+  it('snap metrics --service shows only the projects that have the service', async () => {
+    const r = await runExample('snap metrics --service payments-worker');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^payments \(prod\)$/m);
+    expect(r.stdout).not.toMatch(/^(checkout|identity|All projects)/m);
+  });
+
+  it('a promotion from an environment that has a ticket only in part says it brings that part', async () => {
+    const latest = JSON.parse(await readFile(path.join(demo, '.snap', 'latest.json'), 'utf8')) as Snapshot;
+    const candidates = Object.keys(latest.tickets!).slice(0, 400);
+    const json = JSON.parse((await runExample(`snap ticket ${candidates.join(' ')} --json`)).stdout) as { tickets: { key: string; environments: { environment: string; promotion?: string; promotionPartial?: string }[] }[] };
+    const found = json.tickets.flatMap((t) => t.environments.filter((e) => e.promotionPartial).map((e) => ({ key: t.key, ...e })));
+    expect(found.length).toBeGreaterThan(0);
+    const text = await runExample(`COLUMNS=200 snap ticket ${found[0].key}`);
+    expect(text.stdout).toContain(`promoting ${found[0].promotion} brings what ${found[0].promotion} has of it (${found[0].promotionPartial} there)`);
+  });
+
+  it('a lost keyframe: index rebuild sets its deltas aside and keeps the newest snapshot from latest.json', async () => {
+    const { cp, readdir: list, rm: remove } = await import('node:fs/promises');
+    const copy = path.join(root, 'lost-keyframe');
+    await cp(demo, copy, { recursive: true });
+    const files = (await list(path.join(copy, '.snap', 'snapshots'))).sort();
+    await remove(path.join(copy, '.snap', 'snapshots', files[0]));
+    const latest = JSON.parse(await readFile(path.join(copy, '.snap', 'latest.json'), 'utf8')) as Snapshot;
+    const run = (command: string) => spawnAsync('bash', ['-c', `cd "${copy}" && ${command}`], { PATH: `${bin}:${process.env.PATH}`, HOME: root, CI: '1', NO_COLOR: '1', SNAP_CONFIG: '', SNAP_DATA_DIR: '' });
+    expect((await run('snap index rebuild')).code).toBe(0);
+    const show = await run('snap show --json');
+    expect(show.code).toBe(0);
+    expect(JSON.parse(show.stdout).id).toBe(latest.id);
+    expect(JSON.parse((await run('snap releases --json')).stdout).count).toBeGreaterThan(0);
+  });
 });

@@ -5,7 +5,7 @@ import { checkSelection, filterProjects, filterSnapshot, type Filters } from '..
 import { loadSnapshotState, openHistory, readSnapshotAt } from '../history/open.js';
 import { outputWidth } from '../ui/show.js';
 import { fitLine, wrapWords } from '../ui/summary.js';
-import type { Colors } from '../ui/terminal.js';
+import { visibleLength, type Colors } from '../ui/terminal.js';
 import { writeJson } from '../ui/write-json.js';
 import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
 import { resolveRef, snapshotFor } from './show.js';
@@ -95,7 +95,16 @@ export function renderEnvironmentDiff(d: EnvironmentDiff, c: Colors, width = Inf
       const env = (name: string, side?: VersionSide) => c.dim(`(${name}${side?.serving ? `; serving ${side.serving}` : ''})`);
       const sides = s.same ? c.dim(`same  ${versionText(s.from)}`) : `${versionText(s.from)} ${env(p.from, s.from)}  ${versionText(s.to)} ${env(p.to, s.to)}`;
       const extra = s.status === 'unknown' ? c.yellow(`  unknown: ${s.reason}`) : s.ahead ? c.dim(`  ships ${s.ahead} commit${s.ahead === 1 ? '' : 's'}${s.tickets?.length ? ` (${list(s.tickets, 4)})` : ''}`) : s.behind ? c.dim(`  ${p.to} is ${s.behind} commit${s.behind === 1 ? '' : 's'} ahead`) : '';
-      out.push(fitLine(`  ${s.service.padEnd(pad)}  ${sides}${extra}`, width));
+      const line = `  ${s.service.padEnd(pad)}  ${sides}${extra}`;
+      if (visibleLength(line) <= width) out.push(line);
+      else {
+        // Too wide: the versions on the service's line (or each on its own), what a promotion ships below, wrapped.
+        const head = `  ${s.service.padEnd(pad)}  ${sides}`;
+        if (visibleLength(head) <= width) out.push(head);
+        else out.push(`  ${s.service}`, ...(s.same ? [`      ${sides}`] : [`      ${versionText(s.from)} ${c.dim(`(${p.from}${s.from?.serving ? `; serving ${s.from.serving}` : ''})`)}`, `      ${versionText(s.to)} ${c.dim(`(${p.to}${s.to?.serving ? `; serving ${s.to.serving}` : ''})`)}`]).map((l) => fitLine(l, width)));
+        const rest = extra.trim();
+        if (rest) out.push(...wrapWords(rest.split(' '), ' ', Number.isFinite(width) ? width - 6 : Infinity).map((l) => `      ${l}`));
+      }
     }
   }
   return [c.bold(`Environments compared in snapshot ${d.snapshot.id} (${when(d.snapshot.takenAt)})`), ...out].join('\n');

@@ -113,7 +113,7 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
   const windowMs = parseSpan(options.window ?? '30d', '--window');
   const failureWindowMs = parseSpan(options.failureWindow ?? '24h', '--failure-window');
   if (options.by !== undefined && options.by !== 'service') throw usageError(`--by takes service (projects are always shown), not "${options.by}"`);
-  const end = options.until ? await parseTime(options.until, now, '--until') : now.getTime();
+  const end = options.until !== undefined ? await parseTime(options.until, now, '--until') : now.getTime();
   const start = end - windowMs;
   const history = await openHistory(options, io);
   try {
@@ -154,7 +154,8 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
     const byProject = new Map<string, DeploymentEvent[]>();
     for (const e of all) (byProject.get(e.project) ?? byProject.set(e.project, []).get(e.project)!).push(e);
     const scopes: { title: string; scope: Record<string, string>; events: DeploymentEvent[] }[] = [];
-    const chosenProjects = projects.filter((p) => !projectNames || projectNames.has(p.name)).filter((p) => measured(p.name).length);
+    // Projects that have a service asked for (--service): the others would only show zeros.
+    const chosenProjects = projects.filter((p) => !projectNames || projectNames.has(p.name)).filter((p) => !serviceNames || p.services.some((sv) => serviceNames.has(sv.name))).filter((p) => measured(p.name).length);
     // One set of blocks per environment measured (--env staging,prod): measures of two environments are not added up.
     const rounds = envNames ? [...envNames].map((env) => (project: string) => measured(project).filter((e) => e === env)) : [measured];
     for (const envsOf of rounds) {

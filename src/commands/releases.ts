@@ -36,14 +36,19 @@ export function releaseNames(events: readonly DeploymentEvent[]): { projects: st
  * Unknown names are usage errors naming the nearest known ones.
  */
 export async function selectDeployments(history: History, options: ReleasesOptions, now: Date, newest?: number): Promise<{ events: DeploymentEvent[]; summary: ReturnType<History['index']['deploymentSummary']> }> {
-  const since = options.since ? new Date(await parseTime(options.since, now, '--since')).toISOString() : undefined;
-  const until = options.until ? new Date(await parseTime(options.until, now, '--until')).toISOString() : undefined;
+  const since = options.since !== undefined ? new Date(await parseTime(options.since, now, '--since')).toISOString() : undefined;
+  const until = options.until !== undefined ? new Date(await parseTime(options.until, now, '--until')).toISOString() : undefined;
   if (since && until && since >= until) throw usageError(`--since ${options.since} is not before --until ${options.until}`, 'e.g. --since 30d --until 7d: from 30 days ago to 7 days ago');
+  let ticket: string | undefined;
   if (options.ticket !== undefined) {
+    if (options.ticket.trim() === '') throw usageError('--ticket needs a key (it was empty)', 'e.g. --ticket PYM-230');
     const keys = history.index.ticketKeys();
-    if (!keys.includes(options.ticket) && !history.index.deployments({ ticket: options.ticket }).length) {
+    // Matched whole, in any case, as snap ticket does.
+    ticket = keys.find((k) => k.toLowerCase() === options.ticket!.trim().toLowerCase()) ?? options.ticket.trim();
+    if (!keys.includes(ticket) && !history.index.deployments({ ticket }).length) {
       const near = nearest(options.ticket, keys, 5);
-      throw new SnapError('UNKNOWN_TICKET', `--ticket ${options.ticket}: no deployment shipped or took out such a ticket${near.length ? `; nearest known: ${near.join(', ')}` : ''}`, { exitCode: ExitCode.usage });
+      const pr = /^(?:[\w.-]+\/[\w.-]+)?#\d+$/.test(ticket) ? '; a pull request is not a ticket (snap ticket names the tickets it carries)' : '';
+      throw new SnapError('UNKNOWN_TICKET', `--ticket ${options.ticket}: no deployment shipped or took out such a ticket${pr}${near.length ? `; nearest known: ${near.join(', ')}` : ''}`, { exitCode: ExitCode.usage });
     }
   }
   const known = history.index.deploymentNames();
@@ -53,7 +58,7 @@ export async function selectDeployments(history: History, options: ReleasesOptio
   const filter = {
     since,
     until,
-    ...(options.ticket ? { ticket: options.ticket } : {}),
+    ...(ticket ? { ticket } : {}),
     ...(projects ? { projects: [...projects] } : {}),
     ...(envs ? { environments: [...envs] } : {}),
     ...(services ? { services: [...services] } : {}),
@@ -148,7 +153,7 @@ export async function runReleases(options: ReleasesOptions, io: CommandIO, now =
     }
     const c = colorsFor(io, options);
     if (summary.count === 0) {
-      io.stdout.write(`No deployments${options.since ? ` since ${options.since}` : ''} match.\n`);
+      io.stdout.write(`No deployments${options.since !== undefined ? ` since ${options.since}` : ''} match.\n`);
       const seen = history.index.deploymentNames().environments;
       const unseen = (options.env ?? '').split(',').map((e) => e.trim()).filter((e) => e && !seen.includes(e));
       if (unseen.length && seen.length) io.stderr.write(`snap: the release history has no deployment in ${unseen.join(', ')} at all (it has ${seen.join(', ')}): if an environment was renamed in the config, its history is under the old name\n`);

@@ -34,6 +34,8 @@ export interface TicketPlace {
   since?: { snapshot: string; at: string; before?: boolean; deployment?: { id: string; at?: string; service: string; version?: string } };
   /** The environment a promotion from would bring it here (the snapshot's promotion preview has it ahead). */
   promotion?: string;
+  /** The ticket's status in the environment promoted from, when it is not `in` there (partial…): the promotion brings only what that one has. */
+  promotionPartial?: string;
   /** For rolling-out: the services carrying it whose rollout is not progressing (stalled or paused), with why. */
   held?: { service: string; state: string; reason?: string }[];
 }
@@ -156,7 +158,12 @@ export async function ticketReport(history: History, snapshot: Snapshot, key: st
       }
       if (status !== 'in') {
         const pair = snapshot.drift?.[project]?.find((p) => p.to === environment && p.ahead.tickets.includes(key));
-        if (pair) place.promotion = pair.from;
+        if (pair) {
+          place.promotion = pair.from;
+          // The environment promoted from has only part of it: the promotion brings that part.
+          const there = ticket.environments.find((x) => x.project === project && x.environment === pair.from);
+          if (there && there.status !== 'in') place.promotionPartial = there.status;
+        }
       }
       environments.push(place);
     }
@@ -181,14 +188,14 @@ export function renderTicket(r: TicketReport, c: Colors, width = Infinity): stri
   for (const e of r.environments) {
     const mark = (STATUS_MARK[e.status] ?? (() => e.status))(c);
     const missing = e.missing?.length ? c.yellow(`: missing in ${e.missing.join(', ')}`) : '';
-    const promotion = e.promotion ? c.cyan(`; promoting ${e.promotion} brings it`) : '';
+    const promotion = e.promotion ? c.cyan(`; promoting ${e.promotion} brings ${e.promotionPartial ? `what ${e.promotion} has of it (${e.promotionPartial} there)` : 'it'}`) : '';
     const held = e.held?.length ? c.red(` but ${e.held.map((h) => `${h.service}'s rollout ${h.state === 'stalled' ? '✖ stalled' : '‖ is paused'}`).join(', ')}`) : '';
     const line = `  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${held}${missing}${promotion}`;
     // Too wide: what is missing and what would bring it go on the lines below, wrapped, not cut.
     if (visibleLength(line) <= width) lines.push(line);
     else {
       lines.push(fitLine(`  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${held}`, width));
-      const rest = [e.missing?.length ? `missing in ${e.missing.join(', ')}` : '', e.promotion ? `promoting ${e.promotion} brings it` : ''].filter(Boolean).join('; ');
+      const rest = [e.missing?.length ? `missing in ${e.missing.join(', ')}` : '', e.promotion ? `promoting ${e.promotion} brings ${e.promotionPartial ? `what ${e.promotion} has of it (${e.promotionPartial} there)` : 'it'}` : ''].filter(Boolean).join('; ');
       if (rest) lines.push(...wrap(rest, '      '));
     }
     const d = e.since?.deployment;

@@ -5,7 +5,7 @@ import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { Snapshot } from '../core/snapshot-schema.js';
 import type { SnapshotState } from './compare.js';
-import { ExitCode, SnapError, errorMessage } from '../errors.js';
+import { ExitCode, SnapError, errorMessage, usageError } from '../errors.js';
 import { HistoryIndex, type IndexedSnapshot } from '../store/history-index.js';
 import { syncIndex } from '../store/history-sync.js';
 import { dataLayout, snapshotFiles, type DataLayout } from '../store/layout.js';
@@ -30,6 +30,7 @@ export interface History {
  * Throws NO_SNAPSHOTS (exit 2) when the data directory holds no snapshot, naming where it looked.
  */
 export async function openHistory(options: GlobalOptions, io: CommandIO): Promise<History> {
+  if (options.dataDir !== undefined && options.dataDir.trim() === '') throw usageError('--data-dir needs a directory (it was empty)', 'e.g. --data-dir .snap, or leave it out to use the config\'s dataDir');
   const config = await configFor(options, io);
   const layout = dataLayout(config.dataDir);
   const exists = await stat(layout.snapshotsDir).then((s) => s.isDirectory(), () => false);

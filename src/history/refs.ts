@@ -9,8 +9,8 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
 
 /**
  * A point in time from the command line (ms since the epoch): an ISO date or time (`2026-11-20`,
- * `2026-11-20T14:00Z`; a date alone is its first moment, UTC, as in ISO 8601 and git; a time without a
- * zone is UTC), a duration
+ * `2026-11-20T14:00Z`; a date alone — in any form, `2026/11/20`, `Nov 20 2026`, `last tuesday` — is its
+ * first moment, UTC, as in ISO 8601 and git; a time without a zone is UTC), a duration
  * back from `now` (`30m`, `12h`, `7d`, `2w`), or words chrono-node understands (`2 days ago`,
  * `yesterday 14:00`, `last monday`). Throws a usage error naming `what` when it is none of these.
  */
@@ -34,9 +34,14 @@ export async function parseTime(text: string, now: Date, what: string): Promise<
   }
   // Words only: chrono-node is loaded when a time is not a date or a duration (it takes ~0.2 s to load).
   const chrono = await import('chrono-node');
-  const parsed = chrono.parseDate(value, { instant: now, timezone: 'UTC' });
-  if (parsed && Number.isFinite(parsed.getTime())) return parsed.getTime();
-  throw bad();
+  const [result] = chrono.parse(value, { instant: now, timezone: 'UTC' });
+  const parsed = result?.start.date();
+  if (!parsed || !Number.isFinite(parsed.getTime())) throw bad();
+  // A date without a time of day (2026/11/20, Nov 20 2026, last tuesday) is its first moment, as an
+  // ISO date is; chrono-node would take its noon.
+  const start = result.start;
+  if (!start.isCertain('hour') && start.get('hour') === 12 && start.get('minute') === 0 && start.get('second') === 0) return Date.UTC(parsed.getUTCFullYear(), parsed.getUTCMonth(), parsed.getUTCDate());
+  return parsed.getTime();
 }
 
 /**

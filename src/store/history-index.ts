@@ -186,7 +186,7 @@ export class HistoryIndex {
    */
   recordRun(entry: { snapshot?: Snapshot; file?: string; bytes?: number; fingerprint?: string; base?: string; keyframe?: Keyframe; deployments?: readonly DeploymentEvent[]; run?: RunRecord; removedFiles?: readonly string[] }): void {
     this.db.transaction(() => {
-      if (entry.snapshot && entry.file) this.addSnapshot(entry.snapshot, entry.file, entry.bytes ?? 0, entry.fingerprint, entry.base);
+      if (entry.snapshot && entry.file !== undefined) this.addSnapshot(entry.snapshot, entry.file, entry.bytes ?? 0, entry.fingerprint, entry.base);
       if (entry.keyframe) this.setKeyframe(entry.keyframe);
       // A run that found nothing changed: the snapshot it matched is confirmed as of its time.
       if (entry.run?.unchangedSince) this.db.prepare('update snapshots set confirmed_at = ?, confirmed_runs = confirmed_runs + 1 where id = ?').run(entry.run.finishedAt, entry.run.unchangedSince);
@@ -206,7 +206,7 @@ export class HistoryIndex {
     const { services, running } = snapshotCounts(snapshot);
     this.db
       .prepare('insert or replace into snapshots (id, taken_at, file, bytes, outcome, services, running, warnings, deployments, fingerprint, base, tickets) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(snapshot.id, snapshot.takenAt, path.basename(file), bytes, snapshot.outcome, services, running, snapshot.warnings.length, snapshot.deployments?.length ?? 0, fingerprint ?? null, base ?? null, snapshot.tickets ? Object.keys(snapshot.tickets).length : null);
+      .run(snapshot.id, snapshot.takenAt, file ? path.basename(file) : null, bytes, snapshot.outcome, services, running, snapshot.warnings.length, snapshot.deployments?.length ?? 0, fingerprint ?? null, base ?? null, snapshot.tickets ? Object.keys(snapshot.tickets).length : null);
     if (known) return;
     // Ticket presence: only the changes against the newest snapshot indexed before this one. A
     // snapshot without GitHub (no tickets at all) changes nothing: its tickets are unknown, not gone.

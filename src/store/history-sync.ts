@@ -91,6 +91,13 @@ export async function rebuildIndex(index: HistoryIndex, layout: DataLayout): Pro
     index.recordRun({ snapshot, file: name, bytes, base: await deltaBaseOf(file), deployments: (snapshot.deployments ?? []).map((d) => ({ ...d, snapshot: snapshot.id })) });
     snapshots++;
   }
+  // latest.json holds a newer snapshot than every readable file (its file, or its keyframe, was lost):
+  // indexed without a file, so that it is still read, from latest.json.
+  const latest = (await readSnapshotOrNothing(layout.latest)) as Snapshot | undefined;
+  if (latest && latest.takenAt > (index.newest()?.takenAt ?? '') && !index.snapshots().some((x) => x.id === latest.id)) {
+    index.recordRun({ snapshot: latest, file: '', bytes: 0, deployments: (latest.deployments ?? []).map((d) => ({ ...d, snapshot: latest.id })) });
+    snapshots++;
+  }
   let deployments = 0;
   try {
     const releases = JSON.parse(await readRegularFile(layout.releases, MAX_DATA_FILE_BYTES)) as { events?: DeploymentEvent[] };
