@@ -135,8 +135,8 @@ export async function runDiff(a: string, b: string | undefined, options: DiffOpt
     if (options.at) throw usageError('--at goes with two environments (snap diff staging prod --at latest~4)', 'to compare snapshots, name both: snap diff latest~4 latest');
     if (envs.has(a) || (b !== undefined && envs.has(b))) {
       const [env, other] = envs.has(a) ? [a, b] : [b!, a];
-      const what = other === undefined ? 'name the other environment' : `"${other}" is not an environment of the config (${[...envs].join(', ')})`;
-      throw usageError(`snap diff ${[a, b].filter(Boolean).join(' ')}: ${env} is an environment, and ${what}`, 'compare two environments (snap diff staging prod) or two snapshots (snap diff latest~1 latest)');
+      const what = other === undefined ? 'the other one is missing' : `"${other}" is not an environment of the config (${[...envs].join(', ')})`;
+      throw usageError(`snap diff ${[a, b].filter(Boolean).join(' ')}: ${env} is an environment, but ${what}`, 'compare two environments (snap diff staging prod) or two snapshots (snap diff latest~1 latest)');
     }
     // Both from their stored files, only what runs where (two deltas of one keyframe share its one
     // read); where tickets stood, from the index. A snapshot file given by path is read whole.

@@ -50,8 +50,7 @@ export async function resolveRef(history: History, ref: string | undefined, io: 
 export async function snapshotFor(history: History, ref: string | undefined, io: CommandIO, now: Date, options: { preferLatest?: boolean } = { preferLatest: true }): Promise<{ snapshot: Snapshot; entry?: IndexedSnapshot; file: string }> {
   const resolved = await resolveRef(history, ref, io, now);
   if (resolved.file !== undefined) return { snapshot: await readSnapshotAt(resolved.file), file: resolved.file };
-  const onNote = (note: string) => io.stderr.write(`snap: ${note}\n`);
-  return { snapshot: await loadSnapshot(history, resolved.entry, { ...options, onNote }), entry: resolved.entry, file: path.join(history.layout.snapshotsDir, resolved.entry.file ?? '') };
+  return { snapshot: await loadSnapshot(history, resolved.entry, options), entry: resolved.entry, file: path.join(history.layout.snapshotsDir, resolved.entry.file ?? '') };
 }
 
 const kb = (bytes: number) => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);

@@ -247,7 +247,7 @@ export async function runTicket(words: string[], options: TicketOptions, io: Com
     const known = [...new Set([...Object.keys(snapshot.tickets), ...history.index.ticketKeys()])];
     const reports: TicketReport[] = [];
     const unknown: { word: string; nearest: string[]; pullRequests?: { repository: string; number: number; tickets: string[] }[] }[] = [];
-    for (const word of words) {
+    for (const word of [...new Set(words.map((w) => w.trim()))]) {
       const keys = keysFor(word, snapshot);
       if (keys.length === 0) {
         const pullRequests = pullRequestsNamed(word, snapshot);

@@ -33,7 +33,7 @@ const split = (value: string | undefined, option?: string) => {
  * is empty and where the names are (`checkout-api is a service of checkout`).
  */
 export function checkSelection(projects: readonly { name: string; environments: readonly { name: string }[]; services: readonly { name: string }[] }[], filters: Filters): void {
-  const p = checkNames('--project', filters.project, projects.map((x) => x.name)) && split(filters.project, '--project');
+  const p = checkNames('--project', filters.project, [...new Set(projects.map((x) => x.name))]) && split(filters.project, '--project');
   const e = checkNames('--env', filters.env, [...new Set(projects.flatMap((x) => x.environments.map((y) => y.name)))]) && split(filters.env, '--env');
   const s = checkNames('--service', filters.service, [...new Set(projects.flatMap((x) => x.services.map((y) => y.name)))]) && split(filters.service, '--service');
   if (!p && !e && !s) return;

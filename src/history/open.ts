@@ -107,6 +107,7 @@ async function configFor(options: GlobalOptions, io: CommandIO): Promise<Config>
 export function noSnapshots(layout: DataLayout): SnapError {
   const root = layout.root;
   let hint = 'take one with `snap run` (or point --data-dir / --config at the data directory that has them)';
+  if (!existsSync(root)) return new SnapError('NO_SNAPSHOTS', `the data directory ${root} does not exist`, { exitCode: ExitCode.usage, hint });
   try {
     if (statSync(root).isFile()) return new SnapError('NO_SNAPSHOTS', `${root} is a file, not a data directory`, { exitCode: ExitCode.usage, hint: 'point --data-dir at the folder that holds snapshots/ and latest.json' });
     if (existsSync(path.join(root, '.snap', 'snapshots'))) hint = `the data directory seems to be ${path.join(root, '.snap')}: --data-dir ${path.join(root, '.snap')}`;
@@ -125,15 +126,11 @@ const keyframes = new Map<string, unknown>();
  * snapshot. Throws SNAPSHOT_REMOVED (exit 2) when retention removed it, SNAPSHOT_UNREADABLE when it
  * cannot be read.
  */
-export async function loadSnapshot(history: Pick<History, 'layout' | 'index'>, entry: IndexedSnapshot, options: { preferLatest?: boolean; onNote?: (note: string) => void } = {}): Promise<Snapshot> {
+export async function loadSnapshot(history: Pick<History, 'layout' | 'index'>, entry: IndexedSnapshot, options: { preferLatest?: boolean } = {}): Promise<Snapshot> {
   // The newest snapshot is latest.json too: read from there when asked (it is plain JSON), or when its file is gone.
   if (options.preferLatest || !entry.file) {
     const latest = (await readSnapshotFile(history.layout.latest).catch(() => undefined)) as Snapshot | undefined;
     if (latest?.id === entry.id) return latest;
-    // latest.json newer than every snapshot file: its own file was removed (the files are the record).
-    if (latest && typeof latest.takenAt === 'string' && latest.takenAt > entry.takenAt && history.index.snapshots().at(-1)?.id === entry.id) {
-      options.onNote?.(`latest.json holds snapshot ${latest.id} (${latest.takenAt}), whose file is gone; this is the newest snapshot file, ${entry.id} (${entry.takenAt})`);
-    }
   }
   if (!entry.file) {
     // Retention never removes the newest snapshot (nor latest.json): that one went by hand.
