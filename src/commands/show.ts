@@ -36,6 +36,12 @@ const listed = new WeakMap<History, IndexedSnapshot[]>();
 
 /** A snapshot named on the command line (default `latest`): an indexed snapshot, or a file given by path. */
 export async function resolveRef(history: History, ref: string | undefined, io: CommandIO, now: Date): Promise<{ entry: IndexedSnapshot; file?: undefined } | { entry?: undefined; file: string }> {
+  // latest and latest~N straight from the index (the whole list only for the other forms, and for errors).
+  const relative = ref === undefined ? ['', ''] : /^(?:latest|HEAD)?(?:~(\d+))?$/.exec(ref.trim());
+  if (relative && (ref === undefined || ref.trim() !== '')) {
+    const entry = history.index.snapshotBack(Number(relative[1] ?? 0));
+    if (entry) return { entry };
+  }
   // One listing per command (snap diff resolves two references).
   const snapshots = listed.get(history) ?? listed.set(history, history.index.snapshots()).get(history)!;
   // The id of a run that found nothing changed names the snapshot that held then.

@@ -320,6 +320,12 @@ export class HistoryIndex {
     return (this.db.prepare('select min(taken_at) as t from snapshots').get() as { t: string | null }).t ?? undefined;
   }
 
+  /** The snapshot `back` places before the newest (0: the newest), as `snapshots()` orders them; undefined past the oldest. */
+  snapshotBack(back: number): IndexedSnapshot | undefined {
+    const row = this.db.prepare('select * from snapshots order by taken_at desc, id desc limit 1 offset ?').get(Math.max(0, Math.floor(back))) as Record<string, unknown> | undefined;
+    return row ? toSnapshot(row) : undefined;
+  }
+
   /** The id of the newest snapshot the index knows, its file there or not. */
   newestId(): string | undefined {
     return (this.db.prepare('select id from snapshots order by taken_at desc, id desc limit 1').get() as { id: string } | undefined)?.id;
