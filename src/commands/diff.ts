@@ -101,7 +101,7 @@ export function renderEnvironmentDiff(d: EnvironmentDiff, c: Colors, width = Inf
         // Too wide: the versions on the service's line (or each on its own), what a promotion ships below, wrapped.
         const head = `  ${s.service.padEnd(pad)}  ${sides}`;
         if (visibleLength(head) <= width) out.push(head);
-        else out.push(`  ${s.service}`, ...(s.same ? [`      ${sides}`] : [`      ${versionText(s.from)} ${c.dim(`(${p.from}${s.from?.serving ? `; serving ${s.from.serving}` : ''})`)}`, `      ${versionText(s.to)} ${c.dim(`(${p.to}${s.to?.serving ? `; serving ${s.to.serving}` : ''})`)}`]).map((l) => fitLine(l, width)));
+        else out.push(`  ${s.service}`, ...(s.same ? [`      ${sides}`] : [`      ${versionText(s.from)} ${env(p.from, s.from)}`, `      ${versionText(s.to)} ${env(p.to, s.to)}`]).map((l) => fitLine(l, width)));
         const rest = extra.trim();
         if (rest) out.push(...wrapWords(rest.split(' '), ' ', Number.isFinite(width) ? width - 6 : Infinity).map((l) => `      ${l}`));
       }

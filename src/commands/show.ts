@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Snapshot } from '../core/snapshot-schema.js';
 import { checkSelection, filterSnapshot, type Filters } from '../history/filter.js';
 import { loadSnapshot, openHistory, readSnapshotAt, type History } from '../history/open.js';
-import { resolveSnapshotRef } from '../history/refs.js';
+import { relativeBack, resolveSnapshotRef } from '../history/refs.js';
 import type { IndexedSnapshot } from '../store/history-index.js';
 import { ticketsByEnvironment } from '../ui/delivery.js';
 import { outputWidth, renderWhatRunsWhere } from '../ui/show.js';
@@ -37,9 +37,9 @@ const listed = new WeakMap<History, IndexedSnapshot[]>();
 /** A snapshot named on the command line (default `latest`): an indexed snapshot, or a file given by path. */
 export async function resolveRef(history: History, ref: string | undefined, io: CommandIO, now: Date): Promise<{ entry: IndexedSnapshot; file?: undefined } | { entry?: undefined; file: string }> {
   // latest and latest~N straight from the index (the whole list only for the other forms, and for errors).
-  const relative = ref === undefined ? ['', ''] : /^(?:latest|HEAD)?(?:~(\d+))?$/.exec(ref.trim());
-  if (relative && (ref === undefined || ref.trim() !== '')) {
-    const entry = history.index.snapshotBack(Number(relative[1] ?? 0));
+  const back = ref === undefined ? 0 : relativeBack(ref);
+  if (back !== undefined) {
+    const entry = history.index.snapshotBack(back);
     if (entry) return { entry };
   }
   // One listing per command (snap diff resolves two references).

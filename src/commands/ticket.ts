@@ -188,14 +188,15 @@ export function renderTicket(r: TicketReport, c: Colors, width = Infinity): stri
   for (const e of r.environments) {
     const mark = (STATUS_MARK[e.status] ?? (() => e.status))(c);
     const missing = e.missing?.length ? c.yellow(`: missing in ${e.missing.join(', ')}`) : '';
-    const promotion = e.promotion ? c.cyan(`; promoting ${e.promotion} brings ${e.promotionPartial ? `what ${e.promotion} has of it (${e.promotionPartial} there)` : 'it'}`) : '';
+    const promoting = e.promotion ? `promoting ${e.promotion} brings ${e.promotionPartial ? `what ${e.promotion} has of it (${e.promotionPartial} there)` : 'it'}` : '';
+    const promotion = promoting ? c.cyan(`; ${promoting}`) : '';
     const held = e.held?.length ? c.red(` but ${e.held.map((h) => `${h.service}'s rollout ${h.state === 'stalled' ? '✖ stalled' : '‖ is paused'}`).join(', ')}`) : '';
     const line = `  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${held}${missing}${promotion}`;
     // Too wide: what is missing and what would bring it go on the lines below, wrapped, not cut.
     if (visibleLength(line) <= width) lines.push(line);
     else {
       lines.push(fitLine(`  ${`${e.project}/${e.environment}`.padEnd(pad)}  ${mark}${held}`, width));
-      const rest = [e.missing?.length ? `missing in ${e.missing.join(', ')}` : '', e.promotion ? `promoting ${e.promotion} brings ${e.promotionPartial ? `what ${e.promotion} has of it (${e.promotionPartial} there)` : 'it'}` : ''].filter(Boolean).join('; ');
+      const rest = [e.missing?.length ? `missing in ${e.missing.join(', ')}` : '', promoting].filter(Boolean).join('; ');
       if (rest) lines.push(...wrap(rest, '      '));
     }
     const d = e.since?.deployment;

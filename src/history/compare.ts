@@ -1,4 +1,5 @@
 import type { DeploymentEvent, DriftPair, ServiceState, Snapshot } from '../core/snapshot-schema.js';
+import type { TicketPresenceRows } from '../store/ticket-history.js';
 
 /** A service's version as a diff shows it: the version (tag, else digest), its commit, and how it resolved. */
 export interface VersionSide {
@@ -128,10 +129,7 @@ const PRESENCE: Record<string, number> = { in: 5, 'rolling-out': 4, partial: 3, 
  * environment does not have it), and whether a key is a ticket of the snapshot at all. From the
  * snapshot's own `tickets`, or from the history index (HistoryIndex.ticketPresenceAt) without reading them.
  */
-export interface TicketPresence {
-  presence: Map<string, Map<string, string>>;
-  known: (key: string) => boolean;
-}
+export type TicketPresence = TicketPresenceRows;
 
 /** A snapshot's ticket presence from its `tickets`; undefined when it has none (taken without GitHub). */
 export function ticketPresence(snapshot: Pick<Snapshot, 'tickets'>): TicketPresence | undefined {

@@ -158,8 +158,7 @@ export async function loadSnapshotState(history: Pick<History, 'layout' | 'index
     if (typeof value.id !== 'string' || typeof value.takenAt !== 'string' || !value.projects || typeof value.projects !== 'object') throw new Error('not a snapshot (no id, takenAt or projects)');
     return value as SnapshotState;
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new SnapError(missing ? 'SNAPSHOT_NOT_FOUND' : 'SNAPSHOT_UNREADABLE', `${file} ${missing ? 'does not exist' : `cannot be read: ${errorMessage(error)}`}`, { exitCode: missing ? ExitCode.usage : ExitCode.failed, hint: missing ? 'a relative path is taken from the current directory; `snap show --list` lists the snapshots by id' : '`snap index rebuild` sets unreadable snapshot files aside (into corrupt/) and indexes the rest; `snap show --list` then lists what is left' });
+    throw unreadableSnapshot(file, error);
   }
 }
 
@@ -175,7 +174,15 @@ export async function readSnapshotAt(file: string): Promise<Snapshot> {
     if (code === 'EISDIR' || code === 'ENOTREG' || code === 'NOT_A_SNAPSHOT' || error instanceof SyntaxError) {
       throw new SnapError('SNAPSHOT_NOT_FOUND', `${file} is not a snapshot file: ${errorMessage(error)}`, { exitCode: ExitCode.usage, hint: 'name a snapshot by latest, latest~N, @DATE, an id, or the path of a file in the data directory\'s snapshots/ (`snap show --list` lists them)' });
     }
-    const missing = code === 'ENOENT';
-    throw new SnapError(missing ? 'SNAPSHOT_NOT_FOUND' : 'SNAPSHOT_UNREADABLE', `${file} ${missing ? 'does not exist' : `cannot be read: ${errorMessage(error)}`}`, { exitCode: missing ? ExitCode.usage : ExitCode.failed, hint: missing ? 'a relative path is taken from the current directory; `snap show --list` lists the snapshots by id' : '`snap index rebuild` sets unreadable snapshot files aside (into corrupt/) and indexes the rest; `snap show --list` then lists what is left' });
+    throw unreadableSnapshot(file, error);
   }
+}
+
+/** SNAPSHOT_NOT_FOUND (exit 2) for a file that is not there, else SNAPSHOT_UNREADABLE (exit 1), with the fix. */
+function unreadableSnapshot(file: string, error: unknown): SnapError {
+  const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+  return new SnapError(missing ? 'SNAPSHOT_NOT_FOUND' : 'SNAPSHOT_UNREADABLE', `${file} ${missing ? 'does not exist' : `cannot be read: ${errorMessage(error)}`}`, {
+    exitCode: missing ? ExitCode.usage : ExitCode.failed,
+    hint: missing ? 'a relative path is taken from the current directory; `snap show --list` lists the snapshots by id' : '`snap index rebuild` sets unreadable snapshot files aside (into corrupt/) and indexes the rest; `snap show --list` then lists what is left',
+  });
 }

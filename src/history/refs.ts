@@ -44,6 +44,14 @@ export async function parseTime(text: string, now: Date, what: string): Promise<
   return parsed.getTime();
 }
 
+/** How many snapshots before the newest `latest`, `latest~N`, `HEAD~N` or `~N` names; undefined for any other reference. */
+export function relativeBack(ref: string): number | undefined {
+  const text = ref.trim();
+  if (/^(latest|HEAD)$/.test(text)) return 0;
+  const m = /^(?:latest|HEAD)?~(\d+)$/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
 /**
  * Resolves a snapshot reference against the history (`snapshots` oldest first):
  * - `latest`, `latest~N` (N snapshots before the newest), or `~N` alone;
@@ -57,9 +65,8 @@ export async function resolveSnapshotRef(ref: string, snapshots: readonly Indexe
   const text = ref.trim();
   const newest = snapshots.length - 1;
   const notFound = (message: string, hint?: string) => new SnapError('SNAPSHOT_NOT_FOUND', message, { exitCode: ExitCode.usage, hint: hint ?? nearestHint(snapshots) });
-  const relative = /^(?:latest|HEAD)?~(\d+)$/.exec(text) ?? (/^(latest|HEAD)$/.test(text) ? ['', '0'] : null);
-  if (relative) {
-    const back = Number(relative[1]);
+  const back = relativeBack(text);
+  if (back !== undefined) {
     if (back > newest) throw notFound(`${text}: the history holds ${snapshots.length} snapshot(s), so latest~${newest} is the oldest`, `the oldest is ${snapshots[0]?.id} (${snapshots[0]?.takenAt})`);
     return { kind: 'indexed', entry: snapshots[newest - back] };
   }

@@ -6,6 +6,9 @@ import type { DeploymentEvent, Snapshot } from '../core/snapshot-schema.js';
 import type { DataLayout } from './layout.js';
 import type { Keyframe } from './snapshots.js';
 import type { RunRecord } from './run-log.js';
+import { presenceAt, recordTicketChanges, type TicketPresenceRows } from './ticket-history.js';
+
+export type { TicketPresenceRows };
 
 /**
  * The history index: `index.sqlite` beside the snapshot files, an SQLite database (better-sqlite3)
@@ -46,12 +49,6 @@ export interface IndexedSnapshot {
   running: number;
   warnings: number;
   deployments: number;
-}
-
-/** Where tickets stood at a snapshot: "project\nenvironment" → key → status, and whether a key was a ticket of it. */
-export interface TicketPresenceRows {
-  presence: Map<string, Map<string, string>>;
-  known: (key: string) => boolean;
 }
 
 /** A ticket's status in a project's environment changed: from this snapshot on it was `status`. */
@@ -118,13 +115,6 @@ const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUP
 
 export function indexPath(layout: DataLayout): string {
   return path.join(layout.root, 'index.sqlite');
-}
-
-/** Each ticket's status per project/environment in a snapshot: "key\nproject\nenvironment" → status. */
-function presenceOf(snapshot: Snapshot): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [key, ticket] of Object.entries(snapshot.tickets ?? {})) for (const e of ticket.environments) out.set(`${key}\n${e.project}\n${e.environment}`, e.status);
-  return out;
 }
 
 export class HistoryIndex {
@@ -208,39 +198,7 @@ export class HistoryIndex {
       .prepare('insert or replace into snapshots (id, taken_at, file, bytes, outcome, services, running, warnings, deployments, fingerprint, base, tickets) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(snapshot.id, snapshot.takenAt, file ? path.basename(file) : null, bytes, snapshot.outcome, services, running, snapshot.warnings.length, snapshot.deployments?.length ?? 0, fingerprint ?? null, base ?? null, snapshot.tickets ? Object.keys(snapshot.tickets).length : null);
     if (known) return;
-    // Ticket presence: only the changes against the newest snapshot indexed before this one. A
-    // snapshot without GitHub (no tickets at all) changes nothing: its tickets are unknown, not gone.
-    if (!snapshot.tickets) return;
-    const now = presenceOf(snapshot);
-    const before = new Map<string, string>();
-    for (const row of this.db.prepare('select key, project, environment, status from ticket_state').iterate() as IterableIterator<{ key: string; project: string; environment: string; status: string }>) {
-      before.set(`${row.key}\n${row.project}\n${row.environment}`, row.status);
-    }
-    const change = this.db.prepare('insert into ticket_changes values (?, ?, ?, ?, ?, ?, ?)');
-    const setState = this.db.prepare('insert or replace into ticket_state values (?, ?, ?, ?)');
-    const dropState = this.db.prepare('delete from ticket_state where key = ? and project = ? and environment = ?');
-    const gone = this.db.prepare('insert into ticket_gone values (?, ?, ?, ?, ?, ?)');
-    for (const [k, status] of now) {
-      const previous = before.get(k);
-      if (previous === status) continue;
-      const [key, project, environment] = k.split('\n');
-      change.run(key, project, environment, status, previous ?? null, snapshot.id, snapshot.takenAt);
-      setState.run(key, project, environment, status);
-    }
-    for (const [k, previous] of before) {
-      if (now.has(k)) continue;
-      const [key, project, environment] = k.split('\n');
-      // Still a ticket of this snapshot, no longer in the environment: it left (a rollback). A key no
-      // longer in the snapshot at all left the history window: nothing is known about it.
-      if (!snapshot.tickets[key]) {
-        dropState.run(key, project, environment);
-        gone.run(key, project, environment, previous, snapshot.id, snapshot.takenAt);
-        continue;
-      }
-      if (previous === 'missing') continue;
-      change.run(key, project, environment, 'missing', previous, snapshot.id, snapshot.takenAt);
-      setState.run(key, project, environment, 'missing');
-    }
+    recordTicketChanges(this.db, snapshot);
   }
 
   private upsertDeployments(events: readonly DeploymentEvent[]): void {
@@ -425,7 +383,7 @@ export class HistoryIndex {
    * was before; a ticket that left the window, back to where it was).
    */
   ticketPresenceAt(ids: readonly string[]): (TicketPresenceRows | undefined)[] {
-    return this.presenceAt(ids);
+    return presenceAt(this.db, ids);
   }
 
   /**
@@ -438,70 +396,8 @@ export class HistoryIndex {
     const at = (id: string) => (this.db.prepare('select taken_at from snapshots where id = ?').get(id) as { taken_at: string } | undefined)?.taken_at;
     const [from, to] = [at(older), at(newer)];
     if (from === undefined || to === undefined) return [undefined, undefined];
-    const [a, b] = this.presenceAt([older, newer], { after: from, until: to });
+    const [a, b] = presenceAt(this.db, [older, newer], { after: from, until: to });
     return [a, b];
-  }
-
-  private presenceAt(ids: readonly string[], touched?: { after: string; until: string }): (TicketPresenceRows | undefined)[] {
-    const rows = ids.map((id) => this.db.prepare('select taken_at, tickets from snapshots where id = ?').get(id) as { taken_at: string; tickets: number | null } | undefined);
-    const wanted = rows.map((r, i) => ({ i, at: r && r.tickets !== null ? r.taken_at : undefined })).filter((w): w is { i: number; at: string } => w.at !== undefined);
-    const out: (TicketPresenceRows | undefined)[] = ids.map(() => undefined);
-    if (wanted.length === 0) return out;
-    // Only the triples that changed in (after, until], with every environment of their tickets (for `known`).
-    let keep: ((key: string, where: string) => boolean) | undefined;
-    let keys: Set<string> | undefined;
-    if (touched) {
-      const moved = this.db
-        .prepare('select key, project, environment from ticket_changes where at > ? and at <= ? union select key, project, environment from ticket_gone where at > ? and at <= ?')
-        .raw()
-        .all(touched.after, touched.until, touched.after, touched.until) as [string, string, string][];
-      const triples = new Set(moved.map(([key, project, environment]) => `${key}\n${project}\n${environment}`));
-      keys = new Set(moved.map(([key]) => key));
-      keep = (key, where) => triples.has(`${key}\n${where}`);
-    }
-    // "project\nenvironment" → key → status (missing included, as the state has it).
-    const state = new Map<string, Map<string, string>>();
-    const place = (project: string, environment: string) => {
-      const where = `${project}\n${environment}`;
-      return state.get(where) ?? state.set(where, new Map()).get(where)!;
-    };
-    const current = keys
-      ? [...keys].flatMap((key) => this.db.prepare('select key, project, environment, status from ticket_state where key = ?').raw().all(key) as [string, string, string, string][])
-      : (this.db.prepare('select key, project, environment, status from ticket_state').raw().all() as [string, string, string, string][]);
-    for (const [key, project, environment, status] of current) place(project, environment).set(key, status);
-    const oldest = wanted.reduce((m, w) => (w.at < m ? w.at : m), wanted[0].at);
-    const later = this.db
-      .prepare(
-        `select key, project, environment, previous, at from ticket_changes where at > ?
-         union all select key, project, environment, previous, at from ticket_gone where at > ?
-         order by at desc`,
-      )
-      .raw()
-      .all(oldest, oldest) as [string, string, string, string | null, string][];
-    const take = (i: number) => {
-      const presence = new Map<string, Map<string, string>>();
-      const known = new Set<string>();
-      for (const [where, byKey] of state) {
-        const here = new Map<string, string>();
-        for (const [key, status] of byKey) {
-          known.add(key);
-          if (status !== 'missing' && (!keep || keep(key, where))) here.set(key, status);
-        }
-        if (here.size) presence.set(where, here);
-      }
-      out[i] = { presence, known: (key) => known.has(key) };
-    };
-    // Newest first: each snapshot's state once every change after it is wound back.
-    const pending = [...wanted].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
-    let next = 0;
-    for (const [key, project, environment, previous, at] of later) {
-      while (next < pending.length && at <= pending[next].at) take(pending[next++].i);
-      if (keys && !keys.has(key)) continue;
-      if (previous === null) place(project, environment).delete(key);
-      else place(project, environment).set(key, previous);
-    }
-    while (next < pending.length) take(pending[next++].i);
-    return out;
   }
 
   /** A ticket's status changes, oldest first. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
 import { readRegularFile } from '../util/read-file.js';
 import { MAX_DATA_FILE_BYTES } from './read-json.js';
-import { isDelta, type SnapshotDelta } from './snapshot-leaves.js';
+import { applyDelta, isDelta, type SnapshotDelta } from './snapshot-leaves.js';
 
 /**
  * Reading only some top-level members of a stored snapshot (`id`, `takenAt`, `projects`, …) without
@@ -230,7 +230,6 @@ export async function readSnapshotMembers(file: string, wanted: readonly string[
       throw new Error(`${path.basename(file)} holds only what changed since ${delta.base}, which ${error.code === 'ENOENT' ? 'is gone' : `cannot be read (${error.message})`}`);
     }));
   keyframes?.set(cacheKey(base), keyframe);
-  const { applyDelta } = await import('./snapshot-leaves.js');
   const relevant: SnapshotDelta = { ...delta, set: delta.set.filter(([p]) => names.has(p[0])), delete: delta.delete.filter((p) => names.has(p[0])) };
   return applyDelta(keyframe, relevant) as unknown as Record<string, unknown>;
 }
