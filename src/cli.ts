@@ -33,6 +33,7 @@ const COMMANDS: { name: string; aliases?: string[]; register: Register }[] = [
   { name: 'diff', register: async (p, io, setExit) => { const m = await import('./commands/diff.js'); p.addCommand(m.diffCommand(async (a, b, options) => setExit(await m.runDiff(a, b, options, io)))); } },
   { name: 'ticket', register: async (p, io, setExit) => { const m = await import('./commands/ticket.js'); p.addCommand(m.ticketCommand(async (keys, options) => setExit(await m.runTicket(keys, options, io)))); } },
   { name: 'metrics', register: async (p, _io, _s, handle) => { const m = await import('./commands/metrics.js'); p.addCommand(m.metricsCommand(handle(m.runMetrics))); } },
+  { name: 'report', register: async (p, _io, _s, handle) => { const m = await import('./commands/report.js'); p.addCommand(m.reportCommand(handle(m.runReport))); } },
   { name: 'index', register: async (p, _io, _s, handle) => { const m = await import('./commands/index-command.js'); p.addCommand(m.indexCommand(handle(m.runIndexRebuild))); } },
   {
     name: 'completion',

@@ -10,7 +10,7 @@ import { runCli, SNAP_BIN, spawnAsync } from './helpers/cli.js';
  * demo's files (`snap demo --dir`): exit 0 (1 for `--exit-code` when there are differences), nothing on
  * stderr but notes. Examples that install files into the user's home are not run.
  */
-const READ = /^snap (show|ticket|diff|releases|metrics|index|completion)\b/;
+const READ = /^snap (show|ticket|diff|releases|metrics|report|index|completion)\b/;
 let root: string;
 let demo: string;
 let bin: string;
@@ -51,7 +51,7 @@ async function runExample(command: string) {
 describe('examples run against the demo as written', () => {
   it('every --help example of the read commands', async () => {
     const commands: string[] = [];
-    for (const sub of ['', 'show', 'ticket', 'diff', 'releases', 'metrics', 'index rebuild', 'completion']) {
+    for (const sub of ['', 'show', 'ticket', 'diff', 'releases', 'metrics', 'report', 'index rebuild', 'completion']) {
       const help = await runCli([...sub.split(' ').filter(Boolean), '--help'], { cwd: demo });
       expect(help.code).toBe(0);
       commands.push(...helpExamples(help.stdout).filter((c) => READ.test(c) && !installs(c)));

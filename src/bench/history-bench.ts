@@ -49,6 +49,8 @@ export interface HistoryBenchResult {
   indexBytes: number;
   /** Median wall time (ms) of each read command, a separate process each. */
   commands: Record<string, number>;
+  /** snap report on the history (its default 30-day window): see ReportFigures. */
+  report: import('./report-bench.js').ReportFigures;
   /** One more run written into the finished index as `snap run` writes it (ms), and its deployments. */
   indexWriteMs: number;
   indexWriteDeployments: number;
@@ -258,7 +260,7 @@ async function buildHistory(dir: string, template: Snapshot, lines: Map<string, 
 }
 
 /** Median wall time (ms) of three `snap …` processes in `dir`. */
-async function timeCommand(dir: string, args: string[]): Promise<number> {
+export async function timeCommand(dir: string, args: string[]): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const started = process.hrtime.bigint();
@@ -312,6 +314,9 @@ export async function benchHistory(options: HistoryBenchOptions): Promise<Histor
       commands[name] = await timeCommand(dir, [...args]);
       process.stderr.write(`history ${options.size} ${name}: ${(commands[name] / 1000).toFixed(2)} s\n`);
     }
+    const { measureReport } = await import('./report-bench.js');
+    const report = await measureReport(dir);
+    process.stderr.write(`history ${options.size} snap report: ${(report.generateMs / 1000).toFixed(2)} s, ${(report.bytes / 1048576).toFixed(1)} MB, first render ${(report.firstRenderMs / 1000).toFixed(2)} s\n`);
     const indexBytes = (await stat(path.join(dir, '.snap', 'index.sqlite'))).size;
     // What the index adds to a run: open it, check it against the files, write one more run with a day's
     // share of deployments and its ticket changes, as snap run does (store/history-index.ts).
@@ -358,7 +363,7 @@ export async function benchHistory(options: HistoryBenchOptions): Promise<Histor
     writing.close();
     const indexWriteMs = performance.now() - t1;
     await rm(copyRoot, { recursive: true, force: true });
-    return { size: `${options.size}, ${options.days} days`, days: options.days, ...counts, buildMs, indexBytes, commands, indexWriteMs, indexWriteDeployments: recent.length };
+    return { size: `${options.size}, ${options.days} days`, days: options.days, ...counts, buildMs, indexBytes, commands, report, indexWriteMs, indexWriteDeployments: recent.length };
   } finally {
     await sandbox.close().catch(() => undefined);
     // SNAP_BENCH_KEEP=1 keeps the data directory, to profile a command on it.

@@ -314,7 +314,7 @@ function kindVerdicts(size: string, runs: RunFigures[]): string[] {
   ];
 }
 
-function markdown(results: { size: string; shape: ReturnType<typeof describeFixture> & { oldProd?: number; otherKinds?: number }; runs: RunFigures[] }[], lines: string[], histories: HistoryBenchResult[] = []): string {
+function markdown(results: { size: string; shape: ReturnType<typeof describeFixture> & { oldProd?: number; otherKinds?: number }; runs: RunFigures[] }[], lines: string[], histories: HistoryBenchResult[] = [], demoReport?: import('./report-bench.js').ReportFigures): string {
   const names = [...new Set(histories.flatMap((h) => Object.keys(h.commands).map((n) => n.replace(/ [A-Z]+-\d+$/, ' KEY').replace(/latest~\d+$/, 'latest~N'))))];
   const history = histories.length
     ? [
@@ -325,6 +325,10 @@ function markdown(results: { size: string; shape: ReturnType<typeof describeFixt
         `| --- | --- | --- | --- | --- | --- | ${names.map(() => '---').join(' | ')} |`,
         ...histories.map((h) => `| ${h.size} | ${h.runs.toLocaleString('en')} | ${h.snapshots.toLocaleString('en')} (${h.files}) | ${h.deployments.toLocaleString('en')} | ${h.ticketChanges.toLocaleString('en')} | ${(h.indexBytes / 1048576).toFixed(1)} MB | ${Object.values(h.commands).map((ms) => `${(ms / 1000).toFixed(2)} s`).join(' | ')} |`),
       ]
+    : [];
+  const reports = [...(demoReport ? [['demo', demoReport] as const] : []), ...histories.filter((h) => h.report).map((h) => [h.size, h.report] as const)];
+  const report = reports.length
+    ? ['', 'snap report (generation: the whole process, median of three; first render: navigation to the first view drawn in headless Chromium, median of three):', '', '| history | page | generation | first render |', '| --- | --- | --- | --- |', ...reports.map(([name, r]) => `| ${name} | ${r.bytes >= 1048576 ? `${(r.bytes / 1048576).toFixed(1)} MB` : `${Math.round(r.bytes / 1024)} KB`} | ${(r.generateMs / 1000).toFixed(2)} s | ${(r.firstRenderMs / 1000).toFixed(2)} s |`)]
     : [];
   const rows = results.flatMap(({ size, runs }) =>
     runs.map((r) => `| ${size} | ${r.run} | ${(r.wallMs / 1000).toFixed(2)} s | ${r.requests.github ?? 0} | ${r.requests.kubernetes ?? 0} | ${r.points} | ${r.deepened} | ${r.unknown} (${r.historyUnknown}) | ${r.rssMb} MB |`),
@@ -339,6 +343,7 @@ function markdown(results: { size: string; shape: ReturnType<typeof describeFixt
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     ...history,
+    ...report,
     '',
     ...lines.map((l) => `- ${l}`),
     '',
@@ -368,6 +373,12 @@ async function mainBench() {
     for (const size of sizes) histories.push(await benchHistory(size === 'S' ? { size, days: 365, intervalDays: 3, filesKept: 800 } : { size, days: 90, intervalDays: 3, filesKept: 100 }));
     if (sizes.includes('L')) histories.push(await benchHistory({ size: 'L', days: 1, intervalDays: 150, filesKept: 200 }));
   }
+  // The HTML report: on the demo, and on the long histories.
+  const { benchDemoReport, reportVerdicts } = await import('./report-bench.js');
+  const demoReport = await benchDemoReport();
+  process.stderr.write(`demo snap report: ${(demoReport.generateMs / 1000).toFixed(2)} s, ${(demoReport.bytes / 1024).toFixed(0)} KB, first render ${(demoReport.firstRenderMs / 1000).toFixed(2)} s\n`);
+  lines.push(...reportVerdicts('demo', demoReport, { bytes: 1048576, generateMs: 500 }));
+  for (const h of histories) if (h.days > 1) lines.push(...reportVerdicts(h.size, h.report, { bytes: 10 * 1048576, generateMs: 3000, firstRenderMs: 2000 }));
   for (const h of histories) {
     const limit = h.size.startsWith('S') ? 500 : 1000;
     if (h.days > 1) for (const [name, ms] of Object.entries(h.commands)) lines.push(`${ms <= limit ? 'met' : 'NOT met'}: ${h.size}: ${name} ${(ms / 1000).toFixed(2)} s ≤ ${limit / 1000} s`);
@@ -378,8 +389,8 @@ async function mainBench() {
   }
   const outDir = path.join(root, 'bench');
   await mkdir(outDir, { recursive: true });
-  await writeFile(path.join(outDir, 'results.json'), `${JSON.stringify({ node: process.version, githubLatencyMs: GITHUB_LATENCY_MS, kubeLatencyMs: KUBE_LATENCY_MS, results, histories, verdicts: lines }, null, 2)}\n`);
-  const md = markdown(results, lines, histories);
+  await writeFile(path.join(outDir, 'results.json'), `${JSON.stringify({ node: process.version, githubLatencyMs: GITHUB_LATENCY_MS, kubeLatencyMs: KUBE_LATENCY_MS, results, histories, demoReport, verdicts: lines }, null, 2)}\n`);
+  const md = markdown(results, lines, histories, demoReport);
   await writeFile(path.join(outDir, 'results.md'), `# Benchmark results\n\nWritten by \`npm run bench\`.\n\n${md}`);
   process.stdout.write(`${md}\n`);
   if (lines.some((l) => l.startsWith('NOT'))) process.exitCode = 1;

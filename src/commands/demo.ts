@@ -7,6 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfigOrThrow } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import { formatBytes } from '../report/page.js';
+import type { ReportResult } from '../report/write.js';
+import { pathToFileURL } from 'node:url';
 import { versionChanges } from '../core/compare.js';
 import { runSnapshot } from '../core/run.js';
 import { errorMessage, usageError } from '../errors.js';
@@ -97,11 +101,13 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
     const second = await runSnapshot(config, { progress: progress.sink, githubToken: sandbox.githubToken, now });
     progress.stop();
     const changes = versionChanges(first.snapshot, second.snapshot);
+    // The report outlives the demo: in --dir, else in a folder of its own that is kept.
+    const report = await demoReport(config, options.dir ? dir : undefined, io, now());
     if (options.json) {
       const deployments = second.snapshot.deployments ?? [];
       // Without --dir the files are removed when the demo ends: no paths to them.
       const files = options.dir ? { dir, config: configFile, files: [first.file, second.file] } : {};
-      io.stdout.write(`${JSON.stringify({ kept: Boolean(options.dir), ...files, snapshots: [first.snapshot.id, second.snapshot.id], changes, deployments, snapshot: second.snapshot }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ kept: Boolean(options.dir), ...files, report: { file: report.file, bytes: report.bytes }, snapshots: [first.snapshot.id, second.snapshot.id], changes, deployments, snapshot: second.snapshot }, null, 2)}\n`);
     } else {
       say(`${c.bold('3.')} ${renderRunHeader(second.snapshot, second.file, second.record.apiCalls, c, second.record.durationMs, second.record.unchangedSince)}\n`);
       say(renderWhatRunsWhere(second.snapshot, c, outputWidth(io)));
@@ -110,6 +116,7 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       if (envs.length > 1) say(`\n${renderDrift(second.snapshot, c, { from: envs[envs.length - 2], to: envs[envs.length - 1] })}`);
       const warnings = renderWarnings(second.snapshot.warnings, c, 8, outputWidth(io));
       if (warnings) say(`\n${warnings}`);
+      say(`\n${c.bold('Report:')} ${report.file} (${formatBytes(report.bytes)}): open it in a browser (${pathToFileURL(report.file).href})`);
       say(`\nDemo finished in ${formatDuration(Date.now() - started)}. ${options.dir ? `Files are in ${dir}.` : 'Pass --dir <folder> to keep the files and read them back with snap show, ticket, diff, releases and metrics.'}`);
       if (options.dir) {
         const quote = (p: string) => (/^[\w./-]+$/.test(p) ? p : `'${p.replaceAll("'", "'\\''")}'`);
@@ -123,6 +130,23 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
   } finally {
     await sandbox.close();
     if (!options.dir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes the demo's HTML report (snap report) as of the demo's clock: into `dir` when the files are
+ * kept, else into a new temporary folder that is not removed. Returns where it went and its size.
+ */
+async function demoReport(config: Config, dir: string | undefined, io: CommandIO, now: Date): Promise<ReportResult> {
+  const { openHistoryOf } = await import('../history/open.js');
+  const { writeReport } = await import('../report/write.js');
+  const { DEFAULT_REPORT_FILE } = await import('./report.js');
+  const folder = dir ?? (await mkdtemp(path.join(tmpdir(), 'snap-demo-report-')));
+  const history = await openHistoryOf(config, io);
+  try {
+    return await writeReport(history, path.join(folder, DEFAULT_REPORT_FILE), { windowMs: 30 * 86_400_000, now });
+  } finally {
+    history.close();
   }
 }
 

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import type { DeploymentEvent } from '../core/snapshot-schema.js';
 import { usageError } from '../errors.js';
+import { spanMs } from '../util/span.js';
 import { checkSelection, checkNames, type Filters } from '../history/filter.js';
-import { BANDS, computeMeasures, type Band, type Measures } from '../history/metrics.js';
+import { BANDS, computeMeasures, measureInputs, type Band, type Measures } from '../history/metrics.js';
 import { openHistory } from '../history/open.js';
 import { parseTime } from '../history/refs.js';
 import { renderTable } from '../ui/table.js';
@@ -21,8 +22,6 @@ export interface MetricsCommandOptions extends GlobalOptions, Filters {
 }
 
 const DAY = 86_400_000;
-/** How far before the windows a PR's first deployment in the first environment is looked for (docs/metrics.md). */
-const STAGE_LOOKBACK_MS = 30 * DAY;
 
 /** A duration as a person reads it: "27 s", "45 min", "5.2 h", "3.4 d". */
 export function humanDuration(ms: number | undefined): string {
@@ -35,9 +34,9 @@ export function humanDuration(ms: number | undefined): string {
 
 /** A length of time from the command line: 30d, 12h, 90m, 2w (ms). Throws a usage error naming the option. */
 export function parseSpan(text: string, option: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(m|min|h|d|w)$/i.exec(text.trim());
-  if (!m || Number(m[1]) <= 0) throw usageError(`${option} takes a length of time such as 30d, 12h, 90m or 2w, not "${text}"`);
-  return Number(m[1]) * { m: 60_000, min: 60_000, h: 3_600_000, d: DAY, w: 7 * DAY }[m[2].toLowerCase() as 'm'];
+  const ms = spanMs(text);
+  if (ms === undefined) throw usageError(`${option} takes a length of time such as 30d, 12h, 90m or 2w, not "${text}"`);
+  return ms;
 }
 
 const BAND_COLOR: Record<Band, keyof Colors> = { elite: 'green', high: 'green', medium: 'yellow', low: 'red' };
@@ -138,19 +137,7 @@ export async function runMetrics(options: MetricsCommandOptions, io: CommandIO, 
     const unseen = measuredEnvs.filter((e) => !seen.includes(e));
     if (unseen.length && seen.length) io.stderr.write(`snap: the release history has no deployment in ${unseen.join(', ')} (it has ${seen.join(', ')}): if an environment was renamed in the config, its history is under the old name\n`);
     const keep = (e: { project: string; service: string }) => (!projectNames || projectNames.has(e.project)) && (!serviceNames || serviceNames.has(e.service));
-    const all = history.index.deployments({ environments: measuredEnvs, since: new Date(start - windowMs).toISOString(), until: new Date(end + failureWindowMs + 1).toISOString() }).filter(keep);
-    const firstEnvs = [...new Set(projects.map((p) => p.environments[0]?.name).filter((e): e is string => !!e))];
-    // When each PR first ran in its project's first environment (as firstArrivals works it out from whole events).
-    const arrivals = new Map<string, number>();
-    const lookback = new Date(start - windowMs - STAGE_LOOKBACK_MS).toISOString();
-    for (const env of firstEnvs) {
-      for (const [pr, iso] of history.index.prArrivals(env, lookback, new Date(end).toISOString())) {
-        const [project, service] = pr.split('\n');
-        if (env !== environmentsOf(project)[0] || !keep({ project, service })) continue;
-        const at = Date.parse(iso);
-        if (Number.isFinite(at) && !(arrivals.get(pr)! <= at)) arrivals.set(pr, at);
-      }
-    }
+    const { all, arrivals } = measureInputs(history.index, projects, { environments: measuredEnvs, from: start - windowMs, to: end, failureWindowMs, keep });
     const byProject = new Map<string, DeploymentEvent[]>();
     for (const e of all) (byProject.get(e.project) ?? byProject.set(e.project, []).get(e.project)!).push(e);
     const scopes: { title: string; scope: Record<string, string>; events: DeploymentEvent[] }[] = [];

@@ -5,6 +5,8 @@ import { runSnapshot } from '../core/run.js';
 import { ExitCode, SnapError, usageError } from '../errors.js';
 import { renderDeployments, renderDrift, renderTicketKeys } from '../ui/delivery.js';
 import { writeJson } from '../ui/write-json.js';
+import { formatBytes } from '../report/page.js';
+import type { ReportResult } from '../report/write.js';
 import { renderRunHeader, renderWarnings } from '../ui/summary.js';
 import { outputWidth, renderWhatRunsWhere } from '../ui/show.js';
 import { alertLog, colorsFor, progressFor, stderrLog, type CommandIO, type GlobalOptions } from './context.js';
@@ -47,8 +49,9 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
     });
     progress.stop();
     await alertAfterRun(config, io, options, { ran: true });
+    const report = await reportAfterRun(config, io, options);
     if (options.json) {
-      await writeJson(io.stdout, { file: result.file, run: result.record, snapshot: result.snapshot });
+      await writeJson(io.stdout, { file: result.file, run: result.record, ...(report ? { report: { file: report.file, bytes: report.bytes } } : {}), snapshot: result.snapshot });
     } else {
       const c = colorsFor(io, options);
       const { snapshot } = result;
@@ -59,6 +62,7 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
         snapshot.drift ? renderDrift(snapshot, c) : '',
         renderTicketKeys(snapshot, c),
         renderWarnings(snapshot.warnings, c, 20, outputWidth(io)),
+        report ? c.dim(`Report: ${report.file} (${formatBytes(report.bytes)})`) : '',
       ];
       io.stdout.write(`${parts.filter(Boolean).join('\n\n')}\n`);
     }
@@ -68,6 +72,8 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
     // A run that took the lock and failed is a state change worth an alert, as is a data directory that
     // cannot be used at all; a run refused because another holds the lock is not.
     await alertAfterRun(config, io, options, { ran, error });
+    // The run log has the failure: the report's health view shows it.
+    if (ran) await reportAfterRun(config, io, options);
     throw error;
   }
 }
@@ -88,6 +94,18 @@ export async function alertAfterRun(config: Config, io: CommandIO, options: Glob
   }
   await notify.recoverDataDir(config, notifyOptions).catch(() => undefined);
   await notify.notifyAfterRun(config, notifyOptions);
+}
+
+/**
+ * Writes the report the config asks for (report.path) after a run; never fails the run: a report that
+ * cannot be written is a warning on stderr. Returns what was written, if anything.
+ */
+export async function reportAfterRun(config: Config, io: CommandIO, options: GlobalOptions): Promise<ReportResult | undefined> {
+  if (!config.report) return undefined;
+  const { writeConfiguredReport } = await import('../report/write.js');
+  const { result, problem } = await writeConfiguredReport(config, io);
+  if (problem) stderrLog(io, options)('warning', 'report', problem, 'warning: ');
+  return result;
 }
 
 export function runCommand(handle: (options: RunCommandOptions) => Promise<void>): Command {

@@ -3,7 +3,7 @@ import { findConfigPath, loadConfigOrThrow } from '../config/load.js';
 import { ExitCode, SnapError, errorMessage, usageError } from '../errors.js';
 import { formatDuration, isInteractive } from '../ui/terminal.js';
 import { colorsFor, logFormatOf, stderrLog, type CommandIO, type GlobalOptions } from './context.js';
-import { alertAfterRun } from './run.js';
+import { alertAfterRun, reportAfterRun } from './run.js';
 import { scheduleInstallCommand, type ScheduleInstallOptions } from './schedule-install.js';
 
 export interface ScheduleRunOptions extends GlobalOptions {
@@ -63,6 +63,7 @@ export async function runScheduleRun(options: ScheduleRunOptions, io: CommandIO,
       throw error;
     } finally {
       await alertAfterRun(config, io, options, { ran, error: failure });
+      if (ran) await reportAfterRun(config, io, options);
     }
   };
   await runScheduler({

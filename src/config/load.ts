@@ -1,3 +1,4 @@
+import { spanMs } from '../util/span.js';
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { readRegularFile } from '../util/read-file.js';
@@ -28,7 +29,7 @@ export interface LoadOptions {
 
 
 /** Sections whose every key is optional: written empty (all keys commented out) they mean "the defaults". */
-const OPTIONAL_SECTIONS = ['kubernetes', 'github', 'history', 'tickets', 'monitoring', 'retention', 'alerts'];
+const OPTIONAL_SECTIONS = ['kubernetes', 'github', 'history', 'tickets', 'monitoring', 'retention', 'alerts', 'report'];
 const OPTIONAL_ALERT_CHANNELS = ['slack', 'webhook'];
 
 function emptySectionsAsDefaults(raw: unknown): unknown {
@@ -290,6 +291,7 @@ function normalise(
     // Default: 30 days of snapshot files (those the release history names are kept regardless).
     retention: raw.retention?.keep || raw.retention?.maxAgeDays ? { ...(raw.retention?.keep ? { keep: raw.retention.keep } : {}), ...(raw.retention?.maxAgeDays ? { maxAgeDays: raw.retention.maxAgeDays } : {}) } : { maxAgeDays: DEFAULT_RETENTION_DAYS, keep: DEFAULT_RETENTION_KEEP },
     alerts,
+    ...(raw.report ? { report: { path: path.resolve(dir, expandHome(raw.report.path, env)), windowMs: spanMs(raw.report.since) ?? 30 * 86_400_000 } } : {}),
     monitoring: raw.monitoring?.prometheusFile ? { prometheusFile: path.resolve(dir, expandHome(raw.monitoring.prometheusFile, env)) } : {},
     tickets: {
       ...(raw.tickets?.jiraProjects?.length ? { jiraProjects: [...new Set(raw.tickets.jiraProjects.map((k) => k.toUpperCase()))] } : {}),

@@ -187,6 +187,17 @@ export const monitoringSchema = z
   })
   .describe('Monitoring exports.');
 
+export const reportSchema = z
+  .strictObject({
+    path: z.string().min(1).describe('After each run, write the HTML report (snap report) here, relative to this file; written whole or not at all.'),
+    since: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(m|min|h|d|w)$/i, 'write a length of time such as 30d, 12h or 2w')
+      .default('30d')
+      .describe('The window the report covers, back from the newest snapshot: 30d, 12h, 2w.'),
+  })
+  .describe('The HTML report written after each run.');
+
 export const retentionSchema = z
   .strictObject({
     keep: z.number().int().min(1).optional().describe('Keep at most this many snapshot files (the newest).'),
@@ -272,6 +283,7 @@ export const configSchema = z
     monitoring: monitoringSchema.optional(),
     retention: retentionSchema.optional(),
     alerts: alertsSchema.optional(),
+    report: reportSchema.optional(),
     environments: z.array(environmentSchema).optional().describe('Environments shared by all projects, in promotion order (dev before prod).'),
     projects: z.array(projectSchema).min(1, 'add at least one project'),
   })

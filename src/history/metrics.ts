@@ -1,4 +1,5 @@
 import type { DeploymentEvent } from '../core/snapshot-schema.js';
+import type { HistoryIndex } from '../store/history-index.js';
 
 /**
  * The four DORA measures of software delivery performance, computed from the release history alone
@@ -24,6 +25,9 @@ import type { DeploymentEvent } from '../core/snapshot-schema.js';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const WEEK = 7 * DAY;
+
+/** How far before the windows a PR's first deployment in the first environment is looked for (docs/metrics.md). */
+export const STAGE_LOOKBACK_MS = 30 * DAY;
 
 export type Band = 'elite' | 'high' | 'medium' | 'low';
 
@@ -321,4 +325,34 @@ export function computeMeasures(selected: readonly DeploymentEvent[], all: reado
     changeFailureRate: { failed: failures.length, of: inWindow.length, ...(undecided ? { unknown: undecided } : {}), ...(rate !== undefined ? { rate, band: rate <= BANDS.changeFailureRate.elite ? 'elite' : rate <= BANDS.changeFailureRate.high ? 'high' : rate <= BANDS.changeFailureRate.medium ? 'medium' : 'low' } : {}), failures },
     recoveryTime: { recovered: recoveries.length, open, ...(medianRecovery !== undefined ? { medianMs: medianRecovery, band: bandBelow(medianRecovery, BANDS.recoveryTime) } : {}) },
   };
+}
+
+/**
+ * What computeMeasures needs from the history index for windows between `from` and `to` (ms since the
+ * epoch): `all`, the whole deployments of the measured `environments` from `from` to one failure
+ * window after `to` (a failure's next deployment may come after the window), oldest first; and
+ * `arrivals`, when each PR ("project\nservice\nPR number") first ran in its project's first
+ * environment (ms), looked for from STAGE_LOOKBACK_MS before `from`. `keep` narrows both to some
+ * projects or services.
+ */
+export function measureInputs(
+  index: Pick<HistoryIndex, 'deployments' | 'prArrivals'>,
+  projects: readonly { name: string; environments: readonly { name: string }[] }[],
+  options: { environments: readonly string[]; from: number; to: number; failureWindowMs: number; keep?: (e: { project: string; service: string }) => boolean },
+): { all: DeploymentEvent[]; arrivals: Map<string, number> } {
+  const keep = options.keep ?? (() => true);
+  const all = index.deployments({ environments: options.environments, since: new Date(options.from).toISOString(), until: new Date(options.to + options.failureWindowMs + 1).toISOString() }).filter(keep);
+  const firstOf = new Map(projects.map((p) => [p.name, p.environments[0]?.name]));
+  const firstEnvs = [...new Set([...firstOf.values()].filter((e): e is string => !!e))];
+  const arrivals = new Map<string, number>();
+  const lookback = new Date(options.from - STAGE_LOOKBACK_MS).toISOString();
+  for (const env of firstEnvs) {
+    for (const [pr, iso] of index.prArrivals(env, lookback, new Date(options.to).toISOString())) {
+      const [project, service] = pr.split('\n');
+      if (env !== firstOf.get(project) || !keep({ project, service })) continue;
+      const at = Date.parse(iso);
+      if (Number.isFinite(at) && !(arrivals.get(pr)! <= at)) arrivals.set(pr, at);
+    }
+  }
+  return { all, arrivals };
 }

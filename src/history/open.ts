@@ -31,7 +31,14 @@ export interface History {
  */
 export async function openHistory(options: GlobalOptions, io: CommandIO): Promise<History> {
   if (options.dataDir !== undefined && options.dataDir.trim() === '') throw usageError('--data-dir needs a directory (it was empty)', 'e.g. --data-dir .snap, or leave it out to use the config\'s dataDir');
-  const config = await configFor(options, io);
+  return openHistoryOf(await configFor(options, io), io);
+}
+
+/**
+ * Opens the history of a loaded config's data directory, as openHistory does (the index brought in
+ * line with the files when the lock is free). Throws NO_SNAPSHOTS, INDEX_FAILED or LOCKED.
+ */
+export async function openHistoryOf(config: Config, io: Pick<CommandIO, 'stderr'>): Promise<History> {
   const layout = dataLayout(config.dataDir);
   const exists = await stat(layout.snapshotsDir).then((s) => s.isDirectory(), () => false);
   if (!exists) throw noSnapshots(layout);

@@ -405,6 +405,24 @@ export class HistoryIndex {
     return this.db.prepare('select * from ticket_changes where key = ? order by at, rowid').all(key) as TicketChange[];
   }
 
+  /**
+   * The newest status change of every ticket in each project's environment: "key\nproject\nenvironment"
+   * → [status, when (ISO)]. Read as rows, oldest first, so the last one of each wins.
+   */
+  lastTicketChanges(): Map<string, [string, string]> {
+    const out = new Map<string, [string, string]>();
+    for (const [key, project, environment, status, at] of this.db.prepare('select key, project, environment, status, at from ticket_changes order by at, rowid').raw().all() as [string, string, string, string, string][]) {
+      out.set(`${key}\n${project}\n${environment}`, [status, at]);
+    }
+    return out;
+  }
+
+  /** The newest run with this outcome ('ok', 'partial', 'failed'), if any. */
+  lastRunWith(outcome: string): RunRecord | undefined {
+    const row = this.db.prepare('select json from runs where outcome = ? order by finished_at desc limit 1').get(outcome) as { json: string } | undefined;
+    return row ? (JSON.parse(row.json) as RunRecord) : undefined;
+  }
+
   /** Every ticket key the index has seen, most recently changed first. */
   ticketKeys(): string[] {
     return (this.db.prepare('select key, max(at) as at from ticket_changes group by key order by at desc, key').all() as { key: string }[]).map((r) => r.key);

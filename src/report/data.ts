@@ -1,0 +1,328 @@
+import type { DeploymentEvent, ServiceState, Snapshot } from '../core/snapshot-schema.js';
+import { diffEnvironments } from '../history/compare.js';
+import { computeMeasures, measureInputs, type Measures } from '../history/metrics.js';
+import { loadSnapshot, type History } from '../history/open.js';
+import type { RunRecord } from '../store/run-log.js';
+import type { CellMark, MeasuresSummary, ReportCell, ReportData, ReportDeployment, ReportHealth, ReportMetrics, ReportProject, ReportPromotion, ReportTicket } from './types.js';
+
+const DAY = 86_400_000;
+const WEEK = 7 * DAY;
+
+/** A service not deployed anywhere for this long is a reminder (the page this replaces used 14 days). */
+export const STALE_SERVICE_MS = 14 * DAY;
+
+export interface ReportDataOptions {
+  /** Length of the window (ms), back from the newest snapshot. */
+  windowMs: number;
+  /** Only these projects (all when absent). */
+  projects?: ReadonlySet<string>;
+  now: Date;
+  /** A deployment followed this soon by a rollback or a fix failed (ms; snap metrics' default 24 h). */
+  failureWindowMs?: number;
+  toolVersion: string;
+}
+
+/** A version value as the radar shows it: a full SHA as its first 12 characters. */
+export function shortVersion(v: string | undefined): string | undefined {
+  return v && /^[0-9a-f]{40}$/.test(v) ? v.slice(0, 12) : v;
+}
+
+/** The radar mark of one service in one environment (see CellMark). */
+export function cellMark(s: ServiceState): CellMark {
+  if (s.status === 'not-found') return 'missing';
+  if (s.status === 'unknown') return 'unknown';
+  const state = s.rolloutStatus?.state;
+  if (state === 'scaled-to-zero') return 'zero';
+  if (state === 'stalled') return 'stalled';
+  const serving = s.serving ? s.serving.filter((x) => x.role !== 'preview').reduce((n, x) => n + x.ready, 0) : s.pods?.ready;
+  if ((s.replicas?.desired ?? 1) > 0 && serving === 0) return 'down';
+  if (state === 'paused') return 'paused';
+  if (state === 'progressing') return 'progressing';
+  return 'ok';
+}
+
+function cellOf(s: ServiceState): ReportCell {
+  const desiredReady = s.serving
+    ? s.serving.filter((x) => x.role !== 'preview' && x.version === s.version?.value && x.image === s.container?.image).reduce((n, x) => n + x.ready, 0)
+    : s.pods?.ready;
+  const serving = (s.serving ?? []).filter((x) => x.ready > 0);
+  const several = serving.length > 1 || (serving.length === 1 && (serving[0].version !== s.version?.value || serving[0].image !== s.container?.image));
+  return {
+    mark: cellMark(s),
+    status: s.status,
+    ...(s.version ? { version: s.version.value } : s.container?.tag ? { version: s.container.tag } : {}),
+    ...(s.commit ? { commit: s.commit.oid.slice(0, 12), ...(s.commit.committedAt ? { committedAt: s.commit.committedAt } : {}), ...(s.commit.headline ? { headline: s.commit.headline } : {}) } : {}),
+    ...(s.container ? { image: s.container.image, ...(s.container.digest ? { digest: s.container.digest } : {}) } : {}),
+    ...(s.workload ? { workload: `${s.workload.kind} ${s.workload.namespace}/${s.workload.name} in ${s.workload.context}` } : {}),
+    ...(desiredReady !== undefined ? { ready: desiredReady } : {}),
+    ...(s.replicas ? { desired: s.replicas.desired } : {}),
+    ...(s.pods ? { pods: { total: s.pods.total, ready: s.pods.ready, restarts: s.pods.restarts, notReady: s.pods.notReady.slice(0, 10) } } : {}),
+    ...(s.rolloutStatus ? { rollout: { state: s.rolloutStatus.state, ...(s.rolloutStatus.reason ? { reason: s.rolloutStatus.reason } : {}), ...(s.rolloutStatus.message ? { message: s.rolloutStatus.message } : {}) } } : {}),
+    ...(several ? { serving: serving.map((x) => ({ ...(x.version ? { version: x.version } : {}), ...(x.commit ? { commit: x.commit.slice(0, 12) } : {}), ready: x.ready, ...(x.role ? { role: x.role } : {}), ...(x.context ? { context: x.context } : {}) })) } : {}),
+    ...(s.rollout?.at ? { deployedAt: s.rollout.at } : {}),
+  };
+}
+
+/** Environments of a project in promotion order: the config's, then any other the snapshot has. */
+function environmentsOf(history: History, project: string, snapshot: Snapshot): string[] {
+  const configured = history.config.projects.find((p) => p.name === project)?.environments.map((e) => e.name) ?? [];
+  const seen = Object.keys(snapshot.projects[project]?.environments ?? {});
+  return [...configured.filter((e) => seen.includes(e)), ...seen.filter((e) => !configured.includes(e))];
+}
+
+function summary(m: Measures): MeasuresSummary {
+  return {
+    deployments: m.deployments,
+    perWeek: Math.round(m.deploymentFrequency.perWeek * 100) / 100,
+    ...(m.leadTime.medianMs !== undefined ? { leadTimeMs: m.leadTime.medianMs } : {}),
+    ...(m.leadTime.p90Ms !== undefined ? { leadTimeP90Ms: m.leadTime.p90Ms } : {}),
+    ...(m.changeFailureRate.rate !== undefined ? { changeFailureRate: Math.round(m.changeFailureRate.rate * 10000) / 10000 } : {}),
+    failed: m.changeFailureRate.failed,
+    ...(m.recoveryTime.medianMs !== undefined ? { recoveryMs: m.recoveryTime.medianMs } : {}),
+    bands: {
+      ...(m.deploymentFrequency.band ? { deploymentFrequency: m.deploymentFrequency.band } : {}),
+      ...(m.leadTime.band ? { leadTime: m.leadTime.band } : {}),
+      ...(m.changeFailureRate.band ? { changeFailureRate: m.changeFailureRate.band } : {}),
+      ...(m.recoveryTime.band ? { recoveryTime: m.recoveryTime.band } : {}),
+    },
+  };
+}
+
+/**
+ * Everything `snap report` shows, from the history alone (no network): the newest snapshot (radar,
+ * promotion previews, tickets, warnings), the release history of the window (calendar, metrics, each
+ * service's recent deployments), the ticket history of the index (when each ticket came into each
+ * environment) and the run records (health). The window is `windowMs` back from the newest snapshot,
+ * so the same history always gives the same page. Throws as openHistory/loadSnapshot do.
+ */
+export async function buildReportData(history: History, options: ReportDataOptions): Promise<ReportData> {
+  const newest = history.index.newest();
+  if (!newest) throw new Error('the history has no snapshot');
+  const snapshot = await loadSnapshot(history, newest, { preferLatest: true });
+  const end = Date.parse(snapshot.takenAt);
+  const start = end - options.windowMs;
+  const window = { start: new Date(start).toISOString(), end: snapshot.takenAt, days: Math.round((options.windowMs / DAY) * 100) / 100 };
+  const chosen = (project: string) => !options.projects || options.projects.has(project);
+  const projectNames = Object.keys(snapshot.projects).filter(chosen);
+  const configOrder = history.config.projects.map((p) => p.name);
+  projectNames.sort((a, b) => (configOrder.indexOf(a) + 1 || 1e9) - (configOrder.indexOf(b) + 1 || 1e9) || a.localeCompare(b));
+
+  // Radar.
+  const projects: ReportProject[] = projectNames.map((name) => {
+    const environments = environmentsOf(history, name, snapshot);
+    const envs = snapshot.projects[name].environments;
+    const services = [...new Set(environments.flatMap((e) => Object.keys(envs[e]?.services ?? {})))].sort((a, b) => a.localeCompare(b));
+    const pairs = snapshot.drift?.[name] ?? [];
+    return {
+      name,
+      environments,
+      services: services.map((service) => {
+        const states = environments.map((e) => envs[e]?.services[service]);
+        const repository = states.find((s) => s)?.repository ?? '';
+        const cells = states.map((s, i) => {
+          if (!s) return null;
+          const cell = cellOf(s);
+          const pair = i > 0 ? pairs.find((p) => p.from === environments[i - 1] && p.to === environments[i]) : undefined;
+          const d = pair?.services.find((x) => x.service === service);
+          if (d && pair) {
+            cell.behind =
+              d.status === 'unknown'
+                ? { from: pair.from, unknown: d.reason ?? 'unknown' }
+                : { from: pair.from, commits: d.ahead.commits, pullRequests: d.ahead.pullRequests.length, tickets: d.ahead.tickets.length, status: d.status };
+          }
+          return cell;
+        });
+        return { name: service, repository, cells };
+      }),
+    };
+  });
+
+  // The window's deployments (and the newest of each service before it, for staleness).
+  const events = history.index.deployments({ since: window.start, until: new Date(end + 1).toISOString(), ...(options.projects ? { projects: [...options.projects] } : {}) });
+  const titles = new Map<string, string>();
+  const repositoryOf = new Map(history.config.projects.flatMap((p) => p.services.map((s) => [`${p.name}/${s.name}`, s.repository] as const)));
+  for (const p of projects) for (const s of p.services) if (s.repository) repositoryOf.set(`${p.name}/${s.name}`, s.repository);
+  for (const e of events) {
+    const repo = repositoryOf.get(`${e.project}/${e.service}`);
+    if (repo) for (const pr of e.shipped?.pullRequests ?? []) titles.set(`${repo}#${pr.number}`, pr.title);
+  }
+  const names = { projects: [...projectNames], environments: [...new Set(projects.flatMap((p) => p.environments))] };
+  const index = (list: string[], name: string) => {
+    const i = list.indexOf(name);
+    return i >= 0 ? i : list.push(name) - 1;
+  };
+  const deployments: ReportDeployment[] = events.map((e) => {
+    const flags = (e.rollback === true ? 1 : e.rollback === 'unknown' ? 2 : 0) | (e.rolloutStatus?.state === 'stalled' ? 4 : e.rolloutStatus ? 8 : 0);
+    return [
+      e.at ?? '',
+      index(names.projects, e.project),
+      index(names.environments, e.environment),
+      e.service,
+      shortVersion(e.from?.version) ?? '',
+      shortVersion(e.to.version) ?? e.to.image ?? '',
+      e.to.commit?.slice(0, 7) ?? '',
+      flags,
+      e.shipped?.status === 'known' ? (e.shipped.commits ?? null) : null,
+      e.shipped?.tickets ?? [],
+    ];
+  });
+
+  // Promotion previews: each pair of neighbouring environments.
+  const promotions: ReportPromotion[] = [];
+  for (const p of projects) {
+    for (let i = 1; i < p.environments.length; i++) {
+      const [from, to] = [p.environments[i - 1], p.environments[i]];
+      const diff = diffEnvironments({ ...snapshot, projects: { [p.name]: snapshot.projects[p.name] } }, from, to).projects[0];
+      const pair = diff?.pair;
+      if (!pair || diff.reversed) continue;
+      const prs = new Map<string, { repository: string; number: number; title?: string }>();
+      for (const s of pair.services) {
+        for (const n of s.ahead.pullRequests) {
+          const key = `${s.repository}#${n}`;
+          if (!prs.has(key)) prs.set(key, { repository: s.repository, number: n, ...(titles.has(key) ? { title: titles.get(key) } : {}) });
+        }
+      }
+      const whole: string[] = [];
+      const partial: ReportPromotion['partial'] = [];
+      for (const key of pair.ahead.tickets) {
+        const there = snapshot.tickets?.[key]?.environments.find((x) => x.project === p.name && x.environment === from);
+        if (there && there.status !== 'in') partial.push({ key, status: there.status, missing: there.missing ?? (there.reason ? [there.reason] : []) });
+        else whole.push(key);
+      }
+      promotions.push({
+        project: p.name,
+        from,
+        to,
+        status: pair.status,
+        commits: pair.ahead.commits,
+        pullRequests: [...prs.values()].sort((a, b) => a.repository.localeCompare(b.repository) || b.number - a.number),
+        ...(pair.ahead.pullRequestsSince ? { pullRequestsSince: pair.ahead.pullRequestsSince } : {}),
+        tickets: whole,
+        partial,
+        services: diff.services.map((s) => ({ service: s.service, status: s.status ?? (s.same ? 'same' : 'unknown'), ...(s.ahead !== undefined ? { commits: s.ahead } : {}), ...(s.tickets ? { tickets: s.tickets.length } : {}), ...(s.reason ? { reason: s.reason } : {}) })),
+        unknown: pair.unknown ?? [],
+      });
+    }
+  }
+
+  // Tickets: their place now (the snapshot) and when they came into each environment (the index).
+  const lastChange = history.index.lastTicketChanges();
+  const tickets: ReportTicket[] = [];
+  for (const [key, t] of Object.entries(snapshot.tickets ?? {})) {
+    const environments = t.environments.filter((e) => chosen(e.project));
+    const repositories = [...new Set(t.changes.map((c) => c.repository))];
+    if (options.projects && environments.length === 0 && !projects.some((p) => p.services.some((s) => repositories.includes(s.repository)))) continue;
+    const first = t.changes.reduce<(typeof t.changes)[number] | undefined>((min, c) => (!min || c.at < min.at ? c : min), undefined);
+    const title = t.changes.map((c) => (c.pr !== undefined ? titles.get(`${c.repository}#${c.pr}`) : undefined)).find((x) => x);
+    const status: Record<string, string> = {};
+    const missing: Record<string, string[]> = {};
+    for (const e of environments) {
+      status[`${e.project}/${e.environment}`] = e.status;
+      if (e.missing?.length) missing[`${e.project}/${e.environment}`] = e.missing;
+    }
+    // Since when it has had its present status there: the newest change, when it is to that status.
+    const arrived: Record<string, string> = {};
+    for (const e of environments) {
+      const change = lastChange.get(`${key}\n${e.project}\n${e.environment}`);
+      if (change && change[0] === e.status) arrived[`${e.project}/${e.environment}`] = change[1];
+    }
+    tickets.push({
+      key,
+      kind: t.kind,
+      ...(title ? { title } : {}),
+      ...(first ? { mergedAt: first.at } : {}),
+      repositories,
+      pullRequests: [...new Map(t.changes.filter((c) => c.pr !== undefined).map((c) => [`${c.repository}#${c.pr}`, { repository: c.repository, number: c.pr! }])).values()],
+      status,
+      ...(Object.keys(missing).length ? { missing } : {}),
+      arrived,
+    });
+  }
+  tickets.sort((a, b) => ((b.mergedAt ?? '') < (a.mergedAt ?? '') ? -1 : (b.mergedAt ?? '') > (a.mergedAt ?? '') ? 1 : a.key.localeCompare(b.key)));
+
+  // Delivery metrics: each project's last environment, the window and week by week.
+  const failureWindowMs = options.failureWindowMs ?? DAY;
+  const measured = projects.filter((p) => p.environments.length).map((p) => ({ project: p.name, environment: p.environments.at(-1)! }));
+  const configProjects = projects.map((p) => ({ name: p.name, environments: p.environments.map((name) => ({ name })) }));
+  // The window's deployments are loaded already: the measures' inputs are among them (none comes after the newest snapshot).
+  const loaded = {
+    deployments: (f: { environments?: readonly string[]; since?: string; until?: string }) => events.filter((e) => (!f.environments || f.environments.includes(e.environment)) && (e.at ?? '') >= (f.since ?? '') && (f.until === undefined || (e.at ?? '') < f.until)),
+    prArrivals: (environment: string, since: string, until: string) => history.index.prArrivals(environment, since, until),
+  };
+  const inputs = measureInputs(loaded, configProjects, { environments: [...new Set(measured.map((m) => m.environment))], from: start, to: end, failureWindowMs, keep: (e) => chosen(e.project) });
+  const envsOf = (project: string) => projects.find((p) => p.name === project)?.environments ?? [];
+  // Whole weeks back from the newest snapshot; the first one what is left of the window.
+  const weekSpans: [number, number][] = [];
+  for (let t = end; t > start; t -= WEEK) weekSpans.unshift([Math.max(start, t - WEEK), t]);
+  const metrics: ReportMetrics[] = measured.map(({ project, environment }) => {
+    const pool = inputs.all.filter((e) => e.project === project);
+    const selected = pool.filter((e) => e.environment === environment);
+    const measure = (from: number, to: number) => computeMeasures(selected, pool, { start: from, end: to, failureWindowMs, environmentsOf: envsOf, firstArrivals: inputs.arrivals });
+    return {
+      project,
+      environment,
+      window: summary(measure(start, end)),
+      weeks: weekSpans.map(([from, to]) => ({ start: new Date(from).toISOString(), end: new Date(to).toISOString(), ...summary(measure(from, to)) })),
+    };
+  });
+
+  // Health: runs, warnings, reminders.
+  const runs: RunRecord[] = history.index.runs(window.start);
+  const last = runs.at(-1);
+  const lastSuccess = [...runs].reverse().find((r) => r.outcome === 'ok') ?? history.index.lastRunWith('ok');
+  const warnings = new Map<string, { code: string; severity: string; count: number; examples: string[] }>();
+  for (const w of snapshot.warnings) {
+    if (w.scope?.project && !chosen(w.scope.project)) continue;
+    const g = warnings.get(w.code) ?? warnings.set(w.code, { code: w.code, severity: w.severity, count: 0, examples: [] }).get(w.code)!;
+    g.count++;
+    if (g.examples.length < 3) g.examples.push(w.message);
+  }
+  const severity = { error: 0, warning: 1, info: 2 } as Record<string, number>;
+  const stale: ReportHealth['stale'] = [];
+  const disagree: ReportHealth['disagree'] = [];
+  for (const p of projects) {
+    for (const s of p.services) {
+      const running = s.cells.map((c, i) => ({ c, env: p.environments[i] })).filter((x) => x.c && x.c.status === 'running');
+      if (running.length === 0) continue;
+      const times = running.map((x) => x.c!.deployedAt).filter((x): x is string => !!x);
+      const newestAt = times.sort().at(-1);
+      if (!newestAt || end - Date.parse(newestAt) >= STALE_SERVICE_MS) stale.push({ project: p.name, service: s.name, ...(newestAt ? { lastDeployedAt: newestAt } : {}), environments: running.map((x) => x.env) });
+    }
+    // Pre-production environments (all but the last) that run different commits of the same service.
+    const pre = p.environments.slice(0, -1);
+    for (let i = 0; i < pre.length; i++) {
+      for (let j = i + 1; j < pre.length; j++) {
+        const differ = p.services.filter((s) => {
+          const [a, b] = [s.cells[i], s.cells[j]];
+          return a?.status === 'running' && b?.status === 'running' && (a.commit ?? a.version) !== (b.commit ?? b.version);
+        });
+        if (differ.length) disagree.push({ project: p.name, a: pre[i], b: pre[j], services: differ.map((s) => s.name) });
+      }
+    }
+  }
+  stale.sort((a, b) => (a.lastDeployedAt ?? '').localeCompare(b.lastDeployedAt ?? '') || a.project.localeCompare(b.project) || a.service.localeCompare(b.service));
+
+  const historySince = history.index.firstSnapshotTime();
+  return {
+    format: 1,
+    generatedAt: options.now.toISOString(),
+    tool: `snap ${options.toolVersion}`,
+    snapshot: { id: snapshot.id, takenAt: snapshot.takenAt, outcome: snapshot.outcome },
+    window,
+    ...(historySince ? { historySince } : {}),
+    projects,
+    promotions,
+    tickets,
+    names,
+    deployments,
+    metrics,
+    health: {
+      runs: runs.map((r) => [r.finishedAt, r.durationMs, r.outcome]),
+      ...(last ? { lastRun: { at: last.finishedAt, outcome: last.outcome } } : {}),
+      ...(lastSuccess ? { lastSuccess: lastSuccess.finishedAt } : {}),
+      warnings: [...warnings.values()].sort((a, b) => (severity[a.severity] ?? 3) - (severity[b.severity] ?? 3) || b.count - a.count || a.code.localeCompare(b.code)),
+      stale,
+      disagree,
+    },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * The data of a snap report, as the generator embeds it in the page (JSON in a script element) and as
+ * the page's script reads it. Types only: shared by the generator (Node) and the page (browser).
+ */
+
+/** A DORA performance band (Accelerate State of DevOps Report 2023). */
+export type Band = 'elite' | 'high' | 'medium' | 'low';
+
+/**
+ * How a cell of the radar reads at a glance, worst first: `down` — running, but no pod ready;
+ * `stalled` — the rollout stalled (Progressing False, ReplicaFailure, a Rollout degraded or aborted);
+ * `missing` — the cluster was read and has no such workload; `unknown` — the cluster could not be read;
+ * `paused`; `progressing` — a rollout under way; `zero` — scaled to zero on purpose; `ok`.
+ */
+export type CellMark = 'down' | 'stalled' | 'missing' | 'unknown' | 'paused' | 'progressing' | 'zero' | 'ok';
+
+/** One service in one environment: what the radar cell shows and what its detail lists. */
+export interface ReportCell {
+  mark: CellMark;
+  status: 'running' | 'not-found' | 'unknown';
+  version?: string;
+  commit?: string;
+  committedAt?: string;
+  headline?: string;
+  image?: string;
+  digest?: string;
+  workload?: string;
+  /** Ready pods of the desired version, and replicas desired. */
+  ready?: number;
+  desired?: number;
+  pods?: { total: number; ready: number; restarts: number; notReady: { name: string; phase: string; reason: string }[] };
+  rollout?: { state: string; reason?: string; message?: string };
+  /** What serves, when it is more than the desired version alone (a rollout under way or stalled, a canary). */
+  serving?: { version?: string; commit?: string; ready: number; role?: string; context?: string }[];
+  /** When the current version was rolled out (ISO): creation of its ReplicaSet. */
+  deployedAt?: string;
+  /**
+   * How far this environment is behind the one before it in promotion order (what promoting that one
+   * here would ship): commits, PR and ticket counts; or why it is unknown.
+   */
+  behind?: { from: string; commits: number; pullRequests: number; tickets: number; status: string } | { from: string; unknown: string };
+}
+
+/** A project of the radar: environments in promotion order, services sorted by name, cells[i] for environments[i]. */
+export interface ReportProject {
+  name: string;
+  environments: string[];
+  services: { name: string; repository: string; cells: (ReportCell | null)[] }[];
+}
+
+/** The promotion preview of one pair of neighbouring environments. */
+export interface ReportPromotion {
+  project: string;
+  from: string;
+  to: string;
+  status: string;
+  commits: number;
+  /** PRs that would ship: repository, number, title when the release history has it. */
+  pullRequests: { repository: string; number: number; title?: string }[];
+  /** A lower bound: PRs merged before this time (ISO) are not known. */
+  pullRequestsSince?: string;
+  /** Tickets that would ship whole (they are `in` where they come from). */
+  tickets: string[];
+  /** Tickets that would ship only in part: their status where they come from, and what lacks them there. */
+  partial: { key: string; status: string; missing: string[] }[];
+  services: { service: string; status: string; commits?: number; tickets?: number; reason?: string }[];
+  unknown: { service: string; reason: string }[];
+}
+
+/** One ticket: its place per environment ("project/environment" → status) and how it got there. */
+export interface ReportTicket {
+  key: string;
+  kind: 'jira' | 'github';
+  /** The title of its first PR (or the headline of its first commit), when the history has it. */
+  title?: string;
+  /** When its first change was merged (ISO). */
+  mergedAt?: string;
+  repositories: string[];
+  pullRequests: { repository: string; number: number }[];
+  status: Record<string, string>;
+  /** For partial: "project/environment" → what lacks it there. */
+  missing?: Record<string, string[]>;
+  /** "project/environment" → since when it has had its present status there (ISO), as far as the history has seen. */
+  arrived: Record<string, string>;
+}
+
+/**
+ * The window's deployments, as rows to keep the page small: [at (ISO), project index, environment
+ * index, service, from version, to version, to commit (7), flags, commits shipped, tickets shipped].
+ * Flags: 1 rollback, 2 rollback unknown, 4 stalled, 8 other rollout state.
+ */
+export type ReportDeployment = [string, number, number, string, string, string, string, number, number | null, string[]];
+
+/** The DORA measures of one project's last environment: the window as a whole, and week by week. */
+export interface ReportMetrics {
+  project: string;
+  environment: string;
+  window: MeasuresSummary;
+  /** Weeks back from the newest snapshot, oldest first (start ISO; the first may be shorter). */
+  weeks: (MeasuresSummary & { start: string; end: string })[];
+}
+
+export interface MeasuresSummary {
+  deployments: number;
+  perWeek: number;
+  leadTimeMs?: number;
+  leadTimeP90Ms?: number;
+  changeFailureRate?: number;
+  failed: number;
+  recoveryMs?: number;
+  bands: { deploymentFrequency?: Band; leadTime?: Band; changeFailureRate?: Band; recoveryTime?: Band };
+}
+
+/** Health of snap itself and reminders for the people who release. */
+export interface ReportHealth {
+  /** Runs in the window: [finished at (ISO), duration (ms), outcome 'ok' | 'partial' | 'failed']. */
+  runs: [string, number, string][];
+  lastRun?: { at: string; outcome: string };
+  lastSuccess?: string;
+  warnings: { code: string; severity: string; count: number; examples: string[] }[];
+  stale: { project: string; service: string; lastDeployedAt?: string; environments: string[] }[];
+  disagree: { project: string; a: string; b: string; services: string[] }[];
+}
+
+/** Everything the page shows, as embedded in it (JSON). */
+export interface ReportData {
+  format: 1;
+  generatedAt: string;
+  tool: string;
+  snapshot: { id: string; takenAt: string; outcome: string };
+  window: { start: string; end: string; days: number };
+  /** The release history begins here (ISO): before it, only the revisions Kubernetes kept are known. */
+  historySince?: string;
+  projects: ReportProject[];
+  promotions: ReportPromotion[];
+  tickets: ReportTicket[];
+  /** Project and environment names the deployment rows index. */
+  names: { projects: string[]; environments: string[] };
+  deployments: ReportDeployment[];
+  metrics: ReportMetrics[];
+  health: ReportHealth;
+}
+

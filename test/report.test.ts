@@ -1,0 +1,271 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readReportData, renderReport } from '../src/report/page.js';
+import type { ReportData } from '../src/report/types.js';
+import { runCli } from './helpers/cli.js';
+
+/**
+ * snap report through the CLI, on the demo's history (its showcase states: a stalled rollout, pods
+ * that never become ready, rollbacks). What the page carries is checked against what the other read
+ * commands say about the same history — snap show, releases, diff, ticket and metrics, which are
+ * themselves checked against git — not against the report's own code.
+ */
+let dir: string;
+let html: string;
+let data: ReportData;
+let demoOut: string;
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { cwd: dir, env });
+const json = async (args: string[]) => {
+  const r = await cli(args);
+  expect(r.stderr).not.toMatch(/error/i);
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout);
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'snap-report-'));
+  const demo = await runCli(['demo', '--dir', dir], { cwd: dir, timeoutMs: 60_000 });
+  expect(demo.code).toBe(0);
+  demoOut = demo.stdout;
+  html = await readFile(path.join(dir, 'snap-report.html'), 'utf8');
+  data = readReportData(html);
+}, 90_000);
+afterAll(async () => dir && rm(dir, { recursive: true, force: true }));
+
+describe('snap demo', () => {
+  it('writes the report and prints its path and size, under the 1 MB budget', async () => {
+    expect(demoOut).toContain(`Report: ${path.join(dir, 'snap-report.html')}`);
+    expect(demoOut).toMatch(/\(\d+ KB\)/);
+    expect(Buffer.byteLength(html)).toBeLessThan(1_048_576);
+  });
+});
+
+describe('the page is self-contained', () => {
+  it('loads nothing from elsewhere: no src, link or url() to another file, no font', () => {
+    expect(html).not.toMatch(/<script[^>]+src=/i);
+    expect(html).not.toMatch(/<link[^>]+href=/i);
+    expect(html).not.toMatch(/<img[^>]+src=/i);
+    expect(html).not.toMatch(/url\((?!#)/i);
+    expect(html).not.toMatch(/@import|@font-face/i);
+    // uPlot and the page's own script are inline.
+    expect(html).toMatch(/uPlot/);
+    expect(html).toContain('DecompressionStream');
+  });
+
+  it('names its own size in the header', () => {
+    expect(html).toMatch(/\d+ KB file/);
+  });
+});
+
+describe('what the report says agrees with the read commands', () => {
+  it('radar: each cell is the version and commit snap show reports, with the snapshot named', async () => {
+    const show = await json(['show', '--json']);
+    expect(data.snapshot.id).toBe(show.id);
+    let cells = 0;
+    for (const p of data.projects) {
+      for (const s of p.services) {
+        p.environments.forEach((env, i) => {
+          const state = show.projects[p.name].environments[env].services[s.name];
+          const cell = s.cells[i];
+          if (!state) return expect(cell).toBeNull();
+          cells++;
+          expect(cell!.status).toBe(state.status);
+          expect(cell!.version).toBe(state.version?.value ?? state.container?.tag);
+          if (state.commit) expect(state.commit.oid.startsWith(cell!.commit!)).toBe(true);
+          expect(cell!.deployedAt).toBe(state.rollout?.at);
+        });
+      }
+    }
+    expect(cells).toBe(Object.values(show.projects as Record<string, { environments: Record<string, { services: object }> }>).reduce((n, p) => n + Object.values(p.environments).reduce((m, e) => m + Object.keys(e.services).length, 0), 0));
+  });
+
+  it('radar: the showcase states are marked — a stalled rollout, and pods that never became ready', () => {
+    const marks = data.projects.flatMap((p) => p.services.flatMap((s) => s.cells.map((c) => c?.mark)));
+    expect(marks).toContain('stalled');
+    expect(marks).toContain('down');
+    const stalled = data.projects.flatMap((p) => p.services.flatMap((s) => s.cells.filter((c) => c?.mark === 'stalled'))).at(0)!;
+    expect(stalled.rollout?.reason).toBe('ProgressDeadlineExceeded');
+    // A stalled rollout serves the old version: both are listed.
+    expect(stalled.serving?.length).toBeGreaterThan(0);
+  });
+
+  it('radar: how far behind equals the promotion preview of snap diff for the pair', async () => {
+    for (const p of data.projects) {
+      for (let i = 1; i < p.environments.length; i++) {
+        const diff = await json(['diff', p.environments[i - 1], p.environments[i], '--project', p.name, '--json']);
+        const project = diff.projects.find((x: { project: string }) => x.project === p.name);
+        for (const s of p.services) {
+          const behind = s.cells[i]?.behind;
+          const d = project.services.find((x: { service: string }) => x.service === s.name);
+          if (!behind || !d) continue;
+          if ('unknown' in behind) expect(d.status).toBe('unknown');
+          else expect(behind.commits).toBe(d.ahead ?? 0);
+        }
+      }
+    }
+  });
+
+  it('calendar: the deployments of each day and environment are those snap releases lists for the window', async () => {
+    const releases = await json(['releases', '--since', data.window.start, '--until', new Date(Date.parse(data.window.end) + 1).toISOString(), '--json']);
+    expect(releases.count).toBeGreaterThan(10);
+    expect(data.deployments).toHaveLength(releases.count);
+    const key = (day: string, env: string) => `${day} ${env}`;
+    const expected = new Map<string, number>();
+    for (const d of releases.deployments) expected.set(key(d.at.slice(0, 10), d.environment), (expected.get(key(d.at.slice(0, 10), d.environment)) ?? 0) + 1);
+    const actual = new Map<string, number>();
+    for (const d of data.deployments) actual.set(key(d[0].slice(0, 10), data.names.environments[d[2]]), (actual.get(key(d[0].slice(0, 10), data.names.environments[d[2]])) ?? 0) + 1);
+    expect(actual).toEqual(expected);
+    expect(data.deployments.filter((d) => d[7] & 1)).toHaveLength(releases.deployments.filter((d: { rollback: unknown }) => d.rollback === true).length);
+  });
+
+  it('promotions: the tickets and commits that would ship are those of snap diff', async () => {
+    expect(data.promotions.length).toBeGreaterThan(0);
+    for (const p of data.promotions) {
+      const diff = await json(['diff', p.from, p.to, '--project', p.project, '--json']);
+      const pair = diff.projects.find((x: { project: string }) => x.project === p.project).pair;
+      expect(p.commits).toBe(pair.ahead.commits);
+      expect([...p.tickets, ...p.partial.map((x) => x.key)].sort()).toEqual([...pair.ahead.tickets].sort());
+      // PRs counted once per repository, as the pair's count has them.
+      expect(p.pullRequests.length).toBe(pair.ahead.pullRequests);
+    }
+  });
+
+  it('tickets: each status is what snap ticket says, and a ticket in an environment has a date it came', async () => {
+    const sample = data.tickets.filter((t) => Object.keys(t.status).length > 0).slice(0, 6);
+    expect(sample.length).toBeGreaterThan(3);
+    const report = await json(['ticket', ...sample.map((t) => t.key), '--json']);
+    for (const t of sample) {
+      const r = report.tickets.find((x: { key: string }) => x.key === t.key);
+      for (const place of r.environments as { project: string; environment: string; status: string; since?: { at: string } }[]) {
+        const where = `${place.project}/${place.environment}`;
+        expect(t.status[where] ?? 'not yet', `${t.key} in ${where}`).toBe(place.status === 'taken out' ? 'not yet' : place.status);
+        if (t.arrived[where]) expect(t.arrived[where]).toBe(place.since?.at);
+      }
+    }
+    const raw = JSON.parse((await cli(['show', '--raw'])).stdout);
+    expect(data.tickets.length).toBe(Object.keys(raw.tickets).length);
+  });
+
+  it('metrics: each project\'s window is what snap metrics reports for the same window', async () => {
+    const metrics = await json(['metrics', '--window', `${data.window.days}d`, '--until', data.window.end, '--json']);
+    for (const m of data.metrics) {
+      const scope = metrics.scopes.find((s: { scope: { project?: string } }) => s.scope.project === m.project).current;
+      expect(m.window.deployments).toBe(scope.deployments);
+      expect(m.window.leadTimeMs).toBe(scope.leadTime.medianMs);
+      expect(m.window.changeFailureRate).toBe(scope.changeFailureRate.rate === undefined ? undefined : Math.round(scope.changeFailureRate.rate * 10000) / 10000);
+      expect(m.window.recoveryMs).toBe(scope.recoveryTime.medianMs);
+      // The weeks add up to the window.
+      expect(m.weeks.reduce((n, w) => n + w.deployments, 0)).toBe(m.window.deployments);
+    }
+  });
+
+  it('health: the runs in the window and the snapshot\'s warnings grouped by code', async () => {
+    expect(data.health.runs).toHaveLength(2);
+    expect(data.health.runs.every((r) => r[2] === 'ok')).toBe(true);
+    const show = await json(['show', '--json']);
+    const codes = new Map<string, number>();
+    for (const w of show.warnings) codes.set(w.code, (codes.get(w.code) ?? 0) + 1);
+    expect(new Map(data.health.warnings.map((w) => [w.code, w.count]))).toEqual(codes);
+  });
+});
+
+describe('snap report', () => {
+  it('writes the page where --out says, and --json tells where, its size and what it holds', async () => {
+    const out = path.join(dir, 'out', 'r.html');
+    const r = await json(['report', '--out', out, '--since', '7d', '--json']);
+    expect(r).toMatchObject({ file: out, projects: 3, services: 15 });
+    expect(r.bytes).toBe(Buffer.byteLength(await readFile(out)));
+    const week = readReportData(await readFile(out, 'utf8'));
+    expect(week.window.days).toBe(7);
+    expect(week.deployments.every((d) => d[0] >= week.window.start)).toBe(true);
+    // Written atomically: nothing but the page is left beside it.
+    expect(await readdir(path.join(dir, 'out'))).toEqual(['r.html']);
+  });
+
+  it('--project keeps the report to those projects', async () => {
+    const out = path.join(dir, 'payments.html');
+    await json(['report', '--project', 'payments', '--out', out, '--json']);
+    const only = readReportData(await readFile(out, 'utf8'));
+    expect(only.projects.map((p) => p.name)).toEqual(['payments']);
+    expect(only.deployments.every((d) => only.names.projects[d[1]] === 'payments')).toBe(true);
+    expect(only.promotions.every((p) => p.project === 'payments')).toBe(true);
+  });
+
+  it('answers bad options with exit 2 and the fix, writing nothing', async () => {
+    const cases: [string[], RegExp][] = [
+      [['report', '--since', 'soon'], /--since takes a length of time such as 30d/],
+      [['report', '--since', '0d'], /--since takes a length of time/],
+      [['report', '--project', 'paymnets'], /paymnets.*payments/s],
+      [['report', '--out', ''], /--out needs a file name/],
+      [['report', '--out', dir], /is a folder/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect((await readdir(dir)).filter((f) => f.endsWith('.html')).sort()).toEqual(['payments.html', 'snap-report.html']);
+  });
+
+  it('a file that cannot be written: exit 1 naming it', async () => {
+    const r = await cli(['report', '--out', '/proc/snap-report.html']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\/proc\/snap-report\.html/);
+  });
+
+  it('no snapshot yet: exit 2 saying so', async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), 'snap-report-empty-'));
+    try {
+      const r = await runCli(['report', '--data-dir', path.join(empty, '.snap')], { cwd: empty });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/does not exist|no snapshot/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('report.path in the config', () => {
+  it('snap run writes the report after the run; a bad report.since is a config error', async () => {
+    const config = path.join(dir, 'snap.config.yaml');
+    const original = await readFile(config, 'utf8');
+    try {
+      await writeFile(config, `${original}\nreport:\n  path: site/index.html\n  since: 14d\n`);
+      // The demo's sandbox is gone: the run is partial (clusters unreachable), and the report still follows it.
+      const run = await runCli(['run', '--json'], { cwd: dir, timeoutMs: 60_000 });
+      expect([0, 1, 3]).toContain(run.code);
+      const page = await readFile(path.join(dir, 'site', 'index.html'), 'utf8');
+      const written = readReportData(page);
+      expect(written.window.days).toBe(14);
+      expect(written.health.runs.length).toBeGreaterThanOrEqual(3);
+      if (run.code !== 1) expect(JSON.parse(run.stdout).report).toMatchObject({ file: path.join(dir, 'site', 'index.html') });
+      await writeFile(config, `${original}\nreport:\n  path: site/index.html\n  since: fortnight\n`);
+      const bad = await cli(['config', 'validate']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr + bad.stdout).toMatch(/report\.since.*length of time/s);
+    } finally {
+      await writeFile(config, original);
+    }
+  }, 90_000);
+});
+
+describe('the page cannot be broken by what it shows', () => {
+  it('names and messages are escaped in the tables; the data travels packed', async () => {
+    const evil = '</script><img src=x onerror=alert(1)>';
+    const base = readReportData(html);
+    const crafted: ReportData = {
+      ...base,
+      projects: [{ name: evil, environments: ['dev', 'prod'], services: [] }],
+      promotions: [],
+      metrics: [{ project: evil, environment: 'prod', window: { deployments: 0, perWeek: 0, failed: 0, bands: {} }, weeks: [] }],
+      health: { ...base.health, warnings: [{ code: 'X', severity: 'warning', count: 1, examples: [evil] }], stale: [{ project: evil, service: evil, environments: [evil] }], disagree: [] },
+    };
+    const page = await renderReport(crafted);
+    expect(page).not.toContain('<img src=x');
+    expect(page).toContain('&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;');
+    expect(readReportData(page).projects[0].name).toBe(evil);
+  });
+});
+
