@@ -92,7 +92,7 @@ describe('the demo report in Chromium', () => {
       await expect.poll(() => o.page.locator('ul.tickets > li h3').first().textContent()).toContain(ticket.key);
       const badges = await o.page.locator('ul.tickets > li').first().locator('ol.timeline li').allTextContents();
       expect(badges[0]).toMatch(/^merged \d{4}-\d\d-\d\d$/);
-      for (const [where, status] of Object.entries(ticket.status)) expect(badges.join('\n')).toContain(`${where.split('/')[1]}: ${{ in: '✓ in', partial: '◐ partial', 'rolling-out': '↻ rolling out', reverted: '↺ reverted', unknown: '? unknown' }[status]}`);
+      for (const [where, status] of Object.entries(ticket.status)) expect(badges.join('\n')).toContain(`${where.split('/')[1]} ${{ in: '✓ in', partial: '◐ partial', 'rolling-out': '↻ rolling out', reverted: '↺ reverted', unknown: '? unknown' }[status]}`);
       const words = ticket.title!.replace(ticket.key, '').trim().split(/\s+/).slice(0, 2).join(' ');
       await o.page.fill('#ticket-search', words);
       const found = await o.page.locator('ul.tickets > li h3').allTextContents();
@@ -150,6 +150,30 @@ describe('the demo report in Chromium', () => {
       // The chart is drawn, and its table folded away behind it.
       expect(await o.page.locator('#calendar-chart canvas').count()).toBeGreaterThan(0);
       expect(await o.page.locator('#calendar figure details, #calendar details').first().getAttribute('open')).toBeNull();
+    } finally {
+      await o.context.close();
+    }
+  });
+
+  it('the radar compares the environments chosen, and keeps to the services that differ between them', async () => {
+    const o = await open(pathToFileURL(file).href);
+    try {
+      const envs = data.projects[0].environments;
+      expect(await o.page.locator('table.radar thead th').allTextContents()).toEqual(['Service', ...envs]);
+      // One card per environment, with its services counted.
+      expect(await o.page.locator('ul.cards > li h3').allTextContents()).toEqual(envs);
+      await o.page.uncheck(`#radar-env-${envs[0]}`);
+      const shown = envs.slice(1);
+      expect(await o.page.locator('table.radar thead th').allTextContents()).toEqual(['Service', ...shown]);
+      await o.page.check('#radar-differ');
+      const expected = data.projects.flatMap((p) =>
+        p.services
+          .filter((sv) => new Set(shown.map((e) => sv.cells[p.environments.indexOf(e)]).filter((c) => c?.status === 'running').map((c) => c!.commit ?? c!.version)).size > 1)
+          .map((sv) => `${p.name}/${sv.name}`),
+      );
+      expect(expected.length).toBeGreaterThan(0);
+      expect(await o.page.locator('table.radar tbody th').allTextContents()).toEqual(expected.slice(0, 50));
+      expect(o.problems).toEqual([]);
     } finally {
       await o.context.close();
     }

@@ -2,6 +2,7 @@ import type { DeploymentEvent, ServiceState, Snapshot } from '../core/snapshot-s
 import { diffEnvironments } from '../history/compare.js';
 import { computeMeasures, measureInputs, type Measures } from '../history/metrics.js';
 import { loadSnapshot, type History } from '../history/open.js';
+import { readPullRequestTitles } from '../store/github-cache.js';
 import type { RunRecord } from '../store/run-log.js';
 import type { CellMark, MeasuresSummary, ReportCell, ReportData, ReportDeployment, ReportHealth, ReportMetrics, ReportProject, ReportPromotion, ReportTicket } from './types.js';
 
@@ -138,13 +139,21 @@ export async function buildReportData(history: History, options: ReportDataOptio
   });
 
   // The window's deployments (and the newest of each service before it, for staleness).
-  const events = history.index.deployments({ since: window.start, until: new Date(end + 1).toISOString(), ...(options.projects ? { projects: [...options.projects] } : {}) });
+  // Whole only in the environments measured (each project's last): lead time reads their commit lists.
+  const measuredEnvironments = [...new Set(projects.map((p) => p.environments.at(-1)).filter((e): e is string => !!e))];
+  const events = history.index.deployments({ since: window.start, until: new Date(end + 1).toISOString(), wholeIn: measuredEnvironments, ...(options.projects ? { projects: [...options.projects] } : {}) });
+  // PR titles: from the GitHub cache of each repository, else from what the deployments shipped.
   const titles = new Map<string, string>();
+  const repositories = [...new Set(projects.flatMap((p) => p.services.map((s) => s.repository)).filter(Boolean))];
+  const cached = await Promise.all(repositories.map((repo) => readPullRequestTitles(history.layout.cacheDir, repo)));
+  repositories.forEach((repo, i) => {
+    for (const [number, title] of cached[i]) titles.set(`${repo}#${number}`, title);
+  });
   const repositoryOf = new Map(history.config.projects.flatMap((p) => p.services.map((s) => [`${p.name}/${s.name}`, s.repository] as const)));
   for (const p of projects) for (const s of p.services) if (s.repository) repositoryOf.set(`${p.name}/${s.name}`, s.repository);
   for (const e of events) {
     const repo = repositoryOf.get(`${e.project}/${e.service}`);
-    if (repo) for (const pr of e.shipped?.pullRequests ?? []) titles.set(`${repo}#${pr.number}`, pr.title);
+    if (repo) for (const pr of e.shipped?.pullRequests ?? []) if (!titles.has(`${repo}#${pr.number}`)) titles.set(`${repo}#${pr.number}`, pr.title);
   }
   const names = { projects: [...projectNames], environments: [...new Set(projects.flatMap((p) => p.environments))] };
   const index = (list: string[], name: string) => {

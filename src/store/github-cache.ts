@@ -29,6 +29,38 @@ export function cacheFile(cacheDir: string, repository: string): string {
   return path.join(cacheDir, 'github', owner, `${name}.json`);
 }
 
+/** A pull request as the cache stores it, from its start: `{"number":N,"title":"…"` (toPullRequest writes those two first). */
+const PR_TITLE = /\{"number":(\d+),"title":("(?:[^"\\]|\\.)*")/g;
+
+/**
+ * The titles of a repository's merged pull requests in its cache (number → title), read without
+ * parsing the cache: its commits — most of it, always written last — are cut off, and each pull
+ * request's number and title are taken from the start of its object (toPullRequest writes them first;
+ * should that change, the rest of the file is parsed instead). Empty when the cache is missing,
+ * unreadable or of another format. Never throws. At 1,000 repositories (46 MB of cache) about 0.1 s.
+ */
+export async function readPullRequestTitles(cacheDir: string, repository: string): Promise<Map<number, string>> {
+  const { readFile } = await import('node:fs/promises');
+  const titles = new Map<number, string>();
+  try {
+    const bytes = await readFile(cacheFile(cacheDir, repository));
+    const cut = bytes.lastIndexOf(',"commits":[');
+    const head = bytes.toString('utf8', 0, cut > 0 ? cut : bytes.length);
+    if (!head.startsWith(`{"format":${CACHE_FORMAT},`)) return titles;
+    const start = head.indexOf('"pullRequests":[');
+    if (start < 0) return titles;
+    PR_TITLE.lastIndex = start;
+    for (let m = PR_TITLE.exec(head); m; m = PR_TITLE.exec(head)) titles.set(Number(m[1]), JSON.parse(m[2]) as string);
+    if (titles.size === 0 && head.startsWith('"pullRequests":[{', start)) {
+      const parsed = JSON.parse(cut > 0 ? `${head}}` : head) as Partial<CacheFile>;
+      for (const p of parsed.pullRequests ?? []) if (typeof p?.number === 'number' && typeof p.title === 'string') titles.set(p.number, p.title);
+    }
+    return titles;
+  } catch {
+    return new Map();
+  }
+}
+
 function check(value: unknown): string | undefined {
   const v = value as Partial<CacheFile> | null;
   if (!v || typeof v !== 'object') return 'not an object';

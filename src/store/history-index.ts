@@ -80,6 +80,11 @@ export interface DeploymentFilter {
   /** ISO time: deployments before it. */
   until?: string;
   ticket?: string;
+  /**
+   * Only these environments' events come whole; the others lack `shipped.commitList` (the input of
+   * lead time for changes, a third of an event's size). Absent: every event whole.
+   */
+  wholeIn?: readonly string[];
 }
 
 const SCHEMA = `
@@ -309,7 +314,10 @@ export class HistoryIndex {
   deployments(filter: DeploymentFilter = {}): DeploymentEvent[] {
     const { where, args } = this.deploymentWhere(filter);
     const order = filter.newest !== undefined ? `order by d.at is null desc, d.at desc, d.id desc limit ${Math.max(0, Math.floor(filter.newest))}` : 'order by d.at is null, d.at, d.id';
-    const rows = (this.db.prepare(`select d.json from deployments d ${where} ${order}`).all(...args) as { json: string }[]).map((r) => JSON.parse(r.json) as DeploymentEvent);
+    // Outside `wholeIn`, without the commit lists (a third of an event, read only for lead time).
+    const whole = filter.wholeIn;
+    const column = whole ? `case when d.environment in (${whole.map(() => '?').join(',') || "''"}) then d.json else json_remove(d.json, '$.shipped.commitList') end` : 'd.json';
+    const rows = (this.db.prepare(`select ${column} as json from deployments d ${where} ${order}`).all(...(whole ? [...whole, ...args] : args)) as { json: string }[]).map((r) => JSON.parse(r.json) as DeploymentEvent);
     return filter.newest !== undefined ? rows.reverse() : rows;
   }
 

@@ -144,15 +144,60 @@ function cellButton(r: Row, env: string, c: ReportCell): HTMLElement {
   );
 }
 
+/** When each environment ("project/environment") last had a deployment in the window (ISO). */
+const lastDeployment = new Map<string, string>();
+for (const d of data.deployments) {
+  const where = `${data.names.projects[d[1]]}/${data.names.environments[d[2]]}`;
+  if (!(lastDeployment.get(where)! >= d[0])) lastDeployment.set(where, d[0]);
+}
+
+/** One card per environment shown: its services by state, how many are behind, tickets in it, its last deployment. */
+function environmentCards(chosen: Row[], envs: string[]): HTMLElement {
+  return el(
+    'ul',
+    { class: 'cards', 'aria-label': 'Environments' },
+    ...envs.map((env) => {
+      const cells = chosen.map((r) => r.cells[r.environments.indexOf(env)]).filter((c): c is ReportCell => !!c);
+      const ok = cells.filter((c) => c.mark === 'ok').length;
+      const attention = cells.filter((c) => c.mark !== 'ok' && c.mark !== 'zero').length;
+      const behind = cells.filter((c) => c.behind && !('unknown' in c.behind) && c.behind.commits > 0);
+      const places = [...new Set(chosen.filter((r) => r.environments.includes(env)).map((r) => `${r.project}/${env}`))];
+      const tickets = data.tickets.filter((t) => places.some((w) => t.status[w] === 'in')).length;
+      const last = places.map((w) => lastDeployment.get(w)).filter((x): x is string => !!x).sort().at(-1);
+      return el(
+        'li',
+        { class: `card env${attention ? ' attention' : ''}` },
+        el('h3', {}, env),
+        el('p', {}, `${plural(cells.length, 'service')}: ✓ ${ok} healthy${attention ? `, ⚠ ${attention} need attention` : ''}`),
+        behind.length ? el('p', {}, `${plural(behind.length, 'service')} behind ${(behind[0].behind as { from: string }).from}`) : null,
+        el('p', {}, `${plural(tickets, 'ticket')} in`),
+        el('p', { class: 'sub' }, last ? `last deployment ${ageOf(last)} before the snapshot` : 'no deployment in the window'),
+      );
+    }),
+  );
+}
+
+/** Whether a service runs different commits (or versions) in the environments shown. */
+function differs(r: Row, envs: string[]): boolean {
+  const seen = new Set(envs.map((e) => r.cells[r.environments.indexOf(e)]).filter((c): c is ReportCell => !!c && c.status === 'running').map((c) => c.commit ?? c.version));
+  return seen.size > 1;
+}
+
 function drawRadar(): void {
   const root = document.getElementById('radar-app')!;
   let project = data.projects.length > 1 ? '' : (data.projects[0]?.name ?? '');
   let query = '';
   let attention = false;
+  let different = false;
   let page = 0;
+  /** Environments left out of the comparison (all are shown at first). */
+  const hidden = new Set<string>();
   const list = el('div', { class: 'table-wrap' });
+  const cards = el('div', {});
   const search = el('input', { type: 'search', placeholder: 'service or repository', oninput: () => ((query = search.value.trim().toLowerCase()), (page = 0), render()) });
-  const only = el('input', { type: 'checkbox', onchange: () => ((attention = only.checked), (page = 0), render()) });
+  const only = el('input', { type: 'checkbox', id: 'radar-attention', onchange: () => ((attention = only.checked), (page = 0), render()) });
+  const differ = el('input', { type: 'checkbox', id: 'radar-differ', onchange: () => ((different = differ.checked), (page = 0), render()) });
+  const picker = el('fieldset', { class: 'envs' });
   const counts = el('p', { class: 'counts' });
   root.append(
     el(
@@ -160,18 +205,30 @@ function drawRadar(): void {
       { class: 'controls' },
       data.projects.length > 1 ? labelled('Project', projectSelect((p) => ((project = p), (page = 0), render()))) : null,
       labelled('Search', search),
-      el('span', { class: 'field' }, only, el('label', { for: (only.id = 'radar-attention') }, 'Only services that need attention')),
+      picker,
+      el('span', { class: 'field' }, only, el('label', { for: only.id }, 'Only services that need attention')),
+      el('span', { class: 'field' }, differ, el('label', { for: differ.id }, 'Only services that differ between the environments shown')),
     ),
+    cards,
     counts,
     list,
   );
   function render(): void {
-    const chosen = rows.filter((r) => (!project || r.project === project) && (!query || r.service.toLowerCase().includes(query) || r.repository.toLowerCase().includes(query)) && (!attention || needsAttention(r)));
+    const inProject = rows.filter((r) => !project || r.project === project);
+    const all = [...new Set(inProject.flatMap((r) => r.environments))];
+    picker.replaceChildren(
+      el('legend', {}, 'Environments to compare'),
+      ...all.map((env) => {
+        const box = el('input', { type: 'checkbox', id: `radar-env-${env}`, checked: !hidden.has(env), onchange: () => (box.checked ? hidden.delete(env) : hidden.add(env), (page = 0), render()) });
+        return el('span', { class: 'check' }, box, el('label', { for: box.id }, env));
+      }),
+    );
+    const envs = all.filter((e) => !hidden.has(e));
+    const chosen = inProject.filter((r) => (!query || r.service.toLowerCase().includes(query) || r.repository.toLowerCase().includes(query)) && (!attention || needsAttention(r)) && (!different || differs(r, envs)));
     const marks = new Map<string, number>();
     for (const r of chosen) for (const c of r.cells) if (c) marks.set(c.mark, (marks.get(c.mark) ?? 0) + 1);
     counts.textContent = `${plural(chosen.length, 'service')}: ${[...marks].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${n} ${MARKS[m as CellMark].label}`).join(', ') || 'none'}`;
-    const envs = [...new Set(chosen.flatMap((r) => r.environments))];
-    if (envs.length === 0) for (const p of data.projects) if (!project || p.name === project) envs.push(...p.environments.filter((e) => !envs.includes(e)));
+    cards.replaceChildren(environmentCards(chosen, envs));
     const shown = chosen.slice(page * PAGE, (page + 1) * PAGE);
     const table = el(
       'table',
@@ -359,12 +416,12 @@ function drawTickets(): void {
           return el(
             'li',
             { class: 'ticket' },
-            el('h3', {}, t.key, t.title ? el('span', { class: 'title' }, ` ${t.title}`) : null),
+            el('h3', {}, t.key, t.title ? el('span', { class: 'title' }, ` ${t.title.startsWith(`${t.key} `) ? t.title.slice(t.key.length + 1) : t.title}`) : null),
             el(
               'ol',
               { class: 'chips timeline', 'aria-label': `${t.key}: merged, then each environment` },
               el('li', { class: 'badge b-merged' }, `merged ${day(t.mergedAt)}`),
-              ...places.map(([w, s]) => el('li', { class: `badge b-${s.replace(' ', '-')}` }, `${label(w)}: ${TICKET_MARKS[s] ?? s}${t.arrived[w] ? ` since ${day(t.arrived[w])}` : s !== 'not yet' ? ' since before the history' : ''}${t.missing?.[w] ? ` (missing ${t.missing[w].join(', ')})` : ''}`)),
+              ...places.map(([w, s]) => el('li', { class: `badge b-${s.replace(' ', '-')}` }, `${label(w)} ${TICKET_MARKS[s] ?? s}${t.arrived[w] ? ` since ${day(t.arrived[w])}` : s !== 'not yet' ? ' since before the history' : ''}${t.missing?.[w] ? ` (missing ${t.missing[w].join(', ')})` : ''}`)),
             ),
             el('p', { class: 'sub' }, `${t.repositories.join(', ')}${t.pullRequests.length ? ` · ${t.pullRequests.slice(0, 6).map((p) => `#${p.number}`).join(' ')}${t.pullRequests.length > 6 ? ' …' : ''}` : ''}`),
           );

@@ -89,6 +89,7 @@ export function toPullRequest(pr: RawPullRequest, tickets: TicketOptions): PullR
   const revertsPr = sameRepo ? Number(named![2]) : branch ? Number(branch[1]) : /^Revert "/.test(pr.title) ? 0 : undefined;
   const found = revertsPr === undefined ? pullRequestTickets(pr, tickets) : undefined;
   return {
+    // number and title first: store/github-cache.ts reads titles from the start of each object.
     number: pr.number,
     title: pr.title,
     headRefName: pr.headRefName,
