@@ -96,7 +96,7 @@ describe('the demo', () => {
   });
 
   it('every read command fits an 80-column terminal', async () => {
-    for (const command of ['snap show', 'snap show --list', 'snap ticket PYM-230', 'snap diff latest~1', 'snap diff staging prod', 'snap diff dev prod', 'snap releases --limit 5', 'snap metrics', 'snap metrics --by service']) {
+    for (const command of ['snap show', 'snap show --list', 'snap ticket PYM-230', 'snap diff latest~1', 'snap diff staging prod', 'snap diff dev prod', 'snap releases --limit 5', 'snap metrics', 'snap metrics --by service', 'snap report']) {
       const r = await runExample(`COLUMNS=80 ${command}`);
       expect(r.code, `${command}: ${r.stderr}`).toBe(0);
       const wide = r.stdout.split('\n').filter((l) => [...l].length > 80);
@@ -166,7 +166,7 @@ describe('the demo', () => {
   });
 
   it('help fits 80 columns: the root and every read command', async () => {
-    for (const sub of ['', 'show', 'ticket', 'diff', 'releases', 'metrics', 'index rebuild', 'completion', 'run', 'status', 'demo']) {
+    for (const sub of ['', 'show', 'ticket', 'diff', 'releases', 'metrics', 'report', 'index rebuild', 'completion', 'run', 'status', 'demo']) {
       const r = await runExample(`COLUMNS=80 snap ${sub} --help`);
       expect(r.code).toBe(0);
       expect({ sub, wide: r.stdout.split('\n').filter((l) => [...l].length > 80) }).toEqual({ sub, wide: [] });

@@ -8,7 +8,6 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfigOrThrow } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { formatBytes } from '../report/page.js';
 import type { ReportResult } from '../report/write.js';
 import { pathToFileURL } from 'node:url';
 import { versionChanges } from '../core/compare.js';
@@ -18,7 +17,7 @@ import type { Fixture } from '../sandbox/fixtures/types.js';
 import { renderDeployments, renderDrift, renderTicketKeys } from '../ui/delivery.js';
 import { outputWidth, renderWhatRunsWhere } from '../ui/show.js';
 import { renderRunHeader, renderWarnings } from '../ui/summary.js';
-import { formatDuration } from '../ui/terminal.js';
+import { formatBytes, formatDuration } from '../ui/terminal.js';
 import { colorsFor, progressFor, type CommandIO, type GlobalOptions } from './context.js';
 
 export interface DemoOptions extends GlobalOptions {
@@ -116,7 +115,7 @@ export async function runDemo(options: DemoOptions, io: CommandIO): Promise<numb
       if (envs.length > 1) say(`\n${renderDrift(second.snapshot, c, { from: envs[envs.length - 2], to: envs[envs.length - 1] })}`);
       const warnings = renderWarnings(second.snapshot.warnings, c, 8, outputWidth(io));
       if (warnings) say(`\n${warnings}`);
-      say(`\n${c.bold('Report:')} ${report.file} (${formatBytes(report.bytes)}): open it in a browser (${pathToFileURL(report.file).href})`);
+      say(`\n${c.bold('Report:')} ${report.file} (${formatBytes(report.bytes)})\n${c.dim(`Open it in a browser: ${pathToFileURL(report.file).href}`)}`);
       say(`\nDemo finished in ${formatDuration(Date.now() - started)}. ${options.dir ? `Files are in ${dir}.` : 'Pass --dir <folder> to keep the files and read them back with snap show, ticket, diff, releases and metrics.'}`);
       if (options.dir) {
         const quote = (p: string) => (/^[\w./-]+$/.test(p) ? p : `'${p.replaceAll("'", "'\\''")}'`);

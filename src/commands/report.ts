@@ -5,9 +5,11 @@ import { pathToFileURL } from 'node:url';
 import { usageError } from '../errors.js';
 import { checkNames } from '../history/filter.js';
 import { openHistory } from '../history/open.js';
-import { formatBytes } from '../report/page.js';
 import { writeReport } from '../report/write.js';
 import { writeJson } from '../ui/write-json.js';
+import { outputWidth } from '../ui/show.js';
+import { wrapWords } from '../ui/summary.js';
+import { formatBytes } from '../ui/terminal.js';
 import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
 import { parseSpan } from './metrics.js';
 
@@ -40,10 +42,10 @@ export async function runReport(options: ReportOptions, io: CommandIO, now = new
       return 0;
     }
     const c = colorsFor(io, options);
-    io.stdout.write(
-      `${c.bold(`Wrote ${result.file}`)} (${formatBytes(result.bytes)}; ${result.projects} project${result.projects === 1 ? '' : 's'}, ${result.services.toLocaleString('en')} services, ${result.tickets.toLocaleString('en')} tickets, ${result.deployments.toLocaleString('en')} deployments in the window) in ${(result.durationMs / 1000).toFixed(2)} s\n` +
-        c.dim(`Open it in a browser: ${pathToFileURL(result.file).href}\n`),
-    );
+    const plural = (n: number, word: string) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+    const what = `${formatBytes(result.bytes)}, written in ${(result.durationMs / 1000).toFixed(2)} s: ${plural(result.projects, 'project')}, ${plural(result.services, 'service')}, ${plural(result.tickets, 'ticket')}, ${plural(result.deployments, 'deployment')} in the window`;
+    const width = outputWidth(io);
+    io.stdout.write(`${c.bold(`Wrote ${result.file}`)}\n${wrapWords(what.split(' '), ' ', width).join('\n')}\n${c.dim(`Open it in a browser: ${pathToFileURL(result.file).href}`)}\n`);
     return 0;
   } finally {
     history.close();

@@ -5,7 +5,7 @@ import { runSnapshot } from '../core/run.js';
 import { ExitCode, SnapError, usageError } from '../errors.js';
 import { renderDeployments, renderDrift, renderTicketKeys } from '../ui/delivery.js';
 import { writeJson } from '../ui/write-json.js';
-import { formatBytes } from '../report/page.js';
+import { formatBytes } from '../ui/terminal.js';
 import type { ReportResult } from '../report/write.js';
 import { renderRunHeader, renderWarnings } from '../ui/summary.js';
 import { outputWidth, renderWhatRunsWhere } from '../ui/show.js';

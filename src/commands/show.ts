@@ -9,7 +9,7 @@ import { ticketsByEnvironment } from '../ui/delivery.js';
 import { outputWidth, renderWhatRunsWhere } from '../ui/show.js';
 import { renderWarnings } from '../ui/summary.js';
 import { renderTable } from '../ui/table.js';
-import { visibleLength } from '../ui/terminal.js';
+import { formatBytes, visibleLength } from '../ui/terminal.js';
 import { writeJson } from '../ui/write-json.js';
 import { usageError } from '../errors.js';
 import { colorsFor, type CommandIO, type GlobalOptions } from './context.js';
@@ -59,7 +59,6 @@ export async function snapshotFor(history: History, ref: string | undefined, io:
   return { snapshot: await loadSnapshot(history, resolved.entry, options), entry: resolved.entry, file: path.join(history.layout.snapshotsDir, resolved.entry.file ?? '') };
 }
 
-const kb = (bytes: number) => (bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`);
 
 /** `snap show`: what runs where in a snapshot (the latest by default) and the tickets in each environment; no network. */
 export async function runShow(ref: string | undefined, options: ShowOptions, io: CommandIO, now = new Date()): Promise<number> {
@@ -87,7 +86,7 @@ export async function runShow(ref: string | undefined, options: ShowOptions, io:
       const table = (wide: boolean) => {
         const rows = [['', 'snapshot', 'taken (UTC)', ...(wide ? ['age'] : []), 'outcome', 'running', ...(wide ? ['deployments'] : []), 'size'].map((h) => c.bold(h))];
         shown.forEach((s, i) =>
-          rows.push([c.dim(`latest~${shown.length - 1 - i}`), s.id, s.takenAt.slice(0, 16).replace('T', ' '), ...(wide ? [age(s.takenAt, now)] : []), s.outcome, `${s.running}/${s.services}`, ...(wide ? [String(s.deployments)] : []), s.file ? (orphan(s) ? c.yellow('keyframe gone') : kb(s.bytes)) : c.dim('removed')]),
+          rows.push([c.dim(`latest~${shown.length - 1 - i}`), s.id, s.takenAt.slice(0, 16).replace('T', ' '), ...(wide ? [age(s.takenAt, now)] : []), s.outcome, `${s.running}/${s.services}`, ...(wide ? [String(s.deployments)] : []), s.file ? (orphan(s) ? c.yellow('keyframe gone') : formatBytes(s.bytes)) : c.dim('removed')]),
         );
         return renderTable(rows);
       };

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { humanDuration } from '../commands/metrics.js';
+import { formatBytes } from '../ui/terminal.js';
 import type { ReportData, ReportDeployment } from './types.js';
 
 /**
@@ -20,13 +22,8 @@ const packedJson = (value: unknown) => gzipSync(JSON.stringify(value), { level: 
 /** Script text that cannot close its element early. */
 const scriptText = (text: string) => text.replace(/<\/script/gi, '<\\/script');
 
-function duration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return '–';
-  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
-  if (ms < 172_800_000) return `${(ms / 3_600_000).toFixed(1)} h`;
-  return `${(ms / 86_400_000).toFixed(1)} d`;
-}
+/** A length of time as a person reads it (the read commands' form): 45 s, 12 min, 5.2 h, 3.4 d; – when unknown. */
+const duration = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? '–' : humanDuration(ms));
 const minute = (iso: string | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '–');
 const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 1000) / 10} %`);
 
@@ -266,8 +263,7 @@ ${healthHtml(data)}
 </html>
 `;
   const bytes = Buffer.byteLength(html) - SIZE_MARK.length;
-  const size = (n: number) => (n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
-  const label = `${size(bytes)} file`;
+  const label = `${formatBytes(bytes)} file`;
   return html.replace(SIZE_MARK, label);
 }
 
@@ -279,9 +275,4 @@ export function readReportData(html: string): ReportData {
   const m = /<script type="application\/octet-stream" id="snap-data" data-encoding="gzip\+base64">([^<]*)<\/script>/.exec(html);
   if (!m) throw new Error('not a snap report page (no snap-data element)');
   return JSON.parse(gunzipSync(Buffer.from(m[1], 'base64')).toString('utf8')) as ReportData;
-}
-
-/** Bytes as a person reads them: 812 KB, 3.4 MB. */
-export function formatBytes(n: number): string {
-  return n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`;
 }

@@ -54,7 +54,7 @@ const MARKS: Record<CellMark, { symbol: string; label: string }> = {
 };
 const TICKET_MARKS: Record<string, string> = { in: '✓ in', partial: '◐ partial', 'rolling-out': '↻ rolling out', reverted: '↺ reverted', unknown: '? unknown', 'not yet': '· not yet' };
 
-/** A length of time as a person reads it: 45 s, 12 min, 5.2 h, 3.4 d. */
+/** A length of time as a person reads it: 45 s, 12 min, 5.2 h, 3.4 d (humanDuration's form; the page cannot import it). */
 function duration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
   if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
