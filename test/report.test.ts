@@ -101,7 +101,10 @@ describe('what the report says agrees with the read commands', () => {
           const d = project.services.find((x: { service: string }) => x.service === s.name);
           if (!behind || !d) continue;
           if ('unknown' in behind) expect(d.status).toBe('unknown');
-          else expect(behind.commits).toBe(d.ahead ?? 0);
+          else {
+            expect(behind.commits).toBe(d.ahead ?? 0);
+            expect(behind.ahead).toBe(d.behind ?? 0);
+          }
         }
       }
     }

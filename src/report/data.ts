@@ -129,7 +129,7 @@ export async function buildReportData(history: History, options: ReportDataOptio
             cell.behind =
               d.status === 'unknown'
                 ? { from: pair.from, unknown: d.reason ?? 'unknown' }
-                : { from: pair.from, commits: d.ahead.commits, pullRequests: d.ahead.pullRequests.length, tickets: d.ahead.tickets.length, status: d.status };
+                : { from: pair.from, commits: d.ahead.commits, pullRequests: d.ahead.pullRequests.length, tickets: d.ahead.tickets.length, status: d.status, ahead: d.behind.commits };
           }
           return cell;
         });

@@ -36,9 +36,10 @@ export interface ReportCell {
   deployedAt?: string;
   /**
    * How far this environment is behind the one before it in promotion order (what promoting that one
-   * here would ship): commits, PR and ticket counts; or why it is unknown.
+   * here would ship): commits, PR and ticket counts; `ahead`: commits this environment has that the
+   * one before lacks (a hotfix made here; status behind or diverged); or why it is unknown.
    */
-  behind?: { from: string; commits: number; pullRequests: number; tickets: number; status: string } | { from: string; unknown: string };
+  behind?: { from: string; commits: number; pullRequests: number; tickets: number; status: string; ahead: number } | { from: string; unknown: string };
 }
 
 /** A project of the radar: environments in promotion order, services sorted by name, cells[i] for environments[i]. */

@@ -129,9 +129,18 @@ const needsAttention = (r: Row) => r.cells.some((c) => c && c.mark !== 'ok' && c
 const ticketsByRepository = new Map<string, ReportTicket[]>();
 for (const t of data.tickets) for (const repo of t.repositories) (ticketsByRepository.get(repo) ?? ticketsByRepository.set(repo, []).get(repo)!).push(t);
 
+/** How an environment stands to the one before it: "= dev", "12 behind dev, 3 tickets", "2 ahead of dev", "5 behind, 2 ahead of dev". */
+function relation(b: { from: string; commits: number; tickets: number; ahead: number }): string {
+  if (b.commits === 0 && b.ahead === 0) return `= ${b.from}`;
+  const tickets = b.tickets ? `, ${plural(b.tickets, 'ticket')}` : '';
+  if (b.ahead === 0) return `${b.commits} behind ${b.from}${tickets}`;
+  if (b.commits === 0) return `${b.ahead} ahead of ${b.from}`;
+  return `${b.commits} behind, ${b.ahead} ahead of ${b.from}${tickets}`;
+}
+
 function cellButton(r: Row, env: string, c: ReportCell): HTMLElement {
   const mark = MARKS[c.mark];
-  const behind = !c.behind ? '' : 'unknown' in c.behind ? `vs ${c.behind.from}: unknown` : c.behind.commits === 0 ? `= ${c.behind.from}` : `${c.behind.commits} behind ${c.behind.from}${c.behind.tickets ? `, ${plural(c.behind.tickets, 'ticket')}` : ''}`;
+  const behind = !c.behind ? '' : 'unknown' in c.behind ? `vs ${c.behind.from}: unknown` : relation(c.behind);
   const health = c.desired !== undefined ? `${c.ready ?? 0}/${c.desired}` : c.pods ? `${c.pods.ready}/${c.pods.total}` : '';
   return el(
     'button',
@@ -273,7 +282,7 @@ function openDetail(r: Row, env: string, c: ReportCell): void {
     ['Deployed', c.deployedAt ? `${minute(c.deployedAt)} (${ageOf(c.deployedAt)} before the snapshot)` : '–'],
     ['Repository', r.repository],
   ];
-  if (c.behind) facts.push([`Behind ${c.behind.from}`, 'unknown' in c.behind ? `unknown: ${c.behind.unknown}` : `${plural(c.behind.commits, 'commit')}, ${plural(c.behind.pullRequests, 'PR')}, ${plural(c.behind.tickets, 'ticket')} (${c.behind.status})`]);
+  if (c.behind) facts.push([`Against ${c.behind.from}`, 'unknown' in c.behind ? `unknown: ${c.behind.unknown}` : `${relation(c.behind)}: promoting ${c.behind.from} here would ship ${plural(c.behind.commits, 'commit')}, ${plural(c.behind.pullRequests, 'PR')}, ${plural(c.behind.tickets, 'ticket')}${c.behind.ahead ? `; ${plural(c.behind.ahead, 'commit')} here are not in ${c.behind.from}` : ''}`]);
   if (c.rollout?.message) facts.push(['Rollout message', c.rollout.message]);
   const p = data.names.projects.indexOf(r.project);
   const e = data.names.environments.indexOf(env);
