@@ -224,7 +224,11 @@ describe('the demo report in Chromium', () => {
       expect(await o.page.locator('#calendar table tbody tr').count()).toBe(days.size);
       expect(await o.page.locator('#metrics table').first().locator('tbody tr').count()).toBe(data.metrics.length);
       expect(await o.page.locator('#health table').first().locator('tbody tr').count()).toBeGreaterThan(0);
-      expect(await o.page.locator('noscript').count()).toBe(1);
+      // What runs where, every service, as plain tables.
+      const services = data.projects.reduce((n, p) => n + p.services.length, 0);
+      expect(await o.page.locator('#radar noscript table tbody tr, #radar table:not(.radar) tbody tr').count()).toBeGreaterThanOrEqual(services);
+      const text = (await o.page.locator('#radar').textContent())!;
+      for (const p of data.projects) for (const sv of p.services) expect(text).toContain(sv.name);
       expect(o.requests).toEqual([]);
     } finally {
       await o.context.close();

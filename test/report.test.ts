@@ -144,7 +144,9 @@ describe('what the report says agrees with the read commands', () => {
       for (const place of r.environments as { project: string; environment: string; status: string; since?: { at: string } }[]) {
         const where = `${place.project}/${place.environment}`;
         expect(t.status[where] ?? 'not yet', `${t.key} in ${where}`).toBe(place.status === 'taken out' ? 'not yet' : place.status);
-        if (t.arrived[where]) expect(t.arrived[where]).toBe(place.since?.at);
+        // There when the history began: the time of the deployment that brought it, as snap ticket names it.
+        if (t.deployed?.includes(where)) expect(t.arrived[where]).toBe((place.since as { deployment?: { at: string } }).deployment?.at);
+        else if (t.arrived[where]) expect(t.arrived[where]).toBe(place.since?.at);
       }
     }
     const raw = JSON.parse((await cli(['show', '--raw'])).stdout);
@@ -159,8 +161,18 @@ describe('what the report says agrees with the read commands', () => {
       expect(m.window.leadTimeMs).toBe(scope.leadTime.medianMs);
       expect(m.window.changeFailureRate).toBe(scope.changeFailureRate.rate === undefined ? undefined : Math.round(scope.changeFailureRate.rate * 10000) / 10000);
       expect(m.window.recoveryMs).toBe(scope.recoveryTime.medianMs);
-      // The weeks add up to the window.
-      expect(m.weeks.reduce((n, w) => n + w.deployments, 0)).toBe(m.window.deployments);
+      expect([m.window.recovered, m.window.open]).toEqual([scope.recoveryTime.recovered, scope.recoveryTime.open]);
+      // The trend: the window before, as snap metrics has it.
+      const before = metrics.scopes.find((x: { scope: { project?: string } }) => x.scope.project === m.project).previous;
+      expect([m.previous.deployments, m.previous.leadTimeMs, m.previous.recoveryMs]).toEqual([before.deployments, before.leadTime.medianMs, before.recoveryTime.medianMs]);
+    }
+    // The whole weeks add up to what snap metrics counts over as many weeks.
+    const weeks = data.metrics[0].weeks.length;
+    const whole = await json(['metrics', '--window', `${weeks * 7}d`, '--until', data.window.end, '--json']);
+    for (const m of data.metrics) {
+      const scope = whole.scopes.find((x: { scope: { project?: string } }) => x.scope.project === m.project).current;
+      expect(m.weeks.reduce((n, w) => n + w.deployments, 0)).toBe(scope.deployments);
+      expect(m.weeks.every((w) => Date.parse(w.end) - Date.parse(w.start) === 7 * 86_400_000)).toBe(true);
     }
   });
 
@@ -210,6 +222,41 @@ describe('snap report', () => {
       expect(r.stderr).toMatch(message);
     }
     expect((await readdir(dir)).filter((f) => f.endsWith('.html')).sort()).toEqual(['payments.html', 'snap-report.html']);
+    expect(readReportData(await readFile(path.join(dir, 'snap-report.html'), 'utf8')).snapshot.id).toBe(data.snapshot.id);
+  });
+
+  it('refuses to write where a report does not belong, and leaves the file as it was', async () => {
+    const config = path.join(dir, 'snap.config.yaml');
+    await writeFile(path.join(dir, 'notes.txt'), 'my notes\n');
+    const before = await Promise.all([config, path.join(dir, 'kubeconfig.yaml'), path.join(dir, 'notes.txt'), path.join(dir, '.snap', 'latest.json')].map((f) => readFile(f)));
+    const cases: [string, RegExp][] = [
+      [config, /is snap's config/],
+      [path.join(dir, 'kubeconfig.yaml'), /is a kubeconfig/],
+      [path.join(dir, '.snap', 'latest.json'), /inside the data directory/],
+      [path.join(dir, '.snap', 'report.html'), /inside the data directory/],
+      [path.join(dir, 'notes.txt'), /exists and is not a snap report/],
+      ['/dev/null', /not a regular file/],
+    ];
+    for (const [out, message] of cases) {
+      const r = await cli(['report', '--out', out]);
+      expect(r.code, out).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    const after = await Promise.all([config, path.join(dir, 'kubeconfig.yaml'), path.join(dir, 'notes.txt'), path.join(dir, '.snap', 'latest.json')].map((f) => readFile(f)));
+    expect(after).toEqual(before);
+    // A report is replaced; an empty file may be written.
+    expect((await cli(['report', '--out', path.join(dir, 'snap-report.html')])).code).toBe(0);
+    await writeFile(path.join(dir, 'empty.html'), '');
+    expect((await cli(['report', '--out', path.join(dir, 'empty.html')])).code).toBe(0);
+  });
+
+  it('--out - writes the page to stdout, and not with --json', async () => {
+    const r = await cli(['report', '--out', '-']);
+    expect(r.code).toBe(0);
+    expect(readReportData(r.stdout).snapshot.id).toBe(data.snapshot.id);
+    const both = await cli(['report', '--out', '-', '--json']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--json/);
   });
 
   it('a file that cannot be written: exit 1 naming it', async () => {
@@ -230,6 +277,51 @@ describe('snap report', () => {
   });
 });
 
+describe('what the page marks', () => {
+  it('a service with fewer pods ready than desired, or a pod not ready, is never "healthy"', async () => {
+    const show = await json(['show', '--json']);
+    let checked = 0;
+    for (const p of data.projects) {
+      for (const sv of p.services) {
+        p.environments.forEach((env, i) => {
+          const cell = sv.cells[i];
+          const state = show.projects[p.name].environments[env].services[sv.name];
+          if (!cell || state?.status !== 'running' || state.rolloutStatus?.state !== 'complete') return;
+          const short = state.pods.ready < state.replicas.desired || state.pods.notReady.length > 0;
+          if (short) checked++;
+          expect(cell.mark, `${p.name}/${env}/${sv.name}`).toBe(short ? (state.pods.ready === 0 ? 'down' : 'degraded') : 'ok');
+        });
+      }
+    }
+    expect(checked).toBeGreaterThan(2);
+  });
+
+  it('a ticket rolling out behind a stalled rollout says so, as snap ticket does', async () => {
+    const rolling = data.tickets.filter((t) => Object.values(t.status).includes('rolling-out'));
+    expect(rolling.length).toBeGreaterThan(0);
+    const report = await json(['ticket', ...rolling.slice(0, 8).map((t) => t.key), '--json']);
+    let held = 0;
+    for (const t of rolling.slice(0, 8)) {
+      for (const place of report.tickets.find((x: { key: string }) => x.key === t.key).environments as { project: string; environment: string; held?: { state: string }[] }[]) {
+        const where = `${place.project}/${place.environment}`;
+        expect(t.held?.[where], `${t.key} ${where}`).toBe(place.held?.[0]?.state);
+        if (place.held) held++;
+      }
+    }
+    expect(held).toBeGreaterThan(0);
+  });
+
+  it('a window longer than the history is cut to it, and says what was asked', async () => {
+    const r = await json(['report', '--since', '3650d', '--out', path.join(dir, 'decade.html'), '--json']);
+    const decade = readReportData(await readFile(r.file, 'utf8'));
+    expect(decade.window.askedDays).toBe(3650);
+    expect(decade.window.days).toBeLessThan(60);
+    expect(decade.deployments.length).toBe((await json(['releases', '--since', decade.window.start, '--until', new Date(Date.parse(decade.window.end) + 1).toISOString(), '--json'])).count);
+    expect(decade.deployments.length).toBe((await json(['releases', '--json'])).count);
+    expect(r.bytes).toBeLessThan(1_048_576);
+  });
+});
+
 describe('report.path in the config', () => {
   it('snap run writes the report after the run; a bad report.since is a config error', async () => {
     const config = path.join(dir, 'snap.config.yaml');
@@ -244,14 +336,30 @@ describe('report.path in the config', () => {
       expect(written.window.days).toBe(14);
       expect(written.health.runs.length).toBeGreaterThanOrEqual(3);
       if (run.code !== 1) expect(JSON.parse(run.stdout).report).toMatchObject({ file: path.join(dir, 'site', 'index.html') });
-      await writeFile(config, `${original}\nreport:\n  path: site/index.html\n  since: fortnight\n`);
-      const bad = await cli(['config', 'validate']);
-      expect(bad.code).toBe(2);
-      expect(bad.stderr + bad.stdout).toMatch(/report\.since.*length of time/s);
+      // That run could not read GitHub (the sandbox is gone): tickets are those of the newest snapshot that has them, said so.
+      expect(written.snapshot.ticketsFrom).toBeDefined();
+      expect(written.tickets.length).toBe(data.tickets.length);
+      expect(page).toContain('GitHub was not read for it');
+      // A failed run: the report follows it, and says why it failed.
+      const failed = await runCli(['run'], { cwd: dir, env: { SNAP_KUBECONFIG: path.join(dir, 'no-such-kubeconfig') }, timeoutMs: 60_000 });
+      expect(failed.code).not.toBe(0);
+      const after = readReportData(await readFile(path.join(dir, 'site', 'index.html'), 'utf8'));
+      expect(after.health.lastRun).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/^KUBECONFIG_INVALID: /) });
+      for (const since of ['fortnight', '0d']) {
+        await writeFile(config, `${original}\nreport:\n  path: site/index.html\n  since: ${since}\n`);
+        const bad = await cli(['config', 'validate']);
+        expect(bad.code, since).toBe(2);
+        expect(bad.stderr + bad.stdout).toMatch(/report\.since.*length of time above zero/s);
+      }
+      // report.since alone: the window of snap report, and no report after runs.
+      await writeFile(config, `${original}\nreport:\n  since: 7d\n`);
+      expect((await cli(['config', 'validate'])).code).toBe(0);
+      const week = await json(['report', '--out', path.join(dir, 'week.html'), '--json']);
+      expect(readReportData(await readFile(week.file, 'utf8')).window.days).toBe(7);
     } finally {
       await writeFile(config, original);
     }
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('the page cannot be broken by what it shows', () => {
@@ -262,7 +370,7 @@ describe('the page cannot be broken by what it shows', () => {
       ...base,
       projects: [{ name: evil, environments: ['dev', 'prod'], services: [] }],
       promotions: [],
-      metrics: [{ project: evil, environment: 'prod', window: { deployments: 0, perWeek: 0, failed: 0, bands: {} }, weeks: [] }],
+      metrics: [{ project: evil, environment: 'prod', window: { deployments: 0, perWeek: 0, failed: 0, recovered: 0, open: 0, bands: {} }, previous: { deployments: 0, perWeek: 0, failed: 0, recovered: 0, open: 0, bands: {} }, weeks: [] }],
       health: { ...base.health, warnings: [{ code: 'X', severity: 'warning', count: 1, examples: [evil] }], stale: [{ project: evil, service: evil, environments: [evil] }], disagree: [] },
     };
     const page = await renderReport(crafted);

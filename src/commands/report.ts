@@ -1,11 +1,10 @@
 import { Command } from 'commander';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { usageError } from '../errors.js';
 import { checkNames } from '../history/filter.js';
 import { openHistory } from '../history/open.js';
-import { writeReport } from '../report/write.js';
+import { checkReportTarget, writeReport } from '../report/write.js';
 import { writeJson } from '../ui/write-json.js';
 import { outputWidth } from '../ui/show.js';
 import { wrapWords } from '../ui/summary.js';
@@ -34,8 +33,17 @@ export async function runReport(options: ReportOptions, io: CommandIO, now = new
     for (const note of history.notes) io.stderr.write(`snap: ${note}\n`);
     const windowMs = options.since !== undefined ? parseSpan(options.since, '--since') : (history.config.report?.windowMs ?? parseSpan('30d', '--since'));
     const projects = checkNames('--project', options.project, history.config.projects.map((p) => p.name));
+    if (options.out === '-') {
+      // The page on stdout (a pipe, a web server's CGI), nothing written here.
+      if (options.json) throw usageError('--json prints what was written; with --out - the page itself goes to stdout', 'leave out one of the two');
+      const { buildReportData } = await import('../report/data.js');
+      const { renderReport } = await import('../report/page.js');
+      const { SNAP_VERSION } = await import('../version.js');
+      io.stdout.write(await renderReport(await buildReportData(history, { windowMs, projects, now, toolVersion: SNAP_VERSION })));
+      return 0;
+    }
     const file = options.out !== undefined ? path.resolve(io.cwd, options.out) : (history.config.report?.path ?? path.resolve(io.cwd, DEFAULT_REPORT_FILE));
-    if (await stat(file).then((s) => s.isDirectory(), () => false)) throw usageError(`${file} is a folder`, `name a file in it, e.g. --out ${path.join(options.out ?? file, DEFAULT_REPORT_FILE)}`);
+    await checkReportTarget(file, history.config, io.env);
     const result = await writeReport(history, file, { windowMs, projects, now });
     if (options.json) {
       await writeJson(io.stdout, result);
@@ -55,7 +63,7 @@ export async function runReport(options: ReportOptions, io: CommandIO, now = new
 export function reportCommand(handle: (options: ReportOptions) => Promise<void>): Command {
   return new Command('report')
     .description('write one self-contained HTML page of the history: radar of what runs where, promotion previews, ticket tracker, release calendar, DORA metrics and health; no network')
-    .option('--out <file>', `the file to write (default: report.path in the config, else ./${DEFAULT_REPORT_FILE})`)
+    .option('--out <file>', `the file to write, - for stdout (default: report.path in the config, else ./${DEFAULT_REPORT_FILE}); an existing file is replaced only when it is a snap report`)
     .option('--since <span>', 'the window covered, back from the newest snapshot: 30d, 12h, 2w (default: report.since, else 30d)')
     .option('--project <names>', 'only these projects (comma-separated)')
     .option('--json', 'print where it went, its size (bytes), time (ms) and what it holds, as JSON')
@@ -67,10 +75,12 @@ Examples:
   $ snap report --out site/index.html --since 90d
   $ snap report --project payments --out payments.html
   $ snap report --json | jq .bytes
+  $ snap report --out - | gzip > report.html.gz
 
 The page needs no server and makes no network request: open it from disk or a CI artifact.
 To write it after every run, set report.path in the config (docs/report.md).
-Exit codes: 0 written, 2 an unknown project, a bad --since or --out, or no snapshot yet;
+Exit codes: 0 written; 2 an unknown project, a bad --since, an --out that is no place for a report
+(inside the data directory, the config, a file that is not a snap report), or no snapshot yet;
 1 the file cannot be written.`,
     )
     .action(async (_options, command: Command) => handle(command.optsWithGlobals()));

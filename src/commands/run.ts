@@ -101,7 +101,7 @@ export async function alertAfterRun(config: Config, io: CommandIO, options: Glob
  * cannot be written is a warning on stderr. Returns what was written, if anything.
  */
 export async function reportAfterRun(config: Config, io: CommandIO, options: GlobalOptions): Promise<ReportResult | undefined> {
-  if (!config.report) return undefined;
+  if (!config.report?.path) return undefined;
   const { writeConfiguredReport } = await import('../report/write.js');
   const { result, problem } = await writeConfiguredReport(config, io);
   if (problem) stderrLog(io, options)('warning', 'report', problem, 'warning: ');

@@ -291,7 +291,7 @@ function normalise(
     // Default: 30 days of snapshot files (those the release history names are kept regardless).
     retention: raw.retention?.keep || raw.retention?.maxAgeDays ? { ...(raw.retention?.keep ? { keep: raw.retention.keep } : {}), ...(raw.retention?.maxAgeDays ? { maxAgeDays: raw.retention.maxAgeDays } : {}) } : { maxAgeDays: DEFAULT_RETENTION_DAYS, keep: DEFAULT_RETENTION_KEEP },
     alerts,
-    ...(raw.report ? { report: { path: path.resolve(dir, expandHome(raw.report.path, env)), windowMs: spanMs(raw.report.since) ?? 30 * 86_400_000 } } : {}),
+    ...(raw.report ? { report: { ...(raw.report.path ? { path: path.resolve(dir, expandHome(raw.report.path, env)) } : {}), windowMs: spanMs(raw.report.since) ?? 30 * 86_400_000 } } : {}),
     monitoring: raw.monitoring?.prometheusFile ? { prometheusFile: path.resolve(dir, expandHome(raw.monitoring.prometheusFile, env)) } : {},
     tickets: {
       ...(raw.tickets?.jiraProjects?.length ? { jiraProjects: [...new Set(raw.tickets.jiraProjects.map((k) => k.toUpperCase()))] } : {}),

@@ -1,3 +1,4 @@
+import { spanMs } from '../util/span.js';
 import { z } from 'zod';
 
 /**
@@ -189,14 +190,14 @@ export const monitoringSchema = z
 
 export const reportSchema = z
   .strictObject({
-    path: z.string().min(1).describe('After each run, write the HTML report (snap report) here, relative to this file; written whole or not at all.'),
+    path: z.string().min(1).optional().describe('After each run, write the HTML report (snap report) here, relative to this file; written whole or not at all. Also where snap report writes without --out.'),
     since: z
       .string()
-      .regex(/^\d+(\.\d+)?\s*(m|min|h|d|w)$/i, 'write a length of time such as 30d, 12h or 2w')
+      .refine((text) => spanMs(text) !== undefined, 'write a length of time above zero, such as 30d, 12h or 2w')
       .default('30d')
-      .describe('The window the report covers, back from the newest snapshot: 30d, 12h, 2w.'),
+      .describe('The window the report covers, back from the newest snapshot: 30d, 12h, 2w (snap report --since overrides it).'),
   })
-  .describe('The HTML report written after each run.');
+  .describe('The HTML report (snap report): where it is written after each run, and the window it covers.');
 
 export const retentionSchema = z
   .strictObject({

@@ -89,8 +89,8 @@ export interface Config {
   monitoring: { prometheusFile?: string };
   retention: { keep?: number; maxAgeDays?: number };
   alerts: AlertSettings;
-  /** The HTML report written after each run: its absolute path and window (ms); absent when not configured. */
-  report?: { path: string; windowMs: number };
+  /** The HTML report: where it is written after each run (absolute; none when absent) and its window (ms); absent when not configured. */
+  report?: { path?: string; windowMs: number };
   tickets: TicketSettings;
   projects: Project[];
   /** sha256 of the normalised config: tells caches made from another config apart. */

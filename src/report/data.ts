@@ -3,6 +3,7 @@ import { diffEnvironments } from '../history/compare.js';
 import { computeMeasures, measureInputs, type Measures } from '../history/metrics.js';
 import { loadSnapshot, type History } from '../history/open.js';
 import { readPullRequestTitles } from '../store/github-cache.js';
+import { isDesired } from '../ui/summary.js';
 import type { RunRecord } from '../store/run-log.js';
 import type { CellMark, MeasuresSummary, ReportCell, ReportData, ReportDeployment, ReportHealth, ReportMetrics, ReportProject, ReportPromotion, ReportTicket } from './types.js';
 
@@ -35,19 +36,24 @@ export function cellMark(s: ServiceState): CellMark {
   const state = s.rolloutStatus?.state;
   if (state === 'scaled-to-zero') return 'zero';
   if (state === 'stalled') return 'stalled';
+  const desired = s.replicas?.desired ?? 1;
   const serving = s.serving ? s.serving.filter((x) => x.role !== 'preview').reduce((n, x) => n + x.ready, 0) : s.pods?.ready;
-  if ((s.replicas?.desired ?? 1) > 0 && serving === 0) return 'down';
+  if (desired > 0 && serving === 0) return 'down';
   if (state === 'paused') return 'paused';
   if (state === 'progressing') return 'progressing';
+  if ((desiredReady(s) ?? desired) < desired || (s.pods?.notReady.length ?? 0) > 0) return 'degraded';
   return 'ok';
 }
 
+/** Ready pods of the desired version (a blue-green preview not counted); all ready pods when what serves is not known. */
+function desiredReady(s: ServiceState): number | undefined {
+  return s.serving ? s.serving.filter((x) => x.role !== 'preview' && isDesired(s, x)).reduce((n, x) => n + x.ready, 0) : s.pods?.ready;
+}
+
 function cellOf(s: ServiceState): ReportCell {
-  const desiredReady = s.serving
-    ? s.serving.filter((x) => x.role !== 'preview' && x.version === s.version?.value && x.image === s.container?.image).reduce((n, x) => n + x.ready, 0)
-    : s.pods?.ready;
+  const ready = desiredReady(s);
   const serving = (s.serving ?? []).filter((x) => x.ready > 0);
-  const several = serving.length > 1 || (serving.length === 1 && (serving[0].version !== s.version?.value || serving[0].image !== s.container?.image));
+  const several = serving.length > 1 || (serving.length === 1 && !isDesired(s, serving[0]));
   return {
     mark: cellMark(s),
     status: s.status,
@@ -55,7 +61,7 @@ function cellOf(s: ServiceState): ReportCell {
     ...(s.commit ? { commit: s.commit.oid.slice(0, 12), ...(s.commit.committedAt ? { committedAt: s.commit.committedAt } : {}), ...(s.commit.headline ? { headline: s.commit.headline } : {}) } : {}),
     ...(s.container ? { image: s.container.image, ...(s.container.digest ? { digest: s.container.digest } : {}) } : {}),
     ...(s.workload ? { workload: `${s.workload.kind} ${s.workload.namespace}/${s.workload.name} in ${s.workload.context}` } : {}),
-    ...(desiredReady !== undefined ? { ready: desiredReady } : {}),
+    ...(ready !== undefined ? { ready } : {}),
     ...(s.replicas ? { desired: s.replicas.desired } : {}),
     ...(s.pods ? { pods: { total: s.pods.total, ready: s.pods.ready, restarts: s.pods.restarts, notReady: s.pods.notReady.slice(0, 10) } } : {}),
     ...(s.rolloutStatus ? { rollout: { state: s.rolloutStatus.state, ...(s.rolloutStatus.reason ? { reason: s.rolloutStatus.reason } : {}), ...(s.rolloutStatus.message ? { message: s.rolloutStatus.message } : {}) } } : {}),
@@ -80,6 +86,8 @@ function summary(m: Measures): MeasuresSummary {
     ...(m.changeFailureRate.rate !== undefined ? { changeFailureRate: Math.round(m.changeFailureRate.rate * 10000) / 10000 } : {}),
     failed: m.changeFailureRate.failed,
     ...(m.recoveryTime.medianMs !== undefined ? { recoveryMs: m.recoveryTime.medianMs } : {}),
+    recovered: m.recoveryTime.recovered,
+    open: m.recoveryTime.open,
     bands: {
       ...(m.deploymentFrequency.band ? { deploymentFrequency: m.deploymentFrequency.band } : {}),
       ...(m.leadTime.band ? { leadTime: m.leadTime.band } : {}),
@@ -99,10 +107,28 @@ function summary(m: Measures): MeasuresSummary {
 export async function buildReportData(history: History, options: ReportDataOptions): Promise<ReportData> {
   const newest = history.index.newest();
   if (!newest) throw new Error('the history has no snapshot');
-  const snapshot = await loadSnapshot(history, newest, { preferLatest: true });
+  const newestState = await loadSnapshot(history, newest, { preferLatest: true });
+  // A snapshot taken without GitHub has no tickets and no drift: tickets come from the newest one that has them, said so (its drift would not match the versions now).
+  let snapshot = newestState;
+  let ticketsFrom: { id: string; takenAt: string } | undefined;
+  if (!newestState.tickets) {
+    const withTickets = history.index.newestWithTickets();
+    if (withTickets && withTickets.id !== newestState.id) {
+      const older = await loadSnapshot(history, withTickets).catch(() => undefined);
+      if (older?.tickets) {
+        snapshot = { ...newestState, tickets: older.tickets };
+        ticketsFrom = { id: older.id, takenAt: older.takenAt };
+      }
+    }
+  }
   const end = Date.parse(snapshot.takenAt);
-  const start = end - options.windowMs;
-  const window = { start: new Date(start).toISOString(), end: snapshot.takenAt, days: Math.round((options.windowMs / DAY) * 100) / 100 };
+  // No further back than the history reaches (its first snapshot, or the oldest revision Kubernetes kept), from that day's start.
+  const earliest = Math.min(Date.parse(history.index.firstSnapshotTime() ?? snapshot.takenAt), Date.parse(history.index.deploymentSummary().first ?? snapshot.takenAt));
+  const reach = Math.floor(earliest / DAY) * DAY;
+  const start = Math.max(end - options.windowMs, Number.isFinite(reach) ? reach : end - options.windowMs);
+  const windowMs = end - start;
+  const days = (ms: number) => Math.round((ms / DAY) * 100) / 100;
+  const window = { start: new Date(start).toISOString(), end: snapshot.takenAt, days: days(windowMs), ...(windowMs < options.windowMs ? { askedDays: days(options.windowMs) } : {}) };
   const chosen = (project: string) => !options.projects || options.projects.has(project);
   const projectNames = Object.keys(snapshot.projects).filter(chosen);
   const configOrder = history.config.projects.map((p) => p.name);
@@ -216,6 +242,19 @@ export async function buildReportData(history: History, options: ReportDataOptio
 
   // Tickets: their place now (the snapshot) and when they came into each environment (the index).
   const lastChange = history.index.lastTicketChanges();
+  // Tickets there when the history began: when a deployment brought them, from the ReplicaSets kept.
+  const firstTime = history.index.firstSnapshotTime();
+  const deployedBefore = firstTime ? history.index.ticketDeploymentsUntil(firstTime) : new Map<string, string>();
+  // Rollouts held (stalled, paused) per place: the repositories they build.
+  const heldRepositories = new Map<string, Map<string, string>>();
+  for (const p of projects) {
+    p.environments.forEach((env, i) => {
+      for (const sv of p.services) {
+        const state = sv.cells[i]?.rollout?.state;
+        if (state === 'stalled' || state === 'paused') (heldRepositories.get(`${p.name}/${env}`) ?? heldRepositories.set(`${p.name}/${env}`, new Map()).get(`${p.name}/${env}`)!).set(sv.repository, state);
+      }
+    });
+  }
   const tickets: ReportTicket[] = [];
   for (const [key, t] of Object.entries(snapshot.tickets ?? {})) {
     const environments = t.environments.filter((e) => chosen(e.project));
@@ -231,9 +270,23 @@ export async function buildReportData(history: History, options: ReportDataOptio
     }
     // Since when it has had its present status there: the newest change, when it is to that status.
     const arrived: Record<string, string> = {};
+    const deployed: string[] = [];
+    const held: Record<string, string> = {};
     for (const e of environments) {
+      const where = `${e.project}/${e.environment}`;
       const change = lastChange.get(`${key}\n${e.project}\n${e.environment}`);
-      if (change && change[0] === e.status) arrived[`${e.project}/${e.environment}`] = change[1];
+      if (!change || change[0] !== e.status) continue;
+      if (firstTime && change[1] <= firstTime) {
+        // There at the first snapshot: the time it came is that of the deployment that brought it, if known.
+        const at = deployedBefore.get(`${key}\n${e.project}\n${e.environment}`);
+        if (at) (arrived[where] = at), deployed.push(where);
+      } else arrived[where] = change[1];
+    }
+    for (const e of environments) {
+      if (e.status !== 'rolling-out') continue;
+      const where = `${e.project}/${e.environment}`;
+      const state = repositories.map((r) => heldRepositories.get(where)?.get(r)).find((x) => x);
+      if (state) held[where] = state;
     }
     tickets.push({
       key,
@@ -245,6 +298,8 @@ export async function buildReportData(history: History, options: ReportDataOptio
       status,
       ...(Object.keys(missing).length ? { missing } : {}),
       arrived,
+      ...(deployed.length ? { deployed } : {}),
+      ...(Object.keys(held).length ? { held } : {}),
     });
   }
   tickets.sort((a, b) => ((b.mergedAt ?? '') < (a.mergedAt ?? '') ? -1 : (b.mergedAt ?? '') > (a.mergedAt ?? '') ? 1 : a.key.localeCompare(b.key)));
@@ -253,16 +308,19 @@ export async function buildReportData(history: History, options: ReportDataOptio
   const failureWindowMs = options.failureWindowMs ?? DAY;
   const measured = projects.filter((p) => p.environments.length).map((p) => ({ project: p.name, environment: p.environments.at(-1)! }));
   const configProjects = projects.map((p) => ({ name: p.name, environments: p.environments.map((name) => ({ name })) }));
-  // The window's deployments are loaded already: the measures' inputs are among them (none comes after the newest snapshot).
+  // The window's deployments are loaded already; the window before it (for the trend) is read for the measured environments.
+  const before = history.index.deployments({ environments: measuredEnvironments, since: new Date(start - windowMs).toISOString(), until: window.start, ...(options.projects ? { projects: [...options.projects] } : {}) });
+  const known = [...before, ...events];
   const loaded = {
-    deployments: (f: { environments?: readonly string[]; since?: string; until?: string }) => events.filter((e) => (!f.environments || f.environments.includes(e.environment)) && (e.at ?? '') >= (f.since ?? '') && (f.until === undefined || (e.at ?? '') < f.until)),
+    deployments: (f: { environments?: readonly string[]; since?: string; until?: string }) => known.filter((e) => (!f.environments || f.environments.includes(e.environment)) && (e.at ?? '') >= (f.since ?? '') && (f.until === undefined || (e.at ?? '') < f.until)),
     prArrivals: (environment: string, since: string, until: string) => history.index.prArrivals(environment, since, until),
   };
-  const inputs = measureInputs(loaded, configProjects, { environments: [...new Set(measured.map((m) => m.environment))], from: start, to: end, failureWindowMs, keep: (e) => chosen(e.project) });
+  const inputs = measureInputs(loaded, configProjects, { environments: [...new Set(measured.map((m) => m.environment))], from: start - windowMs, to: end, failureWindowMs, keep: (e) => chosen(e.project) });
   const envsOf = (project: string) => projects.find((p) => p.name === project)?.environments ?? [];
-  // Whole weeks back from the newest snapshot; the first one what is left of the window.
+  // Whole weeks back from the newest snapshot (days before the first whole week are in the window's figures only); a window under a week is one.
   const weekSpans: [number, number][] = [];
-  for (let t = end; t > start; t -= WEEK) weekSpans.unshift([Math.max(start, t - WEEK), t]);
+  for (let t = end; t - WEEK >= start - 1; t -= WEEK) weekSpans.unshift([t - WEEK, t]);
+  if (weekSpans.length === 0) weekSpans.push([start, end]);
   const metrics: ReportMetrics[] = measured.map(({ project, environment }) => {
     const pool = inputs.all.filter((e) => e.project === project);
     const selected = pool.filter((e) => e.environment === environment);
@@ -271,6 +329,7 @@ export async function buildReportData(history: History, options: ReportDataOptio
       project,
       environment,
       window: summary(measure(start, end)),
+      previous: summary(measure(start - windowMs, start)),
       weeks: weekSpans.map(([from, to]) => ({ start: new Date(from).toISOString(), end: new Date(to).toISOString(), ...summary(measure(from, to)) })),
     };
   });
@@ -284,7 +343,9 @@ export async function buildReportData(history: History, options: ReportDataOptio
     if (w.scope?.project && !chosen(w.scope.project)) continue;
     const g = warnings.get(w.code) ?? warnings.set(w.code, { code: w.code, severity: w.severity, count: 0, examples: [] }).get(w.code)!;
     g.count++;
-    if (g.examples.length < 3) g.examples.push(w.message);
+    // Where, when the message does not say it already.
+    const where = [w.scope?.project, w.scope?.environment, w.scope?.service].filter(Boolean).join('/');
+    if (g.examples.length < 5) g.examples.push(where && !w.message.includes(where) ? `${where}: ${w.message}` : w.message);
   }
   const severity = { error: 0, warning: 1, info: 2 } as Record<string, number>;
   const stale: ReportHealth['stale'] = [];
@@ -316,7 +377,7 @@ export async function buildReportData(history: History, options: ReportDataOptio
     format: 1,
     generatedAt: options.now.toISOString(),
     tool: `snap ${options.toolVersion}`,
-    snapshot: { id: snapshot.id, takenAt: snapshot.takenAt, outcome: snapshot.outcome },
+    snapshot: { id: snapshot.id, takenAt: snapshot.takenAt, outcome: snapshot.outcome, ...(ticketsFrom ? { ticketsFrom } : {}) },
     window,
     ...(historySince ? { historySince } : {}),
     projects,
@@ -327,7 +388,7 @@ export async function buildReportData(history: History, options: ReportDataOptio
     metrics,
     health: {
       runs: runs.map((r) => [r.finishedAt, r.durationMs, r.outcome]),
-      ...(last ? { lastRun: { at: last.finishedAt, outcome: last.outcome } } : {}),
+      ...(last ? { lastRun: { at: last.finishedAt, outcome: last.outcome, ...(last.error ? { error: `${last.error.code}: ${last.error.message}` } : {}) } } : {}),
       ...(lastSuccess ? { lastSuccess: lastSuccess.finishedAt } : {}),
       warnings: [...warnings.values()].sort((a, b) => (severity[a.severity] ?? 3) - (severity[b.severity] ?? 3) || b.count - a.count || a.code.localeCompare(b.code)),
       stale,

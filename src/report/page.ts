@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { humanDuration } from '../commands/metrics.js';
-import { formatBytes } from '../ui/terminal.js';
+import { formatBytes, formatDuration } from '../ui/terminal.js';
 import type { ReportData, ReportDeployment } from './types.js';
 
 /**
@@ -39,7 +39,7 @@ function figure(id: string, caption: string, tableHtml: string, attrs = ''): str
   return `<figure><figcaption>${esc(caption)}</figcaption><div class="chart" id="${id}" aria-hidden="true"></div><details open${attrs}><summary>Data table</summary><div class="table-wrap">${tableHtml}</div></details></figure>`;
 }
 
-const MARK_TEXT: Record<string, string> = { ok: '✓ healthy', progressing: '↻ rolling out', paused: '⏸ paused', stalled: '⚠ stalled', down: '✗ no pod ready', missing: '∅ not found', unknown: '? unknown', zero: '○ scaled to zero' };
+const MARK_TEXT: Record<string, string> = { ok: '✓ healthy', degraded: '! degraded', progressing: '↻ rolling out', paused: '⏸ paused', stalled: '⚠ stalled', down: '✗ no pod ready', missing: '∅ not found', unknown: '? unknown', zero: '○ scaled to zero' };
 
 function radarSummary(data: ReportData): string {
   const marks = Object.keys(MARK_TEXT);
@@ -57,6 +57,19 @@ function radarSummary(data: ReportData): string {
   return table('Services per environment by state', ['Environment', ...marks.map((m) => MARK_TEXT[m]), 'Behind the environment before'], rows);
 }
 
+/** What runs where, every project, as plain tables: for reading without scripts (inside a noscript element). */
+function radarTables(data: ReportData): string {
+  return data.projects
+    .map((p) => {
+      const rows = p.services.map((s) => [
+        s.name,
+        ...s.cells.map((c) => (c ? `${MARK_TEXT[c.mark]}: ${c.version ?? c.image ?? c.status}${c.commit ? ` (${c.commit.slice(0, 7)})` : ''}${c.desired !== undefined ? `, ${c.ready ?? 0}/${c.desired} ready` : ''}` : '–')),
+      ]);
+      return `<div class="table-wrap">${table(`${p.name}: what runs where`, ['Service', ...p.environments], rows)}</div>`;
+    })
+    .join('');
+}
+
 function calendarTable(data: ReportData): string {
   const envs = data.names.environments;
   const byDay = new Map<string, ReportDeployment[]>();
@@ -72,15 +85,23 @@ function metricsTables(data: ReportData): string {
   const band = (b: string | undefined) => (b ? ` (${b})` : '');
   const overview = table(
     `DORA measures of each project's last environment, the ${data.window.days} days to ${minute(data.window.end)}`,
-    ['Project', 'Environment', 'Deployment frequency', 'Lead time (median)', 'Change failure rate', 'Recovery time (median)'],
-    data.metrics.map((m) => [m.project, m.environment, `${m.window.perWeek}/week${band(m.window.bands.deploymentFrequency)}`, `${duration(m.window.leadTimeMs)}${band(m.window.bands.leadTime)}`, `${pct(m.window.changeFailureRate)}${band(m.window.bands.changeFailureRate)}`, `${duration(m.window.recoveryMs)}${band(m.window.bands.recoveryTime)}`]),
+    ['Project', 'Environment', 'Deployment frequency', 'Lead time (median)', 'Change failure rate', 'Recovery time (median)', 'The window before'],
+    data.metrics.map((m) => [
+      m.project,
+      m.environment,
+      `${m.window.perWeek}/week${band(m.window.bands.deploymentFrequency)}`,
+      `${duration(m.window.leadTimeMs)}${band(m.window.bands.leadTime)}`,
+      `${pct(m.window.changeFailureRate)}${band(m.window.bands.changeFailureRate)}`,
+      `${duration(m.window.recoveryMs)}${band(m.window.bands.recoveryTime)}; ${m.window.recovered} recovered, ${m.window.open} open`,
+      `${m.previous.perWeek}/week, ${duration(m.previous.leadTimeMs)}, ${pct(m.previous.changeFailureRate)}, ${duration(m.previous.recoveryMs)}`,
+    ]),
   );
   const weekly = data.metrics
     .map((m) =>
       `<details open data-project="${esc(m.project)}"><summary>Data table: ${esc(m.project)} week by week</summary><div class="table-wrap">${table(
         `${m.project}, ${m.environment}, week by week`,
-        ['Week from', 'Deployments (per week)', 'Lead time (median)', 'Change failure rate', 'Recovery time (median)'],
-        m.weeks.map((w) => [w.start.slice(0, 10), `${w.deployments} (${w.perWeek})`, duration(w.leadTimeMs), pct(w.changeFailureRate), duration(w.recoveryMs)]),
+        ['Week from', 'Deployments', 'Lead time (median)', 'Change failure rate', 'Recovery time (median)'],
+        m.weeks.map((w) => [w.start.slice(0, 10), w.deployments, duration(w.leadTimeMs), pct(w.changeFailureRate), duration(w.recoveryMs)]),
       )}</div></details>`,
     )
     .join('');
@@ -97,25 +118,30 @@ function healthHtml(data: ReportData): string {
   const median = sorted.length ? sorted[Math.ceil(sorted.length / 2) - 1] : undefined;
   const since = h.lastSuccess ? Date.parse(data.generatedAt) - Date.parse(h.lastSuccess) : undefined;
   const tiles = [
-    ['Last run', h.lastRun ? `${h.lastRun.outcome}, ${minute(h.lastRun.at)}` : 'none'],
+    ['Last run', h.lastRun ? `${h.lastRun.outcome}, ${minute(h.lastRun.at)}${h.lastRun.error ? ` — ${h.lastRun.error}` : ''}` : 'none'],
     ['Last successful snapshot', h.lastSuccess ? `${duration(since)} before this report (${minute(h.lastSuccess)})` : 'none'],
     ['Runs in the window', runs.length ? `${runs.length}: ${pct(ok / runs.length)} ok, ${partial} partial, ${failed} failed` : 'none'],
-    ['Run time', median === undefined ? '–' : `median ${duration(median)}, slowest ${duration(sorted.at(-1))}`],
+    ['Run time', median === undefined ? '–' : `median ${formatDuration(median)}, slowest ${formatDuration(sorted.at(-1)!)}`],
   ];
   const byDay = new Map<string, [string, number, string][]>();
   for (const r of runs) (byDay.get(r[0].slice(0, 10)) ?? byDay.set(r[0].slice(0, 10), []).get(r[0].slice(0, 10))!).push(r);
   const dayRows = [...byDay].map(([day, list]) => {
     const ms = list.map((r) => r[1]).sort((a, b) => a - b);
-    return [day, list.length, list.filter((r) => r[2] === 'ok').length, list.filter((r) => r[2] === 'partial').length, list.filter((r) => r[2] === 'failed').length, duration(ms[Math.ceil(ms.length / 2) - 1]), duration(ms.at(-1))];
+    return [day, list.length, list.filter((r) => r[2] === 'ok').length, list.filter((r) => r[2] === 'partial').length, list.filter((r) => r[2] === 'failed').length, formatDuration(ms[Math.ceil(ms.length / 2) - 1]), formatDuration(ms.at(-1)!)];
   });
   const warnings = h.warnings.length
-    ? table('Warnings of the newest snapshot, by code', ['Code', 'Severity', 'Count', 'For example'], h.warnings.map((w) => [w.code, w.severity, w.count, w.examples[0] ?? '']))
+    ? table('Warnings of the newest snapshot, by code', ['Code', 'Severity', 'Count', `Where and what${h.warnings.some((w) => w.count > w.examples.length) ? ' (the first five)' : ''}`], h.warnings.map((w) => [w.code, w.severity, w.count, w.examples.join('\n')]), ' class="warnings"')
     : '<p>The newest snapshot has no warnings.</p>';
   const stale = h.stale.length
     ? `<ul id="health-stale">${h.stale.map((s) => `<li>${esc(`${s.project}/${s.service}`)}: ${s.lastDeployedAt ? `last deployed ${esc(minute(s.lastDeployedAt))} (${esc(duration(Date.parse(data.snapshot.takenAt) - Date.parse(s.lastDeployedAt)))} before the snapshot)` : 'no deployment time known'} in ${esc(s.environments.join(', '))}</li>`).join('')}</ul>`
     : '<p>Every service was deployed somewhere in the last 14 days.</p>';
   const disagree = h.disagree.length
-    ? `<ul>${h.disagree.map((d) => `<li>${esc(d.project)}: ${esc(d.a)} and ${esc(d.b)} run different commits of ${d.services.length} service${d.services.length === 1 ? '' : 's'} (${esc(d.services.slice(0, 8).join(', '))}${d.services.length > 8 ? ', …' : ''})</li>`).join('')}</ul>`
+    ? `<ul>${h.disagree
+        .map((d) => {
+          const head = `${esc(d.project)}: ${esc(d.a)} and ${esc(d.b)} run different commits of ${d.services.length} service${d.services.length === 1 ? '' : 's'}`;
+          return d.services.length <= 8 ? `<li>${head} (${esc(d.services.join(', '))})</li>` : `<li><details><summary>${head}</summary>${esc(d.services.join(', '))}</details></li>`;
+        })
+        .join('')}</ul>`
     : '<p>The pre-production environments run the same commits.</p>';
   return `<div class="tiles">${tiles.map(([k, v]) => `<div class="tile"><h3>${esc(k)}</h3><p class="value">${esc(v)}</p></div>`).join('')}</div>
 ${figure('health-chart', 'Run time of each run in the window (failed runs marked)', table('Runs per day', ['Day (UTC)', 'Runs', 'ok', 'partial', 'failed', 'Median run time', 'Slowest'], dayRows))}
@@ -141,28 +167,28 @@ button{font:inherit;color:var(--fg);cursor:pointer}.pager{display:flex;gap:12px;
 .pager button:disabled{color:#6e7781;cursor:default}
 table.radar td{padding:3px;min-width:9.5em}table.radar th[scope=row]{white-space:nowrap;font-weight:600}.project{color:var(--muted);font-weight:400}
 .cell{display:flex;flex-direction:column;align-items:flex-start;width:100%;text-align:left;border:1px solid var(--line);border-left-width:5px;border-radius:6px;padding:4px 6px;background:var(--panel);font-size:13px;line-height:1.3}
-.cell .mark{font-weight:600}.cell .version{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}.sub{color:var(--muted);font-size:12px}.cell .sub{color:var(--info)}
-.m-ok{border-left-color:var(--ok)}.m-ok .mark{color:var(--ok)}.m-progressing,.m-paused{border-left-color:#b58100;background:var(--warnbg)}.m-progressing .mark,.m-paused .mark{color:var(--warn)}
+.cell .mark{font-weight:600}.cell .version{font-family:ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}.sub{color:var(--muted);font-size:12px}.cell .sub{color:var(--info)}
+.m-ok{border-left-color:var(--ok)}.m-ok .mark{color:var(--ok)}.m-progressing,.m-paused,.m-degraded{border-left-color:#b58100;background:var(--warnbg)}.m-progressing .mark,.m-paused .mark,.m-degraded .mark{color:var(--warn)}
 .m-stalled,.m-down{border-left-color:var(--bad);background:var(--badbg)}.m-stalled .mark,.m-down .mark{color:var(--bad)}
 .m-missing,.m-unknown,.m-zero{border-left-color:#8c959f;background:var(--infobg)}.m-missing .mark,.m-unknown .mark,.m-zero .mark{color:var(--info)}
 .none{color:var(--muted);font-size:13px}.counts{color:var(--muted);margin:2px 0}
 dialog{max-width:min(760px,96vw);width:100%;border:1px solid var(--line);border-radius:10px;padding:0}dialog::backdrop{background:rgba(0,0,0,.35)}
 .dialog-head{display:flex;justify-content:space-between;align-items:center;gap:8px;padding:10px 16px;border-bottom:1px solid var(--line);position:sticky;top:0;background:#fff}
 .dialog-head h2{margin:0;font-size:17px}#detail-body{padding:8px 16px 16px}#detail-close{padding:4px 10px;border:1px solid #8c959f;border-radius:6px;background:#fff}
-.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}.facts dt{color:var(--muted)}.facts dd{margin:0;word-break:break-all}
+.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}.facts dt{color:var(--muted)}.facts dd{margin:0;overflow-wrap:anywhere}
 .chips{display:flex;flex-wrap:wrap;gap:4px;list-style:none;padding:0;margin:4px 0}.badge{border:1px solid var(--line);border-radius:10px;padding:1px 8px;font-size:13px;background:var(--infobg);color:var(--info)}
-.b-in{background:var(--okbg);color:var(--ok);border-color:#9fd3a8}.b-partial,.b-rolling-out{background:var(--warnbg);color:var(--warn);border-color:#e6c27a}.b-reverted{background:var(--badbg);color:var(--bad);border-color:#f0a6b1}.b-not-yet{background:#fff;color:var(--muted)}
+.b-in{background:var(--okbg);color:var(--ok);border-color:#9fd3a8}.b-partial,.b-rolling-out{background:var(--warnbg);color:var(--warn);border-color:#e6c27a}.b-reverted,.b-held{background:var(--badbg);color:var(--bad);border-color:#f0a6b1}.b-not-yet{background:#fff;color:var(--muted)}
 ul.tickets{list-style:none;padding:0;margin:0}ol.timeline{gap:4px 18px}ol.timeline li+li{position:relative}ol.timeline li+li::before{content:"→";position:absolute;left:-15px;color:var(--muted)}.b-merged{background:#fff;color:var(--fg)}.ticket{border-bottom:1px solid var(--line);padding:6px 0}.ticket h3{margin:0;font-size:15px}.ticket .title{font-weight:400}.timeline{margin:2px 0;font-size:13px}
 .card{border:1px solid var(--line);border-radius:8px;padding:8px 14px;margin:0 0 12px}ul.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:8px;list-style:none;padding:0;margin:4px 0 8px}.card.env{margin:0;padding:6px 12px}.card.env h3{margin:2px 0}.card.env p{margin:2px 0;font-size:13px}.card.env.attention{border-left:5px solid var(--bad)}fieldset.envs{border:1px solid var(--line);border-radius:6px;padding:2px 8px 4px;margin:0;font-size:13px}fieldset.envs legend{color:var(--muted)}.check{display:inline-flex;gap:4px;align-items:center;margin-right:10px}.card h3{margin-top:4px}.warn{color:var(--warn)}
 .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(210px,1fr));gap:10px;margin:8px 0}.tile{border:1px solid var(--line);border-radius:8px;padding:8px 12px;background:var(--panel)}.tile h3{margin:0;font-size:13px;color:var(--muted);font-weight:600}.tile .value{margin:4px 0;font-size:17px;font-weight:600}.band{margin:0;font-size:13px;font-weight:600}
 .band.elite,.band.high{color:var(--ok)}.band.medium{color:var(--warn)}.band.low{color:var(--bad)}.band.none{color:var(--muted)}
 figure{margin:8px 0 16px}figcaption{font-weight:600;margin-bottom:4px}.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:12px}.charts figure{margin:0}.chart{width:100%;min-height:20px}
-table.calendar td{padding:2px;width:14.28%;min-width:6.5em}.day{display:flex;flex-direction:column;align-items:flex-start;width:100%;min-height:4.4em;border:1px solid var(--line);border-radius:6px;padding:3px 5px;background:#fff;font-size:12px;text-align:left}
+table.calendar{width:100%;table-layout:fixed}table.calendar td{padding:2px}.day{display:flex;flex-direction:column;align-items:flex-start;width:100%;min-height:4.4em;border:1px solid var(--line);border-radius:6px;padding:3px 5px;background:#fff;font-size:12px;text-align:left}
 .day .date{font-weight:600}.day .per{color:var(--info)}.day .rb{color:var(--bad);font-weight:600}.day[aria-pressed=true]{outline:3px solid var(--accent);outline-offset:-1px}
 .l1{background:#eaf2fb}.l2{background:#d4e5f7}.l3{background:#bcd6f2}.l4{background:#a3c6ec}tr.rollback td{background:var(--badbg)}
-footer{padding:12px 20px;color:var(--muted);font-size:13px;border-top:1px solid var(--line)}
+table.warnings td{white-space:pre-line}footer{padding:12px 20px;color:var(--muted);font-size:13px;border-top:1px solid var(--line)}
 body.js section[hidden]{display:none}
-@media (max-width:640px){main{padding:8px 10px 30px}table.radar,table.radar tbody,table.radar tr,table.radar th,table.radar td{display:block;border:0}table.radar thead{position:absolute;left:-9999px}table.radar caption{display:block}table.radar tr{display:grid;grid-template-columns:repeat(auto-fit,minmax(104px,1fr));gap:4px;border-top:1px solid var(--line);padding:6px 0}table.radar th[scope=row]{grid-column:1/-1;white-space:normal;padding:0}table.radar td{min-width:0;padding:0}table.radar td::before{content:attr(data-env);display:block;font-size:12px;color:var(--muted)}header{padding:10px}table.calendar td{min-width:3.2em}.day .per,.day .total{display:none}.day{min-height:3.4em}input[type=search],select{min-width:0;width:100%}.controls .field{flex:1 1 100%}}
+@media (max-width:640px){main{padding:8px 10px 30px}table.radar,table.radar tbody,table.radar tr,table.radar th,table.radar td{display:block;border:0}table.radar thead{position:absolute;left:-9999px}table.radar caption{display:block}table.radar tr{display:grid;grid-template-columns:repeat(auto-fit,minmax(104px,1fr));gap:4px;border-top:1px solid var(--line);padding:6px 0}table.radar th[scope=row]{grid-column:1/-1;white-space:normal;padding:0}table.radar td{min-width:0;padding:0}table.radar td::before{content:attr(data-env);display:block;font-size:12px;color:var(--muted)}header{padding:10px}table.calendar th,table.calendar td{padding:1px}.day .per,.day .long,.day .rb .long{display:none}.day{min-height:3.4em;padding:2px 3px}.day .total{font-weight:600}input[type=search],select{min-width:0;width:100%}.controls .field{flex:1 1 100%}}
 `;
 
 let assets: Promise<{ uplotJs: string; uplotCss: string; app: string }> | undefined;
@@ -194,8 +220,11 @@ export async function renderReport(data: ReportData): Promise<string> {
   const { uplotJs, uplotCss, app } = await loadAssets();
   const services = data.projects.reduce((n, p) => n + p.services.length, 0);
   const title = `snap report, ${minute(data.snapshot.takenAt)}`;
-  const scope = `${data.projects.length} project${data.projects.length === 1 ? '' : 's'}, ${services.toLocaleString('en')} service${services === 1 ? '' : 's'}, ${data.tickets.length.toLocaleString('en')} ticket${data.tickets.length === 1 ? '' : 's'}, ${data.deployments.length.toLocaleString('en')} deployment${data.deployments.length === 1 ? '' : 's'} in the window`;
-  const partial = data.snapshot.outcome === 'partial' ? '<p class="warn">⚠ The newest snapshot is partial: a source could not be read (see Health → Warnings).</p>' : '';
+  const count = (n: number, word: string) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+  const scope = `${count(data.projects.length, 'project')}, ${count(services, 'service')}, ${count(data.tickets.length, 'ticket')}, ${count(data.deployments.length, 'deployment')} in the window`;
+  const partial =
+    (data.snapshot.outcome === 'partial' ? '<p class="warn">⚠ The newest snapshot is partial: a source could not be read (see Health → Warnings).</p>' : '') +
+    (data.snapshot.ticketsFrom ? `<p class="warn">⚠ GitHub was not read for it: tickets are those of snapshot ${esc(data.snapshot.ticketsFrom.id)} (${esc(minute(data.snapshot.ticketsFrom.takenAt))}).</p>` : '');
   const coverage = data.historySince && data.historySince > data.window.start ? `<p>snap's history begins ${esc(minute(data.historySince))}: before it, only the revisions Kubernetes kept are known.</p>` : '';
   const promotionRows = data.promotions.map((p) => [`${p.project}: ${p.from} → ${p.to}`, p.status, p.commits, p.pullRequests.length, p.tickets.length, p.partial.length]);
   // Tickets per environment and status, counted in one pass.
@@ -221,7 +250,7 @@ export async function renderReport(data: ReportData): Promise<string> {
 <a class="skip" href="#main">Skip to the report</a>
 <header>
 <h1>${esc(title)}</h1>
-<p>Snapshot ${esc(data.snapshot.id)} (${esc(data.snapshot.outcome)}) · window: the ${esc(data.window.days)} days to it · ${esc(scope)}</p>
+<p>Snapshot ${esc(data.snapshot.id)} (${esc(data.snapshot.outcome)}) · window: the ${esc(data.window.days)} days to it${data.window.askedDays ? ` (${esc(data.window.askedDays)} asked for; the history begins ${esc(data.window.start.slice(0, 10))})` : ''} · ${esc(scope)}</p>
 <p>Generated ${esc(minute(data.generatedAt))} (<span id="generated-age">when written</span>) by ${esc(data.tool)} · ${SIZE_MARK}</p>
 ${partial}${coverage}
 </header>
@@ -229,9 +258,10 @@ ${partial}${coverage}
 <li><a href="#radar">Radar</a></li><li><a href="#promotions">Promotions</a></li><li><a href="#tickets">Tickets</a></li><li><a href="#calendar">Calendar</a></li><li><a href="#metrics">Metrics</a></li><li><a href="#health">Health</a></li>
 </ul></nav>
 <main id="main">
-<noscript><p>Scripts are off: the tables below have the figures; the radar, ticket search and calendar need scripts.</p></noscript>
+<noscript><p>Scripts are off: the tables have the figures; the cells' detail, the ticket search and the calendar grid need scripts.</p></noscript>
 <section id="radar" aria-labelledby="radar-h"><h2 id="radar-h">Radar: what runs where</h2>
 <div id="radar-app"></div>
+<noscript>${radarTables(data)}</noscript>
 <details><summary>Summary table</summary><div class="table-wrap">${radarSummary(data)}</div></details>
 </section>
 <section id="promotions" aria-labelledby="promotions-h"><h2 id="promotions-h">Promotion previews</h2>

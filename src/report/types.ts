@@ -10,9 +10,10 @@ export type Band = 'elite' | 'high' | 'medium' | 'low';
  * How a cell of the radar reads at a glance, worst first: `down` — running, but no pod ready;
  * `stalled` — the rollout stalled (Progressing False, ReplicaFailure, a Rollout degraded or aborted);
  * `missing` — the cluster was read and has no such workload; `unknown` — the cluster could not be read;
- * `paused`; `progressing` — a rollout under way; `zero` — scaled to zero on purpose; `ok`.
+ * `paused`; `progressing` — a rollout under way; `degraded` — fewer pods of the desired version ready
+ * than desired, or a pod not ready (snap show's `!`); `zero` — scaled to zero on purpose; `ok`.
  */
-export type CellMark = 'down' | 'stalled' | 'missing' | 'unknown' | 'paused' | 'progressing' | 'zero' | 'ok';
+export type CellMark = 'down' | 'stalled' | 'missing' | 'unknown' | 'paused' | 'progressing' | 'degraded' | 'zero' | 'ok';
 
 /** One service in one environment: what the radar cell shows and what its detail lists. */
 export interface ReportCell {
@@ -83,6 +84,13 @@ export interface ReportTicket {
   missing?: Record<string, string[]>;
   /** "project/environment" → since when it has had its present status there (ISO), as far as the history has seen. */
   arrived: Record<string, string>;
+  /**
+   * Places whose `arrived` is the time of the deployment that brought it, before snap's history began
+   * (it was there at the first snapshot); a place there then with no such deployment has no `arrived`.
+   */
+  deployed?: string[];
+  /** For rolling-out: "project/environment" → 'stalled' or 'paused' when a rollout that carries it is held. */
+  held?: Record<string, string>;
 }
 
 /**
@@ -97,7 +105,9 @@ export interface ReportMetrics {
   project: string;
   environment: string;
   window: MeasuresSummary;
-  /** Weeks back from the newest snapshot, oldest first (start ISO; the first may be shorter). */
+  /** The window of the same length before it, for the trend. */
+  previous: MeasuresSummary;
+  /** Whole weeks back from the newest snapshot, oldest first (start and end ISO); one span when the window is shorter than a week. */
   weeks: (MeasuresSummary & { start: string; end: string })[];
 }
 
@@ -109,6 +119,9 @@ export interface MeasuresSummary {
   changeFailureRate?: number;
   failed: number;
   recoveryMs?: number;
+  /** Failed deployments put right, and those not yet (a stalled rollout still stalled). */
+  recovered: number;
+  open: number;
   bands: { deploymentFrequency?: Band; leadTime?: Band; changeFailureRate?: Band; recoveryTime?: Band };
 }
 
@@ -116,8 +129,10 @@ export interface MeasuresSummary {
 export interface ReportHealth {
   /** Runs in the window: [finished at (ISO), duration (ms), outcome 'ok' | 'partial' | 'failed']. */
   runs: [string, number, string][];
-  lastRun?: { at: string; outcome: string };
+  /** The newest run: when it finished, its outcome, and for a failed run its error (code: message). */
+  lastRun?: { at: string; outcome: string; error?: string };
   lastSuccess?: string;
+  /** The newest snapshot's warnings by code: how many, and up to five messages, each with where it was. */
   warnings: { code: string; severity: string; count: number; examples: string[] }[];
   stale: { project: string; service: string; lastDeployedAt?: string; environments: string[] }[];
   disagree: { project: string; a: string; b: string; services: string[] }[];
@@ -128,8 +143,13 @@ export interface ReportData {
   format: 1;
   generatedAt: string;
   tool: string;
-  snapshot: { id: string; takenAt: string; outcome: string };
-  window: { start: string; end: string; days: number };
+  /**
+   * The newest snapshot. `ticketsFrom`: it was taken without GitHub (no tickets), so tickets are those
+   * of this earlier snapshot (promotion previews stay the newest snapshot's, from what its run knew of git).
+   */
+  snapshot: { id: string; takenAt: string; outcome: string; ticketsFrom?: { id: string; takenAt: string } };
+  /** The window: back from the newest snapshot, no further than the history reaches (`askedDays`: what was asked, when more). */
+  window: { start: string; end: string; days: number; askedDays?: number };
   /** The release history begins here (ISO): before it, only the revisions Kubernetes kept are known. */
   historySince?: string;
   projects: ReportProject[];

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import type { CommandIO } from '../commands/context.js';
-import { SnapError, errorMessage } from '../errors.js';
+import { SnapError, errorMessage, usageError } from '../errors.js';
 import { openHistoryOf, type History } from '../history/open.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { SNAP_VERSION } from '../version.js';
@@ -49,20 +49,60 @@ export async function writeReport(history: History, file: string, options: { win
   };
 }
 
+/** What a snap report page starts with (its generator meta element names snap), within its first bytes. */
+const REPORT_MARK = '<meta name="generator" content="snap ';
+
+/**
+ * Refuses a report target that is not for a report: a file inside the data directory (snap's own
+ * files live there), the config, a kubeconfig, something that is not a regular file (a device, a pipe,
+ * a folder), or an existing file that is not a snap report (an empty one may go). Throws a usage error
+ * (exit 2) naming the problem and the fix.
+ */
+export async function checkReportTarget(file: string, config: Pick<Config, 'dataDir' | 'path' | 'kubernetes'>, env: NodeJS.ProcessEnv): Promise<void> {
+  const { lstat, open, realpath } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const fix = 'name another file (--out, or report.path in the config), e.g. ./snap-report.html';
+  const real = await realpath(file).catch(() => path.resolve(file));
+  const inside = (dir: string) => {
+    const rel = path.relative(dir, real);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  };
+  const dataDir = await realpath(config.dataDir).catch(() => config.dataDir);
+  if (inside(dataDir)) throw usageError(`${file} is inside the data directory ${config.dataDir}, where snap keeps its own files`, fix);
+  const kubeconfigs = [config.kubernetes.kubeconfig, ...(env.KUBECONFIG ?? '').split(path.delimiter)].filter((x): x is string => !!x);
+  for (const own of [config.path, ...kubeconfigs].filter(Boolean)) {
+    if (real === (await realpath(own).catch(() => path.resolve(own)))) throw usageError(`${file} is ${own === config.path ? "snap's config" : 'a kubeconfig'}: writing the report there would replace it`, fix);
+  }
+  const stats = await lstat(real).catch(() => undefined);
+  if (!stats) return;
+  if (stats.isDirectory()) throw usageError(`${file} is a folder`, `name a file in it, e.g. --out ${path.join(file, 'snap-report.html')}`);
+  if (!stats.isFile()) throw usageError(`${file} is not a regular file (a device, a pipe or a socket)`, fix);
+  if (stats.size === 0) return;
+  const handle = await open(real, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(1024), 0, 1024, 0);
+    if (!buffer.subarray(0, bytesRead).toString('utf8').includes(REPORT_MARK)) throw usageError(`${file} exists and is not a snap report: it is not replaced`, 'remove it first, or name another file');
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * After a run: writes the report the config asks for (`report.path`), if any. Never fails the run: a
  * report that cannot be written is returned as a message for stderr.
  */
 export async function writeConfiguredReport(config: Config, io: Pick<CommandIO, 'stderr'>): Promise<{ result?: ReportResult; problem?: string }> {
-  if (!config.report) return {};
+  const file = config.report?.path;
+  if (!config.report || !file) return {};
   const exists = await stat(config.dataDir).then(() => true, () => false);
   if (!exists) return {};
   let history: History | undefined;
   try {
+    await checkReportTarget(file, config, process.env);
     history = await openHistoryOf(config, io);
-    return { result: await writeReport(history, config.report.path, { windowMs: config.report.windowMs }) };
+    return { result: await writeReport(history, file, { windowMs: config.report.windowMs }) };
   } catch (error) {
-    return { problem: `the report ${config.report.path} was not written: ${errorMessage(error)}` };
+    return { problem: `the report ${file} was not written: ${errorMessage(error)}` };
   } finally {
     history?.close();
   }

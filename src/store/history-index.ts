@@ -425,6 +425,28 @@ export class HistoryIndex {
     return out;
   }
 
+  /**
+   * For each ticket and each project's environment, the newest deployment there at or before `until`
+   * (ISO) that shipped it and was no rollback: "key\nproject\nenvironment" → its time (ISO). For
+   * tickets already in place when the history began: when they were deployed, as far as the
+   * ReplicaSets Kubernetes kept tell.
+   */
+  ticketDeploymentsUntil(until: string): Map<string, string> {
+    const out = new Map<string, string>();
+    const rows = this.db
+      .prepare("select t.key, d.project, d.environment, max(d.at) from deployments d join deployment_tickets t on t.deployment = d.id where d.at <= ? and d.rollback != 'true' group by t.key, d.project, d.environment")
+      .raw()
+      .all(until) as [string, string, string, string][];
+    for (const [key, project, environment, at] of rows) out.set(`${key}\n${project}\n${environment}`, at);
+    return out;
+  }
+
+  /** The newest snapshot that has tickets (GitHub was read for it) and a file to read them from, if any. */
+  newestWithTickets(): IndexedSnapshot | undefined {
+    const r = this.db.prepare('select * from snapshots where tickets is not null and file is not null order by taken_at desc limit 1').get() as Record<string, unknown> | undefined;
+    return r ? toSnapshot(r) : undefined;
+  }
+
   /** The newest run with this outcome ('ok', 'partial', 'failed'), if any. */
   lastRunWith(outcome: string): RunRecord | undefined {
     const row = this.db.prepare('select json from runs where outcome = ? order by finished_at desc limit 1').get(outcome) as { json: string } | undefined;

@@ -7,7 +7,7 @@ const shorten = (text: string, max: number) => (text.length > max ? `${text.slic
 const shortVersion = (text: string) => (/^[0-9a-f]{40}$/.test(text) ? text.slice(0, 12) : shorten(text, 22));
 
 /** Whether a serving entry runs the desired version (same version and image, and the desired digest when both are known). */
-const isDesired = (state: ServiceState, x: NonNullable<ServiceState['serving']>[number]) =>
+export const isDesired = (state: ServiceState, x: NonNullable<ServiceState['serving']>[number]) =>
   x.version === state.version?.value && x.image === state.container?.image && (x.digest === undefined || state.container?.digest === undefined || x.digest === state.container.digest);
 
 /** Other versions serving, short: "1.1.0×2", "1.1.0×2 (active)", "sha256:3f9c2ab1×1" for another digest of the same tag, "… in prod-us". */

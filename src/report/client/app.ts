@@ -47,6 +47,7 @@ const MARKS: Record<CellMark, { symbol: string; label: string }> = {
   progressing: { symbol: '↻', label: 'rolling out' },
   paused: { symbol: '⏸', label: 'paused' },
   stalled: { symbol: '⚠', label: 'stalled' },
+  degraded: { symbol: '!', label: 'degraded' },
   down: { symbol: '✗', label: 'no pod ready' },
   missing: { symbol: '∅', label: 'not found' },
   unknown: { symbol: '?', label: 'unknown (cluster unreadable)' },
@@ -153,10 +154,10 @@ function cellButton(r: Row, env: string, c: ReportCell): HTMLElement {
   );
 }
 
-/** When each environment ("project/environment") last had a deployment in the window (ISO). */
+/** When each service last had a deployment in each environment in the window: "project/environment/service" → ISO. */
 const lastDeployment = new Map<string, string>();
 for (const d of data.deployments) {
-  const where = `${data.names.projects[d[1]]}/${data.names.environments[d[2]]}`;
+  const where = `${data.names.projects[d[1]]}/${data.names.environments[d[2]]}/${d[3]}`;
   if (!(lastDeployment.get(where)! >= d[0])) lastDeployment.set(where, d[0]);
 }
 
@@ -170,9 +171,12 @@ function environmentCards(chosen: Row[], envs: string[]): HTMLElement {
       const ok = cells.filter((c) => c.mark === 'ok').length;
       const attention = cells.filter((c) => c.mark !== 'ok' && c.mark !== 'zero').length;
       const behind = cells.filter((c) => c.behind && !('unknown' in c.behind) && c.behind.commits > 0);
-      const places = [...new Set(chosen.filter((r) => r.environments.includes(env)).map((r) => `${r.project}/${env}`))];
-      const tickets = data.tickets.filter((t) => places.some((w) => t.status[w] === 'in')).length;
-      const last = places.map((w) => lastDeployment.get(w)).filter((x): x is string => !!x).sort().at(-1);
+      // Of the services shown: the tickets in their repositories that are in here, and their newest deployment here.
+      const here = chosen.filter((r) => r.environments.includes(env));
+      const keys = new Set<string>();
+      for (const r of here) for (const t of ticketsByRepository.get(r.repository) ?? []) if (t.status[`${r.project}/${env}`] === 'in') keys.add(t.key);
+      const tickets = keys.size;
+      const last = here.map((r) => lastDeployment.get(`${r.project}/${env}/${r.service}`)).filter((x): x is string => !!x).sort().at(-1);
       return el(
         'li',
         { class: `card env${attention ? ' attention' : ''}` },
@@ -180,7 +184,7 @@ function environmentCards(chosen: Row[], envs: string[]): HTMLElement {
         el('p', {}, `${plural(cells.length, 'service')}: ✓ ${ok} healthy${attention ? `, ⚠ ${attention} need attention` : ''}`),
         behind.length ? el('p', {}, `${plural(behind.length, 'service')} behind ${(behind[0].behind as { from: string }).from}`) : null,
         el('p', {}, `${plural(tickets, 'ticket')} in`),
-        el('p', { class: 'sub' }, last ? `last deployment ${ageOf(last)} before the snapshot` : 'no deployment in the window'),
+        el('p', { class: 'sub' }, here.length === 0 ? 'no service shown' : last ? `last deployment ${ageOf(last)} before the snapshot` : 'no deployment in the window'),
       );
     }),
   );
@@ -236,7 +240,8 @@ function drawRadar(): void {
     const chosen = inProject.filter((r) => (!query || r.service.toLowerCase().includes(query) || r.repository.toLowerCase().includes(query)) && (!attention || needsAttention(r)) && (!different || differs(r, envs)));
     const marks = new Map<string, number>();
     for (const r of chosen) for (const c of r.cells) if (c) marks.set(c.mark, (marks.get(c.mark) ?? 0) + 1);
-    counts.textContent = `${plural(chosen.length, 'service')}: ${[...marks].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${n} ${MARKS[m as CellMark].label}`).join(', ') || 'none'}`;
+    const cellCount = [...marks.values()].reduce((a, b) => a + b, 0);
+    counts.textContent = `${plural(chosen.length, 'service')} in ${plural(cellCount, 'place')} (service × environment): ${[...marks].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${n} ${MARKS[m as CellMark].label}`).join(', ') || 'none'}`;
     cards.replaceChildren(environmentCards(chosen, envs));
     const shown = chosen.slice(page * PAGE, (page + 1) * PAGE);
     const table = el(
@@ -296,7 +301,7 @@ function openDetail(r: Row, env: string, c: ReportCell): void {
     c.pods?.notReady.length ? el('h3', {}, 'Pods not ready') : null,
     c.pods?.notReady.length ? el('ul', {}, ...c.pods.notReady.map((x) => el('li', {}, `${x.name}: ${x.phase}, ${x.reason}`))) : null,
     el('h3', {}, `Recent deployments (${deployments.length ? `last ${deployments.length} in the window` : 'none in the window'})`),
-    deployments.length ? deploymentTable(deployments, false) : null,
+    deployments.length ? el('div', { class: 'table-wrap' }, deploymentTable(deployments, false)) : null,
     el('h3', {}, `Tickets here (${tickets.length})`),
     tickets.length ? el('ul', { class: 'chips' }, ...tickets.slice(0, 60).map((t) => el('li', { class: `badge b-${t.status[where]}` }, `${t.key} ${TICKET_MARKS[t.status[where]] ?? t.status[where]}`))) : el('p', {}, 'None that the history window knows of.'),
     tickets.length > 60 ? el('p', {}, `and ${tickets.length - 60} more (see Tickets)`) : null,
@@ -346,8 +351,13 @@ function capped<T>(items: T[], max: number, draw: (shown: T[]) => HTMLElement, w
 function drawPromotions(): void {
   const root = document.getElementById('promotions-app')!;
   const list = el('div', {});
-  let project = data.projects.length > 1 ? '' : (data.projects[0]?.name ?? '');
-  if (data.projects.length > 1) root.append(el('div', { class: 'controls' }, labelled('Project', projectSelect((p) => ((project = p), render())))));
+  // Many projects: one at a time (each has a preview per pair of environments).
+  let project = data.projects.length > 1 && data.promotions.length <= 8 ? '' : (data.projects[0]?.name ?? '');
+  if (data.projects.length > 1) {
+    const select = projectSelect((p) => ((project = p), render()));
+    select.value = project;
+    root.append(el('div', { class: 'controls' }, labelled('Project', select)));
+  }
   root.append(list);
   function render(): void {
     const shown = data.promotions.filter((p) => !project || p.project === project);
@@ -396,7 +406,7 @@ function drawTickets(): void {
   let query = '';
   let status = '';
   let page = 0;
-  const search = el('input', { type: 'search', id: 'ticket-search', placeholder: 'key, title or repository', oninput: () => ((query = search.value.trim().toLowerCase()), (page = 0), render()) });
+  const search = el('input', { type: 'search', id: 'ticket-search', placeholder: 'key, title, repository or #PR', oninput: () => ((query = search.value.trim().toLowerCase()), (page = 0), render()) });
   const select = el('select', { onchange: () => ((status = select.value), (page = 0), render()) }, el('option', { value: '' }, 'any'), ...['in', 'partial', 'rolling-out', 'reverted', 'unknown'].map((s) => el('option', { value: s }, TICKET_MARKS[s])));
   const list = el('div', {});
   root.append(el('div', { class: 'controls' }, labelled('Search tickets', search), labelled('Status somewhere', select)), list);
@@ -406,7 +416,7 @@ function drawTickets(): void {
     const chosen = data.tickets.filter((t) => {
       if (status && !Object.values(t.status).includes(status)) return false;
       if (!words.length) return true;
-      const text = `${t.key} ${t.title ?? ''} ${t.repositories.join(' ')}`.toLowerCase();
+      const text = `${t.key} ${t.title ?? ''} ${t.repositories.join(' ')} ${t.pullRequests.map((p) => `#${p.number} ${p.repository}#${p.number}`).join(' ')}`.toLowerCase();
       return words.every((w) => text.includes(w));
     });
     // An exact key first.
@@ -430,7 +440,11 @@ function drawTickets(): void {
               'ol',
               { class: 'chips timeline', 'aria-label': `${t.key}: merged, then each environment` },
               el('li', { class: 'badge b-merged' }, `merged ${day(t.mergedAt)}`),
-              ...places.map(([w, s]) => el('li', { class: `badge b-${s.replace(' ', '-')}` }, `${label(w)} ${TICKET_MARKS[s] ?? s}${t.arrived[w] ? ` since ${day(t.arrived[w])}` : s !== 'not yet' ? ' since before the history' : ''}${t.missing?.[w] ? ` (missing ${t.missing[w].join(', ')})` : ''}`)),
+              ...places.map(([w, s]) => {
+                const when = t.arrived[w] ? (t.deployed?.includes(w) ? `, deployed ${day(t.arrived[w])} (before snap's history)` : ` since ${day(t.arrived[w])}`) : s !== 'not yet' ? ' since before snap\'s history' : '';
+                const held = t.held?.[w] ? ` — but the rollout is ${t.held[w]}` : '';
+                return el('li', { class: `badge b-${s.replace(' ', '-')}${held ? ' b-held' : ''}` }, `${label(w)} ${TICKET_MARKS[s] ?? s}${held}${when}${t.missing?.[w] ? ` (missing ${t.missing[w].join(', ')})` : ''}`);
+              }),
             ),
             el('p', { class: 'sub' }, `${t.repositories.join(', ')}${t.pullRequests.length ? ` · ${t.pullRequests.slice(0, 6).map((p) => `#${p.number}`).join(' ')}${t.pullRequests.length > 6 ? ' …' : ''}` : ''}`),
           );
@@ -512,9 +526,9 @@ function drawCalendar(): void {
               'button',
               { type: 'button', class: `day l${level}`, 'data-day': d, onclick: () => showDay(d) },
               el('span', { class: 'date' }, d.slice(5)),
-              el('span', { class: 'total' }, items.length ? plural(items.length, 'deployment') : 'none'),
+              el('span', { class: 'total' }, String(items.length), el('span', { class: 'long' }, items.length === 1 ? ' deployment' : ' deployments')),
               per.length ? el('span', { class: 'per' }, per.map(([name, n]) => `${name} ${n}`).join(' · ')) : null,
-              rb ? el('span', { class: 'rb' }, `↺ ${plural(rb, 'rollback')}`) : null,
+              rb ? el('span', { class: 'rb' }, `↺ ${rb}`, el('span', { class: 'long' }, rb === 1 ? ' rollback' : ' rollbacks')) : null,
             ),
           );
         }),
@@ -524,7 +538,7 @@ function drawCalendar(): void {
   function showDay(d: string): void {
     const items = [...(byDay.get(d) ?? [])].reverse();
     for (const b of root.querySelectorAll('button.day')) b.setAttribute('aria-pressed', String(b.getAttribute('data-day') === d));
-    list.replaceChildren(el('h3', {}, `${d}: ${plural(items.length, 'deployment')}`), items.length ? capped(items, 100, (shown) => deploymentTable(shown), 'deployments') : el('p', {}, 'No deployment that day.'));
+    list.replaceChildren(el('h3', {}, `${d}: ${plural(items.length, 'deployment')}`), items.length ? capped(items, 100, (shown) => el('div', { class: 'table-wrap' }, deploymentTable(shown)), 'deployments') : el('p', {}, 'No deployment that day.'));
   }
   root.append(
     el('div', { class: 'table-wrap' }, el('table', { class: 'calendar' }, el('caption', {}, `Deployments per day, ${day(data.window.start)} to ${day(data.window.end)} (UTC). Select a day for its list.`), el('thead', {}, el('tr', {}, ...['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map((n) => el('th', { scope: 'col' }, n)))), el('tbody', {}, ...weeks))),
@@ -549,21 +563,30 @@ function drawMetrics(): void {
     if (!found) return void area.replaceChildren(el('p', {}, 'No deployments to measure.'));
     const m = found;
     const w = m.window;
-    const tiles: [string, string, string | undefined][] = [
-      ['Deployment frequency', `${w.perWeek}/week (${w.deployments})`, w.bands.deploymentFrequency],
-      ['Lead time for changes', w.leadTimeMs === undefined ? 'unknown' : `${duration(w.leadTimeMs)} median, p90 ${duration(w.leadTimeP90Ms)}`, w.bands.leadTime],
-      ['Change failure rate', w.changeFailureRate === undefined ? '–' : `${Math.round(w.changeFailureRate * 1000) / 10} % (${w.failed} of ${w.deployments})`, w.bands.changeFailureRate],
-      ['Failed-deployment recovery time', w.recoveryMs === undefined ? '–' : `${duration(w.recoveryMs)} median`, w.bands.recoveryTime],
+    const p = m.previous;
+    const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 1000) / 10} %`);
+    /** The trend against the window before, in words and an arrow: better or worse, not only up or down. */
+    const trend = (now: number | undefined, was: number | undefined, lowerIsBetter: boolean, show: (x: number | undefined) => string) => {
+      if (now === undefined || was === undefined) return `was ${show(was)}`;
+      if (now === was) return `= was ${show(was)}`;
+      const better = now < was === lowerIsBetter;
+      return `${now > was ? '↑' : '↓'} ${better ? 'better' : 'worse'}, was ${show(was)}`;
+    };
+    const tiles: [string, string, string | undefined, string][] = [
+      ['Deployment frequency', `${w.perWeek}/week (${w.deployments})`, w.bands.deploymentFrequency, trend(w.perWeek, p.perWeek, false, (x) => (x === undefined ? '–' : `${x}/week`))],
+      ['Lead time for changes', w.leadTimeMs === undefined ? 'unknown' : `${duration(w.leadTimeMs)} median, p90 ${duration(w.leadTimeP90Ms)}`, w.bands.leadTime, trend(w.leadTimeMs, p.leadTimeMs, true, duration)],
+      ['Change failure rate', w.changeFailureRate === undefined ? '–' : `${pct(w.changeFailureRate)} (${w.failed} of ${w.deployments})`, w.bands.changeFailureRate, trend(w.changeFailureRate, p.changeFailureRate, true, pct)],
+      ['Failed-deployment recovery time', `${w.recoveryMs === undefined ? '–' : `${duration(w.recoveryMs)} median`} (${w.recovered} recovered, ${w.open} open)`, w.bands.recoveryTime, trend(w.recoveryMs, p.recoveryMs, true, duration)],
     ];
     const grid = el('div', { class: 'charts' });
     area.replaceChildren(
-      el('p', {}, `${m.project}, ${m.environment}: the ${data.window.days} days to ${minute(data.window.end)}.`),
-      el('div', { class: 'tiles' }, ...tiles.map(([name, value, band]) => el('div', { class: 'tile' }, el('h3', {}, name), el('p', { class: 'value' }, value), el('p', { class: `band ${band ?? 'none'}` }, band ? BAND_LABEL[band] : 'no band')))),
+      el('p', {}, `${m.project}, ${m.environment}: the ${data.window.days} days to ${minute(data.window.end)}; the charts, each whole week back from it.`),
+      el('div', { class: 'tiles' }, ...tiles.map(([name, value, band, was]) => el('div', { class: 'tile' }, el('h3', {}, name), el('p', { class: 'value' }, value), el('p', { class: `band ${band ?? 'none'}` }, band ? BAND_LABEL[band] : 'no band'), el('p', { class: 'sub' }, `${was} (the ${data.window.days} days before)`)))),
       grid,
     );
     const xs = m.weeks.map((x) => Date.parse(x.start) / 1000);
     const measures: [string, (x: (typeof m.weeks)[number]) => number | null, string][] = [
-      ['Deployments per week', (x) => x.perWeek, 'per week'],
+      ['Deployments per week', (x) => x.deployments, 'deployments'],
       ['Lead time (median, hours)', (x) => (x.leadTimeMs === undefined ? null : Math.round(x.leadTimeMs / 36_000) / 100), 'hours'],
       ['Change failure rate (%)', (x) => (x.changeFailureRate === undefined ? null : Math.round(x.changeFailureRate * 1000) / 10), '%'],
       ['Recovery time (median, hours)', (x) => (x.recoveryMs === undefined ? null : Math.round(x.recoveryMs / 36_000) / 100), 'hours'],
