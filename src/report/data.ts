@@ -164,11 +164,13 @@ export async function buildReportData(history: History, options: ReportDataOptio
     };
   });
 
-  // The window's deployments (and the newest of each service before it, for staleness).
-  // Whole only in the environments measured (each project's last): lead time reads their commit lists.
+  // The window's deployments, light: what the calendar and each service's list show.
+  const scope = options.projects ? { projects: [...options.projects] } : {};
+  const rows = history.index.deploymentRows({ since: window.start, until: new Date(end + 1).toISOString(), ...scope });
+  // Whole only in the environments measured (each project's last), this window and the one before: the measures read them.
   const measuredEnvironments = [...new Set(projects.map((p) => p.environments.at(-1)).filter((e): e is string => !!e))];
-  const events = history.index.deployments({ since: window.start, until: new Date(end + 1).toISOString(), wholeIn: measuredEnvironments, ...(options.projects ? { projects: [...options.projects] } : {}) });
-  // PR titles: from the GitHub cache of each repository, else from what the deployments shipped.
+  const known = history.index.deployments({ environments: measuredEnvironments, since: new Date(start - windowMs).toISOString(), until: new Date(end + 1).toISOString(), ...scope });
+  // PR titles: from the GitHub cache of each repository, else from what the measured deployments shipped.
   const titles = new Map<string, string>();
   const repositories = [...new Set(projects.flatMap((p) => p.services.map((s) => s.repository)).filter(Boolean))];
   const cached = await Promise.all(repositories.map((repo) => readPullRequestTitles(history.layout.cacheDir, repo)));
@@ -177,7 +179,7 @@ export async function buildReportData(history: History, options: ReportDataOptio
   });
   const repositoryOf = new Map(history.config.projects.flatMap((p) => p.services.map((s) => [`${p.name}/${s.name}`, s.repository] as const)));
   for (const p of projects) for (const s of p.services) if (s.repository) repositoryOf.set(`${p.name}/${s.name}`, s.repository);
-  for (const e of events) {
+  for (const e of known) {
     const repo = repositoryOf.get(`${e.project}/${e.service}`);
     if (repo) for (const pr of e.shipped?.pullRequests ?? []) if (!titles.has(`${repo}#${pr.number}`)) titles.set(`${repo}#${pr.number}`, pr.title);
   }
@@ -186,20 +188,9 @@ export async function buildReportData(history: History, options: ReportDataOptio
     const i = list.indexOf(name);
     return i >= 0 ? i : list.push(name) - 1;
   };
-  const deployments: ReportDeployment[] = events.map((e) => {
-    const flags = (e.rollback === true ? 1 : e.rollback === 'unknown' ? 2 : 0) | (e.rolloutStatus?.state === 'stalled' ? 4 : e.rolloutStatus ? 8 : 0);
-    return [
-      e.at ?? '',
-      index(names.projects, e.project),
-      index(names.environments, e.environment),
-      e.service,
-      shortVersion(e.from?.version) ?? '',
-      shortVersion(e.to.version) ?? e.to.image ?? '',
-      e.to.commit?.slice(0, 7) ?? '',
-      flags,
-      e.shipped?.status === 'known' ? (e.shipped.commits ?? null) : null,
-      e.shipped?.tickets ?? [],
-    ];
+  const deployments: ReportDeployment[] = rows.map((e) => {
+    const flags = (e.rollback === true ? 1 : e.rollback === 'unknown' ? 2 : 0) | (e.rolloutState === 'stalled' ? 4 : e.rolloutState ? 8 : 0);
+    return [e.at ?? '', index(names.projects, e.project), index(names.environments, e.environment), e.service, shortVersion(e.fromVersion) ?? '', shortVersion(e.toVersion) ?? e.toImage ?? '', e.toCommit?.slice(0, 7) ?? '', flags, e.commits ?? null, e.tickets];
   });
 
   // Promotion previews: each pair of neighbouring environments.
@@ -308,9 +299,7 @@ export async function buildReportData(history: History, options: ReportDataOptio
   const failureWindowMs = options.failureWindowMs ?? DAY;
   const measured = projects.filter((p) => p.environments.length).map((p) => ({ project: p.name, environment: p.environments.at(-1)! }));
   const configProjects = projects.map((p) => ({ name: p.name, environments: p.environments.map((name) => ({ name })) }));
-  // The window's deployments are loaded already; the window before it (for the trend) is read for the measured environments.
-  const before = history.index.deployments({ environments: measuredEnvironments, since: new Date(start - windowMs).toISOString(), until: window.start, ...(options.projects ? { projects: [...options.projects] } : {}) });
-  const known = [...before, ...events];
+  // The measured environments' deployments are loaded already (this window and the one before).
   const loaded = {
     deployments: (f: { environments?: readonly string[]; since?: string; until?: string }) => known.filter((e) => (!f.environments || f.environments.includes(e.environment)) && (e.at ?? '') >= (f.since ?? '') && (f.until === undefined || (e.at ?? '') < f.until)),
     prArrivals: (environment: string, since: string, until: string) => history.index.prArrivals(environment, since, until),

@@ -80,11 +80,27 @@ export interface DeploymentFilter {
   /** ISO time: deployments before it. */
   until?: string;
   ticket?: string;
-  /**
-   * Only these environments' events come whole; the others lack `shipped.commitList` (the input of
-   * lead time for changes, a third of an event's size). Absent: every event whole.
-   */
-  wholeIn?: readonly string[];
+}
+
+/**
+ * A deployment as a calendar shows it — a few fields of a DeploymentEvent, read by SQLite from the
+ * stored event without parsing all of it (what shipped is most of an event).
+ */
+export interface DeploymentRow {
+  at: string | null;
+  project: string;
+  environment: string;
+  service: string;
+  rollback: boolean | 'unknown';
+  fromVersion?: string;
+  toVersion?: string;
+  toImage?: string;
+  toCommit?: string;
+  /** The rollout state recorded with it (stalled, paused…), if any. */
+  rolloutState?: string;
+  /** Commits shipped, when what it shipped is known. */
+  commits?: number;
+  tickets: string[];
 }
 
 const SCHEMA = `
@@ -314,11 +330,29 @@ export class HistoryIndex {
   deployments(filter: DeploymentFilter = {}): DeploymentEvent[] {
     const { where, args } = this.deploymentWhere(filter);
     const order = filter.newest !== undefined ? `order by d.at is null desc, d.at desc, d.id desc limit ${Math.max(0, Math.floor(filter.newest))}` : 'order by d.at is null, d.at, d.id';
-    // Outside `wholeIn`, without the commit lists (a third of an event, read only for lead time).
-    const whole = filter.wholeIn;
-    const column = whole ? `case when d.environment in (${whole.map(() => '?').join(',') || "''"}) then d.json else json_remove(d.json, '$.shipped.commitList') end` : 'd.json';
-    const rows = (this.db.prepare(`select ${column} as json from deployments d ${where} ${order}`).all(...(whole ? [...whole, ...args] : args)) as { json: string }[]).map((r) => JSON.parse(r.json) as DeploymentEvent);
+    const rows = (this.db.prepare(`select d.json from deployments d ${where} ${order}`).all(...args) as { json: string }[]).map((r) => JSON.parse(r.json) as DeploymentEvent);
     return filter.newest !== undefined ? rows.reverse() : rows;
+  }
+
+  /** The deployments that match, as DeploymentRow, oldest first (those with no time first). */
+  deploymentRows(filter: Omit<DeploymentFilter, 'newest'> = {}): DeploymentRow[] {
+    const { where, args } = this.deploymentWhere(filter);
+    const fields = ['$.from.version', '$.to.version', '$.to.image', '$.to.commit', '$.rolloutStatus.state', '$.shipped.status', '$.shipped.commits', '$.shipped.tickets'].map((p) => `json_extract(d.json, '${p}')`).join(', ');
+    const rows = this.db.prepare(`select d.at, d.project, d.environment, d.service, d.rollback, ${fields} from deployments d ${where} order by d.at is null, d.at, d.id`).raw().all(...args) as (string | number | null)[][];
+    return rows.map(([at, project, environment, service, rollback, fromVersion, toVersion, toImage, toCommit, rolloutState, shipped, commits, tickets]) => ({
+      at: at as string | null,
+      project: project as string,
+      environment: environment as string,
+      service: service as string,
+      rollback: rollback === 'true' ? true : rollback === 'unknown' ? 'unknown' : false,
+      ...(fromVersion !== null ? { fromVersion: fromVersion as string } : {}),
+      ...(toVersion !== null ? { toVersion: toVersion as string } : {}),
+      ...(toImage !== null ? { toImage: toImage as string } : {}),
+      ...(toCommit !== null ? { toCommit: toCommit as string } : {}),
+      ...(rolloutState !== null ? { rolloutState: rolloutState as string } : {}),
+      ...(shipped === 'known' && commits !== null ? { commits: commits as number } : {}),
+      tickets: tickets === null ? [] : (JSON.parse(tickets as string) as string[]),
+    }));
   }
 
   /** Each project the release history names, with its environments and services. */
@@ -433,11 +467,15 @@ export class HistoryIndex {
    */
   ticketDeploymentsUntil(until: string): Map<string, string> {
     const out = new Map<string, string>();
+    // From the deployments before `until` (by time: few, the history's start), not from every ticket's.
     const rows = this.db
-      .prepare("select t.key, d.project, d.environment, max(d.at) from deployments d join deployment_tickets t on t.deployment = d.id where d.at <= ? and d.rollback != 'true' group by t.key, d.project, d.environment")
+      .prepare("select t.key, d.project, d.environment, d.at from deployments d indexed by deployments_time join deployment_tickets t on t.deployment = d.id where d.at <= ? and d.rollback != 'true'")
       .raw()
       .all(until) as [string, string, string, string][];
-    for (const [key, project, environment, at] of rows) out.set(`${key}\n${project}\n${environment}`, at);
+    for (const [key, project, environment, at] of rows) {
+      const where = `${key}\n${project}\n${environment}`;
+      if (!(out.get(where)! >= at)) out.set(where, at);
+    }
     return out;
   }
 
