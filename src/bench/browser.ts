@@ -22,9 +22,10 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Launches headless Chromium through playwright-core (a development dependency: the report tests and
- * the benchmark use it). --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
+ * the benchmark use it). --no-sandbox: CI runs as root, where Chromium's sandbox cannot start;
+ * --disable-dev-shm-usage: a container's small /dev/shm would crash it.
  */
 export async function launchChromium(): Promise<import('playwright-core').Browser> {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+  return chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }
