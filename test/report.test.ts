@@ -265,6 +265,29 @@ describe('snap report', () => {
     expect(r.stderr).toMatch(/\/proc\/snap-report\.html/);
   });
 
+  it('a data directory this user may read but not write: the index is read as it is, and the page written', async () => {
+    const { cp, chmod } = await import('node:fs/promises');
+    const { spawnAsync, SNAP_BIN } = await import('./helpers/cli.js');
+    const copy = await mkdtemp(path.join(tmpdir(), 'snap-report-ro-'));
+    try {
+      await cp(dir, copy, { recursive: true });
+      const out = await mkdtemp(path.join(tmpdir(), 'snap-report-ro-out-'));
+      await chmod(out, 0o777);
+      await chmod(copy, 0o755);
+      await spawnAsync('chmod', ['-R', 'a-w,a+rX', path.join(copy, '.snap'), path.join(copy, 'snap.config.yaml')]);
+      // As root the permissions would not hold: the command runs as nobody.
+      const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : [process.execPath];
+      const r = await spawnAsync('sh', ['-c', `cd "${copy}" && ${asUser.map((a) => `"${a}"`).join(' ')} "${SNAP_BIN}" report --out "${path.join(out, 'r.html')}"`], { CI: '1', NO_COLOR: '1' });
+      expect(r.stderr).toMatch(/cannot be written by this user: the history index is read as it is/);
+      expect(r.code).toBe(0);
+      expect(readReportData(await readFile(path.join(out, 'r.html'), 'utf8')).snapshot.id).toBe(data.snapshot.id);
+      await rm(out, { recursive: true, force: true });
+    } finally {
+      await spawnAsync('chmod', ['-R', 'u+w', copy]);
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
   it('no snapshot yet: exit 2 saying so', async () => {
     const empty = await mkdtemp(path.join(tmpdir(), 'snap-report-empty-'));
     try {

@@ -44,15 +44,27 @@ export async function openHistoryOf(config: Config, io: Pick<CommandIO, 'stderr'
   if (!exists) throw noSnapshots(layout);
   const notes: string[] = [];
   let opened: ReturnType<typeof HistoryIndex.open>;
+  let readOnly = false;
   try {
     opened = HistoryIndex.open(layout);
   } catch (error) {
-    throw new SnapError('INDEX_FAILED', `the history index ${path.join(layout.root, 'index.sqlite')} cannot be opened: ${errorMessage(error)}`, { hint: 'snap index rebuild makes it again from the snapshot files' });
+    // A data directory this user may read but not write (another user's runs, a read-only mount): the index as it is.
+    const code = String((error as { code?: string }).code ?? '');
+    const denied = code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'EROFS';
+    const asIs = denied ? (() => { try { return HistoryIndex.open(layout, { readonly: true }); } catch { return undefined; } })() : undefined;
+    if (!asIs) {
+      throw new SnapError('INDEX_FAILED', `the history index ${path.join(layout.root, 'index.sqlite')} cannot be opened: ${errorMessage(error)}`, {
+        hint: denied ? `the data directory ${layout.root} cannot be written by this user, and the index cannot be read as it is: run the command as the user who runs snap run, or let this one write there` : 'snap index rebuild makes it again from the snapshot files',
+      });
+    }
+    opened = asIs;
+    readOnly = true;
+    notes.push(`${layout.root} cannot be written by this user: the history index is read as it is, not brought up to date with the snapshot files`);
   }
   const { index } = opened;
   try {
     if (opened.setAside) notes.push(`${index.file} was unreadable (${opened.setAside.reason}); moved to ${opened.setAside.movedTo} and rebuilt`);
-    let lock = await acquireLock(layout.lock, { command: 'snap (index)', waitMs: 0 }).catch(() => undefined);
+    let lock = readOnly ? undefined : await acquireLock(layout.lock, { command: 'snap (index)', waitMs: 0 }).catch(() => undefined);
     if (!lock && opened.fresh) {
       // No index to read while a run holds the directory: wait for it (the run writes the index as it ends), and say so now.
       io.stderr.write(`snap: the history index is missing and a snap run holds ${layout.root}; waiting up to 30 s for it to finish\n`);

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { snapshotCounts } from '../core/counts.js';
 import type { DeploymentEvent, Snapshot } from '../core/snapshot-schema.js';
@@ -134,6 +134,29 @@ create table if not exists ticket_state(key text not null, project text not null
 /** Errors that mean the file is not a usable database: it is set aside and rebuilt. */
 const CORRUPT_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CANTOPEN_ISDIR']);
 
+/**
+ * The index opened for reading only. A write-ahead-log database cannot be opened so in a folder this
+ * user may not write (SQLite must make its -shm file there): then a copy of it is read from memory,
+ * as of its last checkpoint (its header set to the rollback journal, which SQLite needs of an in-memory
+ * copy: https://www.sqlite.org/fileformat2.html#file_format_version_numbers).
+ */
+function openReadOnly(file: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    // The -shm file is needed (and made) at the first read.
+    db.prepare('select 1 from sqlite_master limit 1').get();
+    return db;
+  } catch (error) {
+    db?.close();
+    const code = String((error as { code?: string }).code ?? '');
+    if (code !== 'SQLITE_READONLY_DIRECTORY' && code !== 'SQLITE_CANTOPEN') throw error;
+    const copy = readFileSync(file);
+    if (copy.length >= 20 && copy[18] === 2 && copy[19] === 2) copy[18] = copy[19] = 1;
+    return new Database(copy);
+  }
+}
+
 export function indexPath(layout: DataLayout): string {
   return path.join(layout.root, 'index.sqlite');
 }
@@ -152,7 +175,7 @@ export class HistoryIndex {
   static open(layout: DataLayout, options: { readonly?: boolean } = {}): { index: HistoryIndex; fresh: boolean; setAside?: { movedTo: string; reason: string } } {
     const file = indexPath(layout);
     const attempt = () => {
-      const db = new Database(file, options.readonly ? { readonly: true, fileMustExist: true } : {});
+      const db = options.readonly ? openReadOnly(file) : new Database(file);
       try {
         if (!options.readonly) {
           db.pragma('journal_mode = WAL');
