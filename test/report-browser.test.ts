@@ -236,6 +236,46 @@ describe('the demo report in Chromium', () => {
   });
 });
 
+describe('what cannot be known is said so', () => {
+  it('a promotion whose services could not be compared is unknown, not zero; charts need two whole weeks', async () => {
+    const base = data.promotions[0];
+    const unknown = { ...base, status: 'unknown', commits: 0, pullRequests: [], tickets: [], partial: [], services: base.services.map((x) => ({ service: x.service, status: 'unknown', reason: 'GitHub was not read' })), unknown: base.services.map((x) => ({ service: x.service, reason: 'GitHub was not read' })) };
+    const week = { ...data.metrics[0], weeks: [data.metrics[0].weeks.at(-1)!] };
+    const page = path.join(dir, 'unknown.html');
+    await writeFile(page, await renderReport({ ...data, promotions: [unknown], metrics: [week] }));
+    const o = await open(`${pathToFileURL(page).href}#promotions`);
+    try {
+      const text = (await o.page.locator('#promotions-app').textContent())!;
+      expect(text).toContain(`What promoting ${base.from} to ${base.to} would ship is unknown: ${base.services.length} services could not be compared`);
+      expect(text).not.toMatch(/would ship 0 commits/);
+      expect(await o.page.locator('#promotions-app td').filter({ hasText: /^0$/ }).count()).toBe(0);
+      await view(o.page, 'metrics');
+      expect(await o.page.locator('#metrics-app').textContent()).toContain('The charts need two whole weeks');
+      expect(await o.page.locator('#metrics-app canvas').count()).toBe(0);
+      expect(o.problems).toEqual([]);
+    } finally {
+      await o.context.close();
+    }
+  });
+
+  it('"needs attention" and the counts look only at the environments shown', async () => {
+    const o = await open(pathToFileURL(file).href);
+    try {
+      const project = data.projects[0];
+      const last = project.environments.at(-1)!;
+      for (const env of project.environments.slice(0, -1)) await o.page.uncheck(`#radar-env-${env}`);
+      await o.page.check('#radar-attention');
+      const expected = data.projects.flatMap((p) => p.services.filter((sv) => { const c = sv.cells[p.environments.indexOf(last)]; return c && c.mark !== 'ok' && c.mark !== 'zero'; }).map((sv) => `${p.name}/${sv.name}`));
+      expect(expected.length).toBeGreaterThan(0);
+      expect(await o.page.locator('table.radar tbody th').allTextContents()).toEqual(expected);
+      const counted = Number(/in (\d+) place/.exec((await o.page.locator('#radar .counts').textContent())!)?.[1]);
+      expect(counted).toBe(expected.length);
+    } finally {
+      await o.context.close();
+    }
+  });
+});
+
 describe('a report of 1,000 services stays usable', () => {
   it('pages the radar and finds a service by search', async () => {
     // The demo's data made a thousand services wide: each service copied under new names.

@@ -121,6 +121,17 @@ describe('what the report says agrees with the read commands', () => {
     for (const d of data.deployments) actual.set(key(d[0].slice(0, 10), data.names.environments[d[2]]), (actual.get(key(d[0].slice(0, 10), data.names.environments[d[2]])) ?? 0) + 1);
     expect(actual).toEqual(expected);
     expect(data.deployments.filter((d) => d[7] & 1)).toHaveLength(releases.deployments.filter((d: { rollback: unknown }) => d.rollback === true).length);
+    // What each rollback took out, and why what a deployment shipped is unknown, as snap releases has them.
+    const byTime = (d: { at: string; environment: string; service: string }) => `${d.at} ${d.environment} ${d.service}`;
+    const rows = new Map(data.deployments.map((d) => [byTime({ at: d[0], environment: data.names.environments[d[2]], service: d[3] }), d]));
+    let removed = 0;
+    for (const d of releases.deployments as { at: string; environment: string; service: string; shipped?: { status: string; reason?: string; removed?: { commits: number; tickets: string[] } } }[]) {
+      const row = rows.get(byTime(d))!;
+      expect(row[11]).toEqual(d.shipped?.removed ? [d.shipped.removed.commits, d.shipped.removed.tickets] : null);
+      if (d.shipped?.removed?.commits) removed++;
+      expect(row[10]).toBe(d.shipped?.status === 'known' ? '' : (d.shipped?.reason ?? ''));
+    }
+    expect(removed).toBeGreaterThan(0);
   });
 
   it('promotions: the tickets and commits that would ship are those of snap diff', async () => {
@@ -242,6 +253,23 @@ describe('snap report', () => {
       expect(r.code, out).toBe(2);
       expect(r.stderr).toMatch(message);
     }
+    // Through a link to the data directory, and through a link to nothing.
+    const { symlink } = await import('node:fs/promises');
+    await symlink(path.join(dir, '.snap'), path.join(dir, 'link-to-data'));
+    await symlink(path.join(dir, 'nowhere', 'x.html'), path.join(dir, 'dangling.html'));
+    for (const [out, message] of [[path.join(dir, 'link-to-data', 'r.html'), /inside the data directory/], [path.join(dir, 'dangling.html'), /symbolic link to a file that does not exist/]] as const) {
+      const r = await cli(['report', '--out', out]);
+      expect(r.code, out).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(await readdir(path.join(dir, '.snap'))).not.toContain('r.html');
+    await rm(path.join(dir, 'link-to-data'));
+    await rm(path.join(dir, 'dangling.html'));
+    // A name the file system cannot hold: exit 1, naming it.
+    const long = await cli(['report', '--out', path.join(dir, `${'a'.repeat(300)}.html`)]);
+    expect(long.code).toBe(1);
+    expect(long.stderr).toMatch(/file name is too long/);
+    expect(long.stderr).not.toMatch(/internal error/);
     const after = await Promise.all([config, path.join(dir, 'kubeconfig.yaml'), path.join(dir, 'notes.txt'), path.join(dir, '.snap', 'latest.json')].map((f) => readFile(f)));
     expect(after).toEqual(before);
     // A report is replaced; an empty file may be written.
@@ -285,6 +313,18 @@ describe('snap report', () => {
     } finally {
       await spawnAsync('chmod', ['-R', 'u+w', copy]);
       await rm(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('a data directory alone (no config): the report is written from it', async () => {
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'snap-report-datadir-'));
+    try {
+      const r = await runCli(['report', '--data-dir', path.join(dir, '.snap'), '--out', 'r.html'], { cwd: elsewhere });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(readReportData(await readFile(path.join(elsewhere, 'r.html'), 'utf8')).snapshot.id).toBe(data.snapshot.id);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
     }
   });
 
@@ -338,6 +378,7 @@ describe('what the page marks', () => {
     const r = await json(['report', '--since', '3650d', '--out', path.join(dir, 'decade.html'), '--json']);
     const decade = readReportData(await readFile(r.file, 'utf8'));
     expect(decade.window.askedDays).toBe(3650);
+    expect(await readFile(r.file, 'utf8')).toMatch(/window: the \d+ days to it \(3,650 days asked for: the release history reaches back to \d{4}-\d\d-\d\d\)/);
     expect(decade.window.days).toBeLessThan(60);
     expect(decade.deployments.length).toBe((await json(['releases', '--since', decade.window.start, '--until', new Date(Date.parse(decade.window.end) + 1).toISOString(), '--json'])).count);
     expect(decade.deployments.length).toBe((await json(['releases', '--json'])).count);
@@ -363,6 +404,20 @@ describe('report.path in the config', () => {
       expect(written.snapshot.ticketsFrom).toBeDefined();
       expect(written.tickets.length).toBe(data.tickets.length);
       expect(page).toContain('GitHub was not read for it');
+      // The clusters could not be read either: whether pre-production environments agree is not known, and not claimed.
+      expect(written.health.disagree.some((d) => d.unknown.length > 0)).toBe(true);
+      expect(page).not.toContain('The pre-production environments run the same commits');
+      // snap diff says the same: nothing claimed about what could not be compared.
+      const diff = await cli(['diff', 'dev', 'staging', '--project', 'payments']);
+      expect(diff.stdout).toMatch(/unknown/);
+      expect(diff.stdout).not.toMatch(/staging has every commit dev runs\s*$/m);
+      // A report that cannot be written: the run's JSON says why.
+      await writeFile(path.join(dir, 'notes.txt'), 'my notes\n');
+      await writeFile(config, `${original}\nreport:\n  path: notes.txt\n`);
+      const refused = await runCli(['run', '--json'], { cwd: dir, timeoutMs: 60_000 });
+      expect(JSON.parse(refused.stdout).report).toMatchObject({ file: path.join(dir, 'notes.txt'), error: expect.stringMatching(/not a snap report/) });
+      expect(await readFile(path.join(dir, 'notes.txt'), 'utf8')).toBe('my notes\n');
+      await writeFile(config, `${original}\nreport:\n  path: site/index.html\n  since: 14d\n`);
       // A failed run: the report follows it, and says why it failed.
       const failed = await runCli(['run'], { cwd: dir, env: { SNAP_KUBECONFIG: path.join(dir, 'no-such-kubeconfig') }, timeoutMs: 60_000 });
       expect(failed.code).not.toBe(0);

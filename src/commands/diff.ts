@@ -79,11 +79,20 @@ export function renderEnvironmentDiff(d: EnvironmentDiff, c: Colors, width = Inf
       // Some services only: their own figures (commits of services sharing a repository count for each).
       const ahead = p.services.reduce((n, s) => n + (s.ahead ?? 0), 0);
       const tickets = [...new Set(p.services.flatMap((s) => s.tickets ?? []))].sort();
-      out.push(`  ${ahead ? `promoting ${p.from} → ${p.to} ships ${ahead} commits of these services${tickets.length ? `, tickets ${list(tickets)}` : ''}` : `${p.to} has every commit ${p.from} runs, in these services`}`);
+      const unknown = p.services.filter((s) => s.status === 'unknown').length;
+      const known = p.services.length - unknown;
+      const none = unknown === p.services.length ? `what promoting ${p.from} → ${p.to} ships is unknown for these services` : `${p.to} has every commit ${p.from} runs, in ${unknown ? `the ${known} of these services compared (${unknown} unknown)` : 'these services'}`;
+      out.push(`  ${ahead ? `promoting ${p.from} → ${p.to} ships ${ahead} commits of these services${tickets.length ? `, tickets ${list(tickets)}` : ''}` : none}`);
     } else if (p.pair) {
       const [ahead, behind] = p.reversed ? [p.pair.behind, p.pair.ahead] : [p.pair.ahead, p.pair.behind];
       const lines = [
-        ahead.commits ? `promoting ${p.from} → ${p.to} ships ${ahead.commits} commits, ${ahead.pullRequests} PRs${ahead.tickets.length ? `, tickets ${list(ahead.tickets)}` : ''}` : `${p.to} has every commit ${p.from} runs`,
+        ahead.commits
+          ? `promoting ${p.from} → ${p.to} ships ${ahead.commits} commits, ${ahead.pullRequests} PRs${ahead.tickets.length ? `, tickets ${list(ahead.tickets)}` : ''}`
+          : p.pair.status === 'unknown' && (p.pair.unknown?.length ?? 0) >= p.services.length
+            ? `what promoting ${p.from} → ${p.to} ships is unknown`
+            : p.pair.unknown?.length
+              ? `${p.to} has every commit ${p.from} runs, in the services compared`
+              : `${p.to} has every commit ${p.from} runs`,
         ...(behind.commits ? [`${p.to} runs ${behind.commits} commits ${p.from} lacks${behind.tickets.length ? ` (tickets ${list(behind.tickets)})` : ''}`] : []),
         ...(p.pair.unknown?.length ? [`${p.pair.unknown.length} service(s) unknown: ${list([...new Set(p.pair.unknown.map((u) => u.reason))], 2)}`] : []),
       ];

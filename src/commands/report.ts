@@ -77,11 +77,13 @@ Examples:
   $ snap report --json | jq .bytes
   $ snap report --out - | gzip > report.html.gz
 
-The page needs no server and makes no network request: open it from disk or a CI artifact.
-To write it after every run, set report.path in the config (docs/report.md).
-Exit codes: 0 written; 2 an unknown project, a bad --since, an --out that is no place for a report
-(inside the data directory, the config, a file that is not a snap report), or no snapshot yet;
-1 the file cannot be written.`,
+The page needs no server and makes no network request: open it from disk or
+a CI artifact. To write it after every run, set report.path in the config
+(docs/report.md).
+
+Exit codes: 0 written; 1 the file cannot be written; 2 an unknown project, a
+bad --since, no snapshot yet, or an --out that is no place for a report (inside
+the data directory, the config, a file that is not a snap report).`,
     )
     .action(async (_options, command: Command) => handle(command.optsWithGlobals()));
 }

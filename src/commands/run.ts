@@ -51,7 +51,9 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
     await alertAfterRun(config, io, options, { ran: true });
     const report = await reportAfterRun(config, io, options);
     if (options.json) {
-      await writeJson(io.stdout, { file: result.file, run: result.record, ...(report ? { report: { file: report.file, bytes: report.bytes } } : {}), snapshot: result.snapshot });
+      // The report: where it went and its size, or why it was not written.
+      const written = report ? { report: report.result ? { file: report.file, bytes: report.result.bytes } : { file: report.file, error: report.problem } } : {};
+      await writeJson(io.stdout, { file: result.file, run: result.record, ...written, snapshot: result.snapshot });
     } else {
       const c = colorsFor(io, options);
       const { snapshot } = result;
@@ -62,7 +64,7 @@ export async function runRun(options: RunCommandOptions, io: CommandIO): Promise
         snapshot.drift ? renderDrift(snapshot, c) : '',
         renderTicketKeys(snapshot, c),
         renderWarnings(snapshot.warnings, c, 20, outputWidth(io)),
-        report ? c.dim(`Report: ${report.file} (${formatBytes(report.bytes)})`) : '',
+        report?.result ? c.dim(`Report: ${report.file} (${formatBytes(report.result.bytes)})`) : '',
       ];
       io.stdout.write(`${parts.filter(Boolean).join('\n\n')}\n`);
     }
@@ -100,12 +102,12 @@ export async function alertAfterRun(config: Config, io: CommandIO, options: Glob
  * Writes the report the config asks for (report.path) after a run; never fails the run: a report that
  * cannot be written is a warning on stderr. Returns what was written, if anything.
  */
-export async function reportAfterRun(config: Config, io: CommandIO, options: GlobalOptions): Promise<ReportResult | undefined> {
+export async function reportAfterRun(config: Config, io: CommandIO, options: GlobalOptions): Promise<{ file: string; result?: ReportResult; problem?: string } | undefined> {
   if (!config.report?.path) return undefined;
   const { writeConfiguredReport } = await import('../report/write.js');
   const { result, problem } = await writeConfiguredReport(config, io);
   if (problem) stderrLog(io, options)('warning', 'report', problem, 'warning: ');
-  return result;
+  return { file: config.report.path, result, problem };
 }
 
 export function runCommand(handle: (options: RunCommandOptions) => Promise<void>): Command {

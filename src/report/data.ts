@@ -190,7 +190,7 @@ export async function buildReportData(history: History, options: ReportDataOptio
   };
   const deployments: ReportDeployment[] = rows.map((e) => {
     const flags = (e.rollback === true ? 1 : e.rollback === 'unknown' ? 2 : 0) | (e.rolloutState === 'stalled' ? 4 : e.rolloutState ? 8 : 0);
-    return [e.at ?? '', index(names.projects, e.project), index(names.environments, e.environment), e.service, shortVersion(e.fromVersion) ?? '', shortVersion(e.toVersion) ?? e.toImage ?? '', e.toCommit?.slice(0, 7) ?? '', flags, e.commits ?? null, e.tickets];
+    return [e.at ?? '', index(names.projects, e.project), index(names.environments, e.environment), e.service, shortVersion(e.fromVersion) ?? '', shortVersion(e.toVersion) ?? e.toImage ?? '', e.toCommit?.slice(0, 7) ?? '', flags, e.commits ?? null, e.tickets, e.unknownBecause ?? '', e.removed ? [e.removed.commits, e.removed.tickets] : null];
   });
 
   // Promotion previews: each pair of neighbouring environments.
@@ -355,7 +355,9 @@ export async function buildReportData(history: History, options: ReportDataOptio
           const [a, b] = [s.cells[i], s.cells[j]];
           return a?.status === 'running' && b?.status === 'running' && (a.commit ?? a.version) !== (b.commit ?? b.version);
         });
-        if (differ.length) disagree.push({ project: p.name, a: pre[i], b: pre[j], services: differ.map((s) => s.name) });
+        // A side whose cluster could not be read: whether they agree is not known.
+        const unknown = p.services.filter((s) => s.cells[i]?.status === 'unknown' || s.cells[j]?.status === 'unknown');
+        if (differ.length || unknown.length) disagree.push({ project: p.name, a: pre[i], b: pre[j], services: differ.map((s) => s.name), unknown: unknown.map((s) => s.name) });
       }
     }
   }

@@ -27,6 +27,15 @@ const duration = (ms: number | undefined) => (ms === undefined || !Number.isFini
 const minute = (iso: string | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '–');
 const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 1000) / 10} %`);
 
+/** A length of time in words: "30 days", "36 hours", "90 minutes" (the page's script says it alike). */
+function spanText(ms: number): string {
+  const n = (x: number, word: string) => `${x.toLocaleString('en')} ${word}${x === 1 ? '' : 's'}`;
+  if (ms >= 2 * 86_400_000) return n(Math.round(ms / 86_400_000), 'day');
+  if (ms >= 2 * 3_600_000) return n(Math.round(ms / 3_600_000), 'hour');
+  return n(Math.round(ms / 60_000), 'minute');
+}
+const windowText = (data: ReportData) => spanText(Date.parse(data.window.end) - Date.parse(data.window.start));
+
 /** A table: caption, column headers, rows whose first cell is a row header. */
 function table(caption: string, head: string[], rows: (string | number)[][], attrs = ''): string {
   return `<table${attrs}><caption>${esc(caption)}</caption><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
@@ -84,7 +93,7 @@ function calendarTable(data: ReportData): string {
 function metricsTables(data: ReportData): string {
   const band = (b: string | undefined) => (b ? ` (${b})` : '');
   const overview = table(
-    `DORA measures of each project's last environment, the ${data.window.days} days to ${minute(data.window.end)}`,
+    `DORA measures of each project's last environment, the ${windowText(data)} to ${minute(data.window.end)}`,
     ['Project', 'Environment', 'Deployment frequency', 'Lead time (median)', 'Change failure rate', 'Recovery time (median)', 'The window before'],
     data.metrics.map((m) => [
       m.project,
@@ -107,6 +116,9 @@ function metricsTables(data: ReportData): string {
     .join('');
   return `<div class="table-wrap">${overview}</div><figure><figcaption>Week by week</figcaption><div id="metrics-app"></div>${weekly}</figure>`;
 }
+
+/** Services whose every environment's cluster could not be read. */
+const unreadServices = (data: ReportData) => data.projects.reduce((n, p) => n + p.services.filter((s) => s.cells.some((c) => c?.status === 'unknown') && s.cells.every((c) => !c || c.status === 'unknown')).length, 0);
 
 function healthHtml(data: ReportData): string {
   const h = data.health;
@@ -134,15 +146,17 @@ function healthHtml(data: ReportData): string {
     : '<p>The newest snapshot has no warnings.</p>';
   const stale = h.stale.length
     ? `<ul id="health-stale">${h.stale.map((s) => `<li>${esc(`${s.project}/${s.service}`)}: ${s.lastDeployedAt ? `last deployed ${esc(minute(s.lastDeployedAt))} (${esc(duration(Date.parse(data.snapshot.takenAt) - Date.parse(s.lastDeployedAt)))} before the snapshot)` : 'no deployment time known'} in ${esc(s.environments.join(', '))}</li>`).join('')}</ul>`
-    : '<p>Every service was deployed somewhere in the last 14 days.</p>';
-  const disagree = h.disagree.length
-    ? `<ul>${h.disagree
-        .map((d) => {
-          const head = `${esc(d.project)}: ${esc(d.a)} and ${esc(d.b)} run different commits of ${d.services.length} service${d.services.length === 1 ? '' : 's'}`;
-          return d.services.length <= 8 ? `<li>${head} (${esc(d.services.join(', '))})</li>` : `<li><details><summary>${head}</summary>${esc(d.services.join(', '))}</details></li>`;
-        })
-        .join('')}</ul>`
-    : '<p>The pre-production environments run the same commits.</p>';
+    : unreadServices(data)
+      ? `<p>No service known to be stale; ${unreadServices(data)} could not be read anywhere (a cluster unreachable).</p>`
+      : '<p>Every service was deployed somewhere in the last 14 days.</p>';
+  const services = (names: string[]) => `${names.length} service${names.length === 1 ? '' : 's'}`;
+  const item = (head: string, names: string[]) => (names.length <= 8 ? `<li>${head} (${esc(names.join(', '))})</li>` : `<li><details><summary>${head}</summary>${esc(names.join(', '))}</details></li>`);
+  const differing = h.disagree.filter((d) => d.services.length);
+  const unknown = h.disagree.filter((d) => d.unknown.length);
+  const disagree =
+    (differing.length ? `<ul>${differing.map((d) => item(`${esc(d.project)}: ${esc(d.a)} and ${esc(d.b)} run different commits of ${services(d.services)}`, d.services)).join('')}</ul>` : '') +
+    (unknown.length ? `<ul>${unknown.map((d) => item(`${esc(d.project)}: whether ${esc(d.a)} and ${esc(d.b)} agree is unknown for ${services(d.unknown)}: a cluster could not be read`, d.unknown)).join('')}</ul>` : '') ||
+    (h.disagree.length === 0 && data.projects.some((p) => p.environments.length > 2) ? '<p>The pre-production environments run the same commits.</p>' : data.projects.some((p) => p.environments.length > 2) ? '' : '<p>No project has two pre-production environments.</p>');
   return `<div class="tiles">${tiles.map(([k, v]) => `<div class="tile"><h3>${esc(k)}</h3><p class="value">${esc(v)}</p></div>`).join('')}</div>
 ${figure('health-chart', 'Run time of each run in the window (failed runs marked)', table('Runs per day', ['Day (UTC)', 'Runs', 'ok', 'partial', 'failed', 'Median run time', 'Slowest'], dayRows))}
 <h3>Warnings</h3><div class="table-wrap">${warnings}</div>
@@ -162,7 +176,7 @@ main{padding:12px 20px 40px}section>h2{margin:8px 0 12px;font-size:20px}h3{font-
 th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}thead th{background:var(--panel)}
 .controls{display:flex;flex-wrap:wrap;gap:12px;align-items:end;margin:4px 0 8px}.field{display:flex;flex-direction:column;gap:2px;font-size:13px;color:var(--muted)}
 .field:has(input[type=checkbox]){flex-direction:row;align-items:center;gap:6px}
-input[type=search],select{font:inherit;padding:5px 8px;border:1px solid #8c959f;border-radius:6px;min-width:14em;color:var(--fg);background:#fff}
+input[type=search],select{font:inherit;padding:5px 8px;border:1px solid #8c959f;border-radius:6px;min-width:14em;color:var(--fg);background:#fff}input[type=search]{min-width:19em}
 button{font:inherit;color:var(--fg);cursor:pointer}.pager{display:flex;gap:12px;align-items:center;margin:6px 0}.pager button,.more{padding:4px 10px;border:1px solid #8c959f;border-radius:6px;background:#fff}
 .pager button:disabled{color:#6e7781;cursor:default}
 table.radar td{padding:3px;min-width:9.5em}table.radar th[scope=row]{white-space:nowrap;font-weight:600}.project{color:var(--muted);font-weight:400}
@@ -250,7 +264,7 @@ export async function renderReport(data: ReportData): Promise<string> {
 <a class="skip" href="#main">Skip to the report</a>
 <header>
 <h1>${esc(title)}</h1>
-<p>Snapshot ${esc(data.snapshot.id)} (${esc(data.snapshot.outcome)}) · window: the ${esc(data.window.days)} days to it${data.window.askedDays ? ` (${esc(data.window.askedDays)} asked for; the history begins ${esc(data.window.start.slice(0, 10))})` : ''} · ${esc(scope)}</p>
+<p>Snapshot ${esc(data.snapshot.id)} (${esc(data.snapshot.outcome)}) · window: the ${esc(windowText(data))} to it${data.window.askedDays ? ` (${esc(spanText(data.window.askedDays * 86_400_000))} asked for: the release history reaches back to ${esc(data.window.start.slice(0, 10))})` : ''} · ${esc(scope)}</p>
 <p>Generated ${esc(minute(data.generatedAt))} (<span id="generated-age">when written</span>) by ${esc(data.tool)} · ${SIZE_MARK}</p>
 ${partial}${coverage}
 </header>

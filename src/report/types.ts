@@ -95,10 +95,11 @@ export interface ReportTicket {
 
 /**
  * The window's deployments, as rows to keep the page small: [at (ISO), project index, environment
- * index, service, from version, to version, to commit (7), flags, commits shipped, tickets shipped].
- * Flags: 1 rollback, 2 rollback unknown, 4 stalled, 8 other rollout state.
+ * index, service, from version, to version, to commit (7), flags, commits shipped (null: unknown),
+ * tickets shipped, why what it shipped is unknown ('' when known), what a rollback took out (commits,
+ * tickets) or null]. Flags: 1 rollback, 2 rollback unknown, 4 stalled, 8 other rollout state.
  */
-export type ReportDeployment = [string, number, number, string, string, string, string, number, number | null, string[]];
+export type ReportDeployment = [string, number, number, string, string, string, string, number, number | null, string[], string, [number, string[]] | null];
 
 /** The DORA measures of one project's last environment: the window as a whole, and week by week. */
 export interface ReportMetrics {
@@ -135,7 +136,8 @@ export interface ReportHealth {
   /** The newest snapshot's warnings by code: how many, and up to five messages, each with where it was. */
   warnings: { code: string; severity: string; count: number; examples: string[] }[];
   stale: { project: string; service: string; lastDeployedAt?: string; environments: string[] }[];
-  disagree: { project: string; a: string; b: string; services: string[] }[];
+  /** Pairs of pre-production environments: the services that run different commits in them, and those that cannot be compared (a cluster unread). */
+  disagree: { project: string; a: string; b: string; services: string[]; unknown: string[] }[];
 }
 
 /** Everything the page shows, as embedded in it (JSON). */

@@ -33,8 +33,10 @@ export async function writeReport(history: History, file: string, options: { win
   try {
     await writeFileAtomic(file, html, { followLinks: true, hint });
   } catch (error) {
-    // A folder that cannot hold new files (/proc, a read-only mount that says ENOENT).
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SnapError('WRITE_FAILED', `cannot write ${file}: the file system refused to create it (ENOENT)`, { cause: error, hint });
+    // A folder that cannot hold new files (/proc, a read-only mount that says ENOENT), a name too long for the file system.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new SnapError('WRITE_FAILED', `cannot write ${file}: the file system refused to create it (ENOENT)`, { cause: error, hint });
+    if (code === 'ENAMETOOLONG') throw new SnapError('WRITE_FAILED', `cannot write ${file}: the file name is too long for the file system (ENAMETOOLONG)`, { cause: error, hint: 'name a shorter file' });
     throw error;
   }
   return {
@@ -58,23 +60,30 @@ const REPORT_MARK = '<meta name="generator" content="snap ';
  * a folder), or an existing file that is not a snap report (an empty one may go). Throws a usage error
  * (exit 2) naming the problem and the fix.
  */
-export async function checkReportTarget(file: string, config: Pick<Config, 'dataDir' | 'path' | 'kubernetes'>, env: NodeJS.ProcessEnv): Promise<void> {
+export async function checkReportTarget(file: string, config: Pick<Config, 'dataDir' | 'path'> & { kubernetes?: Partial<Config['kubernetes']> }, env: NodeJS.ProcessEnv): Promise<void> {
   const { lstat, open, realpath } = await import('node:fs/promises');
   const path = await import('node:path');
   const fix = 'name another file (--out, or report.path in the config), e.g. ./snap-report.html';
-  const real = await realpath(file).catch(() => path.resolve(file));
-  const inside = (dir: string) => {
-    const rel = path.relative(dir, real);
-    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  /** Where a path really is: its links followed as far as they exist (a file not there yet, in a linked folder, included). */
+  const really = async (p: string): Promise<string> => {
+    const absolute = path.resolve(p);
+    const found = await realpath(absolute).catch(() => undefined);
+    if (found) return found;
+    const parent = path.dirname(absolute);
+    return parent === absolute ? absolute : path.join(await really(parent), path.basename(absolute));
   };
-  const dataDir = await realpath(config.dataDir).catch(() => config.dataDir);
-  if (inside(dataDir)) throw usageError(`${file} is inside the data directory ${config.dataDir}, where snap keeps its own files`, fix);
-  const kubeconfigs = [config.kubernetes.kubeconfig, ...(env.KUBECONFIG ?? '').split(path.delimiter)].filter((x): x is string => !!x);
+  const real = await really(file);
+  const dataDir = await really(config.dataDir);
+  const rel = path.relative(dataDir, real);
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) throw usageError(`${file} is inside the data directory ${config.dataDir}, where snap keeps its own files`, fix);
+  const kubeconfigs = [config.kubernetes?.kubeconfig, ...(env.KUBECONFIG ?? '').split(path.delimiter)].filter((x): x is string => !!x);
   for (const own of [config.path, ...kubeconfigs].filter(Boolean)) {
-    if (real === (await realpath(own).catch(() => path.resolve(own)))) throw usageError(`${file} is ${own === config.path ? "snap's config" : 'a kubeconfig'}: writing the report there would replace it`, fix);
+    if (real === (await really(own))) throw usageError(`${file} is ${own === config.path ? "snap's config" : 'a kubeconfig'}: writing the report there would replace it`, fix);
   }
   const stats = await lstat(real).catch(() => undefined);
   if (!stats) return;
+  // Links are followed above: one still here points at nothing.
+  if (stats.isSymbolicLink()) throw usageError(`${file} is a symbolic link to a file that does not exist`, 'point the link at a file, or name another one');
   if (stats.isDirectory()) throw usageError(`${file} is a folder`, `name a file in it, e.g. --out ${path.join(file, 'snap-report.html')}`);
   if (!stats.isFile()) throw usageError(`${file} is not a regular file (a device, a pipe or a socket)`, fix);
   if (stats.size === 0) return;

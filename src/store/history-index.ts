@@ -101,6 +101,10 @@ export interface DeploymentRow {
   /** Commits shipped, when what it shipped is known. */
   commits?: number;
   tickets: string[];
+  /** Why what it shipped is unknown. */
+  unknownBecause?: string;
+  /** What a rollback took out: commits, and the tickets they carried. */
+  removed?: { commits: number; tickets: string[] };
 }
 
 const SCHEMA = `
@@ -360,9 +364,11 @@ export class HistoryIndex {
   /** The deployments that match, as DeploymentRow, oldest first (those with no time first). */
   deploymentRows(filter: Omit<DeploymentFilter, 'newest'> = {}): DeploymentRow[] {
     const { where, args } = this.deploymentWhere(filter);
-    const fields = ['$.from.version', '$.to.version', '$.to.image', '$.to.commit', '$.rolloutStatus.state', '$.shipped.status', '$.shipped.commits', '$.shipped.tickets'].map((p) => `json_extract(d.json, '${p}')`).join(', ');
+    const fields = ['$.from.version', '$.to.version', '$.to.image', '$.to.commit', '$.rolloutStatus.state', '$.shipped.status', '$.shipped.commits', '$.shipped.tickets', '$.shipped.reason', '$.shipped.removed.commits', '$.shipped.removed.tickets']
+      .map((p) => `json_extract(d.json, '${p}')`)
+      .join(', ');
     const rows = this.db.prepare(`select d.at, d.project, d.environment, d.service, d.rollback, ${fields} from deployments d ${where} order by d.at is null, d.at, d.id`).raw().all(...args) as (string | number | null)[][];
-    return rows.map(([at, project, environment, service, rollback, fromVersion, toVersion, toImage, toCommit, rolloutState, shipped, commits, tickets]) => ({
+    return rows.map(([at, project, environment, service, rollback, fromVersion, toVersion, toImage, toCommit, rolloutState, shipped, commits, tickets, reason, removedCommits, removedTickets]) => ({
       at: at as string | null,
       project: project as string,
       environment: environment as string,
@@ -375,6 +381,8 @@ export class HistoryIndex {
       ...(rolloutState !== null ? { rolloutState: rolloutState as string } : {}),
       ...(shipped === 'known' && commits !== null ? { commits: commits as number } : {}),
       tickets: tickets === null ? [] : (JSON.parse(tickets as string) as string[]),
+      ...(shipped !== 'known' && reason !== null ? { unknownBecause: reason as string } : {}),
+      ...(removedCommits !== null ? { removed: { commits: removedCommits as number, tickets: removedTickets === null ? [] : (JSON.parse(removedTickets as string) as string[]) } } : {}),
     }));
   }
 

@@ -46,7 +46,7 @@ const MARKS: Record<CellMark, { symbol: string; label: string }> = {
   ok: { symbol: '✓', label: 'healthy' },
   progressing: { symbol: '↻', label: 'rolling out' },
   paused: { symbol: '⏸', label: 'paused' },
-  stalled: { symbol: '⚠', label: 'stalled' },
+  stalled: { symbol: '✖', label: 'stalled' },
   degraded: { symbol: '!', label: 'degraded' },
   down: { symbol: '✗', label: 'no pod ready' },
   missing: { symbol: '∅', label: 'not found' },
@@ -65,6 +65,12 @@ function duration(ms: number | undefined): string {
 }
 /** How long before the snapshot (or `from`) a time was: "3 d". */
 const ageOf = (iso: string | undefined, from = asOf) => (iso ? duration(Math.max(0, from - Date.parse(iso))) : '–');
+/** A window's length in words: "30 days", "36 hours", "90 minutes". */
+function span(ms: number): string {
+  if (ms >= 2 * 86_400_000) return plural(Math.round(ms / 86_400_000), 'day');
+  if (ms >= 2 * 3_600_000) return plural(Math.round(ms / 3_600_000), 'hour');
+  return plural(Math.round(ms / 60_000), 'minute');
+}
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : '–');
 const minute = (iso: string | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '–');
 const plural = (n: number, word: string) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
@@ -126,7 +132,9 @@ interface Row {
   cells: (ReportCell | null)[];
 }
 const rows: Row[] = data.projects.flatMap((p) => p.services.map((s) => ({ project: p.name, environments: p.environments, service: s.name, repository: s.repository, cells: s.cells })));
-const needsAttention = (r: Row) => r.cells.some((c) => c && c.mark !== 'ok' && c.mark !== 'zero');
+/** The cells of a row in the environments shown. */
+const shownCells = (r: Row, envs: string[]) => envs.map((e) => r.cells[r.environments.indexOf(e)]).filter((c): c is ReportCell => !!c);
+const needsAttention = (r: Row, envs: string[]) => shownCells(r, envs).some((c) => c.mark !== 'ok' && c.mark !== 'zero');
 const ticketsByRepository = new Map<string, ReportTicket[]>();
 for (const t of data.tickets) for (const repo of t.repositories) (ticketsByRepository.get(repo) ?? ticketsByRepository.set(repo, []).get(repo)!).push(t);
 
@@ -147,7 +155,7 @@ function cellButton(r: Row, env: string, c: ReportCell): HTMLElement {
     'button',
     { type: 'button', class: `cell m-${c.mark}`, 'aria-haspopup': 'dialog', onclick: () => openDetail(r, env, c) },
     el('span', { class: 'mark' }, `${mark.symbol} ${mark.label}`),
-    el('span', { class: 'version' }, c.version ?? c.image ?? c.status),
+    el('span', { class: 'version' }, c.version && /^[0-9a-f]{40}$/.test(c.version) ? c.version.slice(0, 12) : (c.version ?? c.image ?? c.status)),
     el('span', { class: 'sub' }, [c.commit?.slice(0, 7), health && `${health} ready`].filter(Boolean).join(' · ')),
     behind ? el('span', { class: 'sub' }, behind) : null,
     c.deployedAt ? el('span', { class: 'sub' }, `deployed ${ageOf(c.deployedAt)} ago`) : null,
@@ -181,7 +189,7 @@ function environmentCards(chosen: Row[], envs: string[]): HTMLElement {
         'li',
         { class: `card env${attention ? ' attention' : ''}` },
         el('h3', {}, env),
-        el('p', {}, `${plural(cells.length, 'service')}: ✓ ${ok} healthy${attention ? `, ⚠ ${attention} need attention` : ''}`),
+        el('p', {}, `${plural(cells.length, 'service')}: ✓ ${ok.toLocaleString('en')} healthy${attention ? `, ${attention.toLocaleString('en')} need attention` : ''}`),
         behind.length ? el('p', {}, `${plural(behind.length, 'service')} behind ${(behind[0].behind as { from: string }).from}`) : null,
         el('p', {}, `${plural(tickets, 'ticket')} in`),
         el('p', { class: 'sub' }, here.length === 0 ? 'no service shown' : last ? `last deployment ${ageOf(last)} before the snapshot` : 'no deployment in the window'),
@@ -237,11 +245,11 @@ function drawRadar(): void {
       }),
     );
     const envs = all.filter((e) => !hidden.has(e));
-    const chosen = inProject.filter((r) => (!query || r.service.toLowerCase().includes(query) || r.repository.toLowerCase().includes(query)) && (!attention || needsAttention(r)) && (!different || differs(r, envs)));
+    const chosen = inProject.filter((r) => (!query || r.service.toLowerCase().includes(query) || r.repository.toLowerCase().includes(query)) && (!attention || needsAttention(r, envs)) && (!different || differs(r, envs)));
     const marks = new Map<string, number>();
-    for (const r of chosen) for (const c of r.cells) if (c) marks.set(c.mark, (marks.get(c.mark) ?? 0) + 1);
+    for (const r of chosen) for (const c of shownCells(r, envs)) marks.set(c.mark, (marks.get(c.mark) ?? 0) + 1);
     const cellCount = [...marks.values()].reduce((a, b) => a + b, 0);
-    counts.textContent = `${plural(chosen.length, 'service')} in ${plural(cellCount, 'place')} (service × environment): ${[...marks].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${n} ${MARKS[m as CellMark].label}`).join(', ') || 'none'}`;
+    counts.textContent = `${plural(chosen.length, 'service')} in ${plural(cellCount, 'place')} (service × environment shown): ${[...marks].sort((a, b) => b[1] - a[1]).map(([m, n]) => `${n.toLocaleString('en')} ${MARKS[m as CellMark].label}`).join(', ') || 'none'}`;
     cards.replaceChildren(environmentCards(chosen, envs));
     const shown = chosen.slice(page * PAGE, (page + 1) * PAGE);
     const table = el(
@@ -310,25 +318,29 @@ function openDetail(r: Row, env: string, c: ReportCell): void {
   dialog.showModal();
 }
 
-function deploymentTable(list: ReportDeployment[], withWhere = true): HTMLTableElement {
+/** Deployments as a table; `timeOnly` when they are all of one day (HH:MM UTC). */
+function deploymentTable(list: ReportDeployment[], withWhere = true, timeOnly = false): HTMLTableElement {
   return el(
     'table',
     { class: 'deployments' },
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'When'), withWhere ? el('th', { scope: 'col' }, 'Where') : null, el('th', { scope: 'col' }, 'From'), el('th', { scope: 'col' }, 'To'), el('th', { scope: 'col' }, 'Shipped'), el('th', { scope: 'col' }, 'Note'))),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, timeOnly ? 'UTC' : 'When'), withWhere ? el('th', { scope: 'col' }, 'Where') : null, el('th', { scope: 'col' }, 'From'), el('th', { scope: 'col' }, 'To'), el('th', { scope: 'col' }, 'Shipped'), el('th', { scope: 'col' }, 'Note'))),
     el(
       'tbody',
       {},
       ...list.map((d) => {
-        const [at, p, e, service, from, to, commit, flags, commits, tickets] = d;
-        const note = [flags & 1 ? '↺ rollback' : '', flags & 2 ? 'rollback unknown' : '', flags & 4 ? '⚠ stalled' : ''].filter(Boolean).join(', ');
+        const [at, p, e, service, from, to, commit, flags, commits, tickets, why, removed] = d;
+        const note = [flags & 1 ? '↺ rollback' : '', flags & 2 ? 'rollback unknown' : '', flags & 4 ? '✖ stalled' : ''].filter(Boolean).join(', ');
+        const list = (keys: string[]) => `${keys.slice(0, 5).join(' ')}${keys.length > 5 ? ` +${keys.length - 5}` : ''}`;
+        const took = removed && removed[0] ? `; took out ${plural(removed[0], 'commit')}${removed[1].length ? ` (${list(removed[1])})` : ''}` : '';
+        const shipped = commits === null ? `unknown${why ? `: ${why}` : ''}` : `${plural(commits, 'commit')}${tickets.length ? `, ${list(tickets)}` : ''}${took}`;
         return el(
           'tr',
           { class: flags & 1 ? 'rollback' : undefined },
-          el('td', {}, minute(at)),
+          el('td', {}, timeOnly ? at.slice(11, 16) : minute(at)),
           withWhere ? el('td', {}, `${data.names.projects[p]}/${data.names.environments[e]}/${service}`) : null,
           el('td', {}, from || '–'),
           el('td', {}, `${to}${commit ? ` (${commit})` : ''}`),
-          el('td', {}, commits === null ? 'unknown' : `${plural(commits, 'commit')}${tickets.length ? `, ${tickets.slice(0, 5).join(' ')}${tickets.length > 5 ? ` +${tickets.length - 5}` : ''}` : ''}`),
+          el('td', {}, shipped),
           el('td', {}, note),
         );
       }),
@@ -369,7 +381,15 @@ function drawPromotions(): void {
           'article',
           { class: 'card' },
           el('h3', {}, `${p.project}: ${p.from} → ${p.to}`),
-          el('p', {}, p.status === 'same' ? `${p.to} runs what ${p.from} runs: nothing to promote.` : `Promoting ${p.from} to ${p.to} would ship ${plural(p.commits, 'commit')}, ${plural(p.pullRequests.length, 'PR')}${p.pullRequestsSince ? ` (at least: PRs merged before ${day(p.pullRequestsSince)} are not known)` : ''}, ${plural(p.tickets.length, 'whole ticket')}${p.partial.length ? ` and ${p.partial.length} in part` : ''}.`),
+          el(
+            'p',
+            {},
+            p.status === 'unknown'
+              ? `What promoting ${p.from} to ${p.to} would ship is unknown: ${p.unknown.length ? `${plural(p.unknown.length, 'service')} could not be compared` : 'no service could be compared'}${p.commits ? `; the others would ship ${plural(p.commits, 'commit')}` : ''}.`
+              : p.status === 'same'
+                ? `${p.to} runs what ${p.from} runs: nothing to promote.`
+                : `Promoting ${p.from} to ${p.to} would ship ${plural(p.commits, 'commit')}, ${plural(p.pullRequests.length, 'PR')}${p.pullRequestsSince ? ` (at least: PRs merged before ${day(p.pullRequestsSince)} are not known)` : ''}, ${plural(p.tickets.length, 'whole ticket')}${p.partial.length ? ` and ${p.partial.length} in part` : ''}${p.unknown.length ? `, and more that is unknown (${plural(p.unknown.length, 'service')} could not be compared)` : ''}.`,
+          ),
           p.unknown.length ? el('p', { class: 'warn' }, `⚠ ${plural(p.unknown.length, 'service')} could not be compared: ${p.unknown.slice(0, 5).map((u) => `${u.service} (${u.reason})`).join('; ')}${p.unknown.length > 5 ? '; …' : ''}`) : null,
           p.tickets.length ? el('h4', {}, 'Tickets that would ship') : null,
           p.tickets.length ? capped(p.tickets, 80, (keys) => el('ul', { class: 'chips' }, ...keys.map((k) => el('li', { class: 'badge b-in' }, k))), 'tickets') : null,
@@ -381,7 +401,7 @@ function drawPromotions(): void {
           p.pullRequests.length ? capped(p.pullRequests, 30, (items) => el('table', {}, el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'PR'), el('th', { scope: 'col' }, 'Title'))), el('tbody', {}, ...items.map((x) => el('tr', {}, el('td', {}, `${x.repository}#${x.number}`), el('td', {}, x.title ?? '–'))))), 'PRs') : null,
           behind.length ? el('h4', {}, `Services that differ (${behind.length})`) : null,
           behind.length
-            ? capped(behind, 30, (items) => el('table', {}, el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Service'), el('th', { scope: 'col' }, 'Status'), el('th', { scope: 'col' }, 'Commits'), el('th', { scope: 'col' }, 'Tickets'))), el('tbody', {}, ...items.map((s) => el('tr', {}, el('td', {}, s.service), el('td', {}, s.reason ? `${s.status}: ${s.reason}` : s.status), el('td', {}, s.commits === undefined ? '–' : String(s.commits)), el('td', {}, s.tickets === undefined ? '–' : String(s.tickets)))))), 'services')
+            ? capped(behind, 30, (items) => el('table', {}, el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Service'), el('th', { scope: 'col' }, 'Status'), el('th', { scope: 'col' }, 'Commits'), el('th', { scope: 'col' }, 'Tickets'))), el('tbody', {}, ...items.map((s) => el('tr', {}, el('td', {}, s.service), el('td', {}, s.reason ? `${s.status}: ${s.reason}` : s.status), el('td', {}, s.status === 'unknown' || s.commits === undefined ? '–' : String(s.commits)), el('td', {}, s.status === 'unknown' || s.tickets === undefined ? '–' : String(s.tickets)))))), 'services')
             : null,
         );
       }),
@@ -479,6 +499,11 @@ window.addEventListener('resize', () => {
     }
   }, 150);
 });
+/** Tick labels of a time axis in UTC, 24-hour: MM-DD over days, HH:MM within a day (uPlot's own are 12-hour). */
+function dayTicks(u: uPlot, splits: number[]): string[] {
+  const range = (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0);
+  return splits.map((v) => (v === null ? '' : new Date(v * 1000).toISOString().slice(...(range > 2 * 86_400 ? [5, 10] : [11, 16]))));
+}
 /** Times on the charts' axes in UTC, as the tables and the calendar have them. */
 const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
 const PALETTE = ['#1f5fa8', '#a8431f', '#2f7d32', '#7b3fa0', '#8a6d00', '#00707a'];
@@ -498,7 +523,7 @@ function drawCalendar(): void {
     const xs = days.map((d) => Date.parse(d) / 1000);
     const series = envs.map((_, e) => days.map((d) => (byDay.get(d) ?? []).filter((x) => x[2] === e).length));
     const rollbacks = days.map((d) => (byDay.get(d) ?? []).filter((x) => x[7] & 1).length || null);
-    chart(chartRoot, (width) => new uPlot({ width, height: 220, tzDate: utc, scales: { x: { time: true } }, series: [{}, ...envs.map((name, i) => ({ label: name, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: days.length <= 45 } })), { label: 'rollbacks', stroke: '#b00020', width: 0, points: { show: true, size: 9, fill: '#b00020' } }], axes: [{}, { label: 'deployments' }] }, [xs, ...series, rollbacks] as uPlot.AlignedData, chartRoot));
+    chart(chartRoot, (width) => new uPlot({ width, height: 220, tzDate: utc, scales: { x: { time: true } }, series: [{}, ...envs.map((name, i) => ({ label: name, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: days.length <= 45 } })), { label: 'rollbacks', stroke: '#b00020', width: 0, points: { show: true, size: 9, fill: '#b00020' } }], axes: [{ values: dayTicks }, { label: 'deployments' }] }, [xs, ...series, rollbacks] as uPlot.AlignedData, chartRoot));
   }
   // A month-style grid: weeks from Monday, a button per day.
   const first = new Date(start);
@@ -538,7 +563,7 @@ function drawCalendar(): void {
   function showDay(d: string): void {
     const items = [...(byDay.get(d) ?? [])].reverse();
     for (const b of root.querySelectorAll('button.day')) b.setAttribute('aria-pressed', String(b.getAttribute('data-day') === d));
-    list.replaceChildren(el('h3', {}, `${d}: ${plural(items.length, 'deployment')}`), items.length ? capped(items, 100, (shown) => el('div', { class: 'table-wrap' }, deploymentTable(shown)), 'deployments') : el('p', {}, 'No deployment that day.'));
+    list.replaceChildren(el('h3', {}, `${d}: ${plural(items.length, 'deployment')}`), items.length ? capped(items, 100, (shown) => el('div', { class: 'table-wrap' }, deploymentTable(shown, true, true)), 'deployments') : el('p', {}, 'No deployment that day.'));
   }
   root.append(
     el('div', { class: 'table-wrap' }, el('table', { class: 'calendar' }, el('caption', {}, `Deployments per day, ${day(data.window.start)} to ${day(data.window.end)} (UTC). Select a day for its list.`), el('thead', {}, el('tr', {}, ...['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map((n) => el('th', { scope: 'col' }, n)))), el('tbody', {}, ...weeks))),
@@ -580,8 +605,8 @@ function drawMetrics(): void {
     ];
     const grid = el('div', { class: 'charts' });
     area.replaceChildren(
-      el('p', {}, `${m.project}, ${m.environment}: the ${data.window.days} days to ${minute(data.window.end)}; the charts, each whole week back from it.`),
-      el('div', { class: 'tiles' }, ...tiles.map(([name, value, band, was]) => el('div', { class: 'tile' }, el('h3', {}, name), el('p', { class: 'value' }, value), el('p', { class: `band ${band ?? 'none'}` }, band ? BAND_LABEL[band] : 'no band'), el('p', { class: 'sub' }, `${was} (the ${data.window.days} days before)`)))),
+      el('p', {}, `${m.project}, ${m.environment}: the ${span(Date.parse(data.window.end) - Date.parse(data.window.start))} to ${minute(data.window.end)}${m.weeks.length > 1 ? '; the charts, each whole week back from it' : ''}.`),
+      el('div', { class: 'tiles' }, ...tiles.map(([name, value, band, was]) => el('div', { class: 'tile' }, el('h3', {}, name), el('p', { class: 'value' }, value), el('p', { class: `band ${band ?? 'none'}` }, band ? BAND_LABEL[band] : 'no band'), el('p', { class: 'sub' }, `${was} (the ${span(Date.parse(data.window.end) - Date.parse(data.window.start))} before)`)))),
       grid,
     );
     const xs = m.weeks.map((x) => Date.parse(x.start) / 1000);
@@ -591,14 +616,18 @@ function drawMetrics(): void {
       ['Change failure rate (%)', (x) => (x.changeFailureRate === undefined ? null : Math.round(x.changeFailureRate * 1000) / 10), '%'],
       ['Recovery time (median, hours)', (x) => (x.recoveryMs === undefined ? null : Math.round(x.recoveryMs / 36_000) / 100), 'hours'],
     ];
-    const boxes = measures.map(([title]) => {
-      const box = el('div', { class: 'chart', 'aria-hidden': 'true' });
-      grid.append(el('figure', {}, el('figcaption', {}, title), box));
-      return box;
-    });
-    for (const [i, [, value, unit]] of measures.entries()) {
-      const box = boxes[i];
-      chart(box, (width) => new uPlot({ width, height: 160, tzDate: utc, scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } }, legend: { show: false }, series: [{}, { label: unit, stroke: PALETTE[i], width: 2, spanGaps: false, points: { show: true } }], axes: [{}, {}] }, [xs, m.weeks.map(value)] as uPlot.AlignedData, box));
+    if (m.weeks.length < 2 || Date.parse(m.weeks[0].end) - Date.parse(m.weeks[0].start) < 7 * 86_400_000) {
+      grid.replaceChildren(el('p', {}, `The charts need two whole weeks; the window has ${span(Date.parse(data.window.end) - Date.parse(data.window.start))}.`));
+    } else {
+      const boxes = measures.map(([title]) => {
+        const box = el('div', { class: 'chart', 'aria-hidden': 'true' });
+        grid.append(el('figure', {}, el('figcaption', {}, title), box));
+        return box;
+      });
+      for (const [i, [, value, unit]] of measures.entries()) {
+        const box = boxes[i];
+        chart(box, (width) => new uPlot({ width, height: 160, tzDate: utc, scales: { x: { time: true, range: [xs[0] - 86_400, xs[xs.length - 1] + 86_400] }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } }, legend: { show: false }, series: [{}, { label: unit, stroke: PALETTE[i], width: 2, spanGaps: false, points: { show: true } }], axes: [{ values: dayTicks }, {}] }, [xs, m.weeks.map(value)] as uPlot.AlignedData, box));
+      }
     }
     // The week-by-week table of the project shown, folded away behind its charts.
     for (const d of document.querySelectorAll<HTMLDetailsElement>('#metrics details[data-project]')) {
@@ -616,7 +645,7 @@ function drawHealth(): void {
   const runs = data.health.runs;
   if (root && runs.length > 1) {
     const xs = runs.map((r) => Date.parse(r[0]) / 1000);
-    chart(root, (width) => new uPlot({ width, height: 200, tzDate: utc, scales: { x: { time: true } }, series: [{}, { label: 'run time (s)', stroke: PALETTE[0], width: 1 }, { label: 'failed', stroke: '#b00020', width: 0, points: { show: true, size: 8, fill: '#b00020' } }], axes: [{}, { label: 'seconds' }] }, [xs, runs.map((r) => Math.round(r[1] / 100) / 10), runs.map((r) => (r[2] === 'failed' ? Math.round(r[1] / 100) / 10 : null))] as uPlot.AlignedData, root));
+    chart(root, (width) => new uPlot({ width, height: 200, tzDate: utc, scales: { x: { time: true } }, series: [{}, { label: 'run time (s)', stroke: PALETTE[0], width: 1 }, { label: 'failed', stroke: '#b00020', width: 0, points: { show: true, size: 8, fill: '#b00020' } }], axes: [{ values: dayTicks }, { label: 'seconds' }] }, [xs, runs.map((r) => Math.round(r[1] / 100) / 10), runs.map((r) => (r[2] === 'failed' ? Math.round(r[1] / 100) / 10 : null))] as uPlot.AlignedData, root));
   }
   const stale = document.getElementById('health-stale');
   if (stale && data.health.stale.length > 20) {
