@@ -241,14 +241,19 @@ describe('what cannot be known is said so', () => {
     const base = data.promotions[0];
     const unknown = { ...base, status: 'unknown', commits: 0, pullRequests: [], tickets: [], partial: [], services: base.services.map((x) => ({ service: x.service, status: 'unknown', reason: 'GitHub was not read' })), unknown: base.services.map((x) => ({ service: x.service, reason: 'GitHub was not read' })) };
     const week = { ...data.metrics[0], weeks: [data.metrics[0].weeks.at(-1)!] };
+    const where = `${data.projects[0].name}/${data.projects[0].environments[0]}`;
+    const ticket = { ...data.tickets[0], key: 'UNK-1', status: { [where]: 'unknown' }, reasons: { [where]: 'acme/x (x): its version did not resolve to a commit' }, arrived: {} };
     const page = path.join(dir, 'unknown.html');
-    await writeFile(page, await renderReport({ ...data, promotions: [unknown], metrics: [week] }));
+    await writeFile(page, await renderReport({ ...data, promotions: [unknown], metrics: [week], tickets: [ticket, ...data.tickets] }));
     const o = await open(`${pathToFileURL(page).href}#promotions`);
     try {
       const text = (await o.page.locator('#promotions-app').textContent())!;
       expect(text).toContain(`What promoting ${base.from} to ${base.to} would ship is unknown: ${base.services.length} services could not be compared`);
       expect(text).not.toMatch(/would ship 0 commits/);
       expect(await o.page.locator('#promotions-app td').filter({ hasText: /^0$/ }).count()).toBe(0);
+      await view(o.page, 'tickets');
+      await o.page.fill('#ticket-search', 'UNK-1');
+      await expect.poll(() => o.page.locator('ul.tickets > li').first().textContent()).toContain('? unknown: acme/x (x): its version did not resolve to a commit');
       await view(o.page, 'metrics');
       expect(await o.page.locator('#metrics-app').textContent()).toContain('The charts need two whole weeks');
       expect(await o.page.locator('#metrics-app canvas').count()).toBe(0);
@@ -258,9 +263,12 @@ describe('what cannot be known is said so', () => {
     }
   });
 
-  it('"needs attention" and the counts look only at the environments shown', async () => {
+  it('"needs attention" and the counts look only at the environments shown; each cell names its service and environment', async () => {
     const o = await open(pathToFileURL(file).href);
     try {
+      const firstProject = data.projects[0];
+      const name = await o.page.getByRole('button', { name: new RegExp(`^${firstProject.name}/${firstProject.services[0].name} in ${firstProject.environments[0]}: `) }).count();
+      expect(name).toBe(1);
       const project = data.projects[0];
       const last = project.environments.at(-1)!;
       for (const env of project.environments.slice(0, -1)) await o.page.uncheck(`#radar-env-${env}`);

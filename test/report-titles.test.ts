@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toPullRequest } from '../src/sources/github/queries/fragments.js';
-import { cacheFile, readPullRequestTitles, writeRepoCache } from '../src/store/github-cache.js';
+import { cacheFile, readTitles, writeRepoCache } from '../src/store/github-cache.js';
+
+const readPullRequestTitles = async (dir: string, repo: string) => (await readTitles(dir, repo)).pullRequests;
 
 /** PR titles for the report, read from the GitHub cache without parsing its commits. */
-describe('readPullRequestTitles', () => {
+describe('readTitles', () => {
   it('gives every title of a cache as snap writes it, quotes, backslashes and any script included', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'snap-titles-'));
     try {
@@ -14,10 +16,17 @@ describe('readPullRequestTitles', () => {
       const pullRequests = titles.map((title, i) =>
         toPullRequest({ number: 100 + i, title, body: '', headRefName: `feature/${i}`, mergedAt: '2026-11-01T00:00:00Z', updatedAt: '2026-11-01T00:00:00Z', author: { login: 'ada' }, mergeCommit: { oid: 'a'.repeat(40) } }, { repository: 'acme/shop', githubIssues: true }),
       );
-      const commits = [{ oid: 'a'.repeat(40), parents: [], committedAt: '2026-11-01T00:00:00Z', author: 'ada', headline: 'x {"number":1,"title":"in a commit"}' }];
+      // Newest first, as the cache has them: the child names its parent before the parent's own row.
+      const commits = [
+        { oid: 'c'.repeat(40), parents: ['a'.repeat(40), 'd'.repeat(40)], committedAt: '2026-11-02T00:00:00Z', author: 'bob', headline: 'Merge' },
+        { oid: 'a'.repeat(40), parents: [], committedAt: '2026-11-01T00:00:00Z', author: 'ada', headline: 'x {"number":1,"title":"in a commit"}' },
+      ];
       await writeRepoCache(dir, { repository: 'acme/shop', defaultBranch: 'main', commits, pullRequests, tags: [] } as never, 'key');
       const read = await readPullRequestTitles(dir, 'acme/shop');
       expect(read).toEqual(new Map(titles.map((t, i) => [100 + i, t])));
+      // A commit's headline, asked for by its id; one not in the cache is left out.
+      const both = await readTitles(dir, 'acme/shop', new Set(['a'.repeat(40), 'b'.repeat(40)]));
+      expect(both.commits).toEqual(new Map([['a'.repeat(40), 'x {"number":1,"title":"in a commit"}']]));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -111,7 +111,8 @@ describe('what the report says agrees with the read commands', () => {
   });
 
   it('calendar: the deployments of each day and environment are those snap releases lists for the window', async () => {
-    const releases = await json(['releases', '--since', data.window.start, '--until', new Date(Date.parse(data.window.end) + 1).toISOString(), '--json']);
+    // Whole days: from the start of the window's first day.
+    const releases = await json(['releases', '--since', `${data.window.start.slice(0, 10)}T00:00:00.000Z`, '--until', new Date(Date.parse(data.window.end) + 1).toISOString(), '--json']);
     expect(releases.count).toBeGreaterThan(10);
     expect(data.deployments).toHaveLength(releases.count);
     const key = (day: string, env: string) => `${day} ${env}`;
@@ -165,7 +166,7 @@ describe('what the report says agrees with the read commands', () => {
   });
 
   it('metrics: each project\'s window is what snap metrics reports for the same window', async () => {
-    const metrics = await json(['metrics', '--window', `${data.window.days}d`, '--until', data.window.end, '--json']);
+    const metrics = await json(['metrics', '--window', `${data.metrics[0].days}d`, '--until', data.window.end, '--json']);
     for (const m of data.metrics) {
       const scope = metrics.scopes.find((s: { scope: { project?: string } }) => s.scope.project === m.project).current;
       expect(m.window.deployments).toBe(scope.deployments);
@@ -187,6 +188,12 @@ describe('what the report says agrees with the read commands', () => {
     }
   });
 
+  it('health: environments left behind for 14 days are the radar\'s cells that are behind and that old', () => {
+    const expected = data.projects.flatMap((p) => p.services.flatMap((sv) => sv.cells.map((c, i) => ({ c, env: p.environments[i] })).filter(({ c }) => c?.behind && !('unknown' in c.behind) && c.behind.commits > 0 && c.deployedAt && Date.parse(data.snapshot.takenAt) - Date.parse(c.deployedAt) >= 14 * 86_400_000).map(({ env }) => `${p.name}/${env}/${sv.name}`)));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(data.health.behind.map((b) => `${b.project}/${b.environment}/${b.service}`).sort()).toEqual(expected.sort());
+  });
+
   it('health: the runs in the window and the snapshot\'s warnings grouped by code', async () => {
     expect(data.health.runs).toHaveLength(2);
     expect(data.health.runs.every((r) => r[2] === 'ok')).toBe(true);
@@ -205,7 +212,7 @@ describe('snap report', () => {
     expect(r.bytes).toBe(Buffer.byteLength(await readFile(out)));
     const week = readReportData(await readFile(out, 'utf8'));
     expect(week.window.days).toBe(7);
-    expect(week.deployments.every((d) => d[0] >= week.window.start)).toBe(true);
+    expect(week.deployments.every((d) => d[0] >= week.window.start.slice(0, 10))).toBe(true);
     // Written atomically: nothing but the page is left beside it.
     expect(await readdir(path.join(dir, 'out'))).toEqual(['r.html']);
   });
@@ -380,7 +387,7 @@ describe('what the page marks', () => {
     expect(decade.window.askedDays).toBe(3650);
     expect(await readFile(r.file, 'utf8')).toMatch(/window: the \d+ days to it \(3,650 days asked for: the release history reaches back to \d{4}-\d\d-\d\d\)/);
     expect(decade.window.days).toBeLessThan(60);
-    expect(decade.deployments.length).toBe((await json(['releases', '--since', decade.window.start, '--until', new Date(Date.parse(decade.window.end) + 1).toISOString(), '--json'])).count);
+    expect(decade.deployments.length).toBe((await json(['releases', '--since', `${decade.window.start.slice(0, 10)}T00:00:00.000Z`, '--until', new Date(Date.parse(decade.window.end) + 1).toISOString(), '--json'])).count);
     expect(decade.deployments.length).toBe((await json(['releases', '--json'])).count);
     expect(r.bytes).toBeLessThan(1_048_576);
   });
@@ -428,6 +435,13 @@ describe('report.path in the config', () => {
         const bad = await cli(['config', 'validate']);
         expect(bad.code, since).toBe(2);
         expect(bad.stderr + bad.stdout).toMatch(/report\.since.*length of time above zero/s);
+      }
+      // A report.path among snap's own files is a config error.
+      for (const bad of ['.snap/r.html', 'snap.config.yaml']) {
+        await writeFile(config, `${original}\nreport:\n  path: ${bad}\n`);
+        const refused = await cli(['config', 'validate']);
+        expect(refused.code, bad).toBe(2);
+        expect(refused.stderr + refused.stdout).toMatch(/report\.path.*(inside the data directory|replace this config)/s);
       }
       // report.since alone: the window of snap report, and no report after runs.
       await writeFile(config, `${original}\nreport:\n  since: 7d\n`);

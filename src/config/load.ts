@@ -256,6 +256,13 @@ function normalise(
   const dataDir = path.resolve(options.dataDir || env.SNAP_DATA_DIR ? process.cwd() : dir, expandHome(options.dataDir || env.SNAP_DATA_DIR || raw.dataDir || '.snap', env));
   // snap cleans its data directory (temp files, retention): never the root of a file system.
   if (dataDir === path.parse(dataDir).root) errors.push({ severity: 'error', file, path: options.dataDir ? '--data-dir' : env.SNAP_DATA_DIR ? 'SNAP_DATA_DIR' : 'dataDir', message: `the data directory would be ${dataDir}, the root of the file system`, hint: 'give snap a directory of its own, e.g. /var/lib/snap or .snap beside the config' });
+  // The report is no file of snap's own: not in the data directory, not the config.
+  if (raw.report?.path) {
+    const target = path.resolve(dir, expandHome(raw.report.path, env));
+    const rel = path.relative(dataDir, target);
+    if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) error(['report', 'path'], `${raw.report.path} is inside the data directory ${dataDir}, where snap keeps its own files`, 'write the report beside it, e.g. report.path: site/index.html');
+    else if (target === path.resolve(file)) error(['report', 'path'], 'the report would replace this config', 'e.g. report.path: site/index.html');
+  }
   if (env.SNAP_GITHUB_URL && !errors.some((e) => e.path === 'SNAP_GITHUB_URL')) {
     const url = URL.canParse(env.SNAP_GITHUB_URL) ? new URL(env.SNAP_GITHUB_URL) : undefined;
     if (!url || !/^https?:$/.test(url.protocol)) errors.push({ severity: 'error', file, path: 'SNAP_GITHUB_URL', message: 'SNAP_GITHUB_URL is not an http(s) URL', hint: 'e.g. https://api.github.com, or https://github.example.com/api for GitHub Enterprise Server; it beats github.url in the file' });

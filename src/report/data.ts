@@ -2,7 +2,7 @@ import type { DeploymentEvent, ServiceState, Snapshot } from '../core/snapshot-s
 import { diffEnvironments } from '../history/compare.js';
 import { computeMeasures, measureInputs, type Measures } from '../history/metrics.js';
 import { loadSnapshot, type History } from '../history/open.js';
-import { readPullRequestTitles } from '../store/github-cache.js';
+import { readTitles } from '../store/github-cache.js';
 import { isDesired } from '../ui/summary.js';
 import type { RunRecord } from '../store/run-log.js';
 import type { CellMark, MeasuresSummary, ReportCell, ReportData, ReportDeployment, ReportHealth, ReportMetrics, ReportProject, ReportPromotion, ReportTicket } from './types.js';
@@ -166,16 +166,29 @@ export async function buildReportData(history: History, options: ReportDataOptio
 
   // The window's deployments, light: what the calendar and each service's list show.
   const scope = options.projects ? { projects: [...options.projects] } : {};
-  const rows = history.index.deploymentRows({ since: window.start, until: new Date(end + 1).toISOString(), ...scope });
+  // From the start of the window's first day: the calendar shows whole days.
+  const rows = history.index.deploymentRows({ since: `${window.start.slice(0, 10)}T00:00:00.000Z`, until: new Date(end + 1).toISOString(), ...scope });
   // Whole only in the environments measured (each project's last), this window and the one before: the measures read them.
   const measuredEnvironments = [...new Set(projects.map((p) => p.environments.at(-1)).filter((e): e is string => !!e))];
-  const known = history.index.deployments({ environments: measuredEnvironments, since: new Date(start - windowMs).toISOString(), until: new Date(end + 1).toISOString(), ...scope });
+  // The measures take the window asked for, as snap metrics does (not cut to the history: before it, the revisions Kubernetes kept count).
+  const askedMs = options.windowMs;
+  const measuredStart = end - askedMs;
+  const known = history.index.deployments({ environments: measuredEnvironments, since: new Date(measuredStart - askedMs).toISOString(), until: new Date(end + 1).toISOString(), ...scope });
   // PR titles: from the GitHub cache of each repository, else from what the measured deployments shipped.
   const titles = new Map<string, string>();
   const repositories = [...new Set(projects.flatMap((p) => p.services.map((s) => s.repository)).filter(Boolean))];
-  const cached = await Promise.all(repositories.map((repo) => readPullRequestTitles(history.layout.cacheDir, repo)));
+  // And the headline of the first commit of each ticket named in commits only (no PR).
+  const wanted = new Map<string, Set<string>>();
+  for (const t of Object.values(snapshot.tickets ?? {})) {
+    if (t.changes.some((c) => c.pr !== undefined)) continue;
+    const first = t.changes[0];
+    if (first) (wanted.get(first.repository) ?? wanted.set(first.repository, new Set()).get(first.repository)!).add(first.commit);
+  }
+  const headlines = new Map<string, string>();
+  const cached = await Promise.all(repositories.map((repo) => readTitles(history.layout.cacheDir, repo, wanted.get(repo))));
   repositories.forEach((repo, i) => {
-    for (const [number, title] of cached[i]) titles.set(`${repo}#${number}`, title);
+    for (const [number, title] of cached[i].pullRequests) titles.set(`${repo}#${number}`, title);
+    for (const [oid, headline] of cached[i].commits) headlines.set(`${repo}@${oid}`, headline);
   });
   const repositoryOf = new Map(history.config.projects.flatMap((p) => p.services.map((s) => [`${p.name}/${s.name}`, s.repository] as const)));
   for (const p of projects) for (const s of p.services) if (s.repository) repositoryOf.set(`${p.name}/${s.name}`, s.repository);
@@ -252,7 +265,7 @@ export async function buildReportData(history: History, options: ReportDataOptio
     const repositories = [...new Set(t.changes.map((c) => c.repository))];
     if (options.projects && environments.length === 0 && !projects.some((p) => p.services.some((s) => repositories.includes(s.repository)))) continue;
     const first = t.changes.reduce<(typeof t.changes)[number] | undefined>((min, c) => (!min || c.at < min.at ? c : min), undefined);
-    const title = t.changes.map((c) => (c.pr !== undefined ? titles.get(`${c.repository}#${c.pr}`) : undefined)).find((x) => x);
+    const title = t.changes.map((c) => (c.pr !== undefined ? titles.get(`${c.repository}#${c.pr}`) : undefined)).find((x) => x) ?? (t.changes[0] ? headlines.get(`${t.changes[0].repository}@${t.changes[0].commit}`) : undefined);
     const status: Record<string, string> = {};
     const missing: Record<string, string[]> = {};
     for (const e of environments) {
@@ -262,15 +275,19 @@ export async function buildReportData(history: History, options: ReportDataOptio
     // Since when it has had its present status there: the newest change, when it is to that status.
     const arrived: Record<string, string> = {};
     const deployed: string[] = [];
+    const firstSeen: string[] = [];
     const held: Record<string, string> = {};
+    const reasons: Record<string, string> = {};
+    for (const e of environments) if (e.reason) reasons[`${e.project}/${e.environment}`] = e.reason;
     for (const e of environments) {
       const where = `${e.project}/${e.environment}`;
       const change = lastChange.get(`${key}\n${e.project}\n${e.environment}`);
       if (!change || change[0] !== e.status) continue;
       if (firstTime && change[1] <= firstTime) {
-        // There at the first snapshot: the time it came is that of the deployment that brought it, if known.
+        // There at the first snapshot: the time it came is that of the deployment that brought it, if known; else the first snapshot's.
         const at = deployedBefore.get(`${key}\n${e.project}\n${e.environment}`);
         if (at) (arrived[where] = at), deployed.push(where);
+        else (arrived[where] = change[1]), firstSeen.push(where);
       } else arrived[where] = change[1];
     }
     for (const e of environments) {
@@ -290,6 +307,8 @@ export async function buildReportData(history: History, options: ReportDataOptio
       ...(Object.keys(missing).length ? { missing } : {}),
       arrived,
       ...(deployed.length ? { deployed } : {}),
+      ...(firstSeen.length ? { firstSeen } : {}),
+      ...(Object.keys(reasons).length ? { reasons } : {}),
       ...(Object.keys(held).length ? { held } : {}),
     });
   }
@@ -304,11 +323,14 @@ export async function buildReportData(history: History, options: ReportDataOptio
     deployments: (f: { environments?: readonly string[]; since?: string; until?: string }) => known.filter((e) => (!f.environments || f.environments.includes(e.environment)) && (e.at ?? '') >= (f.since ?? '') && (f.until === undefined || (e.at ?? '') < f.until)),
     prArrivals: (environment: string, since: string, until: string) => history.index.prArrivals(environment, since, until),
   };
-  const inputs = measureInputs(loaded, configProjects, { environments: [...new Set(measured.map((m) => m.environment))], from: start - windowMs, to: end, failureWindowMs, keep: (e) => chosen(e.project) });
+  const inputs = measureInputs(loaded, configProjects, { environments: [...new Set(measured.map((m) => m.environment))], from: measuredStart - askedMs, to: end, failureWindowMs, keep: (e) => chosen(e.project) });
+  // The window before begins before snap's first snapshot: only the revisions Kubernetes kept are known of it.
+  const firstSnapshot = Date.parse(history.index.firstSnapshotTime() ?? snapshot.takenAt);
+  const previousPartial = measuredStart - askedMs < firstSnapshot;
   const envsOf = (project: string) => projects.find((p) => p.name === project)?.environments ?? [];
-  // Whole weeks back from the newest snapshot (days before the first whole week are in the window's figures only); a window under a week is one.
+  // Whole weeks back from the newest snapshot, within the window and the history (days before the first whole week are in the window's figures only); none whole: the window as far as the history goes.
   const weekSpans: [number, number][] = [];
-  for (let t = end; t - WEEK >= start - 1; t -= WEEK) weekSpans.unshift([t - WEEK, t]);
+  for (let t = end; t - WEEK >= Math.max(measuredStart, start) - 1; t -= WEEK) weekSpans.unshift([t - WEEK, t]);
   if (weekSpans.length === 0) weekSpans.push([start, end]);
   const metrics: ReportMetrics[] = measured.map(({ project, environment }) => {
     const pool = inputs.all.filter((e) => e.project === project);
@@ -317,8 +339,10 @@ export async function buildReportData(history: History, options: ReportDataOptio
     return {
       project,
       environment,
-      window: summary(measure(start, end)),
-      previous: summary(measure(start - windowMs, start)),
+      days: Math.round((askedMs / DAY) * 100) / 100,
+      window: summary(measure(measuredStart, end)),
+      previous: summary(measure(measuredStart - askedMs, measuredStart)),
+      ...(previousPartial ? { previousPartial: true as const } : {}),
       weeks: weekSpans.map(([from, to]) => ({ start: new Date(from).toISOString(), end: new Date(to).toISOString(), ...summary(measure(from, to)) })),
     };
   });
@@ -351,16 +375,32 @@ export async function buildReportData(history: History, options: ReportDataOptio
     const pre = p.environments.slice(0, -1);
     for (let i = 0; i < pre.length; i++) {
       for (let j = i + 1; j < pre.length; j++) {
-        const differ = p.services.filter((s) => {
+        // Compared by commit; the same version is the same. A side unread, or versions that differ with a commit unknown: not known.
+        const compare = (s: ReportProject['services'][number]): 'same' | 'differ' | 'unknown' | undefined => {
           const [a, b] = [s.cells[i], s.cells[j]];
-          return a?.status === 'running' && b?.status === 'running' && (a.commit ?? a.version) !== (b.commit ?? b.version);
-        });
-        // A side whose cluster could not be read: whether they agree is not known.
-        const unknown = p.services.filter((s) => s.cells[i]?.status === 'unknown' || s.cells[j]?.status === 'unknown');
+          if (a?.status === 'unknown' || b?.status === 'unknown') return 'unknown';
+          if (a?.status !== 'running' || b?.status !== 'running') return undefined;
+          if (a.commit && b.commit) return a.commit === b.commit ? 'same' : 'differ';
+          return a.version === b.version ? 'same' : 'unknown';
+        };
+        const differ = p.services.filter((s) => compare(s) === 'differ');
+        const unknown = p.services.filter((s) => compare(s) === 'unknown');
         if (differ.length || unknown.length) disagree.push({ project: p.name, a: pre[i], b: pre[j], services: differ.map((s) => s.name), unknown: unknown.map((s) => s.name) });
       }
     }
   }
+  // Environments left behind: a version older than 14 days while the environment before has commits it lacks.
+  const behind: ReportHealth['behind'] = [];
+  for (const p of projects) {
+    p.environments.forEach((env, i) => {
+      for (const sv of p.services) {
+        const c = sv.cells[i];
+        if (!c?.behind || 'unknown' in c.behind || c.behind.commits === 0 || !c.deployedAt || end - Date.parse(c.deployedAt) < STALE_SERVICE_MS) continue;
+        behind.push({ project: p.name, service: sv.name, environment: env, from: c.behind.from, commits: c.behind.commits, tickets: c.behind.tickets, lastDeployedAt: c.deployedAt });
+      }
+    });
+  }
+  behind.sort((a, b) => a.lastDeployedAt.localeCompare(b.lastDeployedAt) || a.project.localeCompare(b.project) || a.service.localeCompare(b.service));
   stale.sort((a, b) => (a.lastDeployedAt ?? '').localeCompare(b.lastDeployedAt ?? '') || a.project.localeCompare(b.project) || a.service.localeCompare(b.service));
 
   const historySince = history.index.firstSnapshotTime();
@@ -383,6 +423,7 @@ export async function buildReportData(history: History, options: ReportDataOptio
       ...(lastSuccess ? { lastSuccess: lastSuccess.finishedAt } : {}),
       warnings: [...warnings.values()].sort((a, b) => (severity[a.severity] ?? 3) - (severity[b.severity] ?? 3) || b.count - a.count || a.code.localeCompare(b.code)),
       stale,
+      behind,
       disagree,
     },
   };

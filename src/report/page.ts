@@ -132,7 +132,7 @@ function healthHtml(data: ReportData): string {
   const tiles = [
     ['Last run', h.lastRun ? `${h.lastRun.outcome}, ${minute(h.lastRun.at)}${h.lastRun.error ? ` — ${h.lastRun.error}` : ''}` : 'none'],
     ['Last successful snapshot', h.lastSuccess ? `${duration(since)} before this report (${minute(h.lastSuccess)})` : 'none'],
-    ['Runs in the window', runs.length ? `${runs.length}: ${pct(ok / runs.length)} ok, ${partial} partial, ${failed} failed` : 'none'],
+    ['Runs in the window', runs.length ? `${runs.length}: ${pct((ok + partial) / runs.length)} wrote a snapshot (${ok} ok, ${partial} partial), ${failed} failed` : 'none'],
     ['Run time', median === undefined ? '–' : `median ${formatDuration(median)}, slowest ${formatDuration(sorted.at(-1)!)}`],
   ];
   const byDay = new Map<string, [string, number, string][]>();
@@ -149,18 +149,22 @@ function healthHtml(data: ReportData): string {
     : unreadServices(data)
       ? `<p>No service known to be stale; ${unreadServices(data)} could not be read anywhere (a cluster unreachable).</p>`
       : '<p>Every service was deployed somewhere in the last 14 days.</p>';
+  const behindHtml = h.behind.length
+    ? `<ul id="health-behind">${h.behind.map((b) => `<li>${esc(`${b.project}/${b.environment}/${b.service}`)}: deployed ${esc(duration(Date.parse(data.snapshot.takenAt) - Date.parse(b.lastDeployedAt)))} before the snapshot, ${b.commits} commit${b.commits === 1 ? '' : 's'}${b.tickets ? ` and ${b.tickets} ticket${b.tickets === 1 ? '' : 's'}` : ''} behind ${esc(b.from)}</li>`).join('')}</ul>`
+    : '<p>No environment has been behind the one before it for 14 days.</p>';
   const services = (names: string[]) => `${names.length} service${names.length === 1 ? '' : 's'}`;
   const item = (head: string, names: string[]) => (names.length <= 8 ? `<li>${head} (${esc(names.join(', '))})</li>` : `<li><details><summary>${head}</summary>${esc(names.join(', '))}</details></li>`);
   const differing = h.disagree.filter((d) => d.services.length);
   const unknown = h.disagree.filter((d) => d.unknown.length);
   const disagree =
     (differing.length ? `<ul>${differing.map((d) => item(`${esc(d.project)}: ${esc(d.a)} and ${esc(d.b)} run different commits of ${services(d.services)}`, d.services)).join('')}</ul>` : '') +
-    (unknown.length ? `<ul>${unknown.map((d) => item(`${esc(d.project)}: whether ${esc(d.a)} and ${esc(d.b)} agree is unknown for ${services(d.unknown)}: a cluster could not be read`, d.unknown)).join('')}</ul>` : '') ||
+    (unknown.length ? `<ul>${unknown.map((d) => item(`${esc(d.project)}: whether ${esc(d.a)} and ${esc(d.b)} agree is unknown for ${services(d.unknown)}: a cluster could not be read, or a version did not resolve to a commit`, d.unknown)).join('')}</ul>` : '') ||
     (h.disagree.length === 0 && data.projects.some((p) => p.environments.length > 2) ? '<p>The pre-production environments run the same commits.</p>' : data.projects.some((p) => p.environments.length > 2) ? '' : '<p>No project has two pre-production environments.</p>');
   return `<div class="tiles">${tiles.map(([k, v]) => `<div class="tile"><h3>${esc(k)}</h3><p class="value">${esc(v)}</p></div>`).join('')}</div>
 ${figure('health-chart', 'Run time of each run in the window (failed runs marked)', table('Runs per day', ['Day (UTC)', 'Runs', 'ok', 'partial', 'failed', 'Median run time', 'Slowest'], dayRows))}
 <h3>Warnings</h3><div class="table-wrap">${warnings}</div>
-<h3>Reminders</h3><h4>Services not deployed for 14 days or more (${h.stale.length})</h4>${stale}
+<h3>Reminders</h3><h4>Services not deployed anywhere for 14 days or more (${h.stale.length})</h4>${stale}
+<h4>Behind for 14 days or more (${h.behind.length})</h4>${behindHtml}
 <h4>Pre-production environments that disagree</h4>${disagree}`;
 }
 
@@ -200,7 +204,7 @@ figure{margin:8px 0 16px}figcaption{font-weight:600;margin-bottom:4px}.charts{di
 table.calendar{width:100%;table-layout:fixed}table.calendar td{padding:2px}.day{display:flex;flex-direction:column;align-items:flex-start;width:100%;min-height:4.4em;border:1px solid var(--line);border-radius:6px;padding:3px 5px;background:#fff;font-size:12px;text-align:left}
 .day .date{font-weight:600}.day .per{color:var(--info)}.day .rb{color:var(--bad);font-weight:600}.day[aria-pressed=true]{outline:3px solid var(--accent);outline-offset:-1px}
 .l1{background:#eaf2fb}.l2{background:#d4e5f7}.l3{background:#bcd6f2}.l4{background:#a3c6ec}tr.rollback td{background:var(--badbg)}
-table.warnings td{white-space:pre-line}footer{padding:12px 20px;color:var(--muted);font-size:13px;border-top:1px solid var(--line)}
+table.warnings td{white-space:pre-line}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}footer{padding:12px 20px;color:var(--muted);font-size:13px;border-top:1px solid var(--line)}
 body.js section[hidden]{display:none}
 @media (max-width:640px){main{padding:8px 10px 30px}table.radar,table.radar tbody,table.radar tr,table.radar th,table.radar td{display:block;border:0}table.radar thead{position:absolute;left:-9999px}table.radar caption{display:block}table.radar tr{display:grid;grid-template-columns:repeat(auto-fit,minmax(104px,1fr));gap:4px;border-top:1px solid var(--line);padding:6px 0}table.radar th[scope=row]{grid-column:1/-1;white-space:normal;padding:0}table.radar td{min-width:0;padding:0}table.radar td::before{content:attr(data-env);display:block;font-size:12px;color:var(--muted)}header{padding:10px}table.calendar th,table.calendar td{padding:1px}.day .per,.day .long,.day .rb .long{display:none}.day{min-height:3.4em;padding:2px 3px}.day .total{font-weight:600}input[type=search],select{min-width:0;width:100%}.controls .field{flex:1 1 100%}}
 `;

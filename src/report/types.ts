@@ -89,6 +89,10 @@ export interface ReportTicket {
    * (it was there at the first snapshot); a place there then with no such deployment has no `arrived`.
    */
   deployed?: string[];
+  /** Places whose `arrived` is the first snapshot's time: it was there then, and no deployment in the history brought it. */
+  firstSeen?: string[];
+  /** For unknown: "project/environment" → why. */
+  reasons?: Record<string, string>;
   /** For rolling-out: "project/environment" → 'stalled' or 'paused' when a rollout that carries it is held. */
   held?: Record<string, string>;
 }
@@ -105,9 +109,13 @@ export type ReportDeployment = [string, number, number, string, string, string, 
 export interface ReportMetrics {
   project: string;
   environment: string;
+  /** The window measured (days, back from the newest snapshot: the one asked for, as snap metrics takes it). */
+  days: number;
   window: MeasuresSummary;
   /** The window of the same length before it, for the trend. */
   previous: MeasuresSummary;
+  /** The window before begins before snap's first snapshot: only the revisions Kubernetes kept are known of it. */
+  previousPartial?: true;
   /** Whole weeks back from the newest snapshot, oldest first (start and end ISO); one span when the window is shorter than a week. */
   weeks: (MeasuresSummary & { start: string; end: string })[];
 }
@@ -136,7 +144,9 @@ export interface ReportHealth {
   /** The newest snapshot's warnings by code: how many, and up to five messages, each with where it was. */
   warnings: { code: string; severity: string; count: number; examples: string[] }[];
   stale: { project: string; service: string; lastDeployedAt?: string; environments: string[] }[];
-  /** Pairs of pre-production environments: the services that run different commits in them, and those that cannot be compared (a cluster unread). */
+  /** Services whose version in an environment is 14 days old or more while the environment before it has commits it lacks. */
+  behind: { project: string; service: string; environment: string; from: string; commits: number; tickets: number; lastDeployedAt: string }[];
+  /** Pairs of pre-production environments: the services that run different commits in them, and those that cannot be compared (a cluster unread, or a version not resolved to a commit). */
   disagree: { project: string; a: string; b: string; services: string[]; unknown: string[] }[];
 }
 

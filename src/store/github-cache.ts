@@ -31,33 +31,46 @@ export function cacheFile(cacheDir: string, repository: string): string {
 
 /** A pull request as the cache stores it, from its start: `{"number":N,"title":"…"` (toPullRequest writes those two first). */
 const PR_TITLE = /\{"number":(\d+),"title":("(?:[^"\\]|\\.)*")/g;
+/** A commit row from its start: `["oid",[parents],"committedAt","author","headline"` (writeRepoCache's CommitRow). */
+const COMMIT_ROW = /^\["[0-9a-f]+",\[[^\]]*\],"[^"]*",(?:"(?:[^"\\]|\\.)*"),("(?:[^"\\]|\\.)*")/;
 
 /**
- * The titles of a repository's merged pull requests in its cache (number → title), read without
- * parsing the cache: its commits — most of it, always written last — are cut off, and each pull
- * request's number and title are taken from the start of its object (toPullRequest writes them first;
- * should that change, the rest of the file is parsed instead). Empty when the cache is missing,
- * unreadable or of another format. Never throws. At 1,000 repositories (46 MB of cache) about 0.1 s.
+ * From a repository's cache, without parsing it: the titles of its merged pull requests (number →
+ * title), and the headlines of the `commits` asked for (oid → headline). The commits — most of a
+ * cache, written last (writeRepoCache) — are cut off for the titles, which are taken from the start
+ * of each pull request's object (toPullRequest writes number and title first; should that change, the
+ * rest of the file is parsed instead); each commit asked for is found by its id in the bytes and only
+ * its row's start read. Empty when the cache is missing, unreadable or of another format. Never
+ * throws. At 1,000 repositories (46 MB of cache) about 0.1 s.
  */
-export async function readPullRequestTitles(cacheDir: string, repository: string): Promise<Map<number, string>> {
+export async function readTitles(cacheDir: string, repository: string, commits: ReadonlySet<string> = new Set()): Promise<{ pullRequests: Map<number, string>; commits: Map<string, string> }> {
   const { readFile } = await import('node:fs/promises');
   const titles = new Map<number, string>();
+  const headlines = new Map<string, string>();
   try {
     const bytes = await readFile(cacheFile(cacheDir, repository));
     const cut = bytes.lastIndexOf(',"commits":[');
     const head = bytes.toString('utf8', 0, cut > 0 ? cut : bytes.length);
-    if (!head.startsWith(`{"format":${CACHE_FORMAT},`)) return titles;
+    if (!head.startsWith(`{"format":${CACHE_FORMAT},`)) return { pullRequests: titles, commits: headlines };
     const start = head.indexOf('"pullRequests":[');
-    if (start < 0) return titles;
-    PR_TITLE.lastIndex = start;
-    for (let m = PR_TITLE.exec(head); m; m = PR_TITLE.exec(head)) titles.set(Number(m[1]), JSON.parse(m[2]) as string);
-    if (titles.size === 0 && head.startsWith('"pullRequests":[{', start)) {
-      const parsed = JSON.parse(cut > 0 ? `${head}}` : head) as Partial<CacheFile>;
-      for (const p of parsed.pullRequests ?? []) if (typeof p?.number === 'number' && typeof p.title === 'string') titles.set(p.number, p.title);
+    if (start >= 0) {
+      PR_TITLE.lastIndex = start;
+      for (let m = PR_TITLE.exec(head); m; m = PR_TITLE.exec(head)) titles.set(Number(m[1]), JSON.parse(m[2]) as string);
+      if (titles.size === 0 && head.startsWith('"pullRequests":[{', start)) {
+        const parsed = JSON.parse(cut > 0 ? `${head}}` : head) as Partial<CacheFile>;
+        for (const p of parsed.pullRequests ?? []) if (typeof p?.number === 'number' && typeof p.title === 'string') titles.set(p.number, p.title);
+      }
     }
-    return titles;
+    for (const oid of commits) {
+      // A row starts with its id and then its parents' array: `["oid",[` (in a parents' array the id is followed by `"` or `]`).
+      const at = cut > 0 ? bytes.indexOf(`["${oid}",[`, cut) : -1;
+      if (at < 0) continue;
+      const m = COMMIT_ROW.exec(bytes.toString('utf8', at, Math.min(bytes.length, at + 4096)));
+      if (m) headlines.set(oid, JSON.parse(m[1]) as string);
+    }
+    return { pullRequests: titles, commits: headlines };
   } catch {
-    return new Map();
+    return { pullRequests: new Map(), commits: new Map() };
   }
 }
 

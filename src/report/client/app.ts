@@ -154,6 +154,7 @@ function cellButton(r: Row, env: string, c: ReportCell): HTMLElement {
   return el(
     'button',
     { type: 'button', class: `cell m-${c.mark}`, 'aria-haspopup': 'dialog', onclick: () => openDetail(r, env, c) },
+    el('span', { class: 'sr' }, `${r.project}/${r.service} in ${env}: `),
     el('span', { class: 'mark' }, `${mark.symbol} ${mark.label}`),
     el('span', { class: 'version' }, c.version && /^[0-9a-f]{40}$/.test(c.version) ? c.version.slice(0, 12) : (c.version ?? c.image ?? c.status)),
     el('span', { class: 'sub' }, [c.commit?.slice(0, 7), health && `${health} ready`].filter(Boolean).join(' · ')),
@@ -461,9 +462,10 @@ function drawTickets(): void {
               { class: 'chips timeline', 'aria-label': `${t.key}: merged, then each environment` },
               el('li', { class: 'badge b-merged' }, `merged ${day(t.mergedAt)}`),
               ...places.map(([w, s]) => {
-                const when = t.arrived[w] ? (t.deployed?.includes(w) ? `, deployed ${day(t.arrived[w])} (before snap's history)` : ` since ${day(t.arrived[w])}`) : s !== 'not yet' ? ' since before snap\'s history' : '';
+                const when = t.arrived[w] ? (t.deployed?.includes(w) ? `, deployed ${day(t.arrived[w])} (before snap's history)` : t.firstSeen?.includes(w) ? ` since the first snapshot (${day(t.arrived[w])})` : ` since ${day(t.arrived[w])}`) : '';
+                const why = t.reasons?.[w] ? `: ${t.reasons[w]}` : '';
                 const held = t.held?.[w] ? ` — but the rollout is ${t.held[w]}` : '';
-                return el('li', { class: `badge b-${s.replace(' ', '-')}${held ? ' b-held' : ''}` }, `${label(w)} ${TICKET_MARKS[s] ?? s}${held}${when}${t.missing?.[w] ? ` (missing ${t.missing[w].join(', ')})` : ''}`);
+                return el('li', { class: `badge b-${s.replace(' ', '-')}${held ? ' b-held' : ''}` }, `${label(w)} ${TICKET_MARKS[s] ?? s}${why}${held}${when}${t.missing?.[w] ? ` (missing ${t.missing[w].join(', ')})` : ''}`);
               }),
             ),
             el('p', { class: 'sub' }, `${t.repositories.join(', ')}${t.pullRequests.length ? ` · ${t.pullRequests.slice(0, 6).map((p) => `#${p.number}`).join(' ')}${t.pullRequests.length > 6 ? ' …' : ''}` : ''}`),
@@ -592,6 +594,8 @@ function drawMetrics(): void {
     const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 1000) / 10} %`);
     /** The trend against the window before, in words and an arrow: better or worse, not only up or down. */
     const trend = (now: number | undefined, was: number | undefined, lowerIsBetter: boolean, show: (x: number | undefined) => string) => {
+      // Before snap's history only the revisions Kubernetes kept are known: no judgement on that.
+      if (m.previousPartial) return `was ${show(was)} (before snap's history: only the revisions Kubernetes kept)`;
       if (now === undefined || was === undefined) return `was ${show(was)}`;
       if (now === was) return `= was ${show(was)}`;
       const better = now < was === lowerIsBetter;
@@ -605,8 +609,8 @@ function drawMetrics(): void {
     ];
     const grid = el('div', { class: 'charts' });
     area.replaceChildren(
-      el('p', {}, `${m.project}, ${m.environment}: the ${span(Date.parse(data.window.end) - Date.parse(data.window.start))} to ${minute(data.window.end)}${m.weeks.length > 1 ? '; the charts, each whole week back from it' : ''}.`),
-      el('div', { class: 'tiles' }, ...tiles.map(([name, value, band, was]) => el('div', { class: 'tile' }, el('h3', {}, name), el('p', { class: 'value' }, value), el('p', { class: `band ${band ?? 'none'}` }, band ? BAND_LABEL[band] : 'no band'), el('p', { class: 'sub' }, `${was} (the ${span(Date.parse(data.window.end) - Date.parse(data.window.start))} before)`)))),
+      el('p', {}, `${m.project}, ${m.environment}: the ${span(m.days * 86_400_000)} to ${minute(data.window.end)}, as snap metrics counts them${m.weeks.length > 1 ? '; the charts, each whole week back from it' : ''}.`),
+      el('div', { class: 'tiles' }, ...tiles.map(([name, value, band, was]) => el('div', { class: 'tile' }, el('h3', {}, name), el('p', { class: 'value' }, value), el('p', { class: `band ${band ?? 'none'}` }, band ? BAND_LABEL[band] : 'no band'), el('p', { class: 'sub' }, `${was}; the ${plural(Math.round(m.days), 'day')} before`)))),
       grid,
     );
     const xs = m.weeks.map((x) => Date.parse(x.start) / 1000);
@@ -626,7 +630,7 @@ function drawMetrics(): void {
       });
       for (const [i, [, value, unit]] of measures.entries()) {
         const box = boxes[i];
-        chart(box, (width) => new uPlot({ width, height: 160, tzDate: utc, scales: { x: { time: true, range: [xs[0] - 86_400, xs[xs.length - 1] + 86_400] }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } }, legend: { show: false }, series: [{}, { label: unit, stroke: PALETTE[i], width: 2, spanGaps: false, points: { show: true } }], axes: [{ values: dayTicks }, {}] }, [xs, m.weeks.map(value)] as uPlot.AlignedData, box));
+        chart(box, (width) => new uPlot({ width, height: 160, tzDate: utc, scales: { x: { time: true, range: [xs[0] - 86_400, xs[xs.length - 1] + 86_400] }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } }, legend: { show: false }, series: [{}, { label: unit, stroke: PALETTE[i], width: 2, spanGaps: false, points: { show: true } }], axes: [{ values: dayTicks, splits: () => xs }, {}] }, [xs, m.weeks.map(value)] as uPlot.AlignedData, box));
       }
     }
     // The week-by-week table of the project shown, folded away behind its charts.
@@ -647,11 +651,12 @@ function drawHealth(): void {
     const xs = runs.map((r) => Date.parse(r[0]) / 1000);
     chart(root, (width) => new uPlot({ width, height: 200, tzDate: utc, scales: { x: { time: true } }, series: [{}, { label: 'run time (s)', stroke: PALETTE[0], width: 1 }, { label: 'failed', stroke: '#b00020', width: 0, points: { show: true, size: 8, fill: '#b00020' } }], axes: [{ values: dayTicks }, { label: 'seconds' }] }, [xs, runs.map((r) => Math.round(r[1] / 100) / 10), runs.map((r) => (r[2] === 'failed' ? Math.round(r[1] / 100) / 10 : null))] as uPlot.AlignedData, root));
   }
-  const stale = document.getElementById('health-stale');
-  if (stale && data.health.stale.length > 20) {
-    const items = [...stale.querySelectorAll('li')];
+  // Long reminder lists: the first 20, and a button for the rest.
+  for (const list of [document.getElementById('health-stale'), document.getElementById('health-behind')]) {
+    const items = list ? [...list.querySelectorAll('li')] : [];
+    if (!list || items.length <= 20) continue;
     items.slice(20).forEach((li) => (li.hidden = true));
-    stale.after(el('button', { type: 'button', class: 'more', onclick: (e) => (items.forEach((li) => (li.hidden = false)), (e.target as HTMLElement).remove()) }, `Show all ${items.length}`));
+    list.after(el('button', { type: 'button', class: 'more', onclick: (e) => (items.forEach((li) => (li.hidden = false)), (e.target as HTMLElement).remove()) }, `Show all ${items.length}`));
   }
 }
 
