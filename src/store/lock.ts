@@ -216,6 +216,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   let recovered: LockInfo | undefined;
   let waitedOnce = false;
   let vanished = 0;
+  let unwritten = 0;
   try {
     await checkLockPath(file);
     for (;;) {
@@ -229,6 +230,11 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
       }
       if (isStale(found, staleAfterMs)) {
         if (await takeOverStale(file, found)) recovered = found.info ?? { pid: 0, host: 'unknown', token: '', command: 'unknown', startedAt: new Date(found.mtimeMs).toISOString(), unreadable: true };
+        continue;
+      }
+      // Created a moment ago and not yet written (its holder writes who it is right after creating it): read it again.
+      if (!found.info && Date.now() - found.mtimeMs < 2_000 && ++unwritten <= 50) {
+        await sleep(20);
         continue;
       }
       if (Date.now() >= deadline) {
