@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { syncIndex } from '../store/history-sync.js';
 import { dataLayout } from '../store/layout.js';
 import type { RunRecord } from '../store/run-log.js';
 import { writeSnapshot, type Keyframe } from '../store/snapshots.js';
+import { timeCommand } from './time-command.js';
 
 /**
  * The history benchmark: a data directory with a long history of 15-minute runs — a year for S, 90
@@ -59,7 +59,6 @@ export interface HistoryBenchResult {
 }
 
 const STEP_MS = 15 * 60_000;
-const child = fileURLToPath(new URL('../../bin/snap.js', import.meta.url));
 
 interface Workload {
   project: string;
@@ -260,22 +259,6 @@ async function buildHistory(dir: string, template: Snapshot, lines: Map<string, 
 }
 
 /** Median wall time (ms) of three `snap …` processes in `dir`. */
-export async function timeCommand(dir: string, args: string[]): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const started = process.hrtime.bigint();
-    const code = await new Promise<number>((resolve, reject) => {
-      const p = spawn(process.execPath, [child, ...args], { cwd: dir, env: { ...process.env, CI: '1', NO_COLOR: '1', SNAP_CONFIG: '', SNAP_DATA_DIR: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      p.stderr.on('data', (d) => (err += d));
-      p.on('error', reject);
-      p.on('close', (c) => (c === 0 ? resolve(0) : reject(new Error(`snap ${args.join(' ')} exited ${c}: ${err}`))));
-    });
-    times.push(Number(process.hrtime.bigint() - started) / 1e6 + code);
-  }
-  return times.sort((a, b) => a - b)[1];
-}
-
 /** The organisation, one real snapshot of it, the simulated history, and the timings. */
 export async function benchHistory(options: HistoryBenchOptions): Promise<HistoryBenchResult> {
   const fixture = generateFixture({ seed: 2026, ...PRESETS[options.size] });

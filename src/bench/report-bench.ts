@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchChromium } from './browser.js';
-import { timeCommand } from './history-bench.js';
+import { timeCommand } from './time-command.js';
 
 /** What snap report costs on a history: generation (ms, whole process), the page (bytes), its first render (ms). */
 export interface ReportFigures {
