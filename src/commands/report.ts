@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { usageError } from '../errors.js';
 import { checkNames } from '../history/filter.js';
 import { openHistory } from '../history/open.js';
-import { checkReportTarget, writeReport } from '../report/write.js';
+import { checkReportTarget, reportPage, writeReport } from '../report/write.js';
 import { writeJson } from '../ui/write-json.js';
 import { outputWidth } from '../ui/show.js';
 import { wrapWords } from '../ui/summary.js';
@@ -36,10 +36,7 @@ export async function runReport(options: ReportOptions, io: CommandIO, now = new
     if (options.out === '-') {
       // The page on stdout (a pipe, a web server's CGI), nothing written here.
       if (options.json) throw usageError('--json prints what was written; with --out - the page itself goes to stdout', 'leave out one of the two');
-      const { buildReportData } = await import('../report/data.js');
-      const { renderReport } = await import('../report/page.js');
-      const { SNAP_VERSION } = await import('../version.js');
-      io.stdout.write(await renderReport(await buildReportData(history, { windowMs, projects, now, toolVersion: SNAP_VERSION })));
+      io.stdout.write((await reportPage(history, { windowMs, projects, now })).html);
       return 0;
     }
     const file = options.out !== undefined ? path.resolve(io.cwd, options.out) : (history.config.report?.path ?? path.resolve(io.cwd, DEFAULT_REPORT_FILE));

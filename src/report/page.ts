@@ -144,10 +144,11 @@ function healthHtml(data: ReportData): string {
   const warnings = h.warnings.length
     ? table('Warnings of the newest snapshot, by code', ['Code', 'Severity', 'Count', `Where and what${h.warnings.some((w) => w.count > w.examples.length) ? ' (the first five)' : ''}`], h.warnings.map((w) => [w.code, w.severity, w.count, w.examples.join('\n')]), ' class="warnings"')
     : '<p>The newest snapshot has no warnings.</p>';
+  const unread = unreadServices(data);
   const stale = h.stale.length
     ? `<ul id="health-stale">${h.stale.map((s) => `<li>${esc(`${s.project}/${s.service}`)}: ${s.lastDeployedAt ? `last deployed ${esc(minute(s.lastDeployedAt))} (${esc(duration(Date.parse(data.snapshot.takenAt) - Date.parse(s.lastDeployedAt)))} before the snapshot)` : 'no deployment time known'} in ${esc(s.environments.join(', '))}</li>`).join('')}</ul>`
-    : unreadServices(data)
-      ? `<p>No service known to be stale; ${unreadServices(data)} could not be read anywhere (a cluster unreachable).</p>`
+    : unread
+      ? `<p>No service known to be stale; ${unread} could not be read anywhere (a cluster unreachable).</p>`
       : '<p>Every service was deployed somewhere in the last 14 days.</p>';
   const behindHtml = h.behind.length
     ? `<ul id="health-behind">${h.behind.map((b) => `<li>${esc(`${b.project}/${b.environment}/${b.service}`)}: deployed ${esc(duration(Date.parse(data.snapshot.takenAt) - Date.parse(b.lastDeployedAt)))} before the snapshot, ${b.commits} commit${b.commits === 1 ? '' : 's'}${b.tickets ? ` and ${b.tickets} ticket${b.tickets === 1 ? '' : 's'}` : ''} behind ${esc(b.from)}</li>`).join('')}</ul>`

@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { lstat, open, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Config } from '../config/types.js';
 import type { CommandIO } from '../commands/context.js';
 import { SnapError, errorMessage, usageError } from '../errors.js';
@@ -7,6 +8,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { SNAP_VERSION } from '../version.js';
 import { buildReportData } from './data.js';
 import { renderReport } from './page.js';
+import type { ReportData } from './types.js';
 
 /** What one report write did: where, how big (bytes), how long it took (ms), and what it holds. */
 export interface ReportResult {
@@ -20,15 +22,27 @@ export interface ReportResult {
   snapshot: string;
 }
 
+/** What a report covers: the window back from the newest snapshot (ms), some projects only, the time it is made. */
+export interface ReportPageOptions {
+  windowMs: number;
+  projects?: ReadonlySet<string>;
+  now?: Date;
+}
+
+/** The report of an open history: its data, and its page (HTML). Throws as buildReportData and renderReport do. */
+export async function reportPage(history: History, options: ReportPageOptions): Promise<{ data: ReportData; html: string }> {
+  const data = await buildReportData(history, { windowMs: options.windowMs, projects: options.projects, now: options.now ?? new Date(), toolVersion: SNAP_VERSION });
+  return { data, html: await renderReport(data) };
+}
+
 /**
  * Builds the report from an open history and writes it to `file` atomically (a reader sees the old
  * page or the new one, never half of one). `windowMs`: the window back from the newest snapshot.
  * Throws WRITE_FAILED naming the file when it cannot be written.
  */
-export async function writeReport(history: History, file: string, options: { windowMs: number; projects?: ReadonlySet<string>; now?: Date }): Promise<ReportResult> {
+export async function writeReport(history: History, file: string, options: ReportPageOptions): Promise<ReportResult> {
   const started = performance.now();
-  const data = await buildReportData(history, { windowMs: options.windowMs, projects: options.projects, now: options.now ?? new Date(), toolVersion: SNAP_VERSION });
-  const html = await renderReport(data);
+  const { data, html } = await reportPage(history, options);
   const hint = 'choose a file in a folder you can write (--out, or report.path in the config)';
   try {
     await writeFileAtomic(file, html, { followLinks: true, hint });
@@ -61,8 +75,6 @@ const REPORT_MARK = '<meta name="generator" content="snap ';
  * (exit 2) naming the problem and the fix.
  */
 export async function checkReportTarget(file: string, config: Pick<Config, 'dataDir' | 'path'> & { kubernetes?: Partial<Config['kubernetes']> }, env: NodeJS.ProcessEnv): Promise<void> {
-  const { lstat, open, realpath } = await import('node:fs/promises');
-  const path = await import('node:path');
   const fix = 'name another file (--out, or report.path in the config), e.g. ./snap-report.html';
   /** Where a path really is: its links followed as far as they exist (a file not there yet, in a linked folder, included). */
   const really = async (p: string): Promise<string> => {

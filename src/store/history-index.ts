@@ -6,7 +6,7 @@ import type { DeploymentEvent, Snapshot } from '../core/snapshot-schema.js';
 import type { DataLayout } from './layout.js';
 import type { Keyframe } from './snapshots.js';
 import type { RunRecord } from './run-log.js';
-import { presenceAt, recordTicketChanges, type TicketPresenceRows } from './ticket-history.js';
+import { lastTicketChanges, presenceAt, recordTicketChanges, ticketDeploymentsUntil, type TicketPresenceRows } from './ticket-history.js';
 
 export type { TicketPresenceRows };
 
@@ -483,11 +483,7 @@ export class HistoryIndex {
    * → [status, when (ISO)]. Read as rows, oldest first, so the last one of each wins.
    */
   lastTicketChanges(): Map<string, [string, string]> {
-    const out = new Map<string, [string, string]>();
-    for (const [key, project, environment, status, at] of this.db.prepare('select key, project, environment, status, at from ticket_changes order by at, rowid').raw().all() as [string, string, string, string, string][]) {
-      out.set(`${key}\n${project}\n${environment}`, [status, at]);
-    }
-    return out;
+    return lastTicketChanges(this.db);
   }
 
   /**
@@ -497,17 +493,7 @@ export class HistoryIndex {
    * ReplicaSets Kubernetes kept tell.
    */
   ticketDeploymentsUntil(until: string): Map<string, string> {
-    const out = new Map<string, string>();
-    // From the deployments before `until` (by time: few, the history's start), not from every ticket's.
-    const rows = this.db
-      .prepare("select t.key, d.project, d.environment, d.at from deployments d indexed by deployments_time join deployment_tickets t on t.deployment = d.id where d.at <= ? and d.rollback != 'true'")
-      .raw()
-      .all(until) as [string, string, string, string][];
-    for (const [key, project, environment, at] of rows) {
-      const where = `${key}\n${project}\n${environment}`;
-      if (!(out.get(where)! >= at)) out.set(where, at);
-    }
-    return out;
+    return ticketDeploymentsUntil(this.db, until);
   }
 
   /** The newest snapshot that has tickets (GitHub was read for it) and a file to read them from, if any. */

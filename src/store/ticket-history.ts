@@ -128,3 +128,26 @@ export function presenceAt(db: Database.Database, ids: readonly string[], touche
   while (next < pending.length) take(pending[next++].i);
   return out;
 }
+
+/** HistoryIndex.lastTicketChanges: the newest status change of each ticket in each place, read as rows oldest first so the last wins. */
+export function lastTicketChanges(db: Database.Database): Map<string, [string, string]> {
+  const out = new Map<string, [string, string]>();
+  for (const [key, project, environment, status, at] of db.prepare('select key, project, environment, status, at from ticket_changes order by at, rowid').raw().all() as [string, string, string, string, string][]) {
+    out.set(`${key}\n${project}\n${environment}`, [status, at]);
+  }
+  return out;
+}
+
+/** HistoryIndex.ticketDeploymentsUntil: from the deployments before `until` (by time: few, the history's start), not from every ticket's. */
+export function ticketDeploymentsUntil(db: Database.Database, until: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const rows = db
+    .prepare("select t.key, d.project, d.environment, d.at from deployments d indexed by deployments_time join deployment_tickets t on t.deployment = d.id where d.at <= ? and d.rollback != 'true'")
+    .raw()
+    .all(until) as [string, string, string, string][];
+  for (const [key, project, environment, at] of rows) {
+    const where = `${key}\n${project}\n${environment}`;
+    if (!(out.get(where)! >= at)) out.set(where, at);
+  }
+  return out;
+}
