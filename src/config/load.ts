@@ -239,7 +239,12 @@ function normalise(
       }
       if (version.from === 'image-tag' && version.key) warn([...keys, 'version', 'key'], 'key is ignored when version.from is "image-tag"');
       const paths = s.paths ? [...new Set(s.paths.map((x) => x.replace(/\/+$/, '')))] : undefined;
-      return { name: s.name, repository: s.repository, workload, version, ...(paths ? { paths } : {}) };
+      const known = environments.map((e) => e.name);
+      s.environments?.forEach((e, ei) => {
+        if (!known.includes(e)) error([...keys, 'environments', ei], `service "${s.name}" names environment "${e}", which project "${p.name}" does not have`, `its environments: ${known.join(', ')}`);
+      });
+      const only = s.environments ? [...new Set(s.environments)] : undefined;
+      return { name: s.name, repository: s.repository, workload, version, ...(paths ? { paths } : {}), ...(only ? { environments: only } : {}) };
     });
     return { name: p.name, environments, services };
   });

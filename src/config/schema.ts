@@ -113,6 +113,11 @@ export const serviceSchema = z
       .min(1)
       .optional()
       .describe('Folders or files of the repository this service is built from (a monorepo). Its new commits, tickets and drift count only commits that touch them.'),
+    environments: z
+      .array(name)
+      .min(1)
+      .optional()
+      .describe('The environments this service runs in, when not all of its project\'s (a service that runs only in prod). snap looks for it only there: elsewhere it is not missing, it is not meant to run.'),
   })
   .describe('One deployable service.');
 

@@ -23,7 +23,12 @@ export interface Service {
   version: { from: 'image-tag' | 'label' | 'annotation'; key?: string };
   /** Folders or files of the repository this service is built from; its commits, tickets and drift count only commits touching them. */
   paths?: string[];
+  /** The environments it runs in, when not all of its project's: it is not looked for elsewhere. */
+  environments?: string[];
 }
+
+/** Whether a service is meant to run in an environment (all of its project's, unless it lists some). */
+export const runsIn = (service: Pick<Service, 'environments'>, environment: string) => !service.environments || service.environments.includes(environment);
 
 export interface Project {
   name: string;

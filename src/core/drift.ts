@@ -1,4 +1,4 @@
-import type { Project, Service } from '../config/types.js';
+import { runsIn, type Project, type Service } from '../config/types.js';
 import { ALL_PATHS, type ServicePaths } from './paths.js';
 import type { RepoBook, RepoView } from './repo-book.js';
 import type { DriftPair, DriftService, Snapshot } from './snapshot-schema.js';
@@ -66,6 +66,8 @@ export function buildDrift(projects: readonly Project[], state: Snapshot['projec
       const behindTickets = new Set<string>();
       const unknown: { service: string; reason: string }[] = [];
       for (const service of project.services) {
+        // A service meant to run in only one of the two has nothing to compare.
+        if (!runsIn(service, from) || !runsIn(service, to)) continue;
         const a = state[project.name]?.environments[from]?.services[service.name];
         const b = state[project.name]?.environments[to]?.services[service.name];
         const view = book.get(service.repository);
@@ -162,7 +164,8 @@ export function unknownDrift(projects: readonly Project[], reason: string): Reco
   for (const project of projects) {
     const pairs: DriftPair[] = [];
     for (const [i, j] of environmentPairs(project.environments.length)) {
-      const services: DriftService[] = project.services.map((service) => ({ service: service.name, repository: service.repository, status: 'unknown', reason, ahead: empty(), behind: empty(), ...(service.paths?.length ? { paths: service.paths } : {}) }));
+      const [from, to] = [project.environments[i].name, project.environments[j].name];
+      const services: DriftService[] = project.services.filter((service) => runsIn(service, from) && runsIn(service, to)).map((service) => ({ service: service.name, repository: service.repository, status: 'unknown', reason, ahead: empty(), behind: empty(), ...(service.paths?.length ? { paths: service.paths } : {}) }));
       const none = { commits: 0, pullRequests: 0, tickets: [] };
       pairs.push({ from: project.environments[i].name, to: project.environments[j].name, ...(j - i > 1 ? { span: j - i } : {}), status: 'unknown', ahead: none, behind: none, unknown: services.map((s) => ({ service: s.service, reason })), services });
     }
