@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import type { Fixture, FixtureCommit, FixturePullRequest, FixtureRepository } from '../fixtures/types.js';
 import { GitIndex } from './git-index.js';
@@ -101,6 +102,40 @@ interface OrderArgs extends PageArgs {
   orderBy?: { field: string; direction: 'ASC' | 'DESC' };
 }
 
+/**
+ * A folder of the repository as a GraphQL Tree: its entries are the files and folders the
+ * repository's commits touched under it (the fixture keeps changed paths, not whole trees, so a
+ * file no commit touched is absent). Null for a path that is no folder, as GitHub answers.
+ */
+const sha1Hex = (text: string) => createHash('sha1').update(text).digest('hex');
+
+function treeObject(repo: FixtureRepository, dir: string): Record<string, unknown> | null {
+  const files = new Set(repo.commits.flatMap((c) => c.files ?? []));
+  const prefix = dir ? `${dir}/` : '';
+  const entries = new Map<string, 'tree' | 'blob'>();
+  for (const file of files) {
+    if (!file.startsWith(prefix)) continue;
+    const rest = file.slice(prefix.length);
+    const slash = rest.indexOf('/');
+    entries.set(slash < 0 ? rest : rest.slice(0, slash), slash < 0 && entries.get(rest) !== 'tree' ? 'blob' : 'tree');
+  }
+  if (dir && entries.size === 0) return null;
+  return {
+    __typename: 'Tree',
+    oid: sha1Hex(`${repo.name}:${dir}`),
+    entries: [...entries]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([name, type]) => ({
+        __typename: 'TreeEntry',
+        name,
+        type,
+        path: `${prefix}${name}`,
+        mode: type === 'tree' ? 16384 : 33188,
+        object: () => (type === 'tree' ? treeObject(repo, `${prefix}${name}`) : { __typename: 'Blob', oid: sha1Hex(`${repo.name}:${prefix}${name}`) }),
+      })),
+  };
+}
+
 function repositoryObject(owner: string, repo: FixtureRepository, git: GitIndex) {
   const head = git.head;
   const asCommit = (c: FixtureCommit | undefined) => (c ? commitObject(owner, repo, git, c) : null);
@@ -122,7 +157,12 @@ function repositoryObject(owner: string, repo: FixtureRepository, git: GitIndex)
       connection((repo.topics ?? []).map((name) => ({ __typename: 'RepositoryTopic', topic: { __typename: 'Topic', name } })), args, 'repositoryTopics'),
     owner: { __typename: 'Organization', login: owner },
     defaultBranchRef: { __typename: 'Ref', name: repo.defaultBranch, prefix: 'refs/heads/', target: () => asCommit(git.head) },
-    object: ({ oid, expression }: { oid?: string; expression?: string }) => asCommit(oid ? git.commit(oid) : expression ? git.resolve(expression) : undefined),
+    object: ({ oid, expression }: { oid?: string; expression?: string }) => {
+      // `HEAD:services` (a revision, a colon, a path) names a Tree; anything else a commit.
+      const tree = expression !== undefined ? /^([^:]*):(.*)$/.exec(expression) : null;
+      if (tree) return treeObject(repo, tree[2].replace(/^\/+|\/+$/g, ''));
+      return asCommit(oid ? git.commit(oid) : expression ? git.resolve(expression) : undefined);
+    },
     issueOrPullRequest: ({ number }: { number: number }) => {
       const pr = repo.pullRequests.find((p) => p.number === number);
       if (pr) return { __typename: 'PullRequest', number, title: pr.title, state: pr.state };
