@@ -11,6 +11,7 @@ function discovered(fixture: Fixture) {
     c.deployments.map((d) => ({
       context: c.context,
       namespace: d.namespace,
+      kind: 'Deployment' as const,
       name: d.name,
       labels: d.labels,
       annotations: d.revisions.at(-1)!.annotations ?? {},

@@ -89,6 +89,6 @@ describe('the onboarding wizard, driven through @inquirer/testing', () => {
     expect(config.tickets).toEqual({ jiraProjects: ['DNT'], githubIssues: true });
     expect(config.environments.map((e: { name: string }) => e.name)).toEqual(['integration', 'staging', 'prod']);
     expect(err.text()).toMatch(/1\. integration +sandbox-nonprod/);
-    expect(out.text()).toMatch(/Wrote .*: 5 repositories, 3 environments/);
+    expect(out.text()).toMatch(/Wrote .*: 5 services in 1 project from 5 repositories, 3 environments/);
   });
 });

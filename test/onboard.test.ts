@@ -21,7 +21,7 @@ describe('snap onboard (non-interactive)', () => {
     t = await startTestSandbox();
     const result = await runCli(['onboard', '--yes'], { cwd: t.dir, env: sandboxEnv(t) });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Wrote .*snap\.config\.yaml: 15 repositories, 3 environments \(dev=sandbox-nonprod, staging=sandbox-nonprod, prod=sandbox-prod\), 45 workloads mapped\./);
+    expect(result.stdout).toMatch(/Wrote .*snap\.config\.yaml: 15 services in 3 projects from 15 repositories, 3 environments \(dev=sandbox-nonprod, staging=sandbox-nonprod, prod=sandbox-prod\), 45 workloads mapped\./);
     expect(result.stderr).toMatch(/found 15 repositories/);
     const config = parse(await readFile(path.join(t.dir, 'snap.config.yaml'), 'utf8'));
     expect(config.environments).toEqual([

@@ -656,9 +656,11 @@ describe('what a new user found', () => {
     expect(issues).toContain('clusters.0.deployments.1.step: is for Rollout entries, and this one is a Deployment (set kind)');
   });
 
-  it('onboarding refuses one environment named twice in --env, naming targets as the way', async () => {
+  it('onboarding takes one environment named twice in --env as two targets (two regions)', async () => {
     const { chooseEnvironments } = await import('../src/onboard/steps/environments.js');
-    await expect(chooseEnvironments([], ['prod=prod-eu/shop', 'prod=prod-us/shop'], undefined, () => {})).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('--env names environment "prod" twice') });
+    expect(await chooseEnvironments([], ['prod=prod-eu/shop', 'prod=prod-us/shop'], undefined, () => {})).toEqual([
+      { name: 'prod', targets: [{ context: 'prod-eu', namespaces: ['shop'] }, { context: 'prod-us', namespaces: ['shop'] }], reason: 'from --env' },
+    ]);
   });
 });
 

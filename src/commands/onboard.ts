@@ -1,6 +1,8 @@
 import { redactUrl } from '../util/redact.js';
 import { Command, Option } from 'commander';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { ExitCode, SnapError, usageError } from '../errors.js';
 import type { CommandIO, GlobalOptions } from './context.js';
 import { colorsFor } from './context.js';
@@ -44,9 +46,17 @@ export async function runOnboard(options: OnboardOptions, io: CommandIO, prompts
   }
 }
 
+/** Where the config's JSON Schema is, as the written file should point at it: relative to the config's folder when that is near, else absolute. */
+function schemaReference(output: string): string {
+  const schema = fileURLToPath(new URL('../../schema/snap.config.schema.json', import.meta.url));
+  const relative = path.relative(path.dirname(output), schema).split(path.sep).join('/');
+  return relative.startsWith('../../../') ? schema : relative.startsWith('.') ? relative : `./${relative}`;
+}
+
 async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts | undefined): Promise<number> {
+  const output = path.resolve(io.cwd, options.output ?? 'snap.config.yaml');
   // Before anything is asked: an --output that can never be written.
-  await (await import('../onboard/steps/write.js')).checkOutput(path.resolve(io.cwd, options.output ?? 'snap.config.yaml'));
+  await (await import('../onboard/steps/write.js')).checkOutput(output);
   const c = colorsFor(io, options);
   const say = (text: string) => !options.json && io.stderr.write(`${text}\n`);
   const { findGithubToken, githubHost } = await import('../sources/github/token.js');
@@ -65,33 +75,43 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   if (available.contexts.length === 0) throw usageError('the kubeconfig has no contexts', 'point --kubeconfig or KUBECONFIG at a kubeconfig with the clusters to read');
 
   const { GithubClient } = await import('../sources/github/client.js');
-  const { listOwners } = await import('../onboard/discover/github.js');
-  const { discover, propose } = await import('../onboard/plan.js');
+  const { listOwners, listFolders } = await import('../onboard/discover/github.js');
+  const { discover, propose, survey } = await import('../onboard/plan.js');
   const { chooseOwner, chooseContexts } = await import('../onboard/steps/connect.js');
   const { selectRepositories } = await import('../onboard/steps/select-repos.js');
   const { chooseEnvironments } = await import('../onboard/steps/environments.js');
   const { reviewMappings } = await import('../onboard/steps/mappings.js');
   const { chooseTickets } = await import('../onboard/steps/tickets.js');
   const { checkLive, previewConfig } = await import('../onboard/steps/preview.js');
-  const { buildConfig } = await import('../onboard/build-config.js');
+  const { buildConfig, inEnvironment } = await import('../onboard/build-config.js');
+  const { proposeServices } = await import('../onboard/propose/services.js');
   const { proposeProjects } = await import('../onboard/propose/projects.js');
+  const { readExisting, mergeWithExisting } = await import('../onboard/existing.js');
+  const { stringify } = await import('yaml');
   const client = new GithubClient({ url: githubUrl, token: token.token, concurrency: 4, timeoutMs: 30_000, maxWaitMs: 900_000 });
+
+  const { existing, problem } = await readExisting(output);
+  if (problem) say(c.yellow(`! ${problem}`));
+  if (existing) say(`Starting from ${path.relative(io.cwd, output) || output}: ${existing.repositories.size} repositories, ${existing.environments.length} environments; what is new is added, nothing is dropped unless you deselect it.`);
 
   const owner = await chooseOwner(await listOwners(client), options.owner, prompts);
   const contexts = await chooseContexts(available.contexts, options.context, prompts);
   // A spinner that counts on a terminal; one line per step otherwise.
-  const counts = { repositories: 0, workloads: 0 };
   const { isInteractive } = await import('../ui/terminal.js');
   const spinner = !options.json && isInteractive(io.stderr, io.env, options.plain) ? (await import('ora')).default({ text: `Discovering in ${owner} and ${contexts.length} context(s)…`, stream: io.stderr }).start() : undefined;
+  let repositoriesSoFar = 0;
+  let workloadsSoFar = 0;
   const discovery = await discover({
     client,
     owner,
     kubeconfig,
     contexts,
-    onProgress: (what, n, detail) => {
-      counts[what] = n;
-      if (spinner) spinner.text = `Discovering: ${counts.repositories} repositories, ${counts.workloads} workloads${detail ? ` (${detail})` : ''}`;
-      else say(c.dim(`  found ${n} ${what}${detail ? ` (${detail})` : ''}`));
+    onProgress: (event) => {
+      if (event.what === 'repositories') repositoriesSoFar = event.count;
+      else workloadsSoFar = event.total;
+      if (spinner) spinner.text = `Discovering: ${repositoriesSoFar} repositories, ${workloadsSoFar} workloads${event.what === 'workloads' ? ` (${event.done} of ${event.of} contexts)` : ''}`;
+      else if (event.what === 'repositories') say(c.dim(`  found ${event.count} repositories`));
+      else say(c.dim(`  found ${event.count} workloads in ${event.context} (${event.done} of ${event.of} contexts, ${event.total} workloads in all)`));
     },
   }).catch((error: unknown) => {
     spinner?.fail('Discovery failed');
@@ -99,69 +119,129 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   });
   spinner?.succeed(`Found ${discovery.repos.length} repositories in ${owner} and ${discovery.workloads.length} workloads in ${contexts.length} context(s)`);
   for (const cluster of discovery.clusters.filter((x) => x.status !== 'ok')) say(c.yellow(`  ! context ${cluster.context}: ${cluster.error}`));
-  const selected = await selectRepositories(discovery.repos, options, prompts);
-  const proposal = propose(discovery, selected);
-  const environments = await chooseEnvironments(proposal.environments, options.env, prompts, say);
+  const found = survey(discovery);
+  const selected = await selectRepositories(discovery.repos, options, prompts, { deployed: found.deployed, ...(existing ? { preselected: existing.repositories } : {}) });
+  const proposal = propose(discovery, found, selected);
+  const proposedEnvironments = existing?.environments.length && !options.env?.length ? existing.environments : proposal.environments;
+  const environments = await chooseEnvironments(proposedEnvironments, options.env, prompts, say);
   // An environment on a context the kubeconfig lacks would make a config that can never be read.
-  const unknownContext = environments.find((e) => !available.contexts.includes(e.context));
-  if (unknownContext) {
-    throw usageError(`environment "${unknownContext.name}" names context "${unknownContext.context}", which is not in the kubeconfig`, `its contexts: ${available.contexts.join(', ')}; fix --env (e.g. --env ${unknownContext.name}=${available.contexts[0]}/<namespace>)`);
+  for (const e of environments) {
+    const missing = e.targets.find((t) => !available.contexts.includes(t.context));
+    if (missing) throw usageError(`environment "${e.name}" names context "${missing.context}", which is not in the kubeconfig`, `its contexts: ${available.contexts.join(', ')}; fix --env (e.g. --env ${e.name}=${available.contexts[0]}/<namespace>)`);
   }
-  const mappings = await reviewMappings(proposal.mappings, prompts, (text) => prompts && say(text));
+  const inEnvs = (m: { workload: (typeof discovery.workloads)[number] }) => environments.some((e) => inEnvironment(m.workload, e));
+  const review = await reviewMappings(proposal.mappings.filter(inEnvs), proposal.thirdParty.filter(inEnvs), discovery.repos, prompts, (text) => say(text));
+  let services = proposeServices(review.accepted, discovery.repos);
+  // A repository that builds several services: its folders, for `paths:`.
+  const monorepos = [...new Set(services.map((s) => s.repository))].filter((r) => services.filter((s) => s.repository === r).length > 1);
+  if (monorepos.length) {
+    const folders = await listFolders(client, owner, monorepos.map((r) => r.split('/')[1]));
+    for (const repo of discovery.repos) if (folders.has(repo.name)) repo.folders = folders.get(repo.name);
+    services = proposeServices(review.accepted, discovery.repos);
+  }
+  const withService = new Set(services.map((s) => s.repository));
+  const idle = selected.filter((r) => !r.name.startsWith('.') && !withService.has(r.repository));
+  let kept: typeof idle = [];
+  if (idle.length) {
+    say(`${idle.length} selected repositor${idle.length === 1 ? 'y runs' : 'ies run'} no workload in these environments, and ${idle.length === 1 ? 'is' : 'are'} left out: ${idle.slice(0, 10).map((r) => r.name).join(', ')}${idle.length > 10 ? `, … (${idle.length})` : ''}`);
+    if (prompts) {
+      kept = await prompts.multiSelect({
+        message: 'Keep any of them as services anyway? (enter: none)',
+        items: idle.map((r) => ({ value: r, name: r.name, ...(r.description ? { hint: r.description } : {}) })),
+        filterHelp: 'type to filter',
+      });
+    }
+  }
+  if (proposal.meta.length) say(c.dim(`  ${proposal.meta.map((r) => r.name).join(', ')}: GitHub's own repositories, never services`));
+  if (services.length + kept.length === 0) {
+    throw usageError(
+      `nothing to write: no workload of the ${selected.length} selected repositor${selected.length === 1 ? 'y' : 'ies'} runs in ${environments.map((e) => e.name).join(', ') || 'any environment'}`,
+      environments.length ? 'check --repos and --env (namespaces and contexts), or keep repositories that run nowhere in the wizard' : 'no environment was found or given: pass --env name=context/namespace',
+    );
+  }
   const tickets = await chooseTickets(proposal.tickets, options, prompts);
-  const output = path.resolve(io.cwd, options.output ?? 'snap.config.yaml');
+  const serviceRepos = new Set([...services.map((s) => s.repository), ...kept.map((r) => r.repository)]);
   const built = buildConfig({
-    repos: selected,
+    repos: discovery.repos,
     environments,
-    mappings,
-    projects: proposeProjects(selected).projects,
+    services,
+    kept,
+    projects: proposeProjects(selected.filter((r) => serviceRepos.has(r.repository))).projects,
     tickets,
+    workloads: discovery.workloads,
     githubUrl,
     kubeconfig: kubeconfig ? path.relative(path.dirname(output), path.resolve(io.cwd, kubeconfig)) : undefined,
+    schema: schemaReference(output),
   });
+  let yaml = built.yaml;
+  let merged: ReturnType<typeof mergeWithExisting> | undefined;
+  if (existing) {
+    const dropped = new Set([...existing.repositories].filter((r) => prompts && !selected.some((s) => s.repository === r)));
+    merged = mergeWithExisting(existing, built.raw, dropped);
+    const header = yaml.slice(0, yaml.indexOf('\nversion:') + 1);
+    yaml = `${header}${stringify(merged.raw)}`;
+    say(`Over ${path.basename(output)}: ${merged.kept} service(s) kept as written, ${merged.added.length} added${merged.removed.length ? `, ${merged.removed.length} removed (their repositories were deselected)` : ''}.`);
+  }
 
   const { formatIssue } = await import('../config/types.js');
-  const check = parseConfig(built.yaml, output, { env: {} });
+  const check = parseConfig(yaml, output, { env: {} });
   if (check.errors.length) throw new SnapError('ONBOARD_INVALID', `the proposed config does not validate:\n${check.errors.map(formatIssue).join('\n')}`, { hint: 'this is a bug in snap; please report it' });
 
-  let yaml: string | undefined = built.yaml;
   let live: Awaited<ReturnType<typeof checkLive>> | undefined;
-  if (options.check !== false) {
+  const tryLive = async (text: string) => {
+    if (options.check === false) return;
     say(c.dim('Trying the config: one snapshot, nothing saved…'));
-    live = await checkLive(built.yaml, output, token.token, { ...io.env, GITHUB_TOKEN: token.token });
+    live = await checkLive(text, output, token.token, { ...io.env, GITHUB_TOKEN: token.token });
     say(`${live.warnings.length ? c.yellow('!') : c.green('✔')} ${live.running} of ${live.services} service × environment pairs found with their commit${live.warnings.length ? `; ${live.warnings.length} warning(s):` : ''}`);
     for (const w of live.warnings.slice(0, 20)) say(`  ${c.yellow('!')} ${w.code} ${[w.scope.project, w.scope.environment, w.scope.service].filter(Boolean).join('/')}: ${w.message}`);
-  }
-  // Missing or ambiguous mappings, before anything is saved.
+  };
+  await tryLive(yaml);
   if (prompts) for (const note of built.notes) say(`  ${c.yellow('!')} ${note}`);
-  const skipped = proposal.mappings.filter((m) => !mappings.some((x) => x.workload === m.workload));
-  const summary = {
-    owner,
-    repositories: selected.length,
-    workloads: discovery.workloads.length,
-    environments: environments.map((e) => `${e.name}=${e.context}`),
-    mapped: mappings.length,
-    skipped: skipped.map((m) => ({ repository: m.repository, workload: `${m.workload.context}/${m.workload.namespace}/${m.workload.name}`, confidence: m.confidence, reason: m.reason })),
-    notes: built.notes,
-    ...(live ? { check: { running: live.running, services: live.services, warnings: live.warnings } } : {}),
+  const skipped = review.skipped.map((m) => ({ repository: m.repository, workload: `${m.workload.context}/${m.workload.namespace}/${m.workload.name}`, confidence: m.confidence, reason: m.reason }));
+  const thirdParty = proposal.thirdParty.filter(inEnvs).filter((t) => !review.claimed.some((m) => m.workload === t.workload));
+  const summarise = (text: string) => {
+    const config = parse(text) as { environments?: { name: string; context?: string; targets?: { context: string }[] }[]; projects?: { name: string; services: unknown[] }[] };
+    const envs = (config.environments ?? []).map((e) => `${e.name}=${e.targets ? e.targets.map((t) => t.context).join('+') : e.context}`);
+    return {
+      owner,
+      repositories: selected.length,
+      workloads: discovery.workloads.length,
+      environments: envs,
+      projects: (config.projects ?? []).length,
+      services: (config.projects ?? []).reduce((n, p) => n + p.services.length, 0),
+      mapped: review.accepted.length,
+      skipped,
+      thirdParty: thirdParty.map((t) => ({ workload: `${t.workload.context}/${t.workload.namespace}/${t.workload.name}`, reason: t.reason })),
+      idle: idle.filter((r) => !kept.includes(r)).map((r) => r.repository),
+      notes: text === yaml ? built.notes : [],
+      ...(merged ? { existing: { kept: merged.kept, added: merged.added, removed: merged.removed } } : {}),
+      ...(live ? { check: { running: live.running, services: live.services, warnings: live.warnings } } : {}),
+    };
   };
   if (options.dryRun) {
-    if (options.json) io.stdout.write(`${JSON.stringify({ ...summary, config: built.raw }, null, 2)}\n`);
-    else io.stdout.write(built.yaml);
+    if (options.json) io.stdout.write(`${JSON.stringify({ ...summarise(yaml), config: parse(yaml) }, null, 2)}\n`);
+    else io.stdout.write(yaml);
     return ExitCode.ok;
   }
-  if (prompts) yaml = await previewConfig(built.yaml, output, prompts, say, { ...io.env });
-  if (yaml === undefined) {
+  let final: string | undefined = yaml;
+  if (prompts) final = await previewConfig(yaml, output, prompts, say, { ...io.env }, { ...(existing ? { before: existing.text } : {}), recheck: tryLive });
+  if (final === undefined) {
     say('Stopped; nothing was written.');
     return ExitCode.ok;
   }
   const { writeConfig } = await import('../onboard/steps/write.js');
-  const { backup } = await writeConfig(output, yaml, (text) => say(text.replace(/^Changes to (.*)$/m, (line) => c.bold(line))));
+  const { backup } = await writeConfig(output, final, (text) => say(text.replace(/^Changes to (.*)$/m, (line) => c.bold(line))), new Date(), { quiet: prompts !== undefined });
+  const summary = summarise(final);
   if (options.json) io.stdout.write(`${JSON.stringify({ ...summary, file: output, ...(backup ? { backup } : {}) }, null, 2)}\n`);
   else {
-    io.stdout.write(`Wrote ${output}${backup ? ` (the previous file is kept as ${backup})` : ''}: ${selected.length} repositories, ${environments.length} environments (${summary.environments.join(', ')}), ${summary.mapped} workloads mapped.\n`);
+    const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+    io.stdout.write(
+      `Wrote ${output}${backup ? ` (the previous file is kept as ${backup})` : ''}: ${n(summary.services, 'service', 'services')} in ${n(summary.projects, 'project', 'projects')} from ${n(serviceRepos.size, 'repository', 'repositories')}, ${n(summary.environments.length, 'environment', 'environments')} (${summary.environments.join(', ')}), ${n(summary.mapped, 'workload', 'workloads')} mapped.\n`,
+    );
     for (const s of summary.skipped) io.stdout.write(`  ${c.yellow('!')} skipped ${s.workload} → ${s.repository}: ${Math.round(s.confidence * 100)}% (${s.reason})\n`);
-    for (const note of built.notes) io.stdout.write(`  ${c.yellow('!')} ${note}\n`);
+    if (summary.thirdParty.length) io.stdout.write(`  ${summary.thirdParty.length} third-party workload(s) left out (their images are not built by ${owner}): ${[...new Set(thirdParty.map((t) => t.workload.name))].slice(0, 8).join(', ')}${thirdParty.length > 8 ? ', …' : ''}\n`);
+    if (summary.idle.length) io.stdout.write(`  ${summary.idle.length} selected repositor${summary.idle.length === 1 ? 'y runs' : 'ies run'} nowhere and ${summary.idle.length === 1 ? 'was' : 'were'} left out (--json lists them)\n`);
+    for (const note of summary.notes) io.stdout.write(`  ${c.yellow('!')} ${note}\n`);
     const where = path.dirname(output) !== io.cwd ? ` --config ${path.relative(io.cwd, output)}` : '';
     io.stdout.write(`Next: snap run${where} to take the first snapshot; then snap schedule install${where} writes the files that run it every 15 minutes (systemd, cron, Kubernetes, GitHub Actions, Docker).\n`);
   }

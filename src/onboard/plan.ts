@@ -4,10 +4,12 @@ import { discoverKubernetes, type ContextDiscovery } from './discover/kubernetes
 import { proposeEnvironments } from './propose/environments.js';
 import { ACCEPT_AT, mapWorkloads } from './propose/mapping.js';
 import { proposeProjects } from './propose/projects.js';
-import { proposeTickets } from './propose/tickets.js';
-import type { DiscoveredRepo, DiscoveredWorkload, EnvironmentProposal, Mapping } from './types.js';
+import { isMetaRepository } from './propose/services.js';
+import { proposeTickets, type TicketProposal } from './propose/tickets.js';
+import type { DiscoveredRepo, DiscoveredWorkload, EnvironmentProposal, Mapping, ThirdPartyWorkload } from './types.js';
 
 export interface Discovery {
+  owner: string;
   repos: DiscoveredRepo[];
   clusters: ContextDiscovery[];
   workloads: DiscoveredWorkload[];
@@ -18,22 +20,25 @@ export interface DiscoverOptions {
   owner: string;
   kubeconfig?: string;
   contexts: string[];
-  onProgress?: (what: 'repositories' | 'workloads', count: number, detail?: string) => void;
+  /** Repositories found so far; or one context done, with its own count, how many contexts are done and the workloads in all of them. */
+  onProgress?: (event: { what: 'repositories'; count: number } | { what: 'workloads'; context: string; count: number; done: number; of: number; total: number }) => void;
 }
 
 /** Repositories and workloads, side by side (GitHub and the clusters are read at the same time). */
 export async function discover(options: DiscoverOptions): Promise<Discovery> {
-  let workloadCount = 0;
+  let total = 0;
+  let done = 0;
   const [repos, clusters] = await Promise.all([
-    discoverGithub(options.client, options.owner, (n) => options.onProgress?.('repositories', n)),
+    discoverGithub(options.client, options.owner, (count) => options.onProgress?.({ what: 'repositories', count })),
     discoverKubernetes(options.kubeconfig, options.contexts, {
-      onContext: (context, n) => {
-        workloadCount += n;
-        options.onProgress?.('workloads', workloadCount, context);
+      onContext: (context, count) => {
+        total += count;
+        done++;
+        options.onProgress?.({ what: 'workloads', context, count, done, of: options.contexts.length, total });
       },
     }),
   ]);
-  return { repos, clusters, workloads: clusters.flatMap((c) => c.workloads) };
+  return { owner: options.owner, repos, clusters, workloads: clusters.flatMap((c) => c.workloads) };
 }
 
 /** Shell-style globs (`payments-*`, `*-api`) against repository names. */
@@ -42,26 +47,52 @@ export function matchesGlob(name: string, glob: string): boolean {
   return re.test(name);
 }
 
+/** What the workloads say about the repositories, before any is selected: the mapping of every workload. */
+export interface Survey {
+  mappings: Mapping[];
+  thirdParty: ThirdPartyWorkload[];
+  unmatched: DiscoveredWorkload[];
+  /** Repositories some workload runs (by a mapping sure enough to be taken): the "deployed" mark. */
+  deployed: Set<string>;
+}
+
+/**
+ * Maps every workload against every repository (archived ones and forks included, so a workload of
+ * one is not pinned on a look-alike), and marks the repositories that run somewhere.
+ */
+export function survey(discovery: Discovery): Survey {
+  const result = mapWorkloads(discovery.repos, discovery.workloads, discovery.owner);
+  return { ...result, deployed: new Set(result.mappings.filter((m) => m.confidence >= ACCEPT_AT).map((m) => m.repository)) };
+}
+
 export interface Proposal {
   environments: EnvironmentProposal[];
   unclassified: string[];
+  /** Mappings to the selected repositories (sure and doubtful). */
   mappings: Mapping[];
+  thirdParty: ThirdPartyWorkload[];
   unmatched: DiscoveredWorkload[];
+  /** Selected repositories that no workload runs (not even by a doubtful mapping): left out unless kept. */
+  idle: DiscoveredRepo[];
+  /** Selected repositories that hold no service (`.github`): never services. */
+  meta: DiscoveredRepo[];
   projects: Map<string, string[]>;
   projectsBy: 'team' | 'prefix';
-  tickets: { jiraProjects: { key: string; count: number }[]; githubIssues: boolean };
+  tickets: TicketProposal;
 }
 
-/** Every proposal from one discovery, for the selected repositories. */
-export function propose(discovery: Discovery, selected: readonly DiscoveredRepo[]): Proposal {
+/** Every proposal for the selected repositories, from one survey. */
+export function propose(discovery: Discovery, found: Survey, selected: readonly DiscoveredRepo[]): Proposal {
   // Mapped against every repository found, then narrowed to the selected ones: a workload of an
   // unselected repository must not go to a selected one that merely has a similar name.
   const chosen = new Set(selected.map((r) => r.repository));
-  const all = mapWorkloads(discovery.repos, discovery.workloads);
-  const mappings = all.mappings.filter((m) => chosen.has(m.repository));
-  const unmatched = all.unmatched;
-  // Environments come from where the selected repositories run (by mappings sure enough to be taken).
-  const scan = proposeEnvironments(mappings.filter((m) => m.confidence >= ACCEPT_AT).map((m) => m.workload));
-  const { projects, by } = proposeProjects(selected);
-  return { environments: scan.proposals, unclassified: scan.unclassified, mappings, unmatched, projects, projectsBy: by, tickets: proposeTickets(selected) };
+  const mappings = found.mappings.filter((m) => chosen.has(m.repository));
+  const mapped = new Set(mappings.map((m) => m.repository));
+  const meta = selected.filter(isMetaRepository);
+  const idle = selected.filter((r) => !isMetaRepository(r) && !mapped.has(r.repository));
+  // Environments come from where the organisation's own workloads run (by mappings sure enough to be taken).
+  const own = found.mappings.filter((m) => m.confidence >= ACCEPT_AT);
+  const scan = proposeEnvironments((own.some((m) => chosen.has(m.repository)) ? own.filter((m) => chosen.has(m.repository)) : own).map((m) => m.workload));
+  const { projects, by } = proposeProjects(selected.filter((r) => !isMetaRepository(r)));
+  return { environments: scan.proposals, unclassified: scan.unclassified, mappings, thirdParty: found.thirdParty, unmatched: found.unmatched, idle, meta, projects, projectsBy: by, tickets: proposeTickets(selected) };
 }

@@ -11,27 +11,39 @@ export interface DiscoveredRepo {
   topics: string[];
   teams: string[];
   defaultBranch?: string;
-  /** Titles and branch names of recent pull requests: where ticket keys are proposed from. */
-  recentPullRequests: { title: string; headRefName: string }[];
+  /** Titles, branch names and bodies of recent pull requests: where ticket keys and tracker hosts are proposed from. */
+  recentPullRequests: { title: string; headRefName: string; body?: string }[];
+  /** Folders of the default branch, two levels deep (`services`, `services/auth`), when read: where a monorepo's `paths:` are proposed from. */
+  folders?: string[];
 }
+
+/** The workload kinds snap reads (Rollout: Argo Rollouts). */
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob' | 'Rollout';
 
 export interface DiscoveredWorkload {
   context: string;
   namespace: string;
+  kind: WorkloadKind;
   name: string;
   labels: Record<string, string>;
   /** Pod-template annotations (where a commit SHA may be kept). */
   annotations: Record<string, string>;
-  containers: { name: string; image: string }[];
+  /** The pod template's containers; `init` for init containers. */
+  containers: { name: string; image: string; init?: boolean }[];
   replicas: number;
+}
+
+/** One cluster (kube context) of an environment, and its namespaces (null: all). */
+export interface EnvironmentTarget {
+  context: string;
+  namespaces: string[] | null;
 }
 
 export interface EnvironmentProposal {
   name: string;
-  context: string;
-  /** Namespaces, with the project name replaced by "{project}" where it fits every project. */
-  namespaces: string[] | null;
-  /** Why this name: the pattern that matched. */
+  /** Where it runs: one target per cluster (two prod regions make two). */
+  targets: EnvironmentTarget[];
+  /** Why this name: the names that decided it. */
   reason: string;
 }
 
@@ -44,3 +56,12 @@ export interface Mapping {
   /** Other repositories that scored, best first: what the user may pick instead. */
   alternatives?: { repository: string; confidence: number }[];
 }
+
+/** A workload whose image the organisation does not build (redis, keycloak, ingress-nginx…), and why that is known. */
+export interface ThirdPartyWorkload {
+  workload: DiscoveredWorkload;
+  reason: string;
+}
+
+/** `context/namespace/name` of a workload, with its kind when it is not a Deployment. */
+export const workloadId = (w: Pick<DiscoveredWorkload, 'context' | 'namespace' | 'name' | 'kind'>) => `${w.context}/${w.namespace}/${w.kind && w.kind !== 'Deployment' ? `${w.kind}/` : ''}${w.name}`;

@@ -57,4 +57,32 @@ describe('filterable multi-select', () => {
     expect(names('fork:yes,fork')).toEqual(['fork-of-x']);
     expect(names('lang:go,worker')).toEqual(['payments-worker']);
   });
+
+  it('ORs words and globs, ANDs facet keys with them, and filters on deployed', () => {
+    const marked = items.map((i) => ({ ...i, facets: { ...i.facets, deployed: i.name.endsWith('-api') } }));
+    const names = (filter: string) => marked.filter((i) => passesFilter(i, filter)).map((i) => i.name);
+    expect(names('search, worker')).toEqual(['payments-worker', 'search-api', 'search-web']);
+    expect(names('payments-*')).toEqual(['payments-api', 'payments-web', 'payments-worker']);
+    expect(names('*-api, search-w?b')).toEqual(['payments-api', 'search-api', 'search-web']);
+    expect(names('deployed:yes')).toEqual(['payments-api', 'search-api']);
+    expect(names('deployed:no, payments')).toEqual(['payments-web', 'payments-worker']);
+    expect(names('deployed:yes, payments-*, search-*')).toEqual(['payments-api', 'search-api']);
+    expect(names('lang:go, lang:kotlin, web')).toEqual(['payments-web', 'search-web']);
+  });
+
+  it('marks deployed items, clears the filter with ctrl+u or Esc, and starts from a filter and checked items', async () => {
+    const marked = items.map((i) => ({ ...i, facets: { ...i.facets, deployed: i.name === 'search-api' }, checked: i.name === 'payments-web' }));
+    const { answer, events, getScreen } = await render(multiSelect, { message: 'Repositories', items: marked, filter: 'search' });
+    expect(getScreen()).toContain('(2 of 7 shown, 1 selected) filter: search');
+    expect(getScreen()).toMatch(/search-api ● deployed/);
+    expect(getScreen()).not.toMatch(/search-web ● deployed/);
+    events.keypress({ name: 'u', ctrl: true });
+    expect(getScreen()).toMatch(/\(5 of 7 shown, 1 selected\) filter: *\n/);
+    events.type('worker');
+    expect(getScreen()).toContain('(1 of 7 shown, 1 selected) filter: worker');
+    events.keypress('escape');
+    expect(getScreen()).toContain('(5 of 7 shown, 1 selected)');
+    events.keypress('enter');
+    await expect(answer).resolves.toEqual(['payments-web']);
+  });
 });

@@ -1,18 +1,22 @@
 import { createPrompt, isBackspaceKey, isDownKey, isEnterKey, isSpaceKey, isUpKey, makeTheme, useKeypress, useMemo, usePagination, usePrefix, useState, type Theme } from '@inquirer/core';
 
 /**
- * A multi-select list for hundreds of items that narrows as you type. Plain words match the name;
- * `lang:go`, `team:payments`, `topic:api`, `active:30` (pushed within 30 days), `archived:yes` and
- * `fork:yes` filter on facets (comma-separated); archived items and forks are hidden unless asked
- * for. Items are grouped by name pattern (`payments-*`): space on a group line selects the whole
- * group as shown, ctrl+a everything shown. The selection survives changes of filter.
+ * A multi-select list for hundreds of items that narrows as you type. The filter is comma-separated
+ * terms: plain words match inside the name, and globs the whole name or the group label
+ * (`payments-*`, as group lines show it: `payments_service` is in it), and any of them may match (OR); `lang:go`, `team:payments`, `topic:api`, `active:30`
+ * (pushed within 30 days), `deployed:yes|no` filter on facets, any value of one key may match, and
+ * every key and the words must all match (AND): `deployed:yes, payments, checkout` is deployed AND
+ * (payments OR checkout). Archived items and forks are hidden unless `archived:yes` / `fork:yes`.
+ * Items are grouped by name pattern: space on a group line selects the whole group as shown, ctrl+a
+ * everything shown; ctrl+u or Esc clears the filter. The selection survives changes of filter.
  */
 export interface MultiSelectItem<T> {
   value: T;
   name: string;
   group?: string;
   hint?: string;
-  facets?: { lang?: string; teams?: string[]; topics?: string[]; pushedDaysAgo?: number; archived?: boolean; fork?: boolean };
+  /** What the filter's `key:value` terms look at; `deployed`: a workload runs it (shown as a mark). */
+  facets?: { lang?: string; teams?: string[]; topics?: string[]; pushedDaysAgo?: number; archived?: boolean; fork?: boolean; deployed?: boolean };
   checked?: boolean;
 }
 
@@ -29,7 +33,12 @@ export interface MultiSelectConfig<T> {
 
 type Row<T> = { kind: 'group'; group: string; members: MultiSelectItem<T>[] } | { kind: 'item'; item: MultiSelectItem<T> };
 
-/** Does an item pass the filter text? Exported for tests and for non-interactive use. */
+/** A shell-style glob (`payments-*`, `*-api`, `svc-?`) against a whole name, case-insensitive. */
+function globMatches(name: string, glob: string): boolean {
+  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(name);
+}
+
+/** Does an item pass the filter text (grammar above)? Exported for tests and for non-interactive use. */
 export function passesFilter(item: MultiSelectItem<unknown>, filter: string): boolean {
   const f = item.facets ?? {};
   const terms = filter
@@ -37,26 +46,31 @@ export function passesFilter(item: MultiSelectItem<unknown>, filter: string): bo
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
+  const name = item.name.toLowerCase();
+  const words: string[] = [];
+  const byKey = new Map<string, string[]>();
   let archivedOk = !f.archived;
   let forkOk = !f.fork;
   for (const term of terms) {
-    const [key, ...rest] = term.split(':');
-    const value = rest.join(':');
-    if (rest.length === 0) {
-      if (!item.name.toLowerCase().includes(term)) return false;
-    } else if (key === 'lang') {
-      if ((f.lang ?? '').toLowerCase() !== value) return false;
-    } else if (key === 'team') {
-      if (!(f.teams ?? []).some((t) => t.toLowerCase().includes(value))) return false;
-    } else if (key === 'topic') {
-      if (!(f.topics ?? []).some((t) => t.toLowerCase() === value)) return false;
-    } else if (key === 'active') {
-      const days = Number(value);
-      if (Number.isFinite(days) && (f.pushedDaysAgo === undefined || f.pushedDaysAgo > days)) return false;
-    } else if (key === 'archived') archivedOk = archivedOk || value === 'yes';
+    const colon = term.indexOf(':');
+    const key = colon > 0 ? term.slice(0, colon) : '';
+    const value = colon > 0 ? term.slice(colon + 1).trim() : '';
+    if (key === 'archived') archivedOk = archivedOk || value === 'yes';
     else if (key === 'fork') forkOk = forkOk || value === 'yes';
-    else if (!item.name.toLowerCase().includes(term)) return false;
+    else if (['lang', 'team', 'topic', 'active', 'deployed'].includes(key)) byKey.set(key, [...(byKey.get(key) ?? []), value]);
+    else words.push(term);
   }
+  const facet = (key: string, value: string): boolean => {
+    if (key === 'lang') return (f.lang ?? '').toLowerCase() === value;
+    if (key === 'team') return (f.teams ?? []).some((t) => t.toLowerCase().includes(value));
+    if (key === 'topic') return (f.topics ?? []).some((t) => t.toLowerCase() === value);
+    if (key === 'deployed') return value === 'no' ? !f.deployed : f.deployed === true;
+    const days = Number(value);
+    return !Number.isFinite(days) || (f.pushedDaysAgo !== undefined && f.pushedDaysAgo <= days);
+  };
+  const group = item.group?.toLowerCase();
+  if (words.length && !words.some((w) => (/[*?]/.test(w) ? w === group || globMatches(name, w) : name.includes(w)))) return false;
+  for (const [key, values] of byKey) if (!values.some((v) => facet(key, v))) return false;
   return archivedOk && forkOk;
 }
 
@@ -116,6 +130,9 @@ export const multiSelect = createPrompt(<T>(config: MultiSelectConfig<T>, done: 
       setChecked(toggled(checked, row.kind === 'group' ? row.members : [row.item]));
     } else if (key.ctrl && key.name === 'a') {
       setChecked(toggled(checked, rows.flatMap((r) => (r.kind === 'item' ? [r.item] : []))));
+    } else if ((key.ctrl && key.name === 'u') || key.name === 'escape') {
+      setFilter('');
+      setActive(0);
     } else if (isBackspaceKey(key)) {
       setFilter(filter.slice(0, -1));
       setActive(0);
@@ -140,12 +157,13 @@ export const multiSelect = createPrompt(<T>(config: MultiSelectConfig<T>, done: 
         return isActive ? theme.style.highlight(line) : theme.style.help(line);
       }
       const box = checked.has(row.item) ? '◉' : '◯';
-      const line = `${cursor} ${row.item.group ? '  ' : ''}${box} ${row.item.name}${row.item.hint ? `  ${theme.style.help(row.item.hint)}` : ''}`;
+      const deployed = row.item.facets?.deployed ? ` ${theme.style.highlight('●')} deployed` : '';
+      const line = `${cursor} ${row.item.group ? '  ' : ''}${box} ${row.item.name}${deployed}${row.item.hint ? `  ${theme.style.help(row.item.hint)}` : ''}`;
       return isActive ? theme.style.highlight(line) : line;
     },
   });
   const shown = rows.filter((r) => r.kind === 'item').length;
   const header = `${prefix} ${message} ${theme.style.help(`(${shown} of ${config.items.length} shown, ${checked.size} selected)`)} filter: ${filter}`;
-  const help = theme.style.help(`${config.filterHelp ?? 'type to filter (words, lang:go, team:x, topic:x, active:30, archived:yes, fork:yes; comma-separated)'} • space select • ctrl+a all shown • enter done`);
+  const help = theme.style.help(`${config.filterHelp ?? 'type to filter: words or globs (any may match), lang:go team:x topic:x active:30 deployed:yes archived:yes fork:yes (each must match); comma-separated'} • space select • ctrl+a all shown • ctrl+u/esc clear • enter done`);
   return `${header}\n${rows.length ? page : '  (nothing matches the filter)'}\n${help}${error ? `\n${theme.style.error(error)}` : ''}`;
 });

@@ -15,6 +15,17 @@ export interface Prompts {
   multiSelect<T>(options: MultiSelectConfig<T>): Promise<T[]>;
   confirm(options: { message: string; default?: boolean }): Promise<boolean>;
   editor(options: { message: string; default: string; postfix?: string }): Promise<string>;
+  /**
+   * One choice from a list that narrows as the user types: `source` gives the choices for the typed
+   * term (undefined before anything is typed), best first. Enter picks the highlighted one.
+   */
+  search<T>(options: { message: string; source: (term: string | undefined) => Choice<T>[] | Promise<Choice<T>[]>; pageSize?: number; default?: T }): Promise<T>;
+}
+
+/** Choices narrowed by a typed term: those whose name contains every word of the term (case-insensitive), in the given (best-first) order; an empty term keeps them all. */
+export function filterChoices<T>(choices: readonly Choice<T>[], term: string | undefined): Choice<T>[] {
+  const words = (term ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  return choices.filter((c) => words.every((w) => c.name.toLowerCase().includes(w)));
 }
 
 export function terminalPrompts(): Prompts {
@@ -35,17 +46,24 @@ export function terminalPrompts(): Prompts {
       const { editor } = await import('@inquirer/prompts');
       return editor({ ...options, waitForUserInput: false });
     },
+    async search(options) {
+      const { search } = await import('@inquirer/prompts');
+      return search({ message: options.message, source: async (term) => options.source(term), pageSize: options.pageSize ?? 12 }) as Promise<never>;
+    },
   };
 }
 
-/** Answers from a list, in order; each question asked is recorded. For tests of single steps. */
+/**
+ * Answers from a list, in order; each question asked is recorded. For tests of single steps. An
+ * answer may be a function of the message (and, for `search`, of the choices offered before typing).
+ */
 export function scriptedPrompts(answers: unknown[]): Prompts & { asked: string[] } {
   const asked: string[] = [];
-  const next = (message: string) => {
+  const next = (message: string, offered?: unknown) => {
     asked.push(message);
     if (answers.length === 0) throw new Error(`no scripted answer for "${message}"`);
     const answer = answers.shift();
-    return typeof answer === 'function' ? (answer as (m: string) => unknown)(message) : answer;
+    return typeof answer === 'function' ? (answer as (m: string, offered?: unknown) => unknown)(message, offered) : answer;
   };
   return {
     asked,
@@ -53,6 +71,7 @@ export function scriptedPrompts(answers: unknown[]): Prompts & { asked: string[]
     multiSelect: async (o) => next(o.message) as never,
     confirm: async (o) => next(o.message) as boolean,
     editor: async (o) => next(o.message) as string,
+    search: async (o) => next(o.message, await o.source(undefined)) as never,
   };
 }
 

@@ -5,7 +5,7 @@ import { usageError } from '../../errors.js';
 
 /**
  * Repositories, owners and teams, through the engine's rate-limit-aware GraphQL client. One page of
- * 50 repositories costs about one point (topics and recent PR titles included).
+ * 50 repositories costs about one point (topics and recent PR titles, branches and bodies included).
  */
 export async function listOwners(client: GithubClient): Promise<{ viewer: string; organizations: string[] }> {
   const { data } = await client.query<{ viewer: { login: string; organizations: { nodes: { login: string }[] } } }>(
@@ -23,7 +23,7 @@ interface RawRepo {
   isFork: boolean;
   repositoryTopics: { nodes: { topic: { name: string } }[] };
   defaultBranchRef: { name: string } | null;
-  pullRequests: { nodes: { title: string; headRefName: string }[] };
+  pullRequests: { nodes: { title: string; headRefName: string; body: string }[] };
 }
 
 const REPO_PAGE = 50;
@@ -46,7 +46,7 @@ export async function listRepositories(client: GithubClient, owner: string, onPa
               primaryLanguage { name }
               defaultBranchRef { name }
               repositoryTopics(first: 10) { nodes { topic { name } } }
-              pullRequests(first: 20, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { title headRefName } }
+              pullRequests(first: 20, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { title headRefName body } }
             }
           }
         }
@@ -94,4 +94,36 @@ export async function discoverGithub(client: GithubClient, owner: string, onPage
   const [repos, teams] = await Promise.all([listRepositories(client, owner, onPage), listTeams(client, owner)]);
   for (const [slug, names] of teams) for (const repo of repos) if (names.includes(repo.name)) repo.teams.push(slug);
   return repos.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Top-level folders, and the folders inside them, of one repository's default branch, from a GraphQL Tree. */
+interface RawTree {
+  entries: { name: string; type: string; object: { entries?: { name: string; type: string }[] } | null }[];
+}
+
+/**
+ * Folders two levels deep (`services`, `services/auth`) of each named repository's default branch,
+ * 20 repositories per query (about one point each): where a monorepo's `paths:` are proposed from.
+ * A repository that cannot be read is left without folders.
+ */
+export async function listFolders(client: GithubClient, owner: string, names: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < names.length; i += 20) {
+    const batch = names.slice(i, i + 20);
+    const fields = batch
+      .map((name, j) => `r${j}: repository(owner: ${str(owner)}, name: ${str(name)}) { object(expression: "HEAD:") { ... on Tree { entries { name type object { ... on Tree { entries { name type } } } } } } }`)
+      .join('\n');
+    const result = await client.query<Record<string, { object: RawTree | null } | null>>(`query Folders { ${RATE_LIMIT} ${fields} }`).catch(() => undefined);
+    batch.forEach((name, j) => {
+      const tree = result?.data[`r${j}`]?.object;
+      if (!tree?.entries) return;
+      const folders: string[] = [];
+      for (const e of tree.entries.filter((x) => x.type === 'tree')) {
+        folders.push(e.name);
+        for (const inner of e.object?.entries ?? []) if (inner.type === 'tree') folders.push(`${e.name}/${inner.name}`);
+      }
+      out.set(name, folders);
+    });
+  }
+  return out;
 }

@@ -1,10 +1,12 @@
 import type { DiscoveredWorkload, EnvironmentProposal } from '../types.js';
 
 /**
- * Environments from namespace and context names. Names are split into tokens (`payments-staging`,
- * `eu.prod-1`); a token names an environment kind, in promotion order. The namespace decides first
- * (a shared non-prod cluster holds dev and staging), then the context (one cluster per environment).
- * `nonprod` / `np` tokens say "not prod", never "prod".
+ * Environments from namespace and context names. A name is split into whole tokens
+ * (`bank-integration-prd` → bank, integration, prd); a token names an environment kind, in promotion
+ * order. Only a token at the end a context's namespaces share counts (`*-dev`, `*-stg`, `*-prd`, or
+ * `dev-*`): `integration` in the middle of `bank-integration-prd` is a team's word, not an
+ * environment. A context's namespaces decide only when they follow such a pattern; otherwise the
+ * context's name does (one cluster per environment). `nonprod` / `np` never mean prod.
  */
 export const ENVIRONMENT_KINDS: { name: string; tokens: string[] }[] = [
   { name: 'dev', tokens: ['dev', 'development', 'develop'] },
@@ -12,15 +14,18 @@ export const ENVIRONMENT_KINDS: { name: string; tokens: string[] }[] = [
   { name: 'qa', tokens: ['qa'] },
   { name: 'staging', tokens: ['staging', 'stage', 'stg'] },
   { name: 'uat', tokens: ['uat'] },
-  { name: 'preprod', tokens: ['preprod', 'pre-prod', 'pprod', 'preproduction'] },
+  { name: 'preprod', tokens: ['preprod', 'pprod', 'preproduction'] },
   { name: 'prod', tokens: ['prod', 'production', 'prd', 'live'] },
 ];
 
-const tokens = (name: string) => name.toLowerCase().split(/[-_.:/\s]+/).filter(Boolean);
+/** Lower-case tokens of a name: `gke_acme-prod_europe-west1_prod-eu` → gke, acme, prod, europe, west1, prod, eu. */
+export const nameTokens = (name: string) => name.toLowerCase().split(/[-_.:/\s]+/).filter(Boolean);
 
-/** The environment kind a name points at, if any. */
+const kindOfToken = (token: string) => ENVIRONMENT_KINDS.find((k) => k.tokens.includes(token))?.name;
+
+/** The environment kind a whole name points at, if any (any token counts; `pre-prod` and `nonprod` read as one). */
 export function environmentOf(name: string): string | undefined {
-  const parts = tokens(name);
+  const parts = nameTokens(name);
   const joined = parts.map((p, i) => (i + 1 < parts.length ? `${p}-${parts[i + 1]}` : '')).filter(Boolean);
   if (joined.includes('pre-prod') || parts.some((p) => ENVIRONMENT_KINDS[5].tokens.includes(p))) return 'preprod';
   if (joined.includes('non-prod') || parts.includes('nonprod') || parts.includes('np')) {
@@ -28,6 +33,16 @@ export function environmentOf(name: string): string | undefined {
     return ENVIRONMENT_KINDS.slice(0, 5).find((k) => parts.some((p) => k.tokens.includes(p)))?.name;
   }
   return ENVIRONMENT_KINDS.find((k) => parts.some((p) => k.tokens.includes(p)))?.name;
+}
+
+/** The environment kind named by a name's first or last token only: `payments-prd` → prod, `bank-integration-api` → none. */
+export function environmentAt(name: string, end: 'first' | 'last'): string | undefined {
+  const parts = nameTokens(name);
+  if (parts.length === 0) return undefined;
+  if (end === 'last' && parts.length >= 2 && parts.at(-2) === 'pre' && parts.at(-1) === 'prod') return 'preprod';
+  if (end === 'first' && parts.length >= 2 && parts[0] === 'pre' && parts[1] === 'prod') return 'preprod';
+  if (end === 'last' && parts.length >= 2 && parts.at(-2) === 'non' && parts.at(-1) === 'prod') return undefined;
+  return kindOfToken(end === 'first' ? parts[0] : parts[parts.length - 1]);
 }
 
 export const environmentRank = (name: string) => {
@@ -39,18 +54,62 @@ export interface EnvironmentScan {
   proposals: EnvironmentProposal[];
   /** context/namespace pairs with workloads that name no environment. */
   unclassified: string[];
+  /** The environment of each context/namespace pair that has one. */
+  of: Map<string, string>;
 }
 
+interface ContextPattern {
+  /** The end of namespace names that carries the environment, when the context's namespaces share one. */
+  end?: 'first' | 'last';
+  /** Namespaces whose name says the environment at that end. */
+  named: string[];
+  /** The environment the context's own name says. */
+  contextEnv?: string;
+}
+
+/**
+ * How one context's namespaces name environments: the end (first or last token) most of its
+ * environment-naming namespaces use. When the context's own name says nothing (a shared cluster),
+ * that pattern decides. When it names an environment, the pattern overrides it only when at least
+ * two namespaces and half of them follow it; otherwise the context's name decides for every
+ * namespace in it (`integration` in a prod cluster is a team's namespace).
+ */
+function patternOf(context: string, namespaces: readonly string[]): ContextPattern {
+  const contextEnv = environmentOf(context);
+  const byEnd = (end: 'first' | 'last') => namespaces.filter((n) => environmentAt(n, end));
+  const last = byEnd('last');
+  const first = byEnd('first');
+  const [end, named] = last.length >= first.length ? (['last', last] as const) : (['first', first] as const);
+  if (named.length === 0) return { contextEnv, named: [] };
+  const kinds = new Set(named.map((n) => environmentAt(n, end)));
+  // A cluster named for one environment keeps it unless its namespaces really split it (dev and staging namespaces in "nonprod-1").
+  if (contextEnv && (named.length < 2 || named.length < namespaces.length / 2 || (kinds.size === 1 && kinds.has(contextEnv)))) return { contextEnv, named: [] };
+  return { end, named, contextEnv };
+}
+
+/**
+ * Environments, in promotion order, from where the organisation's own workloads run. An environment
+ * found in several contexts (two prod regions) gets one target per context, when that context holds
+ * at least 2 of its workloads. Each proposal's reason says which names decided it.
+ */
 export function proposeEnvironments(workloads: readonly DiscoveredWorkload[]): EnvironmentScan {
+  const namespacesByContext = new Map<string, Set<string>>();
+  for (const w of workloads) namespacesByContext.set(w.context, (namespacesByContext.get(w.context) ?? new Set()).add(w.namespace));
+  const patterns = new Map([...namespacesByContext].map(([context, ns]) => [context, patternOf(context, [...ns])]));
+
+  const of = new Map<string, string>();
   const byEnv = new Map<string, Map<string, { namespaces: Set<string>; count: number; via: 'namespace' | 'context' }>>();
   const unclassified = new Set<string>();
   for (const w of workloads) {
-    const fromNamespace = environmentOf(w.namespace);
-    const env = fromNamespace ?? environmentOf(w.context);
+    const pattern = patterns.get(w.context)!;
+    const fromNamespace = pattern.end ? environmentAt(w.namespace, pattern.end) : undefined;
+    const env = fromNamespace ?? pattern.contextEnv;
+    const key = `${w.context}/${w.namespace}`;
     if (!env) {
-      unclassified.add(`${w.context}/${w.namespace}`);
+      unclassified.add(key);
       continue;
     }
+    of.set(key, env);
     const contexts = byEnv.get(env) ?? new Map();
     byEnv.set(env, contexts);
     const entry = contexts.get(w.context) ?? { namespaces: new Set<string>(), count: 0, via: fromNamespace ? 'namespace' : 'context' };
@@ -60,16 +119,22 @@ export function proposeEnvironments(workloads: readonly DiscoveredWorkload[]): E
   }
   const proposals: EnvironmentProposal[] = [];
   for (const [env, contexts] of byEnv) {
-    // One context per environment: the one running most of its workloads.
-    const [context, entry] = [...contexts].sort((a, b) => b[1].count - a[1].count)[0];
-    const others = [...contexts.keys()].filter((c) => c !== context);
+    const ranked = [...contexts].sort((a, b) => b[1].count - a[1].count);
+    const kept = ranked.filter(([, e], i) => i === 0 || e.count >= 2);
+    const dropped = ranked.filter((r) => !kept.includes(r));
+    const reasons = kept.map(([context, entry]) => {
+      const pattern = patterns.get(context)!;
+      if (entry.via === 'context') return `context ${context} says "${env}"`;
+      const examples = [...entry.namespaces].sort().slice(0, 2).join(', ');
+      return `namespaces in ${context} ${pattern.end === 'last' ? 'end' : 'start'} with an environment word (${examples}${entry.namespaces.size > 2 ? ', …' : ''})`;
+    });
+    for (const [context, entry] of dropped) for (const ns of entry.namespaces) unclassified.add(`${context}/${ns}`);
     proposals.push({
       name: env,
-      context,
-      namespaces: [...entry.namespaces].sort(),
-      reason: `${entry.via === 'namespace' ? 'namespace' : 'context'} names in ${context} say "${env}"${others.length ? ` (also seen in ${others.join(', ')})` : ''}`,
+      targets: kept.map(([context, entry]) => ({ context, namespaces: [...entry.namespaces].sort() })),
+      reason: `${reasons.join('; ')}${dropped.length ? ` (left out: ${dropped.map(([c, e]) => `${c} with ${e.count} workload`).join(', ')})` : ''}`,
     });
   }
   proposals.sort((a, b) => environmentRank(a.name) - environmentRank(b.name));
-  return { proposals, unclassified: [...unclassified].sort() };
+  return { proposals, unclassified: [...unclassified].sort(), of };
 }

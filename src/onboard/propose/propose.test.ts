@@ -13,6 +13,7 @@ const repo = (name: string, extra: Partial<DiscoveredRepo> = {}): DiscoveredRepo
 const workload = (context: string, namespace: string, name: string, image: string, extra: Partial<DiscoveredWorkload> = {}): DiscoveredWorkload => ({
   context,
   namespace,
+  kind: 'Deployment',
   name,
   labels: {},
   annotations: {},
@@ -47,10 +48,10 @@ describe('environment proposals', () => {
       workload('nonprod', 'payments-dev', 'api', 'x'),
       workload('nonprod', 'tools', 'grafana', 'x'),
     ]);
-    expect(scan.proposals.map((p) => [p.name, p.context, p.namespaces])).toEqual([
-      ['dev', 'nonprod', ['payments-dev']],
-      ['staging', 'nonprod', ['payments-staging']],
-      ['prod', 'prod-eu', ['payments']],
+    expect(scan.proposals.map((p) => [p.name, p.targets])).toEqual([
+      ['dev', [{ context: 'nonprod', namespaces: ['payments-dev'] }]],
+      ['staging', [{ context: 'nonprod', namespaces: ['payments-staging'] }]],
+      ['prod', [{ context: 'prod-eu', namespaces: ['payments'] }]],
     ]);
     expect(scan.unclassified).toEqual(['nonprod/tools']);
   });
@@ -59,27 +60,30 @@ describe('environment proposals', () => {
 describe('repository ↔ workload mapping', () => {
   const repos = [repo('payments-api'), repo('payments-worker'), repo('ledger')];
 
-  it('says why, with a confidence for each signal', () => {
-    const { mappings, unmatched } = mapWorkloads(repos, [
+  it('says why, with a confidence for each signal; similar names alone are only offered', () => {
+    const { mappings, unmatched, thirdParty } = mapWorkloads(repos, [
       workload('prod', 'payments', 'payments-api', 'ghcr.io/acme/payments-api:1.2.0'),
       workload('prod', 'payments', 'worker', 'registry.example.com/payments/worker:7', { labels: { 'app.kubernetes.io/name': 'payments-worker' } }),
-      workload('prod', 'payments-prod', 'api-svc', 'quay.io/x/other:1'),
-      workload('prod', 'finance', 'ledgr', 'quay.io/x/ledgr:3'),
+      workload('prod', 'payments-prod', 'api-svc', 'registry.example.com/x/other:1'),
+      workload('prod', 'finance', 'ledgr', 'registry.example.com/x/ledgr:3'),
       workload('prod', 'tools', 'grafana', 'grafana/grafana:10'),
     ]);
     expect(mappings.map((m) => [m.workload.name, m.repository, m.confidence, m.reason])).toEqual([
       // Two strong signals agree: 0.95 + 0.04.
       ['payments-api', 'acme/payments-api', 0.99, 'image ghcr.io/acme/payments-api, Deployment payments-api'],
-      // The label is the strongest signal here (the namespace + short name agrees, more weakly).
-      ['worker', 'acme/payments-worker', 0.9, 'label app.kubernetes.io/name=payments-worker'],
-      // Only similar: 0.3 + 0.5 × 67%.
-      ['ledgr', 'acme/ledger', 0.63, 'name similarity 67%'],
+      // The registry path and the label agree.
+      ['worker', 'acme/payments-worker', 0.97, 'image registry.example.com/payments/worker, label app.kubernetes.io/name=payments-worker'],
+      // The namespace and name say payments-api, the organisation's own image says otherwise: asked.
+      ['api-svc', 'acme/payments-api', 0.52, 'namespace payments-prod and Deployment api-svc, though image registry.example.com/x/other is named like no repository'],
+      // Only similar: 0.3 + 0.5 × 67%, capped below the 60% taken without asking.
+      ['ledgr', 'acme/ledger', 0.55, 'name similarity 67%'],
     ]);
-    expect(unmatched.map((w) => w.name)).toEqual(['api-svc', 'grafana']);
+    expect(unmatched).toEqual([]);
+    expect(thirdParty.map((t) => [t.workload.name, t.reason])).toEqual([['grafana', 'image docker.io/grafana/grafana is published by grafana, not acme']]);
   });
 
   it('leaves near ties for the user instead of guessing', () => {
-    const { mappings } = mapWorkloads([repo('payments-api2'), repo('payments-api3')], [workload('prod', 'x', 'payments-api-v2', 'x/y:1')]);
+    const { mappings } = mapWorkloads([repo('payments-api2'), repo('payments-api3')], [workload('prod', 'x', 'payments-api-v2', 'registry.acme.internal/y:1')]);
     expect(mappings[0].confidence).toBeLessThan(0.6);
     expect(mappings[0].reason).toMatch(/scores almost as high/);
   });
@@ -108,7 +112,7 @@ describe('other proposals', () => {
     ]);
   });
 
-  it('proposes Jira keys seen at least twice, with counts, and skips decoys', () => {
+  it('proposes Jira keys seen twice or once where references go, with counts, and skips decoys', () => {
     const prs = [
       { title: 'PAY-1 Refunds', headRefName: 'feature/PAY-1' },
       { title: 'Fix UTF-8 and CVE-2024-3094', headRefName: 'fix/utf' },
@@ -120,8 +124,11 @@ describe('other proposals', () => {
       jiraProjects: [
         { key: 'PAY', count: 3 },
         { key: 'OPS', count: 2 },
+        // Seen once, but where ticket references go (the start of a title).
+        { key: 'CHK', count: 1 },
       ],
       githubIssues: true,
+      hosts: [],
     });
   });
 
@@ -146,9 +153,11 @@ describe('proposals for a selection', () => {
   it('does not give a selected repository the workloads of a similar unselected one', async () => {
     const { propose } = await import('../plan.js');
     const repos = [repo('payments-scheduler'), repo('identity-scheduler')];
-    const workloads = [workload('prod', 'payments-prod', 'payments-scheduler', 'x/payments-scheduler:1'), workload('prod', 'identity-prod', 'identity-scheduler', 'x/identity-scheduler:1')];
-    const proposal = propose({ repos, clusters: [], workloads }, [repos[0]]);
+    const workloads = [workload('prod', 'payments-prod', 'payments-scheduler', 'ghcr.io/acme/payments-scheduler:1'), workload('prod', 'identity-prod', 'identity-scheduler', 'ghcr.io/acme/identity-scheduler:1')];
+    const { survey } = await import('../plan.js');
+    const discovery = { owner: 'acme', repos, clusters: [], workloads };
+    const proposal = propose(discovery, survey(discovery), [repos[0]]);
     expect(proposal.mappings.map((m) => m.workload.name)).toEqual(['payments-scheduler']);
-    expect(proposal.environments).toEqual([expect.objectContaining({ name: 'prod', namespaces: ['payments-prod'] })]);
+    expect(proposal.environments).toEqual([expect.objectContaining({ name: 'prod', targets: [{ context: 'prod', namespaces: ['payments-prod'] }] })]);
   });
 });

@@ -1,5 +1,6 @@
 import { tagCandidates } from '../../core/versions/tag-candidates.js';
-import { parseImage } from '../../sources/kubernetes/workload-state.js';
+import { parseImageReference } from './images.js';
+import { mainContainer } from './mapping.js';
 import type { DiscoveredWorkload } from '../types.js';
 
 export interface VersionProposal {
@@ -17,8 +18,8 @@ const SHA = /^[0-9a-f]{40}$/;
  */
 export function proposeVersion(workloads: readonly DiscoveredWorkload[], container?: string): VersionProposal {
   const tags = workloads.map((w) => {
-    const c = (container ? w.containers.find((x) => x.name === container) : undefined) ?? w.containers[0];
-    return c ? parseImage(c.image).tag : undefined;
+    const c = (container ? w.containers.find((x) => x.name === container) : undefined) ?? mainContainer(w);
+    return c ? parseImageReference(c.image)?.tag : undefined;
   });
   const usable = tags.filter((t) => t && (tagCandidates(t).sha || /^v?\d+\.\d+(\.\d+)?$/.test(t)));
   if (usable.length > 0 && usable.length === tags.length) return { from: 'image-tag', reason: `image tags such as ${usable[0]} name a commit or a release` };

@@ -1,26 +1,52 @@
-import { usageError } from '../../errors.js';
 import { parse, stringify } from 'yaml';
 import { parseEnvFlag } from '../env-flag.js';
 import type { Prompts } from '../../ui/prompts.js';
-import type { EnvironmentProposal } from '../types.js';
+import type { EnvironmentProposal, EnvironmentTarget } from '../types.js';
 
-/** Environments: --env flags, else the proposals, confirmed or edited (rename, reorder, change) as YAML. */
+/** One environment as the user reads and edits it: context and namespaces, or targets when there are several clusters. */
+export function environmentYaml(envs: readonly EnvironmentProposal[]): string {
+  return stringify(envs.map((e) => (e.targets.length === 1 ? { name: e.name, context: e.targets[0].context, ...(e.targets[0].namespaces ? { namespaces: e.targets[0].namespaces } : {}) } : { name: e.name, targets: e.targets.map((t) => ({ context: t.context, ...(t.namespaces ? { namespaces: t.namespaces } : {}) })) })));
+}
+
+/** Reads the edited list back; throws an Error naming what is wrong. */
+function readEnvironments(text: string): EnvironmentProposal[] {
+  const edited = parse(text) as { name?: unknown; context?: unknown; namespaces?: unknown; targets?: unknown }[];
+  if (!Array.isArray(edited)) throw new Error('expected a list of environments');
+  const target = (t: { context?: unknown; namespaces?: unknown }): EnvironmentTarget => {
+    if (typeof t?.context !== 'string') throw new Error('each environment (or target) needs a context');
+    return { context: t.context, namespaces: Array.isArray(t.namespaces) ? (t.namespaces as string[]) : null };
+  };
+  return edited.map((e) => {
+    if (typeof e?.name !== 'string') throw new Error('each environment needs a name');
+    const targets = Array.isArray(e.targets) ? (e.targets as { context?: unknown; namespaces?: unknown }[]).map(target) : [target(e)];
+    return { name: e.name, targets, reason: 'edited' };
+  });
+}
+
+/** `  1. prod       gke_…_prod-eu / payments-prd, …; arn:…/prod-us / …  (reason)` */
+export function describeEnvironments(envs: readonly EnvironmentProposal[]): string {
+  return envs.map((e, i) => `  ${i + 1}. ${e.name.padEnd(10)} ${e.targets.map((t) => `${t.context}${t.namespaces ? ` / ${t.namespaces.slice(0, 4).join(', ')}${t.namespaces.length > 4 ? `, … (${t.namespaces.length})` : ''}` : ''}`).join('; ')}  (${e.reason})`).join('\n');
+}
+
+/**
+ * Environments: --env flags (the same name twice makes two targets: two prod regions), else the
+ * proposals, confirmed or edited (rename, reorder, change) as YAML.
+ */
 export async function chooseEnvironments(proposals: EnvironmentProposal[], flags: string[] | undefined, prompts: Prompts | undefined, say: (text: string) => void): Promise<EnvironmentProposal[]> {
   if (flags?.length) {
-    const envs = flags.map((f) => ({ ...parseEnvFlag(f), reason: 'from --env' }));
-    const twice = envs.find((e, i) => envs.findIndex((x) => x.name === e.name) !== i);
-    if (twice) {
-      throw usageError(
-        `--env names environment "${twice.name}" twice`,
-        `give each --env its own environment; an environment on several clusters (prod-eu and prod-us) is written as "targets:" in the config (see the README, Configuration): onboard one cluster, then add the other under targets`,
-      );
+    const envs: EnvironmentProposal[] = [];
+    for (const flag of flags) {
+      const { name, context, namespaces } = parseEnvFlag(flag);
+      const seen = envs.find((e) => e.name === name);
+      if (seen) seen.targets.push({ context, namespaces });
+      else envs.push({ name, targets: [{ context, namespaces }], reason: 'from --env' });
     }
     return envs;
   }
   if (!prompts) return proposals;
   let current = proposals;
   for (;;) {
-    say(`Environments, in promotion order:\n${current.map((e, i) => `  ${i + 1}. ${e.name.padEnd(10)} ${e.context}${e.namespaces ? ` / ${e.namespaces.join(', ')}` : ''}  (${e.reason})`).join('\n')}`);
+    say(`Environments, in promotion order:\n${describeEnvironments(current)}`);
     const action = await prompts.select({
       message: 'Use these environments?',
       choices: [
@@ -29,15 +55,9 @@ export async function chooseEnvironments(proposals: EnvironmentProposal[], flags
       ],
     });
     if (action === 'yes') return current;
-    const text = await prompts.editor({
-      message: 'Edit the environments',
-      default: stringify(current.map((e) => ({ name: e.name, context: e.context, ...(e.namespaces ? { namespaces: e.namespaces } : {}) }))),
-      postfix: '.yaml',
-    });
+    const text = await prompts.editor({ message: 'Edit the environments', default: environmentYaml(current), postfix: '.yaml' });
     try {
-      const edited = parse(text) as { name?: unknown; context?: unknown; namespaces?: unknown }[];
-      if (!Array.isArray(edited) || edited.some((e) => typeof e?.name !== 'string' || typeof e?.context !== 'string')) throw new Error('each entry needs a name and a context');
-      current = edited.map((e) => ({ name: e.name as string, context: e.context as string, namespaces: Array.isArray(e.namespaces) ? (e.namespaces as string[]) : null, reason: 'edited' }));
+      current = readEnvironments(text);
     } catch (error) {
       say(`That did not read as a list of environments: ${(error as Error).message}. Try again.`);
     }

@@ -1,38 +1,128 @@
-import type { Prompts } from '../../ui/prompts.js';
-import { ACCEPT_AT } from '../propose/mapping.js';
-import type { Mapping } from '../types.js';
+import { filterChoices, type Choice, type Prompts } from '../../ui/prompts.js';
+import { ACCEPT_AT, mainContainer, withoutEnvironment } from '../propose/mapping.js';
+import { parseImageReference } from '../propose/images.js';
+import { workloadId, type DiscoveredRepo, type Mapping, type ThirdPartyWorkload } from '../types.js';
 
 export { ACCEPT_AT };
 
-/** The proposed mappings as a table; for each one under 60% the user picks the repository (the guess or another that scored) or skips it; without a terminal it is skipped. */
-export async function reviewMappings(mappings: Mapping[], prompts: Prompts | undefined, say: (text: string) => void): Promise<Mapping[]> {
+/** A doubtful workload name: the same name and image in several environments is one question. */
+interface Question {
+  key: string;
+  mappings: Mapping[];
+}
+
+const SKIP = '\u0000skip';
+
+const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+
+/** Workloads that are one question: the same name without environment words and the same image repository. */
+function questionKey(m: Mapping): string {
+  const main = mainContainer(m.workload);
+  const ref = main ? parseImageReference(main.image) : undefined;
+  return `${withoutEnvironment(m.workload.name)}\n${ref ? `${ref.registry}/${ref.path}` : ''}`;
+}
+
+/**
+ * Every repository as a choice for one question, best first: the repositories that scored (with
+ * their score), then the others by name; archived repositories and forks only when typed in full.
+ * A typed `owner/name` that is not in the list can be taken as typed.
+ */
+export function repositoryChoices(question: Mapping, repos: readonly DiscoveredRepo[], term: string | undefined): Choice<string>[] {
+  const scored = [...(question.repository ? [{ repository: question.repository, confidence: question.confidence }] : []), ...(question.alternatives ?? [])];
+  const seen = new Set(scored.map((s) => s.repository));
+  const typed = term?.trim().toLowerCase() ?? '';
+  const rest = repos.filter((r) => !seen.has(r.repository) && ((!r.archived && !r.fork) || r.name.toLowerCase() === typed || r.repository.toLowerCase() === typed));
+  const choices: Choice<string>[] = [
+    ...scored.map((s) => ({ name: `${s.repository}  ${Math.round(s.confidence * 100)}%`, value: s.repository })),
+    ...rest.map((r) => ({ name: `${r.repository}${r.archived ? '  (archived)' : r.fork ? '  (fork)' : ''}`, value: r.repository })),
+  ];
+  const narrowed = filterChoices(choices, term);
+  const asTyped = term?.trim() ?? '';
+  if (REPOSITORY.test(asTyped) && !choices.some((c) => c.value.toLowerCase() === asTyped.toLowerCase())) narrowed.push({ name: `${asTyped} (as typed)`, value: asTyped });
+  narrowed.push({ name: 'none of these: leave it out', value: SKIP });
+  return narrowed;
+}
+
+export interface Review {
+  accepted: Mapping[];
+  /** Third-party workloads the user said are the organisation's, with the repository chosen. */
+  claimed: Mapping[];
+  /** Doubtful workloads left out, with why (as shown in the summary). */
+  skipped: Mapping[];
+}
+
+/**
+ * The proposed mappings as a short table; every doubtful one (under ACCEPT_AT) is asked once per
+ * workload name and image (not once per environment), in a searchable list of every repository, and
+ * the answer applied to exactly those workloads. Third-party workloads are listed; on a terminal the
+ * user may claim some. Without a terminal, doubtful ones are skipped and third-party ones left out.
+ */
+export async function reviewMappings(mappings: readonly Mapping[], thirdParty: readonly ThirdPartyWorkload[], repos: readonly DiscoveredRepo[], prompts: Prompts | undefined, say: (text: string) => void): Promise<Review> {
+  const sure = mappings.filter((m) => m.confidence >= ACCEPT_AT);
+  const doubtful = mappings.filter((m) => m.confidence < ACCEPT_AT);
   const byRepo = new Map<string, Mapping[]>();
-  for (const m of mappings) byRepo.set(m.repository, [...(byRepo.get(m.repository) ?? []), m]);
+  for (const m of sure) byRepo.set(m.repository, [...(byRepo.get(m.repository) ?? []), m]);
   const lines = [...byRepo]
     .sort((a, b) => a[0].localeCompare(b[0]))
     .map(([repository, list]) => {
-      const sure = list.filter((m) => m.confidence >= ACCEPT_AT);
-      const lowest = Math.min(...sure.map((m) => m.confidence));
-      const where = [...new Set(sure.map((m) => `${m.workload.namespace}/${m.workload.name}`))].join(', ');
-      return sure.length ? `  ${repository.padEnd(32)} ${String(Math.round(lowest * 100)).padStart(3)}%  ${where}  (${sure[0].reason})` : '';
-    })
-    .filter(Boolean);
-  say(`Repository ↔ workload (${mappings.filter((m) => m.confidence >= ACCEPT_AT).length} sure, ${mappings.filter((m) => m.confidence < ACCEPT_AT).length} to check):\n${lines.join('\n')}`);
-  const accepted: Mapping[] = [];
-  for (const m of [...mappings].sort((a, b) => a.repository.localeCompare(b.repository))) {
-    if (m.confidence >= ACCEPT_AT) accepted.push(m);
-    else if (prompts) {
-      const choice = await prompts.select<string>({
-        message: `${m.workload.context}/${m.workload.namespace}/${m.workload.name} runs which repository? (best guess ${m.repository}, ${Math.round(m.confidence * 100)}%: ${m.reason})`,
+      const lowest = Math.min(...list.map((m) => m.confidence));
+      const names = [...new Set(list.map((m) => m.workload.name))];
+      return `  ${repository.padEnd(32)} ${String(Math.round(lowest * 100)).padStart(3)}%  ${names.slice(0, 4).join(', ')}${names.length > 4 ? `, … (${names.length})` : ''}  (${list[0].reason})`;
+    });
+  const questions = new Map<string, Question>();
+  for (const m of doubtful) {
+    const key = questionKey(m);
+    questions.set(key, { key, mappings: [...(questions.get(key)?.mappings ?? []), m] });
+  }
+  say(`Repository ↔ workload: ${sure.length} workloads of ${byRepo.size} repositories sure${questions.size ? `, ${questions.size} to check` : ''}${thirdParty.length ? `, ${thirdParty.length} third-party left out` : ''}:\n${lines.join('\n')}`);
+
+  const accepted = [...sure];
+  const skipped: Mapping[] = [];
+  for (const question of [...questions.values()].sort((a, b) => a.key.localeCompare(b.key))) {
+    const first = question.mappings[0];
+    if (!prompts) {
+      skipped.push(...question.mappings);
+      continue;
+    }
+    const where = [...new Set(question.mappings.map((m) => `${m.workload.context}/${m.workload.namespace}`))];
+    const image = mainContainer(first.workload)?.image ?? 'no image';
+    const choice = await prompts.search<string>({
+      message: `${first.workload.kind} ${first.workload.name} (image ${image}; in ${where.slice(0, 3).join(', ')}${where.length > 3 ? `, +${where.length - 3}` : ''}) runs which repository? best guess ${first.repository}, ${Math.round(first.confidence * 100)}%: ${first.reason}`,
+      source: (term) => repositoryChoices(first, repos, term),
+      default: first.repository,
+    });
+    if (choice === SKIP) skipped.push(...question.mappings);
+    else accepted.push(...question.mappings.map((m) => ({ ...m, repository: choice, confidence: 1, reason: `chosen (${m.reason})` })));
+  }
+
+  const claimed: Mapping[] = [];
+  if (thirdParty.length) {
+    const names = [...new Set(thirdParty.map((t) => t.workload.name))];
+    say(`Third-party, left out (${thirdParty.length}): ${names.slice(0, 12).join(', ')}${names.length > 12 ? `, … (${names.length})` : ''}`);
+    if (prompts) {
+      const action = await prompts.select({
+        message: 'Leave the third-party workloads out?',
         choices: [
-          { name: `${m.repository} (${Math.round(m.confidence * 100)}%)`, value: m.repository },
-          ...(m.alternatives ?? []).map((a) => ({ name: `${a.repository} (${Math.round(a.confidence * 100)}%)`, value: a.repository })),
-          { name: 'none of these: skip it', value: '' },
+          { name: 'Yes, they are not ours', value: 'yes' },
+          { name: 'No, some are ours: choose them', value: 'choose' },
         ],
-        default: '',
       });
-      if (choice) accepted.push({ ...m, repository: choice, confidence: 1, reason: `chosen (${m.reason})` });
+      if (action === 'choose') {
+        const ours = await prompts.multiSelect({
+          message: 'Which of these does your organisation build?',
+          items: thirdParty.map((t) => ({ value: t, name: workloadId(t.workload), hint: t.reason })),
+          filterHelp: 'type to filter',
+        });
+        for (const t of ours) {
+          const guess: Mapping = { repository: '', workload: t.workload, confidence: 0, reason: t.reason };
+          const choice = await prompts.search<string>({
+            message: `${t.workload.kind} ${workloadId(t.workload)} runs which repository?`,
+            source: (term) => repositoryChoices(guess, repos, term),
+          });
+          if (choice !== SKIP) claimed.push({ ...guess, repository: choice, confidence: 1, reason: 'chosen (its image looked third-party)' });
+        }
+      }
     }
   }
-  return accepted;
+  return { accepted: [...accepted, ...claimed], claimed, skipped };
 }

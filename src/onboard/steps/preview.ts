@@ -4,15 +4,24 @@ import path from 'node:path';
 import { parseConfig } from '../../config/load.js';
 import { formatIssue } from '../../config/types.js';
 import type { SnapshotWarning } from '../../core/snapshot-schema.js';
+import { lineDiff } from '../../ui/diff.js';
 import type { Prompts } from '../../ui/prompts.js';
 
 const CHECKED = /^(WORKLOAD_|CONTAINER_|VERSION_|REPOSITORY_|CLUSTER_|GITHUB_)/;
+
+export interface LiveCheck {
+  warnings: SnapshotWarning[];
+  /** service × environment pairs found running with their commit */
+  running: number;
+  /** service × environment pairs in the config */
+  services: number;
+}
 
 /**
  * Tries the config for real before it is saved: one snapshot taken in memory (caches in a temporary
  * folder), and every workload that is missing, ambiguous or whose version does not resolve listed.
  */
-export async function checkLive(yaml: string, file: string, githubToken: string, env: NodeJS.ProcessEnv): Promise<{ warnings: SnapshotWarning[]; running: number; services: number }> {
+export async function checkLive(yaml: string, file: string, githubToken: string, env: NodeJS.ProcessEnv): Promise<LiveCheck> {
   const parsed = parseConfig(yaml, file, { env });
   if (!parsed.config) return { warnings: parsed.errors.map((e) => ({ code: 'CONFIG_ERROR', severity: 'error', scope: { source: 'config' }, message: formatIssue(e) })), running: 0, services: 0 };
   const { takeSnapshot } = await import('../../core/take-snapshot.js');
@@ -26,24 +35,62 @@ export async function checkLive(yaml: string, file: string, githubToken: string,
   }
 }
 
-/** Shows the YAML and lets the user write it, edit it in $EDITOR (validated again) or stop without writing. */
-export async function previewConfig(yaml: string, file: string, prompts: Prompts, say: (text: string) => void, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+/** The first line of the comment block put above a rejected edit. */
+const PROBLEMS_HEADER = '# ✖ snap did not take this text. Fix what is listed below, save and close the editor (these lines are ignored):';
+
+/** The user's text with the validation errors as comments at the top (an earlier block of them replaced). */
+export function withProblems(text: string, problems: readonly string[]): string {
+  return `${PROBLEMS_HEADER}\n${problems.map((p) => `#   ${p.replace(/\n/g, ' ')}`).join('\n')}\n${withoutProblems(text)}`;
+}
+
+/** The text without a comment block withProblems added. */
+export function withoutProblems(text: string): string {
+  if (!text.startsWith(PROBLEMS_HEADER)) return text;
+  const lines = text.split('\n');
+  let i = 1;
+  while (i < lines.length && lines[i].startsWith('#   ')) i++;
+  return lines.slice(i).join('\n');
+}
+
+export interface PreviewOptions {
+  /** The file's text today, when it exists: the preview shows the change against it, before the decision. */
+  before?: string;
+  /** Tries an accepted edit against the clusters again and says what it found. */
+  recheck?: (yaml: string) => Promise<void>;
+}
+
+/**
+ * Shows the config (or, over an existing file, the diff against it) and lets the user write it,
+ * edit it in $EDITOR, or stop without writing. An edit is validated; one that does not validate is
+ * kept, with its problems as comments at the top, for the next edit (the last valid text is what
+ * "Write" writes meanwhile); one that validates is tried against the clusters again (`recheck`).
+ */
+export async function previewConfig(yaml: string, file: string, prompts: Prompts, say: (text: string) => void, env: NodeJS.ProcessEnv, options: PreviewOptions = {}): Promise<string | undefined> {
   let text = yaml;
+  let draft: string | undefined;
   for (;;) {
-    say(`\n${text}`);
+    if (options.before !== undefined) say(options.before === text ? `\n${file} would not change.` : `\nChanges to ${file}:\n${lineDiff(options.before, text)}`);
+    else say(`\n${text}`);
     const action = await prompts.select({
       message: `Write ${file}?`,
       choices: [
-        { name: 'Write it', value: 'write' },
-        { name: 'Edit it first (in $EDITOR)', value: 'edit' },
+        { name: draft ? 'Write it (the last text that validated)' : 'Write it', value: 'write' },
+        { name: draft ? 'Edit it again (your text, with its problems marked at the top)' : 'Edit it first (in $EDITOR)', value: 'edit' },
         { name: 'Stop without writing', value: 'stop' },
       ],
     });
     if (action === 'stop') return undefined;
     if (action === 'write') return text;
-    const edited = await prompts.editor({ message: 'Edit the config', default: text, postfix: '.yaml' });
+    const edited = withoutProblems(await prompts.editor({ message: 'Edit the config', default: draft ?? text, postfix: '.yaml' }));
     const check = parseConfig(edited, file, { env });
-    if (check.errors.length) say(`The edited config has problems:\n${check.errors.map((e) => `  ${formatIssue(e)}`).join('\n')}\nIt was not taken; edit again or write the previous one.`);
-    else text = edited;
+    if (check.errors.length) {
+      const problems = check.errors.map(formatIssue);
+      say(`The edited config has problems:\n${problems.map((p) => `  ${p}`).join('\n')}\nIt was not taken; "Edit it again" reopens your text with these marked.`);
+      draft = withProblems(edited, problems);
+    } else {
+      text = edited;
+      draft = undefined;
+      await options.recheck?.(text);
+    }
   }
 }

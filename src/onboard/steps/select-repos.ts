@@ -6,11 +6,17 @@ import type { DiscoveredRepo } from '../types.js';
 
 const DAY = 86_400_000;
 
-/** Repositories: by --repos globs (archived and forks only when asked), else chosen in the filterable list. */
+/**
+ * Repositories: by --repos globs (archived and forks only when asked), else chosen in the filterable
+ * list, where the ones a workload runs are marked (`deployed:yes` filters them) and the ones
+ * `preselected` (the existing config's) start checked. Without a terminal and without globs: every
+ * repository but archived ones and forks.
+ */
 export async function selectRepositories(
   repos: DiscoveredRepo[],
   flags: { repos?: string; includeArchived?: boolean; includeForks?: boolean },
   prompts: Prompts | undefined,
+  marks: { deployed?: ReadonlySet<string>; preselected?: ReadonlySet<string> } = {},
   now = Date.now(),
 ): Promise<DiscoveredRepo[]> {
   const globs = flags.repos?.split(',').map((g) => g.trim()).filter(Boolean) ?? [];
@@ -32,7 +38,8 @@ export async function selectRepositories(
         name: r.name,
         ...((groups.get(prefixOf(r.name)) ?? 0) > 1 ? { group: `${prefixOf(r.name)}-*` } : {}),
         hint: [r.language, r.teams.join(' '), days !== undefined ? `pushed ${days}d ago` : '', r.archived ? 'archived' : '', r.fork ? 'fork' : ''].filter(Boolean).join(' · '),
-        facets: { lang: r.language, teams: r.teams, topics: r.topics, pushedDaysAgo: days, archived: r.archived, fork: r.fork },
+        facets: { lang: r.language, teams: r.teams, topics: r.topics, pushedDaysAgo: days, archived: r.archived, fork: r.fork, deployed: marks.deployed?.has(r.repository) ?? false },
+        ...(marks.preselected?.has(r.repository) ? { checked: true } : {}),
       };
     }),
   });

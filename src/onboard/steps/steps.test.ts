@@ -9,7 +9,7 @@ import { selectRepositories } from './select-repos.js';
 import { chooseTickets } from './tickets.js';
 
 const repo = (name: string, extra: Partial<DiscoveredRepo> = {}): DiscoveredRepo => ({ repository: `acme/${name}`, name, archived: false, fork: false, topics: [], teams: [], recentPullRequests: [], ...extra });
-const w = (name: string): DiscoveredWorkload => ({ context: 'prod', namespace: 'payments', name, labels: {}, annotations: {}, containers: [], replicas: 1 });
+const w = (name: string, context = 'prod', namespace = 'payments', image = `registry.acme.internal/${name}:1`): DiscoveredWorkload => ({ context, namespace, kind: 'Deployment', name, labels: {}, annotations: {}, containers: [{ name, image }], replicas: 1 });
 const quiet = () => undefined;
 
 describe('onboarding steps', () => {
@@ -48,56 +48,105 @@ describe('onboarding steps', () => {
     expect(items[2].facets.archived).toBe(true);
   });
 
-  it('environments: --env flags, accepted proposals, or an edit (a bad edit is asked again)', async () => {
-    const proposals: EnvironmentProposal[] = [{ name: 'dev', context: 'np', namespaces: ['x-dev'], reason: 'r' }];
-    expect(await chooseEnvironments(proposals, ['prod=prod-eu/{project}'], undefined, quiet)).toEqual([{ name: 'prod', context: 'prod-eu', namespaces: ['{project}'], reason: 'from --env' }]);
+  it('environments: --env flags (one name twice: two targets), accepted proposals, or an edit (a bad edit is asked again)', async () => {
+    const proposals: EnvironmentProposal[] = [{ name: 'dev', targets: [{ context: 'np', namespaces: ['x-dev'] }], reason: 'r' }];
+    expect(await chooseEnvironments(proposals, ['prod=prod-eu/{project}'], undefined, quiet)).toEqual([{ name: 'prod', targets: [{ context: 'prod-eu', namespaces: ['{project}'] }], reason: 'from --env' }]);
+    expect(await chooseEnvironments(proposals, ['dev=np', 'prod=prod-eu/{project}', 'prod=prod-us/{project}'], undefined, quiet)).toEqual([
+      { name: 'dev', targets: [{ context: 'np', namespaces: null }], reason: 'from --env' },
+      { name: 'prod', targets: [{ context: 'prod-eu', namespaces: ['{project}'] }, { context: 'prod-us', namespaces: ['{project}'] }], reason: 'from --env' },
+    ]);
     expect(await chooseEnvironments(proposals, undefined, scriptedPrompts(['yes']), quiet)).toBe(proposals);
     const said: string[] = [];
-    const edited = await chooseEnvironments(proposals, undefined, scriptedPrompts(['edit', 'not: [a list', 'edit', '- name: qa\n  context: np\n- name: live\n  context: prod\n', 'yes']), (t) => said.push(t));
+    const edited = await chooseEnvironments(
+      proposals,
+      undefined,
+      scriptedPrompts(['edit', 'not: [a list', 'edit', '- name: qa\n  context: np\n- name: live\n  targets:\n    - context: prod-eu\n    - context: prod-us\n      namespaces: [shop]\n', 'yes']),
+      (t) => said.push(t),
+    );
     expect(edited).toEqual([
-      { name: 'qa', context: 'np', namespaces: null, reason: 'edited' },
-      { name: 'live', context: 'prod', namespaces: null, reason: 'edited' },
+      { name: 'qa', targets: [{ context: 'np', namespaces: null }], reason: 'edited' },
+      { name: 'live', targets: [{ context: 'prod-eu', namespaces: null }, { context: 'prod-us', namespaces: ['shop'] }], reason: 'edited' },
     ]);
     expect(said.some((t) => /did not read as a list of environments/.test(t))).toBe(true);
   });
 
-  it('mappings: sure ones are taken; for doubtful ones the user picks the guess, another repository, or none (skipped without a terminal)', async () => {
+  it('mappings: sure ones are taken; a doubtful workload name is asked once for all its environments, in a list of every repository, best first', async () => {
+    const repos = [repo('payments-api'), repo('ledger'), repo('search'), repo('search-api'), repo('old-ledger', { archived: true }), repo('zeta')];
     const mappings: Mapping[] = [
       { repository: 'acme/payments-api', workload: w('payments-api'), confidence: 0.99, reason: 'image' },
-      { repository: 'acme/ledger', workload: w('ledgr'), confidence: 0.55, reason: 'name similarity 50%' },
-      { repository: 'acme/search', workload: w('srch'), confidence: 0.52, reason: 'name similarity 45%' },
+      { repository: 'acme/ledger', workload: w('ledgr', 'dev', 'payments-dev', 'registry.acme.internal/ledgr:1'), confidence: 0.55, reason: 'name similarity 50%' },
+      { repository: 'acme/ledger', workload: w('ledgr', 'prod', 'payments-prd', 'registry.acme.internal/ledgr:2'), confidence: 0.55, reason: 'name similarity 50%' },
+      { repository: 'acme/search', workload: w('srch'), confidence: 0.52, reason: 'name similarity 45%', alternatives: [{ repository: 'acme/search-api', confidence: 0.5 }] },
     ];
-    expect((await reviewMappings(mappings, undefined, quiet)).map((m) => m.workload.name)).toEqual(['payments-api']);
-    mappings[2].alternatives = [{ repository: 'acme/search-api', confidence: 0.5 }];
-    const prompts = scriptedPrompts(['acme/ledger', 'acme/search-api']);
-    const kept = await reviewMappings(mappings, prompts, quiet);
-    expect(kept.map((m) => [m.workload.name, m.repository, m.confidence])).toEqual([
-      ['ledgr', 'acme/ledger', 1],
-      ['payments-api', 'acme/payments-api', 0.99],
-      ['srch', 'acme/search-api', 1],
+    const none = await reviewMappings(mappings, [], repos, undefined, quiet);
+    expect(none.accepted.map((m) => m.workload.name)).toEqual(['payments-api']);
+    expect(none.skipped.map((m) => m.workload.name)).toEqual(['ledgr', 'ledgr', 'srch']);
+
+    const offered: string[][] = [];
+    const pick = (value: string) => (_message: string, choices: { name: string; value: string }[]) => (offered.push(choices.map((c) => c.name)), value);
+    const prompts = scriptedPrompts([pick('acme/ledger'), pick('acme/search-api')]);
+    const kept = await reviewMappings(mappings, [], repos, prompts, quiet);
+    expect(kept.accepted.map((m) => [m.workload.context, m.workload.name, m.repository, m.confidence])).toEqual([
+      ['prod', 'payments-api', 'acme/payments-api', 0.99],
+      ['dev', 'ledgr', 'acme/ledger', 1],
+      ['prod', 'ledgr', 'acme/ledger', 1],
+      ['prod', 'srch', 'acme/search-api', 1],
     ]);
+    // One question per workload name (ledgr in dev and prod), not per environment.
     expect(prompts.asked).toEqual([
-      'prod/payments/ledgr runs which repository? (best guess acme/ledger, 55%: name similarity 50%)',
-      'prod/payments/srch runs which repository? (best guess acme/search, 52%: name similarity 45%)',
+      'Deployment ledgr (image registry.acme.internal/ledgr:1; in dev/payments-dev, prod/payments-prd) runs which repository? best guess acme/ledger, 55%: name similarity 50%',
+      'Deployment srch (image registry.acme.internal/srch:1; in prod/payments) runs which repository? best guess acme/search, 52%: name similarity 45%',
     ]);
-    expect((await reviewMappings(mappings, scriptedPrompts(['', '']), quiet)).map((m) => m.workload.name)).toEqual(['payments-api']);
+    // The guess first, then what else scored, then every other repository (archived ones left out), and "leave it out".
+    expect(offered[1]).toEqual(['acme/search  52%', 'acme/search-api  50%', 'acme/payments-api', 'acme/ledger', 'acme/zeta', 'none of these: leave it out']);
+    expect((await reviewMappings(mappings, [], repos, scriptedPrompts(['\u0000skip', '\u0000skip']), quiet)).accepted.map((m) => m.workload.name)).toEqual(['payments-api']);
+  });
+
+  it('mappings: the list narrows as the user types, and takes a repository typed in full', async () => {
+    const { repositoryChoices } = await import('./mappings.js');
+    const repos = [repo('ledger'), repo('ledger-ui'), repo('old-ledger', { archived: true }), repo('search')];
+    const guess: Mapping = { repository: 'acme/search', workload: w('ldgr'), confidence: 0.5, reason: 'r' };
+    expect(repositoryChoices(guess, repos, 'ledg').map((c) => c.value)).toEqual(['acme/ledger', 'acme/ledger-ui', '\u0000skip']);
+    // An archived repository only when typed in full.
+    expect(repositoryChoices(guess, repos, 'old-ledger').map((c) => c.value)).toEqual(['acme/old-ledger', '\u0000skip']);
+    expect(repositoryChoices(guess, repos, 'other-org/ledger').map((c) => c.value)).toEqual(['other-org/ledger', '\u0000skip']);
   });
 
   it('tickets: --jira, or the proposed keys picked from a list', async () => {
-    const proposal = { jiraProjects: [{ key: 'PAY', count: 9 }, { key: 'OPS', count: 2 }], githubIssues: true };
-    expect(await chooseTickets(proposal, { jira: 'pay, chk' }, undefined)).toEqual({ jiraProjects: ['PAY', 'CHK'], githubIssues: true });
-    expect(await chooseTickets(proposal, { githubIssues: false }, undefined)).toEqual({ jiraProjects: ['PAY', 'OPS'], githubIssues: false });
-    expect(await chooseTickets(proposal, {}, scriptedPrompts([['PAY'], false]))).toEqual({ jiraProjects: ['PAY'], githubIssues: false });
+    const proposal = { jiraProjects: [{ key: 'PAY', count: 9 }, { key: 'OPS', count: 2 }], githubIssues: true, hosts: [{ host: 'acme.atlassian.net', count: 3 }] };
+    expect(await chooseTickets(proposal, { jira: 'pay, chk' }, undefined)).toEqual({ jiraProjects: ['PAY', 'CHK'], githubIssues: true, hosts: ['acme.atlassian.net'] });
+    expect(await chooseTickets(proposal, { githubIssues: false }, undefined)).toEqual({ jiraProjects: ['PAY', 'OPS'], githubIssues: false, hosts: ['acme.atlassian.net'] });
+    expect(await chooseTickets(proposal, {}, scriptedPrompts([['PAY'], false]))).toEqual({ jiraProjects: ['PAY'], githubIssues: false, hosts: ['acme.atlassian.net'] });
   });
 
-  it('preview: write, stop, or edit (an edit that does not validate is not taken)', async () => {
+  it('preview: write, stop, or edit; a rejected edit reopens as the user wrote it, with its problems at the top; an accepted one is tried again', async () => {
     const yaml = 'version: 1\nenvironments: [{ name: prod, context: prod }]\nprojects: [{ name: p, services: [{ name: api, repository: acme/api }] }]\n';
     expect(await previewConfig(yaml, '/tmp/x.yaml', scriptedPrompts(['write']), quiet, {})).toBe(yaml);
     expect(await previewConfig(yaml, '/tmp/x.yaml', scriptedPrompts(['stop']), quiet, {})).toBeUndefined();
     const said: string[] = [];
+    const typo = yaml.replace('projects:', 'projectz:');
     const better = yaml.replace('name: api', 'name: api2');
-    const result = await previewConfig(yaml, '/tmp/x.yaml', scriptedPrompts(['edit', 'version: 1\nprojectz: []\n', 'edit', better, 'write']), (t) => said.push(t), {});
+    const reopened: string[] = [];
+    const rechecked: string[] = [];
+    const prompts = scriptedPrompts(['edit', typo, 'edit', better, 'write']);
+    // Record what the editor was opened with.
+    const withDefaults = { ...prompts, editor: async (o: { message: string; default: string }) => (reopened.push(o.default), prompts.editor(o)) };
+    const result = await previewConfig(yaml, '/tmp/x.yaml', withDefaults, (t) => said.push(t), {}, { recheck: async (text) => void rechecked.push(text) });
     expect(result).toBe(better);
     expect(said.join('\n')).toMatch(/The edited config has problems:[\s\S]*projectz[\s\S]*It was not taken/);
+    // The second edit starts from the rejected text, its problems as comments above it.
+    expect(reopened[1]).toMatch(/^# ✖ snap did not take this text[^\n]*\n#   .*projectz.*\n/);
+    expect(reopened[1].endsWith(typo)).toBe(true);
+    expect(rechecked).toEqual([better]);
+  });
+
+  it('preview over an existing file: the change is shown before the decision', async () => {
+    const before = 'version: 1\nenvironments: [{ name: prod, context: prod }]\nprojects: [{ name: p, services: [{ name: api, repository: acme/api }] }]\n';
+    const after = before.replace('{ name: api, repository: acme/api }', '{ name: api, repository: acme/api }, { name: web, repository: acme/web }');
+    const said: string[] = [];
+    const prompts = scriptedPrompts([(message: string) => (said.push(`asked: ${message}`), 'write')]);
+    expect(await previewConfig(after, '/tmp/x.yaml', prompts, (t) => said.push(t), {}, { before })).toBe(after);
+    expect(said[0]).toMatch(/Changes to \/tmp\/x\.yaml:\n[\s\S]*\+ .*name: web/);
+    expect(said[1]).toBe('asked: Write /tmp/x.yaml?');
   });
 });
