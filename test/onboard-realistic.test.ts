@@ -86,6 +86,14 @@ async function score(shape: RealisticShape, seed: number): Promise<Score> {
       else if (skipped.has(id)) (s.leftForReview++, review.push(`${id} (${w.repository}${w.ambiguous ? ', ambiguous' : ''})`));
       else (s.missed++, missed.push(`${id} (${w.repository})`));
     }
+    // The monorepo's services each point at their own folder, one its commits touch.
+    const platform = out.config.projects.flatMap((p) => p.services).filter((x) => x.repository === 'acme/platform') as (RawService & { paths?: string[] })[];
+    const files = new Set(fixture.repositories.find((r) => r.name === 'platform')!.commits.flatMap((c) => c.files ?? []));
+    expect(platform.length).toBe(new Set(truth.workloads.filter((w) => w.repository === 'acme/platform').map((w) => w.service)).size);
+    for (const service of platform) {
+      expect(service.paths).toHaveLength(1);
+      expect([...files].some((f) => f.startsWith(`${service.paths![0]}/`))).toBe(true);
+    }
     // The environments, against the true ones: names in order, and each one's clusters.
     expect(out.config.environments.map((e) => [e.name, (e.targets ?? [{ context: e.context! }]).map((x) => x.context).sort()])).toEqual(truth.environments.map((e) => [e.name, e.targets.map((x) => x.context).sort()]));
     if (process.env.SNAP_REALISTIC_VERBOSE || wrong.length || thirdMapped.length || missed.length)

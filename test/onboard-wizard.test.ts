@@ -91,4 +91,65 @@ describe('the onboarding wizard, driven through @inquirer/testing', () => {
     expect(err.text()).toMatch(/1\. integration +sandbox-nonprod/);
     expect(out.text()).toMatch(/Wrote .*: 5 services in 1 project from 5 repositories, 3 environments/);
   });
+
+  it('over an existing config: starts from it, shows the change before asking, keeps a rejected edit for the next one, and sums up the config written', async () => {
+    t = await startTestSandbox();
+    vi.stubEnv('KUBECONFIG', t.kubeconfig);
+    const env = { GITHUB_TOKEN: t.sandbox.githubToken, SNAP_GITHUB_URL: t.sandbox.githubUrl, KUBECONFIG: t.kubeconfig, HOME: t.dir };
+    // A config made before for the identity team, whose user renamed a service.
+    const first = sink();
+    expect(await runOnboard({ output: 'snap.config.yaml', yes: true, repos: 'identity-*', check: false }, { stdout: first.stream, stderr: sink().stream, cwd: t.dir, env } as never)).toBe(0);
+    const file = path.join(t.dir, 'snap.config.yaml');
+    const before = (await readFile(file, 'utf8')).replace('- name: identity-api\n', '- name: accounts-api\n        workload:\n          name: identity-api\n');
+    await writeFile(file, before);
+    // The editor: the first time it makes a typo; the second time it records what it was given, fixes the typo and drops a service.
+    const editor = path.join(t.dir, 'edit.sh');
+    const seen = path.join(t.dir, 'seen.yaml');
+    await writeFile(
+      editor,
+      `#!/bin/sh\nif grep -q '^projects:' "$1"; then sed -i 's/^projects:/projectz:/' "$1"; else cp "$1" ${seen}; sed -i 's/^projectz:/projects:/' "$1"; sed -i '/- name: identity-web$/,/repository: acme\\/identity-web$/d' "$1"; fi\n`,
+      { mode: 0o755 },
+    );
+    vi.stubEnv('VISUAL', editor);
+    vi.stubEnv('EDITOR', editor);
+    const out = sink();
+    const err = sink();
+    const done = runOnboard({ output: 'snap.config.yaml' }, { stdout: out.stream, stderr: err.stream, cwd: t.dir, env } as never, terminalPrompts());
+    await until('Kube contexts to look in');
+    screen.keypress('enter');
+    // The existing config's five repositories start selected.
+    await until('Repositories of acme (15 of 15 shown, 5 selected)');
+    screen.keypress('enter');
+    await until('Use these environments?');
+    expect(err.text()).toMatch(/from .*snap\.config\.yaml/);
+    screen.keypress('enter');
+    await until('Jira projects whose keys count as tickets');
+    screen.keypress('enter');
+    await until('Also count GitHub issue references');
+    screen.keypress('enter');
+    await until(/Write .*snap\.config\.yaml\?/);
+    // Nothing new was found: the file would not change, and that is said before asking.
+    expect(err.text()).toMatch(/snap\.config\.yaml would not change\./);
+    screen.keypress('down');
+    screen.keypress('enter');
+    await until('Edit the config');
+    if (screen.getScreen().includes('Press <enter>')) screen.keypress('enter');
+    await until('Edit it again (your text, with its problems marked at the top)');
+    expect(err.text()).toMatch(/The edited config has problems:[\s\S]*projectz/);
+    screen.keypress('down');
+    screen.keypress('enter');
+    await until('Edit the config');
+    if (screen.getScreen().includes('Press <enter>')) screen.keypress('enter');
+    await until(/\? Write .*snap\.config\.yaml\?/);
+    screen.keypress('enter');
+    expect(await done).toBe(0);
+    // The second edit began from the rejected text, its problems as comments above it.
+    expect(await readFile(seen, 'utf8')).toMatch(/^# ✖ snap did not take this text[^\n]*\n#   .*projectz/);
+    // The accepted edit was tried against the clusters again, and the summary describes it: four services, not five.
+    expect(err.text().match(/Trying the config/g)).toHaveLength(2);
+    expect(out.text()).toMatch(/Wrote .*: 4 services in 1 project from 4 repositories/);
+    const written = await readFile(file, 'utf8');
+    expect(written).toContain('- name: accounts-api\n        workload:\n          name: identity-api\n');
+    expect(written).not.toContain('identity-web');
+  });
 });

@@ -21,9 +21,17 @@ describe('snap onboard (non-interactive)', () => {
     t = await startTestSandbox();
     const result = await runCli(['onboard', '--yes'], { cwd: t.dir, env: sandboxEnv(t) });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Wrote .*snap\.config\.yaml: 15 services in 3 projects from 15 repositories, 3 environments \(dev=sandbox-nonprod, staging=sandbox-nonprod, prod=sandbox-prod\), 45 workloads mapped\./);
+    expect(result.stdout).toMatch(/Wrote .*snap\.config\.yaml: 15 services in 3 projects from 15 repositories, 3 environments \(dev=sandbox-nonprod, staging=sandbox-nonprod, prod=sandbox-prod\); 45 of 45 service × environment pairs found with their commit\./);
     expect(result.stderr).toMatch(/found 15 repositories/);
-    const config = parse(await readFile(path.join(t.dir, 'snap.config.yaml'), 'utf8'));
+    // Each context's own count, and the running total named as such.
+    expect(result.stderr).toMatch(/found (30|15) workloads in sandbox-(nonprod|prod) \(1 of 2 contexts, \1 workloads in all\)/);
+    expect(result.stderr).toMatch(/found (30|15) workloads in sandbox-(nonprod|prod) \(2 of 2 contexts, 45 workloads in all\)/);
+    const text = await readFile(path.join(t.dir, 'snap.config.yaml'), 'utf8');
+    // Editors find the JSON Schema that comes with snap, from the config's folder.
+    const schema = /^# yaml-language-server: \$schema=(.+)$/m.exec(text.split('\n')[0])?.[1];
+    expect(schema).toBeDefined();
+    expect(JSON.parse(await readFile(path.resolve(t.dir, schema!), 'utf8')).title).toMatch(/snap/i);
+    const config = parse(text);
     expect(config.environments).toEqual([
       { name: 'dev', context: 'sandbox-nonprod', namespaces: ['{project}-dev'] },
       { name: 'staging', context: 'sandbox-nonprod', namespaces: ['{project}-staging'] },
@@ -123,5 +131,17 @@ describe('bad onboarding flags', () => {
     const owner = await runCli(['onboard', '--yes', '--dry-run', '--no-check', '--owner', 'nobody-here-xyz'], { cwd: t.dir, env: sandboxEnv(t) });
     expect(owner.code).toBe(2);
     expect(owner.stderr).toContain('GitHub has no user or organisation "nobody-here-xyz" that this token can see');
+  });
+});
+
+describe('what snap run says of a project none of whose services was found', () => {
+  it('does not call the environments the same: the promotion is unknown', async () => {
+    t = await startTestSandbox();
+    await t.writeConfig({}, (raw) => {
+      raw.projects = [{ name: 'ledger', services: [{ name: 'ledger', repository: raw.projects[0].services[0].repository, workload: { name: 'not-deployed-anywhere' } }] }];
+    });
+    const run = await runCli(['run'], { cwd: t.dir, env: sandboxEnv(t) });
+    expect(`${run.stdout}${run.stderr}`).toMatch(/WORKLOAD_NOT_FOUND/);
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/run the same commits/);
   });
 });

@@ -200,7 +200,7 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   const skipped = review.skipped.map((m) => ({ repository: m.repository, workload: `${m.workload.context}/${m.workload.namespace}/${m.workload.name}`, confidence: m.confidence, reason: m.reason }));
   const thirdParty = proposal.thirdParty.filter(inEnvs).filter((t) => !review.claimed.some((m) => m.workload === t.workload));
   const summarise = (text: string) => {
-    const config = parse(text) as { environments?: { name: string; context?: string; targets?: { context: string }[] }[]; projects?: { name: string; services: unknown[] }[] };
+    const config = parse(text) as { environments?: { name: string; context?: string; targets?: { context: string }[] }[]; projects?: { name: string; services: { repository: string }[] }[] };
     const envs = (config.environments ?? []).map((e) => `${e.name}=${e.targets ? e.targets.map((t) => t.context).join('+') : e.context}`);
     return {
       owner,
@@ -209,6 +209,7 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
       environments: envs,
       projects: (config.projects ?? []).length,
       services: (config.projects ?? []).reduce((n, p) => n + p.services.length, 0),
+      serviceRepositories: new Set((config.projects ?? []).flatMap((p) => p.services.map((x) => x.repository))).size,
       mapped: review.accepted.length,
       skipped,
       thirdParty: thirdParty.map((t) => ({ workload: `${t.workload.context}/${t.workload.namespace}/${t.workload.name}`, reason: t.reason })),
@@ -236,7 +237,7 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   else {
     const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
     io.stdout.write(
-      `Wrote ${output}${backup ? ` (the previous file is kept as ${backup})` : ''}: ${n(summary.services, 'service', 'services')} in ${n(summary.projects, 'project', 'projects')} from ${n(serviceRepos.size, 'repository', 'repositories')}, ${n(summary.environments.length, 'environment', 'environments')} (${summary.environments.join(', ')}), ${n(summary.mapped, 'workload', 'workloads')} mapped.\n`,
+      `Wrote ${output}${backup ? ` (the previous file is kept as ${backup})` : ''}: ${n(summary.services, 'service', 'services')} in ${n(summary.projects, 'project', 'projects')} from ${n(summary.serviceRepositories, 'repository', 'repositories')}, ${n(summary.environments.length, 'environment', 'environments')} (${summary.environments.join(', ')})${live ? `; ${live.running} of ${live.services} service × environment pairs found with their commit` : ''}.\n`,
     );
     for (const s of summary.skipped) io.stdout.write(`  ${c.yellow('!')} skipped ${s.workload} → ${s.repository}: ${Math.round(s.confidence * 100)}% (${s.reason})\n`);
     if (summary.thirdParty.length) io.stdout.write(`  ${summary.thirdParty.length} third-party workload(s) left out (their images are not built by ${owner}): ${[...new Set(thirdParty.map((t) => t.workload.name))].slice(0, 8).join(', ')}${thirdParty.length > 8 ? ', …' : ''}\n`);

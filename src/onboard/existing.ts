@@ -58,7 +58,12 @@ export function mergeWithExisting(existing: ExistingConfig, fresh: Record<string
       }),
     }))
     .filter((p) => p.services.length > 0);
-  const has = (s: RawService) => projects.some((p) => p.services.some((x) => x.repository === s.repository && x.name === s.name));
+  // The same service: the same repository, and the same name or the same workload (a service the user renamed).
+  const workloadOf = (s: RawService) => {
+    const w = (s.workload ?? {}) as { name?: string; selector?: string };
+    return w.selector ?? w.name ?? s.name;
+  };
+  const has = (s: RawService) => projects.some((p) => p.services.some((x) => x.repository === s.repository && (x.name === s.name || workloadOf(x) === workloadOf(s))));
   const added: string[] = [];
   for (const project of (fresh.projects ?? []) as RawProject[]) {
     for (const service of project.services) {
