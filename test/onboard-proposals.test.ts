@@ -13,23 +13,12 @@ import { proposeServices } from '../src/onboard/propose/services.js';
 import { proposeTickets } from '../src/onboard/propose/tickets.js';
 import { proposeVersion } from '../src/onboard/propose/version.js';
 import type { DiscoveredRepo, DiscoveredWorkload } from '../src/onboard/types.js';
+import { repo, workload as wl } from './helpers/onboard.js';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /** Onboarding's proposals on the cases real organisations showed (one test per defect kind). */
-const repo = (name: string, extra: Partial<DiscoveredRepo> = {}): DiscoveredRepo => ({ repository: `acme/${name}`, name, archived: false, fork: false, topics: [], teams: [], recentPullRequests: [], ...extra });
-const wl = (context: string, namespace: string, name: string, image: string, extra: Partial<DiscoveredWorkload> = {}): DiscoveredWorkload => ({
-  context,
-  namespace,
-  kind: 'Deployment',
-  name,
-  labels: {},
-  annotations: {},
-  containers: [{ name: 'app', image }],
-  replicas: 1,
-  ...extra,
-});
 
 /** The config `--yes` would write for these repositories and workloads (all repositories selected). */
 function yesConfig(repos: DiscoveredRepo[], workloads: DiscoveredWorkload[]) {

@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { lineDiff } from '../../ui/diff.js';
-import { parseEnvFlag } from '../env-flag.js';
-import { matchesGlob } from '../plan.js';
-import type { DiscoveredRepo, DiscoveredWorkload } from '../types.js';
-import { environmentOf, proposeEnvironments } from './environments.js';
-import { mapWorkloads, similarity, withoutEnvironment } from './mapping.js';
-import { nameGroups, proposeProjects } from './projects.js';
-import { proposeTickets } from './tickets.js';
-import { proposeVersion } from './version.js';
-
-const repo = (name: string, extra: Partial<DiscoveredRepo> = {}): DiscoveredRepo => ({ repository: `acme/${name}`, name, archived: false, fork: false, topics: [], teams: [], recentPullRequests: [], ...extra });
-const workload = (context: string, namespace: string, name: string, image: string, extra: Partial<DiscoveredWorkload> = {}): DiscoveredWorkload => ({
-  context,
-  namespace,
-  kind: 'Deployment',
-  name,
-  labels: {},
-  annotations: {},
-  containers: [{ name, image }],
-  replicas: 1,
-  ...extra,
-});
+import { lineDiff } from '../src/ui/diff.js';
+import { parseEnvFlag } from '../src/onboard/env-flag.js';
+import { matchesGlob } from '../src/onboard/plan.js';
+import { repo, workload } from './helpers/onboard.js';
+import { environmentOf, proposeEnvironments } from '../src/onboard/propose/environments.js';
+import { mapWorkloads, similarity, withoutEnvironment } from '../src/onboard/propose/mapping.js';
+import { nameGroups, proposeProjects } from '../src/onboard/propose/projects.js';
+import { proposeTickets } from '../src/onboard/propose/tickets.js';
+import { proposeVersion } from '../src/onboard/propose/version.js';
 
 describe('environment proposals', () => {
   it('reads environment kinds from names, and never takes non-prod for prod', () => {
@@ -151,10 +138,10 @@ describe('other proposals', () => {
 
 describe('proposals for a selection', () => {
   it('does not give a selected repository the workloads of a similar unselected one', async () => {
-    const { propose } = await import('../plan.js');
+    const { propose } = await import('../src/onboard/plan.js');
     const repos = [repo('payments-scheduler'), repo('identity-scheduler')];
     const workloads = [workload('prod', 'payments-prod', 'payments-scheduler', 'ghcr.io/acme/payments-scheduler:1'), workload('prod', 'identity-prod', 'identity-scheduler', 'ghcr.io/acme/identity-scheduler:1')];
-    const { survey } = await import('../plan.js');
+    const { survey } = await import('../src/onboard/plan.js');
     const discovery = { owner: 'acme', repos, clusters: [], workloads };
     const proposal = propose(discovery, survey(discovery), [repos[0]]);
     expect(proposal.mappings.map((m) => m.workload.name)).toEqual(['payments-scheduler']);
