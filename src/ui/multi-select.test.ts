@@ -68,6 +68,69 @@ describe('filterable multi-select', () => {
     expect(names('deployed:no, payments')).toEqual(['payments-web', 'payments-worker']);
     expect(names('deployed:yes, payments-*, search-*')).toEqual(['payments-api', 'search-api']);
     expect(names('lang:go, lang:kotlin, web')).toEqual(['payments-web', 'search-web']);
+    expect(names('lang:go, lang:kotlin, deployed:no')).toEqual(['payments-web', 'payments-worker', 'search-web']);
+    expect(names('deployed:n')).toEqual(names('deployed:no'));
+    expect(names('PAYMENTS-W*')).toEqual(['payments-web', 'payments-worker']);
+    expect(names('*r*, team:search')).toEqual(['search-api', 'search-web']);
+    expect(names('payments-')).toEqual(['payments-api', 'payments-web', 'payments-worker']);
+    expect(names('payments-w')).toEqual(['payments-web', 'payments-worker']);
+    expect(names('payments-?')).toEqual([]);
+    // A key typed without its value yet narrows nothing.
+    expect(names('lang:')).toHaveLength(5);
+    expect(names('search, deployed:')).toEqual(['search-api', 'search-web']);
+  });
+
+  it('matches a glob equal to a group label even where the glob would not match the name', () => {
+    const grouped = [...items, { value: 'payments_service', name: 'payments_service', group: 'payments-*' }];
+    const names = (filter: string) => grouped.filter((i) => passesFilter(i, filter)).map((i) => i.name);
+    expect(names('payments-*')).toEqual(['payments-api', 'payments-web', 'payments-worker', 'payments_service']);
+    expect(names('payments-a*')).toEqual(['payments-api']);
+  });
+
+  it('hides archived items and forks from globs and words unless asked for', () => {
+    const names = (filter: string) => items.filter((i) => passesFilter(i, filter)).map((i) => i.name);
+    expect(names('*')).toHaveLength(5);
+    expect(names('old-*, fork-*')).toEqual([]);
+    expect(names('old-*, fork-*, archived:yes')).toEqual(['old-tool']);
+    expect(names('old-*, fork-*, archived:yes, fork:yes')).toEqual(['old-tool', 'fork-of-x']);
+    expect(names('archived:yes, fork:yes')).toHaveLength(7);
+  });
+
+  it('takes a typed glob, shows the deployed mark in plain text, and keeps the selection across filters', async () => {
+    const marked = items.map((i) => ({ ...i, facets: { ...i.facets, deployed: i.name.endsWith('-api') } }));
+    const { answer, events, getScreen } = await render(multiSelect, { message: 'Repositories', items: marked });
+    events.type('*-api');
+    expect(getScreen()).toContain('(2 of 7 shown, 0 selected) filter: *-api');
+    expect(getScreen()).toContain('deployed:yes|no (every key, any of its values)');
+    expect(getScreen()).toContain('ctrl+u/esc clear filter');
+    expect(getScreen()).toMatch(/❯ {3}◯ payments-api ● deployed\n {4}◯ search-api ● deployed\n/);
+    events.keypress({ name: 'a', ctrl: true });
+    events.keypress({ name: 'u', ctrl: true });
+    events.type('payments-*');
+    expect(getScreen()).toContain('(3 of 7 shown, 2 selected) filter: payments-*');
+    expect(getScreen()).toContain('▾ payments-* (1/3)');
+    expect(getScreen()).toMatch(/◯ payments-web\n/);
+    events.keypress('escape');
+    events.type('deployed:no');
+    expect(getScreen()).toContain('(3 of 7 shown, 2 selected) filter: deployed:no');
+    expect(getScreen()).not.toContain('● deployed');
+    events.keypress('enter');
+    await expect(answer).resolves.toEqual(['payments-api', 'search-api']);
+  });
+
+  it('starts from a filter with items pre-checked, shown and hidden, and ctrl+a works on what the filter shows', async () => {
+    const checked = items.map((i) => ({ ...i, checked: i.name === 'payments-web' || i.name === 'search-web' }));
+    const { answer, events, getScreen } = await render(multiSelect, { message: 'Repositories', items: checked, filter: 'lang:kotlin' });
+    expect(getScreen()).toContain('(2 of 7 shown, 2 selected) filter: lang:kotlin');
+    expect(getScreen()).toContain('▾ search-* (1/2)');
+    expect(getScreen()).toMatch(/◯ search-api\n.*◉ search-web\n/);
+    events.keypress({ name: 'a', ctrl: true });
+    expect(getScreen()).toContain('(2 of 7 shown, 3 selected)');
+    events.keypress({ name: 'a', ctrl: true }); // all shown selected: clears them, payments-web stays
+    expect(getScreen()).toContain('(2 of 7 shown, 1 selected)');
+    events.keypress({ name: 'a', ctrl: true });
+    events.keypress('enter');
+    await expect(answer).resolves.toEqual(['payments-web', 'search-api', 'search-web']);
   });
 
   it('marks deployed items, clears the filter with ctrl+u or Esc, and starts from a filter and checked items', async () => {

@@ -1,25 +1,19 @@
 import { createPrompt, isBackspaceKey, isDownKey, isEnterKey, isSpaceKey, isUpKey, makeTheme, useKeypress, useMemo, usePagination, usePrefix, useState, type Theme } from '@inquirer/core';
 
-/**
- * A multi-select list for hundreds of items that narrows as you type. The filter is comma-separated
- * terms: plain words match inside the name, and globs the whole name or the group label
- * (`payments-*`, as group lines show it: `payments_service` is in it), and any of them may match (OR); `lang:go`, `team:payments`, `topic:api`, `active:30`
- * (pushed within 30 days), `deployed:yes|no` filter on facets, any value of one key may match, and
- * every key and the words must all match (AND): `deployed:yes, payments, checkout` is deployed AND
- * (payments OR checkout). Archived items and forks are hidden unless `archived:yes` / `fork:yes`.
- * Items are grouped by name pattern: space on a group line selects the whole group as shown, ctrl+a
- * everything shown; ctrl+u or Esc clears the filter. The selection survives changes of filter.
- */
+/** One line of the multi-select list. */
 export interface MultiSelectItem<T> {
   value: T;
   name: string;
+  /** The label of the group line the item is shown under (`payments-*`); a glob term equal to it matches the item. */
   group?: string;
   hint?: string;
   /** What the filter's `key:value` terms look at; `deployed`: a workload runs it (shown as a mark). */
   facets?: { lang?: string; teams?: string[]; topics?: string[]; pushedDaysAgo?: number; archived?: boolean; fork?: boolean; deployed?: boolean };
+  /** Selected when the list opens. */
   checked?: boolean;
 }
 
+/** What the multi-select shows and how it starts; `checked` items and `filter` may be combined. */
 export interface MultiSelectConfig<T> {
   message: string;
   items: MultiSelectItem<T>[];
@@ -38,7 +32,9 @@ function globMatches(name: string, glob: string): boolean {
   return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(name);
 }
 
-/** Does an item pass the filter text (grammar above)? Exported for tests and for non-interactive use. */
+const FACETS = ['lang', 'team', 'topic', 'active', 'deployed'];
+
+/** Does an item pass the filter text (grammar at `multiSelect`)? Exported for tests and for non-interactive use. */
 export function passesFilter(item: MultiSelectItem<unknown>, filter: string): boolean {
   const f = item.facets ?? {};
   const terms = filter
@@ -55,16 +51,18 @@ export function passesFilter(item: MultiSelectItem<unknown>, filter: string): bo
     const colon = term.indexOf(':');
     const key = colon > 0 ? term.slice(0, colon) : '';
     const value = colon > 0 ? term.slice(colon + 1).trim() : '';
+    // A key typed without its value yet (`lang:`) narrows nothing until the value comes.
+    if (key && !value && FACETS.includes(key)) continue;
     if (key === 'archived') archivedOk = archivedOk || value === 'yes';
     else if (key === 'fork') forkOk = forkOk || value === 'yes';
-    else if (['lang', 'team', 'topic', 'active', 'deployed'].includes(key)) byKey.set(key, [...(byKey.get(key) ?? []), value]);
+    else if (FACETS.includes(key)) byKey.set(key, [...(byKey.get(key) ?? []), value]);
     else words.push(term);
   }
   const facet = (key: string, value: string): boolean => {
     if (key === 'lang') return (f.lang ?? '').toLowerCase() === value;
     if (key === 'team') return (f.teams ?? []).some((t) => t.toLowerCase().includes(value));
     if (key === 'topic') return (f.topics ?? []).some((t) => t.toLowerCase() === value);
-    if (key === 'deployed') return value === 'no' ? !f.deployed : f.deployed === true;
+    if (key === 'deployed') return /^no?$/.test(value) ? !f.deployed : f.deployed === true;
     const days = Number(value);
     return !Number.isFinite(days) || (f.pushedDaysAgo !== undefined && f.pushedDaysAgo <= days);
   };
@@ -100,6 +98,18 @@ function toggled<T>(checked: ReadonlySet<T>, members: readonly T[]): ReadonlySet
   return next;
 }
 
+/**
+ * A multi-select list for hundreds of items that narrows as you type. The filter is comma-separated
+ * terms. Plain words match inside the name; terms with `*` or `?` are shell-style globs matched against
+ * the whole name (or equal to a group label, so `payments-*` as a group line shows it finds the group);
+ * words and globs are OR'ed. Facet terms: `lang:go`, `team:payments`, `topic:api`, `active:30` (pushed
+ * within 30 days), `deployed:yes|no`; values of one key are OR'ed (`lang:go, lang:kotlin`), different
+ * keys are AND'ed with each other and with the word group: `deployed:yes, payments, checkout` is
+ * deployed AND (payments OR checkout). Archived items and forks are hidden unless `archived:yes` /
+ * `fork:yes`. Items are grouped by `group`: space on a group line selects its members as shown,
+ * ctrl+a everything shown; ctrl+u or Esc clears the filter. The selection survives changes of filter.
+ * Case never matters. Answers the selected values in the order of `items`.
+ */
 export const multiSelect = createPrompt(<T>(config: MultiSelectConfig<T>, done: (value: T[]) => void) => {
   const theme = makeTheme<Theme>({});
   const [status, setStatus] = useState<'idle' | 'done'>('idle');
@@ -164,6 +174,6 @@ export const multiSelect = createPrompt(<T>(config: MultiSelectConfig<T>, done: 
   });
   const shown = rows.filter((r) => r.kind === 'item').length;
   const header = `${prefix} ${message} ${theme.style.help(`(${shown} of ${config.items.length} shown, ${checked.size} selected)`)} filter: ${filter}`;
-  const help = theme.style.help(`${config.filterHelp ?? 'type to filter: words or globs (any may match), lang:go team:x topic:x active:30 deployed:yes archived:yes fork:yes (each must match); comma-separated'} • space select • ctrl+a all shown • ctrl+u/esc clear • enter done`);
+  const help = theme.style.help(`${config.filterHelp ?? 'filter, comma-separated: words or globs like pay-* (any one); lang:go team:x topic:x active:30 deployed:yes|no (every key, any of its values); archived:yes fork:yes'} • space select • ctrl+a all shown • ctrl+u/esc clear filter • enter done`);
   return `${header}\n${rows.length ? page : '  (nothing matches the filter)'}\n${help}${error ? `\n${theme.style.error(error)}` : ''}`;
 });

@@ -1,15 +1,16 @@
 import type { MultiSelectConfig } from './multi-select.js';
 
-/**
- * Every question snap asks goes through this seam: the terminal implementation uses @inquirer, tests
- * pass scripted answers. Prompt libraries are loaded only when a question is asked.
- */
+/** One entry of a `select` or `search` list: `name` is what the user sees and what typing matches. */
 export interface Choice<T> {
   name: string;
   value: T;
   description?: string;
 }
 
+/**
+ * Every question snap asks goes through this seam: the terminal implementation uses @inquirer, tests
+ * pass scripted answers. Prompt libraries are loaded only when a question is asked.
+ */
 export interface Prompts {
   select<T>(options: { message: string; choices: Choice<T>[]; default?: T }): Promise<T>;
   multiSelect<T>(options: MultiSelectConfig<T>): Promise<T[]>;
@@ -17,17 +18,20 @@ export interface Prompts {
   editor(options: { message: string; default: string; postfix?: string }): Promise<string>;
   /**
    * One choice from a list that narrows as the user types: `source` gives the choices for the typed
-   * term (undefined before anything is typed), best first. Enter picks the highlighted one.
+   * term (undefined before anything is typed), best first. The highlight starts on `default` when it
+   * is offered, else on the first choice; Enter picks the highlighted one, Tab copies its name into
+   * the term.
    */
   search<T>(options: { message: string; source: (term: string | undefined) => Choice<T>[] | Promise<Choice<T>[]>; pageSize?: number; default?: T }): Promise<T>;
 }
 
-/** Choices narrowed by a typed term: those whose name contains every word of the term (case-insensitive), in the given (best-first) order; an empty term keeps them all. */
+/** Choices narrowed by a typed term: those whose name contains every word of the term (case-insensitive), in the given (best-first) order; empty term: all of them. */
 export function filterChoices<T>(choices: readonly Choice<T>[], term: string | undefined): Choice<T>[] {
   const words = (term ?? '').toLowerCase().split(/\s+/).filter(Boolean);
   return choices.filter((c) => words.every((w) => c.name.toLowerCase().includes(w)));
 }
 
+/** The prompts of an interactive terminal (stdin and stdout), each library imported on first use. */
 export function terminalPrompts(): Prompts {
   return {
     async select(options) {
@@ -48,7 +52,13 @@ export function terminalPrompts(): Prompts {
     },
     async search(options) {
       const { search } = await import('@inquirer/prompts');
-      return search({ message: options.message, source: async (term) => options.source(term), pageSize: options.pageSize ?? 12 }) as Promise<never>;
+      // @inquirer/search looks for the key `default`, so it is only passed when there is one.
+      return search<unknown>({
+        message: options.message,
+        source: async (term) => options.source(term),
+        pageSize: options.pageSize ?? 12,
+        ...(options.default === undefined ? {} : { default: options.default }),
+      }) as Promise<never>;
     },
   };
 }

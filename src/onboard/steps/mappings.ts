@@ -23,8 +23,9 @@ function questionKey(m: Mapping): string {
 }
 
 /**
- * Every repository as a choice for one question, best first: the repositories that scored (with
- * their score), then the others by name; archived repositories and forks only when typed in full.
+ * Every repository as a choice for one question, best first: one typed in full, the repositories
+ * that scored (with their score), then the others by name; archived repositories and forks only when
+ * typed in full.
  * A typed `owner/name` that is not in the list can be taken as typed.
  */
 export function repositoryChoices(question: Mapping, repos: readonly DiscoveredRepo[], term: string | undefined): Choice<string>[] {
@@ -36,7 +37,9 @@ export function repositoryChoices(question: Mapping, repos: readonly DiscoveredR
     ...scored.map((s) => ({ name: `${s.repository}  ${Math.round(s.confidence * 100)}%`, value: s.repository })),
     ...rest.map((r) => ({ name: `${r.repository}${r.archived ? '  (archived)' : r.fork ? '  (fork)' : ''}`, value: r.repository })),
   ];
-  const narrowed = filterChoices(choices, term);
+  // A repository typed in full comes first, even when one ranked higher contains its name (ledger-ui for ledger).
+  const exact = (c: Choice<string>) => typed !== '' && (c.value.toLowerCase() === typed || c.value.toLowerCase().endsWith(`/${typed}`));
+  const narrowed = filterChoices(choices, term).sort((a, b) => Number(exact(b)) - Number(exact(a)));
   const asTyped = term?.trim() ?? '';
   if (REPOSITORY.test(asTyped) && !choices.some((c) => c.value.toLowerCase() === asTyped.toLowerCase())) narrowed.push({ name: `${asTyped} (as typed)`, value: asTyped });
   narrowed.push({ name: 'none of these: leave it out', value: SKIP });

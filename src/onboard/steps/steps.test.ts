@@ -107,6 +107,9 @@ describe('onboarding steps', () => {
     const repos = [repo('ledger'), repo('ledger-ui'), repo('old-ledger', { archived: true }), repo('search')];
     const guess: Mapping = { repository: 'acme/search', workload: w('ldgr'), confidence: 0.5, reason: 'r' };
     expect(repositoryChoices(guess, repos, 'ledg').map((c) => c.value)).toEqual(['acme/ledger', 'acme/ledger-ui', '\u0000skip']);
+    // Typed in full, it comes first even when a better-scored name contains it.
+    const ranked: Mapping = { ...guess, repository: 'acme/ledger-ui', alternatives: [{ repository: 'acme/ledger', confidence: 0.4 }] };
+    expect(repositoryChoices(ranked, repos, 'ledger').map((c) => c.value)).toEqual(['acme/ledger', 'acme/ledger-ui', '\u0000skip']);
     // An archived repository only when typed in full.
     expect(repositoryChoices(guess, repos, 'old-ledger').map((c) => c.value)).toEqual(['acme/old-ledger', '\u0000skip']);
     expect(repositoryChoices(guess, repos, 'other-org/ledger').map((c) => c.value)).toEqual(['other-org/ledger', '\u0000skip']);
