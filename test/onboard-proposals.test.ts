@@ -129,6 +129,44 @@ describe('several services per repository', () => {
   });
 });
 
+describe('workloads of the same name', () => {
+  const worker = (ns: string, repoName: string, labels: Record<string, string>) => wl(ns.startsWith('dev') ? 'acme-dev' : 'acme-prod', ns, 'worker', `ghcr.io/acme/${repoName}:1.0.0`, { labels, objectLabels: labels });
+
+  it('in two projects\' namespaces: each project lists its own namespaces, so neither finds the other\'s', () => {
+    const repos = [repo('checkout-worker'), repo('identity-worker')];
+    const workloads = ['dev', 'prd'].flatMap((env) => [worker(`${env}-checkout`, 'checkout-worker', { app: 'worker' }), worker(`${env}-iam`, 'identity-worker', { app: 'worker' })]);
+    const { built, errors } = yesConfig(repos, workloads);
+    expect(errors).toEqual([]);
+    expect(built.dropped).toEqual([]);
+    expect(built.raw.environments).toBeUndefined();
+    const projects = built.raw.projects as { name: string; environments: { name: string; namespaces: string[] }[]; services: { name: string; repository: string }[] }[];
+    expect(projects.map((p) => [p.name, p.environments.map((e) => `${e.name}:${e.namespaces.join('+')}`), p.services.map((x) => x.repository)])).toEqual([
+      ['checkout', ['dev:dev-checkout', 'prod:prd-checkout'], ['acme/checkout-worker']],
+      ['identity', ['dev:dev-iam', 'prod:prd-iam'], ['acme/identity-worker']],
+    ]);
+  });
+
+  it('in one project\'s namespaces: a label only its own carry, or, without one, left out and said so', () => {
+    const repos = [repo('platform-queue'), repo('platform-mailer')];
+    const workloads = ['dev', 'prd'].flatMap((env) => [
+      worker(`${env}-queue`, 'platform-queue', { 'app.kubernetes.io/name': 'worker', 'app.kubernetes.io/instance': 'queue-worker' }),
+      worker(`${env}-mail`, 'platform-mailer', { 'app.kubernetes.io/name': 'worker', 'app.kubernetes.io/instance': 'mail-worker' }),
+    ]);
+    const told = yesConfig(repos, workloads);
+    expect(told.errors).toEqual([]);
+    const services = (told.built.raw.projects as { services: { repository: string; workload?: Record<string, string> }[] }[]).flatMap((p) => p.services);
+    expect(services.map((x) => [x.repository, x.workload])).toEqual([
+      ['acme/platform-queue', { name: 'worker', selector: 'app.kubernetes.io/instance=queue-worker' }],
+      ['acme/platform-mailer', { name: 'worker', selector: 'app.kubernetes.io/instance=mail-worker' }],
+    ]);
+    for (const w of workloads) w.objectLabels = w.labels = { app: 'worker' };
+    const untold = yesConfig(repos, workloads);
+    expect(untold.built.raw.projects).toEqual([]);
+    expect(untold.built.dropped.map((d) => d.repository)).toEqual(['acme/platform-queue', 'acme/platform-mailer']);
+    expect(untold.built.dropped[0].reason).toMatch(/dev-mail\/worker.* would be found as well, and no label tells them apart/);
+  });
+});
+
 describe('third-party workloads', () => {
   it('are told by their image, and never mapped to a look-alike repository', () => {
     const repos = ['keycloak-theme', 'argocd-apps', 'ingress-nginx-config', 'elasticsearch-config', 'platform-gateway-plugins', 'redis-tools', 'keycloak'].map((n) => repo(n, { fork: n === 'keycloak' }));
@@ -221,7 +259,7 @@ describe('running onboard again over a config', () => {
     const file = path.join(dir, 'snap.config.yaml');
     await writeFile(
       file,
-      'version: 1\ntickets: { jiraProjects: [PAY] }\nhistory: { days: 90 }\nenvironments: [{ name: prod, context: acme-prod }]\nprojects:\n  - name: shop\n    services:\n      - { name: api, repository: acme/shop-api, workload: { name: shop-api-v2 } }\n      - { name: legacy, repository: acme/legacy }\n',
+      '# our shop\nversion: 1\ntickets: { jiraProjects: [PAY] }\nhistory: { days: 90 } # a quarter\nenvironments: [{ name: prod, context: acme-prod }]\nprojects:\n  - name: shop\n    services:\n      - { name: api, repository: acme/shop-api, workload: { name: shop-api-v2 } }\n      - { name: legacy, repository: acme/legacy }\n',
     );
     const { existing } = await readExisting(file);
     expect([...existing!.repositories]).toEqual(['acme/shop-api', 'acme/legacy']);
@@ -229,7 +267,9 @@ describe('running onboard again over a config', () => {
     const fresh = parse('version: 1\ntickets: { jiraProjects: [CHK], githubIssues: true }\nenvironments: [{ name: prod, context: acme-prod }]\nprojects:\n  - name: shop\n    services:\n      - { name: api, repository: acme/shop-api }\n      - { name: web, repository: acme/shop-web }\n');
     const merged = mergeWithExisting(existing!, fresh, new Set());
     expect(merged.raw.history).toEqual({ days: 90 });
-    expect(merged.raw.tickets).toEqual({ jiraProjects: ['PAY', 'CHK'], githubIssues: true });
+    expect(merged.raw.tickets).toEqual({ jiraProjects: ['PAY', 'CHK'] });
+    // The file is edited in place: its comments and the order of its keys stay.
+    expect(merged.text).toMatch(/^# our shop\nversion: 1\ntickets: .*\nhistory: \{ days: 90 \} # a quarter\nenvironments:/);
     expect(merged.raw.projects).toEqual([
       {
         name: 'shop',
@@ -242,5 +282,8 @@ describe('running onboard again over a config', () => {
     ]);
     expect(merged.added).toEqual(['shop/web']);
     expect(mergeWithExisting(existing!, fresh, new Set(['acme/legacy'])).removed).toEqual(['shop/legacy']);
+    // A service renamed by hand without workload.name finds nothing; the one added beside it is named.
+    const renamed = mergeWithExisting(existing!, parse('projects: [{ name: shop, services: [{ name: legacy-api, repository: acme/legacy }] }]'), new Set(), (x) => x.name !== 'legacy');
+    expect(renamed.notes).toEqual(['shop/legacy (acme/legacy) finds no workload now, and legacy-api was added for the same repository: if legacy is legacy-api renamed, set its workload.name and delete legacy-api']);
   });
 });

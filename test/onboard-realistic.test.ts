@@ -96,6 +96,13 @@ async function score(shape: RealisticShape, seed: number): Promise<Score> {
     }
     // The environments, against the true ones: names in order, and each one's clusters.
     expect(out.config.environments.map((e) => [e.name, (e.targets ?? [{ context: e.context! }]).map((x) => x.context).sort()])).toEqual(truth.environments.map((e) => [e.name, e.targets.map((x) => x.context).sort()]));
+    // The config written, then snap run with it: every workload found where the config says it runs, none taken for another.
+    const write = await runCli(['onboard', '--yes', '--no-check'], { cwd: t.dir, env: { SNAP_GITHUB_URL: t.sandbox.githubUrl, KUBECONFIG: t.kubeconfig }, timeoutMs: 60_000 });
+    expect(write.code).toBe(0);
+    const run = await runCli(['run', '--json'], { cwd: t.dir, env: { SNAP_GITHUB_URL: t.sandbox.githubUrl, KUBECONFIG: t.kubeconfig }, timeoutMs: 90_000 });
+    const snapshot = JSON.parse(run.stdout) as { warnings?: { code: string; message: string }[]; snapshot?: { warnings: { code: string; message: string }[] } };
+    const warnings = (snapshot.warnings ?? snapshot.snapshot?.warnings ?? []).filter((w) => /^WORKLOAD_(NOT_FOUND|AMBIGUOUS)$/.test(w.code));
+    expect(warnings.map((w) => `${w.code}: ${w.message}`)).toEqual([]);
     if (process.env.SNAP_REALISTIC_VERBOSE || wrong.length || thirdMapped.length || missed.length)
       console.log(`${shape}/${seed}:\n  wrong: ${wrong.join('\n    ')}\n  third-party mapped: ${thirdMapped.join('\n    ')}\n  missed: ${missed.slice(0, 40).join('\n    ')}\n  left for review: ${review.join('\n    ')}`);
     return s;

@@ -136,7 +136,7 @@ describe('the onboarding wizard, driven through @inquirer/testing', () => {
     if (screen.getScreen().includes('Press <enter>')) screen.keypress('enter');
     await until('Edit it again (your text, with its problems marked at the top)');
     expect(err.text()).toMatch(/The edited config has problems:[\s\S]*projectz/);
-    screen.keypress('down');
+    // Enter goes back to the rejected text (writing the last valid one would drop the user's other edits).
     screen.keypress('enter');
     await until('Edit the config');
     if (screen.getScreen().includes('Press <enter>')) screen.keypress('enter');

@@ -46,11 +46,12 @@ export async function runOnboard(options: OnboardOptions, io: CommandIO, prompts
   }
 }
 
-/** Where the config's JSON Schema is, as the written file should point at it: relative to the config's folder when that is near, else absolute. */
+/** Where the config's JSON Schema is, as the written file should point at it: relative when it is below the config's folder, else absolute. */
 function schemaReference(output: string): string {
   const schema = fileURLToPath(new URL('../../schema/snap.config.schema.json', import.meta.url));
   const relative = path.relative(path.dirname(output), schema).split(path.sep).join('/');
-  return relative.startsWith('../../../') ? schema : relative.startsWith('.') ? relative : `./${relative}`;
+  // Below the config's folder (snap installed in its node_modules) the relative path moves with it; elsewhere the absolute one holds.
+  return relative.split('/').includes('..') ? schema : `./${relative}`;
 }
 
 async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts | undefined): Promise<number> {
@@ -87,7 +88,6 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   const { proposeServices } = await import('../onboard/propose/services.js');
   const { proposeProjects } = await import('../onboard/propose/projects.js');
   const { readExisting, mergeWithExisting } = await import('../onboard/existing.js');
-  const { stringify } = await import('yaml');
   const client = new GithubClient({ url: githubUrl, token: token.token, concurrency: 4, timeoutMs: 30_000, maxWaitMs: 900_000 });
 
   const { existing, problem } = await readExisting(output);
@@ -101,12 +101,14 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   const spinner = !options.json && isInteractive(io.stderr, io.env, options.plain) ? (await import('ora')).default({ text: `Discovering in ${owner} and ${contexts.length} context(s)…`, stream: io.stderr }).start() : undefined;
   let repositoriesSoFar = 0;
   let workloadsSoFar = 0;
+  let failed = false;
   const discovery = await discover({
     client,
     owner,
     kubeconfig,
     contexts,
     onProgress: (event) => {
+      if (failed) return;
       if (event.what === 'repositories') repositoriesSoFar = event.count;
       else workloadsSoFar = event.total;
       if (spinner) spinner.text = `Discovering: ${repositoriesSoFar} repositories, ${workloadsSoFar} workloads${event.what === 'workloads' ? ` (${event.done} of ${event.of} contexts)` : ''}`;
@@ -114,6 +116,7 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
       else say(c.dim(`  found ${event.count} workloads in ${event.context} (${event.done} of ${event.of} contexts, ${event.total} workloads in all)`));
     },
   }).catch((error: unknown) => {
+    failed = true;
     spinner?.fail('Discovery failed');
     throw error;
   });
@@ -123,7 +126,7 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   const selected = await selectRepositories(discovery.repos, options, prompts, { deployed: found.deployed, ...(existing ? { preselected: existing.repositories } : {}) });
   const proposal = propose(discovery, found, selected);
   const proposedEnvironments = existing?.environments.length && !options.env?.length ? existing.environments : proposal.environments;
-  const environments = await chooseEnvironments(proposedEnvironments, options.env, prompts, say);
+  const environments = await chooseEnvironments(proposedEnvironments, options.env, prompts, say, available.contexts);
   // An environment on a context the kubeconfig lacks would make a config that can never be read.
   for (const e of environments) {
     const missing = e.targets.find((t) => !available.contexts.includes(t.context));
@@ -140,10 +143,12 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
     services = proposeServices(review.accepted, discovery.repos);
   }
   const withService = new Set(services.map((s) => s.repository));
-  const idle = selected.filter((r) => !r.name.startsWith('.') && !withService.has(r.repository));
+  // Left out for want of a workload: only repositories nothing maps to (a doubtful mapping skipped is listed as skipped).
+  const doubted = new Set(review.skipped.map((m) => m.repository));
+  const idle = selected.filter((r) => !r.name.startsWith('.') && !withService.has(r.repository) && !doubted.has(r.repository));
   let kept: typeof idle = [];
   if (idle.length) {
-    say(`${idle.length} selected repositor${idle.length === 1 ? 'y runs' : 'ies run'} no workload in these environments, and ${idle.length === 1 ? 'is' : 'are'} left out: ${idle.slice(0, 10).map((r) => r.name).join(', ')}${idle.length > 10 ? `, … (${idle.length})` : ''}`);
+    say(`${idle.length} selected repositor${idle.length === 1 ? 'y runs' : 'ies run'} no workload found in these environments, and ${idle.length === 1 ? 'is' : 'are'} left out: ${idle.slice(0, 10).map((r) => r.name).join(', ')}${idle.length > 10 ? `, … (${idle.length})` : ''}`);
     if (prompts) {
       kept = await prompts.multiSelect({
         message: 'Keep any of them as services anyway? (enter: none)',
@@ -173,14 +178,24 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
     kubeconfig: kubeconfig ? path.relative(path.dirname(output), path.resolve(io.cwd, kubeconfig)) : undefined,
     schema: schemaReference(output),
   });
+  if ((built.raw.projects as unknown[]).length === 0) {
+    throw usageError(`nothing to write: every service was left out (${built.dropped.map((d) => `${d.service}: ${d.reason}`).slice(0, 3).join('; ')})`, 'give their workloads telling labels, or write those services by hand with a workload.selector');
+  }
   let yaml = built.yaml;
   let merged: ReturnType<typeof mergeWithExisting> | undefined;
   if (existing) {
     const dropped = new Set([...existing.repositories].filter((r) => prompts && !selected.some((s) => s.repository === r)));
-    merged = mergeWithExisting(existing, built.raw, dropped);
-    const header = yaml.slice(0, yaml.indexOf('\nversion:') + 1);
-    yaml = `${header}${stringify(merged.raw)}`;
+    // A service of the file finds a workload now when its lookup names one of its repository's workloads.
+    const mappedNames = new Map<string, Set<string>>();
+    for (const m of review.accepted) mappedNames.set(m.repository, (mappedNames.get(m.repository) ?? new Set()).add(m.workload.name));
+    const finds = (service: { name: string; repository: string; workload?: unknown }) => {
+      const w = (service.workload ?? {}) as { name?: string; selector?: string };
+      return Boolean(w.selector) || (mappedNames.get(service.repository)?.has(w.name ?? service.name) ?? false);
+    };
+    merged = mergeWithExisting(existing, built.raw, dropped, finds);
+    yaml = merged.text;
     say(`Over ${path.basename(output)}: ${merged.kept} service(s) kept as written, ${merged.added.length} added${merged.removed.length ? `, ${merged.removed.length} removed (their repositories were deselected)` : ''}.`);
+    built.notes.push(...merged.notes);
   }
 
   const { formatIssue } = await import('../config/types.js');
@@ -194,10 +209,14 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
     live = await checkLive(text, output, token.token, { ...io.env, GITHUB_TOKEN: token.token });
     say(`${live.warnings.length ? c.yellow('!') : c.green('✔')} ${live.running} of ${live.services} service × environment pairs found with their commit${live.warnings.length ? `; ${live.warnings.length} warning(s):` : ''}`);
     for (const w of live.warnings.slice(0, 20)) say(`  ${c.yellow('!')} ${w.code} ${[w.scope.project, w.scope.environment, w.scope.service].filter(Boolean).join('/')}: ${w.message}`);
+    if (live.warnings.length > 20) say(`  … and ${live.warnings.length - 20} more (--json lists them all, as does snap run)`);
   };
   await tryLive(yaml);
   if (prompts) for (const note of built.notes) say(`  ${c.yellow('!')} ${note}`);
+  if (prompts) for (const d of built.dropped) say(`  ${c.yellow('!')} left out ${d.service} (${d.repository}): ${d.reason}`);
   const skipped = review.skipped.map((m) => ({ repository: m.repository, workload: `${m.workload.context}/${m.workload.namespace}/${m.workload.name}`, confidence: m.confidence, reason: m.reason }));
+  // Workloads of the organisation's own images that no repository scored for: said, not dropped silently.
+  const unmatched = proposal.unmatched.filter((w) => inEnvs({ workload: w })).map((w) => `${w.context}/${w.namespace}/${w.name}`);
   const thirdParty = proposal.thirdParty.filter(inEnvs).filter((t) => !review.claimed.some((m) => m.workload === t.workload));
   const summarise = (text: string) => {
     const config = parse(text) as { environments?: { name: string; context?: string; targets?: { context: string }[] }[]; projects?: { name: string; services: { repository: string }[] }[] };
@@ -212,6 +231,8 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
       serviceRepositories: new Set((config.projects ?? []).flatMap((p) => p.services.map((x) => x.repository))).size,
       mapped: review.accepted.length,
       skipped,
+      unmatched,
+      dropped: built.dropped,
       thirdParty: thirdParty.map((t) => ({ workload: `${t.workload.context}/${t.workload.namespace}/${t.workload.name}`, reason: t.reason })),
       idle: idle.filter((r) => !kept.includes(r)).map((r) => r.repository),
       notes: text === yaml ? built.notes : [],
@@ -239,7 +260,15 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
     io.stdout.write(
       `Wrote ${output}${backup ? ` (the previous file is kept as ${backup})` : ''}: ${n(summary.services, 'service', 'services')} in ${n(summary.projects, 'project', 'projects')} from ${n(summary.serviceRepositories, 'repository', 'repositories')}, ${n(summary.environments.length, 'environment', 'environments')} (${summary.environments.join(', ')})${live ? `; ${live.running} of ${live.services} service × environment pairs found with their commit` : ''}.\n`,
     );
-    for (const s of summary.skipped) io.stdout.write(`  ${c.yellow('!')} skipped ${s.workload} → ${s.repository}: ${Math.round(s.confidence * 100)}% (${s.reason})\n`);
+    // Doubtful mappings, once per workload name (with where), as the wizard asks them.
+    const byName = new Map<string, typeof summary.skipped>();
+    for (const x of summary.skipped) {
+      const key = `${x.workload.split('/').pop()} → ${x.repository}`;
+      byName.set(key, [...(byName.get(key) ?? []), x]);
+    }
+    for (const [key, list] of byName) io.stdout.write(`  ${c.yellow('!')} skipped ${key}: ${Math.round(list[0].confidence * 100)}% (${list[0].reason}); in ${list.map((x) => x.workload.split('/').slice(0, -1).join('/')).join(', ')}\n`);
+    for (const d of built.dropped) io.stdout.write(`  ${c.yellow('!')} left out ${d.service} (${d.repository}): ${d.reason}; set its workload.selector by hand\n`);
+    if (unmatched.length) io.stdout.write(`  ${c.yellow('!')} ${unmatched.length} workload(s) of your own images match no repository: ${unmatched.slice(0, 6).join(', ')}${unmatched.length > 6 ? ', …' : ''}\n`);
     if (summary.thirdParty.length) io.stdout.write(`  ${summary.thirdParty.length} third-party workload(s) left out (their images are not built by ${owner}): ${[...new Set(thirdParty.map((t) => t.workload.name))].slice(0, 8).join(', ')}${thirdParty.length > 8 ? ', …' : ''}\n`);
     if (summary.idle.length) io.stdout.write(`  ${summary.idle.length} selected repositor${summary.idle.length === 1 ? 'y runs' : 'ies run'} nowhere and ${summary.idle.length === 1 ? 'was' : 'were'} left out (--json lists them)\n`);
     for (const note of summary.notes) io.stdout.write(`  ${c.yellow('!')} ${note}\n`);
@@ -279,8 +308,12 @@ Examples:
   $ snap onboard --yes --output /etc/snap/snap.config.yaml
 
 On a terminal, without --yes, it asks for what the flags leave open: the owner, the contexts, the
-repositories (a list you filter by typing: words, lang:go, team:x, topic:x, active:30), the environments,
-doubtful mappings, the Jira keys, and shows the config to write, edit or drop.
+repositories (a list you filter by typing: words or globs such as payments-*, any of which may match,
+and deployed:yes, lang:go, team:x, topic:x, active:30, each of which must; ctrl+u or Esc clears), the
+environments, each doubtful workload once (a searchable list of every repository), third-party
+workloads to claim, repositories that run nowhere to keep, the Jira keys, and shows the config (or the
+change to an existing one) to write, edit or drop. Running it again over a config starts from that
+config.
 Reads GITHUB_TOKEN (or GH_TOKEN, or \`gh auth token\`) and the kubeconfig; tries the config with one
 snapshot; writes nothing until it validates; an existing file is shown as a diff and kept as a .bak copy.
 Ctrl-C writes nothing.`,

@@ -240,10 +240,16 @@ function normalise(
       if (version.from === 'image-tag' && version.key) warn([...keys, 'version', 'key'], 'key is ignored when version.from is "image-tag"');
       const paths = s.paths ? [...new Set(s.paths.map((x) => x.replace(/\/+$/, '')))] : undefined;
       const known = environments.map((e) => e.name);
-      s.environments?.forEach((e, ei) => {
-        if (!known.includes(e)) error([...keys, 'environments', ei], `service "${s.name}" names environment "${e}", which project "${p.name}" does not have`, `its environments: ${known.join(', ')}`);
+      const only = s.environments?.map((entry, ei) => {
+        const e: { name: string; contexts?: string[] } = typeof entry === 'string' ? { name: entry } : entry;
+        const env = environments.find((x) => x.name === e.name);
+        if (!env) error([...keys, 'environments', ei], `service "${s.name}" names environment "${e.name}", which project "${p.name}" does not have`, `its environments: ${known.join(', ')}`);
+        const contexts = env?.targets.map((t) => t.context) ?? [];
+        e.contexts?.forEach((c, ci) => {
+          if (env && !contexts.includes(c)) error([...keys, 'environments', ei, 'contexts', ci], `service "${s.name}" names context "${c}" in environment "${e.name}", which is not one of its targets`, `its contexts: ${contexts.join(', ')}`);
+        });
+        return e.contexts ? { name: e.name, contexts: [...new Set<string>(e.contexts)] } : { name: e.name };
       });
-      const only = s.environments ? [...new Set(s.environments)] : undefined;
       return { name: s.name, repository: s.repository, workload, version, ...(paths ? { paths } : {}), ...(only ? { environments: only } : {}) };
     });
     return { name: p.name, environments, services };

@@ -114,10 +114,20 @@ export const serviceSchema = z
       .optional()
       .describe('Folders or files of the repository this service is built from (a monorepo). Its new commits, tickets and drift count only commits that touch them.'),
     environments: z
-      .array(name)
+      .array(
+        z.union([
+          name,
+          z
+            .strictObject({
+              name: name.describe('The environment.'),
+              contexts: z.array(z.string().min(1)).min(1).describe('The contexts (of that environment\'s targets) the service runs in, when not all of them: one region of two.'),
+            })
+            .describe('An environment on several clusters, of which the service runs in some.'),
+        ]),
+      )
       .min(1)
       .optional()
-      .describe('The environments this service runs in, when not all of its project\'s (a service that runs only in prod). snap looks for it only there: elsewhere it is not missing, it is not meant to run.'),
+      .describe('The environments this service runs in, when not all of its project\'s (a service that runs only in prod), by name, or by name and contexts (only one of two prod regions). snap looks for it only there: elsewhere it is not missing, it is not meant to run.'),
   })
   .describe('One deployable service.');
 

@@ -23,12 +23,16 @@ export interface Service {
   version: { from: 'image-tag' | 'label' | 'annotation'; key?: string };
   /** Folders or files of the repository this service is built from; its commits, tickets and drift count only commits touching them. */
   paths?: string[];
-  /** The environments it runs in, when not all of its project's: it is not looked for elsewhere. */
-  environments?: string[];
+  /** The environments it runs in, when not all of its project's (and in one, its contexts when not all): it is not looked for elsewhere. */
+  environments?: { name: string; contexts?: string[] }[];
 }
 
 /** Whether a service is meant to run in an environment (all of its project's, unless it lists some). */
-export const runsIn = (service: Pick<Service, 'environments'>, environment: string) => !service.environments || service.environments.includes(environment);
+export const runsIn = (service: Pick<Service, 'environments'>, environment: string) => !service.environments || service.environments.some((e) => e.name === environment);
+
+/** Whether a service is meant to run in one cluster (context) of an environment. */
+export const runsInTarget = (service: Pick<Service, 'environments'>, environment: string, context: string) =>
+  !service.environments || service.environments.some((e) => e.name === environment && (!e.contexts || e.contexts.includes(context)));
 
 export interface Project {
   name: string;

@@ -17,19 +17,21 @@ export interface ConfigPlan {
   /** project name → repositories */
   projects: Map<string, string[]>;
   tickets: { jiraProjects: string[]; githubIssues: boolean; hosts?: string[] };
-  /** Every workload discovered: a proposed label selector must match only its own. */
+  /** Every workload discovered: what a service's lookup must not find besides its own. */
   workloads?: DiscoveredWorkload[];
   githubUrl?: string;
   kubeconfig?: string;
-  /** Path of the config's JSON Schema, as the config file should point at it (relative to the config's folder, or absolute). */
+  /** Path of the config's JSON Schema, as the config file should point at it. */
   schema?: string;
 }
 
 export interface BuiltConfig {
   raw: Record<string, unknown>;
   yaml: string;
-  /** Things the user should look at: services missing in an environment, names that differ between environments. */
+  /** Things the user should look at: names that differ between environments, services kept without a workload. */
   notes: string[];
+  /** Services left out because snap run could not tell their workloads from others', with why. */
+  dropped: { service: string; repository: string; reason: string }[];
 }
 
 const DEFAULT_GITHUB = 'https://api.github.com';
@@ -59,105 +61,213 @@ function namespacesFor(target: EnvironmentTarget, byProject: Map<string, Set<str
   return [...new Set(pairs.flatMap(([, ns]) => [...ns]))].sort();
 }
 
+/** How a service finds its workload, as `snap run` reads it (config `workload`). */
+type Lookup = { kind?: string; name?: string; selector?: string; container?: string };
+
+/**
+ * What a lookup finds in one cluster among the listed namespaces, as snap run looks (workload-state.ts):
+ * of its kind, or Deployments first and failing those another kind; by name (and selector), or by
+ * selector alone. A selector is matched against the workload's own labels.
+ */
+function lookupFinds(lookup: Lookup, serviceName: string, context: string, namespaces: readonly string[] | null, all: readonly DiscoveredWorkload[]): DiscoveredWorkload[] {
+  const name = lookup.name ?? (lookup.selector ? undefined : serviceName);
+  const selector = lookup.selector ? parseLabelSelector(lookup.selector) : undefined;
+  const found = all.filter(
+    (w) =>
+      w.context === context &&
+      namespaceListed(namespaces, w.namespace) &&
+      (!lookup.kind || w.kind === lookup.kind) &&
+      (name === undefined || w.name === name) &&
+      (!selector || matchesLabelSelector(selector, w.objectLabels ?? w.labels)),
+  );
+  if (lookup.kind) return found;
+  const deployments = found.filter((w) => w.kind === 'Deployment');
+  return deployments.length ? deployments : found;
+}
+
+/** Label keys a distinguishing selector is made of, most telling first. */
+const SELECTOR_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/part-of', 'app.kubernetes.io/component', 'app', 'k8s-app', 'service', 'team', 'tier'];
+
+/** The service's label-value pairs (own labels) that every one of its workloads carries: selector candidates, telling keys first. */
+function sharedLabels(mine: readonly Mapping[]): string[] {
+  const first = mine[0].workload.objectLabels ?? mine[0].workload.labels;
+  const keys = Object.keys(first).filter((k) => mine.every((m) => (m.workload.objectLabels ?? m.workload.labels)[k] === first[k]) && /^[A-Za-z0-9._/-]+$/.test(first[k]));
+  keys.sort((a, b) => (SELECTOR_KEYS.indexOf(a) + 1 || 99) - (SELECTOR_KEYS.indexOf(b) + 1 || 99) || a.localeCompare(b));
+  return keys.map((k) => `${k}=${first[k]}`);
+}
+
 /**
  * How the service's workloads are found: nothing when every environment names it like the service;
- * `name` when one other name is used everywhere; a label selector shared by all of them and matching
- * no other workload in their namespaces; else the first name, with a note. `kind` when it is not a
- * Deployment; `container` when snap's own choice (chooseContainer) would not pick the application's.
+ * `name` when one other name is used everywhere; a label selector shared by all of them otherwise.
+ * `kind` when it is not a Deployment; `container` when snap's own choice (chooseContainer) would not
+ * pick the application's. Undefined when the names differ and no label names them all.
  */
-function workloadFor(service: { name: string; repository: string }, mine: Mapping[], all: readonly DiscoveredWorkload[], note: (text: string) => void): Record<string, string> {
-  const workload: Record<string, string> = {};
+function lookupFor(service: { name: string; repository: string }, mine: Mapping[]): Lookup | undefined {
+  const lookup: Lookup = {};
   const kinds = [...new Set(mine.map((m) => m.workload.kind))];
-  if (kinds.length === 1 && kinds[0] !== 'Deployment') workload.kind = kinds[0];
+  if (kinds.length === 1 && kinds[0] !== 'Deployment') lookup.kind = kinds[0];
   const names = [...new Set(mine.map((m) => m.workload.name))];
-  if (names.length === 1 && names[0] !== service.name) workload.name = names[0];
+  if (names.length === 1 && names[0] !== service.name) lookup.name = names[0];
   else if (names.length > 1) {
-    const places = new Set(mine.map((m) => `${m.workload.context}/${m.workload.namespace}`));
-    const neighbours = all.filter((w) => places.has(`${w.context}/${w.namespace}`) && !mine.some((m) => m.workload === w));
-    const selector = ['app.kubernetes.io/name', 'app', 'k8s-app', 'app.kubernetes.io/instance']
-      .map((key) => {
-        const values = new Set(mine.map((m) => m.workload.labels[key]));
-        return values.size === 1 && !values.has(undefined as unknown as string) ? `${key}=${mine[0].workload.labels[key]}` : undefined;
-      })
-      .find((s) => s && !neighbours.some((w) => matchesLabelSelector(parseLabelSelector(s!), w.labels)));
-    if (selector) workload.selector = selector;
-    else {
-      workload.name = names[0];
-      note(`the workload is named ${names.join(', ')} in different environments, and no label names all of them alone; using ${names[0]} (set workload.selector)`);
-    }
+    const selector = sharedLabels(mine)[0];
+    if (!selector) return undefined;
+    lookup.selector = selector;
   }
   const main = mainContainer(mine[0].workload);
   const app = mine[0].workload.containers.filter((c) => !c.init);
   if (main && app.length > 1) {
     const chosen = chooseContainer(app, { name: service.name, repository: service.repository, workload: {} }, '').container;
-    if (chosen?.name !== main.name) workload.container = main.name;
+    if (chosen?.name !== main.name) lookup.container = main.name;
   }
-  return workload;
+  return lookup;
 }
 
-/** The config file from the accepted proposals, its YAML (with a schema line for editors), and notes for the user. */
+type RawTarget = { context: string; namespaces?: string[] };
+type RawEnvironment = { name: string; context?: string; namespaces?: string[]; targets?: RawTarget[] };
+const targetsOf = (e: RawEnvironment): RawTarget[] => e.targets ?? [{ context: e.context!, ...(e.namespaces ? { namespaces: e.namespaces } : {}) }];
+const rawEnvironment = (name: string, targets: RawTarget[]): RawEnvironment => (targets.length === 1 ? { name, ...targets[0] } : { name, targets });
+
+interface Planned {
+  project: string;
+  name: string;
+  repository: string;
+  mappings: Mapping[];
+  paths?: string[];
+}
+
+/**
+ * The config file from the accepted proposals, its YAML (with a schema line for editors), notes for
+ * the user, and the services it had to leave out. Every service's lookup is checked the way snap run
+ * will read it: when it would also find another workload (a `worker` of another team in another
+ * namespace of the same list), the environments are written per project with each project's own
+ * namespaces, and failing that a label selector only its workloads carry is added; a service whose
+ * workloads cannot be told apart is left out rather than written wrong.
+ */
 export function buildConfig(plan: ConfigPlan, now = new Date()): BuiltConfig {
   const notes: string[] = [];
+  const dropped: BuiltConfig['dropped'] = [];
   const projectOf = new Map<string, string>();
   for (const [project, repos] of plan.projects) for (const r of repos) projectOf.set(r, project);
   const all = plan.workloads ?? plan.services.flatMap((s) => s.mappings.map((m) => m.workload));
 
-  const environments = plan.environments.map((env) => {
-    const targets = env.targets.map((target) => {
-      const byProject = new Map<string, Set<string>>();
-      for (const s of plan.services) {
-        const project = projectOf.get(s.repository);
-        if (!project) continue;
-        for (const m of s.mappings) if (inTarget(m.workload, target)) byProject.set(project, (byProject.get(project) ?? new Set()).add(m.workload.namespace));
+  // Services with unique names per project, and only the workloads in the environments.
+  const planned: Planned[] = [];
+  for (const [project, repositories] of plan.projects) {
+    const taken = new Set<string>();
+    const unique = (name: string, repository: string) => {
+      let candidate = name;
+      const repoName = serviceNameFor(repository.split('/')[1]);
+      if (taken.has(candidate) && !candidate.startsWith(`${repoName}-`)) candidate = `${repoName}-${name}`.slice(0, 63).replace(/-+$/, '');
+      for (let i = 2; taken.has(candidate); i++) candidate = `${name}-${i}`;
+      taken.add(candidate);
+      return candidate;
+    };
+    for (const repository of repositories) {
+      const mine = plan.services.filter((s) => s.repository === repository);
+      if (mine.length === 0 && plan.kept?.some((r) => r.repository === repository)) {
+        planned.push({ project, name: unique(serviceNameFor(repository.split('/')[1]), repository), repository, mappings: [] });
+        continue;
       }
-      const namespaces = namespacesFor(target, byProject);
-      return { context: target.context, ...(namespaces ? { namespaces } : {}) };
-    });
-    return targets.length === 1 ? { name: env.name, ...targets[0] } : { name: env.name, targets };
-  });
+      for (const s of mine) {
+        const where = s.mappings.filter((m) => plan.environments.some((e) => inEnvironment(m.workload, e)));
+        if (where.length) planned.push({ project, name: unique(s.name, repository), repository, mappings: where, ...(s.paths ? { paths: s.paths } : {}) });
+      }
+    }
+  }
 
-  const projects = [...plan.projects]
-    .map(([project, repositories]) => {
-      const taken = new Set<string>();
-      const unique = (name: string, repository: string) => {
-        let candidate = name;
-        const repoName = serviceNameFor(repository.split('/')[1]);
-        if (taken.has(candidate) && !candidate.startsWith(`${repoName}-`)) candidate = `${repoName}-${name}`.slice(0, 63).replace(/-+$/, '');
-        for (let i = 2; taken.has(candidate); i++) candidate = `${name}-${i}`;
-        taken.add(candidate);
-        return candidate;
-      };
-      const services = repositories.flatMap((repository) => {
-        const mine = plan.services.filter((s) => s.repository === repository);
-        const kept = mine.length === 0 && plan.kept?.some((r) => r.repository === repository);
-        if (kept) {
-          const name = unique(serviceNameFor(repository.split('/')[1]), repository);
-          notes.push(`${project}/${name}: kept without a workload; snap will report it as not found until one runs`);
-          return [{ name, repository }];
-        }
-        return mine.map((s) => {
-          const name = unique(s.name, repository);
-          const inEnvs = s.mappings.filter((m) => plan.environments.some((e) => inEnvironment(m.workload, e)));
-          const where = inEnvs.length ? inEnvs : s.mappings;
-          // Where it runs, when not everywhere: snap then looks for it only there.
-          const present = plan.environments.filter((e) => where.some((m) => inEnvironment(m.workload, e))).map((e) => e.name);
-          const only = present.length && present.length < plan.environments.length ? present : undefined;
-          const workload = workloadFor({ name, repository }, where, all, (text) => notes.push(`${project}/${name}: ${text}`));
+  // Namespaces per target: for all projects at once, or per project.
+  const namespacesOf = (target: EnvironmentTarget, only?: string) => {
+    const byProject = new Map<string, Set<string>>();
+    for (const s of planned) {
+      if (only && s.project !== only) continue;
+      for (const m of s.mappings) if (inTarget(m.workload, target)) byProject.set(s.project, (byProject.get(s.project) ?? new Set()).add(m.workload.namespace));
+    }
+    return namespacesFor(target, byProject);
+  };
+  const shared = plan.environments.map((env) => rawEnvironment(env.name, env.targets.map((t) => ({ context: t.context, ...(namespacesOf(t) ? { namespaces: namespacesOf(t) } : {}) }))));
+  const perProject = new Map(
+    [...plan.projects.keys()].map((project) => [
+      project,
+      plan.environments.map((env, i) =>
+        rawEnvironment(
+          env.name,
+          env.targets.map((t, j) => {
+            const own = namespacesOf(t, project);
+            const fallback = targetsOf(shared[i])[j].namespaces;
+            const namespaces = own ?? fallback;
+            return { context: t.context, ...(namespaces ? { namespaces: namespaces.map((n) => n.replaceAll('{project}', project)) } : {}) };
+          }),
+        ),
+      ),
+    ]),
+  );
+
+  /** The workloads a service's lookup finds besides its own, under a layout of environments. */
+  const strangers = (s: Planned, lookup: Lookup, envs: RawEnvironment[]) => {
+    const out: DiscoveredWorkload[] = [];
+    for (const env of envs) {
+      for (const t of targetsOf(env)) {
+        const namespaces = t.namespaces?.map((n) => n.replaceAll('{project}', s.project)) ?? null;
+        if (!s.mappings.some((m) => m.workload.context === t.context && namespaceListed(namespaces, m.workload.namespace))) continue;
+        for (const w of lookupFinds(lookup, s.name, t.context, namespaces, all)) if (!s.mappings.some((m) => m.workload === w)) out.push(w);
+      }
+    }
+    return out;
+  };
+  const lookups = new Map(planned.filter((s) => s.mappings.length).map((s) => [s, lookupFor(s, s.mappings)]));
+  const collides = (envsFor: (s: Planned) => RawEnvironment[]) => planned.some((s) => lookups.get(s) && strangers(s, lookups.get(s)!, envsFor(s)).length > 0);
+  const byProject = collides(() => shared) && !collides((s) => perProject.get(s.project)!);
+  const envsFor = (s: Planned) => (byProject ? perProject.get(s.project)! : shared);
+
+  const projects = [...plan.projects.keys()]
+    .map((project) => {
+      const services = planned
+        .filter((s) => s.project === project)
+        .flatMap((s) => {
+          if (s.mappings.length === 0) {
+            notes.push(`${project}/${s.name}: kept without a workload; snap will report it as not found until one runs`);
+            return [{ name: s.name, repository: s.repository }];
+          }
+          let lookup = lookups.get(s);
+          if (!lookup) {
+            const names = [...new Set(s.mappings.map((m) => m.workload.name))];
+            dropped.push({ service: `${project}/${s.name}`, repository: s.repository, reason: `its workload is named ${names.join(', ')} in different places and no label names all of them` });
+            return [];
+          }
+          // Another workload found as well: a label only this service's workloads carry.
+          const others = strangers(s, lookup, envsFor(s));
+          if (others.length) {
+            const selector = sharedLabels(s.mappings).find((candidate) => !strangers(s, { ...lookup!, name: lookup!.name ?? s.name, selector: candidate }, envsFor(s)).length);
+            if (!selector) {
+              dropped.push({ service: `${project}/${s.name}`, repository: s.repository, reason: `${others.map((w) => `${w.namespace}/${w.name}`).slice(0, 3).join(', ')} would be found as well, and no label tells them apart` });
+              return [];
+            }
+            lookup = { ...lookup, name: lookup.name ?? s.name, selector };
+          }
+          // Where it runs, when not everywhere: environments, and in one on several clusters, the contexts.
+          const placed = plan.environments.map((env) => {
+            const contexts = env.targets.filter((t) => s.mappings.some((m) => inTarget(m.workload, t))).map((t) => t.context);
+            return { name: env.name, contexts, all: contexts.length === env.targets.length };
+          });
+          const present = placed.filter((p) => p.contexts.length);
+          const environments = present.length === plan.environments.length && present.every((p) => p.all) ? undefined : present.map((p) => (p.all ? p.name : { name: p.name, contexts: p.contexts }));
           const version = proposeVersion(
-            where.map((m) => m.workload),
-            workload.container,
+            s.mappings.map((m) => m.workload),
+            lookup.container,
           );
-          return {
-            name,
-            repository,
-            ...(Object.keys(workload).length ? { workload } : {}),
-            ...(version.from !== 'image-tag' ? { version: { from: version.from, key: version.key } } : {}),
-            ...(s.paths ? { paths: s.paths } : {}),
-            ...(only ? { environments: only } : {}),
-          };
+          const workload = Object.fromEntries(Object.entries(lookup).filter(([, v]) => v !== undefined));
+          return [
+            {
+              name: s.name,
+              repository: s.repository,
+              ...(Object.keys(workload).length ? { workload } : {}),
+              ...(version.from !== 'image-tag' ? { version: { from: version.from, key: version.key } } : {}),
+              ...(s.paths ? { paths: s.paths } : {}),
+              ...(environments ? { environments } : {}),
+            },
+          ];
         });
-      });
-      return { name: project, services };
+      return { name: project, ...(byProject ? { environments: perProject.get(project) } : {}), services };
     })
     .filter((p) => p.services.length > 0);
 
@@ -170,16 +280,14 @@ export function buildConfig(plan: ConfigPlan, now = new Date()): BuiltConfig {
       githubIssues: plan.tickets.githubIssues,
       ...(plan.tickets.hosts?.length ? { hosts: plan.tickets.hosts } : {}),
     },
-    environments,
+    ...(byProject ? {} : { environments: shared }),
     projects,
   };
+  if (byProject) notes.push('workloads of the same name run in several projects\' namespaces, so each project lists its own namespaces (projects[].environments)');
   const header = [
     ...(plan.schema ? [`# yaml-language-server: $schema=${plan.schema}`] : []),
     `# snap configuration, written by \`snap onboard\` on ${now.toISOString().slice(0, 10)}.`,
     '# Check it with `snap config validate`; every key is described in the README and in the JSON Schema above.',
   ].join('\n');
-  return { raw, yaml: `${header}\n${stringify(raw)}`, notes };
+  return { raw, yaml: `${header}\n${stringify(raw)}`, notes, dropped };
 }
-
-
-

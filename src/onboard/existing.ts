@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+import { parse, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { parseConfig } from '../config/load.js';
 import type { EnvironmentProposal } from './types.js';
 
@@ -18,7 +18,7 @@ export interface ExistingConfig {
   environments: EnvironmentProposal[];
 }
 
-type RawService = { name: string; repository: string } & Record<string, unknown>;
+export type RawService = { name: string; repository: string } & Record<string, unknown>;
 type RawProject = { name: string; services: RawService[] } & Record<string, unknown>;
 type RawEnvironment = { name: string; context?: string; namespaces?: string[]; targets?: { context: string; namespaces?: string[] }[] };
 
@@ -39,51 +39,68 @@ export async function readExisting(file: string): Promise<{ existing?: ExistingC
 }
 
 /**
- * The new config on top of the existing one: the existing file's keys, environments and services
- * stay as written (with the user's edits); services found now and not in it are added to their
- * project; services of repositories the user deselected (`dropped`) go. Ticket keys and hosts are
- * the union. Returns the merged data and what was kept and added, for the summary.
+ * The new config on top of the existing one, edited in place in the file's YAML (its comments, key
+ * order and layout kept): the existing file's keys, environments and services stay as written (with
+ * the user's edits); services found now and not in it are added to their project; services of
+ * repositories the user deselected (`dropped`) go. Ticket keys and hosts are the union. `finds` says
+ * whether a service of the file finds a workload now: one that does not, beside a service added for
+ * the same repository, is named in `notes` (a rename by hand without `workload.name`). Returns the text,
+ * its data, and what was kept, added and removed, for the summary.
  */
-export function mergeWithExisting(existing: ExistingConfig, fresh: Record<string, unknown>, dropped: ReadonlySet<string>): { raw: Record<string, unknown>; kept: number; added: string[]; removed: string[] } {
-  const raw: Record<string, unknown> = { ...fresh, ...existing.raw };
-  const before = structuredClone((existing.raw.projects ?? []) as RawProject[]);
+export function mergeWithExisting(
+  existing: ExistingConfig,
+  fresh: Record<string, unknown>,
+  dropped: ReadonlySet<string>,
+  finds: (service: RawService) => boolean = () => true,
+): { text: string; raw: Record<string, unknown>; kept: number; added: string[]; removed: string[]; notes: string[] } {
+  const doc = parseDocument(existing.text);
   const removed: string[] = [];
-  const projects = before
-    .map((p) => ({
-      ...p,
-      services: p.services.filter((s) => {
-        const drop = dropped.has(s.repository);
-        if (drop) removed.push(`${p.name}/${s.name}`);
-        return !drop;
-      }),
-    }))
-    .filter((p) => p.services.length > 0);
+  const projectsNode = doc.get('projects') as YAMLSeq<YAMLMap>;
+  for (let pi = projectsNode.items.length - 1; pi >= 0; pi--) {
+    const project = projectsNode.items[pi];
+    const services = project.get('services') as YAMLSeq<YAMLMap>;
+    for (let si = services.items.length - 1; si >= 0; si--) {
+      const service = services.items[si];
+      if (dropped.has(String(service.get('repository')))) {
+        removed.unshift(`${project.get('name')}/${service.get('name')}`);
+        services.items.splice(si, 1);
+      }
+    }
+    if (services.items.length === 0) projectsNode.items.splice(pi, 1);
+  }
+  const projects = () => (doc.toJS().projects ?? []) as RawProject[];
   // The same service: the same repository, and the same name or the same workload (a service the user renamed).
   const workloadOf = (s: RawService) => {
     const w = (s.workload ?? {}) as { name?: string; selector?: string };
     return w.selector ?? w.name ?? s.name;
   };
-  const has = (s: RawService) => projects.some((p) => p.services.some((x) => x.repository === s.repository && (x.name === s.name || workloadOf(x) === workloadOf(s))));
+  const has = (s: RawService) => projects().some((p) => p.services.some((x) => x.repository === s.repository && (x.name === s.name || workloadOf(x) === workloadOf(s))));
   const added: string[] = [];
+  const notes: string[] = [];
   for (const project of (fresh.projects ?? []) as RawProject[]) {
     for (const service of project.services) {
       if (has(service)) continue;
       // Into the project that already holds this repository's services, else the proposed one.
-      const home = projects.find((p) => p.services.some((x) => x.repository === service.repository)) ?? projects.find((p) => p.name === project.name);
+      const list = projects();
+      const homeIndex = list.findIndex((p) => p.services.some((x) => x.repository === service.repository));
+      const index = homeIndex >= 0 ? homeIndex : list.findIndex((p) => p.name === project.name);
+      const home = index >= 0 ? list[index] : undefined;
       let name = service.name;
       for (let i = 2; home?.services.some((x) => x.name === name); i++) name = `${service.name}-${i}`;
-      if (home) home.services.push({ ...service, name });
-      else projects.push({ name: project.name, services: [{ ...service, name }] });
+      const lost = home?.services.filter((x) => x.repository === service.repository && !finds(x)) ?? [];
+      for (const x of lost) notes.push(`${home!.name}/${x.name} (${x.repository}) finds no workload now, and ${name} was added for the same repository: if ${x.name} is ${name} renamed, set its workload.name and delete ${name}`);
+      if (home) (projectsNode.items[index].get('services') as YAMLSeq).add(doc.createNode({ ...service, name }));
+      else projectsNode.add(doc.createNode({ name: project.name, services: [{ ...service, name }] }));
       added.push(`${home?.name ?? project.name}/${name}`);
     }
   }
-  raw.projects = projects;
-  const oldTickets = (existing.raw.tickets ?? {}) as { jiraProjects?: string[]; hosts?: string[]; githubIssues?: boolean };
-  const newTickets = (fresh.tickets ?? {}) as { jiraProjects?: string[]; hosts?: string[]; githubIssues?: boolean };
-  const union = (a?: string[], b?: string[]) => [...new Set([...(a ?? []), ...(b ?? [])])];
-  const jiraProjects = union(oldTickets.jiraProjects, newTickets.jiraProjects);
-  const hosts = union(oldTickets.hosts, newTickets.hosts);
-  raw.tickets = { ...newTickets, ...oldTickets, ...(jiraProjects.length ? { jiraProjects } : {}), ...(hosts.length ? { hosts } : {}) };
-  const kept = projects.reduce((n, p) => n + p.services.length, 0) - added.length;
-  return { raw, kept, added, removed };
+  const oldTickets = (existing.raw.tickets ?? {}) as { jiraProjects?: string[]; hosts?: string[] };
+  const newTickets = (fresh.tickets ?? {}) as { jiraProjects?: string[]; hosts?: string[] };
+  for (const key of ['jiraProjects', 'hosts'] as const) {
+    const union = [...new Set([...(oldTickets[key] ?? []), ...(newTickets[key] ?? [])])];
+    if (union.length > (oldTickets[key]?.length ?? 0)) doc.setIn(['tickets', key], doc.createNode(union));
+  }
+  const raw = doc.toJS() as Record<string, unknown>;
+  const kept = projects().reduce((n, p) => n + p.services.length, 0) - added.length;
+  return { text: doc.toString(), raw, kept, added, removed, notes };
 }

@@ -52,7 +52,7 @@ export interface Survey {
   mappings: Mapping[];
   thirdParty: ThirdPartyWorkload[];
   unmatched: DiscoveredWorkload[];
-  /** Repositories some workload runs (by a mapping sure enough to be taken): the "deployed" mark. */
+  /** Repositories some workload runs or may run (a doubtful mapping's guess and its near ties): the "deployed" mark. */
   deployed: Set<string>;
 }
 
@@ -62,7 +62,13 @@ export interface Survey {
  */
 export function survey(discovery: Discovery): Survey {
   const result = mapWorkloads(discovery.repos, discovery.workloads, discovery.owner);
-  return { ...result, deployed: new Set(result.mappings.filter((m) => m.confidence >= ACCEPT_AT).map((m) => m.repository)) };
+  // Marked deployed: what a workload surely runs, and what a doubtful one may run (its guess and those as likely).
+  const deployed = new Set<string>();
+  for (const m of result.mappings) {
+    deployed.add(m.repository);
+    if (m.confidence < ACCEPT_AT) for (const a of m.alternatives ?? []) if (a.confidence >= m.confidence - 0.05) deployed.add(a.repository);
+  }
+  return { ...result, deployed };
 }
 
 export interface Proposal {

@@ -25,7 +25,10 @@ export interface DiscoveredWorkload {
   namespace: string;
   kind: WorkloadKind;
   name: string;
+  /** The workload's own labels and its pod template's, merged: what names it. */
   labels: Record<string, string>;
+  /** The workload's own labels only: what a `workload.selector` is matched against. */
+  objectLabels?: Record<string, string>;
   /** Pod-template annotations (where a commit SHA may be kept). */
   annotations: Record<string, string>;
   /** The pod template's containers; `init` for init containers. */

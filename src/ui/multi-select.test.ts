@@ -103,7 +103,8 @@ describe('filterable multi-select', () => {
     expect(getScreen()).toContain('(2 of 7 shown, 0 selected) filter: *-api');
     expect(getScreen()).toContain('deployed:yes|no (every key, any of its values)');
     expect(getScreen()).toContain('ctrl+u/esc clear filter');
-    expect(getScreen()).toMatch(/❯ {3}◯ payments-api ● deployed\n {4}◯ search-api ● deployed\n/);
+    // Each alone in its group: no group line, so not indented under one.
+    expect(getScreen()).toMatch(/❯ ◯ payments-api ● deployed\n {2}◯ search-api ● deployed\n/);
     events.keypress({ name: 'a', ctrl: true });
     events.keypress({ name: 'u', ctrl: true });
     events.type('payments-*');
@@ -147,5 +148,17 @@ describe('filterable multi-select', () => {
     expect(getScreen()).toContain('(5 of 7 shown, 1 selected)');
     events.keypress('enter');
     await expect(answer).resolves.toEqual(['payments-web']);
+  });
+
+  it('takes a space typed after a comma as part of the filter, not as a selection', async () => {
+    const { answer, events, getScreen } = await render(multiSelect, { message: 'Repositories', items });
+    events.type('search,');
+    events.keypress('space');
+    events.type('worker');
+    expect(getScreen()).toContain('(3 of 7 shown, 0 selected) filter: search, worker');
+    events.keypress('space');
+    expect(getScreen()).toContain('1 selected');
+    events.keypress('enter');
+    await expect(answer).resolves.toHaveLength(1);
   });
 });

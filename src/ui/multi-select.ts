@@ -25,7 +25,7 @@ export interface MultiSelectConfig<T> {
   filterHelp?: string;
 }
 
-type Row<T> = { kind: 'group'; group: string; members: MultiSelectItem<T>[] } | { kind: 'item'; item: MultiSelectItem<T> };
+type Row<T> = { kind: 'group'; group: string; members: MultiSelectItem<T>[] } | { kind: 'item'; item: MultiSelectItem<T>; indented: boolean };
 
 /** A shell-style glob (`payments-*`, `*-api`, `svc-?`) against a whole name, case-insensitive. */
 function globMatches(name: string, glob: string): boolean {
@@ -82,7 +82,8 @@ function rowsFor<T>(items: MultiSelectItem<T>[], filter: string): Row<T>[] {
   const rows: Row<T>[] = [];
   for (const [group, members] of groups) {
     if (group && members.length > 1) rows.push({ kind: 'group', group, members });
-    for (const item of members) rows.push({ kind: 'item', item });
+    // Indented only under a group line that is shown.
+    for (const item of members) rows.push({ kind: 'item', item, indented: Boolean(group) && members.length > 1 });
   }
   return rows;
 }
@@ -133,6 +134,9 @@ export const multiSelect = createPrompt(<T>(config: MultiSelectConfig<T>, done: 
       done(config.items.filter((i) => checked.has(i)).map((i) => i.value));
     } else if (isUpKey(key) || isDownKey(key)) {
       if (rows.length) setActive((current + (isUpKey(key) ? -1 : 1) + rows.length) % rows.length);
+    } else if (isSpaceKey(key) && /,\s*$/.test(filter)) {
+      // A space after a comma is part of the filter (`deployed:yes, payments`), not a selection.
+      setFilter(`${filter} `);
     } else if (isSpaceKey(key)) {
       rl.clearLine(0);
       const row = rows[current];
@@ -168,7 +172,7 @@ export const multiSelect = createPrompt(<T>(config: MultiSelectConfig<T>, done: 
       }
       const box = checked.has(row.item) ? '◉' : '◯';
       const deployed = row.item.facets?.deployed ? ` ${theme.style.highlight('●')} deployed` : '';
-      const line = `${cursor} ${row.item.group ? '  ' : ''}${box} ${row.item.name}${deployed}${row.item.hint ? `  ${theme.style.help(row.item.hint)}` : ''}`;
+      const line = `${cursor} ${row.indented ? '  ' : ''}${box} ${row.item.name}${deployed}${row.item.hint ? `  ${theme.style.help(row.item.hint)}` : ''}`;
       return isActive ? theme.style.highlight(line) : line;
     },
   });

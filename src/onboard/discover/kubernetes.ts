@@ -41,6 +41,7 @@ function workloadOf(context: string, kind: WorkloadKind, object: KubeObject, tem
     kind,
     name: o.metadata?.name ?? '',
     labels: { ...(o.metadata?.labels ?? {}), ...(template?.metadata?.labels ?? {}) },
+    objectLabels: { ...(o.metadata?.labels ?? {}) },
     annotations: { ...(o.metadata?.annotations ?? {}), ...(template?.metadata?.annotations ?? {}) },
     containers: (template?.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image ?? '' })),
     replicas: kind === 'DaemonSet' || kind === 'CronJob' ? 1 : (o.spec?.replicas ?? 1),

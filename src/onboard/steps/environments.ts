@@ -8,16 +8,28 @@ export function environmentYaml(envs: readonly EnvironmentProposal[]): string {
   return stringify(envs.map((e) => (e.targets.length === 1 ? { name: e.name, context: e.targets[0].context, ...(e.targets[0].namespaces ? { namespaces: e.targets[0].namespaces } : {}) } : { name: e.name, targets: e.targets.map((t) => ({ context: t.context, ...(t.namespaces ? { namespaces: t.namespaces } : {}) })) })));
 }
 
-/** Reads the edited list back; throws an Error naming what is wrong. */
-function readEnvironments(text: string): EnvironmentProposal[] {
+/** The comment above the list in the editor: what it is and how it is read. */
+const EDIT_HELP = `# The environments, in promotion order (dev before prod). Rename, reorder, remove, or change their
+# context (a kube context of your kubeconfig) and namespaces (leave namespaces out to read them all).
+# An environment on several clusters: "targets:" with a context (and namespaces) each. Lines starting
+# with # are ignored. Save and close the editor to go on.
+`;
+
+/** Reads the edited list back; throws an Error naming what is wrong (a context the kubeconfig lacks too). */
+function readEnvironments(text: string, contexts?: readonly string[]): EnvironmentProposal[] {
   const edited = parse(text) as { name?: unknown; context?: unknown; namespaces?: unknown; targets?: unknown }[];
   if (!Array.isArray(edited)) throw new Error('expected a list of environments');
   const target = (t: { context?: unknown; namespaces?: unknown }): EnvironmentTarget => {
     if (typeof t?.context !== 'string') throw new Error('each environment (or target) needs a context');
+    if (contexts && !contexts.includes(t.context)) throw new Error(`context "${t.context}" is not in the kubeconfig (its contexts: ${contexts.join(', ')})`);
     return { context: t.context, namespaces: Array.isArray(t.namespaces) ? (t.namespaces as string[]) : null };
   };
+  if (edited.length === 0) throw new Error('the list is empty: snap needs at least one environment');
+  const names = new Set<string>();
   return edited.map((e) => {
     if (typeof e?.name !== 'string') throw new Error('each environment needs a name');
+    if (names.has(e.name)) throw new Error(`environment "${e.name}" is listed twice (several clusters go under one name as targets)`);
+    names.add(e.name);
     const targets = Array.isArray(e.targets) ? (e.targets as { context?: unknown; namespaces?: unknown }[]).map(target) : [target(e)];
     return { name: e.name, targets, reason: 'edited' };
   });
@@ -32,7 +44,7 @@ export function describeEnvironments(envs: readonly EnvironmentProposal[]): stri
  * Environments: --env flags (the same name twice makes two targets: two prod regions), else the
  * proposals, confirmed or edited (rename, reorder, change) as YAML.
  */
-export async function chooseEnvironments(proposals: EnvironmentProposal[], flags: string[] | undefined, prompts: Prompts | undefined, say: (text: string) => void): Promise<EnvironmentProposal[]> {
+export async function chooseEnvironments(proposals: EnvironmentProposal[], flags: string[] | undefined, prompts: Prompts | undefined, say: (text: string) => void, contexts?: readonly string[]): Promise<EnvironmentProposal[]> {
   if (flags?.length) {
     const envs: EnvironmentProposal[] = [];
     for (const flag of flags) {
@@ -45,21 +57,27 @@ export async function chooseEnvironments(proposals: EnvironmentProposal[], flags
   }
   if (!prompts) return proposals;
   let current = proposals;
+  // A rejected edit: the user's text, reopened with the problem above it.
+  let draft: string | undefined;
   for (;;) {
-    say(`Environments, in promotion order:\n${describeEnvironments(current)}`);
-    const action = await prompts.select({
-      message: 'Use these environments?',
-      choices: [
-        { name: 'Yes', value: 'yes' },
-        { name: 'Edit them (rename, reorder, change contexts or namespaces)', value: 'edit' },
-      ],
-    });
+    if (!draft) say(`Environments, in promotion order:\n${describeEnvironments(current)}`);
+    const action = draft
+      ? 'edit'
+      : await prompts.select({
+          message: 'Use these environments?',
+          choices: [
+            { name: 'Yes', value: 'yes' },
+            { name: 'Edit them (rename, reorder, change contexts or namespaces)', value: 'edit' },
+          ],
+        });
     if (action === 'yes') return current;
-    const text = await prompts.editor({ message: 'Edit the environments', default: environmentYaml(current), postfix: '.yaml' });
+    const text = await prompts.editor({ message: 'Edit the environments', default: draft ?? `${EDIT_HELP}${environmentYaml(current)}`, postfix: '.yaml' });
     try {
-      current = readEnvironments(text);
+      current = readEnvironments(text, contexts);
+      draft = undefined;
     } catch (error) {
-      say(`That did not read as a list of environments: ${(error as Error).message}. Try again.`);
+      say(`That did not read as a list of environments: ${(error as Error).message}. It opens again with the problem at the top.`);
+      draft = `# ✖ ${(error as Error).message}\n${text.replace(/^# ✖ .*\n/, '')}`;
     }
   }
 }

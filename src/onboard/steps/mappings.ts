@@ -1,7 +1,8 @@
 import { filterChoices, type Choice, type Prompts } from '../../ui/prompts.js';
 import { ACCEPT_AT, mainContainer, withoutEnvironment } from '../propose/mapping.js';
 import { parseImageReference } from '../propose/images.js';
-import { workloadId, type DiscoveredRepo, type Mapping, type ThirdPartyWorkload } from '../types.js';
+import { isMetaRepository } from '../propose/services.js';
+import type { DiscoveredRepo, Mapping, ThirdPartyWorkload } from '../types.js';
 
 export { ACCEPT_AT };
 
@@ -32,7 +33,7 @@ export function repositoryChoices(question: Mapping, repos: readonly DiscoveredR
   const scored = [...(question.repository ? [{ repository: question.repository, confidence: question.confidence }] : []), ...(question.alternatives ?? [])];
   const seen = new Set(scored.map((s) => s.repository));
   const typed = term?.trim().toLowerCase() ?? '';
-  const rest = repos.filter((r) => !seen.has(r.repository) && ((!r.archived && !r.fork) || r.name.toLowerCase() === typed || r.repository.toLowerCase() === typed));
+  const rest = repos.filter((r) => !seen.has(r.repository) && !isMetaRepository(r) && ((!r.archived && !r.fork) || r.name.toLowerCase() === typed || r.repository.toLowerCase() === typed));
   const choices: Choice<string>[] = [
     ...scored.map((s) => ({ name: `${s.repository}  ${Math.round(s.confidence * 100)}%`, value: s.repository })),
     ...rest.map((r) => ({ name: `${r.repository}${r.archived ? '  (archived)' : r.fork ? '  (fork)' : ''}`, value: r.repository })),
@@ -111,18 +112,24 @@ export async function reviewMappings(mappings: readonly Mapping[], thirdParty: r
         ],
       });
       if (action === 'choose') {
+        // One line per workload name and image, for all the environments it runs in.
+        const groups = new Map<string, ThirdPartyWorkload[]>();
+        for (const t of thirdParty) {
+          const key = `${withoutEnvironment(t.workload.name)} ${mainContainer(t.workload)?.image.split(/[:@]/)[0] ?? ''}`;
+          groups.set(key, [...(groups.get(key) ?? []), t]);
+        }
         const ours = await prompts.multiSelect({
           message: 'Which of these does your organisation build?',
-          items: thirdParty.map((t) => ({ value: t, name: workloadId(t.workload), hint: t.reason })),
+          items: [...groups.values()].map((list) => ({ value: list, name: `${list[0].workload.kind} ${list[0].workload.name}`, hint: `${list[0].reason}; in ${list.length} place${list.length === 1 ? '' : 's'}` })),
           filterHelp: 'type to filter',
         });
-        for (const t of ours) {
-          const guess: Mapping = { repository: '', workload: t.workload, confidence: 0, reason: t.reason };
+        for (const list of ours) {
+          const guess: Mapping = { repository: '', workload: list[0].workload, confidence: 0, reason: list[0].reason };
           const choice = await prompts.search<string>({
-            message: `${t.workload.kind} ${workloadId(t.workload)} runs which repository?`,
+            message: `${list[0].workload.kind} ${list[0].workload.name} (${list.map((t) => `${t.workload.context}/${t.workload.namespace}`).slice(0, 3).join(', ')}) runs which repository?`,
             source: (term) => repositoryChoices(guess, repos, term),
           });
-          if (choice !== SKIP) claimed.push({ ...guess, repository: choice, confidence: 1, reason: 'chosen (its image looked third-party)' });
+          if (choice !== SKIP) for (const t of list) claimed.push({ ...guess, workload: t.workload, repository: choice, confidence: 1, reason: 'chosen (its image looked third-party)' });
         }
       }
     }

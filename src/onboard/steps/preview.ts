@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../config/load.js';
-import { formatIssue } from '../../config/types.js';
+import { formatIssue, type ConfigIssue } from '../../config/types.js';
 import type { SnapshotWarning } from '../../core/snapshot-schema.js';
 import { lineDiff } from '../../ui/diff.js';
 import type { Prompts } from '../../ui/prompts.js';
@@ -38,9 +38,15 @@ export async function checkLive(yaml: string, file: string, githubToken: string,
 /** The first line of the comment block put above a rejected edit. */
 const PROBLEMS_HEADER = '# ✖ snap did not take this text. Fix what is listed below, save and close the editor (these lines are ignored):';
 
-/** The user's text with the validation errors as comments at the top (an earlier block of them replaced). */
-export function withProblems(text: string, problems: readonly string[]): string {
-  return `${PROBLEMS_HEADER}\n${problems.map((p) => `#   ${p.replace(/\n/g, ' ')}`).join('\n')}\n${withoutProblems(text)}`;
+/**
+ * The user's text with the validation errors as comments at the top (an earlier block of them
+ * replaced). Each problem names its line in the text as reopened (below the comments), not in a file
+ * that is not written yet.
+ */
+export function withProblems(text: string, problems: readonly ConfigIssue[]): string {
+  const shift = problems.length + 1;
+  const lines = problems.map((p) => `#   ${p.line ? `line ${p.line + shift}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.message}${p.hint ? ` (${p.hint})` : ''}`.replace(/\n/g, ' '));
+  return `${PROBLEMS_HEADER}\n${lines.join('\n')}\n${withoutProblems(text)}`;
 }
 
 /** The text without a comment block withProblems added. */
@@ -71,22 +77,23 @@ export async function previewConfig(yaml: string, file: string, prompts: Prompts
   for (;;) {
     if (options.before !== undefined) say(options.before === text ? `\n${file} would not change.` : `\nChanges to ${file}:\n${lineDiff(options.before, text)}`);
     else say(`\n${text}`);
+    // After a rejected edit, Enter goes back to it: writing the last valid text would drop the user's other edits.
     const action = await prompts.select({
       message: `Write ${file}?`,
       choices: [
-        { name: draft ? 'Write it (the last text that validated)' : 'Write it', value: 'write' },
+        { name: draft ? 'Write the last text that validated (your edit is not in it)' : 'Write it', value: 'write' },
         { name: draft ? 'Edit it again (your text, with its problems marked at the top)' : 'Edit it first (in $EDITOR)', value: 'edit' },
         { name: 'Stop without writing', value: 'stop' },
       ],
+      ...(draft ? { default: 'edit' } : {}),
     });
     if (action === 'stop') return undefined;
     if (action === 'write') return text;
     const edited = withoutProblems(await prompts.editor({ message: 'Edit the config', default: draft ?? text, postfix: '.yaml' }));
     const check = parseConfig(edited, file, { env });
     if (check.errors.length) {
-      const problems = check.errors.map(formatIssue);
-      say(`The edited config has problems:\n${problems.map((p) => `  ${p}`).join('\n')}\nIt was not taken; "Edit it again" reopens your text with these marked.`);
-      draft = withProblems(edited, problems);
+      say(`The edited config has problems:\n${check.errors.map((p) => `  ${p.line ? `line ${p.line}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('\n')}\nIt was not taken; "Edit it again" reopens your text with these marked.`);
+      draft = withProblems(edited, check.errors);
     } else {
       text = edited;
       draft = undefined;

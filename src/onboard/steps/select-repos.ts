@@ -2,6 +2,7 @@ import { usageError } from '../../errors.js';
 import type { Prompts } from '../../ui/prompts.js';
 import { matchesGlob } from '../plan.js';
 import { prefixOf } from '../propose/projects.js';
+import { isMetaRepository } from '../propose/services.js';
 import type { DiscoveredRepo } from '../types.js';
 
 const DAY = 86_400_000;
@@ -26,6 +27,8 @@ export async function selectRepositories(
     if (selected.length === 0) throw usageError(`no repository matches ${globs.join(', ') || 'the filters'}`, 'check --repos (globs such as "payments-*"), --include-archived, --include-forks');
     return selected;
   }
+  // GitHub's own repositories (.github) hold no service: not offered.
+  repos = repos.filter((r) => !isMetaRepository(r));
   const groups = new Map<string, number>();
   for (const r of repos) groups.set(prefixOf(r.name), (groups.get(prefixOf(r.name)) ?? 0) + 1);
   const chosen = await prompts.multiSelect({

@@ -57,17 +57,18 @@ describe('onboarding steps', () => {
     ]);
     expect(await chooseEnvironments(proposals, undefined, scriptedPrompts(['yes']), quiet)).toBe(proposals);
     const said: string[] = [];
-    const edited = await chooseEnvironments(
-      proposals,
-      undefined,
-      scriptedPrompts(['edit', 'not: [a list', 'edit', '- name: qa\n  context: np\n- name: live\n  targets:\n    - context: prod-eu\n    - context: prod-us\n      namespaces: [shop]\n', 'yes']),
-      (t) => said.push(t),
-    );
+    const opened: string[] = [];
+    const scripted = scriptedPrompts(['edit', 'not: [a list', '- name: qa\n  context: npp\n', '- name: qa\n  context: np\n- name: live\n  targets:\n    - context: prod-eu\n    - context: prod-us\n      namespaces: [shop]\n', 'yes']);
+    const prompts = { ...scripted, editor: async (o: { message: string; default: string }) => (opened.push(o.default), scripted.editor(o)) };
+    const edited = await chooseEnvironments(proposals, undefined, prompts, (t) => said.push(t), ['np', 'prod-eu', 'prod-us']);
     expect(edited).toEqual([
       { name: 'qa', targets: [{ context: 'np', namespaces: null }], reason: 'edited' },
       { name: 'live', targets: [{ context: 'prod-eu', namespaces: null }, { context: 'prod-us', namespaces: ['shop'] }], reason: 'edited' },
     ]);
     expect(said.some((t) => /did not read as a list of environments/.test(t))).toBe(true);
+    // The editor opens with a word on what the list is; a mistake reopens the user's text with the problem above it.
+    expect(opened[0]).toMatch(/^# The environments, in promotion order/);
+    expect(opened[2]).toBe('# ✖ context "npp" is not in the kubeconfig (its contexts: np, prod-eu, prod-us)\n- name: qa\n  context: npp\n');
   });
 
   it('mappings: sure ones are taken; a doubtful workload name is asked once for all its environments, in a list of every repository, best first', async () => {

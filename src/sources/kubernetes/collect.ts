@@ -1,4 +1,4 @@
-import { runsIn, type Config } from '../../config/types.js';
+import { runsIn, runsInTarget, type Config } from '../../config/types.js';
 import type { ClusterState, EnvironmentState, SnapshotWarning } from '../../core/snapshot-schema.js';
 import { mapLimit } from '../../util/pool.js';
 import { noObjects, type ClusterPlan, type ClusterRead } from './read-cluster.js';
@@ -184,7 +184,7 @@ export async function collectKubernetes(config: Config, progress: KubernetesProg
       for (const service of project.services) {
         // A service meant to run elsewhere only is not looked for here.
         if (!runsIn(service, environment.name)) continue;
-        const states = perTarget.map(({ target, index }) => {
+        const states = perTarget.filter(({ target }) => runsInTarget(service, environment.name, target.context)).map(({ target, index }) => {
           if (!index) return { context: target.context, state: { repository: service.repository, status: 'unknown' as const }, warnings: [] };
           const result = serviceState(index, { project: project.name, environment: { ...environment, ...target }, service });
           return { context: target.context, ...result };
