@@ -21,9 +21,9 @@ import path from 'node:path';
 /** Onboarding's proposals on the cases real organisations showed (one test per defect kind). */
 
 /** The config `--yes` would write for these repositories and workloads (all repositories selected). */
-function yesConfig(repos: DiscoveredRepo[], workloads: DiscoveredWorkload[]) {
+async function yesConfig(repos: DiscoveredRepo[], workloads: DiscoveredWorkload[]) {
   const discovery: Discovery = { owner: 'acme', repos, clusters: [], workloads };
-  const found = survey(discovery);
+  const found = await survey(discovery);
   const selected = repos.filter((r) => !r.archived && !r.fork);
   const proposal = propose(discovery, found, selected);
   const services = proposeServices(
@@ -43,19 +43,19 @@ function yesConfig(repos: DiscoveredRepo[], workloads: DiscoveredWorkload[]) {
 }
 
 describe('repositories that are not services', () => {
-  it('a .github repository is never a service, and names the config cannot take are written as it can', () => {
+  it('a .github repository is never a service, and names the config cannot take are written as it can', async () => {
     const repos = [repo('.github'), repo('.github-private'), repo('PaymentsUI'), repo('payments_service')];
     const workloads = [wl('prod', 'payments', 'payments-ui', 'registry.acme.internal/payments/paymentsui:1.0.0'), wl('prod', 'payments', 'payments-service', 'registry.acme.internal/payments/payments_service:1.0.0')];
-    const { built, errors, proposal } = yesConfig(repos, workloads);
+    const { built, errors, proposal } = await yesConfig(repos, workloads);
     expect(errors).toEqual([]);
     expect(proposal.meta.map((r) => r.name)).toEqual(['.github', '.github-private']);
     const services = (built.raw.projects as { name: string; services: { name: string; repository: string }[] }[]).flatMap((p) => p.services.map((s) => `${p.name}/${s.name}=${s.repository}`));
     expect(services).toEqual(['payments/payments-ui=acme/PaymentsUI', 'payments/payments-service=acme/payments_service']);
   });
 
-  it('repositories no workload runs are listed as such and left out', () => {
+  it('repositories no workload runs are listed as such and left out', async () => {
     const repos = [repo('shop-api'), repo('go-commons'), repo('terraform-aws'), repo('docs')];
-    const { proposal, built } = yesConfig(repos, [wl('prod', 'shop', 'shop-api', 'ghcr.io/acme/shop-api:1.0.0')]);
+    const { proposal, built } = await yesConfig(repos, [wl('prod', 'shop', 'shop-api', 'ghcr.io/acme/shop-api:1.0.0')]);
     expect(proposal.idle.map((r) => r.name)).toEqual(['go-commons', 'terraform-aws', 'docs']);
     expect((built.raw.projects as { services: unknown[] }[]).flatMap((p) => p.services)).toHaveLength(1);
   });
@@ -103,7 +103,7 @@ describe('environments from names', () => {
 });
 
 describe('several services per repository', () => {
-  it('every workload a repository builds is a service (a monorepo with folders, a web and a worker, an api and its canary)', () => {
+  it('every workload a repository builds is a service (a monorepo with folders, a web and a worker, an api and its canary)', async () => {
     const platform = repo('platform', { folders: ['services', 'services/auth', 'services/gateway', 'services/audit', 'docs'] });
     const repos = [platform, repo('billing-v2'), repo('shop-api')];
     const workloads = ['dev', 'prd'].flatMap((env) => [
@@ -115,7 +115,7 @@ describe('several services per repository', () => {
       wl(`acme-${env}`, 'shop', 'shop-api', 'ghcr.io/acme/shop-api:3.1.0'),
       wl(`acme-${env}`, 'shop', 'shop-api-canary', 'ghcr.io/acme/shop-api:3.2.0'),
     ]);
-    const { services, errors } = yesConfig(repos, workloads);
+    const { services, errors } = await yesConfig(repos, workloads);
     expect(errors).toEqual([]);
     expect(services.map((s) => [s.repository, s.name, s.mappings.length, s.paths])).toEqual([
       ['acme/billing-v2', 'billing-web', 2, undefined],
@@ -132,10 +132,10 @@ describe('several services per repository', () => {
 describe('workloads of the same name', () => {
   const worker = (ns: string, repoName: string, labels: Record<string, string>) => wl(ns.startsWith('dev') ? 'acme-dev' : 'acme-prod', ns, 'worker', `ghcr.io/acme/${repoName}:1.0.0`, { labels, objectLabels: labels });
 
-  it('in two projects\' namespaces: each project lists its own namespaces, so neither finds the other\'s', () => {
+  it('in two projects\' namespaces: each project lists its own namespaces, so neither finds the other\'s', async () => {
     const repos = [repo('checkout-worker'), repo('identity-worker')];
     const workloads = ['dev', 'prd'].flatMap((env) => [worker(`${env}-checkout`, 'checkout-worker', { app: 'worker' }), worker(`${env}-iam`, 'identity-worker', { app: 'worker' })]);
-    const { built, errors } = yesConfig(repos, workloads);
+    const { built, errors } = await yesConfig(repos, workloads);
     expect(errors).toEqual([]);
     expect(built.dropped).toEqual([]);
     expect(built.raw.environments).toBeUndefined();
@@ -146,13 +146,13 @@ describe('workloads of the same name', () => {
     ]);
   });
 
-  it('in one project\'s namespaces: a label only its own carry, or, without one, left out and said so', () => {
+  it('in one project\'s namespaces: a label only its own carry, or, without one, left out and said so', async () => {
     const repos = [repo('platform-queue'), repo('platform-mailer')];
     const workloads = ['dev', 'prd'].flatMap((env) => [
       worker(`${env}-queue`, 'platform-queue', { 'app.kubernetes.io/name': 'worker', 'app.kubernetes.io/instance': 'queue-worker' }),
       worker(`${env}-mail`, 'platform-mailer', { 'app.kubernetes.io/name': 'worker', 'app.kubernetes.io/instance': 'mail-worker' }),
     ]);
-    const told = yesConfig(repos, workloads);
+    const told = await yesConfig(repos, workloads);
     expect(told.errors).toEqual([]);
     const services = (told.built.raw.projects as { services: { repository: string; workload?: Record<string, string> }[] }[]).flatMap((p) => p.services);
     expect(services.map((x) => [x.repository, x.workload])).toEqual([
@@ -160,7 +160,7 @@ describe('workloads of the same name', () => {
       ['acme/platform-mailer', { name: 'worker', selector: 'app.kubernetes.io/instance=mail-worker' }],
     ]);
     for (const w of workloads) w.objectLabels = w.labels = { app: 'worker' };
-    const untold = yesConfig(repos, workloads);
+    const untold = await yesConfig(repos, workloads);
     expect(untold.built.raw.projects).toEqual([]);
     expect(untold.built.dropped.map((d) => d.repository)).toEqual(['acme/platform-queue', 'acme/platform-mailer']);
     expect(untold.built.dropped[0].reason).toMatch(/dev-mail\/worker.* would be found as well, and no label tells them apart/);
@@ -210,7 +210,7 @@ describe('image references', () => {
     expect(parseImageReference('Not An Image')).toBeUndefined();
   });
 
-  it('the container written for a service is the application\'s, also behind a registry with a port', () => {
+  it('the container written for a service is the application\'s, also behind a registry with a port', async () => {
     const workloads = ['dev', 'prod'].map((env) =>
       wl(`acme-${env}`, 'shop', 'shop-web', 'x', {
         containers: [
@@ -222,7 +222,7 @@ describe('image references', () => {
     );
     // The storefront workload runs shop-web's image beside a proxy and a cache of the organisation's own.
     for (const w of workloads) w.name = 'storefront';
-    const { built, errors } = yesConfig([repo('shop-web'), repo('nginx-cache')], workloads);
+    const { built, errors } = await yesConfig([repo('shop-web'), repo('nginx-cache')], workloads);
     expect(errors).toEqual([]);
     const service = (built.raw.projects as { services: { name: string; repository: string; workload?: { container?: string } }[] }[]).flatMap((p) => p.services).find((s) => s.repository === 'acme/shop-web')!;
     // What snap run will read: the config's container, else its own choice.

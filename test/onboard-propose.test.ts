@@ -143,7 +143,7 @@ describe('proposals for a selection', () => {
     const workloads = [workload('prod', 'payments-prod', 'payments-scheduler', 'ghcr.io/acme/payments-scheduler:1'), workload('prod', 'identity-prod', 'identity-scheduler', 'ghcr.io/acme/identity-scheduler:1')];
     const { survey } = await import('../src/onboard/plan.js');
     const discovery = { owner: 'acme', repos, clusters: [], workloads };
-    const proposal = propose(discovery, survey(discovery), [repos[0]]);
+    const proposal = propose(discovery, await survey(discovery), [repos[0]]);
     expect(proposal.mappings.map((m) => m.workload.name)).toEqual(['payments-scheduler']);
     expect(proposal.environments).toEqual([expect.objectContaining({ name: 'prod', targets: [{ context: 'prod', namespaces: ['payments-prod'] }] })]);
   });

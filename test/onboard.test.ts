@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, SNAP_BIN } from './helpers/cli.js';
-import { startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
+import { demoFixture, startTestSandbox, type TestSandbox } from './helpers/sandbox.js';
 
 let t: TestSandbox | undefined;
 afterEach(async () => {
@@ -143,5 +143,21 @@ describe('what snap run says of a project none of whose services was found', () 
     const run = await runCli(['run'], { cwd: t.dir, env: sandboxEnv(t) });
     expect(`${run.stdout}${run.stderr}`).toMatch(/WORKLOAD_NOT_FOUND/);
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/run the same commits/);
+  });
+});
+
+describe('a repository renamed since its image was named', () => {
+  it('is found by the commit its image tag names, asked of GitHub, not guessed from the name', async () => {
+    const fixture = demoFixture();
+    const repo = fixture.repositories.find((r) => r.name === 'identity-web')!;
+    repo.name = 'identity-portal';
+    for (const p of fixture.projects) for (const s of p.services) if (s.repository === 'acme/identity-web') s.repository = 'acme/identity-portal';
+    t = await startTestSandbox(fixture);
+    const result = await runCli(['onboard', '--yes', '--dry-run', '--json', '--no-check'], { cwd: t.dir, env: sandboxEnv(t) });
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { config: { projects: { services: { name: string; repository: string }[] }[] }; skipped: unknown[] };
+    const services = out.config.projects.flatMap((p) => p.services);
+    expect(services).toContainEqual(expect.objectContaining({ name: 'identity-web', repository: 'acme/identity-portal' }));
+    expect(out.skipped).toEqual([]);
   });
 });

@@ -122,7 +122,8 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   });
   spinner?.succeed(`Found ${discovery.repos.length} repositories in ${owner} and ${discovery.workloads.length} workloads in ${contexts.length} context(s)`);
   for (const cluster of discovery.clusters.filter((x) => x.status !== 'ok')) say(c.yellow(`  ! context ${cluster.context}: ${cluster.error}`));
-  const found = survey(discovery);
+  const { settleByCommit } = await import('../onboard/discover/commits.js');
+  const found = await survey(discovery, (mappings) => settleByCommit(client, owner, mappings, discovery.repos));
   const selected = await selectRepositories(discovery.repos, options, prompts, { deployed: found.deployed, ...(existing ? { preselected: existing.repositories } : {}) });
   const proposal = propose(discovery, found, selected);
   const proposedEnvironments = existing?.environments.length && !options.env?.length ? existing.environments : proposal.environments;

@@ -58,10 +58,13 @@ export interface Survey {
 
 /**
  * Maps every workload against every repository (archived ones and forks included, so a workload of
- * one is not pinned on a look-alike), and marks the repositories that run somewhere.
+ * one is not pinned on a look-alike), lets `settle` improve the mappings (discover/commits.ts asks
+ * GitHub which candidate holds the commit an image tag names), and marks the repositories that run
+ * somewhere.
  */
-export function survey(discovery: Discovery): Survey {
-  const result = mapWorkloads(discovery.repos, discovery.workloads, discovery.owner);
+export async function survey(discovery: Discovery, settle?: (mappings: Mapping[]) => Promise<Mapping[]>): Promise<Survey> {
+  const mapped = mapWorkloads(discovery.repos, discovery.workloads, discovery.owner);
+  const result = settle ? { ...mapped, mappings: await settle(mapped.mappings) } : mapped;
   // Marked deployed: what a workload surely runs, and what a doubtful one may run (its guess and those as likely).
   const deployed = new Set<string>();
   for (const m of result.mappings) {
