@@ -220,8 +220,10 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   const unmatched = proposal.unmatched.filter((w) => inEnvs({ workload: w })).map((w) => `${w.context}/${w.namespace}/${w.name}`);
   const thirdParty = proposal.thirdParty.filter(inEnvs).filter((t) => !review.claimed.some((m) => m.workload === t.workload));
   const summarise = (text: string) => {
-    const config = parse(text) as { environments?: { name: string; context?: string; targets?: { context: string }[] }[]; projects?: { name: string; services: { repository: string }[] }[] };
-    const envs = (config.environments ?? []).map((e) => `${e.name}=${e.targets ? e.targets.map((t) => t.context).join('+') : e.context}`);
+    type RawEnv = { name: string; context?: string; targets?: { context: string }[] };
+    const config = parse(text) as { environments?: RawEnv[]; projects?: { name: string; environments?: RawEnv[]; services: { repository: string }[] }[] };
+    // Shared, or (when each project lists its own namespaces) the first project's: the same names and clusters.
+    const envs = (config.environments ?? config.projects?.[0]?.environments ?? []).map((e) => `${e.name}=${e.targets ? e.targets.map((t) => t.context).join('+') : e.context}`);
     return {
       owner,
       repositories: selected.length,
