@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
 import { buildConfig } from '../src/onboard/build-config.js';
 import { chooseContainer } from '../src/sources/kubernetes/containers.js';
@@ -167,6 +167,33 @@ describe('workloads of the same name', () => {
   });
 });
 
+describe('workloads of the same name, when namespaces tell only some apart', () => {
+  it('each project lists its own namespaces when that tells more of them apart, and labels do the rest', async () => {
+    const repos = [repo('shop-worker'), repo('shop-mailer'), repo('payments-worker')];
+    const w = (ns: string, repoName: string, labels: Record<string, string>) => wl('acme-prod', ns, 'worker', `ghcr.io/acme/${repoName}:1.0.0`, { labels, objectLabels: labels });
+    const workloads = [
+      w('shop', 'shop-worker', { 'app.kubernetes.io/part-of': 'shop' }),
+      w('accounts', 'shop-mailer', { 'app.kubernetes.io/part-of': 'accounts' }),
+      w('money', 'payments-worker', { app: 'worker' }),
+    ];
+    const { built, errors } = await yesConfig(repos, workloads);
+    expect(errors).toEqual([]);
+    expect(built.dropped).toEqual([]);
+    const projects = built.raw.projects as { name: string; environments?: { namespaces: string[] }[]; services: { repository: string; workload?: Record<string, string> }[] }[];
+    expect(projects.map((p) => [p.name, p.environments?.[0].namespaces, p.services.map((x) => [x.repository, x.workload?.selector])])).toEqual([
+      ['payments', ['money'], [['acme/payments-worker', undefined]]],
+      [
+        'shop',
+        ['accounts', 'shop'],
+        [
+          ['acme/shop-worker', 'app.kubernetes.io/part-of=shop'],
+          ['acme/shop-mailer', 'app.kubernetes.io/part-of=accounts'],
+        ],
+      ],
+    ]);
+  });
+});
+
 describe('third-party workloads', () => {
   it('are told by their image, and never mapped to a look-alike repository', () => {
     const repos = ['keycloak-theme', 'argocd-apps', 'ingress-nginx-config', 'elasticsearch-config', 'platform-gateway-plugins', 'redis-tools', 'keycloak'].map((n) => repo(n, { fork: n === 'keycloak' }));
@@ -282,6 +309,13 @@ describe('running onboard again over a config', () => {
     ]);
     expect(merged.added).toEqual(['shop/web']);
     expect(mergeWithExisting(existing!, fresh, new Set(['acme/legacy'])).removed).toEqual(['shop/legacy']);
+    // A service kept as written that now runs in more places (a second region) follows them.
+    const regional = parse('version: 1\nenvironments: [{ name: prod, targets: [{ context: eu }, { context: us }] }]\nprojects:\n  - name: shop\n    services:\n      - name: api # ours\n        repository: acme/shop-api\n        environments: [{ name: prod, contexts: [eu] }]\n');
+    const dir2 = await mkdtemp(path.join(tmpdir(), 'snap-existing-'));
+    await writeFile(path.join(dir2, 'c.yaml'), stringify(regional));
+    const widened = mergeWithExisting((await readExisting(path.join(dir2, 'c.yaml'))).existing!, parse('projects: [{ name: shop, services: [{ name: api, repository: acme/shop-api }] }]'), new Set());
+    expect((widened.raw.projects as { services: Record<string, unknown>[] }[])[0].services[0].environments).toBeUndefined();
+    expect(widened.notes).toEqual(['shop/api runs in more places than the file said; its environments now follow them']);
     // A service renamed by hand without workload.name finds nothing; the one added beside it is named.
     const renamed = mergeWithExisting(existing!, parse('projects: [{ name: shop, services: [{ name: legacy-api, repository: acme/legacy }] }]'), new Set(), (x) => x.name !== 'legacy');
     expect(renamed.notes).toEqual(['shop/legacy (acme/legacy) finds no workload now, and legacy-api was added for the same repository: if legacy is legacy-api renamed, set its workload.name and delete legacy-api']);

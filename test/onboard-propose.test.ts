@@ -130,6 +130,10 @@ describe('other proposals', () => {
     expect(parseEnvFlag('dev=nonprod/{project}-dev')).toEqual({ name: 'dev', context: 'nonprod', namespaces: ['{project}-dev'] });
     expect(parseEnvFlag('prod=prod-eu')).toEqual({ name: 'prod', context: 'prod-eu', namespaces: null });
     expect(() => parseEnvFlag('prod')).toThrow(/name=context/);
+    // An EKS context holds "/" itself: read whole when the kubeconfig has it.
+    const eks = 'arn:aws:eks:us-east-1:123456789012:cluster/prod-us';
+    expect(parseEnvFlag(`prod=${eks}/{project}`, [eks, 'dev'])).toEqual({ name: 'prod', context: eks, namespaces: ['{project}'] });
+    expect(parseEnvFlag(`prod=${eks}`, [eks])).toEqual({ name: 'prod', context: eks, namespaces: null });
     expect(matchesGlob('payments-api', 'payments-*')).toBe(true);
     expect(matchesGlob('payments-api', '*-web')).toBe(false);
     expect(lineDiff('a\nb\nc', 'a\nB\nc')).toBe('  a\n+ B\n- b\n  c');

@@ -153,3 +153,58 @@ describe('the onboarding wizard, driven through @inquirer/testing', () => {
     expect(written).not.toContain('identity-web');
   });
 });
+
+describe('the wizard\'s answers, followed through (scripted answers by question)', () => {
+  /** Prompts that answer each question by the first pattern its message matches; any other question fails the test. */
+  function answering(rules: [RegExp, (offered: any) => unknown][]) {
+    const asked: string[] = [];
+    const answer = (message: string, offered?: unknown) => {
+      asked.push(message);
+      const rule = rules.find(([re]) => re.test(message));
+      if (!rule) throw new Error(`unexpected question: ${message}`);
+      return rule[1](offered) as never;
+    };
+    return {
+      asked,
+      prompts: {
+        select: async (o: { message: string; choices: unknown[] }) => answer(o.message, o.choices),
+        multiSelect: async (o: { message: string; items: unknown[] }) => answer(o.message, o.items),
+        confirm: async (o: { message: string }) => answer(o.message),
+        editor: async (o: { message: string }) => answer(o.message),
+        search: async (o: { message: string; source: (t: string | undefined) => unknown }) => answer(o.message, await o.source(undefined)),
+      } as never,
+    };
+  }
+
+  it('a repository chosen for a workload outside the selection is written, and a re-run does not ask again', async () => {
+    const { generateRealisticOrg } = await import('../src/sandbox/fixtures/realistic.js');
+    t = await startTestSandbox(generateRealisticOrg({ seed: 1, shape: 'per-env-clusters' }).fixture);
+    vi.stubEnv('KUBECONFIG', t.kubeconfig);
+    const env = { GITHUB_TOKEN: t.sandbox.githubToken, SNAP_GITHUB_URL: t.sandbox.githubUrl, KUBECONFIG: t.kubeconfig, HOME: t.dir };
+    const rules: [RegExp, (offered: any) => unknown][] = [
+      [/^Kube contexts/, (items: { value: string }[]) => items.map((i) => i.value)],
+      // Only crm-sync is selected; the sync workload is then said to run erp-sync, which is not.
+      // (Again over the config, its repositories start checked and stay so.)
+      [/^Repositories of acme/, (items: { value: { name: string }; checked?: boolean }[]) => items.filter((i) => i.checked || i.value.name === 'crm-sync').map((i) => i.value)],
+      [/^Use these environments/, () => 'yes'],
+      [/sync .*runs which repository\?/, () => 'acme/erp-sync'],
+      [/^Leave (these|the third-party) workloads out/, () => 'yes'],
+      [/^Keep any of them/, () => []],
+      [/^Jira projects/, () => []],
+      [/^Also count GitHub issue references/, () => false],
+      [/^Write /, () => 'write'],
+    ];
+    const first = answering(rules);
+    expect(await runOnboard({ output: 'snap.config.yaml', check: false }, { stdout: sink().stream, stderr: sink().stream, cwd: t.dir, env } as never, first.prompts)).toBe(0);
+    expect(first.asked.some((q) => /sync .*runs which repository/.test(q))).toBe(true);
+    const config = parse(await readFile(path.join(t.dir, 'snap.config.yaml'), 'utf8'));
+    const services = config.projects.flatMap((p: { services: { name: string; repository: string }[] }) => p.services);
+    expect(services).toContainEqual(expect.objectContaining({ name: 'sync', repository: 'acme/erp-sync' }));
+    // Again over that config: sync is answered by it, so not asked.
+    const again = answering(rules);
+    expect(await runOnboard({ output: 'snap.config.yaml', check: false }, { stdout: sink().stream, stderr: sink().stream, cwd: t.dir, env } as never, again.prompts)).toBe(0);
+    expect(again.asked.filter((q) => /runs which repository/.test(q))).toEqual([]);
+    const after = parse(await readFile(path.join(t.dir, 'snap.config.yaml'), 'utf8'));
+    expect(after.projects.flatMap((p: { services: { name: string; repository: string }[] }) => p.services)).toContainEqual(expect.objectContaining({ name: 'sync', repository: 'acme/erp-sync' }));
+  });
+});

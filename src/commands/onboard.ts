@@ -75,13 +75,21 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   if (!token) throw new SnapError('GITHUB_TOKEN_MISSING', 'no GitHub token: onboarding needs to list your repositories', { exitCode: ExitCode.usage, hint: 'set GITHUB_TOKEN or GH_TOKEN, or run `gh auth login`' });
   if (available.contexts.length === 0) throw usageError('the kubeconfig has no contexts', 'point --kubeconfig or KUBECONFIG at a kubeconfig with the clusters to read');
 
+  // --env before any discovery: a context the kubeconfig lacks is said at once.
+  if (options.env?.length) {
+    const { parseEnvFlag } = await import('../onboard/env-flag.js');
+    for (const flag of options.env) {
+      const e = parseEnvFlag(flag, available.contexts);
+      if (!available.contexts.includes(e.context)) throw usageError(`environment "${e.name}" names context "${e.context}", which is not in the kubeconfig`, `its contexts: ${available.contexts.join(', ')}; fix --env (e.g. --env ${e.name}=${available.contexts[0]}/<namespace>)`);
+    }
+  }
   const { GithubClient } = await import('../sources/github/client.js');
   const { listOwners, listFolders } = await import('../onboard/discover/github.js');
   const { discover, propose, survey } = await import('../onboard/plan.js');
   const { chooseOwner, chooseContexts } = await import('../onboard/steps/connect.js');
   const { selectRepositories } = await import('../onboard/steps/select-repos.js');
   const { chooseEnvironments } = await import('../onboard/steps/environments.js');
-  const { reviewMappings } = await import('../onboard/steps/mappings.js');
+  const { reviewMappings, ACCEPT_AT } = await import('../onboard/steps/mappings.js');
   const { chooseTickets } = await import('../onboard/steps/tickets.js');
   const { checkLive, previewConfig } = await import('../onboard/steps/preview.js');
   const { buildConfig, inEnvironment } = await import('../onboard/build-config.js');
@@ -134,7 +142,17 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
     if (missing) throw usageError(`environment "${e.name}" names context "${missing.context}", which is not in the kubeconfig`, `its contexts: ${available.contexts.join(', ')}; fix --env (e.g. --env ${e.name}=${available.contexts[0]}/<namespace>)`);
   }
   const inEnvs = (m: { workload: (typeof discovery.workloads)[number] }) => environments.some((e) => inEnvironment(m.workload, e));
-  const review = await reviewMappings(proposal.mappings.filter(inEnvs), proposal.thirdParty.filter(inEnvs), discovery.repos, prompts, (text) => say(text));
+  // On a re-run, workloads the config already reads (by their name) are its answer: not asked again, not listed.
+  const answered = new Set(existing ? existing.lookups : []);
+  const open = (w: (typeof discovery.workloads)[number]) => !answered.has(w.name);
+  const review = await reviewMappings(
+    proposal.mappings.filter((m) => inEnvs(m) && (m.confidence >= ACCEPT_AT || open(m.workload))),
+    proposal.thirdParty.filter((t) => inEnvs(t) && open(t.workload)),
+    discovery.repos,
+    prompts,
+    (text) => say(text),
+    proposal.unmatched.filter((w) => inEnvs({ workload: w }) && open(w)),
+  );
   let services = proposeServices(review.accepted, discovery.repos);
   // A repository that builds several services: its folders, for `paths:`.
   const monorepos = [...new Set(services.map((s) => s.repository))].filter((r) => services.filter((s) => s.repository === r).length > 1);
@@ -146,7 +164,7 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   const withService = new Set(services.map((s) => s.repository));
   // Left out for want of a workload: only repositories nothing maps to (a doubtful mapping skipped is listed as skipped).
   const doubted = new Set(review.skipped.map((m) => m.repository));
-  const idle = selected.filter((r) => !r.name.startsWith('.') && !withService.has(r.repository) && !doubted.has(r.repository));
+  const idle = selected.filter((r) => !r.name.startsWith('.') && !withService.has(r.repository) && !doubted.has(r.repository) && !existing?.repositories.has(r.repository));
   let kept: typeof idle = [];
   if (idle.length) {
     say(`${idle.length} selected repositor${idle.length === 1 ? 'y runs' : 'ies run'} no workload found in these environments, and ${idle.length === 1 ? 'is' : 'are'} left out: ${idle.slice(0, 10).map((r) => r.name).join(', ')}${idle.length > 10 ? `, … (${idle.length})` : ''}`);
@@ -159,7 +177,8 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
     }
   }
   if (proposal.meta.length) say(c.dim(`  ${proposal.meta.map((r) => r.name).join(', ')}: GitHub's own repositories, never services`));
-  if (services.length + kept.length === 0) {
+  const keptFromFile = existing ? [...existing.repositories].some((r) => !prompts || selected.some((x) => x.repository === r)) : false;
+  if (services.length + kept.length === 0 && !keptFromFile) {
     throw usageError(
       `nothing to write: no workload of the ${selected.length} selected repositor${selected.length === 1 ? 'y' : 'ies'} runs in ${environments.map((e) => e.name).join(', ') || 'any environment'}`,
       environments.length ? 'check --repos and --env (namespaces and contexts), or keep repositories that run nowhere in the wizard' : 'no environment was found or given: pass --env name=context/namespace',
@@ -167,19 +186,23 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   }
   const tickets = await chooseTickets(proposal.tickets, options, prompts);
   const serviceRepos = new Set([...services.map((s) => s.repository), ...kept.map((r) => r.repository)]);
+  const chosenElsewhere = [...new Set(review.accepted.map((m) => m.repository))]
+    .filter((r) => !selected.some((x) => x.repository === r))
+    .map((r) => discovery.repos.find((x) => x.repository === r) ?? { repository: r, name: r.split('/')[1], archived: false, fork: false, topics: [], teams: [], recentPullRequests: [] });
   const built = buildConfig({
     repos: discovery.repos,
     environments,
     services,
     kept,
-    projects: proposeProjects(selected.filter((r) => serviceRepos.has(r.repository))).projects,
+    // The selected repositories, and any other the user chose for a workload (typed in full, or not in the selection).
+    projects: proposeProjects([...selected, ...chosenElsewhere].filter((r) => serviceRepos.has(r.repository))).projects,
     tickets,
     workloads: discovery.workloads,
     githubUrl,
     kubeconfig: kubeconfig ? path.relative(path.dirname(output), path.resolve(io.cwd, kubeconfig)) : undefined,
     schema: schemaReference(output),
   });
-  if ((built.raw.projects as unknown[]).length === 0) {
+  if ((built.raw.projects as unknown[]).length === 0 && !keptFromFile) {
     throw usageError(`nothing to write: every service was left out (${built.dropped.map((d) => `${d.service}: ${d.reason}`).slice(0, 3).join('; ')})`, 'give their workloads telling labels, or write those services by hand with a workload.selector');
   }
   let yaml = built.yaml;
@@ -217,8 +240,8 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   if (prompts) for (const d of built.dropped) say(`  ${c.yellow('!')} left out ${d.service} (${d.repository}): ${d.reason}`);
   const skipped = review.skipped.map((m) => ({ repository: m.repository, workload: `${m.workload.context}/${m.workload.namespace}/${m.workload.name}`, confidence: m.confidence, reason: m.reason }));
   // Workloads of the organisation's own images that no repository scored for: said, not dropped silently.
-  const unmatched = proposal.unmatched.filter((w) => inEnvs({ workload: w })).map((w) => `${w.context}/${w.namespace}/${w.name}`);
-  const thirdParty = proposal.thirdParty.filter(inEnvs).filter((t) => !review.claimed.some((m) => m.workload === t.workload));
+  const unmatched = proposal.unmatched.filter((w) => inEnvs({ workload: w }) && open(w) && !review.claimed.some((m) => m.workload === w)).map((w) => `${w.context}/${w.namespace}/${w.name}`);
+  const thirdParty = proposal.thirdParty.filter((t) => inEnvs(t) && open(t.workload)).filter((t) => !review.claimed.some((m) => m.workload === t.workload));
   const summarise = (text: string) => {
     type RawEnv = { name: string; context?: string; targets?: { context: string }[] };
     const config = parse(text) as { environments?: RawEnv[]; projects?: { name: string; environments?: RawEnv[]; services: { repository: string }[] }[] };

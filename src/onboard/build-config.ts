@@ -215,8 +215,10 @@ export function buildConfig(plan: ConfigPlan, now = new Date()): BuiltConfig {
     return out;
   };
   const lookups = new Map(planned.filter((s) => s.mappings.length).map((s) => [s, lookupFor(s, s.mappings)]));
-  const collides = (envsFor: (s: Planned) => RawEnvironment[]) => planned.some((s) => lookups.get(s) && strangers(s, lookups.get(s)!, envsFor(s)).length > 0);
-  const byProject = collides(() => shared) && !collides((s) => perProject.get(s.project)!);
+  // Services whose lookup finds another workload too, under a layout; per-project namespaces when they tell more apart.
+  const colliding = (envsFor: (s: Planned) => RawEnvironment[]) => planned.filter((s) => lookups.get(s) && strangers(s, lookups.get(s)!, envsFor(s)).length > 0).length;
+  const inShared = colliding(() => shared);
+  const byProject = inShared > 0 && colliding((s) => perProject.get(s.project)!) < inShared;
   const envsFor = (s: Planned) => (byProject ? perProject.get(s.project)! : shared);
 
   const projects = [...plan.projects.keys()]
@@ -239,7 +241,7 @@ export function buildConfig(plan: ConfigPlan, now = new Date()): BuiltConfig {
           if (others.length) {
             const selector = sharedLabels(s.mappings).find((candidate) => !strangers(s, { ...lookup!, name: lookup!.name ?? s.name, selector: candidate }, envsFor(s)).length);
             if (!selector) {
-              dropped.push({ service: `${project}/${s.name}`, repository: s.repository, reason: `${others.map((w) => `${w.namespace}/${w.name}`).slice(0, 3).join(', ')} would be found as well, and no label tells them apart` });
+              dropped.push({ service: `${project}/${s.name}`, repository: s.repository, reason: `${[...new Set(others.map((w) => `${w.namespace}/${w.name}`))].slice(0, 3).join(', ')} would be found as well, and no label tells them apart` });
               return [];
             }
             lookup = { ...lookup, name: lookup.name ?? s.name, selector };

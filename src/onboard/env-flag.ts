@@ -1,8 +1,18 @@
 import { usageError } from '../errors.js';
 
-/** `--env dev=nonprod/payments-dev` → an environment; the namespace may hold "{project}" or be left out. */
-export function parseEnvFlag(value: string): { name: string; context: string; namespaces: string[] | null } {
-  const match = /^([A-Za-z0-9][A-Za-z0-9._-]*)=([^/\s]+)(?:\/(.+))?$/.exec(value.trim());
+/**
+ * `--env dev=nonprod/payments-dev` → an environment; the namespace may hold "{project}" or be left out.
+ * A context that holds "/" itself (EKS: `arn:aws:eks:…:cluster/prod-us`) is read whole when it is one
+ * of `contexts` (the kubeconfig's), the longest first. Throws a usage error (exit 2) naming the fix.
+ */
+export function parseEnvFlag(value: string, contexts: readonly string[] = []): { name: string; context: string; namespaces: string[] | null } {
+  const trimmed = value.trim();
+  const eq = trimmed.indexOf('=');
+  const rest = eq > 0 ? trimmed.slice(eq + 1) : '';
+  const known = [...contexts].sort((a, b) => b.length - a.length).find((c) => c.includes('/') && (rest === c || rest.startsWith(`${c}/`)));
+  const match = known
+    ? /^([A-Za-z0-9][A-Za-z0-9._-]*)=$/.exec(trimmed.slice(0, eq + 1)) && ([trimmed, trimmed.slice(0, eq), known, rest.length > known.length ? rest.slice(known.length + 1) : undefined] as const)
+    : /^([A-Za-z0-9][A-Za-z0-9._-]*)=([^/\s]+)(?:\/(.+))?$/.exec(trimmed);
   if (!match) throw usageError(`--env takes name=context or name=context/namespace, not "${value}"`, 'e.g. --env dev=nonprod/{project}-dev --env prod=prod-cluster');
   const namespaces = match[3] ? match[3].split(',') : null;
   // A namespace Kubernetes could never have (RFC 1123 label; "{project}" stands for the project name).

@@ -15,6 +15,8 @@ export interface ExistingConfig {
   raw: Record<string, unknown>;
   /** owner/name of every service's repository. */
   repositories: Set<string>;
+  /** The workload names its services look for (`workload.name`, else the service name, when no selector). */
+  lookups: string[];
   environments: EnvironmentProposal[];
 }
 
@@ -35,7 +37,8 @@ export async function readExisting(file: string): Promise<{ existing?: ExistingC
     targets: e.targets ? e.targets.map((t) => ({ context: t.context, namespaces: t.namespaces ?? null })) : [{ context: e.context ?? '', namespaces: e.namespaces ?? null }],
     reason: `from ${file}`,
   }));
-  return { existing: { file, text, raw, repositories: new Set(projects.flatMap((p) => p.services.map((s) => s.repository))), environments } };
+  const names = projects.flatMap((p) => p.services.filter((s) => !(s.workload as { selector?: string } | undefined)?.selector).map((s) => (s.workload as { name?: string } | undefined)?.name ?? s.name));
+  return { existing: { file, text, raw, repositories: new Set(projects.flatMap((p) => p.services.map((s) => s.repository))), lookups: names, environments } };
 }
 
 /**
@@ -77,9 +80,30 @@ export function mergeWithExisting(
   const has = (s: RawService) => projects().some((p) => p.services.some((x) => x.repository === s.repository && (x.name === s.name || workloadOf(x) === workloadOf(s))));
   const added: string[] = [];
   const notes: string[] = [];
+  const covers = (wider: unknown, narrower: unknown) => {
+    // Environments as name → contexts (undefined: every context); `undefined` as a whole: everywhere.
+    if (wider === undefined) return true;
+    if (narrower === undefined) return false;
+    const map = (list: unknown) => new Map((list as (string | { name: string; contexts?: string[] })[]).map((e) => (typeof e === 'string' ? [e, undefined] : [e.name, e.contexts])));
+    const w = map(wider);
+    return [...map(narrower)].every(([name, contexts]) => w.has(name) && (w.get(name) === undefined || (contexts !== undefined && contexts.every((c) => w.get(name)!.includes(c)))));
+  };
   for (const project of (fresh.projects ?? []) as RawProject[]) {
     for (const service of project.services) {
-      if (has(service)) continue;
+      if (has(service)) {
+        // Kept as written, but where it runs now may be wider than the file says (a second region): widened, and said.
+        projects().forEach((p, pi) =>
+          p.services.forEach((x, si) => {
+            if (x.repository !== service.repository || (x.name !== service.name && workloadOf(x) !== workloadOf(service))) return;
+            if (x.environments === undefined || covers(x.environments, service.environments) || !covers(service.environments, x.environments)) return;
+            const path = ['projects', pi, 'services', si, 'environments'];
+            if (service.environments === undefined) doc.deleteIn(path);
+            else doc.setIn(path, doc.createNode(service.environments));
+            notes.push(`${p.name}/${x.name} runs in more places than the file said; its environments now follow them`);
+          }),
+        );
+        continue;
+      }
       // Into the project that already holds this repository's services, else the proposed one.
       const list = projects();
       const homeIndex = list.findIndex((p) => p.services.some((x) => x.repository === service.repository));

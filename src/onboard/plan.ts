@@ -95,7 +95,8 @@ export function propose(discovery: Discovery, found: Survey, selected: readonly 
   // Mapped against every repository found, then narrowed to the selected ones: a workload of an
   // unselected repository must not go to a selected one that merely has a similar name.
   const chosen = new Set(selected.map((r) => r.repository));
-  const mappings = found.mappings.filter((m) => chosen.has(m.repository));
+  // A doubtful workload is the selection's too when one of its near candidates is selected: it is asked.
+  const mappings = found.mappings.filter((m) => chosen.has(m.repository) || (m.confidence < ACCEPT_AT && (m.alternatives ?? []).some((a) => chosen.has(a.repository) && a.confidence >= m.confidence - 0.05)));
   const mapped = new Set(mappings.map((m) => m.repository));
   const meta = selected.filter(isMetaRepository);
   const idle = selected.filter((r) => !isMetaRepository(r) && !mapped.has(r.repository));

@@ -65,7 +65,7 @@ export function terminalPrompts(): Prompts {
 
 /**
  * Answers from a list, in order; each question asked is recorded. For tests of single steps. An
- * answer may be a function of the message (and, for `search`, of the choices offered before typing).
+ * answer may be a function of the message (and, for `search` and `multiSelect`, of what is offered).
  */
 export function scriptedPrompts(answers: unknown[]): Prompts & { asked: string[] } {
   const asked: string[] = [];
@@ -78,7 +78,7 @@ export function scriptedPrompts(answers: unknown[]): Prompts & { asked: string[]
   return {
     asked,
     select: async (o) => next(o.message) as never,
-    multiSelect: async (o) => next(o.message) as never,
+    multiSelect: async (o) => next(o.message, o.items) as never,
     confirm: async (o) => next(o.message) as boolean,
     editor: async (o) => next(o.message) as string,
     search: async (o) => next(o.message, await o.source(undefined)) as never,

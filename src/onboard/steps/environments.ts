@@ -48,7 +48,7 @@ export async function chooseEnvironments(proposals: EnvironmentProposal[], flags
   if (flags?.length) {
     const envs: EnvironmentProposal[] = [];
     for (const flag of flags) {
-      const { name, context, namespaces } = parseEnvFlag(flag);
+      const { name, context, namespaces } = parseEnvFlag(flag, contexts);
       const seen = envs.find((e) => e.name === name);
       if (seen) seen.targets.push({ context, namespaces });
       else envs.push({ name, targets: [{ context, namespaces }], reason: 'from --env' });
@@ -71,7 +71,14 @@ export async function chooseEnvironments(proposals: EnvironmentProposal[], flags
           ],
         });
     if (action === 'yes') return current;
-    const text = await prompts.editor({ message: 'Edit the environments', default: draft ?? `${EDIT_HELP}${environmentYaml(current)}`, postfix: '.yaml' });
+    const opened = draft ?? `${EDIT_HELP}${environmentYaml(current)}`;
+    const text = await prompts.editor({ message: 'Edit the environments', default: opened, postfix: '.yaml' });
+    // Saved unchanged, or emptied: the user gives up the edit; back to the list (an editor that does not wait would otherwise loop).
+    if (text.trim() === '' || text === opened) {
+      say(text.trim() === '' ? 'The edit was emptied: back to the environments as they were.' : 'Nothing was changed: back to the environments as they were.');
+      draft = undefined;
+      continue;
+    }
     try {
       current = readEnvironments(text, contexts);
       draft = undefined;

@@ -2,7 +2,7 @@ import { filterChoices, type Choice, type Prompts } from '../../ui/prompts.js';
 import { ACCEPT_AT, mainContainer, withoutEnvironment } from '../propose/mapping.js';
 import { parseImageReference } from '../propose/images.js';
 import { isMetaRepository } from '../propose/services.js';
-import type { DiscoveredRepo, Mapping, ThirdPartyWorkload } from '../types.js';
+import type { DiscoveredRepo, DiscoveredWorkload, Mapping, ThirdPartyWorkload } from '../types.js';
 
 export { ACCEPT_AT };
 
@@ -61,7 +61,14 @@ export interface Review {
  * the answer applied to exactly those workloads. Third-party workloads are listed; on a terminal the
  * user may claim some. Without a terminal, doubtful ones are skipped and third-party ones left out.
  */
-export async function reviewMappings(mappings: readonly Mapping[], thirdParty: readonly ThirdPartyWorkload[], repos: readonly DiscoveredRepo[], prompts: Prompts | undefined, say: (text: string) => void): Promise<Review> {
+export async function reviewMappings(
+  mappings: readonly Mapping[],
+  thirdParty: readonly ThirdPartyWorkload[],
+  repos: readonly DiscoveredRepo[],
+  prompts: Prompts | undefined,
+  say: (text: string) => void,
+  unmatched: readonly DiscoveredWorkload[] = [],
+): Promise<Review> {
   const sure = mappings.filter((m) => m.confidence >= ACCEPT_AT);
   const doubtful = mappings.filter((m) => m.confidence < ACCEPT_AT);
   const byRepo = new Map<string, Mapping[]>();
@@ -99,15 +106,33 @@ export async function reviewMappings(mappings: readonly Mapping[], thirdParty: r
     else accepted.push(...question.mappings.map((m) => ({ ...m, repository: choice, confidence: 1, reason: `chosen (${m.reason})` })));
   }
 
+  if (!prompts && skipped.length) {
+    const byName = new Map<string, Mapping[]>();
+    for (const m of skipped) byName.set(`${m.workload.name} → ${m.repository}`, [...(byName.get(`${m.workload.name} → ${m.repository}`) ?? []), m]);
+    say(`Doubtful, left for you to map (${byName.size}): ${[...byName].map(([key, list]) => `${key} ${Math.round(list[0].confidence * 100)}%`).slice(0, 12).join(', ')}${byName.size > 12 ? ', …' : ''}`);
+  }
   const claimed: Mapping[] = [];
-  if (thirdParty.length) {
-    const names = [...new Set(thirdParty.map((t) => t.workload.name))];
-    say(`Third-party, left out (${thirdParty.length}): ${names.slice(0, 12).join(', ')}${names.length > 12 ? `, … (${names.length})` : ''}`);
+  // What no repository was given: third-party images, and the organisation's own images named like no repository.
+  const loose: ThirdPartyWorkload[] = [
+    ...thirdParty,
+    ...unmatched.map((w) => {
+      const main = mainContainer(w);
+      return { workload: w, reason: `image ${main?.image.split(/[:@]/)[0] ?? '(none)'} is named like no repository` };
+    }),
+  ];
+  const list = (items: readonly { workload: DiscoveredWorkload }[]) => {
+    const names = [...new Set(items.map((t) => t.workload.name))];
+    return `${names.slice(0, 12).join(', ')}${names.length > 12 ? `, … (${names.length})` : ''}`;
+  };
+  if (thirdParty.length) say(`Third-party, left out (${thirdParty.length}): ${list(thirdParty)}`);
+  if (unmatched.length) say(`Your own images, named like no repository, left out (${unmatched.length}): ${list(unmatched.map((workload) => ({ workload })))}`);
+  if (loose.length) {
+    const thirdParty = loose;
     if (prompts) {
       const action = await prompts.select({
-        message: 'Leave the third-party workloads out?',
+        message: unmatched.length ? 'Leave these workloads out?' : 'Leave the third-party workloads out?',
         choices: [
-          { name: 'Yes, they are not ours', value: 'yes' },
+          { name: unmatched.length ? 'Yes' : 'Yes, they are not ours', value: 'yes' },
           { name: 'No, some are ours: choose them', value: 'choose' },
         ],
       });

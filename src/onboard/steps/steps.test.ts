@@ -69,6 +69,11 @@ describe('onboarding steps', () => {
     // The editor opens with a word on what the list is; a mistake reopens the user's text with the problem above it.
     expect(opened[0]).toMatch(/^# The environments, in promotion order/);
     expect(opened[2]).toBe('# ✖ context "npp" is not in the kubeconfig (its contexts: np, prod-eu, prod-us)\n- name: qa\n  context: npp\n');
+    // Saved unchanged (an editor that does not wait) or emptied: back to the list, not round again.
+    const back = scriptedPrompts(['edit', (_m: string) => '', 'yes']);
+    const unchanged: string[] = [];
+    expect(await chooseEnvironments(proposals, undefined, back, (t) => unchanged.push(t), ['np'])).toBe(proposals);
+    expect(unchanged.join('\n')).toMatch(/The edit was emptied: back to the environments as they were/);
   });
 
   it('mappings: sure ones are taken; a doubtful workload name is asked once for all its environments, in a list of every repository, best first', async () => {
@@ -101,6 +106,19 @@ describe('onboarding steps', () => {
     // The guess first, then what else scored, then every other repository (archived ones left out), and "leave it out".
     expect(offered[1]).toEqual(['acme/search  52%', 'acme/search-api  50%', 'acme/payments-api', 'acme/ledger', 'acme/zeta', 'none of these: leave it out']);
     expect((await reviewMappings(mappings, [], repos, scriptedPrompts(['\u0000skip', '\u0000skip']), quiet)).accepted.map((m) => m.workload.name)).toEqual(['payments-api']);
+  });
+
+  it('mappings: workloads of your own images named like no repository are said, and can be claimed like third-party ones', async () => {
+    const repos = [repo('keycloak-theme'), repo('identity-api')];
+    const own = w('keycloak', 'prod', 'identity', 'docker.io/globex/keycloak:24.0.1');
+    const said: string[] = [];
+    const none = await reviewMappings([], [], repos, undefined, (t) => said.push(t), [own]);
+    expect(none.accepted).toEqual([]);
+    expect(said.join('\n')).toMatch(/Your own images, named like no repository, left out \(1\): keycloak/);
+    const prompts = scriptedPrompts(['choose', (_m: string, items: { value: unknown }[]) => items.map((i) => i.value), 'acme/keycloak-theme']);
+    const claimed = await reviewMappings([], [], repos, prompts, quiet, [own]);
+    expect(claimed.accepted.map((m) => [m.workload.name, m.repository])).toEqual([['keycloak', 'acme/keycloak-theme']]);
+    expect(prompts.asked[0]).toBe('Leave these workloads out?');
   });
 
   it('mappings: the list narrows as the user types, and takes a repository typed in full', async () => {
