@@ -292,7 +292,7 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
       const key = `${x.workload.split('/').pop()} → ${x.repository}`;
       byName.set(key, [...(byName.get(key) ?? []), x]);
     }
-    for (const [key, list] of byName) io.stdout.write(`  ${c.yellow('!')} skipped ${key}: ${Math.round(list[0].confidence * 100)}% (${list[0].reason}); in ${list.map((x) => x.workload.split('/').slice(0, -1).join('/')).join(', ')}\n`);
+    for (const [key, list] of byName) io.stdout.write(`  ${c.yellow('!')} left out (doubtful, not chosen) ${key}: ${Math.round(list[0].confidence * 100)}% (${list[0].reason}); in ${list.map((x) => x.workload.split('/').slice(0, -1).join('/')).join(', ')}\n`);
     for (const d of built.dropped) io.stdout.write(`  ${c.yellow('!')} left out ${d.service} (${d.repository}): ${d.reason}; set its workload.selector by hand\n`);
     if (unmatched.length) io.stdout.write(`  ${c.yellow('!')} ${unmatched.length} workload(s) of your own images match no repository: ${unmatched.slice(0, 6).join(', ')}${unmatched.length > 6 ? ', …' : ''}\n`);
     if (summary.thirdParty.length) io.stdout.write(`  ${summary.thirdParty.length} third-party workload(s) left out (their images are not built by ${owner}): ${[...new Set(thirdParty.map((t) => t.workload.name))].slice(0, 8).join(', ')}${thirdParty.length > 8 ? ', …' : ''}\n`);

@@ -92,7 +92,9 @@ export async function previewConfig(yaml: string, file: string, prompts: Prompts
     const edited = withoutProblems(await prompts.editor({ message: 'Edit the config', default: draft ?? text, postfix: '.yaml' }));
     const check = parseConfig(edited, file, { env });
     if (check.errors.length) {
-      say(`The edited config has problems:\n${check.errors.map((p) => `  ${p.line ? `line ${p.line}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('\n')}\nIt was not taken; "Edit it again" reopens your text with these marked.`);
+      // Lines as the text reopens, below the comment block: the numbers the user will see.
+      const shift = check.errors.length + 1;
+      say(`The edited config has problems:\n${check.errors.map((p) => `  ${p.line ? `line ${p.line + shift}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('\n')}\nIt was not taken; "Edit it again" reopens your text with these marked (the line numbers are those of the reopened text).`);
       draft = withProblems(edited, check.errors);
     } else {
       text = edited;
