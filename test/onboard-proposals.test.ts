@@ -163,7 +163,7 @@ describe('workloads of the same name', () => {
     const untold = await yesConfig(repos, workloads);
     expect(untold.built.raw.projects).toEqual([]);
     expect(untold.built.dropped.map((d) => d.repository)).toEqual(['acme/platform-queue', 'acme/platform-mailer']);
-    expect(untold.built.dropped[0].reason).toMatch(/dev-mail\/worker.* would be found as well, and no label tells them apart/);
+    expect(untold.built.dropped[0].reason).toMatch(/^left out: .*dev-mail\/worker.* would be found as well, and no label tells them apart/);
   });
 });
 
@@ -190,6 +190,37 @@ describe('workloads of the same name, when namespaces tell only some apart', () 
           ['acme/shop-mailer', 'app.kubernetes.io/part-of=accounts'],
         ],
       ],
+    ]);
+  });
+});
+
+describe('a repository running twice in one cluster', () => {
+  it('under two names (accounts/identity-web and shop/checkout-web): two services, not one left out', async () => {
+    const workloads = ['dev', 'prd'].flatMap((env) => [
+      wl(`acme-${env}`, 'accounts', 'identity-web', 'ghcr.io/acme/identity-web:1.0.0'),
+      wl(`acme-${env}`, 'shop', 'checkout-web', 'ghcr.io/acme/identity-web:1.0.0'),
+    ]);
+    const { built, errors } = await yesConfig([repo('identity-web')], workloads);
+    expect(errors).toEqual([]);
+    expect(built.dropped).toEqual([]);
+    expect((built.raw.projects as { services: { name: string }[] }[]).flatMap((p) => p.services.map((x) => x.name))).toEqual(['checkout-web', 'identity-web']);
+  });
+
+  it('a developer\'s copy beside it: the copy in a namespace of its own is left out and said, the service reads the real one', async () => {
+    const workloads = [
+      wl('acme-dev', 'accounts', 'identity-api', 'ghcr.io/acme/identity-api:1.0.0'),
+      wl('acme-dev', 'accounts', 'identity-worker', 'ghcr.io/acme/identity-worker:1.0.0'),
+      wl('acme-dev', 'sandbox-ken', 'identity-api', 'ghcr.io/acme/identity-api:1.1.0-dev'),
+      wl('acme-prd', 'accounts', 'identity-api', 'ghcr.io/acme/identity-api:1.0.0'),
+      wl('acme-prd', 'accounts', 'identity-worker', 'ghcr.io/acme/identity-worker:1.0.0'),
+    ];
+    const { built, errors } = await yesConfig([repo('identity-api'), repo('identity-worker')], workloads);
+    expect(errors).toEqual([]);
+    expect(built.dropped.map((d) => d.reason)).toEqual(["a second copy in acme-dev/sandbox-ken/identity-api is left out (the project's services run in accounts)"]);
+    const envs = built.raw.environments as { name: string; namespaces?: string[] }[];
+    expect(envs.map((e) => [e.name, e.namespaces])).toEqual([
+      ['dev', ['accounts']],
+      ['prod', ['accounts']],
     ]);
   });
 });
@@ -316,6 +347,19 @@ describe('running onboard again over a config', () => {
     const widened = mergeWithExisting((await readExisting(path.join(dir2, 'c.yaml'))).existing!, parse('projects: [{ name: shop, services: [{ name: api, repository: acme/shop-api }] }]'), new Set());
     expect((widened.raw.projects as { services: Record<string, unknown>[] }[])[0].services[0].environments).toBeUndefined();
     expect(widened.notes).toEqual(['shop/api runs in more places than the file said; its environments now follow them']);
+    // A project new to the file, whose namespaces its shared environments do not read, gets its own.
+    const templated = mergeWithExisting(
+      existing!,
+      parse('projects: [{ name: identity, services: [{ name: iam-api, repository: acme/iam-api }] }]'),
+      new Set(),
+      () => true,
+      { covered: (project) => project !== 'identity', ownEnvironments: () => [{ name: 'prod', context: 'acme-prod', namespaces: ['prd-iam'] }] },
+    );
+    expect((templated.raw.projects as { name: string; environments?: unknown }[]).find((p) => p.name === 'identity')?.environments).toEqual([{ name: 'prod', context: 'acme-prod', namespaces: ['prd-iam'] }]);
+    // A service added to a project whose namespaces miss it is named, not written to find nothing.
+    const missed = mergeWithExisting(existing!, parse('projects: [{ name: shop, services: [{ name: web, repository: acme/shop-web }] }]'), new Set(), () => true, { covered: () => false });
+    expect((missed.raw.projects as { services: unknown[] }[])[0].services).toHaveLength(2);
+    expect(missed.notes).toEqual(['web (acme/shop-web) was not added to shop: it runs in namespaces its environments do not read; add them, or move the file aside and run snap onboard again']);
     // A service renamed by hand without workload.name finds nothing; the one added beside it is named.
     const renamed = mergeWithExisting(existing!, parse('projects: [{ name: shop, services: [{ name: legacy-api, repository: acme/legacy }] }]'), new Set(), (x) => x.name !== 'legacy');
     expect(renamed.notes).toEqual(['shop/legacy (acme/legacy) finds no workload now, and legacy-api was added for the same repository: if legacy is legacy-api renamed, set its workload.name and delete legacy-api']);

@@ -145,13 +145,19 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   // On a re-run, workloads the config already reads (by their name) are its answer: not asked again, not listed.
   const answered = new Set(existing ? existing.lookups : []);
   const open = (w: (typeof discovery.workloads)[number]) => !answered.has(w.name);
+  // A doubtful workload whose candidates are not selected, in a namespace where selected repositories run: not the
+  // selection's to map, but not to vanish either; it is listed with those matching no repository.
+  const selectedPlaces = new Set(proposal.mappings.map((m) => `${m.workload.context}/${m.workload.namespace}`));
+  const strays = found.mappings
+    .filter((m) => m.confidence < ACCEPT_AT && !proposal.mappings.includes(m) && inEnvs(m) && open(m.workload) && selectedPlaces.has(`${m.workload.context}/${m.workload.namespace}`))
+    .map((m) => m.workload);
   const review = await reviewMappings(
     proposal.mappings.filter((m) => inEnvs(m) && (m.confidence >= ACCEPT_AT || open(m.workload))),
     proposal.thirdParty.filter((t) => inEnvs(t) && open(t.workload)),
     discovery.repos,
     prompts,
     (text) => say(text),
-    proposal.unmatched.filter((w) => inEnvs({ workload: w }) && open(w)),
+    [...proposal.unmatched.filter((w) => inEnvs({ workload: w }) && open(w)), ...strays],
   );
   let services = proposeServices(review.accepted, discovery.repos);
   // A repository that builds several services: its folders, for `paths:`.
@@ -216,10 +222,18 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
       const w = (service.workload ?? {}) as { name?: string; selector?: string };
       return Boolean(w.selector) || (mappedNames.get(service.repository)?.has(w.name ?? service.name) ?? false);
     };
-    merged = mergeWithExisting(existing, built.raw, dropped, finds);
+    // Whether a project's environments (as the file has them) read every workload of a service found now.
+    const { namespaceListed } = await import('../onboard/build-config.js');
+    const covered = (project: string, envs: readonly unknown[], service: { name: string; repository: string }) => {
+      const mine = (services.find((x) => x.repository === service.repository && x.name === service.name) ?? services.find((x) => x.repository === service.repository))?.mappings ?? [];
+      const targets = (envs as { context?: string; namespaces?: string[]; targets?: { context: string; namespaces?: string[] }[] }[]).flatMap((e) => e.targets ?? [{ context: e.context ?? '', namespaces: e.namespaces }]);
+      return mine.every((m) => targets.some((t) => t.context === m.workload.context && namespaceListed(t.namespaces?.map((n) => n.replaceAll('{project}', project)) ?? null, m.workload.namespace)));
+    };
+    merged = mergeWithExisting(existing, built.raw, dropped, finds, { covered, ownEnvironments: built.environmentsOf });
     yaml = merged.text;
     say(`Over ${path.basename(output)}: ${merged.kept} service(s) kept as written, ${merged.added.length} added${merged.removed.length ? `, ${merged.removed.length} removed (their repositories were deselected)` : ''}.`);
-    built.notes.push(...merged.notes);
+    // The fresh layout's note does not apply: the file's environments are kept (new projects got their own, said below).
+    built.notes.splice(0, built.notes.length, ...built.notes.filter((n) => !n.startsWith('workloads of the same name run')), ...merged.notes);
   }
 
   const { formatIssue } = await import('../config/types.js');
@@ -237,10 +251,10 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   };
   await tryLive(yaml);
   if (prompts) for (const note of built.notes) say(`  ${c.yellow('!')} ${note}`);
-  if (prompts) for (const d of built.dropped) say(`  ${c.yellow('!')} left out ${d.service} (${d.repository}): ${d.reason}`);
+  for (const d of built.dropped) say(`  ${c.yellow('!')} ${d.service} (${d.repository}): ${d.reason}`);
   const skipped = review.skipped.map((m) => ({ repository: m.repository, workload: `${m.workload.context}/${m.workload.namespace}/${m.workload.name}`, confidence: m.confidence, reason: m.reason }));
   // Workloads of the organisation's own images that no repository scored for: said, not dropped silently.
-  const unmatched = proposal.unmatched.filter((w) => inEnvs({ workload: w }) && open(w) && !review.claimed.some((m) => m.workload === w)).map((w) => `${w.context}/${w.namespace}/${w.name}`);
+  const unmatched = [...proposal.unmatched.filter((w) => inEnvs({ workload: w }) && open(w)), ...strays].filter((w) => !review.claimed.some((m) => m.workload === w)).map((w) => `${w.context}/${w.namespace}/${w.name}`);
   const thirdParty = proposal.thirdParty.filter((t) => inEnvs(t) && open(t.workload)).filter((t) => !review.claimed.some((m) => m.workload === t.workload));
   const summarise = (text: string) => {
     type RawEnv = { name: string; context?: string; targets?: { context: string }[] };
@@ -293,7 +307,7 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
       byName.set(key, [...(byName.get(key) ?? []), x]);
     }
     for (const [key, list] of byName) io.stdout.write(`  ${c.yellow('!')} left out (doubtful, not chosen) ${key}: ${Math.round(list[0].confidence * 100)}% (${list[0].reason}); in ${list.map((x) => x.workload.split('/').slice(0, -1).join('/')).join(', ')}\n`);
-    for (const d of built.dropped) io.stdout.write(`  ${c.yellow('!')} left out ${d.service} (${d.repository}): ${d.reason}; set its workload.selector by hand\n`);
+    for (const d of built.dropped) io.stdout.write(`  ${c.yellow('!')} ${d.service} (${d.repository}): ${d.reason}\n`);
     if (unmatched.length) io.stdout.write(`  ${c.yellow('!')} ${unmatched.length} workload(s) of your own images match no repository: ${unmatched.slice(0, 6).join(', ')}${unmatched.length > 6 ? ', …' : ''}\n`);
     if (summary.thirdParty.length) io.stdout.write(`  ${summary.thirdParty.length} third-party workload(s) left out (their images are not built by ${owner}): ${[...new Set(thirdParty.map((t) => t.workload.name))].slice(0, 8).join(', ')}${thirdParty.length > 8 ? ', …' : ''}\n`);
     if (summary.idle.length) io.stdout.write(`  ${summary.idle.length} selected repositor${summary.idle.length === 1 ? 'y runs' : 'ies run'} nowhere and ${summary.idle.length === 1 ? 'was' : 'were'} left out (--json lists them)\n`);

@@ -30,8 +30,10 @@ export interface BuiltConfig {
   yaml: string;
   /** Things the user should look at: names that differ between environments, services kept without a workload. */
   notes: string[];
-  /** Services left out because snap run could not tell their workloads from others', with why. */
+  /** Services left out because snap run could not tell their workloads from others', and second copies left out of a service, with why. */
   dropped: { service: string; repository: string; reason: string }[];
+  /** A project's environments with only its own namespaces (for a project added to an existing config). */
+  environmentsOf: (project: string) => unknown[] | undefined;
 }
 
 const DEFAULT_GITHUB = 'https://api.github.com';
@@ -175,6 +177,21 @@ export function buildConfig(plan: ConfigPlan, now = new Date()): BuiltConfig {
     }
   }
 
+  // A second copy of a service in one cluster (`sandbox-ken/identity-api` beside `accounts/identity-api`):
+  // the one in a namespace where other services of its project run is the service; the others are left out.
+  for (const s of planned) {
+    const byContext = new Map<string, Mapping[]>();
+    for (const m of s.mappings) byContext.set(m.workload.context, [...(byContext.get(m.workload.context) ?? []), m]);
+    for (const [context, list] of byContext) {
+      if (list.length < 2) continue;
+      const siblings = new Set(planned.filter((x) => x !== s && x.project === s.project).flatMap((x) => x.mappings.filter((m) => m.workload.context === context).map((m) => m.workload.namespace)));
+      const home = list.filter((m) => siblings.has(m.workload.namespace));
+      if (home.length !== 1) continue;
+      for (const m of list.filter((x) => x !== home[0])) dropped.push({ service: `${s.project}/${s.name}`, repository: s.repository, reason: `a second copy in ${context}/${m.workload.namespace}/${m.workload.name} is left out (the project's services run in ${home[0].workload.namespace})` });
+      s.mappings = s.mappings.filter((m) => m.workload.context !== context || m === home[0]);
+    }
+  }
+
   // Namespaces per target: for all projects at once, or per project.
   const namespacesOf = (target: EnvironmentTarget, only?: string) => {
     const byProject = new Map<string, Set<string>>();
@@ -209,7 +226,11 @@ export function buildConfig(plan: ConfigPlan, now = new Date()): BuiltConfig {
       for (const t of targetsOf(env)) {
         const namespaces = t.namespaces?.map((n) => n.replaceAll('{project}', s.project)) ?? null;
         if (!s.mappings.some((m) => m.workload.context === t.context && namespaceListed(namespaces, m.workload.namespace))) continue;
-        for (const w of lookupFinds(lookup, s.name, t.context, namespaces, all)) if (!s.mappings.some((m) => m.workload === w)) out.push(w);
+        const found = lookupFinds(lookup, s.name, t.context, namespaces, all);
+        for (const w of found) if (!s.mappings.some((m) => m.workload === w)) out.push(w);
+        // Two of its own in one cluster (a developer's copy beside it) are as ambiguous as a stranger.
+        const own = found.filter((w) => s.mappings.some((m) => m.workload === w));
+        if (own.length > 1) out.push(...own.slice(1));
       }
     }
     return out;
@@ -233,7 +254,7 @@ export function buildConfig(plan: ConfigPlan, now = new Date()): BuiltConfig {
           let lookup = lookups.get(s);
           if (!lookup) {
             const names = [...new Set(s.mappings.map((m) => m.workload.name))];
-            dropped.push({ service: `${project}/${s.name}`, repository: s.repository, reason: `its workload is named ${names.join(', ')} in different places and no label names all of them` });
+            dropped.push({ service: `${project}/${s.name}`, repository: s.repository, reason: `left out: its workload is named ${names.join(', ')} in different environments and no label names all of them` });
             return [];
           }
           // Another workload found as well: a label only this service's workloads carry.
@@ -241,7 +262,7 @@ export function buildConfig(plan: ConfigPlan, now = new Date()): BuiltConfig {
           if (others.length) {
             const selector = sharedLabels(s.mappings).find((candidate) => !strangers(s, { ...lookup!, name: lookup!.name ?? s.name, selector: candidate }, envsFor(s)).length);
             if (!selector) {
-              dropped.push({ service: `${project}/${s.name}`, repository: s.repository, reason: `${[...new Set(others.map((w) => `${w.namespace}/${w.name}`))].slice(0, 3).join(', ')} would be found as well, and no label tells them apart` });
+              dropped.push({ service: `${project}/${s.name}`, repository: s.repository, reason: `left out: ${[...new Set(others.map((w) => `${w.namespace}/${w.name}`))].slice(0, 3).join(', ')} would be found as well, and no label tells them apart (give them a telling label, e.g. app.kubernetes.io/instance, then run snap onboard again)` });
               return [];
             }
             lookup = { ...lookup, name: lookup.name ?? s.name, selector };
@@ -291,5 +312,5 @@ export function buildConfig(plan: ConfigPlan, now = new Date()): BuiltConfig {
     `# snap configuration, written by \`snap onboard\` on ${now.toISOString().slice(0, 10)}.`,
     '# Check it with `snap config validate`; every key is described in the README and in the JSON Schema above.',
   ].join('\n');
-  return { raw, yaml: `${header}\n${stringify(raw)}`, notes, dropped };
+  return { raw, yaml: `${header}\n${stringify(raw)}`, notes, dropped, environmentsOf: (project) => perProject.get(project) };
 }

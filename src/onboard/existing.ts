@@ -21,6 +21,16 @@ export interface ExistingConfig {
 }
 
 export type RawService = { name: string; repository: string } & Record<string, unknown>;
+
+/**
+ * Where services found now run, for a merge: `covered` says whether a project's environments (as the
+ * file has them) read a service's workloads; `ownEnvironments` gives a new project its own list when the
+ * file's shared one does not.
+ */
+export interface Placement {
+  covered?: (project: string, environments: readonly unknown[], service: RawService) => boolean;
+  ownEnvironments?: (project: string) => unknown[] | undefined;
+}
 type RawProject = { name: string; services: RawService[] } & Record<string, unknown>;
 type RawEnvironment = { name: string; context?: string; namespaces?: string[]; targets?: { context: string; namespaces?: string[] }[] };
 
@@ -55,6 +65,7 @@ export function mergeWithExisting(
   fresh: Record<string, unknown>,
   dropped: ReadonlySet<string>,
   finds: (service: RawService) => boolean = () => true,
+  placement: Placement = {},
 ): { text: string; raw: Record<string, unknown>; kept: number; added: string[]; removed: string[]; notes: string[] } {
   const doc = parseDocument(existing.text);
   const removed: string[] = [];
@@ -113,8 +124,21 @@ export function mergeWithExisting(
       for (let i = 2; home?.services.some((x) => x.name === name); i++) name = `${service.name}-${i}`;
       const lost = home?.services.filter((x) => x.repository === service.repository && !finds(x)) ?? [];
       for (const x of lost) notes.push(`${home!.name}/${x.name} (${x.repository}) finds no workload now, and ${name} was added for the same repository: if ${x.name} is ${name} renamed, set its workload.name and delete ${name}`);
-      if (home) (projectsNode.items[index].get('services') as YAMLSeq).add(doc.createNode({ ...service, name }));
-      else projectsNode.add(doc.createNode({ name: project.name, services: [{ ...service, name }] }));
+      // Only where the file's environments read its workloads: else a new project gets its own, and a
+      // service of a project whose namespaces miss it is named, not written to find nothing.
+      const sharedEnvs = (doc.toJS().environments ?? []) as unknown[];
+      if (home) {
+        const envs = ((home as { environments?: unknown[] }).environments ?? sharedEnvs) as unknown[];
+        if (placement.covered && !placement.covered(home.name, envs, service)) {
+          notes.push(`${service.name} (${service.repository}) was not added to ${home.name}: it runs in namespaces its environments do not read; add them, or move the file aside and run snap onboard again`);
+          continue;
+        }
+        (projectsNode.items[index].get('services') as YAMLSeq).add(doc.createNode({ ...service, name }));
+      } else {
+        const own = placement.covered && !placement.covered(project.name, sharedEnvs, service) ? placement.ownEnvironments?.(project.name) : undefined;
+        if (own) notes.push(`${project.name} is new and runs in namespaces the file's environments do not read: it lists its own (projects[].environments)`);
+        projectsNode.add(doc.createNode({ name: project.name, ...(own ? { environments: own } : {}), services: [{ ...service, name }] }));
+      }
       added.push(`${home?.name ?? project.name}/${name}`);
     }
   }

@@ -7,7 +7,7 @@ import { parseImageReference } from './images.js';
  * the workload without environment words (`payments-api-prd` → `payments-api`), so a repository that
  * builds several workloads (the monorepo `platform` → auth, gateway, …; `billing-v2` → web and worker;
  * an api and its canary) gives several services. Workloads of one repository with the same image,
- * named differently but never in the same namespace, are one service named differently per
+ * named differently but never in the same cluster, are one service named differently per
  * environment.
  */
 export interface ServiceProposal {
@@ -52,9 +52,10 @@ export function proposeServices(mappings: readonly Mapping[], repos: readonly Di
   const merged: typeof list = [];
   for (const group of list.sort((a, b) => b.members.length - a.members.length || a.base.localeCompare(b.base))) {
     const image = imagePath(group.members[0]);
-    const places = new Set(group.members.map((m) => `${m.workload.context}/${m.workload.namespace}`));
+    // Renamed between environments, not two deployments: never both in one cluster.
+    const contexts = new Set(group.members.map((m) => m.workload.context));
     const into = merged.find(
-      (g) => g.repository === group.repository && image && group.members.every((m) => imagePath(m) === image) && g.members.every((m) => imagePath(m) === image && !places.has(`${m.workload.context}/${m.workload.namespace}`)),
+      (g) => g.repository === group.repository && image && group.members.every((m) => imagePath(m) === image) && g.members.every((m) => imagePath(m) === image && !contexts.has(m.workload.context)),
     );
     if (into) into.members.push(...group.members);
     else merged.push({ ...group, members: [...group.members] });
