@@ -120,6 +120,17 @@ describe('bad onboarding flags', () => {
     expect(env.stderr).toMatch(/environment "dev" names context "nosuchctx", which is not in the kubeconfig[\s\S]*its contexts: sandbox-nonprod, sandbox-prod/);
   });
 
+  it('a mistyped EKS context (with "/" in it) is named as typed, with the nearest the kubeconfig has, before anything is discovered', async () => {
+    const { generateRealisticOrg } = await import('../src/sandbox/fixtures/realistic.js');
+    t = await startTestSandbox(generateRealisticOrg({ seed: 3, shape: 'cloud-regions' }).fixture);
+    const eks = t.sandbox.fixture.clusters.map((c) => c.context).find((c) => c.includes('/'))!;
+    const bad = await runCli(['onboard', '--yes', '--dry-run', '--env', `prod=${eks}s/{project}`], { cwd: t.dir, env: sandboxEnv(t) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`environment "prod" names context "${eks}s", which is not in the kubeconfig`);
+    expect(bad.stderr).toContain(`did you mean ${eks}?`);
+    expect(bad.stderr).not.toMatch(/found \d+ repositories/);
+  });
+
   it('a GitHub URL that is no URL, and an owner GitHub does not have, are usage errors naming them', async () => {
     t = await startTestSandbox();
     const url = await runCli(['onboard', '--yes', '--dry-run', '--no-check', '--github-url', 'not a url'], { cwd: t.dir, env: sandboxEnv(t) });

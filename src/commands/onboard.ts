@@ -78,9 +78,14 @@ async function onboard(options: OnboardOptions, io: CommandIO, prompts: Prompts 
   // --env before any discovery: a context the kubeconfig lacks is said at once.
   if (options.env?.length) {
     const { parseEnvFlag } = await import('../onboard/env-flag.js');
+    const { didYouMean } = await import('../config/did-you-mean.js');
     for (const flag of options.env) {
       const e = parseEnvFlag(flag, available.contexts);
-      if (!available.contexts.includes(e.context)) throw usageError(`environment "${e.name}" names context "${e.context}", which is not in the kubeconfig`, `its contexts: ${available.contexts.join(', ')}; fix --env (e.g. --env ${e.name}=${available.contexts[0]}/<namespace>)`);
+      if (!available.contexts.includes(e.context)) {
+        // Named as typed (an EKS context with "/" in it too), with the nearest one the kubeconfig has.
+        const near = didYouMean(e.context, available.contexts);
+        throw usageError(`environment "${e.name}" names context "${e.context}", which is not in the kubeconfig`, `${near ? `did you mean ${near}? ` : ''}its contexts: ${available.contexts.join(', ')}`);
+      }
     }
   }
   const { GithubClient } = await import('../sources/github/client.js');

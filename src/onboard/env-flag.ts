@@ -10,9 +10,13 @@ export function parseEnvFlag(value: string, contexts: readonly string[] = []): {
   const eq = trimmed.indexOf('=');
   const rest = eq > 0 ? trimmed.slice(eq + 1) : '';
   const known = [...contexts].sort((a, b) => b.length - a.length).find((c) => c.includes('/') && (rest === c || rest.startsWith(`${c}/`)));
-  const match = known
-    ? /^([A-Za-z0-9][A-Za-z0-9._-]*)=$/.exec(trimmed.slice(0, eq + 1)) && ([trimmed, trimmed.slice(0, eq), known, rest.length > known.length ? rest.slice(known.length + 1) : undefined] as const)
-    : /^([A-Za-z0-9][A-Za-z0-9._-]*)=([^/\s]+)(?:\/(.+))?$/.exec(trimmed);
+  // A namespace holds no "/": with several, the context is all but the last part (an EKS context mistyped).
+  const slashes = rest.split('/').length - 1;
+  const split = known ? known.length : slashes > 1 ? rest.lastIndexOf('/') : -1;
+  const match =
+    split >= 0
+      ? /^([A-Za-z0-9][A-Za-z0-9._-]*)=$/.exec(trimmed.slice(0, eq + 1)) && ([trimmed, trimmed.slice(0, eq), rest.slice(0, split), rest.length > split ? rest.slice(split + 1) || undefined : undefined] as const)
+      : /^([A-Za-z0-9][A-Za-z0-9._-]*)=([^/\s]+)(?:\/(.+))?$/.exec(trimmed);
   if (!match) throw usageError(`--env takes name=context or name=context/namespace, not "${value}"`, 'e.g. --env dev=nonprod/{project}-dev --env prod=prod-cluster');
   const namespaces = match[3] ? match[3].split(',') : null;
   // A namespace Kubernetes could never have (RFC 1123 label; "{project}" stands for the project name).
