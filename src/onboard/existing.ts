@@ -82,7 +82,10 @@ export function mergeWithExisting(
     }
     if (services.items.length === 0) projectsNode.items.splice(pi, 1);
   }
-  const projects = () => (doc.toJS().projects ?? []) as RawProject[];
+  // The document as data, read again only after it is changed (not for every service compared).
+  let data = doc.toJS() as { projects?: RawProject[]; environments?: unknown[] };
+  const changed = () => (data = doc.toJS());
+  const projects = () => data.projects ?? [];
   // The same service: the same repository, and the same name or the same workload (a service the user renamed).
   const workloadOf = (s: RawService) => {
     const w = (s.workload ?? {}) as { name?: string; selector?: string };
@@ -110,6 +113,7 @@ export function mergeWithExisting(
             const path = ['projects', pi, 'services', si, 'environments'];
             if (service.environments === undefined) doc.deleteIn(path);
             else doc.setIn(path, doc.createNode(service.environments));
+            changed();
             notes.push(`${p.name}/${x.name} runs in more places than the file said; its environments now follow them`);
           }),
         );
@@ -126,7 +130,7 @@ export function mergeWithExisting(
       for (const x of lost) notes.push(`${home!.name}/${x.name} (${x.repository}) finds no workload now, and ${name} was added for the same repository: if ${x.name} is ${name} renamed, set its workload.name and delete ${name}`);
       // Only where the file's environments read its workloads: else a new project gets its own, and a
       // service of a project whose namespaces miss it is named, not written to find nothing.
-      const sharedEnvs = (doc.toJS().environments ?? []) as unknown[];
+      const sharedEnvs = data.environments ?? [];
       if (home) {
         const envs = ((home as { environments?: unknown[] }).environments ?? sharedEnvs) as unknown[];
         if (placement.covered && !placement.covered(home.name, envs, service)) {
@@ -134,10 +138,12 @@ export function mergeWithExisting(
           continue;
         }
         (projectsNode.items[index].get('services') as YAMLSeq).add(doc.createNode({ ...service, name }));
+        changed();
       } else {
         const own = placement.covered && !placement.covered(project.name, sharedEnvs, service) ? placement.ownEnvironments?.(project.name) : undefined;
         if (own) notes.push(`${project.name} is new and runs in namespaces the file's environments do not read: it lists its own (projects[].environments)`);
         projectsNode.add(doc.createNode({ name: project.name, ...(own ? { environments: own } : {}), services: [{ ...service, name }] }));
+        changed();
       }
       added.push(`${home?.name ?? project.name}/${name}`);
     }

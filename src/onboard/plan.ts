@@ -42,10 +42,7 @@ export async function discover(options: DiscoverOptions): Promise<Discovery> {
 }
 
 /** Shell-style globs (`payments-*`, `*-api`) against repository names. */
-export function matchesGlob(name: string, glob: string): boolean {
-  const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-  return re.test(name);
-}
+export { matchesGlob } from '../util/glob.js';
 
 /** What the workloads say about the repositories, before any is selected: the mapping of every workload. */
 export interface Survey {

@@ -1,3 +1,4 @@
+import { matchesGlob } from '../util/glob.js';
 import { createPrompt, isBackspaceKey, isDownKey, isEnterKey, isSpaceKey, isUpKey, makeTheme, useKeypress, useMemo, usePagination, usePrefix, useState, type Theme } from '@inquirer/core';
 
 /** One line of the multi-select list. */
@@ -26,11 +27,6 @@ export interface MultiSelectConfig<T> {
 }
 
 type Row<T> = { kind: 'group'; group: string; members: MultiSelectItem<T>[] } | { kind: 'item'; item: MultiSelectItem<T>; indented: boolean };
-
-/** A shell-style glob (`payments-*`, `*-api`, `svc-?`) against a whole name, case-insensitive. */
-function globMatches(name: string, glob: string): boolean {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(name);
-}
 
 const FACETS = ['lang', 'team', 'topic', 'active', 'deployed'];
 
@@ -67,7 +63,7 @@ export function passesFilter(item: MultiSelectItem<unknown>, filter: string): bo
     return !Number.isFinite(days) || (f.pushedDaysAgo !== undefined && f.pushedDaysAgo <= days);
   };
   const group = item.group?.toLowerCase();
-  if (words.length && !words.some((w) => (/[*?]/.test(w) ? w === group || globMatches(name, w) : name.includes(w)))) return false;
+  if (words.length && !words.some((w) => (/[*?]/.test(w) ? w === group || matchesGlob(name, w) : name.includes(w)))) return false;
   for (const [key, values] of byKey) if (!values.some((v) => facet(key, v))) return false;
   return archivedOk && forkOk;
 }
